@@ -1,0 +1,28 @@
+# Everything a fresh clone needs is installed from here: `make test` and `make demo` each
+# create .venv on first use and reinstall only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	@echo "make demo: the SageMaker emulator demo is coming soon (issue: SageMaker end to end)."
+	@echo "Meanwhile, validating the flagship workflow:"
+	$(BIN)/arazzo validate workflows/amazon-sagemaker-train-and-poll-job-workflow.yml
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""arazzo-runner: execute Arazzo 1.0.x workflows against OpenAPI-described HTTP APIs.
+
+The public API is what this module exports; everything else may change between releases.
+Imports are lazy so that ``import arazzo_runner`` (and ``arazzo --help``) stay cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArazzoError",
+    "Document",
+    "DocumentError",
+    "Location",
+    "Problem",
+    "Severity",
+    "UsageError",
+    "__version__",
+    "load",
+    "validate",
+]
+
+if TYPE_CHECKING:
+    from .document.loader import load, validate
+    from .document.resolved import Document
+    from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
+
+_LAZY = {
+    "load": ("document.loader", "load"),
+    "validate": ("document.loader", "validate"),
+    "Document": ("document.resolved", "Document"),
+    "ArazzoError": ("errors", "ArazzoError"),
+    "DocumentError": ("errors", "DocumentError"),
+    "UsageError": ("errors", "UsageError"),
+    "Location": ("errors", "Location"),
+    "Problem": ("errors", "Problem"),
+    "Severity": ("errors", "Severity"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        value = getattr(import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,137 @@
+"""The ``validate``, ``list`` and ``show`` commands: load through the library, render the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..document.describe import describe_workflow, describe_workflows
+from ..document.loader import load_with_problems
+from ..errors import ArazzoError, Problem, Severity
+from .main import EXIT_OK, EXIT_USAGE
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
+    document, problems = load_with_problems(args.document, allow_remote=args.allow_remote, source_map=source_map)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if args.command == "validate":
+        return _validate(args, document is not None and not errors, problems)
+    if document is None or errors:
+        if args.output == "json":
+            _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
+        _report(problems)
+        return EXIT_USAGE
+    try:
+        if args.command == "list":
+            data = describe_workflows(document)
+            if args.output == "json":
+                _print_json(data)
+            else:
+                _render_list(data)
+        else:
+            data = describe_workflow(document, args.workflow)
+            if args.output == "json":
+                _print_json(data)
+            else:
+                _render_show(data)
+    except ArazzoError as exc:
+        print(f"arazzo: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem]) -> int:
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    ok = valid and not (args.strict and warnings)
+    if args.output == "json":
+        _print_json({"valid": ok, "errors": len(errors), "warnings": len(warnings),
+                     "problems": [p.to_dict() for p in problems]})
+    _report(problems)
+    if args.output != "json":
+        if ok:
+            note = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+            print(f"{args.document}: valid{note}", file=sys.stderr)
+        else:
+            print(
+                f"{args.document}: invalid: {len(errors)} error{'s' if len(errors) != 1 else ''}"
+                + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
+                file=sys.stderr,
+            )
+    return EXIT_OK if ok else EXIT_USAGE
+
+
+def _render_list(workflows: list[dict[str, Any]]) -> None:
+    out = sys.stdout
+    for w in workflows:
+        out.write(f"{w['workflowId']}" + (f"  {w['summary']}" if w.get("summary") else "") + "\n")
+        if w["inputs"]:
+            out.write("  inputs:\n")
+            for i in w["inputs"]:
+                flags = []
+                if i["required"]:
+                    flags.append("required")
+                if "default" in i:
+                    flags.append(f"default {json.dumps(i['default'])}")
+                if i.get("secret"):
+                    flags.append("secret")
+                kind = i.get("type") or "any"
+                out.write(f"    {i['name']}: {kind}" + (f" ({', '.join(flags)})" if flags else "") + "\n")
+        if w["outputs"]:
+            out.write(f"  outputs: {', '.join(w['outputs'])}\n")
+        if w["dependsOn"]:
+            out.write(f"  dependsOn: {', '.join(w['dependsOn'])}\n")
+        out.write(f"  steps: {w['steps']}\n")
+
+
+def _render_action(a: dict[str, Any]) -> str:
+    target = a.get("stepId") or a.get("workflowId")
+    text = f"{a.get('name', a.get('reference'))}: {a.get('type', '?')}" + (f" → {target}" if target else "")
+    if "retryLimit" in a or "retryAfter" in a:
+        text += f" (limit {a.get('retryLimit', 1)}, after {a.get('retryAfter', 0)}s)"
+    if a.get("criteria"):
+        text += " when " + " and ".join(c["condition"] for c in a["criteria"])
+    return text
+
+
+def _render_show(w: dict[str, Any]) -> None:
+    out = sys.stdout
+    out.write(f"workflow {w['workflowId']}" + (f"  {w['summary']}" if w.get("summary") else "") + "\n")
+    if w["dependsOn"]:
+        out.write(f"  dependsOn: {', '.join(w['dependsOn'])}\n")
+    if w["inputs"]:
+        names = [i["name"] + ("*" if i["required"] else "") for i in w["inputs"]]
+        out.write(f"  inputs: {', '.join(names)}   (* required)\n")
+    for number, step in enumerate(w["steps"], 1):
+        if "operation" in step:
+            op = step["operation"]
+            target = op.get("error") or f"{op['method']} {op['path']}  [{op['source']}.{op['operationId']}]"
+        else:
+            target = f"workflow {step['workflowId']}"
+        out.write(f"  {number}. {step['stepId']}: {target}\n")
+        for c in step["successCriteria"]:
+            kind = "" if c["type"] == "simple" else f" [{c['type']} on {c.get('context')}]"
+            out.write(f"       success when {c['condition']}{kind}\n")
+        for a in step["onSuccess"]:
+            out.write(f"       onSuccess {_render_action(a)}\n")
+        for a in step["onFailure"]:
+            out.write(f"       onFailure {_render_action(a)}\n")
+        for name, expr in step["outputs"].items():
+            out.write(f"       output {name} = {expr}\n")
+    for a in w["successActions"]:
+        out.write(f"  successAction {_render_action(a)}\n")
+    for a in w["failureActions"]:
+        out.write(f"  failureAction {_render_action(a)}\n")
+    for name, expr in w["outputs"].items():
+        out.write(f"  output {name} = {expr}\n")

@@ -1,0 +1,105 @@
+"""``arazzo`` command line: a thin layer over the library.
+
+Imports are lazy (the library, httpx, openapi-core and jsonschema are only imported by the
+command that needs them) so ``arazzo --help`` and ``arazzo --version`` stay fast.
+
+Exit codes: 0 success; 1 workflow failed; 2 bad usage or invalid document; 70 internal error
+(a bug of ours: the message says how to get the traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _source_map(values: list[str] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values or ():
+        url, sep, path = value.rpartition("=")
+        if not sep or not url or not path:
+            raise SystemExit(f"arazzo: error: --source-map expects URL=FILE, got {value!r}")
+        mapping[url] = os.path.abspath(path)
+    return mapping
+
+
+def _add_document_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("document", metavar="DOC", help="Arazzo document (YAML or JSON)")
+    parser.add_argument("--output", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
+    )
+    parser.add_argument(
+        "--source-map",
+        action="append",
+        metavar="URL=FILE",
+        help="read the source description at URL from a local FILE (repeatable; a URL ending in / maps a folder)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = _Parser(
+        prog="arazzo",
+        description="Run and inspect Arazzo 1.0.x workflows.",
+        epilog="Exit codes: 0 ok, 1 workflow failed, 2 bad usage or invalid document, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    validate = commands.add_parser("validate", help="check a document and its sources; list every problem")
+    _add_document_options(validate)
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    listing = commands.add_parser("list", help="list the workflows with their inputs and outputs")
+    _add_document_options(listing)
+
+    show = commands.add_parser("show", help="show a workflow's steps, operations, actions and outputs")
+    _add_document_options(show)
+    show.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        from .commands import run_command
+
+        return run_command(args, _source_map(args.source_map))
+    except KeyboardInterrupt:
+        print("arazzo: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback at the CLI; ARAZZO_DEBUG=1 shows it
+        if os.environ.get("ARAZZO_DEBUG"):
+            raise
+        print(
+            f"arazzo: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in arazzo-runner; re-run with ARAZZO_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reading Arazzo documents: YAML 1.2 parsing with positions, schema, model, semantic checks."""

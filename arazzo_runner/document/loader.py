@@ -1,0 +1,236 @@
+"""Load an Arazzo document: read, route by version, validate, build, attach sources, check.
+
+Every stage collects problems instead of stopping at the first, so ``arazzo validate`` shows a
+user everything wrong with a document at once. A stage whose input is unusable (unparseable
+YAML, a schema-invalid document) stops that document's later stages, since their messages would
+only be noise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..errors import DocumentError, Location, Problem, Severity
+from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
+from ..sources.openapi import OpenApiSource
+from .build import build_document
+from .resolved import Document
+from .schema import validate_schema
+from .yaml12 import ParsedFile, YamlReadError
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-.+)?$")
+
+#: major.minor versions this runner executes. 1.1 is routed to a clear refusal until it lands.
+SUPPORTED_VERSIONS = {(1, 0)}
+KNOWN_LATER_VERSIONS = {(1, 1)}
+
+
+@dataclass
+class LoadOptions:
+    allow_remote: bool = False
+    source_map: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Session:
+    """State of one load: shared fetcher, loaded documents, cycle detection stack."""
+
+    fetcher: SourceFetcher
+    problems: list[Problem] = field(default_factory=list)
+    loaded: dict[str, Document] = field(default_factory=dict)
+    stack: list[str] = field(default_factory=list)
+
+
+def check_version(parsed: ParsedFile) -> Problem | None:
+    """The ``arazzo`` field decides how the document is read (GEN-02)."""
+    data = parsed.data
+    if not isinstance(data, dict):
+        return None  # the schema reports "expected object"
+    if "arazzo" not in data:
+        if "openapi" in data or "swagger" in data:
+            return Problem(
+                "this is an OpenAPI description, not an Arazzo document (no 'arazzo' field)",
+                parsed.locate(""),
+                code="not-arazzo",
+            )
+        return None  # the schema reports the missing field
+    version = data["arazzo"]
+    if not isinstance(version, str):
+        return None
+    match = _VERSION.match(version)
+    location = parsed.locate("/arazzo")
+    if not match:
+        return Problem(f"arazzo version {version!r} is not major.minor.patch", location, code="version")
+    major_minor = (int(match[1]), int(match[2]))
+    if major_minor in SUPPORTED_VERSIONS:
+        return None
+    if major_minor in KNOWN_LATER_VERSIONS:
+        return Problem(
+            f"Arazzo {version} documents are not supported yet: this runner executes Arazzo 1.0.x",
+            location,
+            code="version",
+        )
+    return Problem(
+        f"unsupported Arazzo version {version!r}: this runner executes Arazzo 1.0.x", location, code="version"
+    )
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    allow_remote: bool = False,
+    source_map: Mapping[str, str] | None = None,
+) -> Document:
+    """Load, validate and resolve the Arazzo document at ``path``.
+
+    Raises :class:`~arazzo_runner.errors.DocumentError` carrying every problem found. Warnings
+    (things that are legal but probably not meant) are on the returned document's ``warnings``.
+    """
+    document, problems = load_with_problems(path, allow_remote=allow_remote, source_map=source_map)
+    if document is None or any(p.severity is Severity.ERROR for p in problems):
+        raise DocumentError(problems)
+    document.warnings = [p for p in problems if p.severity is Severity.WARNING]
+    return document
+
+
+def load_with_problems(
+    path: str | os.PathLike[str],
+    *,
+    allow_remote: bool = False,
+    source_map: Mapping[str, str] | None = None,
+) -> tuple[Document | None, list[Problem]]:
+    """Like :func:`load` but returns the problems (errors and warnings) instead of raising."""
+    location = os.fspath(path)
+    if not is_remote(location):
+        location = os.path.abspath(location)
+    session = _Session(SourceFetcher(allow_remote=allow_remote, source_map=dict(source_map or {})))
+    document = _load_document(location, session, display=os.fspath(path))
+    return document, session.problems
+
+
+def display_name(location: str) -> str:
+    """How a file is named in messages: relative to the working directory when that is shorter."""
+    if is_remote(location):
+        return location
+    try:
+        relative = os.path.relpath(location)
+    except ValueError:
+        return location
+    return relative if len(relative) < len(location) else location
+
+
+def _load_document(location: str, session: _Session, display: str | None = None) -> Document | None:
+    if location in session.loaded:
+        return session.loaded[location]
+    display = display or display_name(location)
+    try:
+        parsed = session.fetcher.fetch(location)
+    except YamlReadError as exc:
+        session.problems.extend(_relabel(p, location, display) for p in exc.problems)
+        return None
+    if display != location:
+        parsed = ParsedFile(parsed.data, parsed.positions, parsed.key_positions, display)
+    version_problem = check_version(parsed)
+    if version_problem:
+        session.problems.append(version_problem)
+        return None
+    schema_problems = validate_schema(parsed)
+    if schema_problems:
+        session.problems.extend(schema_problems)
+        return None
+    document = Document(spec=build_document(parsed), location=location)
+    session.loaded[location] = document
+    session.stack.append(location)
+    try:
+        _load_sources(document, session)
+    finally:
+        session.stack.pop()
+    from .checks import check_document
+
+    session.problems.extend(check_document(document))
+    return document
+
+
+def _relabel(problem: Problem, location: str, display: str) -> Problem:
+    if problem.location.file != location:
+        return problem
+    loc = problem.location
+    return Problem(problem.message, Location(display, loc.line, loc.column, loc.pointer), problem.severity, problem.code)
+
+
+def _load_sources(document: Document, session: _Session) -> None:
+    spec = document.spec
+    for source in spec.source_descriptions:
+        url_location = spec.locate(f"{source.pointer}/url")
+        target = resolve_reference(source.url, document.location)
+        if target in session.stack:
+            chain = " → ".join(os.path.basename(s) for s in [*session.stack, target])
+            session.problems.append(
+                Problem(f"source {source.name!r} makes a cycle of Arazzo documents: {chain}", url_location, code="cycle")
+            )
+            continue
+        try:
+            parsed = session.fetcher.fetch(target)
+        except YamlReadError as exc:
+            first = exc.problems[0]
+            if first.code in ("not-found", "remote-refused", "fetch-failed", "too-large", "encoding"):
+                shown = display_name(session.fetcher.map_location(target))
+                session.problems.append(
+                    Problem(
+                        f"source {source.name!r}: {first.message} ({shown})",
+                        url_location,
+                        code=first.code,
+                    )
+                )
+            else:
+                shown = display_name(target)
+                session.problems.extend(_relabel(p, target, shown) for p in exc.problems)
+            continue
+        data = parsed.data if isinstance(parsed.data, dict) else {}
+        kind = source.type or ("arazzo" if "arazzo" in data else "openapi")
+        if kind == "openapi":
+            problem = _check_openapi(source.name, data, parsed)
+            if problem:
+                session.problems.append(Problem(problem, url_location, code="bad-source"))
+                continue
+            document.sources[source.name] = OpenApiSource(
+                name=source.name, url=source.url, location=target, file=parsed, fetcher=session.fetcher
+            )
+        else:
+            if "arazzo" not in data:
+                what = "an OpenAPI description" if "openapi" in data else "not an Arazzo document"
+                session.problems.append(
+                    Problem(f"source {source.name!r} is declared type 'arazzo' but is {what}", url_location, code="bad-source")
+                )
+                continue
+            nested = _load_document(target, session)
+            if nested is not None:
+                document.sources[source.name] = nested
+
+
+def _check_openapi(name: str, data: dict[str, object], parsed: ParsedFile) -> str | None:
+    version = data.get("openapi")
+    if version is None:
+        if "swagger" in data:
+            return f"source {name!r} is Swagger/OpenAPI 2.0 ({display_name(parsed.path)}); only OpenAPI 3.x is supported"
+        if "arazzo" in data:
+            return f"source {name!r} is an Arazzo document but is declared type 'openapi' ({display_name(parsed.path)})"
+        return f"source {name!r} is not an OpenAPI description: no 'openapi' field ({display_name(parsed.path)})"
+    if not str(version).startswith("3."):
+        return f"source {name!r} has OpenAPI version {version!r}; only 3.x is supported ({display_name(parsed.path)})"
+    if not isinstance(data.get("paths", {}), dict):
+        return f"source {name!r}: 'paths' is not an object ({display_name(parsed.path)})"
+    return None
+
+
+def validate(
+    path: str | os.PathLike[str],
+    *,
+    allow_remote: bool = False,
+    source_map: Mapping[str, str] | None = None,
+) -> list[Problem]:
+    """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
+    return load_with_problems(path, allow_remote=allow_remote, source_map=source_map)[1]

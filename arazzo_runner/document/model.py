@@ -1,0 +1,259 @@
+"""The typed, frozen model of an Arazzo 1.0.x document.
+
+One dataclass per object of the specification, with every field it defines, its ``x-``
+extensions kept in ``extensions`` and its own JSON pointer in ``pointer`` (so the engine can
+locate any error back to ``file:line:col`` through :meth:`ArazzoDocument.locate`).
+
+Lists are tuples and maps are read-only mappings, so one loaded document can be shared by many
+concurrent runs without one of them changing what another sees. Values the spec types as *Any*
+(parameter values, payloads, extension values) are plain JSON data and are not deep-frozen: the
+engine copies what it needs to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from ..errors import Location
+from .yaml12 import ParsedFile
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Any]:
+    return EMPTY
+
+
+
+ActionType = Literal["end", "goto", "retry"]
+CriterionKind = Literal["simple", "regex", "jsonpath", "xpath"]
+ParameterIn = Literal["path", "query", "header", "cookie"]
+SourceType = Literal["openapi", "arazzo"]
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    title: str
+    version: str
+    summary: str | None = None
+    description: str | None = None
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = "/info"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDescription:
+    name: str
+    url: str
+    #: As written; ``None`` when omitted (the loader sniffs the document then, see A8).
+    type: SourceType | None = None
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionExpressionType:
+    type: Literal["jsonpath", "xpath"]
+    version: str
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    condition: str
+    context: str | None = None
+    #: ``simple`` when omitted, as the spec says.
+    type: CriterionKind = "simple"
+    #: Set when ``type`` was given as a Criterion Expression Type Object.
+    expression_type: CriterionExpressionType | None = None
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+    @property
+    def version(self) -> str | None:
+        return self.expression_type.version if self.expression_type else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reusable:
+    """A Reusable Object: ``reference`` to a component, and for parameters a value override."""
+
+    reference: str
+    value: Any = None
+    has_value: bool = False
+    pointer: str = ""
+
+    @property
+    def component_kind(self) -> str | None:
+        """``parameters``/``successActions``/``failureActions``/``inputs`` from the reference."""
+        parts = self.reference.split(".", 2)
+        return parts[1] if len(parts) == 3 and parts[0] == "$components" else None
+
+    @property
+    def component_name(self) -> str | None:
+        parts = self.reference.split(".", 2)
+        return parts[2] if len(parts) == 3 and parts[0] == "$components" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    value: Any
+    #: ``None`` for parameters of a step that calls a workflow (they are its inputs).
+    in_: ParameterIn | None = None
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        """A parameter's identity is ``name`` + ``in`` (PARAM-00); headers ignore case."""
+        return (self.name.lower() if self.in_ == "header" else self.name, self.in_)
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadReplacement:
+    target: str
+    value: Any
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    content_type: str | None = None
+    payload: Any = None
+    has_payload: bool = False
+    replacements: tuple[PayloadReplacement, ...] = ()
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessAction:
+    name: str
+    type: Literal["end", "goto"]
+    workflow_id: str | None = None
+    step_id: str | None = None
+    criteria: tuple[Criterion, ...] = ()
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FailureAction:
+    name: str
+    type: ActionType
+    workflow_id: str | None = None
+    step_id: str | None = None
+    retry_after: float | None = None
+    retry_limit: int | None = None
+    criteria: tuple[Criterion, ...] = ()
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    step_id: str
+    description: str | None = None
+    operation_id: str | None = None
+    operation_path: str | None = None
+    workflow_id: str | None = None
+    parameters: tuple[Parameter | Reusable, ...] = ()
+    request_body: RequestBody | None = None
+    success_criteria: tuple[Criterion, ...] = ()
+    on_success: tuple[SuccessAction | Reusable, ...] = ()
+    on_failure: tuple[FailureAction | Reusable, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=_empty)
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+    @property
+    def target_kind(self) -> Literal["operationId", "operationPath", "workflowId"] | None:
+        if self.operation_id is not None:
+            return "operationId"
+        if self.operation_path is not None:
+            return "operationPath"
+        if self.workflow_id is not None:
+            return "workflowId"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    workflow_id: str
+    steps: tuple[Step, ...]
+    summary: str | None = None
+    description: str | None = None
+    inputs: Mapping[str, Any] | None = None
+    depends_on: tuple[str, ...] = ()
+    success_actions: tuple[SuccessAction | Reusable, ...] = ()
+    failure_actions: tuple[FailureAction | Reusable, ...] = ()
+    outputs: Mapping[str, str] = field(default_factory=_empty)
+    parameters: tuple[Parameter | Reusable, ...] = ()
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = ""
+
+    def step(self, step_id: str) -> Step | None:
+        for step in self.steps:
+            if step.step_id == step_id:
+                return step
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    inputs: Mapping[str, Any] = field(default_factory=_empty)
+    parameters: Mapping[str, Parameter] = field(default_factory=_empty)
+    success_actions: Mapping[str, SuccessAction] = field(default_factory=_empty)
+    failure_actions: Mapping[str, FailureAction] = field(default_factory=_empty)
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    pointer: str = "/components"
+
+    def lookup(self, kind: str, name: str) -> Any:
+        table: Mapping[str, Any] = {
+            "inputs": self.inputs,
+            "parameters": self.parameters,
+            "successActions": self.success_actions,
+            "failureActions": self.failure_actions,
+        }.get(kind, EMPTY)
+        return table.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class ArazzoDocument:
+    """One Arazzo document as written (its sources are resolved by :mod:`arazzo_runner.sources`)."""
+
+    arazzo: str
+    info: Info
+    source_descriptions: tuple[SourceDescription, ...]
+    workflows: tuple[Workflow, ...]
+    components: Components = field(default_factory=Components)
+    extensions: Mapping[str, Any] = field(default_factory=_empty)
+    #: The parsed file: raw data and node positions.
+    file: ParsedFile | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def path(self) -> str | None:
+        return self.file.path if self.file else None
+
+    def workflow(self, workflow_id: str) -> Workflow | None:
+        for workflow in self.workflows:
+            if workflow.workflow_id == workflow_id:
+                return workflow
+        return None
+
+    def source(self, name: str) -> SourceDescription | None:
+        for source in self.source_descriptions:
+            if source.name == name:
+                return source
+        return None
+
+    def locate(self, pointer: str) -> Location:
+        if self.file is None:
+            return Location(None, None, None, pointer)
+        return self.file.locate(pointer)

@@ -1,0 +1,173 @@
+"""A loaded Arazzo document with its sources attached, and lookups across them.
+
+This is the object :func:`arazzo_runner.load` returns. Resolution rules live here, once, so the
+validator, the CLI and the engine cannot disagree about which operation or workflow a step
+targets:
+
+* ``operationId`` unqualified: found in exactly one OpenAPI source (an error naming the
+  candidates when several sources define it); qualified: ``$sourceDescriptions.<name>.<id>``.
+* ``operationPath``: ``{$sourceDescriptions.<name>.url}#<RFC 6901 pointer>``; the fragment may
+  also be percent-encoded. It must land on an Operation Object under ``/paths``.
+* ``workflowId`` (steps, actions, dependsOn): a local id, or
+  ``$sourceDescriptions.<name>.<workflowId>`` for a workflow of a nested Arazzo source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from ..errors import Problem
+from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
+from .model import ArazzoDocument, Step, Workflow
+
+_QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
+_OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
+
+
+class ResolutionError(Exception):
+    """A reference that does not resolve; the message says what exists instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowRef:
+    """A workflow and the document it belongs to (components are scoped per document)."""
+
+    document: Document
+    workflow: Workflow
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.document.location, self.workflow.workflow_id)
+
+
+@dataclass(eq=False)
+class Document:
+    """An Arazzo document, validated, with every source description loaded."""
+
+    spec: ArazzoDocument
+    location: str
+    sources: dict[str, OpenApiSource | Document] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    # -- convenience -------------------------------------------------------------------------
+    @property
+    def workflows(self) -> tuple[Workflow, ...]:
+        return self.spec.workflows
+
+    def workflow(self, workflow_id: str) -> Workflow | None:
+        return self.spec.workflow(workflow_id)
+
+    @property
+    def openapi_sources(self) -> list[OpenApiSource]:
+        return [s for s in self.sources.values() if isinstance(s, OpenApiSource)]
+
+    # -- resolution --------------------------------------------------------------------------
+    def resolve_operation_id(self, value: str) -> Operation:
+        match = _QUALIFIED.match(value)
+        if match:
+            name, operation_id = match.groups()
+            source = self._openapi_source(name)
+            found = source.operations_by_id(operation_id)
+            if not found:
+                raise ResolutionError(
+                    f"operationId {operation_id!r} is not defined in source {name!r}"
+                    + _suggest(operation_id, source.operation_ids())
+                )
+            if len(found) > 1:
+                where = ", ".join(op.summary for op in found)
+                raise ResolutionError(f"operationId {operation_id!r} is defined twice in source {name!r}: {where}")
+            return found[0]
+        candidates = [op for src in self.openapi_sources for op in src.operations_by_id(value)]
+        if not candidates:
+            known = [i for src in self.openapi_sources for i in src.operation_ids()]
+            raise ResolutionError(f"unknown operationId {value!r}" + _suggest(value, known))
+        if len(candidates) > 1:
+            names = sorted({op.source_name for op in candidates})
+            raise ResolutionError(
+                f"operationId {value!r} is ambiguous: sources {', '.join(names)} define it;"
+                f" write '$sourceDescriptions.{names[0]}.{value}' to choose one"
+            )
+        return candidates[0]
+
+    def resolve_operation_path(self, value: str) -> Operation:
+        match = _OPERATION_PATH.match(value.strip())
+        if not match:
+            raise ResolutionError(
+                f"operationPath {value!r} must look like"
+                " '{$sourceDescriptions.<name>.url}#/paths/~1path/<method>'"
+            )
+        name, fragment = match.groups()
+        source = self._openapi_source(name)
+        tokens = _pointer_tokens(unquote(fragment))
+        if len(tokens) != 3 or tokens[0] != "paths":
+            raise ResolutionError(
+                f"operationPath fragment {fragment!r} must point at an operation: #/paths/<escaped path>/<method>"
+            )
+        _, path, method = tokens
+        if method not in HTTP_METHODS:
+            raise ResolutionError(f"operationPath ends in {method!r}, which is not an HTTP method")
+        operation = source.operation_at(path, method)
+        if operation is None:
+            methods = [m.upper() for m in HTTP_METHODS if source.operation_at(path, m)]
+            if methods:
+                raise ResolutionError(
+                    f"source {name!r} has no {method.upper()} operation at path {path!r} (it has {', '.join(methods)})"
+                )
+            paths = sorted({op.path for op in source.operations()})
+            raise ResolutionError(f"source {name!r} has no path {path!r}" + _suggest(path, paths))
+        return operation
+
+    def resolve_step_operation(self, step: Step) -> Operation:
+        if step.operation_id is not None:
+            return self.resolve_operation_id(step.operation_id)
+        if step.operation_path is not None:
+            return self.resolve_operation_path(step.operation_path)
+        raise ResolutionError(f"step {step.step_id!r} does not call an operation")
+
+    def resolve_workflow(self, value: str) -> WorkflowRef:
+        match = _QUALIFIED.match(value)
+        if match:
+            name, workflow_id = match.groups()
+            source = self.sources.get(name)
+            if source is None:
+                raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+            if not isinstance(source, Document):
+                raise ResolutionError(f"source {name!r} is an OpenAPI description, not an Arazzo document")
+            workflow = source.workflow(workflow_id)
+            if workflow is None:
+                known = [w.workflow_id for w in source.workflows]
+                raise ResolutionError(
+                    f"workflow {workflow_id!r} is not defined in source {name!r}" + _suggest(workflow_id, known)
+                )
+            return WorkflowRef(source, workflow)
+        workflow = self.workflow(value)
+        if workflow is None:
+            known = [w.workflow_id for w in self.workflows]
+            raise ResolutionError(f"unknown workflowId {value!r}" + _suggest(value, known))
+        return WorkflowRef(self, workflow)
+
+    def _openapi_source(self, name: str) -> OpenApiSource:
+        source = self.sources.get(name)
+        if source is None:
+            raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+        if not isinstance(source, OpenApiSource):
+            raise ResolutionError(f"source {name!r} is an Arazzo document, not an OpenAPI description")
+        return source
+
+
+def _pointer_tokens(pointer: str) -> list[str]:
+    if pointer in ("", "/"):
+        return [] if pointer == "" else [""]
+    if not pointer.startswith("/"):
+        raise ResolutionError(f"{pointer!r} is not a JSON pointer (it must start with '/')")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def _suggest(value: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(value, known, n=3)
+    if close:
+        return f" (did you mean {', '.join(repr(c) for c in close)}?)"
+    return ""

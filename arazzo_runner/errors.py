@@ -1,0 +1,108 @@
+"""Error types shared by every layer.
+
+Every error a user can cause carries *where* (file, line, column, JSON pointer, workflow and
+step ids) so that the CLI can print one located line instead of a traceback. There is a single
+root, :class:`ArazzoError`, so callers embedding the library can catch everything of ours
+without catching Python's own bugs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a document: file path or URL, 1-based line and column, RFC 6901 pointer."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file or "<document>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def shifted(self, columns: int) -> Location:
+        """The same place moved right by ``columns`` (for an offset inside a scalar)."""
+        if self.column is None:
+            return self
+        return Location(self.file, self.line, self.column + columns, self.pointer)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or worth a warning) in a document, with where it is."""
+
+    message: str
+    location: Location = field(default_factory=Location)
+    severity: Severity = Severity.ERROR
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        suffix = f" (at {self.location.pointer})" if self.location.pointer else ""
+        return f"{self.location}: {prefix}{self.message}{suffix}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            **self.location.to_dict(),
+        }
+
+
+class ArazzoError(Exception):
+    """Root of every error this library raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class UsageError(ArazzoError):
+    """The caller asked for something that cannot be done (bad option, unknown workflow id)."""
+
+    exit_code = 2
+
+
+class DocumentError(ArazzoError):
+    """A document (Arazzo or a source description) is unreadable or invalid.
+
+    Carries *every* problem found, so that a user fixes a document in one round trip.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        first = errors[0] if errors else problems[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first.message + more, first.location)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)

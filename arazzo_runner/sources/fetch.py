@@ -1,0 +1,108 @@
+"""Where a source description comes from: relative URLs, a URL → file map, and remote policy.
+
+Source URLs are resolved against the document that names them (RFC 3986). Remote ``http(s)``
+URLs are *not* fetched unless the caller allows it: a workflow file should not make a run reach
+the network before its first step, and the public conformance fixtures point at URLs that must
+be served from local copies instead (``source_map``). Files go through the same YAML 1.2 reader
+as Arazzo documents, with the same size and alias limits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ..document.yaml12 import MAX_DOCUMENT_BYTES, ParsedFile, YamlReadError, parse_bytes, read_file
+from ..errors import Location, Problem
+
+
+def is_remote(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def resolve_reference(ref: str, base: str) -> str:
+    """Resolve ``ref`` against ``base`` (a local path or an absolute URL)."""
+    if is_remote(ref) or urlsplit(ref).scheme == "file":
+        return ref
+    if is_remote(base):
+        return urljoin(base, ref)
+    if urlsplit(base).scheme == "file":
+        base = unquote(urlsplit(base).path)
+    ref_path = unquote(urlsplit(ref).path) if "%" in ref else ref
+    if os.path.isabs(ref_path):
+        return os.path.normpath(ref_path)
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(base)), ref_path))
+
+
+@dataclass
+class SourceFetcher:
+    """Reads documents by location, applying the source map and the remote policy.
+
+    Each distinct location is read once per load; the cache also makes the reading of
+    documents shared by several sources cheap.
+    """
+
+    allow_remote: bool = False
+    #: Exact URL (or URL prefix ending in "/") → local file (or folder).
+    source_map: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+    _cache: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
+
+    def map_location(self, location: str) -> str:
+        """Apply the source map: an exact match, else the longest matching folder prefix."""
+        if location in self.source_map:
+            return self.source_map[location]
+        best = ""
+        for prefix in self.source_map:
+            if prefix.endswith("/") and location.startswith(prefix) and len(prefix) > len(best):
+                best = prefix
+        if best:
+            return os.path.join(self.source_map[best], location[len(best) :])
+        return location
+
+    def fetch(self, location: str) -> ParsedFile:
+        """Parse the document at ``location`` (already resolved); raises YamlReadError."""
+        target = self.map_location(location)
+        if target in self._cache:
+            return self._cache[target]
+        if is_remote(target):
+            parsed = self._fetch_remote(target)
+        else:
+            path = unquote(urlsplit(target).path) if urlsplit(target).scheme == "file" else target
+            parsed = read_file(path)
+        self._cache[target] = parsed
+        return parsed
+
+    def _fetch_remote(self, url: str) -> ParsedFile:
+        if not self.allow_remote:
+            raise YamlReadError(
+                [
+                    Problem(
+                        f"remote source {url} is not fetched without --allow-remote"
+                        " (or map it to a local file with --source-map URL=FILE)",
+                        Location(url),
+                        code="remote-refused",
+                    )
+                ]
+            )
+        import httpx
+
+        try:
+            with httpx.stream("GET", url, timeout=self.timeout, follow_redirects=True) as response:
+                response.raise_for_status()
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_DOCUMENT_BYTES:
+                        raise YamlReadError(
+                            [Problem("remote document is over the size limit", Location(url), code="too-large")]
+                        )
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise YamlReadError(
+                [Problem(f"cannot fetch source: {exc}", Location(url), code="fetch-failed")]
+            ) from None
+        return parse_bytes(b"".join(chunks), url)
