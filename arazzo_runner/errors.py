@@ -9,7 +9,7 @@ without catching Python's own bugs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class Location:
         return {"file": self.file, "line": self.line, "column": self.column, "pointer": self.pointer}
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

@@ -23,7 +23,9 @@ def _report(problems: list[Problem]) -> None:
 
 
 def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
-    document, problems = load_with_problems(args.document, allow_remote=args.allow_remote, source_map=source_map)
+    document, problems = load_with_problems(
+        args.document, allow_remote=args.allow_remote, source_map=source_map
+    )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.command == "validate":
         return _validate(args, document is not None and not errors, problems)
@@ -56,8 +58,14 @@ def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem]) ->
     errors = [p for p in problems if p.severity is Severity.ERROR]
     ok = valid and not (args.strict and warnings)
     if args.output == "json":
-        _print_json({"valid": ok, "errors": len(errors), "warnings": len(warnings),
-                     "problems": [p.to_dict() for p in problems]})
+        _print_json(
+            {
+                "valid": ok,
+                "errors": len(errors),
+                "warnings": len(warnings),
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
     _report(problems)
     if args.output != "json":
         if ok:

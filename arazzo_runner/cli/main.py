@@ -39,7 +39,9 @@ def _source_map(values: list[str] | None) -> dict[str, str]:
 
 def _add_document_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("document", metavar="DOC", help="Arazzo document (YAML or JSON)")
-    parser.add_argument("--output", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     parser.add_argument(
         "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
     )

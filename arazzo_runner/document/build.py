@@ -128,7 +128,9 @@ def _request_body(data: Mapping[str, Any] | None, pointer: str) -> RequestBody |
     if data is None:
         return None
     replacements = tuple(
-        PayloadReplacement(target=r["target"], value=r["value"], extensions=_ext(r), pointer=f"{pointer}/replacements/{i}")
+        PayloadReplacement(
+            target=r["target"], value=r["value"], extensions=_ext(r), pointer=f"{pointer}/replacements/{i}"
+        )
         for i, r in enumerate(data.get("replacements") or ())
     )
     return RequestBody(
@@ -211,7 +213,11 @@ def build_document(parsed: ParsedFile) -> ArazzoDocument:
         ),
         source_descriptions=tuple(
             SourceDescription(
-                name=s["name"], url=s["url"], type=s.get("type"), extensions=_ext(s), pointer=f"/sourceDescriptions/{i}"
+                name=s["name"],
+                url=s["url"],
+                type=s.get("type"),
+                extensions=_ext(s),
+                pointer=f"/sourceDescriptions/{i}",
             )
             for i, s in enumerate(data["sourceDescriptions"])
         ),

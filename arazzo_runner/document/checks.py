@@ -28,12 +28,16 @@ from ..errors import Location, Problem, Severity
 from ..sources.openapi import OpenApiSource, Operation
 from .model import ArazzoDocument, FailureAction, Parameter, Reusable, Step, SuccessAction, Workflow
 from .references import expression_checks
-from .resolved import Document, ResolutionError
+from .resolved import Document, ResolutionError, SourceUnavailable
 from .yaml12 import escape_token
 
 OUTPUT_NAME = re.compile(r"^[a-zA-Z0-9.\-_]+$")
-_ACTION_KINDS = {"onSuccess": "successActions", "successActions": "successActions",
-                 "onFailure": "failureActions", "failureActions": "failureActions"}
+_ACTION_KINDS = {
+    "onSuccess": "successActions",
+    "successActions": "successActions",
+    "onFailure": "failureActions",
+    "failureActions": "failureActions",
+}
 
 
 class _Checker:
@@ -64,8 +68,12 @@ class _Checker:
         return self.problems
 
     def check_unique(self) -> None:
-        _duplicates(self, [(s.name, f"{s.pointer}/name") for s in self.spec.source_descriptions], "source name")
-        _duplicates(self, [(w.workflow_id, f"{w.pointer}/workflowId") for w in self.spec.workflows], "workflowId")
+        _duplicates(
+            self, [(s.name, f"{s.pointer}/name") for s in self.spec.source_descriptions], "source name"
+        )
+        _duplicates(
+            self, [(w.workflow_id, f"{w.pointer}/workflowId") for w in self.spec.workflows], "workflowId"
+        )
         for workflow in self.spec.workflows:
             _duplicates(self, [(s.step_id, f"{s.pointer}/stepId") for s in workflow.steps], "stepId")
 
@@ -75,6 +83,8 @@ class _Checker:
         for i, target in enumerate(workflow.depends_on):
             try:
                 self.document.resolve_workflow(target)
+            except SourceUnavailable:
+                pass
             except ResolutionError as exc:
                 self.error(f"dependsOn: {exc}", f"{workflow.pointer}/dependsOn/{i}", "unresolved")
         self.check_parameter_list(workflow.parameters)
@@ -90,6 +100,8 @@ class _Checker:
         if kind in ("operationId", "operationPath"):
             try:
                 operation = self.document.resolve_step_operation(step)
+            except SourceUnavailable:
+                pass
             except ResolutionError as exc:
                 self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/{kind}", "unresolved")
             if (
@@ -107,6 +119,8 @@ class _Checker:
         elif kind == "workflowId":
             try:
                 self.document.resolve_workflow(step.workflow_id)  # type: ignore[arg-type]
+            except SourceUnavailable:
+                pass
             except ResolutionError as exc:
                 self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/workflowId", "unresolved")
             if step.request_body is not None:
@@ -148,7 +162,9 @@ class _Checker:
             key = parameter.key
             if key in seen:
                 where = f"in {parameter.in_}" if parameter.in_ else "input"
-                self.error(f"parameter {parameter.name!r} ({where}) is given twice", item.pointer, "duplicate")
+                self.error(
+                    f"parameter {parameter.name!r} ({where}) is given twice", item.pointer, "duplicate"
+                )
             seen[key] = item.pointer
             if step is not None and step.workflow_id is not None and parameter.in_ is not None:
                 self.warning(
@@ -172,7 +188,9 @@ class _Checker:
         pointer = f"{item.pointer}/reference"
         if kind is None or name is None:
             self.error(
-                f"reference {item.reference!r} must be '$components.{expected_kind}.<name>'", pointer, "bad-reference"
+                f"reference {item.reference!r} must be '$components.{expected_kind}.<name>'",
+                pointer,
+                "bad-reference",
             )
             return None
         if kind != expected_kind:
@@ -199,7 +217,9 @@ class _Checker:
             )
             return None
         if item.has_value and kind != "parameters":
-            self.warning("'value' only applies to parameter references; it is ignored here", item.pointer, "ignored")
+            self.warning(
+                "'value' only applies to parameter references; it is ignored here", item.pointer, "ignored"
+            )
         return target
 
     def check_actions(
@@ -214,7 +234,9 @@ class _Checker:
             action = self.check_reference(item, kind) if isinstance(item, Reusable) else item
             if action is None:
                 continue
-            self.check_action_target(workflow, action, item.pointer, via=item if isinstance(item, Reusable) else None)
+            self.check_action_target(
+                workflow, action, item.pointer, via=item if isinstance(item, Reusable) else None
+            )
 
     def check_action_target(
         self, workflow: Workflow, action: SuccessAction | FailureAction, pointer: str, via: Reusable | None
@@ -234,12 +256,18 @@ class _Checker:
         if action.workflow_id is not None:
             try:
                 self.document.resolve_workflow(action.workflow_id)
+            except SourceUnavailable:
+                pass
             except ResolutionError as exc:
                 target_pointer = pointer if via else f"{pointer}/workflowId"
-                self.error(f"{action.type} action {action.name!r}{origin}: {exc}", target_pointer, "unresolved")
+                self.error(
+                    f"{action.type} action {action.name!r}{origin}: {exc}", target_pointer, "unresolved"
+                )
         if action.step_id is not None and action.workflow_id is not None:
             self.error(
-                f"{action.type} action {action.name!r}: stepId and workflowId are mutually exclusive", pointer, "invalid"
+                f"{action.type} action {action.name!r}: stepId and workflowId are mutually exclusive",
+                pointer,
+                "invalid",
             )
 
     def check_input_refs(self, schema: Any, pointer: str) -> None:
@@ -266,8 +294,12 @@ class _Checker:
                 if action.workflow_id is not None:
                     try:
                         self.document.resolve_workflow(action.workflow_id)
+                    except SourceUnavailable:
+                        pass
                     except ResolutionError as exc:
-                        self.error(f"{action.type} action {action.name!r}: {exc}", f"{action.pointer}/workflowId")
+                        self.error(
+                            f"{action.type} action {action.name!r}: {exc}", f"{action.pointer}/workflowId"
+                        )
 
     def check_depends_on_cycles(self) -> None:
         graph: dict[str, list[str]] = {
@@ -282,7 +314,9 @@ class _Checker:
                 workflow = self.document.workflow(cycle[0])
                 assert workflow is not None
                 self.error(
-                    "dependsOn cycle: " + " → ".join([*cycle, cycle[0]]), f"{workflow.pointer}/dependsOn", "cycle"
+                    "dependsOn cycle: " + " → ".join([*cycle, cycle[0]]),
+                    f"{workflow.pointer}/dependsOn",
+                    "cycle",
                 )
 
 
@@ -361,6 +395,3 @@ def _declared_parameters(document: Document, operation: Operation) -> set[tuple[
 def check_document(document: Document) -> list[Problem]:
     """Every semantic problem (errors and warnings) in ``document`` itself."""
     return _Checker(document).run()
-
-
-

@@ -16,7 +16,11 @@ from .resolved import Document, ResolutionError
 
 def _inputs(workflow: Workflow, document: Document) -> list[dict[str, Any]]:
     schema = workflow.inputs or {}
-    if isinstance(schema, Mapping) and "$ref" in schema and str(schema["$ref"]).startswith("#/components/inputs/"):
+    if (
+        isinstance(schema, Mapping)
+        and "$ref" in schema
+        and str(schema["$ref"]).startswith("#/components/inputs/")
+    ):
         name = str(schema["$ref"]).rsplit("/", 1)[-1]
         schema = document.spec.components.inputs.get(name, {})
     properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
@@ -56,7 +60,9 @@ def pick_workflow(document: Document, workflow_id: str | None) -> Workflow:
     if workflow_id is None:
         if len(ids) == 1:
             return document.workflows[0]
-        raise UsageError(f"the document has {len(ids)} workflows; choose one with --workflow: {', '.join(ids)}")
+        raise UsageError(
+            f"the document has {len(ids)} workflows; choose one with --workflow: {', '.join(ids)}"
+        )
     workflow = document.workflow(workflow_id)
     if workflow is None:
         raise UsageError(f"no workflow {workflow_id!r}; the document has: {', '.join(ids)}")
@@ -98,7 +104,13 @@ def _parameter(document: Document, item: Parameter | Reusable) -> dict[str, Any]
         target = document.spec.components.lookup("parameters", item.component_name or "")
         out = {"reference": item.reference}
         if isinstance(target, Parameter):
-            out.update({"name": target.name, "in": target.in_, "value": item.value if item.has_value else target.value})
+            out.update(
+                {
+                    "name": target.name,
+                    "in": target.in_,
+                    "value": item.value if item.has_value else target.value,
+                }
+            )
         return out
     return {"name": item.name, "in": item.in_, "value": item.value}
 

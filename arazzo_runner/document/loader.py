@@ -158,7 +158,9 @@ def _relabel(problem: Problem, location: str, display: str) -> Problem:
     if problem.location.file != location:
         return problem
     loc = problem.location
-    return Problem(problem.message, Location(display, loc.line, loc.column, loc.pointer), problem.severity, problem.code)
+    return Problem(
+        problem.message, Location(display, loc.line, loc.column, loc.pointer), problem.severity, problem.code
+    )
 
 
 def _load_sources(document: Document, session: _Session) -> None:
@@ -166,10 +168,15 @@ def _load_sources(document: Document, session: _Session) -> None:
     for source in spec.source_descriptions:
         url_location = spec.locate(f"{source.pointer}/url")
         target = resolve_reference(source.url, document.location)
+        document.failed_sources.add(source.name)  # until it loads
         if target in session.stack:
             chain = " → ".join(os.path.basename(s) for s in [*session.stack, target])
             session.problems.append(
-                Problem(f"source {source.name!r} makes a cycle of Arazzo documents: {chain}", url_location, code="cycle")
+                Problem(
+                    f"source {source.name!r} makes a cycle of Arazzo documents: {chain}",
+                    url_location,
+                    code="cycle",
+                )
             )
             continue
         try:
@@ -199,16 +206,22 @@ def _load_sources(document: Document, session: _Session) -> None:
             document.sources[source.name] = OpenApiSource(
                 name=source.name, url=source.url, location=target, file=parsed, fetcher=session.fetcher
             )
+            document.failed_sources.discard(source.name)
         else:
             if "arazzo" not in data:
                 what = "an OpenAPI description" if "openapi" in data else "not an Arazzo document"
                 session.problems.append(
-                    Problem(f"source {source.name!r} is declared type 'arazzo' but is {what}", url_location, code="bad-source")
+                    Problem(
+                        f"source {source.name!r} is declared type 'arazzo' but is {what}",
+                        url_location,
+                        code="bad-source",
+                    )
                 )
                 continue
             nested = _load_document(target, session)
             if nested is not None:
                 document.sources[source.name] = nested
+                document.failed_sources.discard(source.name)
 
 
 def _check_openapi(name: str, data: dict[str, object], parsed: ParsedFile) -> str | None:
@@ -218,7 +231,9 @@ def _check_openapi(name: str, data: dict[str, object], parsed: ParsedFile) -> st
             return f"source {name!r} is Swagger/OpenAPI 2.0 ({display_name(parsed.path)}); only OpenAPI 3.x is supported"
         if "arazzo" in data:
             return f"source {name!r} is an Arazzo document but is declared type 'openapi' ({display_name(parsed.path)})"
-        return f"source {name!r} is not an OpenAPI description: no 'openapi' field ({display_name(parsed.path)})"
+        return (
+            f"source {name!r} is not an OpenAPI description: no 'openapi' field ({display_name(parsed.path)})"
+        )
     if not str(version).startswith("3."):
         return f"source {name!r} has OpenAPI version {version!r}; only 3.x is supported ({display_name(parsed.path)})"
     if not isinstance(data.get("paths", {}), dict):

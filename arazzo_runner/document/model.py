@@ -27,7 +27,6 @@ def _empty() -> Mapping[str, Any]:
     return EMPTY
 
 
-
 ActionType = Literal["end", "goto", "retry"]
 CriterionKind = Literal["simple", "regex", "jsonpath", "xpath"]
 ParameterIn = Literal["path", "query", "header", "cookie"]

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Location, Problem, Severity
-from .model import ArazzoDocument, Criterion, FailureAction, Parameter, Reusable, Step, SuccessAction, Workflow
+from .model import (
+    ArazzoDocument,
+    Criterion,
+    FailureAction,
+    Parameter,
+    Reusable,
+    Step,
+    SuccessAction,
+    Workflow,
+)
 from .resolved import Document, ResolutionError, _suggest
 from .yaml12 import escape_token
 
@@ -52,7 +61,9 @@ class _ExpressionChecker:
         message = getattr(exc, "message", None) or str(exc)
         self.problems.append(Problem(f"{what}: {message}", self._locate(pointer, offset), code="expression"))
 
-    def _report(self, message: str, pointer: str, severity: Severity = Severity.ERROR, code: str = "unresolved") -> None:
+    def _report(
+        self, message: str, pointer: str, severity: Severity = Severity.ERROR, code: str = "unresolved"
+    ) -> None:
         self.problems.append(Problem(message, self._locate(pointer), severity, code))
 
     # -- parsing -----------------------------------------------------------------------------
@@ -116,11 +127,13 @@ class _ExpressionChecker:
             if workflow is None:
                 known = [w.workflow_id for w in self.document.workflows]
                 self._report(
-                    f"{expression_text(expression)}: no workflow {parts[0]!r}" + _suggest(parts[0], known), pointer
+                    f"{expression_text(expression)}: no workflow {parts[0]!r}" + _suggest(parts[0], known),
+                    pointer,
                 )
             elif len(parts) > 2 and parts[1] == "outputs" and parts[2] not in workflow.outputs:
                 self._report(
-                    f"{expression_text(expression)}: workflow {parts[0]!r} has no output {parts[2]!r}", pointer
+                    f"{expression_text(expression)}: workflow {parts[0]!r} has no output {parts[2]!r}",
+                    pointer,
                 )
         elif kind == "sourceDescriptions" and parts:
             if self.spec.source(parts[0]) is None:
@@ -143,7 +156,12 @@ class _ExpressionChecker:
                     Severity.WARNING,
                     "undeclared-input",
                 )
-        elif kind == "outputs" and scope.workflow is not None and parts and parts[0] not in scope.workflow.outputs:
+        elif (
+            kind == "outputs"
+            and scope.workflow is not None
+            and parts
+            and parts[0] not in scope.workflow.outputs
+        ):
             self._report(
                 f"{expression_text(expression)}: workflow {scope.workflow.workflow_id!r} has no output {parts[0]!r}",
                 pointer,

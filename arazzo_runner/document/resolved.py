@@ -31,6 +31,14 @@ class ResolutionError(Exception):
     """A reference that does not resolve; the message says what exists instead."""
 
 
+class SourceUnavailable(ResolutionError):
+    """The reference may well be right, but the source it needs failed to load.
+
+    That failure is reported once, at the source; checks skip references that depend on it
+    instead of repeating it at every step.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class WorkflowRef:
     """A workflow and the document it belongs to (components are scoped per document)."""
@@ -50,6 +58,8 @@ class Document:
     spec: ArazzoDocument
     location: str
     sources: dict[str, OpenApiSource | Document] = field(default_factory=dict)
+    #: Names of declared sources that could not be loaded (already reported).
+    failed_sources: set[str] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)
 
     # -- convenience -------------------------------------------------------------------------
@@ -78,9 +88,13 @@ class Document:
                 )
             if len(found) > 1:
                 where = ", ".join(op.summary for op in found)
-                raise ResolutionError(f"operationId {operation_id!r} is defined twice in source {name!r}: {where}")
+                raise ResolutionError(
+                    f"operationId {operation_id!r} is defined twice in source {name!r}: {where}"
+                )
             return found[0]
         candidates = [op for src in self.openapi_sources for op in src.operations_by_id(value)]
+        if not candidates and self.failed_sources:
+            raise SourceUnavailable(f"operationId {value!r} may be in a source that failed to load")
         if not candidates:
             known = [i for src in self.openapi_sources for i in src.operation_ids()]
             raise ResolutionError(f"unknown operationId {value!r}" + _suggest(value, known))
@@ -132,15 +146,20 @@ class Document:
         if match:
             name, workflow_id = match.groups()
             source = self.sources.get(name)
+            if name in self.failed_sources:
+                raise SourceUnavailable(f"source {name!r} failed to load")
             if source is None:
-                raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+                raise ResolutionError(
+                    f"unknown source description {name!r}" + _suggest(name, list(self.sources))
+                )
             if not isinstance(source, Document):
                 raise ResolutionError(f"source {name!r} is an OpenAPI description, not an Arazzo document")
             workflow = source.workflow(workflow_id)
             if workflow is None:
                 known = [w.workflow_id for w in source.workflows]
                 raise ResolutionError(
-                    f"workflow {workflow_id!r} is not defined in source {name!r}" + _suggest(workflow_id, known)
+                    f"workflow {workflow_id!r} is not defined in source {name!r}"
+                    + _suggest(workflow_id, known)
                 )
             return WorkflowRef(source, workflow)
         workflow = self.workflow(value)
@@ -151,6 +170,8 @@ class Document:
 
     def _openapi_source(self, name: str) -> OpenApiSource:
         source = self.sources.get(name)
+        if name in self.failed_sources:
+            raise SourceUnavailable(f"source {name!r} failed to load")
         if source is None:
             raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
         if not isinstance(source, OpenApiSource):
@@ -167,7 +188,9 @@ def _pointer_tokens(pointer: str) -> list[str]:
 
 
 def _suggest(value: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(value, known, n=3)
+    """A "did you mean" hint: same name in another case first, then close spellings."""
+    close = [k for k in known if k.lower() == value.lower() and k != value]
+    close = close or difflib.get_close_matches(value, known, n=3)
     if close:
         return f" (did you mean {', '.join(repr(c) for c in close)}?)"
     return ""

@@ -52,6 +52,18 @@ class Yaml12Loader(yaml.SafeLoader):
 Yaml12Loader.yaml_implicit_resolvers = {}
 for _tag, _regexp, _first in _CORE_SCHEMA:
     Yaml12Loader.add_implicit_resolver(_tag, _regexp, list(_first))
+# An empty plain scalar (``key:`` with nothing after it) is null, as in JSON-schema YAML 1.2.
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
 
 
 class YamlReadError(Exception):
@@ -156,6 +168,16 @@ class _Converter:
                     )
                 ]
             )
+        if node.tag not in _ALLOWED_TAGS:
+            raise YamlReadError(
+                [
+                    Problem(
+                        f"tag {node.tag!r} is not allowed: Arazzo documents use JSON types only",
+                        Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1),
+                        code="yaml",
+                    )
+                ]
+            )
         if pointer not in self.positions:
             offset = _scalar_text_offset(node) if isinstance(node, yaml.ScalarNode) else 0
             self.positions[pointer] = self._pos(node, offset)
@@ -217,6 +239,50 @@ class _Converter:
             self.key_positions[child] = self._pos(key_node)
             result[key] = self.convert(value_node, child, depth + 1)
         return result
+
+
+def _check_expanded_size(root: yaml.Node, path: str) -> None:
+    """Refuse documents whose aliases expand past MAX_NODES, before expanding anything.
+
+    Aliases share node objects, so the graph is small even when its expansion is huge; sizes
+    are counted once per node object.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise YamlReadError(
+                [
+                    Problem(
+                        f"document nests deeper than {MAX_DEPTH} levels; refusing to load it",
+                        Location(path, node.start_mark.line + 1, node.start_mark.column + 1),
+                        code="too-deep",
+                    )
+                ]
+            )
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                total += size(item, depth + 1)
+        sizes[id(node)] = total
+        return total
+
+    if size(root, 0) > MAX_NODES:
+        raise YamlReadError(
+            [
+                Problem(
+                    f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refusing to load it",
+                    Location(path, root.start_mark.line + 1, root.start_mark.column + 1),
+                    code="too-large",
+                )
+            ]
+        )
 
 
 def _problem_from_yaml_error(path: str, exc: yaml.YAMLError) -> Problem:
@@ -282,6 +348,7 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
         ) from None
     if root is None:
         raise YamlReadError([Problem("document is empty", Location(path, 1, 1), code="empty")])
+    _check_expanded_size(root, path)
     converter = _Converter(path, problems)
     data = converter.convert(root, "", 0)
     if problems:

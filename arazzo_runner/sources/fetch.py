@@ -98,7 +98,11 @@ class SourceFetcher:
                     size += len(chunk)
                     if size > MAX_DOCUMENT_BYTES:
                         raise YamlReadError(
-                            [Problem("remote document is over the size limit", Location(url), code="too-large")]
+                            [
+                                Problem(
+                                    "remote document is over the size limit", Location(url), code="too-large"
+                                )
+                            ]
                         )
                     chunks.append(chunk)
         except httpx.HTTPError as exc:
