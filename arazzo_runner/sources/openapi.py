@@ -85,7 +85,8 @@ class OpenApiSource:
         handler = _Handler(self.fetcher)
         handlers = {"file": handler, "http": handler, "https": handler, "<all_urls>": handler}
         base = self.location if "://" in self.location else f"file://{self.location}"
-        return SchemaPath.from_dict(dict(self.data), base_uri=base, handlers=handlers)
+        # The separator must not occur in keys: AWS-style path keys contain "#" (the default).
+        return SchemaPath.from_dict(dict(self.data), base_uri=base, handlers=handlers, separator="\x00")
 
     @cached_property
     def openapi(self) -> Any:
