@@ -1,0 +1,239 @@
+"""Request bodies: RFC 6901 replacements, then encoding by media type.
+
+Media types (parameters such as ``; charset=utf-8`` are kept on the header, ignored for the choice):
+
+* JSON: ``application/json``, any ``*/*+json``, ``application/x-amz-json-1.0`` / ``-1.1``, ``text/json``.
+  Containers and scalars are written as compact UTF-8 JSON. A ``str`` payload is taken to be
+  JSON text already (a payload template) and sent as is; ``bytes`` are sent as is.
+  For AWS JSON types, object members whose value is ``None`` are left out (botocore's serializer
+  does the same, and AWS services reject ``null`` members): an optional input that was not given
+  therefore disappears from the body instead of being sent as ``null``. Other JSON keeps ``null``
+  unless ``drop_nulls=True``.
+* ``application/x-www-form-urlencoded``: an object becomes ``k=v&…`` (lists repeat the key,
+  nested values are JSON); a string is sent as is.
+* ``multipart/form-data``: an object becomes one part per member (``bytes`` → file part,
+  anything else → text part, containers as JSON), with a random boundary.
+* ``text/*``, XML and anything else: ``str`` as UTF-8, ``bytes`` raw. Objects cannot be written
+  as these types (no implicit XML); that is a :class:`RequestBuildError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from .errors import RequestBuildError
+from .serialize import scalar_text
+
+_JSON = re.compile(r"^(application/(json|x-amz-json-1\.[01]|[^;]*\+json)|text/json)$")
+_AWS_JSON = re.compile(r"^application/x-amz-json-1\.[01]$")
+_XML = re.compile(r"^(application/xml|text/xml|[a-z]+/[^;]*\+xml)$")
+
+
+def media_type(content_type: str | None) -> str:
+    """``Application/JSON; charset=utf-8`` → ``application/json``."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def is_json(content_type: str | None) -> bool:
+    return bool(_JSON.match(media_type(content_type)))
+
+
+def is_aws_json(content_type: str | None) -> bool:
+    return bool(_AWS_JSON.match(media_type(content_type)))
+
+
+def is_xml(content_type: str | None) -> bool:
+    return bool(_XML.match(media_type(content_type)))
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """One ``replacements`` entry: an RFC 6901 pointer into the payload and the value to put there."""
+
+    target: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    """An evaluated step ``requestBody``: payload, optional media type and replacements."""
+
+    payload: Any
+    content_type: str | None = None
+    replacements: tuple[Replacement, ...] = ()
+    #: Leave out ``None`` members; ``None`` means "for AWS JSON media types only".
+    drop_nulls: bool | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedBody:
+    """Bytes ready to send and the ``Content-Type`` header that goes with them."""
+
+    content: bytes
+    content_type: str
+
+
+def apply_replacements(payload: Any, replacements: Sequence[Replacement]) -> Any:
+    """A copy of ``payload`` with each replacement applied in order (the input is not changed).
+
+    A target names an existing location, or a new member of an existing object, or ``-`` / the
+    next index of an existing array (appended). ``""`` replaces the whole payload. A string
+    payload that is JSON text is parsed first, so templates written as strings work too.
+    """
+    if not replacements:
+        return payload
+    result = copy.deepcopy(payload)
+    if isinstance(result, str | bytes):
+        try:
+            result = json.loads(result)
+        except ValueError:
+            raise RequestBuildError(
+                "replacements need a JSON payload (XPath targets into XML are not supported)"
+            ) from None
+    for replacement in replacements:
+        result = _set_pointer(result, replacement.target, replacement.value)
+    return result
+
+
+def _set_pointer(document: Any, pointer: str, value: Any) -> Any:
+    if pointer == "":
+        return value
+    if not pointer.startswith("/"):
+        raise RequestBuildError(f"replacement target {pointer!r} is not a JSON pointer (must start with '/')")
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    parent = document
+    for depth, token in enumerate(tokens[:-1]):
+        parent = _child(parent, token, pointer, tokens[: depth + 1])
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = value
+    elif isinstance(parent, list):
+        index = len(parent) if last == "-" else _index(last, pointer)
+        if index == len(parent):
+            parent.append(value)
+        elif 0 <= index < len(parent):
+            parent[index] = value
+        else:
+            raise RequestBuildError(f"replacement target {pointer!r}: index {last} is out of range")
+    else:
+        raise RequestBuildError(
+            f"replacement target {pointer!r} goes inside a value that is not an object or array"
+        )
+    return document
+
+
+def _child(node: Any, token: str, pointer: str, so_far: list[str]) -> Any:
+    if isinstance(node, dict) and token in node:
+        return node[token]
+    if isinstance(node, list):
+        index = _index(token, pointer)
+        if 0 <= index < len(node):
+            return node[index]
+    where = "/" + "/".join(t.replace("~", "~0").replace("/", "~1") for t in so_far)
+    raise RequestBuildError(f"replacement target {pointer!r}: nothing at {where!r} in the payload")
+
+
+def _index(token: str, pointer: str) -> int:
+    if not token.isdigit() or (len(token) > 1 and token.startswith("0")):
+        raise RequestBuildError(f"replacement target {pointer!r}: {token!r} is not an array index")
+    return int(token)
+
+
+def drop_nulls(value: Any) -> Any:
+    """``value`` without object members whose value is ``None`` (recursively; list items are kept)."""
+    if isinstance(value, Mapping):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [drop_nulls(v) for v in value]
+    return value
+
+
+def default_content_type(payload: Any) -> str:
+    """The media type to use when neither the step nor the operation gives one."""
+    if isinstance(payload, bytes | bytearray):
+        return "application/octet-stream"
+    if isinstance(payload, str):
+        return "text/plain"
+    return "application/json"
+
+
+def encode_body(body: RequestBody, content_type: str) -> EncodedBody:
+    """Encode ``body`` (replacements applied here) as ``content_type``."""
+    payload = apply_replacements(body.payload, body.replacements)
+    kind = media_type(content_type)
+    if isinstance(payload, bytes | bytearray):
+        return EncodedBody(bytes(payload), content_type)
+    if is_json(kind):
+        strip = is_aws_json(kind) if body.drop_nulls is None else body.drop_nulls
+        if isinstance(payload, str):
+            return EncodedBody(payload.encode("utf-8"), content_type)
+        if strip:
+            payload = drop_nulls(payload)
+        text = json.dumps(
+            payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_reject
+        )
+        return EncodedBody(text.encode("utf-8"), content_type)
+    if kind == "application/x-www-form-urlencoded":
+        if isinstance(payload, str):
+            return EncodedBody(payload.encode("utf-8"), content_type)
+        if isinstance(payload, Mapping):
+            pairs = [
+                (str(k), scalar_text(item))
+                for k, v in payload.items()
+                if v is not None
+                for item in (v if isinstance(v, list | tuple) else [v])
+            ]
+            return EncodedBody(urlencode(pairs).encode("ascii"), content_type)
+        raise RequestBuildError("an application/x-www-form-urlencoded payload must be an object or a string")
+    if kind == "multipart/form-data":
+        return _multipart(payload)
+    if isinstance(payload, str):
+        return EncodedBody(payload.encode("utf-8"), content_type)
+    if payload is None:
+        return EncodedBody(b"", content_type)
+    if isinstance(payload, int | float | bool):
+        return EncodedBody(scalar_text(payload).encode("utf-8"), content_type)
+    raise RequestBuildError(
+        f"cannot write an {type(payload).__name__} payload as {kind or 'an unknown media type'};"
+        " give the payload as a string (already serialised) or use a JSON media type"
+    )
+
+
+def _multipart(payload: Any) -> EncodedBody:
+    """RFC 7578 ``multipart/form-data``: one part per member, ``bytes`` as file parts."""
+    if not isinstance(payload, Mapping):
+        raise RequestBuildError("a multipart/form-data payload must be an object (one part per member)")
+    boundary = secrets.token_hex(16)
+    chunks: list[bytes] = []
+    for key, value in payload.items():
+        if value is None:
+            continue
+        name = _quote_part_name(str(key))
+        if isinstance(value, bytes | bytearray):
+            head = (
+                f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n"
+            )
+            content = bytes(value)
+        else:
+            head = f'Content-Disposition: form-data; name="{name}"\r\n'
+            content = scalar_text(value).encode("utf-8")
+        chunks.append(f"--{boundary}\r\n{head}\r\n".encode() + content + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return EncodedBody(b"".join(chunks), f"multipart/form-data; boundary={boundary}")
+
+
+def _quote_part_name(name: str) -> str:
+    """Escape a part name as the HTML form encoding does (``"`` and line breaks percent-encoded)."""
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _reject(value: Any) -> Any:
+    raise RequestBuildError(f"a {type(value).__name__} value cannot be written as JSON")

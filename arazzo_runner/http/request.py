@@ -1,0 +1,165 @@
+"""Turn an operation and a step's evaluated parameters and body into an ``httpx.Request``.
+
+Rules (each one tested):
+
+* Parameter Objects come from the path item and the operation (the operation's win, matched by
+  ``name`` + ``in``, header names case-insensitively), ``$ref``s resolved through
+  ``source.spec``. A step parameter without a definition is sent with the location's default
+  style. Definitions of the headers ``Accept``, ``Content-Type`` and ``Authorization`` are
+  ignored, as OpenAPI requires, but the step's value is still sent.
+* A parameter whose value is ``None`` (an optional input that was not given) is left out.
+* The path key loses its fragment (``/#X-Amz-Target=SageMaker.CreateTrainingJob`` → ``/``);
+  every ``{name}`` in it must get a value.
+* The body's media type: the step's ``contentType``, else the operation's first
+  ``requestBody.content`` type, else one guessed from the payload (see :mod:`.bodies`).
+  The body's ``Content-Type`` replaces a ``Content-Type`` header parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..sources.openapi import OpenApiSource, Operation
+from .bodies import RequestBody, default_content_type, encode_body
+from .errors import RequestBuildError
+from .serialize import (
+    ParameterStyle,
+    serialize_cookie,
+    serialize_header,
+    serialize_path,
+    serialize_query,
+)
+from .servers import join_url
+
+LOCATIONS = ("path", "query", "header", "cookie")
+_IGNORED_HEADER_DEFINITIONS = frozenset({"accept", "content-type", "authorization"})
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class StepParameter:
+    """An evaluated step parameter: ``in`` is ``location`` (``None`` for workflow inputs)."""
+
+    name: str
+    location: str | None
+    value: Any
+
+
+def _key(name: str, location: str) -> tuple[str, str]:
+    return (name.lower() if location == "header" else name, location)
+
+
+def parameter_definitions(
+    source: OpenApiSource, operation: Operation
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Parameter Objects of ``operation`` by ``(name, in)``, ``$ref``s resolved (operation wins)."""
+    item = source.spec / "paths" / operation.path
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for owner in (item, item / operation.method):
+        if "parameters" not in owner:
+            continue
+        for parameter in owner / "parameters":
+            with parameter.open() as data:
+                definition = dict(data)
+            name, location = definition.get("name"), definition.get("in")
+            if isinstance(name, str) and location in LOCATIONS:
+                found[_key(name, location)] = definition
+    return found
+
+
+def operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
+    """Media types of the operation's ``requestBody.content``, in document order."""
+    target = source.spec / "paths" / operation.path / operation.method
+    if "requestBody" not in target:
+        return []
+    body = target / "requestBody"
+    if "content" not in body:
+        return []
+    with (body / "content").open() as content:
+        return [str(k) for k in content]
+
+
+def style_of(definition: Mapping[str, Any] | None, location: str) -> ParameterStyle:
+    if definition is None:
+        return ParameterStyle.for_location(location)
+    return ParameterStyle.for_location(
+        location,
+        definition.get("style"),
+        definition.get("explode"),
+        bool(definition.get("allowReserved", False)) and location == "query",
+    )
+
+
+def build_request(
+    source: OpenApiSource,
+    operation: Operation,
+    parameters: Iterable[StepParameter],
+    body: RequestBody | None = None,
+    *,
+    base_url: str,
+) -> httpx.Request:
+    """The request for one step call (unsigned; auth is applied when it is sent)."""
+    definitions = parameter_definitions(source, operation)
+    path_values: dict[str, str] = {}
+    query: list[str] = []
+    headers: list[tuple[str, str]] = []
+    cookies: list[str] = []
+    for parameter in parameters:
+        location = parameter.location
+        if location is None:
+            raise RequestBuildError(
+                f"parameter {parameter.name!r} has no 'in'; steps that call an operation must say where"
+                " each parameter goes (path, query, header or cookie)"
+            )
+        if location not in LOCATIONS:
+            raise RequestBuildError(f"parameter {parameter.name!r} has an unknown 'in': {location!r}")
+        if parameter.value is None:
+            continue
+        definition = definitions.get(_key(parameter.name, location))
+        if location == "header" and parameter.name.lower() in _IGNORED_HEADER_DEFINITIONS:
+            definition = None
+        style = style_of(definition, location)
+        if location == "path":
+            path_values[parameter.name] = serialize_path(parameter.name, parameter.value, style)
+        elif location == "query":
+            query.extend(serialize_query(parameter.name, parameter.value, style))
+        elif location == "header":
+            headers.append((parameter.name, serialize_header(parameter.name, parameter.value, style)))
+        else:
+            cookies.extend(serialize_cookie(parameter.name, parameter.value, style))
+
+    path = _fill_path(operation, path_values)
+    url = join_url(base_url, path)
+    if query:
+        url += ("&" if "?" in url else "?") + "&".join(query)
+    if cookies:
+        headers.append(("Cookie", "; ".join(cookies)))
+
+    content: bytes | None = None
+    if body is not None:
+        content_type = body.content_type or next(iter(operation_content_types(source, operation)), None)
+        content_type = content_type or default_content_type(body.payload)
+        encoded = encode_body(body, content_type)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+        headers.append(("Content-Type", encoded.content_type))
+        content = encoded.content
+    return httpx.Request(operation.method.upper(), url, headers=headers, content=content)
+
+
+def _fill_path(operation: Operation, values: Mapping[str, str]) -> str:
+    template = operation.path.split("#", 1)[0] or "/"
+    names = _TEMPLATE.findall(template)
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise RequestBuildError(
+            f"path parameter {unknown[0]!r} does not appear in the path {template!r} of {operation.summary}"
+        )
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise RequestBuildError(f"path parameter {missing[0]!r} of {operation.summary} has no value")
+    return _TEMPLATE.sub(lambda m: values[m.group(1)], template)

@@ -1,0 +1,99 @@
+"""Request bodies: replacements (RFC 6901) and encoding by media type."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from arazzo_runner.http.bodies import (
+    Replacement,
+    RequestBody,
+    apply_replacements,
+    encode_body,
+    is_json,
+)
+from arazzo_runner.http.errors import RequestBuildError
+
+
+def test_json_media_types() -> None:
+    for kind in (
+        "application/json",
+        "application/problem+json; charset=utf-8",
+        "application/x-amz-json-1.1",
+        "application/x-amz-json-1.0",
+        "text/json",
+    ):
+        assert is_json(kind), kind
+    assert not is_json("application/xml") and not is_json("application/x-amz-json-2.0")
+
+
+def test_replacements_escape_and_types() -> None:
+    payload = {"a/b": {"~x": 1}, "list": [1, 2], "keep": "same"}
+    result = apply_replacements(
+        payload,
+        [
+            Replacement("/a~1b/~0x", {"deep": [True]}),
+            Replacement("/list/0", None),
+            Replacement("/list/-", 3),
+            Replacement("/new", 4.5),
+        ],
+    )
+    assert result == {"a/b": {"~x": {"deep": [True]}}, "list": [None, 2, 3], "keep": "same", "new": 4.5}
+    assert payload["list"] == [1, 2]  # not mutated
+
+
+def test_replacement_of_whole_payload_and_of_json_text() -> None:
+    assert apply_replacements({"a": 1}, [Replacement("", [1])]) == [1]
+    assert apply_replacements('{"a": 1}', [Replacement("/a", 2)]) == {"a": 2}
+
+
+def test_replacement_errors_are_clear() -> None:
+    with pytest.raises(RequestBuildError, match="nothing at '/missing'"):
+        apply_replacements({"a": 1}, [Replacement("/missing/x", 1)])
+    with pytest.raises(RequestBuildError, match="not an array index"):
+        apply_replacements({"a": [1]}, [Replacement("/a/01", 1)])
+    with pytest.raises(RequestBuildError, match="XPath"):
+        apply_replacements("<a/>", [Replacement("/a", 1)])
+
+
+def test_aws_json_drops_absent_members_and_plain_json_keeps_null() -> None:
+    payload = {"Name": "x", "InputDataConfig": None, "Nested": {"Opt": None, "List": [None]}}
+    aws = encode_body(RequestBody(payload), "application/x-amz-json-1.1")
+    assert json.loads(aws.content) == {"Name": "x", "Nested": {"List": [None]}}
+    plain = encode_body(RequestBody(payload), "application/json")
+    assert json.loads(plain.content)["InputDataConfig"] is None
+    forced = encode_body(RequestBody(payload, drop_nulls=True), "application/json")
+    assert "InputDataConfig" not in json.loads(forced.content)
+
+
+def test_json_string_payload_is_sent_verbatim() -> None:
+    assert encode_body(RequestBody('{"a": 1}'), "application/json").content == b'{"a": 1}'
+
+
+def test_form_urlencoded() -> None:
+    body = encode_body(
+        RequestBody({"name": "pete smith", "tags": ["a", "b"], "skip": None}),
+        "application/x-www-form-urlencoded",
+    )
+    assert body.content == b"name=pete+smith&tags=a&tags=b"
+    assert encode_body(RequestBody("name=pete"), "application/x-www-form-urlencoded").content == b"name=pete"
+
+
+def test_multipart() -> None:
+    body = encode_body(RequestBody({"file": b"\x00\x01", "note": "hi", "n": 2}), "multipart/form-data")
+    assert body.content_type.startswith("multipart/form-data; boundary=")
+    boundary = body.content_type.split("=", 1)[1].encode()
+    assert body.content.count(b"--" + boundary) == 4
+    assert (
+        b'name="file"; filename="file"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\x01'
+        in body.content
+    )
+    assert b'name="note"\r\n\r\nhi\r\n' in body.content
+
+
+def test_text_bytes_and_objects_as_xml() -> None:
+    assert encode_body(RequestBody("Hello"), "text/plain").content == b"Hello"
+    assert encode_body(RequestBody(b"\xff"), "application/octet-stream").content == b"\xff"
+    with pytest.raises(RequestBuildError, match="as application/xml"):
+        encode_body(RequestBody({"a": 1}), "application/xml")
