@@ -1,0 +1,74 @@
+"""XPath criteria over XML bodies, with elementpath (XPath 3.1 by default; 3.0, 2.0, 1.0).
+
+A criterion passes when the expression's effective boolean value (XPath ``fn:boolean``) is
+true: a non-empty node sequence, ``true()``, a non-empty string, a non-zero number. The context
+value must be XML: an ElementTree element, or ``str``/``bytes`` that parse as XML. Documents
+with a DTD (``<!DOCTYPE``) are refused, which rules out entity-expansion attacks whatever the
+expat version.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any
+
+from elementpath import XPath1Parser, XPath2Parser, XPathContext
+from elementpath.xpath30 import XPath30Parser
+from elementpath.xpath31 import XPath31Parser
+
+from .errors import ExpressionSyntaxError
+
+__all__ = ["XPATH_VERSIONS", "XPathQuery", "compile_xpath", "xml_root"]
+
+XPATH_VERSIONS: dict[str | None, type] = {
+    None: XPath31Parser,
+    "xpath-31": XPath31Parser,
+    "xpath-30": XPath30Parser,
+    "xpath-20": XPath2Parser,
+    "xpath-10": XPath1Parser,
+}
+_COLUMN = re.compile(r"column (\d+)")
+
+
+class NotXML(ValueError):
+    """The context value is not an XML document (the criterion fails with this reason)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class XPathQuery:
+    text: str
+    token: Any
+
+    def evaluate(self, root: Any) -> tuple[bool, Any]:
+        """The effective boolean value and the raw result; elementpath errors propagate."""
+        result = self.token.evaluate(XPathContext(root))
+        return bool(self.token.boolean_value(result)), result
+
+
+def compile_xpath(text: str, version: str | None) -> XPathQuery:
+    parser_class = XPATH_VERSIONS[version]
+    try:
+        token = parser_class().parse(text)
+    except Exception as exc:  # elementpath raises ElementPath*Error, which mix in builtin types
+        match = _COLUMN.search(str(exc))
+        offset = int(match.group(1)) - 1 if match else 0
+        raise ExpressionSyntaxError(f"invalid XPath: {exc}", text, offset) from None
+    return XPathQuery(text, token)
+
+
+def xml_root(value: Any) -> Any:
+    """The element to evaluate against; raises :class:`NotXML` with the reason."""
+    if isinstance(value, ET.Element):
+        return value
+    if isinstance(value, bytes | bytearray):
+        value = bytes(value).decode("utf-8", errors="replace")
+    if not isinstance(value, str):
+        raise NotXML(f"the context is {type(value).__name__}, not XML text")
+    if "<!DOCTYPE" in value or "<!ENTITY" in value:
+        raise NotXML("XML with a DTD is refused")
+    try:
+        return ET.fromstring(value)
+    except ET.ParseError as exc:
+        raise NotXML(f"the context is not well-formed XML ({exc})") from None
