@@ -67,7 +67,7 @@ class _ExpressionChecker:
         self.problems.append(Problem(message, self._locate(pointer), severity, code))
 
     # -- parsing -----------------------------------------------------------------------------
-    def value(self, value: Any, pointer: str, scope: _Scope, what: str) -> None:
+    def value(self, value: Any, pointer: str, scope: _Scope, what: str, *, check_names: bool = True) -> None:
         """A field of type Any | {expression}: check every string inside it."""
         for text, ptr in _strings(value, pointer):
             try:
@@ -75,16 +75,21 @@ class _ExpressionChecker:
             except self.x.ExpressionSyntaxError as exc:
                 self._syntax(exc, ptr, what)
                 continue
-            for expression in self.x.expressions_in(template):
-                self.names(expression, ptr, scope)
+            if check_names:
+                for expression in template.references():
+                    self.names(expression, ptr, scope)
 
-    def expression(self, text: str, pointer: str, scope: _Scope, what: str) -> Any:
+    def expression(
+        self, text: str, pointer: str, scope: _Scope, what: str, *, check_names: bool = True
+    ) -> Any:
+        """Parse one whole runtime expression; ``check_names=False`` where resolution reports."""
         try:
             expression = self.x.parse_runtime_expression(text)
         except self.x.ExpressionSyntaxError as exc:
             self._syntax(exc, pointer, what)
             return None
-        self.names(expression, pointer, scope)
+        if check_names:
+            self.names(expression, pointer, scope)
         return expression
 
     def criterion(self, criterion: Criterion, scope: _Scope) -> None:
@@ -97,77 +102,67 @@ class _ExpressionChecker:
             return
         for warning in getattr(compiled, "warnings", ()):
             self._report(warning, f"{criterion.pointer}/condition", Severity.WARNING, "criterion")
-        for expression in self.x.expressions_in(compiled):
+        for expression in compiled.references():
             self.names(expression, f"{criterion.pointer}/condition", scope)
 
     # -- names -------------------------------------------------------------------------------
     def names(self, expression: Any, pointer: str, scope: _Scope) -> None:
-        ref = self.x.reference_of(expression)
-        if ref is None:
-            return
-        kind, parts = ref.kind, ref.names
-        if kind == "steps" and scope.workflow is not None and parts:
-            step = scope.workflow.step(parts[0])
+        """Check that what ``expression`` names exists (its root, owner and name fields)."""
+        root, owner, part, name = expression.root, expression.owner, expression.part, expression.name
+        text = expression.text
+        if root == "steps" and scope.workflow is not None and owner is not None:
+            step = scope.workflow.step(owner)
             if step is None:
                 known = [s.step_id for s in scope.workflow.steps]
                 self._report(
-                    f"{expression_text(expression)}: no step {parts[0]!r} in workflow"
-                    f" {scope.workflow.workflow_id!r}" + _suggest(parts[0], known),
+                    f"{text}: no step {owner!r} in workflow {scope.workflow.workflow_id!r}"
+                    + _suggest(owner, known),
                     pointer,
                 )
-            elif len(parts) > 1 and parts[1] not in step.outputs:
+            elif name is not None and name not in step.outputs:
                 declared = ", ".join(step.outputs) or "none"
                 self._report(
-                    f"{expression_text(expression)}: step {parts[0]!r} has no output {parts[1]!r}"
-                    f" (it declares: {declared})",
-                    pointer,
+                    f"{text}: step {owner!r} has no output {name!r} (it declares: {declared})", pointer
                 )
-        elif kind == "workflows" and parts:
-            workflow = self.document.workflow(parts[0])
+        elif root == "workflows" and owner is not None:
+            workflow = self.document.workflow(owner)
             if workflow is None:
                 known = [w.workflow_id for w in self.document.workflows]
-                self._report(
-                    f"{expression_text(expression)}: no workflow {parts[0]!r}" + _suggest(parts[0], known),
-                    pointer,
-                )
-            elif len(parts) > 2 and parts[1] == "outputs" and parts[2] not in workflow.outputs:
-                self._report(
-                    f"{expression_text(expression)}: workflow {parts[0]!r} has no output {parts[2]!r}",
-                    pointer,
-                )
-        elif kind == "sourceDescriptions" and parts:
-            if self.spec.source(parts[0]) is None:
+                self._report(f"{text}: no workflow {owner!r}" + _suggest(owner, known), pointer)
+            elif part == "outputs" and name is not None and name not in workflow.outputs:
+                self._report(f"{text}: workflow {owner!r} has no output {name!r}", pointer)
+        elif root == "sourceDescriptions" and owner is not None:
+            if self.spec.source(owner) is None:
                 known = [s.name for s in self.spec.source_descriptions]
-                self._report(
-                    f"{expression_text(expression)}: no source description {parts[0]!r}"
-                    + _suggest(parts[0], known),
-                    pointer,
-                )
-        elif kind == "components" and len(parts) >= 2:
-            if self.spec.components.lookup(parts[0], parts[1]) is None:
-                self._report(f"{expression_text(expression)}: no components.{parts[0]}.{parts[1]}", pointer)
-        elif kind == "inputs" and scope.workflow is not None and parts:
+                self._report(f"{text}: no source description {owner!r}" + _suggest(owner, known), pointer)
+        elif root == "components" and part is not None and name is not None:
+            if self.spec.components.lookup(part, name) is None:
+                self._report(f"{text}: no components.{part}.{name}", pointer)
+        elif root == "inputs" and scope.workflow is not None and name is not None:
             declared = _declared_inputs(self.spec, scope.workflow)
-            if declared is not None and parts[0] not in declared:
+            if declared is not None and name not in declared:
                 self._report(
-                    f"{expression_text(expression)}: workflow {scope.workflow.workflow_id!r} declares no input"
-                    f" {parts[0]!r}" + _suggest(parts[0], sorted(declared)),
+                    f"{text}: workflow {scope.workflow.workflow_id!r} declares no input {name!r}"
+                    + _suggest(name, sorted(declared)),
                     pointer,
                     Severity.WARNING,
                     "undeclared-input",
                 )
-        elif (
-            kind == "outputs"
-            and scope.workflow is not None
-            and parts
-            and parts[0] not in scope.workflow.outputs
-        ):
-            self._report(
-                f"{expression_text(expression)}: workflow {scope.workflow.workflow_id!r} has no output {parts[0]!r}",
-                pointer,
-                Severity.WARNING,
-                "undeclared-output",
-            )
+        elif root == "outputs" and scope.workflow is not None and name is not None:
+            # In a step that calls a workflow, $outputs are that workflow's outputs (EXEC-08).
+            owner_workflow: Workflow | None = scope.workflow
+            if scope.step is not None and scope.step.workflow_id is not None:
+                try:
+                    owner_workflow = self.document.resolve_workflow(scope.step.workflow_id).workflow
+                except ResolutionError:
+                    owner_workflow = None  # reported where the step names it
+            if owner_workflow is not None and name not in owner_workflow.outputs:
+                self._report(
+                    f"{text}: workflow {owner_workflow.workflow_id!r} has no output {name!r}",
+                    pointer,
+                    Severity.WARNING,
+                    "undeclared-output",
+                )
 
     # -- walking the document ----------------------------------------------------------------
     def run(self) -> list[Problem]:
@@ -177,7 +172,9 @@ class _ExpressionChecker:
             self.actions((*workflow.success_actions, *workflow.failure_actions), scope)
             for i, target in enumerate(workflow.depends_on):
                 if target.startswith("$"):
-                    self.expression(target, f"{workflow.pointer}/dependsOn/{i}", scope, "dependsOn")
+                    self.expression(
+                        target, f"{workflow.pointer}/dependsOn/{i}", scope, "dependsOn", check_names=False
+                    )
             for step in workflow.steps:
                 self.step(step, _Scope(workflow, step))
             for name, text in workflow.outputs.items():
@@ -192,9 +189,15 @@ class _ExpressionChecker:
         for field_name in ("operationId", "workflowId"):
             text = step.operation_id if field_name == "operationId" else step.workflow_id
             if text is not None and text.startswith("$"):
-                self.expression(text, f"{step.pointer}/{field_name}", scope, field_name)
+                self.expression(text, f"{step.pointer}/{field_name}", scope, field_name, check_names=False)
         if step.operation_path is not None:
-            self.value(step.operation_path, f"{step.pointer}/operationPath", scope, "operationPath")
+            self.value(
+                step.operation_path,
+                f"{step.pointer}/operationPath",
+                scope,
+                "operationPath",
+                check_names=False,
+            )
         self.parameters(step.parameters, scope)
         body = step.request_body
         if body is not None:
@@ -211,7 +214,9 @@ class _ExpressionChecker:
     def parameters(self, items: tuple[Parameter | Reusable, ...], scope: _Scope) -> None:
         for item in items:
             if isinstance(item, Reusable):
-                self.expression(item.reference, f"{item.pointer}/reference", scope, "reference")
+                self.expression(
+                    item.reference, f"{item.pointer}/reference", scope, "reference", check_names=False
+                )
                 if item.has_value:
                     self.value(item.value, f"{item.pointer}/value", scope, "parameter value")
             else:
@@ -220,16 +225,16 @@ class _ExpressionChecker:
     def actions(self, items: tuple[SuccessAction | FailureAction | Reusable, ...], scope: _Scope) -> None:
         for item in items:
             if isinstance(item, Reusable):
-                self.expression(item.reference, f"{item.pointer}/reference", scope, "reference")
+                self.expression(
+                    item.reference, f"{item.pointer}/reference", scope, "reference", check_names=False
+                )
                 continue
             for criterion in item.criteria:
                 self.criterion(criterion, scope)
             if item.workflow_id is not None and item.workflow_id.startswith("$"):
-                self.expression(item.workflow_id, f"{item.pointer}/workflowId", scope, "workflowId")
-
-
-def expression_text(expression: Any) -> str:
-    return str(getattr(expression, "text", expression))
+                self.expression(
+                    item.workflow_id, f"{item.pointer}/workflowId", scope, "workflowId", check_names=False
+                )
 
 
 def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> set[str] | None:
@@ -262,10 +267,6 @@ def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
 
 def expression_checks(document: Document) -> list[Problem]:
     """Parse every expression of ``document`` and check the names they use."""
-    try:  # TEMPORARY until the expressions package lands
-        import arazzo_runner.expressions  # noqa: F401
-    except ImportError:
-        return []
     return _ExpressionChecker(document).run()
 
 

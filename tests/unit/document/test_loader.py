@@ -23,7 +23,9 @@ def test_flagship_loads_and_resolves() -> None:
     assert [s.step_id for s in workflow.steps] == ["createTrainingJob", "pollTrainingJob"]
     create = doc.resolve_step_operation(workflow.steps[0])
     assert (create.method, create.path) == ("post", "/#X-Amz-Target=SageMaker.CreateTrainingJob")
-    assert doc.warnings == []
+    # The only notes: its jsonpath conditions are comparisons, not RFC 9535 queries.
+    assert {w.code for w in doc.warnings} == {"criterion"}
+    assert any("$[?@.TrainingJobStatus == 'InProgress']" in w.message for w in doc.warnings)
     # The model is frozen: one loaded document is shared by concurrent runs.
     with pytest.raises(AttributeError):
         workflow.steps[0].step_id = "x"  # type: ignore[misc]
@@ -308,3 +310,55 @@ def test_version_routing(tmp_path: Path) -> None:
         else:
             assert len(found) == 1 and found[0].message.startswith(expected)
             assert (found[0].location.line, found[0].location.column) == (1, 9)
+
+
+def test_expression_errors_are_located_inside_the_string(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: w
+  inputs: {type: object, properties: {id: {type: string}}}
+  steps:
+  - stepId: s
+    operationId: getPet
+    parameters:
+    - {name: petId, in: path, value: $inputs.id}
+    - {name: X-Trace, in: header, value: 'id-{$inputs.id}-{$stepz.s.outputs.x}'}
+    successCriteria:
+    - condition: $statusCode == 200 &&
+    - {context: $response.body, condition: '$[?@.a ==', type: jsonpath}
+    outputs:
+      name: $response.body#/name
+      bad: $response.body#/a~2b
+  outputs:
+    name: $steps.s.outputs.nam
+    fine: $steps.s.outputs.name
+""",
+    )
+    found = {p.location.pointer: p for p in errors(path)}
+    template = found["/workflows/0/steps/0/parameters/1/value"]
+    # 'id-{$inputs.id}-{' is 17 characters: the bad root starts right after the brace.
+    line_text = path.read_text().splitlines()[template.location.line - 1]
+    assert line_text[template.location.column - 1 :].startswith("$stepz")
+    assert "/workflows/0/steps/0/successCriteria/0/condition" in found
+    assert "/workflows/0/steps/0/successCriteria/1/condition" in found
+    assert "/workflows/0/steps/0/outputs/bad" in found
+    assert "step 's' has no output 'nam'" in found["/workflows/0/outputs/name"].message
+    assert len(found) == 5
+
+
+def test_inputs_and_outputs_references_warn(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: w
+  inputs: {type: object, properties: {id: {type: string}}}
+  steps:
+  - stepId: s
+    operationId: getPet
+    parameters: [{name: petId, in: path, value: $inputs.ID}]
+""",
+    )
+    doc = arazzo_runner.load(path)
+    assert [w.code for w in doc.warnings] == ["undeclared-input"]
+    assert "declares no input 'ID' (did you mean 'id'?)" in doc.warnings[0].message
