@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
 from ..errors import Problem
@@ -61,6 +63,29 @@ class Document:
     #: Names of declared sources that could not be loaded (already reported).
     failed_sources: set[str] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)
+
+    # -- running (the engine is imported on first use) ------------------------------------------
+    def run(self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any) -> Any:
+        """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.engine.api.run`)."""
+        from ..engine.api import run
+
+        return run(self, workflow_id, inputs, **options)
+
+    async def run_async(
+        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+    ) -> Any:
+        """The asyncio version of :meth:`run`."""
+        from ..engine.api import run_async
+
+        return await run_async(self, workflow_id, inputs, **options)
+
+    def iter_run(
+        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+    ) -> Iterator[Any]:
+        """Yield the run's events as they happen (the generator returns the ``RunResult``)."""
+        from ..engine.api import iter_run
+
+        return iter_run(self, workflow_id, inputs, **options)
 
     # -- convenience -------------------------------------------------------------------------
     @property

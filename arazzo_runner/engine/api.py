@@ -1,0 +1,115 @@
+"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from ..document.resolved import Document
+from ..http import AwsEnvironment
+from . import drivers
+from .core import Execution
+from .environment import RunEnvironment
+from .events import Event
+from .options import RunOptions
+from .result import RunResult
+
+
+def _environment(
+    environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
+) -> RunEnvironment:
+    if environment is not None:
+        return environment
+    return RunEnvironment(servers=servers, aws=aws)
+
+
+def run(
+    document: Document,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.Client | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> RunResult:
+    """Run a workflow to the end and return its result (never raises for a failed workflow)."""
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    return drivers.run_sync(
+        execution,
+        client=client,
+        environment=_environment(environment, servers, aws),
+        on_event=on_event,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
+async def run_async(
+    document: Document,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.AsyncClient | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> RunResult:
+    import asyncio
+
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    return await drivers.run_async(
+        execution,
+        client=client,
+        environment=_environment(environment, servers, aws),
+        on_event=on_event,
+        sleep=sleep or asyncio.sleep,
+        clock=clock,
+    )
+
+
+def iter_run(
+    document: Document,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+) -> Iterator[Event]:
+    """Yield the run's events as they happen; the generator's return value is the RunResult."""
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    own = client is None
+    client = client or httpx.Client(timeout=drivers.DEFAULT_TIMEOUT)
+    try:
+        return (
+            yield from drivers.drive(
+                execution,
+                client=client,
+                environment=_environment(environment, servers, aws),
+                sleep=sleep,
+                clock=clock,
+            )
+        )
+    finally:
+        if own:
+            client.close()

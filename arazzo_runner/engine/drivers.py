@@ -1,0 +1,175 @@
+"""Sync and asyncio drivers: fulfil what the core asks for, with httpx and a real (or fake) clock.
+
+Both are thin: build the request with :mod:`arazzo_runner.http`, send it with retries through
+one pooled client, sleep when asked, and hand events to the listener. Time and sleeping are
+injected so tests never sleep for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any
+
+import httpx
+
+from ..errors import ArazzoError
+from ..http import build_request, send_with_retries, send_with_retries_async
+from ..http.transport import DEFAULT_TIMEOUT
+from .core import Execution
+from .environment import RunEnvironment
+from .events import Event
+from .needs import Done, Exchange, SendRequest, Sleep
+from .result import RunResult
+
+EventListener = Callable[[Event], None]
+
+
+def _prepare(need: SendRequest, environment: RunEnvironment) -> tuple[httpx.Request | None, Any, str | None]:
+    """(request, endpoint, error) for a send; building problems become a failed exchange."""
+    try:
+        endpoint = environment.endpoint(need.source, need.operation)
+        request = build_request(
+            need.source, need.operation, need.parameters, need.body, base_url=endpoint.base_url
+        )
+    except ArazzoError as exc:
+        return None, None, str(exc)
+    return request, endpoint, None
+
+
+def _failed(
+    request: httpx.Request | None, exc: BaseException, started: float, clock: Callable[[], float]
+) -> Exchange:
+    return Exchange(
+        request=request,
+        error=str(exc) or type(exc).__name__,
+        error_type=type(exc).__name__,
+        duration_ms=(clock() - started) * 1000,
+    )
+
+
+def drive(
+    execution: Execution,
+    *,
+    client: httpx.Client,
+    environment: RunEnvironment,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+) -> Generator[Event, None, RunResult]:
+    """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
+    while True:
+        need = execution.next(clock())
+        yield from execution.drain()
+        if isinstance(need, Done):
+            return need.result
+        if isinstance(need, Sleep):
+            sleep(need.seconds)
+            continue
+        request, endpoint, error = _prepare(need, environment)
+        started = clock()
+        if error is not None:
+            exchange = Exchange(request=None, error=error, error_type="RequestBuildError")
+        else:
+            try:
+                sent = send_with_retries(
+                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                )
+            except (ArazzoError, httpx.HTTPError) as exc:
+                exchange = _failed(request, exc, started, clock)
+            else:
+                exchange = Exchange(
+                    request=request,
+                    response=sent.response,
+                    retries=sent.retries,
+                    duration_ms=(clock() - started) * 1000,
+                    received_at=wall(),
+                )
+        execution.feed(exchange, clock())
+        yield from execution.drain()
+
+
+def run_sync(
+    execution: Execution,
+    *,
+    client: httpx.Client | None = None,
+    environment: RunEnvironment | None = None,
+    on_event: EventListener | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> RunResult:
+    execution.listening = on_event is not None
+    own = client is None
+    client = client or httpx.Client(timeout=DEFAULT_TIMEOUT)
+    try:
+        generator = drive(
+            execution, client=client, environment=environment or RunEnvironment(), sleep=sleep, clock=clock
+        )
+        while True:
+            try:
+                event = next(generator)
+            except StopIteration as stop:
+                return stop.value
+            if on_event is not None:
+                on_event(event)
+    finally:
+        if own:
+            client.close()
+
+
+async def run_async(
+    execution: Execution,
+    *,
+    client: httpx.AsyncClient | None = None,
+    environment: RunEnvironment | None = None,
+    on_event: EventListener | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+) -> RunResult:
+    """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
+    execution.listening = on_event is not None
+    environment = environment or RunEnvironment()
+    own = client is None
+    client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+
+    def deliver() -> None:
+        events = execution.drain()
+        if on_event is not None:
+            for event in events:
+                on_event(event)
+
+    try:
+        while True:
+            need = execution.next(clock())
+            deliver()
+            if isinstance(need, Done):
+                return need.result
+            if isinstance(need, Sleep):
+                await sleep(need.seconds)
+                continue
+            request, endpoint, error = _prepare(need, environment)
+            started = clock()
+            if error is not None:
+                exchange = Exchange(request=None, error=error, error_type="RequestBuildError")
+            else:
+                try:
+                    sent = await send_with_retries_async(
+                        client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                    )
+                except (ArazzoError, httpx.HTTPError) as exc:
+                    exchange = _failed(request, exc, started, clock)
+                else:
+                    exchange = Exchange(
+                        request=request,
+                        response=sent.response,
+                        retries=sent.retries,
+                        duration_ms=(clock() - started) * 1000,
+                        received_at=wall(),
+                    )
+            execution.feed(exchange, clock())
+            deliver()
+    finally:
+        if own:
+            await client.aclose()

@@ -1,0 +1,64 @@
+"""What a run needs from the outside world, resolved once and shared across its steps.
+
+An :class:`RunEnvironment` holds the per-source server overrides, the AWS configuration
+(botocore session and credentials: created once, ~4 ms, not once per request) and the cache of
+:class:`~arazzo_runner.http.Endpoint` objects (base URL, auth, retry policy) per operation.
+One environment may serve many runs (the fleet benchmark shares one).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from ..http import AwsEnvironment, Endpoint, endpoint_for
+from ..sources.openapi import OpenApiSource, Operation
+
+
+class RunEnvironment:
+    def __init__(
+        self,
+        *,
+        servers: Mapping[str, str] | None = None,
+        aws: AwsEnvironment | None = None,
+        transport_retries: bool = False,
+        max_attempts: int | None = None,
+        server_variables: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        self.servers = dict(servers or {})
+        self._aws = aws
+        self.transport_retries = transport_retries
+        self.max_attempts = max_attempts
+        self.server_variables = {k: dict(v) for k, v in (server_variables or {}).items()}
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def aws(self) -> AwsEnvironment:
+        if self._aws is None:
+            self._aws = AwsEnvironment()
+        return self._aws
+
+    def endpoint(self, source: OpenApiSource, operation: Operation) -> Endpoint:
+        key = (source.location + "#" + source.name, operation.pointer)
+        found = self._endpoints.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            found = self._endpoints.get(key)
+            if found is None:
+                found = endpoint_for(
+                    source,
+                    operation,
+                    aws=self.aws,
+                    server_override=self.servers.get(source.name),
+                    server_variables=self.server_variables.get(source.name),
+                    transport_retries=self.transport_retries,
+                    max_attempts=self.max_attempts,
+                )
+                self._endpoints[key] = found
+        return found
+
+    def describe(self) -> dict[str, Any]:
+        return {"servers": self.servers, "transport_retries": self.transport_retries}

@@ -1,0 +1,100 @@
+"""Workflow inputs: JSON Schema validation (every problem at once), defaults, secret names.
+
+The inputs schema may ``$ref`` into the document (``#/components/inputs/...``); it is validated
+with the document registered as the base resource, so those references resolve as JSON Schema
+says, with jsonschema doing all the validating.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..document.model import Workflow
+from ..document.resolved import Document
+from ..errors import UsageError
+
+_SECRET_NAME = re.compile(r"(pass(word|wd)?|secret|token|api[-_]?key|credential|private[-_]?key|auth)", re.I)
+
+
+class InputsError(UsageError):
+    """Inputs do not match the workflow's schema; ``problems`` lists every one."""
+
+    def __init__(self, workflow_id: str, problems: list[str]) -> None:
+        super().__init__(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems))
+        self.problems = problems
+
+
+def _resolved_schema(document: Document, workflow: Workflow) -> Any:
+    schema = workflow.inputs
+    if (
+        isinstance(schema, Mapping)
+        and isinstance(schema.get("$ref"), str)
+        and schema["$ref"].startswith("#/")
+    ):
+        node: Any = document.spec.file.data if document.spec.file else {}
+        for token in schema["$ref"][2:].split("/"):
+            token = token.replace("~1", "/").replace("~0", "~")
+            node = node.get(token) if isinstance(node, Mapping) else None
+        return node
+    return schema
+
+
+def apply_defaults(schema: Any, value: Any) -> Any:
+    """A copy of ``value`` with ``default``s of absent object properties filled in (recursively)."""
+    if not isinstance(schema, Mapping) or not isinstance(value, dict):
+        return value
+    result = dict(value)
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, Mapping):
+            continue
+        if name not in result and "default" in prop:
+            result[name] = copy.deepcopy(prop["default"])
+        elif name in result:
+            result[name] = apply_defaults(prop, result[name])
+    return result
+
+
+def secret_input_names(document: Document, workflow: Workflow) -> frozenset[str]:
+    """Inputs to mask everywhere: ``format: password``, ``writeOnly``, or a secret-like name."""
+    schema = _resolved_schema(document, workflow)
+    names: set[str] = set()
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    for name, prop in (properties or {}).items():
+        prop = prop if isinstance(prop, Mapping) else {}
+        if prop.get("format") == "password" or prop.get("writeOnly") is True or _SECRET_NAME.search(name):
+            names.add(name)
+    return frozenset(names)
+
+
+def prepare_inputs(
+    document: Document, workflow: Workflow, inputs: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """Validated inputs with defaults applied; raises :class:`InputsError` listing every problem."""
+    value: dict[str, Any] = dict(inputs or {})
+    schema = _resolved_schema(document, workflow)
+    if not schema:
+        return value
+    value = apply_defaults(schema, value)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    base = "urn:arazzo:document"
+    data = document.spec.file.data if document.spec.file else {}
+    registry = Registry().with_resource(base, Resource.from_contents(data, default_specification=DRAFT202012))
+    root = {"$ref": f"{base}#{workflow.pointer}/inputs"}
+    validator = Draft202012Validator(root, registry=registry)
+    problems = []
+    for error in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in error.absolute_path)
+        message = error.message
+        if error.validator == "required":
+            problems.append(message.replace("is a required property", "is required"))
+        else:
+            problems.append(f"{where or 'inputs'}: {message}" if where else message)
+    if problems:
+        raise InputsError(workflow.workflow_id, problems)
+    return value

@@ -1,0 +1,110 @@
+"""What a run returns: status, outputs, every step execution, the error, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .events import Event
+
+RunStatus = Literal["succeeded", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One execution of one step (a poll loop or a retry makes several)."""
+
+    step_id: str
+    workflow_id: str
+    attempt: int
+    status: Literal["succeeded", "failed"]
+    status_code: int | None
+    outputs: dict[str, Any]
+    duration_ms: float
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stepId": self.step_id,
+            "workflowId": self.workflow_id,
+            "attempt": self.attempt,
+            "status": self.status,
+            "statusCode": self.status_code,
+            "outputs": self.outputs,
+            "durationMs": round(self.duration_ms, 3),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """Why a run failed. ``type``: step_failed, failure_end, limit, transport, input, dependency, ..."""
+
+    type: str
+    message: str
+    step_id: str | None = None
+    workflow_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "message": self.message,
+            "stepId": self.step_id,
+            "workflowId": self.workflow_id,
+        }
+
+
+@dataclass(frozen=True)
+class StepView:
+    """All executions of one step id, for assertions: ``result.step("poll").attempts == 4``."""
+
+    step_id: str
+    records: tuple[StepRecord, ...]
+
+    @property
+    def attempts(self) -> int:
+        return len(self.records)
+
+    @property
+    def last(self) -> StepRecord:
+        return self.records[-1]
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.records[-1].outputs if self.records else {}
+
+    @property
+    def status(self) -> str | None:
+        return self.records[-1].status if self.records else None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    workflow_id: str
+    status: RunStatus
+    outputs: dict[str, Any]
+    steps: tuple[StepRecord, ...]
+    error: RunError | None
+    requests: int
+    duration_ms: float
+    #: Outputs are partial when the run failed before every output could be evaluated.
+    partial_outputs: bool = False
+    events: tuple[Event, ...] = field(default=(), repr=False)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    def step(self, step_id: str) -> StepView:
+        return StepView(step_id, tuple(r for r in self.steps if r.step_id == step_id))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflowId": self.workflow_id,
+            "status": self.status,
+            "outputs": self.outputs,
+            "steps": [s.to_dict() for s in self.steps],
+            "error": self.error.to_dict() if self.error else None,
+            "requests": self.requests,
+            "durationMs": round(self.duration_ms, 3),
+        }
