@@ -178,7 +178,7 @@ class Execution:
             ResponseReceived(
                 step_id=step.step_id,
                 status_code=response.status_code,
-                headers=redacted_headers(response.headers.multi_items()),
+                headers=self.masker.mask(redacted_headers(response.headers.multi_items())),
                 body=self.masker.mask(response.body),
                 duration_ms=exchange.duration_ms,
                 error_code=response.error.code if response.error else None,
@@ -445,7 +445,7 @@ class Execution:
                         step_id=step_id,
                         method=request.method,
                         url=self.masker.text(str(request.url)),
-                        headers=redacted_headers(request.headers.multi_items()),
+                        headers=self.masker.mask(redacted_headers(request.headers.multi_items())),
                         body=self.masker.mask(None if payload is MISSING else payload),
                     ),
                     now,
@@ -545,7 +545,7 @@ class Execution:
                 attempt=frame.attempt,
                 status=status,
                 status_code=status_code,
-                outputs=record.outputs,
+                outputs=self.masker.mask(outputs),
                 duration_ms=duration,
                 reason=self.masker.text(reason) if reason else None,
             ),
@@ -930,6 +930,7 @@ class Execution:
             requests=self.requests,
             duration_ms=duration,
             partial_outputs=status != "succeeded",
+            masker=self.masker,
         )
         self.finished = Done(result)
 

@@ -88,10 +88,16 @@ def prepare_inputs(
     root = {"$ref": f"{base}#{workflow.pointer}/inputs"}
     validator = Draft202012Validator(root, registry=registry)
     problems = []
-    for error in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
+    secrets = secret_input_names(document, workflow)
+    for error in sorted(validator.iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path]):
         where = "/".join(str(p) for p in error.absolute_path)
         message = error.message
-        if error.validator == "required":
+        if error.absolute_path and error.absolute_path[0] in secrets:
+            # jsonschema quotes the value; a secret's value never goes into a message.
+            problems.append(
+                f"{where}: invalid value (not shown: secret input; expected {error.validator} {error.validator_value!r})"
+            )
+        elif error.validator == "required":
             problems.append(message.replace("is a required property", "is required"))
         else:
             problems.append(f"{where or 'inputs'}: {message}" if where else message)

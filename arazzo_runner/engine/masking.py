@@ -46,6 +46,8 @@ class Masker:
             return self.text(value)
         if isinstance(value, Mapping):
             return {k: (MASK if k in self.names else self.mask(v)) for k, v in value.items()}
-        if isinstance(value, list | tuple):
+        if isinstance(value, tuple):
+            return tuple(self.mask(v) for v in value)
+        if isinstance(value, list):
             return [self.mask(v) for v in value]
         return value

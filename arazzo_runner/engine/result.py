@@ -90,6 +90,8 @@ class RunResult:
     #: Outputs are partial when the run failed before every output could be evaluated.
     partial_outputs: bool = False
     events: tuple[Event, ...] = field(default=(), repr=False)
+    #: Masks secret input values for printing (``to_dict(masked=True)``); outputs stay real.
+    masker: Any = field(default=None, repr=False, compare=False)
 
     @property
     def succeeded(self) -> bool:
@@ -98,8 +100,9 @@ class RunResult:
     def step(self, step_id: str) -> StepView:
         return StepView(step_id, tuple(r for r in self.steps if r.step_id == step_id))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, masked: bool = False) -> dict[str, Any]:
+        """JSON-ready; ``masked=True`` hides secret input values (for anything shown or stored)."""
+        data = {
             "workflowId": self.workflow_id,
             "status": self.status,
             "outputs": self.outputs,
@@ -108,3 +111,7 @@ class RunResult:
             "requests": self.requests,
             "durationMs": round(self.duration_ms, 3),
         }
+        if masked and self.masker is not None:
+            data["outputs"] = self.masker.mask(data["outputs"])
+            data["steps"] = [{**s, "outputs": self.masker.mask(s["outputs"])} for s in data["steps"]]
+        return data
