@@ -4,6 +4,10 @@
   raw request target as sent on the wire, headers, body), so tests assert on the wire form.
 * :class:`ScriptedServer` plays a list of answers in order (status/headers/body, ``"reset"`` to
   drop the connection, ``"hang"`` to never answer), then echoes; it counts the requests.
+* Both answer ``POST /oauth/token`` as a tiny OAuth2 token endpoint (client credentials grant,
+  client authenticated with HTTP Basic against ``server.oauth_clients``): tokens ``token-1``,
+  ``token-2``… valid ``server.oauth_expires_in`` seconds; a wrong client gets 401
+  ``invalid_client``. Token requests are recorded like any other.
 
 Both set ``disable_nagle_algorithm`` (``http.server`` writes headers and body separately; with
 Nagle and delayed ACKs each request would cost ~40 ms on loopback).
@@ -18,6 +22,8 @@ import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+TOKEN_PATH = "/oauth/token"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -38,6 +44,9 @@ class _Handler(BaseHTTPRequestHandler):
             "body": base64.b64encode(body).decode("ascii"),
         }
         self.server.received.append(record)
+        if self.command == "POST" and self.path.split("?", 1)[0] == TOKEN_PATH:
+            self._token(body)
+            return
         action = self.server.next_action()
         if action == "reset":
             # SO_LINGER 0: close sends RST, as a crashed server would
@@ -62,6 +71,36 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _token(self, body: bytes) -> None:
+        from urllib.parse import parse_qs
+
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        auth = self.headers.get("Authorization", "")
+        client = None
+        if auth.startswith("Basic "):
+            client = tuple(base64.b64decode(auth[6:]).decode().split(":", 1))
+        elif "client_id" in form:
+            client = (form["client_id"], form.get("client_secret", ""))
+        if form.get("grant_type") != "client_credentials":
+            status, answer = 400, {"error": "unsupported_grant_type"}
+        elif client is None or self.server.oauth_clients.get(client[0]) != client[1]:
+            status, answer = 401, {"error": "invalid_client", "error_description": "unknown client"}
+        else:
+            self.server.tokens_issued += 1
+            status = 200
+            answer = {
+                "access_token": f"token-{self.server.tokens_issued}",
+                "token_type": "Bearer",
+                "expires_in": self.server.oauth_expires_in,
+                "scope": form.get("scope", ""),
+            }
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
 
@@ -74,6 +113,9 @@ class _Server(ThreadingHTTPServer):
         self.script: list[Any] = []
         self.release = threading.Event()
         self._lock = threading.Lock()
+        self.oauth_clients: dict[str, str] = {}
+        self.oauth_expires_in = 3600
+        self.tokens_issued = 0
 
     def next_action(self) -> Any:
         with self._lock:
@@ -82,6 +124,11 @@ class _Server(ThreadingHTTPServer):
 
 class EchoServer:
     """Start with ``with EchoServer() as server:``; ``server.url`` is the base URL."""
+
+    @property
+    def oauth(self) -> _Server:
+        """The token endpoint's settings: ``oauth_clients``, ``oauth_expires_in``, ``tokens_issued``."""
+        return self._server
 
     def __init__(self) -> None:
         self._server = _Server()

@@ -79,4 +79,6 @@ def test_agrees_with_python_jsonpath_on_standard_pointers(doc: object, parts: li
     ours = resolve(text, doc)
     if isinstance(doc, str) and parts:
         return  # python-jsonpath JSON-parses str documents; a JSON string has no children
+    if any(p.startswith(("~", "#")) for p in parts):
+        return  # python-jsonpath's non-standard key/index selectors ("~key", "#0"): no oracle
     assert ours == oracle or (ours is MISSING and oracle is MISSING)
