@@ -26,3 +26,9 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+# The SageMaker description the workflows use, generated from botocore's model (a test checks it is current).
+SAGEMAKER_OPERATIONS := CreateModel,CreateProcessingJob,CreateTrainingJob,CreateTransformJob,DescribeModel,DescribeProcessingJob,DescribeTrainingJob,DescribeTransformJob,StopProcessingJob,StopTrainingJob,StopTransformJob
+.PHONY: openapi
+openapi: $(STAMP)
+	$(BIN)/arazzo aws-openapi sagemaker --operations $(SAGEMAKER_OPERATIONS) -o openapi/amazon-sagemaker-openapi.yml

@@ -74,6 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="show a workflow's steps, operations, actions and outputs")
     _add_document_options(show)
     show.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+
+    graph = commands.add_parser("graph", help="draw a workflow as a Mermaid flowchart")
+    _add_document_options(graph)
+    graph.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    graph.add_argument(
+        "-o", "--out", metavar="FILE.mmd", help="write the flowchart to a file instead of stdout"
+    )
+
+    from .run import add_run_parser
+
+    add_run_parser(commands, _add_document_options)
+
+    from .aws_openapi import add_aws_openapi_parser
+
+    add_aws_openapi_parser(commands)
     return parser
 
 
@@ -84,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "aws-openapi":
+            from .aws_openapi import run_aws_openapi
+
+            return run_aws_openapi(args)
         from .commands import run_command
 
         return run_command(args, _source_map(args.source_map))

@@ -1,0 +1,13 @@
+"""AWS-specific tools built on botocore's data: OpenAPI generation and a local SageMaker emulator.
+
+Nothing here is imported by the engine or by ``arazzo --help``; each module imports botocore
+only when it is used, so the CLI stays fast.
+
+* :mod:`.openapi_gen` — an OpenAPI 3.1 description of an AWS JSON-protocol service, generated
+  from the service model shipped inside botocore (``arazzo aws-openapi``);
+* :mod:`.service_models`, :mod:`.shape_schemas`, :mod:`.doc_text` — its parts (model loading and
+  endpoints, shapes → JSON Schema, HTML documentation → short text);
+* :mod:`.sagemaker_emulator` — a local SageMaker (JSON 1.1, SigV4-verified) for demos and tests,
+  with :mod:`.sagemaker_jobs` (the job lifecycles), :mod:`.sigv4_verify` (signature checks),
+  :mod:`.emulator_faults` (throttling / 5xx injection) and :mod:`.emulator_http` (the server).
+"""

@@ -1,0 +1,170 @@
+"""The AWS service models and endpoint data that ship inside botocore, read as plain data.
+
+Why botocore's copy: it is the model the SDKs send requests with, it is already installed (the
+runner signs with botocore), and it is versioned with it — so nothing of AWS's API is maintained
+by hand here. Everything returned is converted to plain ``dict``/``list`` (botocore hands out
+``OrderedDict``), in the model's own order, so generated output is deterministic.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AwsModelError
+
+#: What a service's ``metadata.protocols`` / ``protocol`` values mean, for the error message.
+_PROTOCOL_NAMES = {
+    "json": "AWS JSON 1.0/1.1",
+    "rest-json": "AWS REST-JSON",
+    "rest-xml": "AWS REST-XML",
+    "query": "AWS Query",
+    "ec2": "EC2 Query",
+    "smithy-rpc-v2-cbor": "Smithy RPC v2 CBOR",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceModel:
+    """A botocore ``service-2`` model: ``name`` is botocore's client name (``sagemaker``)."""
+
+    name: str
+    metadata: dict[str, Any]
+    operations: dict[str, Any]
+    shapes: dict[str, Any]
+    documentation: str
+
+    @property
+    def json_version(self) -> str:
+        return str(self.metadata.get("jsonVersion") or "1.0")
+
+    @property
+    def content_type(self) -> str:
+        return f"application/x-amz-json-{self.json_version}"
+
+    @property
+    def target_prefix(self) -> str:
+        return str(self.metadata["targetPrefix"])
+
+    @property
+    def signing_name(self) -> str:
+        return str(self.metadata.get("signingName") or self.metadata["endpointPrefix"])
+
+    @property
+    def endpoint_prefix(self) -> str:
+        return str(self.metadata["endpointPrefix"])
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every mapping turned into a ``dict`` (``OrderedDict`` is not safe-dumpable)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def _loader() -> Any:
+    from botocore.loaders import Loader
+
+    return Loader()
+
+
+def load_service_model(name: str, *, loader: Any = None) -> ServiceModel:
+    """botocore's latest ``service-2`` model for ``name``, checked to be an AWS JSON service."""
+    from botocore.exceptions import DataNotFoundError
+
+    loader = loader or _loader()
+    try:
+        data = loader.load_service_model(name, "service-2")
+    except DataNotFoundError:
+        known = sorted(loader.list_available_services("service-2"))
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else " (botocore's client names, e.g. sagemaker)"
+        )
+        raise AwsModelError(f"botocore has no service model named {name!r}{hint}") from None
+    metadata = plain(data.get("metadata") or {})
+    protocols = list(metadata.get("protocols") or [metadata.get("protocol")])
+    if "json" not in protocols:
+        spoken = ", ".join(_PROTOCOL_NAMES.get(str(p), str(p)) for p in protocols if p)
+        raise AwsModelError(
+            f"service {name!r} speaks {spoken or 'an unknown protocol'}; aws-openapi only describes"
+            " AWS JSON 1.0/1.1 services (POST / with X-Amz-Target), such as sagemaker, dynamodb, logs,"
+            " stepfunctions or sqs"
+        )
+    if not metadata.get("targetPrefix"):
+        raise AwsModelError(f"service {name!r} has no targetPrefix in its model; cannot build X-Amz-Target")
+    return ServiceModel(
+        name=name,
+        metadata=metadata,
+        operations=plain(data.get("operations") or {}),
+        shapes=plain(data.get("shapes") or {}),
+        documentation=str(data.get("documentation") or ""),
+    )
+
+
+def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[str, Any]]:
+    """OpenAPI Server Objects for ``endpoint_prefix`` from botocore's ``endpoints.json``.
+
+    One server per partition where the service is offered, whose URL is the partition's
+    hostname template (``https://api.sagemaker.{region}.amazonaws.com``) and whose ``region``
+    variable enumerates that partition's regions (default ``us-east-1`` in ``aws``); a region
+    whose hostname differs from the template gets its own server. Deprecated pseudo-regions
+    (``us-east-1-fips``) and FIPS/dual-stack variants are left out. A global service (one
+    partition endpoint) gets its fixed URL. A service missing from the data (endpoint rules
+    only) gets the standard ``https://{prefix}.{region}.amazonaws.com``.
+    """
+    data = plain((loader or _loader()).load_data("endpoints"))
+    servers: list[dict[str, Any]] = []
+    for partition in data.get("partitions") or []:
+        service = (partition.get("services") or {}).get(endpoint_prefix)
+        if service is None:
+            continue
+        dns_suffix = partition.get("dnsSuffix", "amazonaws.com")
+        template = (service.get("defaults") or {}).get("hostname") or (partition.get("defaults") or {}).get(
+            "hostname", "{service}.{region}.{dnsSuffix}"
+        )
+        endpoints = service.get("endpoints") or {}
+        global_endpoint = service.get("partitionEndpoint")
+        if global_endpoint and service.get("isRegionalized") is False:
+            spec = endpoints.get(global_endpoint) or {}
+            host = spec.get("hostname") or template.format(
+                service=endpoint_prefix, region=global_endpoint, dnsSuffix=dns_suffix
+            )
+            servers.append({"url": f"https://{host}", "description": f"{partition['partition']} (global)"})
+            continue
+        regions: list[str] = []
+        special: list[dict[str, Any]] = []
+        for region, spec in endpoints.items():
+            if spec.get("deprecated") or "credentialScope" in spec:
+                continue
+            if spec.get("hostname"):
+                special.append({"url": f"https://{spec['hostname']}", "description": f"region {region}"})
+            else:
+                regions.append(region)
+        if regions:
+            regions.sort()
+            default = "us-east-1" if "us-east-1" in regions else regions[0]
+            url = "https://" + template.format(
+                service=endpoint_prefix, region="{region}", dnsSuffix=dns_suffix
+            )
+            servers.append(
+                {
+                    "url": url,
+                    "description": f"AWS partition {partition['partition']}",
+                    "variables": {"region": {"default": default, "enum": regions}},
+                }
+            )
+        servers.extend(sorted(special, key=lambda s: s["url"]))
+    if not servers:
+        servers.append(
+            {
+                "url": f"https://{endpoint_prefix}.{{region}}.amazonaws.com",
+                "description": "standard AWS endpoint (not listed in botocore's endpoints.json)",
+                "variables": {"region": {"default": "us-east-1"}},
+            }
+        )
+    return servers
