@@ -35,6 +35,25 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         _report(problems)
         return EXIT_USAGE
     try:
+        if args.command == "run":
+            from .run import run_command as run_workflow
+
+            for warning in document.warnings:
+                if getattr(args, "verbose", False):
+                    print(warning, file=sys.stderr)
+            return run_workflow(args, document)
+        if args.command == "graph":
+            from ..document.graph import mermaid
+
+            text = mermaid(document, args.workflow)
+            if args.out:
+                with open(args.out, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            elif args.output == "json":
+                _print_json({"mermaid": text})
+            else:
+                sys.stdout.write(text)
+            return EXIT_OK
         if args.command == "list":
             data = describe_workflows(document)
             if args.output == "json":

@@ -66,3 +66,15 @@ def test_list_invalid_document_reports_problems(run_cli, tmp_path) -> None:
     result = run_cli("list", str(path))
     assert result.returncode == 2
     assert "missing required field 'info'" in result.stderr
+
+
+def test_graph_mermaid(run_cli, tmp_path) -> None:
+    result = run_cli("graph", FLAGSHIP)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "flowchart TD"
+    assert "  s_pollTrainingJob -->|\"$.TrainingJobStatus == 'InProgress'\"| s_pollTrainingJob" in lines
+    assert "  s_pollTrainingJob -->|\"$.TrainingJobStatus != 'InProgress'\"| done" in lines
+    out = tmp_path / "flagship.mmd"
+    assert run_cli("graph", FLAGSHIP, "-o", str(out)).returncode == 0
+    assert out.read_text() == result.stdout

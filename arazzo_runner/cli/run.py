@@ -1,0 +1,144 @@
+"""``arazzo run``: load, check inputs, run with live progress, print the result, exit with its code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+EXAMPLES = """examples:
+  arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
+      --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
+  arazzo run doc.arazzo.yaml --workflow buy-pet -i petId=42 -i 'tags=["a","b"]' --output json
+  arazzo run doc.arazzo.yaml --server petstore=http://127.0.0.1:8080 --poll-interval 0 --max-steps 100
+"""
+
+
+def add_run_parser(commands: Any, add_document_options: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a workflow",
+        description="Run a workflow against its APIs and print its outputs.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_document_options(run)
+    run.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    run.add_argument(
+        "--inputs",
+        action="append",
+        metavar="FILE|JSON",
+        help="inputs: a JSON/YAML file or inline JSON (repeatable)",
+    )
+    run.add_argument(
+        "-i",
+        dest="input_pairs",
+        action="append",
+        metavar="NAME=VALUE",
+        help="one input (JSON value or string; dotted names nest)",
+    )
+    run.add_argument(
+        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL (repeatable)"
+    )
+    run.add_argument(
+        "--poll-interval",
+        type=float,
+        metavar="SECONDS",
+        help="first wait of a poll loop (default 5; 0 for no waiting)",
+    )
+    run.add_argument(
+        "--max-steps", type=int, metavar="N", help="step budget for the whole run (default 20000)"
+    )
+    run.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time"
+    )
+    run.add_argument(
+        "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
+    )
+    run.add_argument(
+        "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
+    )
+    run.add_argument("--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+
+
+def _servers(values: list[str] | None) -> dict[str, str]:
+    from ..errors import UsageError
+
+    servers = {}
+    for value in values or ():
+        name, sep, url = value.partition("=")
+        if not sep or not name or not url:
+            raise UsageError(f"--server expects SOURCE=URL, got {value!r}")
+        servers[name] = url
+    return servers
+
+
+def _use_live(stream: Any) -> bool:
+    return (
+        bool(getattr(stream, "isatty", lambda: False)())
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def run_command(args: argparse.Namespace, document: Any) -> int:
+    from ..document.describe import pick_workflow
+    from ..engine import PollPacing, RunEnvironment, RunOptions
+    from ..http import AwsEnvironment
+    from .inputs import collect_inputs
+    from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from .progress import ProgressRenderer
+
+    workflow = pick_workflow(document, args.workflow)
+    inputs = collect_inputs(args.inputs, args.input_pairs)
+    pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
+    options = RunOptions(
+        pacing=pacing,
+        max_steps=args.max_steps if args.max_steps is not None else RunOptions().max_steps,
+        timeout=args.timeout,
+    )
+    environment = RunEnvironment(
+        servers=_servers(args.server),
+        aws=AwsEnvironment(region=args.region, profile=args.profile),
+        transport_retries=args.transport_retries,
+    )
+    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    renderer = (
+        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        if show_progress
+        else None
+    )
+    try:
+        result = document.run(
+            workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+        )
+    except KeyboardInterrupt:
+        if renderer is not None:
+            renderer.close()
+        seen = renderer.last_step_outputs if renderer is not None else {}
+        running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
+        print(
+            f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.\n"
+            "Anything the run started (for example a training job) is still running on the server.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    finally:
+        if renderer is not None:
+            renderer.close()
+    data = result.to_dict(masked=True)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    else:
+        for name, value in data["outputs"].items():
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            sys.stdout.write(f"{name}: {text}\n")
+        if result.error is not None and args.quiet:
+            print(f"arazzo: {result.error.message}", file=sys.stderr)
+    return EXIT_OK if result.succeeded else EXIT_FAILED

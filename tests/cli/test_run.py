@@ -1,0 +1,255 @@
+"""``arazzo run`` through the real CLI in a subprocess, against a scripted server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.engine.scripted_server import ScriptedServer
+
+FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
+CREATE = "SageMaker.CreateTrainingJob"
+DESCRIBE = "SageMaker.DescribeTrainingJob"
+INPUTS = {
+    "trainingJobName": "cli-job",
+    "trainingImage": "img:1",
+    "roleArn": "arn:aws:iam::123456789012:role/R",
+    "s3OutputPath": "s3://bucket/out",
+    "instanceType": "ml.m5.large",
+    "instanceCount": 1,
+    "volumeSizeInGB": 10,
+    "maxRuntimeInSeconds": 3600,
+}
+ENV = {
+    **os.environ,
+    "AWS_ACCESS_KEY_ID": "AKIDCLITEST",
+    "AWS_SECRET_ACCESS_KEY": "cli/secret/never/shown",
+    "AWS_REGION": "us-east-1",
+    "NO_COLOR": "",
+}
+ANSI = "\x1b["
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = ScriptedServer()
+    yield server
+    server.close()
+
+
+def job_script(in_progress: int = 2, terminal: str = "Completed") -> dict:
+    headers = {"content-type": "application/x-amz-json-1.1"}
+    return {
+        ("POST", CREATE): [
+            (200, {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:1:training-job/cli-job"}, headers)
+        ],
+        ("POST", DESCRIBE): [
+            (200, {"TrainingJobStatus": "InProgress", "SecondaryStatus": "Training"}, dict(headers))
+        ]
+        * in_progress
+        + [
+            (
+                200,
+                {
+                    "TrainingJobStatus": terminal,
+                    "ModelArtifacts": {"S3ModelArtifacts": "s3://bucket/out/model"},
+                },
+                dict(headers),
+            )
+        ],
+    }
+
+
+def arazzo(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env or ENV,
+        timeout=60,
+    )
+
+
+def inputs_file(tmp_path: Path, data: dict) -> str:
+    path = tmp_path / "inputs.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=2))
+    result = arazzo(
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--poll-interval",
+        "0",
+        "--output",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # exactly one JSON object, nothing else on stdout
+    assert set(data) == {"workflowId", "status", "outputs", "steps", "error", "requests", "durationMs"}
+    assert data["status"] == "succeeded" and data["error"] is None
+    assert data["outputs"]["trainingJobStatus"] == "Completed"
+    assert data["requests"] == 4
+    assert [s["stepId"] for s in data["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * 3
+    assert {"stepId", "attempt", "status", "statusCode", "outputs", "durationMs"} <= set(data["steps"][0])
+    assert ANSI not in result.stderr
+
+
+def test_text_output_plain_when_not_a_tty(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=1))
+    result = arazzo(
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--poll-interval",
+        "0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "trainingJobStatus: Completed" in result.stdout
+    assert "✓ createTrainingJob  POST / 200" in result.stderr
+    assert "train-and-poll-job: succeeded · 3 requests" in result.stderr
+    assert ANSI not in result.stderr + result.stdout
+
+
+def test_inline_inputs_override_file_inputs(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=0))
+    partial = {k: v for k, v in INPUTS.items() if k not in ("instanceCount", "trainingJobName")}
+    result = arazzo(
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, partial),
+        "-i",
+        "instanceCount=2",
+        "-i",
+        "trainingJobName=from-cli",
+        "-i",
+        'inputDataConfig=[{"ChannelName": "train"}]',
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--poll-interval",
+        "0",
+        "-q",
+    )
+    assert result.returncode == 0, result.stderr
+    create = server.requests[0].body
+    assert create["TrainingJobName"] == "from-cli"
+    assert create["ResourceConfig"]["InstanceCount"] == 2  # parsed as JSON: a number
+    assert create["InputDataConfig"] == [{"ChannelName": "train"}]
+    assert result.stderr == ""  # -q: only the result
+
+
+def test_failed_workflow_exits_1(server, tmp_path) -> None:
+    server.reset({("POST", CREATE): [(400, {"__type": "ValidationException", "message": "bad role"})]})
+    result = arazzo(
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--output",
+        "json",
+    )
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed"
+    assert data["error"]["type"] == "step_failed" and data["error"]["stepId"] == "createTrainingJob"
+
+
+def test_bad_inputs_exit_2_with_every_problem(server, tmp_path) -> None:
+    server.reset(job_script())
+    result = arazzo("run", FLAGSHIP, "-i", "instanceCount=two", "--server", f"sagemakerApi={server.url}")
+    assert result.returncode == 2
+    assert (
+        "'trainingJobName' is required" in result.stderr
+        and "instanceCount: 'two' is not of type 'integer'" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert server.requests == []
+
+
+def test_usage_errors_exit_2(tmp_path) -> None:
+    assert arazzo("run", FLAGSHIP, "-i", "novalue").returncode == 2
+    assert arazzo("run", FLAGSHIP, "--server", "nourl").returncode == 2
+    result = arazzo("run", FLAGSHIP, "--workflow", "nope")
+    assert result.returncode == 2 and "no workflow 'nope'" in result.stderr
+
+
+def test_secrets_are_masked_in_output(server, tmp_path) -> None:
+    doc = tmp_path / "secret.arazzo.yaml"
+    (tmp_path / "pets.openapi.yaml").write_text((ROOT / "tests/data/documents/pets.openapi.yaml").read_text())
+    doc.write_text(
+        """arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: pets, url: pets.openapi.yaml}]
+workflows:
+- workflowId: w
+  inputs: {type: object, properties: {apiToken: {type: string}}}
+  steps:
+  - stepId: s
+    operationId: listPets
+    parameters: [{name: X-Token, in: header, value: $inputs.apiToken}]
+    outputs: {sent: $request.header.X-Token}
+  outputs: {sent: $steps.s.outputs.sent}
+"""
+    )
+    server.reset({("GET", "/pets"): [(200, [])]})
+    secret = "tok-very-secret-value"
+    for extra in ([], ["--output", "json"], ["-v"]):
+        result = arazzo("run", str(doc), "-i", f"apiToken={secret}", "--server", f"pets={server.url}", *extra)
+        assert result.returncode == 0, result.stderr
+        assert secret not in result.stdout + result.stderr
+        assert "***" in result.stdout
+
+
+def test_ctrl_c_while_polling_exits_130(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=10_000))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "arazzo_runner",
+            "run",
+            FLAGSHIP,
+            "--inputs",
+            inputs_file(tmp_path, INPUTS),
+            "--server",
+            f"sagemakerApi={server.url}",
+            "--poll-interval",
+            "0.05",
+        ],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while sum(1 for r in server.requests if r.headers.get("X-Amz-Target") == DESCRIBE) < 2:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "arn:aws:sagemaker:us-east-1:1:training-job/cli-job" in stderr  # what is still running
+    assert "Traceback" not in stderr
