@@ -170,14 +170,19 @@ def _load_sources(document: Document, session: _Session) -> None:
         target = resolve_reference(source.url, document.location)
         document.failed_sources.add(source.name)  # until it loads
         if target in session.stack:
-            chain = " → ".join(os.path.basename(s) for s in [*session.stack, target])
-            session.problems.append(
-                Problem(
-                    f"source {source.name!r} makes a cycle of Arazzo documents: {chain}",
-                    url_location,
-                    code="cycle",
+            # Two Arazzo documents that name each other (a parent calls a child whose failure
+            # action goes back to the parent): link the document being loaded, load it once.
+            if source.type == "openapi":
+                session.problems.append(
+                    Problem(
+                        f"source {source.name!r} is an Arazzo document but is declared type 'openapi'",
+                        url_location,
+                        code="bad-source",
+                    )
                 )
-            )
+                continue
+            document.sources[source.name] = session.loaded[target]
+            document.failed_sources.discard(source.name)
             continue
         try:
             parsed = session.fetcher.fetch(target)

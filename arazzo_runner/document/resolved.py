@@ -65,7 +65,9 @@ class Document:
     warnings: list[Problem] = field(default_factory=list)
 
     # -- running (the engine is imported on first use) ------------------------------------------
-    def run(self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any) -> Any:
+    def run(
+        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+    ) -> Any:
         """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.engine.api.run`)."""
         from ..engine.api import run
 

@@ -265,14 +265,12 @@ class Execution:
     ) -> None:
         depth = len(self.stack)
         if depth > self.options.max_depth:
-            self._fail_frame(
-                self.stack[-1],
-                RunError(
-                    "limit",
-                    f"workflows nest deeper than {self.options.max_depth} (a workflow calling itself?)",
-                ),
-                now,
+            message = (
+                f"workflows nest deeper than {self.options.max_depth} at {workflow.workflow_id!r}"
+                " (a workflow calling itself?)"
             )
+            self._emit(LimitHit(limit="max_depth", message=message), now)
+            self._abort(RunError("limit", message, None, workflow.workflow_id), now)
             return
         self.stack.append(self._frame(document, workflow, inputs, reason, depth))
 
@@ -302,7 +300,9 @@ class Execution:
         if step.workflow_id is not None:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:
-                values = self._parameters(frame, step, for_workflow=True)
+                values = self._parameters(
+                    frame, step, for_workflow=True, accepts=_declared_inputs(ref.workflow)
+                )
                 child_inputs = prepare_inputs(ref.document, ref.workflow, {p.name: p.value for p in values})
             except Exception as exc:
                 self._step_done(
@@ -359,18 +359,26 @@ class Execution:
         return False
 
     # -- evaluating step inputs --------------------------------------------------------------
-    def _parameters(self, frame: _Frame, step: Step, *, for_workflow: bool) -> list[StepParameter]:
-        """Workflow-level then step-level parameters, merged by (name, in); step ones win."""
-        merged: dict[tuple[str, str | None], tuple[Parameter, Any]] = {}
+    def _parameters(
+        self, frame: _Frame, step: Step, *, for_workflow: bool, accepts: frozenset[str] | None = None
+    ) -> list[StepParameter]:
+        """Workflow-level then step-level parameters, merged by (name, in); step ones win.
+
+        For a step that calls a workflow every parameter is an input ("When the step in context
+        specifies a workflowId, then all parameters map to workflow inputs"), keyed by name;
+        workflow-level ones are passed when the callee declares that input (``accepts``), so a
+        parameter meant for the workflow's operation steps cannot break the callee's schema.
+        """
+        merged: dict[Any, tuple[Parameter, Any]] = {}
         levels = ((frame.workflow.parameters, True), (step.parameters, False))
         for items, workflow_level in levels:
             for item in items:
                 parameter, override = self._parameter(frame.document, item)
                 if parameter is None:
                     continue
-                if for_workflow and workflow_level and parameter.in_ is not None:
-                    continue  # workflow-level parameters with 'in' are for operation steps
-                merged[parameter.key] = (parameter, override)
+                if for_workflow and workflow_level and accepts is not None and parameter.name not in accepts:
+                    continue
+                merged[parameter.name if for_workflow else parameter.key] = (parameter, override)
         values = []
         for parameter, override in merged.values():
             raw = parameter.value if override is MISSING else override
@@ -956,13 +964,19 @@ class Execution:
         return sleep
 
 
+def _declared_inputs(workflow: Workflow) -> frozenset[str] | None:
+    """Input names a workflow's schema declares; None when it declares none (accepts anything)."""
+    schema = workflow.inputs
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    return frozenset(properties) if isinstance(properties, Mapping) else None
+
+
 def _inputs_for(workflow: Workflow, available: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs for a workflow run by dependsOn, goto or retry (the spec names none, A9): the
     caller's inputs that the callee declares (all of them when it declares none)."""
-    schema = workflow.inputs
-    properties = schema.get("properties") if isinstance(schema, Mapping) else None
-    if isinstance(properties, Mapping):
-        return {k: v for k, v in available.items() if k in properties}
+    declared = _declared_inputs(workflow)
+    if declared is not None:
+        return {k: v for k, v in available.items() if k in declared}
     return dict(available)
 
 

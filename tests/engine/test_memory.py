@@ -21,7 +21,9 @@ def test_hundred_flagship_runs_keep_memory_flat(server) -> None:
         def runs(n: int) -> int:
             for _ in range(n):
                 server.reset(script("Completed", in_progress=2))
-                result = doc.run(None, INPUTS, servers={"sagemakerApi": server.url}, options=options, client=client)
+                result = doc.run(
+                    None, INPUTS, servers={"sagemakerApi": server.url}, options=options, client=client
+                )
                 assert result.succeeded
             del result
             gc.collect()

@@ -242,18 +242,23 @@ sourceDescriptions:
         "step 'bad': workflow 'nochild' is not defined in source 'kid' (did you mean 'child'?)"
     ]
 
+    # Two documents that name each other load once each and resolve each other's workflows.
     loop_a = tmp_path / "a.arazzo.yaml"
     loop_b = tmp_path / "b.arazzo.yaml"
-    body = "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n"
     header = (
         "arazzo: 1.0.1\ninfo: {title: T, version: '1'}\nsourceDescriptions:\n"
         "- {name: other, url: %s, type: arazzo}\n- {name: pets, url: pets.openapi.yaml}\n"
     )
-    loop_a.write_text(header % "b.arazzo.yaml" + body)
-    loop_b.write_text(header % "a.arazzo.yaml" + body)
-    found = errors(loop_a)
-    assert [p.code for p in found] == ["cycle"]
-    assert "a.arazzo.yaml → b.arazzo.yaml → a.arazzo.yaml" in found[0].message
+    body = "workflows:\n- {workflowId: %s, steps: [{stepId: s, workflowId: $sourceDescriptions.other.%s}]}\n"
+    loop_a.write_text(header % "b.arazzo.yaml" + body % ("wa", "wb"))
+    loop_b.write_text(
+        header % "a.arazzo.yaml"
+        + "workflows:\n- {workflowId: wb, steps: [{stepId: s, operationId: listPets}]}\n"
+    )
+    doc = arazzo_runner.load(loop_a)
+    other = doc.sources["other"]
+    assert other.sources["other"] is doc
+    assert doc.resolve_workflow("$sourceDescriptions.other.wb").workflow.workflow_id == "wb"
 
 
 def test_source_map_and_remote_policy(tmp_path: Path) -> None:
