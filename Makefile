@@ -20,9 +20,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	@echo "make demo: the SageMaker emulator demo is coming soon (issue: SageMaker end to end)."
-	@echo "Meanwhile, validating the flagship workflow:"
-	$(BIN)/arazzo validate workflows/amazon-sagemaker-train-and-poll-job-workflow.yml
+	$(BIN)/python -m arazzo_runner.aws.demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -25,7 +25,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 def _pairs(outputs: dict[str, Any]) -> str:
-    return " · ".join(f"{k}={_short(v, 60)}" for k, v in outputs.items() if v is not None)
+    return " · ".join(f"{k}={_short(v, 120)}" for k, v in outputs.items() if v is not None)
 
 
 def _path(url: str) -> str:

@@ -186,6 +186,10 @@ class Execution:
             now,
         )
         ok, reason = self._success(frame, step, ctx, response.status_code)
+        if exchange.note:
+            self._emit(Warning(message=exchange.note, step_id=step.step_id), now)
+            if not ok:
+                reason = f"{reason} ({exchange.note})"
         self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
 
     # -- the machine -------------------------------------------------------------------------

@@ -38,6 +38,42 @@ def _prepare(need: SendRequest, environment: RunEnvironment) -> tuple[httpx.Requ
     return request, endpoint, None
 
 
+#: Answers meaning "that already exists": after a retried request, usually our own first attempt.
+CONFLICT_CODES = frozenset(
+    {
+        "ResourceInUse",
+        "ResourceInUseException",
+        "ResourceAlreadyExistsException",
+        "AlreadyExistsException",
+        "EntityAlreadyExists",
+        "ConflictException",
+    }
+)
+#: Retry reasons for attempts that never reached the server.
+_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
+
+
+def _retry_note(sent: Any) -> str | None:
+    """Explain a conflict met by a transport retry of a request that may already have worked.
+
+    A create that answered 500 (or timed out) may have been done all the same; its retry then
+    meets ``ResourceInUse`` for the very resource this run created. Say so, so nobody goes
+    looking for a second job.
+    """
+    error = sent.response.error
+    if error is None or error.code not in CONFLICT_CODES:
+        return None
+    reached = [r for r in sent.retries if r.reason not in _NOT_SENT]
+    if not reached:
+        return None
+    first = reached[0]
+    return (
+        f"{error.code} came from a transport retry: attempt {first.attempt} failed with {first.reason} after"
+        " reaching the server, which had most likely done the work already; the existing resource is the one"
+        " this run created, not a second one"
+    )
+
+
 def _failed(
     request: httpx.Request | None, exc: BaseException, started: float, clock: Callable[[], float]
 ) -> Exchange:
@@ -85,6 +121,7 @@ def drive(
                     retries=sent.retries,
                     duration_ms=(clock() - started) * 1000,
                     received_at=wall(),
+                    note=_retry_note(sent),
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -167,6 +204,7 @@ async def run_async(
                         retries=sent.retries,
                         duration_ms=(clock() - started) * 1000,
                         received_at=wall(),
+                        note=_retry_note(sent),
                     )
             execution.feed(exchange, clock())
             deliver()

@@ -56,6 +56,8 @@ class Exchange:
     duration_ms: float = 0.0
     #: Wall-clock seconds since the epoch when the answer arrived (for HTTP-date Retry-After).
     received_at: float | None = None
+    #: What the transport learned that the step's reason should carry (see drivers._retry_note).
+    note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
