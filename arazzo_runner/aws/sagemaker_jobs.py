@@ -355,10 +355,11 @@ class SageMakerJobs:
         )
         self._times(answer, job, "Training")
         if phase.terminal and "start" in job.times:
-            seconds = round(job.times["end"] - job.times["start"])
+            # AWS reports at least one second (the model's minimum is 1; a fast clock gives 0).
+            seconds = max(1, round(job.times["end"] - job.times["start"]))
             answer["TrainingTimeInSeconds"] = seconds
             spot = answer["EnableManagedSpotTraining"]
-            answer["BillableTimeInSeconds"] = round(seconds * 0.3) if spot else seconds
+            answer["BillableTimeInSeconds"] = max(1, round(seconds * 0.3)) if spot else seconds
         if phase.status == "Failed":
             answer["FailureReason"] = job.script.failure_reason or DEFAULT_FAILURE_REASON["training"]
         return answer

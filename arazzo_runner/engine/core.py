@@ -186,6 +186,13 @@ class Execution:
             now,
         )
         ok, reason = self._success(frame, step, ctx, response.status_code)
+        for violation in exchange.violations:
+            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
+        if exchange.violations and self.options.validate == "strict" and ok:
+            ok, reason = (
+                False,
+                f"the exchange does not match the OpenAPI description: {exchange.violations[0]}",
+            )
         if exchange.note:
             self._emit(Warning(message=exchange.note, step_id=step.step_id), now)
             if not ok:

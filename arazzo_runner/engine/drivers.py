@@ -74,6 +74,22 @@ def _retry_note(sent: Any) -> str | None:
     )
 
 
+def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoint: Any) -> tuple[str, ...]:
+    """OpenAPI violations of what was sent and received, as located one-line messages."""
+    from ..http.validation import validate_request, validate_response
+
+    found = list(validate_request(need.source, need.operation, request, base_url=endpoint.base_url))
+    if response is not None:
+        answer = httpx.Response(
+            response.status_code, headers=response.headers, content=response.content, request=request
+        )
+        found += validate_response(need.source, need.operation, request, answer)
+    return tuple(
+        f"{v.subject} {v.location}{f' {v.name!r}' if v.name else ''}{f' at {v.pointer}' if v.pointer else ''}: {v.message}"
+        for v in found
+    )
+
+
 def _failed(
     request: httpx.Request | None, exc: BaseException, started: float, clock: Callable[[], float]
 ) -> Exchange:
@@ -121,7 +137,10 @@ def drive(
                     retries=sent.retries,
                     duration_ms=(clock() - started) * 1000,
                     received_at=wall(),
-                    note=_retry_note(sent),
+                    note=_retry_note(sent) or endpoint.auth_problem,
+                    violations=_violations(need, request, sent.response, endpoint)
+                    if execution.options.validate != "off"
+                    else (),
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -204,7 +223,10 @@ async def run_async(
                         retries=sent.retries,
                         duration_ms=(clock() - started) * 1000,
                         received_at=wall(),
-                        note=_retry_note(sent),
+                        note=_retry_note(sent) or endpoint.auth_problem,
+                        violations=_violations(need, request, sent.response, endpoint)
+                        if execution.options.validate != "off"
+                        else (),
                     )
             execution.feed(exchange, clock())
             deliver()

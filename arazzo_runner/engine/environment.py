@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..http import AwsEnvironment, Endpoint, endpoint_for
+from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
 from ..sources.openapi import OpenApiSource, Operation
 
 
@@ -25,12 +25,18 @@ class RunEnvironment:
         transport_retries: bool = False,
         max_attempts: int | None = None,
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
+        security: SecurityEnvironment | None = None,
+        credentials: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
         self.transport_retries = transport_retries
         self.max_attempts = max_attempts
         self.server_variables = {k: dict(v) for k, v in (server_variables or {}).items()}
+        #: OpenAPI security schemes: credentials from ``credentials`` or ARAZZO_* variables. An
+        #: operation whose scheme has no credentials is sent without auth and the step's events
+        #: say what to set (a server that checks answers 401 with that note attached).
+        self.security = security or SecurityEnvironment(credentials, missing="skip")
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
 
@@ -56,6 +62,7 @@ class RunEnvironment:
                     server_variables=self.server_variables.get(source.name),
                     transport_retries=self.transport_retries,
                     max_attempts=self.max_attempts,
+                    security=self.security,
                 )
                 self._endpoints[key] = found
         return found

@@ -58,6 +58,8 @@ class Exchange:
     received_at: float | None = None
     #: What the transport learned that the step's reason should carry (see drivers._retry_note).
     note: str | None = None
+    #: OpenAPI violations of the request and response (only when validation is on).
+    violations: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -63,3 +63,6 @@ class RunOptions:
     no_wait: bool = False
     #: Maximum nesting of workflows calling workflows (a guard against unbounded recursion).
     max_depth: int = 32
+    #: Check requests and responses against the OpenAPI description (openapi-core): "off";
+    #: "warn" reports violations as warning events; "strict" also fails the step.
+    validate: Literal["off", "warn", "strict"] = "off"

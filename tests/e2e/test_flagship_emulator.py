@@ -115,3 +115,11 @@ def test_wrong_secret_is_rejected_with_a_plain_reason(doc, server, monkeypatch: 
         ("CreateTrainingJob", "SignatureDoesNotMatch")
     ]
     assert result.error.step_id == "createTrainingJob"
+
+
+def test_strict_validation_passes_on_the_emulator(doc, server) -> None:
+    events = []
+    options = RunOptions(pacing=PollPacing(interval=0), validate="strict")
+    result = run(doc, server, "e2e-validated", options=options, on_event=events.append)
+    assert result.status == "succeeded", result.error
+    assert [e.message for e in events if e.kind == "warning" and e.message.startswith("OpenAPI")] == []

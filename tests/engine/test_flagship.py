@@ -241,3 +241,24 @@ def test_secret_inputs_never_reach_errors_or_events(tmp_path, server) -> None:
     # The result keeps real values for the program that asked; its masked view is for printing.
     assert result.outputs["echo"] == f"Bearer {token}"
     assert token not in json.dumps(result.to_dict(masked=True))
+
+
+def test_validation_reports_and_strict_fails(doc, server) -> None:
+    bad = {
+        ("POST", CREATE): [(200, {"TrainingJobArn": 12345}, {"content-type": "application/x-amz-json-1.1"})]
+    }
+    bad[("POST", DESCRIBE)] = [describe("Completed")]
+    server.reset(bad)
+    events = []
+    options = RunOptions(pacing=PollPacing(interval=0), validate="warn")
+    result = doc.run(
+        None, INPUTS, servers={"sagemakerApi": server.url}, options=options, on_event=events.append
+    )
+    assert result.succeeded
+    warnings = [e.message for e in events if e.kind == "warning" and e.message.startswith("OpenAPI")]
+    assert any("TrainingJobArn" in w or "/TrainingJobArn" in w for w in warnings), warnings
+    server.reset(bad)
+    strict = RunOptions(pacing=PollPacing(interval=0), validate="strict")
+    result = doc.run(None, INPUTS, servers={"sagemakerApi": server.url}, options=strict)
+    assert result.status == "failed"
+    assert "does not match the OpenAPI description" in result.error.message
