@@ -630,8 +630,16 @@ class Execution:
                 return action, level
         return None
 
-    def _on_success(self, frame: _Frame, step: Step, now: float) -> None:
+    @staticmethod
+    def _leave_step(frame: _Frame, step: Step) -> None:
+        """The step's attempt sequence is over: the next execution (a poll) retries afresh."""
         frame.attempt = 1
+        if frame.retries_used:
+            for key in [k for k in frame.retries_used if k[0] == step.step_id]:
+                del frame.retries_used[key]
+
+    def _on_success(self, frame: _Frame, step: Step, now: float) -> None:
+        self._leave_step(frame, step)
         chosen = self._choose(frame, step, "success")
         if chosen is None:
             frame.index += 1
@@ -658,7 +666,7 @@ class Execution:
         while True:
             chosen = self._choose(frame, step, "failure", exhausted)
             if chosen is None:
-                frame.attempt = 1
+                self._leave_step(frame, step)
                 self._fail_frame(
                     frame,
                     RunError(
@@ -729,7 +737,7 @@ class Execution:
                 ),
                 now,
             )
-            frame.attempt = 1
+            self._leave_step(frame, step)
             if action.type == "end":
                 self._fail_frame(
                     frame,

@@ -149,3 +149,21 @@ def test_default_success_without_criteria(doc, server, status, expected, default
         doc, server, "noCriteria", options=RunOptions(pacing=PollPacing(interval=0), default_success=default)
     )
     assert result.status == expected
+
+
+def test_retry_budget_is_per_attempt_sequence_not_per_loop(doc, server) -> None:
+    # Each poll may be retried once: two separate 503s in one poll loop are both retried.
+    server.reset(
+        {
+            ("GET", "/flaky"): [
+                (503, {}),
+                (200, {"done": False}),
+                (503, {}),
+                (200, {"done": False}),
+                (200, {"done": True}),
+            ]
+        }
+    )
+    result = run(doc, server, "pollWithRetries")
+    assert result.succeeded, result.error
+    assert [r.attempt for r in result.steps] == [1, 2, 1, 2, 1]
