@@ -700,26 +700,7 @@ class Execution:
                 frame.attempt += 1
                 frame.retry_delay = self._retry_delay(frame, action)
                 if action.workflow_id is not None:
-                    ref = frame.document.resolve_workflow(action.workflow_id)
-                    try:
-                        child_inputs = prepare_inputs(
-                            ref.document, ref.workflow, _inputs_for(ref.workflow, frame.inputs)
-                        )
-                    except Exception as exc:
-                        self._fail_frame(
-                            frame,
-                            RunError(
-                                "step_failed",
-                                f"retry workflow {action.workflow_id!r} cannot run: {exc}",
-                                step.step_id,
-                                frame.workflow.workflow_id,
-                            ),
-                            now,
-                        )
-                        return
-                    frame.phase = "await_child"
-                    frame.waiting_for = "retry"
-                    self._push(ref.document, ref.workflow, child_inputs, "retry", now)
+                    self._call_workflow(frame, step, action.workflow_id, "retry", now)
                     return
                 if action.step_id is not None and action.step_id != step.step_id:
                     frame.retry_return = frame.index
@@ -769,28 +750,24 @@ class Execution:
             self._pending_sleep = Sleep(delay, "retry", step.step_id)
             self._emit(Sleeping(step_id=step.step_id, seconds=delay, reason="retry"), now)
 
+    def _call_workflow(self, frame: _Frame, step: Step, target: str, why: str, now: float) -> None:
+        """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares."""
+        ref = frame.document.resolve_workflow(target)
+        try:
+            child_inputs = prepare_inputs(ref.document, ref.workflow, _inputs_for(ref.workflow, frame.inputs))
+        except Exception as exc:
+            message = f"{why} workflow {target!r} cannot run: {exc}"
+            self._fail_frame(
+                frame, RunError("step_failed", message, step.step_id, frame.workflow.workflow_id), now
+            )
+            return
+        frame.phase = "await_child"
+        frame.waiting_for = why
+        self._push(ref.document, ref.workflow, child_inputs, why, now)
+
     def _goto(self, frame: _Frame, step: Step, action: SuccessAction | FailureAction, now: float) -> None:
         if action.workflow_id is not None:
-            ref = frame.document.resolve_workflow(action.workflow_id)
-            try:
-                child_inputs = prepare_inputs(
-                    ref.document, ref.workflow, _inputs_for(ref.workflow, frame.inputs)
-                )
-            except Exception as exc:
-                self._fail_frame(
-                    frame,
-                    RunError(
-                        "step_failed",
-                        f"goto workflow {action.workflow_id!r} cannot run: {exc}",
-                        step.step_id,
-                        frame.workflow.workflow_id,
-                    ),
-                    now,
-                )
-                return
-            frame.phase = "await_child"
-            frame.waiting_for = "goto"
-            self._push(ref.document, ref.workflow, child_inputs, "goto", now)
+            self._call_workflow(frame, step, action.workflow_id, "goto", now)
             return
         target = self._step_index(frame, action.step_id or "")
         target_id = frame.workflow.steps[target].step_id

@@ -90,6 +90,27 @@ def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoi
     )
 
 
+def _answered(
+    need: SendRequest,
+    request: httpx.Request,
+    endpoint: Any,
+    sent: Any,
+    elapsed: float,
+    received_at: float,
+    validate: str,
+) -> Exchange:
+    """The exchange for a request that was answered (after any transport retries)."""
+    return Exchange(
+        request=request,
+        response=sent.response,
+        retries=sent.retries,
+        duration_ms=elapsed * 1000,
+        received_at=received_at,
+        note=_retry_note(sent) or endpoint.auth_problem,
+        violations=_violations(need, request, sent.response, endpoint) if validate != "off" else (),
+    )
+
+
 def _failed(
     request: httpx.Request | None, exc: BaseException, started: float, clock: Callable[[], float]
 ) -> Exchange:
@@ -131,16 +152,8 @@ def drive(
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = _failed(request, exc, started, clock)
             else:
-                exchange = Exchange(
-                    request=request,
-                    response=sent.response,
-                    retries=sent.retries,
-                    duration_ms=(clock() - started) * 1000,
-                    received_at=wall(),
-                    note=_retry_note(sent) or endpoint.auth_problem,
-                    violations=_violations(need, request, sent.response, endpoint)
-                    if execution.options.validate != "off"
-                    else (),
+                exchange = _answered(
+                    need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -217,16 +230,8 @@ async def run_async(
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)
                 else:
-                    exchange = Exchange(
-                        request=request,
-                        response=sent.response,
-                        retries=sent.retries,
-                        duration_ms=(clock() - started) * 1000,
-                        received_at=wall(),
-                        note=_retry_note(sent) or endpoint.auth_problem,
-                        violations=_violations(need, request, sent.response, endpoint)
-                        if execution.options.validate != "off"
-                        else (),
+                    exchange = _answered(
+                        need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
                     )
             execution.feed(exchange, clock())
             deliver()
