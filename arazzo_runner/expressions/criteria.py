@@ -215,9 +215,8 @@ def _compile_jsonpath(condition: str, version: str | None) -> CompiledCriterion:
         comparison = parse_jsonpath_comparison(text)
         if not comparison.paths:
             raise query_error from None
+        # One note per condition: the RFC spelling it suggests already uses single quotes.
         warnings = [_comparison_warning(comparison)]
-        if comparison.double_quoted:
-            warnings.append(DOUBLE_QUOTE_WARNING)
         return CompiledCriterion(
             condition, "jsonpath", version, tuple(warnings), _condition_decider(comparison)
         )
