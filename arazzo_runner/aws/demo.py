@@ -52,12 +52,18 @@ def main(argv: list[str] | None = None) -> int:
             "--output",
             args.output,
         ]
-        print(f"Local SageMaker emulator at {server.url} (SigV4 verified, throwaway credentials)", file=sys.stderr)
+        print(
+            f"Local SageMaker emulator at {server.url} (SigV4 verified, throwaway credentials)",
+            file=sys.stderr,
+        )
         print("$ arazzo " + " ".join(command), file=sys.stderr)
         code = arazzo(command)
         creates = server.emulator.count("CreateTrainingJob")
         describes = server.emulator.count("DescribeTrainingJob")
-        print(f"Emulator saw {creates} CreateTrainingJob and {describes} DescribeTrainingJob calls.", file=sys.stderr)
+        print(
+            f"Emulator saw {creates} CreateTrainingJob and {describes} DescribeTrainingJob calls.",
+            file=sys.stderr,
+        )
     return code
 
 

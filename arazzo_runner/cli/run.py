@@ -13,6 +13,9 @@ EXAMPLES = """examples:
       --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
   arazzo run doc.arazzo.yaml --workflow buy-pet -i petId=42 -i 'tags=["a","b"]' --output json
   arazzo run doc.arazzo.yaml --server petstore=http://127.0.0.1:8080 --poll-interval 0 --max-steps 100
+  arazzo run doc.arazzo.yaml --inputs inputs.json --record run.har      # write a HAR recording
+  arazzo run doc.arazzo.yaml --replay run.har                           # no network, full speed
+  arazzo run doc.arazzo.yaml --replay run.har --replay-match method,path,target
 """
 
 
@@ -65,6 +68,24 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    recording = run.add_argument_group("record and replay")
+    recording.add_argument(
+        "--record",
+        metavar="FILE.har",
+        help="write every request and response (secrets redacted) and the run's inputs and outputs to a HAR file",
+    )
+    recording.add_argument(
+        "--replay",
+        metavar="FILE.har",
+        help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
+        " the recording's; poll loops do not wait unless --poll-interval is given)",
+    )
+    recording.add_argument(
+        "--replay-match",
+        metavar="KEYS",
+        help="what a request must share with the recorded one: comma-separated method, path, target"
+        " (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
+    )
 
 
 def _servers(values: list[str] | None) -> dict[str, str]:
@@ -90,13 +111,15 @@ def _use_live(stream: Any) -> bool:
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunEnvironment, RunOptions
-    from ..http import AwsEnvironment
     from .inputs import collect_inputs
     from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
     from .progress import ProgressRenderer
 
-    workflow = pick_workflow(document, args.workflow)
+    recording = _recording_for(args)
+    workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
     inputs = collect_inputs(args.inputs, args.input_pairs)
+    if recording is not None and not args.inputs and not args.input_pairs:
+        inputs = dict(recording.inputs)
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
         pacing=pacing,
@@ -105,7 +128,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     )
     environment = RunEnvironment(
         servers=_servers(args.server),
-        aws=AwsEnvironment(region=args.region, profile=args.profile),
+        aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
     )
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
@@ -114,10 +137,30 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         if show_progress
         else None
     )
+    problems: tuple[str, ...] = ()
     try:
-        result = document.run(
-            workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
-        )
+        if recording is not None:
+            outcome = _replay(
+                args, document, recording, workflow.workflow_id, inputs, options, environment, renderer
+            )
+            result, problems = outcome.result, outcome.problems
+        elif args.record:
+            from ..recording import record
+
+            result = record(
+                document,
+                workflow.workflow_id,
+                inputs,
+                args.record,
+                options=options,
+                environment=environment,
+                on_event=renderer,
+                label=args.document,
+            )
+        else:
+            result = document.run(
+                workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+            )
     except KeyboardInterrupt:
         if renderer is not None:
             renderer.close()
@@ -141,4 +184,64 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             sys.stdout.write(f"{name}: {text}\n")
         if result.error is not None and args.quiet:
             print(f"arazzo: {result.error.message}", file=sys.stderr)
+    if problems:
+        print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
+        for problem in problems:
+            print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _recording_for(args: argparse.Namespace) -> Any:
+    """The recording to replay (``None`` when not replaying); checks the record/replay options."""
+    from ..errors import UsageError
+
+    if args.record and args.replay:
+        raise UsageError(
+            "--record and --replay cannot be used together (re-record by running without --replay)"
+        )
+    if args.replay_match and not args.replay:
+        raise UsageError("--replay-match only applies with --replay FILE.har")
+    if not args.replay:
+        return None
+    from ..recording import parse_match, read_har
+
+    parse_match(args.replay_match)  # a bad value is a usage error before anything runs
+    return read_har(args.replay)
+
+
+def _aws(args: argparse.Namespace, replaying: bool) -> Any:
+    """The run's AWS environment; a replay signs with throwaway keys unless credentials are configured."""
+    from ..http import AwsEnvironment
+
+    if replaying:
+        from ..recording import replay_aws_environment
+
+        return replay_aws_environment(region=args.region, profile=args.profile)
+    return AwsEnvironment(region=args.region, profile=args.profile)
+
+
+def _replay(
+    args: argparse.Namespace,
+    document: Any,
+    recording: Any,
+    workflow_id: str,
+    inputs: dict[str, Any],
+    options: Any,
+    environment: Any,
+    renderer: Any,
+) -> Any:
+    """Replay at full speed unless ``--poll-interval`` asks for pacing."""
+    from ..recording import replay
+
+    return replay(
+        document,
+        recording,
+        workflow_id=workflow_id,
+        inputs=inputs,
+        match=args.replay_match,
+        pace=args.poll_interval is not None,
+        options=options,
+        environment=environment,
+        on_event=renderer,
+    )

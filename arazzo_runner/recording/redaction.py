@@ -1,0 +1,100 @@
+"""One redactor for everything a recording stores and everything a replay compares.
+
+Recording and replay must agree byte for byte on what a secret looks like once removed: the
+recorder writes ``Authorization: [redacted]`` and ``***`` for a secret input, and the replay
+transport applies the very same functions to the request it is about to match, so a recorded
+request and its replay compare equal without the recording ever holding the secret.
+
+What goes: credential headers (``Authorization``, ``X-Amz-Security-Token``, cookies, API-key
+headers, and the header/query/cookie names of every ``apiKey`` scheme of the document's
+sources), secret query parameters (``X-Amz-Credential``, ``X-Amz-Signature``, tokens, API keys),
+secret input values wherever they appear in URLs and bodies (the engine's :class:`Masker`), and
+JSON members that carry AWS credentials in answers (``SecretAccessKey``, ``SessionToken``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.masking import Masker
+from ..http.redact import REDACTED, redacted_headers, redacted_url
+
+#: JSON members whose values are credentials whatever the workflow says (STS, SSO answers).
+SECRET_JSON_MEMBERS = frozenset({"secretaccesskey", "sessiontoken", "client_secret", "access_token"})
+
+
+@dataclass(frozen=True, slots=True)
+class Redactor:
+    """Removes secrets from URLs, headers and bodies; idempotent (redacting twice changes nothing)."""
+
+    masker: Masker = field(default_factory=Masker)
+    #: Extra secret header names (lower case), from apiKey schemes.
+    header_names: frozenset[str] = frozenset()
+    #: Extra secret query parameter names, from apiKey schemes.
+    query_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_document(cls, document: Any, masker: Masker | None = None) -> Redactor:
+        """A redactor knowing every apiKey name declared by ``document``'s sources (nested too)."""
+        headers: set[str] = set()
+        query: set[str] = set()
+        for source in _openapi_sources(document, set()):
+            from ..http.security import secret_names
+
+            names = secret_names(source)
+            headers |= set(names.headers)
+            query |= set(names.query)
+        return cls(masker or Masker(), frozenset(h.lower() for h in headers), frozenset(query))
+
+    def url(self, url: str) -> str:
+        return self.masker.text(redacted_url(url, self.query_names))
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(n, self.masker.text(v)) for n, v in redacted_headers(list(headers), self.header_names)]
+
+    def text(self, text: str) -> str:
+        """A body as text: secret inputs masked, credential JSON members replaced."""
+        text = self.masker.text(text)
+        if not any(member in text.lower() for member in SECRET_JSON_MEMBERS):
+            return text
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return text
+        cleaned = _without_secret_members(data)
+        return text if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
+
+    def body(self, content: bytes) -> bytes:
+        """Raw body bytes redacted; binary bodies are kept as they are (they cannot hold our inputs)."""
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            return content
+        return self.text(text).encode("utf-8")
+
+
+def _without_secret_members(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if k.lower() in SECRET_JSON_MEMBERS else _without_secret_members(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_secret_members(v) for v in value]
+    return value
+
+
+def _openapi_sources(document: Any, seen: set[int]) -> Iterable[Any]:
+    from ..sources.openapi import OpenApiSource
+
+    if id(document) in seen:
+        return
+    seen.add(id(document))
+    for source in getattr(document, "sources", {}).values():
+        if isinstance(source, OpenApiSource):
+            yield source
+        else:
+            yield from _openapi_sources(source, seen)
