@@ -68,6 +68,25 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    run.add_argument(
+        "--validate",
+        nargs="?",
+        const="warn",
+        choices=("warn", "strict"),
+        help="check requests and responses against the OpenAPI description: report violations"
+        " (--validate) or also fail the step (--validate=strict)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="build, sign and validate each step's first request and print it (credentials redacted); send nothing",
+    )
+    run.add_argument(
+        "--on-interrupt",
+        metavar="[FILE#]WORKFLOW",
+        help="on Ctrl-C, run this workflow (of DOC, or of FILE) with the run's inputs and last outputs,"
+        " e.g. to stop the job the run started, as Step Functions does when an execution is aborted",
+    )
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -125,12 +144,16 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         pacing=pacing,
         max_steps=args.max_steps if args.max_steps is not None else RunOptions().max_steps,
         timeout=args.timeout,
+        validate=args.validate or "off",
     )
     environment = RunEnvironment(
         servers=_servers(args.server),
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
     )
+    if args.dry_run:
+        return _dry_run(args, document, workflow.workflow_id, inputs, environment)
+    cleanup = _cleanup_workflow(args, document)
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (
         ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
@@ -166,11 +189,15 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             renderer.close()
         seen = renderer.last_step_outputs if renderer is not None else {}
         running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
-        print(
-            f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.\n"
-            "Anything the run started (for example a training job) is still running on the server.",
-            file=sys.stderr,
-        )
+        print(f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        if cleanup is None:
+            print(
+                "Anything the run started (for example a training job) is still running on the server"
+                " (--on-interrupt WORKFLOW runs a workflow that stops it).",
+                file=sys.stderr,
+            )
+        else:
+            _run_cleanup(cleanup, {**inputs, **seen}, options, environment)
         return EXIT_INTERRUPTED
     finally:
         if renderer is not None:
@@ -245,3 +272,76 @@ def _replay(
         environment=environment,
         on_event=renderer,
     )
+
+
+def _dry_run(
+    args: argparse.Namespace, document: Any, workflow_id: str, inputs: dict[str, Any], environment: Any
+) -> int:
+    """Print each step's first request, signed and validated, without sending anything."""
+    from ..engine.dry_run import plan_requests
+    from .main import EXIT_FAILED, EXIT_OK
+
+    planned = plan_requests(document, workflow_id, inputs, environment=environment)
+    if args.output == "json":
+        sys.stdout.write(json.dumps([p.to_dict() for p in planned], ensure_ascii=False, default=str) + "\n")
+    else:
+        for plan in planned:
+            sys.stdout.write(f"# {plan.step_id}\n")
+            if plan.method is None:
+                sys.stdout.write(f"  ({plan.note})\n\n")
+                continue
+            sys.stdout.write(f"{plan.method} {plan.url}\n")
+            for name, value in plan.headers:
+                sys.stdout.write(f"{name}: {value}\n")
+            if plan.body is not None:
+                body = (
+                    plan.body
+                    if isinstance(plan.body, str)
+                    else json.dumps(plan.body, indent=2, ensure_ascii=False)
+                )
+                sys.stdout.write(f"\n{body}\n")
+            for violation in plan.violations:
+                sys.stdout.write(f"! OpenAPI: {violation}\n")
+            sys.stdout.write("\n")
+    broken = [p for p in planned if p.method is None and not (p.note or "").startswith("calls workflow")]
+    strict = args.validate == "strict" and any(p.violations for p in planned)
+    return EXIT_FAILED if broken or strict else EXIT_OK
+
+
+def _cleanup_workflow(args: argparse.Namespace, document: Any) -> tuple[Any, str] | None:
+    """The (document, workflow id) named by --on-interrupt, loaded and checked before the run starts."""
+    if not args.on_interrupt:
+        return None
+    from ..document.describe import pick_workflow
+
+    path, sep, workflow_id = args.on_interrupt.rpartition("#")
+    target = document
+    if sep and path:
+        from ..document.loader import load
+
+        target = load(path, allow_remote=args.allow_remote)
+    else:
+        workflow_id = args.on_interrupt
+    return target, pick_workflow(target, workflow_id or None).workflow_id
+
+
+def _run_cleanup(cleanup: tuple[Any, str], available: dict[str, Any], options: Any, environment: Any) -> None:
+    """Run the --on-interrupt workflow with the inputs it declares, reporting what it did."""
+    from ..engine.inputs import inputs_for
+
+    target, workflow_id = cleanup
+    workflow = target.workflow(workflow_id)
+    print(f"arazzo: running {workflow_id!r} (--on-interrupt)...", file=sys.stderr)
+    try:
+        result = target.run(
+            workflow_id, inputs_for(workflow, available), options=options, environment=environment
+        )
+    except KeyboardInterrupt:
+        print(f"arazzo: {workflow_id!r} interrupted too; giving up.", file=sys.stderr)
+        return
+    except Exception as exc:  # the cleanup's own problem must not hide the interruption
+        print(f"arazzo: {workflow_id!r} could not run: {exc}", file=sys.stderr)
+        return
+    outputs = ", ".join(f"{k}={v}" for k, v in result.to_dict(masked=True)["outputs"].items())
+    verdict = "done" if result.succeeded else f"failed: {result.error.message if result.error else ''}"
+    print(f"arazzo: {workflow_id!r} {verdict}" + (f" ({outputs})" if outputs else ""), file=sys.stderr)

@@ -66,7 +66,7 @@ from .events import (
     WorkflowFinished,
     WorkflowStarted,
 )
-from .inputs import prepare_inputs, secret_input_names
+from .inputs import declared_input_names, inputs_for, prepare_inputs, secret_input_names
 from .masking import Masker
 from .needs import Done, Exchange, Need, SendRequest, Sleep
 from .options import RunOptions
@@ -252,7 +252,7 @@ class Execution:
             frame.waiting_for = "dependency"
             try:
                 child_inputs = prepare_inputs(
-                    ref.document, ref.workflow, _inputs_for(ref.workflow, frame.inputs)
+                    ref.document, ref.workflow, inputs_for(ref.workflow, frame.inputs)
                 )
             except Exception as exc:
                 self._fail_frame(
@@ -312,7 +312,7 @@ class Execution:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:
                 values = self._parameters(
-                    frame, step, for_workflow=True, accepts=_declared_inputs(ref.workflow)
+                    frame, step, for_workflow=True, accepts=declared_input_names(ref.workflow)
                 )
                 child_inputs = prepare_inputs(ref.document, ref.workflow, {p.name: p.value for p in values})
             except Exception as exc:
@@ -754,7 +754,7 @@ class Execution:
         """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares."""
         ref = frame.document.resolve_workflow(target)
         try:
-            child_inputs = prepare_inputs(ref.document, ref.workflow, _inputs_for(ref.workflow, frame.inputs))
+            child_inputs = prepare_inputs(ref.document, ref.workflow, inputs_for(ref.workflow, frame.inputs))
         except Exception as exc:
             message = f"{why} workflow {target!r} cannot run: {exc}"
             self._fail_frame(
@@ -958,22 +958,6 @@ class Execution:
     def take_sleep(self) -> Sleep | None:
         sleep, self._pending_sleep = self._pending_sleep, None
         return sleep
-
-
-def _declared_inputs(workflow: Workflow) -> frozenset[str] | None:
-    """Input names a workflow's schema declares; None when it declares none (accepts anything)."""
-    schema = workflow.inputs
-    properties = schema.get("properties") if isinstance(schema, Mapping) else None
-    return frozenset(properties) if isinstance(properties, Mapping) else None
-
-
-def _inputs_for(workflow: Workflow, available: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs for a workflow run by dependsOn, goto or retry (the spec names none, A9): the
-    caller's inputs that the callee declares (all of them when it declares none)."""
-    declared = _declared_inputs(workflow)
-    if declared is not None:
-        return {k: v for k, v in available.items() if k in declared}
-    return dict(available)
 
 
 def _retry_after_seconds(value: str, received_at: float | None) -> float | None:

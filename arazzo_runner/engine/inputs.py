@@ -104,3 +104,19 @@ def prepare_inputs(
     if problems:
         raise InputsError(workflow.workflow_id, problems)
     return value
+
+
+def declared_input_names(workflow: Workflow) -> frozenset[str] | None:
+    """Input names a workflow's schema declares; None when it declares none (accepts anything)."""
+    schema = workflow.inputs
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    return frozenset(properties) if isinstance(properties, Mapping) else None
+
+
+def inputs_for(workflow: Workflow, available: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs for a workflow run by dependsOn, goto or retry (the spec names none, A9): the
+    caller's inputs that the callee declares (all of them when it declares none)."""
+    declared = declared_input_names(workflow)
+    if declared is not None:
+        return {k: v for k, v in available.items() if k in declared}
+    return dict(available)

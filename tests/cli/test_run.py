@@ -253,3 +253,87 @@ def test_ctrl_c_while_polling_exits_130(server, tmp_path) -> None:
     assert "interrupted" in stderr
     assert "arn:aws:sagemaker:us-east-1:1:training-job/cli-job" in stderr  # what is still running
     assert "Traceback" not in stderr
+
+
+def test_dry_run_prints_signed_redacted_requests_and_sends_nothing(server, tmp_path) -> None:
+    server.reset(job_script())
+    result = arazzo(
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--dry-run",
+    )
+    assert result.returncode == 0, result.stderr
+    assert server.requests == []
+    assert result.stdout.count(f"POST {server.url}/") == 2
+    assert "authorization: [redacted]" in result.stdout
+    assert '"TrainingJobName": "cli-job"' in result.stdout
+    assert "cli/secret/never/shown" not in result.stdout
+
+
+def test_validate_flag_reports_violations(server, tmp_path) -> None:
+    script = job_script(in_progress=0)
+    script[("POST", CREATE)] = [(200, {"TrainingJobArn": 42}, {"content-type": "application/x-amz-json-1.1"})]
+    server.reset(script)
+    args = (
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+        "--server",
+        f"sagemakerApi={server.url}",
+        "--poll-interval",
+        "0",
+    )
+    assert arazzo(*args, "--validate").returncode == 0
+    server.reset(script)
+    strict = arazzo(*args, "--validate=strict", "--output", "json")
+    assert strict.returncode == 1
+    assert "does not match the OpenAPI description" in json.loads(strict.stdout)["error"]["message"]
+
+
+def test_ctrl_c_with_on_interrupt_stops_the_job(tmp_path) -> None:
+    from arazzo_runner.aws.sagemaker_emulator import (
+        DEMO_ACCESS_KEY_ID,
+        DEMO_SECRET_ACCESS_KEY,
+        EmulatorServer,
+        SageMakerEmulator,
+    )
+
+    env = {**ENV, "AWS_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": DEMO_SECRET_ACCESS_KEY}
+    with EmulatorServer(SageMakerEmulator(in_progress=10_000, stopping=1)) as emulator:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "arazzo_runner",
+                "run",
+                FLAGSHIP,
+                "--inputs",
+                inputs_file(tmp_path, INPUTS),
+                "--server",
+                f"sagemakerApi={emulator.url}",
+                "--poll-interval",
+                "0.05",
+                "--on-interrupt",
+                "workflows/amazon-sagemaker-stop-training-job-workflow.yml#stop-training-job",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while emulator.emulator.count("DescribeTrainingJob") < 2:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, stderr
+        assert "running 'stop-training-job' (--on-interrupt)" in stderr
+        assert "'stop-training-job' done (trainingJobStatus=Stopped)" in stderr
+        assert emulator.emulator.count("StopTrainingJob") == 1
