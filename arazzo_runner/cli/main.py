@@ -64,18 +64,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    validate = commands.add_parser("validate", help="check a document and its sources; list every problem")
+    validate = commands.add_parser(
+        "validate",
+        help="check a document and its sources; list every problem",
+        epilog="examples:\n  arazzo validate workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
+        "  arazzo validate doc.arazzo.yaml --strict --output json\n"
+        "  arazzo validate doc.arazzo.yaml --source-map https://example.com/openapi.yaml=local/openapi.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_document_options(validate)
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    listing = commands.add_parser("list", help="list the workflows with their inputs and outputs")
+    listing = commands.add_parser(
+        "list",
+        help="list the workflows with their inputs and outputs",
+        epilog="examples:\n  arazzo list workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
+        "  arazzo list doc.arazzo.yaml --output json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_document_options(listing)
 
-    show = commands.add_parser("show", help="show a workflow's steps, operations, actions and outputs")
+    show = commands.add_parser(
+        "show",
+        help="show a workflow's steps, operations, actions and outputs",
+        epilog="examples:\n  arazzo show workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
+        "  arazzo show doc.arazzo.yaml --workflow buy-pet --output json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_document_options(show)
     show.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
 
-    graph = commands.add_parser("graph", help="draw a workflow as a Mermaid flowchart")
+    graph = commands.add_parser(
+        "graph",
+        help="draw a workflow as a Mermaid flowchart",
+        epilog="examples:\n  arazzo graph workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
+        "  arazzo graph doc.arazzo.yaml --workflow buy-pet -o buy-pet.mmd",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_document_options(graph)
     graph.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
     graph.add_argument(
@@ -111,12 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # never a traceback at the CLI; ARAZZO_DEBUG=1 shows it
-        if os.environ.get("ARAZZO_DEBUG"):
-            raise
+    except Exception as exc:  # never a traceback at the CLI; -v or ARAZZO_DEBUG=1 shows it
+        if os.environ.get("ARAZZO_DEBUG") or getattr(args, "verbose", False):
+            import traceback
+
+            traceback.print_exc()
         print(
             f"arazzo: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in arazzo-runner; re-run with ARAZZO_DEBUG=1 for the traceback and report it.",
+            "This is a bug in arazzo-runner; re-run with -v (or ARAZZO_DEBUG=1) for the traceback and report it"
+            " with the command you ran.",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

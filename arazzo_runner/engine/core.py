@@ -127,6 +127,7 @@ class Execution:
         self.events: list[Event] = []
         self.records: list[StepRecord] = []
         self.requests = 0
+        self.transport_retries = 0
         self.step_count = 0
         self.started: float | None = None
         self.finished: Done | None = None
@@ -158,6 +159,7 @@ class Execution:
             raise RuntimeError("feed() without a pending request")
         step = frame.workflow.steps[frame.index]
         self.requests += 1 + len(exchange.retries)
+        self.transport_retries += len(exchange.retries)
         for retry in exchange.retries:
             self._emit(
                 TransportRetried(
@@ -347,7 +349,14 @@ class Execution:
             return None
         frame.phase = "await_response"
         return SendRequest(
-            workflow.workflow_id, step.step_id, source, operation, tuple(parameters), body, payload
+            workflow.workflow_id,
+            step.step_id,
+            source,
+            operation,
+            tuple(parameters),
+            body,
+            payload,
+            self._x_security(frame, step),
         )
 
     def _check_limits(self, frame: _Frame, step: Step, now: float) -> bool:
@@ -420,6 +429,14 @@ class Execution:
         if isinstance(value, list):
             return [r for r in (self._render(item, ctx) for item in value) if r is not MISSING]
         return value
+
+    def _x_security(self, frame: _Frame, step: Step) -> tuple[Any, ...]:
+        """Redocly's ``x-security`` (workflow entries first, then the step's), values evaluated."""
+        entries = [
+            *(frame.workflow.extensions.get("x-security") or ()),
+            *(step.extensions.get("x-security") or ()),
+        ]
+        return tuple(self._render(entry, frame.ctx) for entry in entries) if entries else ()
 
     def _body(self, frame: _Frame, step: Step) -> tuple[RequestBody | None, Any]:
         spec = step.request_body
@@ -933,6 +950,7 @@ class Execution:
             error=error,
             requests=self.requests,
             duration_ms=duration,
+            transport_retries=self.transport_retries,
             partial_outputs=status != "succeeded",
             masker=self.masker,
         )

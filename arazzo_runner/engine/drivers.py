@@ -29,7 +29,7 @@ EventListener = Callable[[Event], None]
 def _prepare(need: SendRequest, environment: RunEnvironment) -> tuple[httpx.Request | None, Any, str | None]:
     """(request, endpoint, error) for a send; building problems become a failed exchange."""
     try:
-        endpoint = environment.endpoint(need.source, need.operation)
+        endpoint = environment.endpoint(need.source, need.operation, need.x_security)
         request = build_request(
             need.source, need.operation, need.parameters, need.body, base_url=endpoint.base_url
         )

@@ -9,7 +9,7 @@ One environment may serve many runs (the fleet benchmark shares one).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
@@ -46,7 +46,21 @@ class RunEnvironment:
             self._aws = AwsEnvironment()
         return self._aws
 
-    def endpoint(self, source: OpenApiSource, operation: Operation) -> Endpoint:
+    def endpoint(
+        self, source: OpenApiSource, operation: Operation, x_security: Sequence[Mapping[str, Any]] = ()
+    ) -> Endpoint:
+        if x_security:  # evaluated per step (tokens from earlier steps): not cached
+            return endpoint_for(
+                source,
+                operation,
+                aws=self.aws,
+                server_override=self.servers.get(source.name),
+                server_variables=self.server_variables.get(source.name),
+                transport_retries=self.transport_retries,
+                max_attempts=self.max_attempts,
+                security=self.security,
+                x_security=x_security,
+            )
         key = (source.location + "#" + source.name, operation.pointer)
         found = self._endpoints.get(key)
         if found is not None:

@@ -29,6 +29,8 @@ class SendRequest:
     body: RequestBody | None
     #: The evaluated payload (before encoding), for ``$request.body``.
     payload: Any = None
+    #: Redocly's ``x-security`` entries (workflow's then step's), values evaluated.
+    x_security: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

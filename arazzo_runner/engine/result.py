@@ -87,6 +87,8 @@ class RunResult:
     error: RunError | None
     requests: int
     duration_ms: float
+    #: Requests re-sent by the transport (throttling, 5xx, connection errors); in ``requests`` too.
+    transport_retries: int = 0
     #: Outputs are partial when the run failed before every output could be evaluated.
     partial_outputs: bool = False
     events: tuple[Event, ...] = field(default=(), repr=False)
@@ -109,6 +111,7 @@ class RunResult:
             "steps": [s.to_dict() for s in self.steps],
             "error": self.error.to_dict() if self.error else None,
             "requests": self.requests,
+            "transportRetries": self.transport_retries,
             "durationMs": round(self.duration_ms, 3),
         }
         if masked and self.masker is not None:

@@ -101,7 +101,16 @@ def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # exactly one JSON object, nothing else on stdout
-    assert set(data) == {"workflowId", "status", "outputs", "steps", "error", "requests", "durationMs"}
+    assert set(data) == {
+        "workflowId",
+        "status",
+        "outputs",
+        "steps",
+        "error",
+        "requests",
+        "transportRetries",
+        "durationMs",
+    }
     assert data["status"] == "succeeded" and data["error"] is None
     assert data["outputs"]["trainingJobStatus"] == "Completed"
     assert data["requests"] == 4

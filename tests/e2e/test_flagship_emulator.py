@@ -87,6 +87,7 @@ def test_throttled_describes_are_retried_by_the_transport(doc, server) -> None:
     assert [e.reason for e in retries] == ["ThrottlingException", "ThrottlingException"]
     assert len(slept) == 2  # botocore-style backoff, through the injected sleeper
     assert result.requests == 1 + 5 + 2
+    assert result.transport_retries == 2
 
 
 def test_500_after_create_then_resource_in_use_names_the_same_job(doc, server) -> None:

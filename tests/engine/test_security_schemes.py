@@ -59,3 +59,30 @@ def test_missing_credentials_are_named_when_the_server_refuses(
     assert result.status == "failed"
     assert "X-Api-Key" not in server.requests[0].headers
     assert "ARAZZO_KEY_API_KEY" in result.error.message
+
+
+def test_redocly_x_security_on_a_step(tmp_path, server) -> None:
+    (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
+    (tmp_path / "x.arazzo.yaml").write_text(
+        ARAZZO.replace(
+            "  - {stepId: list, operationId: listThings, successCriteria: [{condition: $statusCode == 200}]}",
+            """  inputs: {type: object, properties: {apiKey: {type: string}}}
+  steps:
+  - stepId: list
+    operationId: listThings
+    successCriteria: [{condition: $statusCode == 200}]
+    x-security:
+    - schemeName: key
+      values: {apiKey: $inputs.apiKey}""",
+        ).replace("  steps:\n  inputs:", "  inputs:")
+    )
+    doc = arazzo_runner.load(tmp_path / "x.arazzo.yaml")
+    server.reset({("GET", "/things"): [(200, [])]})
+    result = doc.run(
+        "w",
+        {"apiKey": "from-x-security"},
+        servers={"api": server.url},
+        options=RunOptions(pacing=PollPacing(interval=0)),
+    )
+    assert result.succeeded, result.error
+    assert server.requests[0].headers["X-Api-Key"] == "from-x-security"
