@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -230,35 +231,36 @@ workflows:
         assert "***" in result.stdout
 
 
-def test_ctrl_c_while_polling_exits_130(server, tmp_path) -> None:
-    server.reset(job_script(in_progress=10_000))
+def interrupt_while_polling(
+    url: str, describes: Callable[[], int], tmp_path: Path, *extra: str, env: dict | None = None
+) -> tuple[int, str]:
+    """Start ``arazzo run`` on the flagship, send SIGINT once it has polled twice; (exit code, stderr)."""
+    command = [
+        sys.executable,
+        "-m",
+        "arazzo_runner",
+        "run",
+        FLAGSHIP,
+        "--inputs",
+        inputs_file(tmp_path, INPUTS),
+    ]
+    command += ["--server", f"sagemakerApi={url}", "--poll-interval", "0.05", *extra]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "arazzo_runner",
-            "run",
-            FLAGSHIP,
-            "--inputs",
-            inputs_file(tmp_path, INPUTS),
-            "--server",
-            f"sagemakerApi={server.url}",
-            "--poll-interval",
-            "0.05",
-        ],
-        cwd=ROOT,
-        env=ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        command, cwd=ROOT, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 30
-    while sum(1 for r in server.requests if r.headers.get("X-Amz-Target") == DESCRIBE) < 2:
+    while describes() < 2:
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)
-    _stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
+    _stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
+
+
+def test_ctrl_c_while_polling_exits_130(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=10_000))
+    code, stderr = interrupt_while_polling(server.url, lambda: server.count(DESCRIBE), tmp_path)
+    assert code == 130, stderr
     assert "interrupted" in stderr
     assert "arn:aws:sagemaker:us-east-1:1:training-job/cli-job" in stderr  # what is still running
     assert "Traceback" not in stderr
@@ -313,36 +315,13 @@ def test_ctrl_c_with_on_interrupt_stops_the_job(tmp_path) -> None:
     )
 
     env = {**ENV, "AWS_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": DEMO_SECRET_ACCESS_KEY}
+    stop = "workflows/amazon-sagemaker-stop-training-job-workflow.yml#stop-training-job"
     with EmulatorServer(SageMakerEmulator(in_progress=10_000, stopping=1)) as emulator:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "arazzo_runner",
-                "run",
-                FLAGSHIP,
-                "--inputs",
-                inputs_file(tmp_path, INPUTS),
-                "--server",
-                f"sagemakerApi={emulator.url}",
-                "--poll-interval",
-                "0.05",
-                "--on-interrupt",
-                "workflows/amazon-sagemaker-stop-training-job-workflow.yml#stop-training-job",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        count = emulator.emulator.count
+        code, stderr = interrupt_while_polling(
+            emulator.url, lambda: count("DescribeTrainingJob"), tmp_path, "--on-interrupt", stop, env=env
         )
-        deadline = time.monotonic() + 30
-        while emulator.emulator.count("DescribeTrainingJob") < 2:
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        _stdout, stderr = process.communicate(timeout=60)
-        assert process.returncode == 130, stderr
+        assert code == 130, stderr
         assert "running 'stop-training-job' (--on-interrupt)" in stderr
         assert "'stop-training-job' done (trainingJobStatus=Stopped)" in stderr
-        assert emulator.emulator.count("StopTrainingJob") == 1
+        assert count("StopTrainingJob") == 1
