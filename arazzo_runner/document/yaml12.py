@@ -55,6 +55,16 @@ for _tag, _regexp, _first in _CORE_SCHEMA:
 # An empty plain scalar (``key:`` with nothing after it) is null, as in JSON-schema YAML 1.2.
 Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
 
+if getattr(yaml, "__with_libyaml__", False):
+
+    class FastYaml12Loader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+        """libyaml's parser (about 10x faster on large OpenAPI files) with the same 1.2 resolvers."""
+
+    FastYaml12Loader.yaml_implicit_resolvers = dict(Yaml12Loader.yaml_implicit_resolvers)
+    _PARSER: type = FastYaml12Loader
+else:  # PyYAML built without libyaml: the pure-Python parser, same results
+    _PARSER = Yaml12Loader
+
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
@@ -335,7 +345,7 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
         _check_json(text, path)
     problems: list[Problem] = []
     try:
-        loader = Yaml12Loader(text)
+        loader = _PARSER(text)
         try:
             root = loader.get_single_node()
         finally:

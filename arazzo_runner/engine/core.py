@@ -176,17 +176,18 @@ class Execution:
             self._step_done(frame, step, succeeded=False, reason=reason, now=now, status_code=None)
             return
         response = exchange.response
-        self._emit(
-            ResponseReceived(
-                step_id=step.step_id,
-                status_code=response.status_code,
-                headers=self.masker.mask(redacted_headers(response.headers.multi_items())),
-                body=self.masker.mask(response.body),
-                duration_ms=exchange.duration_ms,
-                error_code=response.error.code if response.error else None,
-            ),
-            now,
-        )
+        if self.listening:
+            self._emit(
+                ResponseReceived(
+                    step_id=step.step_id,
+                    status_code=response.status_code,
+                    headers=self.masker.mask(redacted_headers(response.headers.multi_items())),
+                    body=self.masker.mask(response.body),
+                    duration_ms=exchange.duration_ms,
+                    error_code=response.error.code if response.error else None,
+                ),
+                now,
+            )
         ok, reason = self._success(frame, step, ctx, response.status_code)
         for violation in exchange.violations:
             self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
@@ -301,15 +302,16 @@ class Execution:
         frame.step_started = now
         self._reset_exchange(frame.ctx)
         frame.ctx.outputs = {}
-        self._emit(
-            StepStarted(
-                workflow_id=workflow.workflow_id,
-                step_id=step.step_id,
-                attempt=frame.attempt,
-                execution=frame.executions[step.step_id],
-            ),
-            now,
-        )
+        if self.listening:
+            self._emit(
+                StepStarted(
+                    workflow_id=workflow.workflow_id,
+                    step_id=step.step_id,
+                    attempt=frame.attempt,
+                    execution=frame.executions[step.step_id],
+                ),
+                now,
+            )
         if step.workflow_id is not None:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:
@@ -569,24 +571,25 @@ class Execution:
             frame.attempt,
             status,
             status_code,
-            self.masker.mask(outputs),
+            outputs,  # real values for the program; to_dict(masked=True) masks for printing
             duration,
             reason,
         )
         self.records.append(record)
-        self._emit(
-            StepFinished(
-                workflow_id=frame.workflow.workflow_id,
-                step_id=step.step_id,
-                attempt=frame.attempt,
-                status=status,
-                status_code=status_code,
-                outputs=self.masker.mask(outputs),
-                duration_ms=duration,
-                reason=self.masker.text(reason) if reason else None,
-            ),
-            now,
-        )
+        if self.listening:
+            self._emit(
+                StepFinished(
+                    workflow_id=frame.workflow.workflow_id,
+                    step_id=step.step_id,
+                    attempt=frame.attempt,
+                    status=status,
+                    status_code=status_code,
+                    outputs=self.masker.mask(outputs),
+                    duration_ms=duration,
+                    reason=self.masker.text(reason) if reason else None,
+                ),
+                now,
+            )
         frame.phase = "step"
         if frame.retry_return is not None:
             # The step a retry named has run: go back and retry the failed step.
@@ -663,16 +666,17 @@ class Execution:
             frame.polls.pop(step.step_id, None)
             return
         action, level = chosen
-        self._emit(
-            ActionChosen(
-                step_id=step.step_id,
-                name=action.name,
-                type=action.type,
-                target=action.step_id or action.workflow_id,
-                level=level,
-            ),
-            now,
-        )
+        if self.listening:
+            self._emit(
+                ActionChosen(
+                    step_id=step.step_id,
+                    name=action.name,
+                    type=action.type,
+                    target=action.step_id or action.workflow_id,
+                    level=level,
+                ),
+                now,
+            )
         if action.type == "end":
             self._finish_frame(frame, "succeeded", None, now)
         else:
@@ -704,16 +708,17 @@ class Execution:
                     exhausted.add(action.name)  # retryLimit exhausted: look at the next failure action
                     continue
                 frame.retries_used[key] = used + 1
-                self._emit(
-                    ActionChosen(
-                        step_id=step.step_id,
-                        name=action.name,
-                        type="retry",
-                        target=action.step_id or action.workflow_id,
-                        level=level,
-                    ),
-                    now,
-                )
+                if self.listening:
+                    self._emit(
+                        ActionChosen(
+                            step_id=step.step_id,
+                            name=action.name,
+                            type="retry",
+                            target=action.step_id or action.workflow_id,
+                            level=level,
+                        ),
+                        now,
+                    )
                 frame.attempt += 1
                 frame.retry_delay = self._retry_delay(frame, action)
                 if action.workflow_id is not None:
@@ -725,16 +730,17 @@ class Execution:
                     return
                 self._sleep_before_retry(frame, now)
                 return
-            self._emit(
-                ActionChosen(
-                    step_id=step.step_id,
-                    name=action.name,
-                    type=action.type,
-                    target=action.step_id or action.workflow_id,
-                    level=level,
-                ),
-                now,
-            )
+            if self.listening:
+                self._emit(
+                    ActionChosen(
+                        step_id=step.step_id,
+                        name=action.name,
+                        type=action.type,
+                        target=action.step_id or action.workflow_id,
+                        level=level,
+                    ),
+                    now,
+                )
             self._leave_step(frame, step)
             if action.type == "end":
                 self._fail_frame(

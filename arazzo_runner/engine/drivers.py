@@ -224,9 +224,10 @@ async def run_async(
                 exchange = Exchange(request=None, error=error, error_type="RequestBuildError")
             else:
                 try:
-                    sent = await send_with_retries_async(
-                        client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
-                    )
+                    async with environment.in_flight():
+                        sent = await send_with_retries_async(
+                            client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                        )
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)
                 else:

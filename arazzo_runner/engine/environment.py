@@ -8,7 +8,9 @@ One environment may serve many runs (the fleet benchmark shares one).
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ class RunEnvironment:
         server_variables: Mapping[str, Mapping[str, str]] | None = None,
         security: SecurityEnvironment | None = None,
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
+        max_in_flight: int = 100,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -39,6 +42,11 @@ class RunEnvironment:
         self.security = security or SecurityEnvironment(credentials, missing="skip")
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
+        #: Async runs sharing this environment send at most this many requests at once.
+        #: httpcore's pool does work per queued request x connection on every request, so
+        #: thousands of runs queueing inside it slow every request down; waiting here is cheap.
+        self.max_in_flight = max_in_flight
+        self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
     @property
     def aws(self) -> AwsEnvironment:
@@ -80,6 +88,14 @@ class RunEnvironment:
                 )
                 self._endpoints[key] = found
         return found
+
+    def in_flight(self) -> asyncio.Semaphore:
+        """The running event loop's semaphore bounding requests in flight."""
+        loop = asyncio.get_running_loop()
+        semaphore = self._in_flight.get(loop)
+        if semaphore is None:
+            semaphore = self._in_flight.setdefault(loop, asyncio.Semaphore(self.max_in_flight))
+        return semaphore
 
     def describe(self) -> dict[str, Any]:
         return {"servers": self.servers, "transport_retries": self.transport_retries}

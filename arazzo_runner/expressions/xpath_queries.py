@@ -14,21 +14,34 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
-from elementpath import XPath1Parser, XPath2Parser, XPathContext
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
-
 from .errors import ExpressionSyntaxError
 
 __all__ = ["XPATH_VERSIONS", "XPathQuery", "compile_xpath", "xml_root"]
 
-XPATH_VERSIONS: dict[str | None, type] = {
-    None: XPath31Parser,
-    "xpath-31": XPath31Parser,
-    "xpath-30": XPath30Parser,
-    "xpath-20": XPath2Parser,
-    "xpath-10": XPath1Parser,
-}
+#: Versions a Criterion Expression Type may name (None: XPath 3.1, the spec's default). The
+#: parsers are imported on first use: elementpath (and the ssl it pulls in) costs ~80 ms of
+#: start-up that runs without XPath criteria should not pay.
+XPATH_VERSIONS: tuple[str | None, ...] = (None, "xpath-31", "xpath-30", "xpath-20", "xpath-10")
+
+
+def _parser_class(version: str | None) -> type:
+    if version in ("xpath-10",):
+        from elementpath import XPath1Parser
+
+        return XPath1Parser
+    if version == "xpath-20":
+        from elementpath import XPath2Parser
+
+        return XPath2Parser
+    if version == "xpath-30":
+        from elementpath.xpath30 import XPath30Parser
+
+        return XPath30Parser
+    from elementpath.xpath31 import XPath31Parser
+
+    return XPath31Parser
+
+
 _COLUMN = re.compile(r"column (\d+)")
 
 
@@ -43,12 +56,14 @@ class XPathQuery:
 
     def evaluate(self, root: Any) -> tuple[bool, Any]:
         """The effective boolean value and the raw result; elementpath errors propagate."""
+        from elementpath import XPathContext
+
         result = self.token.evaluate(XPathContext(root))
         return bool(self.token.boolean_value(result)), result
 
 
 def compile_xpath(text: str, version: str | None) -> XPathQuery:
-    parser_class = XPATH_VERSIONS[version]
+    parser_class = _parser_class(version)
     try:
         token = parser_class().parse(text)
     except Exception as exc:  # elementpath raises ElementPath*Error, which mix in builtin types

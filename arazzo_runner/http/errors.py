@@ -132,6 +132,10 @@ def error_info(
     (``com.amazon.coral.service#ThrottlingException``) and suffixes the header with a URL
     (``ThrottlingException:http://…``); both are cut off, as botocore does.
     """
+    if status < 400:
+        # A success is not an error even when its body has a "code" or "message" member (a
+        # coupon code, a greeting); AWS reports errors with 4xx/5xx only.
+        return None
     lowered = {k.lower(): v for k, v in headers.items()}
     request_id = lowered.get("x-amzn-requestid") or lowered.get("x-amz-request-id")
     code: str | None = None
@@ -162,8 +166,6 @@ def error_info(
         code = header_code
     if code:
         code = code.split(":", 1)[0].rsplit("#", 1)[-1].strip() or None
-    if code is None and message is None and status < 400:
-        return None
     return ErrorInfo(status=status, code=code, message=message, request_id=request_id)
 
 

@@ -57,7 +57,17 @@ def _key(name: str, location: str) -> tuple[str, str]:
 def parameter_definitions(
     source: OpenApiSource, operation: Operation
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Parameter Objects of ``operation`` by ``(name, in)``, ``$ref``s resolved (operation wins)."""
+    """Parameter Objects of ``operation`` by ``(name, in)``, ``$ref``s resolved (operation wins).
+
+    Worked out once per operation (walking the description through SchemaPath costs ~60 µs,
+    and a poll loop sends the same operation thousands of times); callers must not mutate it.
+    """
+    return source.once("parameters", operation, _parameter_definitions)
+
+
+def _parameter_definitions(
+    source: OpenApiSource, operation: Operation
+) -> dict[tuple[str, str], dict[str, Any]]:
     item = source.spec / "paths" / operation.path
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for owner in (item, item / operation.method):
@@ -73,7 +83,11 @@ def parameter_definitions(
 
 
 def operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
-    """Media types of the operation's ``requestBody.content``, in document order."""
+    """Media types of the operation's ``requestBody.content``, in document order (cached)."""
+    return source.once("content-types", operation, _operation_content_types)
+
+
+def _operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
     target = source.spec / "paths" / operation.path / operation.method
     if "requestBody" not in target:
         return []

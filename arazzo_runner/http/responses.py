@@ -70,7 +70,9 @@ def parse_response(response: httpx.Response) -> ParsedResponse:
     """Parse a read ``httpx.Response`` (call ``response.read()`` first when streaming)."""
     content = response.content
     content_type = response.headers.get("content-type", "")
-    body, root, json_error = parse_body(content, content_type, response.charset_encoding)
+    # httpx parses Content-Type with email.message to find a charset: only ask when there is one.
+    charset = response.charset_encoding if "charset" in content_type.lower() else None
+    body, root, json_error = parse_body(content, content_type, charset)
     error = error_info(response.status_code, _plain(response.headers), body, content_type)
     return ParsedResponse(
         status_code=response.status_code,

@@ -78,13 +78,15 @@ class SigV4Auth(httpx.Auth):
         from botocore.awsrequest import AWSRequest
 
         host = request.url.host
+        headers = request.headers
         for name in _SIGNING_HEADERS:
-            request.headers.pop(name, None)
+            if name in headers:  # pop() on httpx headers raises and catches KeyError when absent
+                del headers[name]
         credentials = self._environment.frozen_credentials()
         aws_request = AWSRequest(
             method=request.method,
             url=str(request.url),
-            headers=request.headers,
+            headers=dict(headers.items()),  # a plain dict: botocore copies it into HTTPHeaders
             data=request.content,
         )
         signer = BotocoreSigV4Auth(credentials, self.signing_name_for(host), self.region_for(host))

@@ -68,6 +68,18 @@ class OpenApiSource:
     location: str
     file: ParsedFile
     fetcher: SourceFetcher = field(repr=False)
+    #: Facts derived once per operation and reused by every request (e.g. its parameter
+    #: definitions with $refs resolved): the description never changes after loading.
+    derived: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def once(self, kind: str, operation: Operation, compute: Any) -> Any:
+        """``compute(self, operation)``, computed on first use per operation and kept."""
+        key = (kind, operation.pointer)
+        found = self.derived.get(key)
+        if found is None:
+            found = compute(self, operation)
+            self.derived[key] = found
+        return found
 
     @property
     def data(self) -> Mapping[str, Any]:

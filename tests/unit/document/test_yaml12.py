@@ -120,3 +120,18 @@ def test_empty_document() -> None:
 def test_not_utf8() -> None:
     with pytest.raises(YamlReadError, match="UTF-8"):
         parse_bytes(b"a: \xff\xfe\n", "b.yaml")
+
+
+def test_libyaml_and_pure_python_parsers_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "d: 2023-02-23\na: yes\nn: ~\ni: 0o17\nq: 'it''s'\nlist:\n- {k: 1.5}\n- \"x\"\n"
+    fast = parse_text(text, "f.yaml")
+    monkeypatch.setattr(yaml12, "_PARSER", yaml12.Yaml12Loader)
+    slow = parse_text(text, "f.yaml")
+    assert (
+        fast.data
+        == slow.data
+        == {"d": "2023-02-23", "a": "yes", "n": None, "i": 15, "q": "it's", "list": [{"k": 1.5}, "x"]}
+    )
+    assert {p: (v.line, v.column) for p, v in fast.positions.items()} == {
+        p: (v.line, v.column) for p, v in slow.positions.items()
+    }
