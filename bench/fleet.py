@@ -1,0 +1,289 @@
+"""Many flagship runs in one process through the async API: wall time, steps/s, peak RSS; then a soak.
+
+Run: ``.venv/bin/python bench/fleet.py`` (all configurations, ~3-5 min on 2 cores), or one part:
+``--only server``, ``--only concurrent:1000``, ``--only sequential``.
+
+1. The server alone (and ``httpx:N``: bare ``httpx.AsyncClient`` posts from N tasks, no engine): ``bench/fast_server.py`` (asyncio protocol, a child process, signatures not
+   checked) driven by a raw asyncio keep-alive load generator, so we know it is not the bottleneck.
+2. N concurrent runs (1,000 and 10,000) of the flagship, unmodified, each job InProgress 20 times
+   (22 requests, 22 step executions), ``asyncio.gather`` of ``Document.run_async`` on one loaded
+   document, one shared ``RunEnvironment`` (credentials and endpoints made once) and one
+   ``httpx.AsyncClient`` (pool of ``--connections``, default 100, no pool timeout). Each
+   configuration runs in a fresh child process so ``getrusage``'s peak RSS is its own.
+   Targets: 1,000 runs <= 200 MB peak RSS, 10,000 <= 1 GB, >= 2,000 steps/s on 2 cores
+   (client and server sharing them).
+3. 10,000 sequential runs on the same loaded document (``--seq-polls`` InProgress answers each,
+   default 2: the soak is about what a run leaves behind, not about request count): RSS printed
+   every 1,000 runs must stay flat.
+
+Loopback only (127.0.0.1), every loop bounded by a count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
+
+TARGET_STEPS_PER_S = 2000
+TARGET_RSS_MB = {1000: 200, 10000: 1000}
+
+
+def base_inputs() -> dict[str, Any]:
+    return json.loads(harness.FLAGSHIP_INPUTS.read_text())
+
+
+# -- 1. the server alone ---------------------------------------------------------------------------
+
+
+async def _load(url: str, connections: int, per_connection: int) -> float:
+    """Requests/s the server answers to ``connections`` keep-alive clients sending Describe calls."""
+    host, port = url.removeprefix("http://").split(":")
+
+    async def one(index: int) -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        body = json.dumps({"TrainingJobName": f"load-{index}"}).encode()
+        request = (
+            b"POST / HTTP/1.1\r\nHost: %s\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\n"
+            b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n"
+            % (host.encode(), len(body))
+            + body
+        )
+        for _ in range(per_connection):
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+            await reader.readexactly(length)
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(connections)))
+    return connections * per_connection / (time.perf_counter() - started)
+
+
+def server_alone(connections: int) -> None:
+    with harness.server_process(20) as url:
+        asyncio.run(_load(url, connections, 50))  # warm-up
+        rate = asyncio.run(_load(url, connections, 400))
+    print(
+        f"server alone (fast_server.py, {connections} keep-alive connections, raw asyncio client):"
+        f" {rate:,.0f} requests/s"
+    )
+
+
+# -- 1b. the client stack alone -------------------------------------------------------------------
+
+
+async def _httpx_alone(url: str, tasks: int, per_task: int, connections: int) -> float:
+    """Requests/s of bare ``httpx.AsyncClient`` posts (no engine, no signing) from ``tasks`` tasks."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0, pool=None)) as client:
+
+        async def one(index: int) -> None:
+            body = json.dumps({"TrainingJobName": f"bare-{index}"}).encode()
+            headers = {
+                "X-Amz-Target": "SageMaker.DescribeTrainingJob",
+                "Content-Type": "application/x-amz-json-1.1",
+            }
+            for _ in range(per_task):
+                (await client.post(url + "/", content=body, headers=headers)).json()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(tasks)))
+        return tasks * per_task / (time.perf_counter() - started)
+
+
+def httpx_alone(tasks: int, connections: int) -> None:
+    with harness.server_process(20) as url:
+        rate = asyncio.run(_httpx_alone(url, tasks, 22, connections))
+    print(
+        f"httpx.AsyncClient alone ({tasks:,} tasks x 22 unsigned posts, {connections} connections, no engine):"
+        f" {rate:,.0f} requests/s"
+    )
+
+
+# -- 2. concurrent runs ----------------------------------------------------------------------------
+
+
+async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
+    import httpx
+
+    import arazzo_runner
+    from arazzo_runner.engine import PollPacing, RunOptions
+    from arazzo_runner.engine.environment import RunEnvironment
+
+    document = arazzo_runner.load(harness.FLAGSHIP)
+    # Requests in flight bounded to the pool size: more would only queue inside httpcore, whose
+    # pool does work per queued request x connection on every request.
+    environment = RunEnvironment(
+        servers={"sagemakerApi": url}, aws=harness.aws_environment(), max_in_flight=connections
+    )
+    options = RunOptions(pacing=PollPacing(interval=0))
+    inputs = base_inputs()
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    timeout = httpx.Timeout(60.0, pool=None)  # thousands of runs queue for 100 connections: no pool timeout
+    rss_before = harness.rss_mb()
+    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+        # One warm run (imports, first connection) outside the timing.
+        await document.run_async(
+            "train-and-poll-job",
+            dict(inputs, trainingJobName="warm"),
+            options=options,
+            environment=environment,
+            client=client,
+        )
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(
+                document.run_async(
+                    "train-and-poll-job",
+                    dict(inputs, trainingJobName=f"fleet-{i}"),
+                    options=options,
+                    environment=environment,
+                    client=client,
+                )
+                for i in range(runs)
+            )
+        )
+        wall = time.perf_counter() - started
+    failed = [r for r in results if r.status != "succeeded"]
+    steps = sum(r.requests for r in results)
+    return {
+        "runs": runs,
+        "failed": len(failed),
+        "first_error": str(failed[0].error) if failed else None,
+        "wall_s": wall,
+        "steps": steps,
+        "steps_per_s": steps / wall,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": harness.peak_rss_mb(),
+    }
+
+
+def concurrent_child(runs: int, connections: int, fixes: str) -> None:
+    """Runs in a fresh process (peak RSS is per process); prints one JSON line."""
+    if fixes:
+        import fixes as patches
+
+        patches.apply(fixes)
+    with harness.server_process(20) as url:
+        print(json.dumps(asyncio.run(_concurrent(url, runs, connections))))
+
+
+def concurrent(runs: int, connections: int, fixes: str) -> None:
+    command = [sys.executable, __file__, "--child-concurrent", str(runs), "--connections", str(connections)]
+    if fixes:
+        command += ["--fixes", fixes]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        print(f"{runs} concurrent runs: child failed: {done.stderr[-2000:]}")
+        return
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    target = TARGET_RSS_MB.get(runs)
+    rss_verdict = (
+        f" (target <= {target} MB: {'MET' if row['peak_rss_mb'] <= target else 'MISSED'})" if target else ""
+    )
+    rate_verdict = "MET" if row["steps_per_s"] >= TARGET_STEPS_PER_S else "MISSED"
+    print(
+        f"{runs:>6,} concurrent runs x 22 steps: wall {row['wall_s']:6.1f} s, {row['steps_per_s']:7,.0f} steps/s"
+        f" (target >= {TARGET_STEPS_PER_S}: {rate_verdict}), peak RSS {row['peak_rss_mb']:6.1f} MB{rss_verdict},"
+        f" RSS before {row['rss_before_mb']:.1f} MB, failed {row['failed']}"
+        + (f" ({row['first_error']})" if row["failed"] else "")
+    )
+
+
+# -- 3. sequential soak ----------------------------------------------------------------------------
+
+
+def sequential(runs: int, polls: int) -> None:
+    import httpx
+
+    import arazzo_runner
+    from arazzo_runner.engine import PollPacing, RunOptions
+    from arazzo_runner.engine.environment import RunEnvironment
+
+    with harness.server_process(polls) as url, httpx.Client() as client:
+        document = arazzo_runner.load(harness.FLAGSHIP)
+        environment = RunEnvironment(servers={"sagemakerApi": url}, aws=harness.aws_environment())
+        options = RunOptions(pacing=PollPacing(interval=0))
+        inputs = base_inputs()
+        print(f"{runs:,} sequential runs (InProgress x{polls} each) on one loaded document; RSS every 1,000:")
+        print(f"  before: {harness.rss_mb():7.1f} MB")
+        started = time.perf_counter()
+        marks: list[float] = []
+        for i in range(1, runs + 1):
+            result = document.run(
+                "train-and-poll-job",
+                dict(inputs, trainingJobName=f"seq-{i}"),
+                options=options,
+                environment=environment,
+                client=client,
+            )
+            if result.status != "succeeded":
+                raise RuntimeError(f"run {i} failed: {result.error}")
+            if i % 1000 == 0:
+                marks.append(harness.rss_mb())
+                print(f"  after {i:>6,} runs: {marks[-1]:7.1f} MB   ({time.perf_counter() - started:5.1f} s)")
+        growth = marks[-1] - marks[0] if len(marks) > 1 else 0.0
+        print(
+            f"  growth from the first to the last mark: {growth:+.1f} MB ({'flat' if abs(growth) < 5 else 'GROWING'})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="concurrent and sequential flagship runs in one process")
+    parser.add_argument("--only", help="server | httpx:N | concurrent:N | sequential (default: all)")
+    parser.add_argument(
+        "--connections", type=int, default=20, help="httpx pool size and requests in flight (default 20)"
+    )
+    parser.add_argument("--seq-runs", type=int, default=10_000)
+    parser.add_argument("--seq-polls", type=int, default=2, help="InProgress answers per sequential run")
+    parser.add_argument("--fixes", default="", help="apply bench/fixes.py patches (comma list or 'all')")
+    parser.add_argument("--child-concurrent", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_concurrent:
+        concurrent_child(args.child_concurrent, args.connections, args.fixes)
+        return 0
+    print(f"machine: {harness.machine()}")
+    if args.fixes:
+        print(f"with bench/fixes.py patches: {args.fixes}")
+    parts = (
+        [args.only]
+        if args.only
+        else ["server", "httpx:1000", "concurrent:1000", "concurrent:10000", "sequential"]
+    )
+    for part in parts:
+        if part == "server":
+            server_alone(args.connections)
+        elif part.startswith("httpx:"):
+            if args.fixes:
+                import fixes as patches
+
+                patches.apply(args.fixes)
+            httpx_alone(int(part.split(":", 1)[1]), args.connections)
+        elif part.startswith("concurrent:"):
+            concurrent(int(part.split(":", 1)[1]), args.connections, args.fixes)
+        elif part == "sequential":
+            if args.fixes:
+                import fixes as patches
+
+                patches.apply(args.fixes)
+            sequential(args.seq_runs, args.seq_polls)
+        else:
+            parser.error(f"unknown part {part!r}")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
