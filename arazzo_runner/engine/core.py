@@ -96,8 +96,6 @@ class _Frame:
     #: Step index to return to after a retry's named step ran.
     retry_return: int | None = None
     retry_delay: float = 0.0
-    status: str | None = None
-    error: RunError | None = None
     pending_deps: list[str] = field(default_factory=list)
     started: bool = False
 
@@ -815,7 +813,6 @@ class Execution:
 
     # -- finishing ---------------------------------------------------------------------------
     def _fail_frame(self, frame: _Frame, error: RunError, now: float) -> None:
-        frame.error = error
         self._finish_frame(frame, "failed", error, now)
 
     def _finish_frame(self, frame: _Frame, status: str, error: RunError | None, now: float) -> None:
@@ -826,7 +823,6 @@ class Execution:
             warn=status == "succeeded",
             now=now,
         )
-        frame.status = status
         self.workflow_results[frame.workflow.workflow_id] = {"inputs": frame.inputs, "outputs": outputs}
         self._emit(
             WorkflowFinished(

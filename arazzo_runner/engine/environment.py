@@ -96,6 +96,3 @@ class RunEnvironment:
         if semaphore is None:
             semaphore = self._in_flight.setdefault(loop, asyncio.Semaphore(self.max_in_flight))
         return semaphore
-
-    def describe(self) -> dict[str, Any]:
-        return {"servers": self.servers, "transport_retries": self.transport_retries}

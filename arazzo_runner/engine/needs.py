@@ -6,7 +6,7 @@ the driver fulfils it (sends the request, sleeps) and reports back with :meth:`E
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -62,7 +62,6 @@ class Exchange:
     note: str | None = None
     #: OpenAPI violations of the request and response (only when validation is on).
     violations: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Need = SendRequest | Sleep | Done
