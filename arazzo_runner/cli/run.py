@@ -58,6 +58,12 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time"
     )
     run.add_argument(
+        "--http-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for an answer (default 30; connecting: at most 10)",
+    )
+    run.add_argument(
         "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
     )
     run.add_argument(
@@ -150,6 +156,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         servers=_servers(args.server),
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
+        timeout=args.http_timeout,
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)

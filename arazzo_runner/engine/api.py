@@ -98,14 +98,15 @@ def iter_run(
 ) -> Iterator[Event]:
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    environment = _environment(environment, servers, aws)
     own = client is None
-    client = client or httpx.Client(timeout=drivers.DEFAULT_TIMEOUT)
+    client = client or httpx.Client(timeout=environment.http_timeout())
     try:
         return (
             yield from drivers.drive(
                 execution,
                 client=client,
-                environment=_environment(environment, servers, aws),
+                environment=environment,
                 sleep=sleep,
                 clock=clock,
             )

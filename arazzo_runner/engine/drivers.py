@@ -16,7 +16,6 @@ import httpx
 
 from ..errors import ArazzoError
 from ..http import build_request, send_with_retries, send_with_retries_async
-from ..http.transport import DEFAULT_TIMEOUT
 from .core import Execution
 from .environment import RunEnvironment
 from .events import Event
@@ -170,11 +169,10 @@ def run_sync(
 ) -> RunResult:
     execution.listening = on_event is not None
     own = client is None
-    client = client or httpx.Client(timeout=DEFAULT_TIMEOUT)
+    environment = environment or RunEnvironment()
+    client = client or httpx.Client(timeout=environment.http_timeout())
     try:
-        generator = drive(
-            execution, client=client, environment=environment or RunEnvironment(), sleep=sleep, clock=clock
-        )
+        generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
         while True:
             try:
                 event = next(generator)
@@ -201,7 +199,7 @@ async def run_async(
     execution.listening = on_event is not None
     environment = environment or RunEnvironment()
     own = client is None
-    client = client or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+    client = client or httpx.AsyncClient(timeout=environment.http_timeout())
 
     def deliver() -> None:
         events = execution.drain()

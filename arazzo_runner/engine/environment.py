@@ -30,6 +30,7 @@ class RunEnvironment:
         security: SecurityEnvironment | None = None,
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
         max_in_flight: int = 100,
+        timeout: float | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -46,6 +47,20 @@ class RunEnvironment:
         #: httpcore's pool does work per queued request x connection on every request, so
         #: thousands of runs queueing inside it slow every request down; waiting here is cheap.
         self.max_in_flight = max_in_flight
+        #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
+        #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
+        self.timeout = timeout
+
+    def http_timeout(self) -> Any:
+        import httpx
+
+        from ..http.transport import DEFAULT_TIMEOUT
+
+        return (
+            DEFAULT_TIMEOUT
+            if self.timeout is None
+            else httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+        )
         self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
     @property

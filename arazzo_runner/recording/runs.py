@@ -95,7 +95,9 @@ def record(
     ``run_options`` go to ``Document.run`` (``options``, ``servers``, ``aws``, ``environment``…).
     """
     recorder = Recorder()
-    client = httpx.Client(transport=recorder.transport(transport), timeout=DEFAULT_TIMEOUT)
+    environment = run_options.get("environment")
+    timeout = environment.http_timeout() if environment is not None else DEFAULT_TIMEOUT
+    client = httpx.Client(transport=recorder.transport(transport), timeout=timeout)
     try:
         result = document.run(
             workflow_id, inputs, client=client, on_event=_chain(recorder.on_event, on_event), **run_options

@@ -167,3 +167,21 @@ def test_retry_budget_is_per_attempt_sequence_not_per_loop(doc, server) -> None:
     result = run(doc, server, "pollWithRetries")
     assert result.succeeded, result.error
     assert [r.attempt for r in result.steps] == [1, 2, 1, 2, 1]
+
+
+def test_http_timeout_fails_the_step_quickly(doc) -> None:
+    import socket
+
+    from arazzo_runner.engine import RunEnvironment
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (kernel backlog) and never answers
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        environment = RunEnvironment(servers={"api": url}, timeout=0.2)
+        result = doc.run("noCriteria", {}, options=FAST, environment=environment)
+    finally:
+        silent.close()
+    assert result.status == "failed"
+    assert "ReadTimeout: timed out (after 1 attempt)" in result.error.message
