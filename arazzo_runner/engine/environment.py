@@ -47,11 +47,13 @@ class RunEnvironment:
         #: httpcore's pool does work per queued request x connection on every request, so
         #: thousands of runs queueing inside it slow every request down; waiting here is cheap.
         self.max_in_flight = max_in_flight
+        self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
         self.timeout = timeout
 
     def http_timeout(self) -> Any:
+        """The httpx timeout for clients a run makes itself."""
         import httpx
 
         from ..http.transport import DEFAULT_TIMEOUT
@@ -61,7 +63,6 @@ class RunEnvironment:
             if self.timeout is None
             else httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
         )
-        self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
     @property
     def aws(self) -> AwsEnvironment:
