@@ -341,7 +341,7 @@ def _run_cleanup(cleanup: tuple[Any, str], available: dict[str, Any], options: A
     print(f"arazzo: running {workflow_id!r} (--on-interrupt)...", file=sys.stderr)
     try:
         result = target.run(
-            workflow_id, inputs_for(workflow, available), options=options, environment=environment
+            workflow_id, inputs_for(target, workflow, available), options=options, environment=environment
         )
     except KeyboardInterrupt:
         print(f"arazzo: {workflow_id!r} interrupted too; giving up.", file=sys.stderr)

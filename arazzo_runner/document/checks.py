@@ -26,7 +26,16 @@ from typing import Any
 
 from ..errors import Location, Problem, Severity
 from ..sources.openapi import OpenApiSource, Operation
-from .model import ArazzoDocument, FailureAction, Parameter, Reusable, Step, SuccessAction, Workflow
+from .model import (
+    MISSING_REF,
+    ArazzoDocument,
+    FailureAction,
+    Parameter,
+    Reusable,
+    Step,
+    SuccessAction,
+    Workflow,
+)
 from .references import expression_checks
 from .resolved import Document, ResolutionError, SourceUnavailable
 from .yaml12 import escape_token
@@ -272,18 +281,8 @@ class _Checker:
 
     def check_input_refs(self, schema: Any, pointer: str) -> None:
         for ref, ref_pointer in _refs(schema, pointer):
-            if not ref.startswith("#/"):
-                continue
-            tokens = [t.replace("~1", "/").replace("~0", "~") for t in ref[2:].split("/")]
-            node: Any = self.spec.file.data if self.spec.file else {}
-            for token in tokens:
-                if isinstance(node, Mapping) and token in node:
-                    node = node[token]
-                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                    node = node[int(token)]
-                else:
-                    self.error(f"$ref {ref!r} does not resolve in this document", ref_pointer, "unresolved")
-                    break
+            if ref.startswith("#/") and self.spec.resolve_local(ref) is MISSING_REF:
+                self.error(f"$ref {ref!r} does not resolve in this document", ref_pointer, "unresolved")
 
     def check_components(self) -> None:
         components = self.spec.components

@@ -15,14 +15,7 @@ from .resolved import Document, ResolutionError
 
 
 def _inputs(workflow: Workflow, document: Document) -> list[dict[str, Any]]:
-    schema = workflow.inputs or {}
-    if (
-        isinstance(schema, Mapping)
-        and "$ref" in schema
-        and str(schema["$ref"]).startswith("#/components/inputs/")
-    ):
-        name = str(schema["$ref"]).rsplit("/", 1)[-1]
-        schema = document.spec.components.inputs.get(name, {})
+    schema = document.spec.inputs_schema(workflow) or {}
     properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
     required = set(schema.get("required", ())) if isinstance(schema, Mapping) else set()
     out = []

@@ -27,6 +27,9 @@ def _empty() -> Mapping[str, Any]:
     return EMPTY
 
 
+#: What :meth:`ArazzoDocument.resolve_local` returns for a reference that does not resolve.
+MISSING_REF: Any = object()
+
 ActionType = Literal["end", "goto", "retry"]
 CriterionKind = Literal["simple", "regex", "jsonpath", "xpath"]
 ParameterIn = Literal["path", "query", "header", "cookie"]
@@ -251,6 +254,33 @@ class ArazzoDocument:
             if source.name == name:
                 return source
         return None
+
+    def resolve_local(self, ref: str) -> Any:
+        """The node a local ``$ref`` (``#/components/inputs/x``) names in this document, or MISSING_REF."""
+        node: Any = self.file.data if self.file else {}
+        for token in ref[2:].split("/") if ref.startswith("#/") else ["\0"]:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, Mapping) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return MISSING_REF
+        return node
+
+    def inputs_schema(self, workflow: Workflow) -> Any:
+        """The workflow's inputs schema with a top-level local ``$ref`` followed (None if absent)."""
+        schema = workflow.inputs
+        if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
+            found = self.resolve_local(schema["$ref"])
+            return None if found is MISSING_REF else found
+        return schema
+
+    def declared_inputs(self, workflow: Workflow) -> frozenset[str] | None:
+        """Input names the schema declares; None when it declares no properties (anything goes)."""
+        schema = self.inputs_schema(workflow)
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        return frozenset(properties) if isinstance(properties, Mapping) and properties else None
 
     def locate(self, pointer: str) -> Location:
         if self.file is None:

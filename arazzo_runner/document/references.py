@@ -237,21 +237,9 @@ class _ExpressionChecker:
                 )
 
 
-def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> set[str] | None:
-    """Input names the workflow's schema declares, or None when it allows anything."""
-    schema: Any = workflow.inputs
-    if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
-        ref = schema["$ref"]
-        if ref.startswith("#/components/inputs/"):
-            schema = spec.components.inputs.get(ref.rsplit("/", 1)[-1])
-    if not isinstance(schema, Mapping):
-        return set() if schema is None else None
-    properties = schema.get("properties")
-    if not isinstance(properties, Mapping):
-        return None
-    if schema.get("additionalProperties", True) is not False and not properties:
-        return None
-    return set(properties)
+def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> frozenset[str] | None:
+    """Input names to check ``$inputs.x`` against; a workflow with no inputs schema declares none."""
+    return frozenset() if workflow.inputs is None else spec.declared_inputs(workflow)
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

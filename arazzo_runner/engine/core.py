@@ -66,7 +66,7 @@ from .events import (
     WorkflowFinished,
     WorkflowStarted,
 )
-from .inputs import declared_input_names, inputs_for, prepare_inputs, secret_input_names
+from .inputs import inputs_for, prepare_inputs, secret_input_names
 from .masking import Masker
 from .needs import Done, Exchange, Need, SendRequest, Sleep
 from .options import RunOptions
@@ -253,7 +253,7 @@ class Execution:
             frame.waiting_for = "dependency"
             try:
                 child_inputs = prepare_inputs(
-                    ref.document, ref.workflow, inputs_for(ref.workflow, frame.inputs)
+                    ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
                 )
             except Exception as exc:
                 self._fail_frame(
@@ -314,7 +314,7 @@ class Execution:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:
                 values = self._parameters(
-                    frame, step, for_workflow=True, accepts=declared_input_names(ref.workflow)
+                    frame, step, for_workflow=True, accepts=ref.document.spec.declared_inputs(ref.workflow)
                 )
                 child_inputs = prepare_inputs(ref.document, ref.workflow, {p.name: p.value for p in values})
             except Exception as exc:
@@ -775,7 +775,9 @@ class Execution:
         """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares."""
         ref = frame.document.resolve_workflow(target)
         try:
-            child_inputs = prepare_inputs(ref.document, ref.workflow, inputs_for(ref.workflow, frame.inputs))
+            child_inputs = prepare_inputs(
+                ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
+            )
         except Exception as exc:
             message = f"{why} workflow {target!r} cannot run: {exc}"
             self._fail_frame(

@@ -27,21 +27,6 @@ class InputsError(UsageError):
         self.problems = problems
 
 
-def _resolved_schema(document: Document, workflow: Workflow) -> Any:
-    schema = workflow.inputs
-    if (
-        isinstance(schema, Mapping)
-        and isinstance(schema.get("$ref"), str)
-        and schema["$ref"].startswith("#/")
-    ):
-        node: Any = document.spec.file.data if document.spec.file else {}
-        for token in schema["$ref"][2:].split("/"):
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node.get(token) if isinstance(node, Mapping) else None
-        return node
-    return schema
-
-
 def apply_defaults(schema: Any, value: Any) -> Any:
     """A copy of ``value`` with ``default``s of absent object properties filled in (recursively)."""
     if not isinstance(schema, Mapping) or not isinstance(value, dict):
@@ -59,7 +44,7 @@ def apply_defaults(schema: Any, value: Any) -> Any:
 
 def secret_input_names(document: Document, workflow: Workflow) -> frozenset[str]:
     """Inputs to mask everywhere: ``format: password``, ``writeOnly``, or a secret-like name."""
-    schema = _resolved_schema(document, workflow)
+    schema = document.spec.inputs_schema(workflow)
     names: set[str] = set()
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     for name, prop in (properties or {}).items():
@@ -74,7 +59,7 @@ def prepare_inputs(
 ) -> dict[str, Any]:
     """Validated inputs with defaults applied; raises :class:`InputsError` listing every problem."""
     value: dict[str, Any] = dict(inputs or {})
-    schema = _resolved_schema(document, workflow)
+    schema = document.spec.inputs_schema(workflow)
     if not schema:
         return value
     value = apply_defaults(schema, value)
@@ -106,17 +91,10 @@ def prepare_inputs(
     return value
 
 
-def declared_input_names(workflow: Workflow) -> frozenset[str] | None:
-    """Input names a workflow's schema declares; None when it declares none (accepts anything)."""
-    schema = workflow.inputs
-    properties = schema.get("properties") if isinstance(schema, Mapping) else None
-    return frozenset(properties) if isinstance(properties, Mapping) else None
-
-
-def inputs_for(workflow: Workflow, available: Mapping[str, Any]) -> dict[str, Any]:
-    """Inputs for a workflow run by dependsOn, goto or retry (the spec names none, A9): the
-    caller's inputs that the callee declares (all of them when it declares none)."""
-    declared = declared_input_names(workflow)
+def inputs_for(document: Document, workflow: Workflow, available: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs for a workflow run by dependsOn, goto, retry or --on-interrupt (the spec names none,
+    A9): the caller's inputs that the callee declares (all of them when it declares none)."""
+    declared = document.spec.declared_inputs(workflow)
     if declared is not None:
         return {k: v for k, v in available.items() if k in declared}
     return dict(available)

@@ -367,3 +367,41 @@ def test_inputs_and_outputs_references_warn(tmp_path: Path) -> None:
     doc = arazzo_runner.load(path)
     assert [w.code for w in doc.warnings] == ["undeclared-input"]
     assert "declares no input 'ID' (did you mean 'id'?)" in doc.warnings[0].message
+
+
+def test_inputs_schema_by_component_reference(tmp_path: Path) -> None:
+    from arazzo_runner.document.describe import describe_workflows
+
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: w
+  inputs: {$ref: '#/components/inputs/petQuery'}
+  steps:
+  - stepId: s
+    operationId: listPets
+    parameters: [{name: limit, in: query, value: $inputs.limt}]
+- workflowId: broken
+  inputs: {$ref: '#/components/inputs/nope'}
+  steps: [{stepId: s, operationId: listPets}]
+components:
+  inputs:
+    petQuery: {type: object, required: [limit], properties: {limit: {type: integer, default: 5}}}
+""",
+    )
+    problems = arazzo_runner.validate(path)
+    assert [(p.severity, p.location.pointer) for p in problems] == [
+        (Severity.ERROR, "/workflows/1/inputs/$ref"),
+        (Severity.WARNING, "/workflows/0/steps/0/parameters/0/value"),
+    ]
+    assert "did you mean 'limit'" in problems[1].message
+    fixed = path.read_text().replace(
+        "- workflowId: broken\n  inputs: {$ref: '#/components/inputs/nope'}\n  steps: [{stepId: s, operationId: listPets}]\n",
+        "",
+    )
+    path.write_text(fixed.replace("$inputs.limt", "$inputs.limit"))
+    doc = arazzo_runner.load(path)
+    assert describe_workflows(doc)[0]["inputs"] == [
+        {"name": "limit", "type": "integer", "required": True, "default": 5}
+    ]
+    assert doc.spec.declared_inputs(doc.workflow("w")) == frozenset({"limit"})
