@@ -86,15 +86,22 @@ def inputs_file(tmp_path: Path, data: dict) -> str:
     return str(path)
 
 
-def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
-    server.reset(job_script(in_progress=2))
-    result = arazzo(
+def flagship_args(url: str, tmp_path: Path, inputs: dict | None = None) -> list[str]:
+    """``run FLAGSHIP --inputs FILE --server sagemakerApi=URL``: what every flagship test starts with."""
+    return [
         "run",
         FLAGSHIP,
         "--inputs",
-        inputs_file(tmp_path, INPUTS),
+        inputs_file(tmp_path, INPUTS if inputs is None else inputs),
         "--server",
-        f"sagemakerApi={server.url}",
+        f"sagemakerApi={url}",
+    ]
+
+
+def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=2))
+    result = arazzo(
+        *flagship_args(server.url, tmp_path),
         "--poll-interval",
         "0",
         "--output",
@@ -123,12 +130,7 @@ def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
 def test_text_output_plain_when_not_a_tty(server, tmp_path) -> None:
     server.reset(job_script(in_progress=1))
     result = arazzo(
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, INPUTS),
-        "--server",
-        f"sagemakerApi={server.url}",
+        *flagship_args(server.url, tmp_path),
         "--poll-interval",
         "0",
     )
@@ -143,18 +145,13 @@ def test_inline_inputs_override_file_inputs(server, tmp_path) -> None:
     server.reset(job_script(in_progress=0))
     partial = {k: v for k, v in INPUTS.items() if k not in ("instanceCount", "trainingJobName")}
     result = arazzo(
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, partial),
+        *flagship_args(server.url, tmp_path, partial),
         "-i",
         "instanceCount=2",
         "-i",
         "trainingJobName=from-cli",
         "-i",
         'inputDataConfig=[{"ChannelName": "train"}]',
-        "--server",
-        f"sagemakerApi={server.url}",
         "--poll-interval",
         "0",
         "-q",
@@ -170,12 +167,7 @@ def test_inline_inputs_override_file_inputs(server, tmp_path) -> None:
 def test_failed_workflow_exits_1(server, tmp_path) -> None:
     server.reset({("POST", CREATE): [(400, {"__type": "ValidationException", "message": "bad role"})]})
     result = arazzo(
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, INPUTS),
-        "--server",
-        f"sagemakerApi={server.url}",
+        *flagship_args(server.url, tmp_path),
         "--output",
         "json",
     )
@@ -239,12 +231,11 @@ def interrupt_while_polling(
         sys.executable,
         "-m",
         "arazzo_runner",
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, INPUTS),
+        *flagship_args(url, tmp_path),
+        "--poll-interval",
+        "0.05",
+        *extra,
     ]
-    command += ["--server", f"sagemakerApi={url}", "--poll-interval", "0.05", *extra]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -269,12 +260,7 @@ def test_ctrl_c_while_polling_exits_130(server, tmp_path) -> None:
 def test_dry_run_prints_signed_redacted_requests_and_sends_nothing(server, tmp_path) -> None:
     server.reset(job_script())
     result = arazzo(
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, INPUTS),
-        "--server",
-        f"sagemakerApi={server.url}",
+        *flagship_args(server.url, tmp_path),
         "--dry-run",
     )
     assert result.returncode == 0, result.stderr
@@ -290,12 +276,7 @@ def test_validate_flag_reports_violations(server, tmp_path) -> None:
     script[("POST", CREATE)] = [(200, {"TrainingJobArn": 42}, {"content-type": "application/x-amz-json-1.1"})]
     server.reset(script)
     args = (
-        "run",
-        FLAGSHIP,
-        "--inputs",
-        inputs_file(tmp_path, INPUTS),
-        "--server",
-        f"sagemakerApi={server.url}",
+        *flagship_args(server.url, tmp_path),
         "--poll-interval",
         "0",
     )
