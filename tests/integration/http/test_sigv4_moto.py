@@ -69,6 +69,21 @@ def call(client, source, operation, env, moto_url, body, target):
     return endpoint, request
 
 
+def describe_job(moto, source, describe, env, name):
+    """DescribeTrainingJob ``name`` with ``env``'s credentials: (sent request, result)."""
+    with httpx.Client() as client:
+        endpoint, request = call(
+            client,
+            source,
+            describe,
+            env,
+            moto.url,
+            RequestBody({"TrainingJobName": name}, "application/x-amz-json-1.1"),
+            "SageMaker.DescribeTrainingJob",
+        )
+        return request, send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth)
+
+
 def test_flagship_calls_are_accepted(moto, sagemaker):
     source, create, describe = sagemaker
     env = environment(moto.access_key_id, moto.secret_access_key)
@@ -84,16 +99,7 @@ def test_flagship_calls_are_accepted(moto, sagemaker):
         assert "AWS4-HMAC-SHA256" in request.headers["Authorization"]
         assert "/sagemaker/aws4_request" in request.headers["Authorization"]
 
-        endpoint, request = call(
-            client,
-            source,
-            describe,
-            env,
-            moto.url,
-            RequestBody({"TrainingJobName": name}, "application/x-amz-json-1.1"),
-            "SageMaker.DescribeTrainingJob",
-        )
-        result = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth)
+        _, result = describe_job(moto, source, describe, env, name)
         assert result.response.status_code == 200
         assert result.response.body["TrainingJobStatus"] in {"InProgress", "Completed"}
 
@@ -101,17 +107,7 @@ def test_flagship_calls_are_accepted(moto, sagemaker):
 def test_unknown_job_is_a_typed_validation_error(moto, sagemaker):
     source, _, describe = sagemaker
     env = environment(moto.access_key_id, moto.secret_access_key)
-    with httpx.Client() as client:
-        endpoint, request = call(
-            client,
-            source,
-            describe,
-            env,
-            moto.url,
-            RequestBody({"TrainingJobName": "no-such-job"}),
-            "SageMaker.DescribeTrainingJob",
-        )
-        result = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth)
+    _, result = describe_job(moto, source, describe, env, "no-such-job")
     assert result.response.status_code == 400
     assert result.response.error.code == "ValidationException"
     assert result.attempts == 1  # not a retryable code
@@ -121,17 +117,7 @@ def test_wrong_secret_is_rejected_plainly(moto, sagemaker):
     source, _, describe = sagemaker
     wrong = "wrongSecretKey0123456789abcdefghijklmnopq"
     env = environment(moto.access_key_id, wrong)
-    with httpx.Client() as client:
-        endpoint, request = call(
-            client,
-            source,
-            describe,
-            env,
-            moto.url,
-            RequestBody({"TrainingJobName": "x"}),
-            "SageMaker.DescribeTrainingJob",
-        )
-        result = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth)
+    _, result = describe_job(moto, source, describe, env, "x")
     info = result.response.error
     assert result.response.status_code == 403
     assert info.code == "SignatureDoesNotMatch"
@@ -145,17 +131,7 @@ def test_wrong_secret_is_rejected_plainly(moto, sagemaker):
 def test_unknown_access_key_is_rejected(moto, sagemaker):
     source, _, describe = sagemaker
     env = environment("AKIAUNKNOWNKEY000000", moto.secret_access_key)
-    with httpx.Client() as client:
-        endpoint, request = call(
-            client,
-            source,
-            describe,
-            env,
-            moto.url,
-            RequestBody({"TrainingJobName": "x"}),
-            "SageMaker.DescribeTrainingJob",
-        )
-        result = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth)
+    _, result = describe_job(moto, source, describe, env, "x")
     assert result.response.error.code == "InvalidClientTokenId"
     assert "AWS_ACCESS_KEY_ID" in str(result.response.error)
 
