@@ -63,6 +63,8 @@ class Document:
     #: Names of declared sources that could not be loaded (already reported).
     failed_sources: set[str] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)
+    #: apiKey header/query names of every source (engine.redaction.api_key_names fills it once).
+    _api_key_names: Any = field(default=None, repr=False)
 
     # -- running (the engine is imported on first use) ------------------------------------------
     def run(

@@ -45,7 +45,7 @@ from ..document.model import (
 )
 from ..document.resolved import Document
 from ..expressions import MISSING, EvaluationContext
-from ..http import Replacement, RequestBody, StepParameter, redacted_headers
+from ..http import Replacement, RequestBody, StepParameter
 from ..sources.openapi import OpenApiSource
 from . import compiled
 from .events import (
@@ -70,6 +70,7 @@ from .inputs import inputs_for, prepare_inputs, secret_input_names
 from .masking import Masker
 from .needs import Done, Exchange, Need, SendRequest, Sleep
 from .options import RunOptions
+from .redaction import Redactor
 from .result import RunError, RunResult, StepRecord
 
 
@@ -119,9 +120,10 @@ class Execution:
         self.rng = rng or random.Random()
         workflow = pick_workflow(document, workflow_id)
         self.workflow_id = workflow.workflow_id
-        self.masker = Masker.for_inputs(secret_input_names(document, workflow), inputs or {})
         prepared = prepare_inputs(document, workflow, inputs)  # raises InputsError before any request
         self.masker = Masker.for_inputs(secret_input_names(document, workflow), prepared)
+        #: Everything an event shows goes through this: credentials, apiKey values, secret inputs.
+        self.redactor = Redactor.for_document(document, self.masker)
         self.events: list[Event] = []
         self.records: list[StepRecord] = []
         self.requests = 0
@@ -179,8 +181,8 @@ class Execution:
                 ResponseReceived(
                     step_id=step.step_id,
                     status_code=response.status_code,
-                    headers=self.masker.mask(redacted_headers(response.headers.multi_items())),
-                    body=self.masker.mask(response.body),
+                    headers=self.redactor.headers(response.headers.multi_items()),
+                    body=self.redactor.data(response.body),
                     duration_ms=exchange.duration_ms,
                     error_code=response.error.code if response.error else None,
                 ),
@@ -382,38 +384,14 @@ class Execution:
     def _parameters(
         self, frame: _Frame, step: Step, *, for_workflow: bool, accepts: frozenset[str] | None = None
     ) -> list[StepParameter]:
-        """Workflow-level then step-level parameters, merged by (name, in); step ones win.
-
-        For a step that calls a workflow every parameter is an input ("When the step in context
-        specifies a workflowId, then all parameters map to workflow inputs"), keyed by name;
-        workflow-level ones are passed when the callee declares that input (``accepts``), so a
-        parameter meant for the workflow's operation steps cannot break the callee's schema.
-        """
-        merged: dict[Any, tuple[Parameter, Any]] = {}
-        levels = ((frame.workflow.parameters, True), (step.parameters, False))
-        for items, workflow_level in levels:
-            for item in items:
-                parameter, override = self._parameter(frame.document, item)
-                if parameter is None:
-                    continue
-                if for_workflow and workflow_level and accepts is not None and parameter.name not in accepts:
-                    continue
-                merged[parameter.name if for_workflow else parameter.key] = (parameter, override)
+        """The step's parameters (see :func:`merged_parameters`), values evaluated; absent ones left out."""
         values = []
-        for parameter, override in merged.values():
-            raw = parameter.value if override is MISSING else override
+        for parameter, raw in merged_parameters(frame.document, frame.workflow, step, for_workflow, accepts):
             value = self._render(raw, frame.ctx)
             if value is MISSING:
                 continue  # an optional input that was not given: leave the parameter out
             values.append(StepParameter(parameter.name, None if for_workflow else parameter.in_, value))
         return values
-
-    @staticmethod
-    def _parameter(document: Document, item: Parameter | Reusable) -> tuple[Parameter | None, Any]:
-        if isinstance(item, Parameter):
-            return item, MISSING
-        target = document.spec.components.lookup("parameters", item.component_name or "")
-        return target, (item.value if item.has_value else MISSING)
 
     def _render(self, value: Any, ctx: EvaluationContext) -> Any:
         """Evaluate expressions inside ``value``; absent values drop out of objects and arrays."""
@@ -480,9 +458,9 @@ class Execution:
                     RequestBuilt(
                         step_id=step_id,
                         method=request.method,
-                        url=self.masker.text(str(request.url)),
-                        headers=self.masker.mask(redacted_headers(request.headers.multi_items())),
-                        body=self.masker.mask(None if payload is MISSING else payload),
+                        url=self.redactor.url(str(request.url)),
+                        headers=self.redactor.headers(request.headers.multi_items()),
+                        body=self.redactor.data(None if payload is MISSING else payload),
                     ),
                     now,
                 )
@@ -980,6 +958,37 @@ class Execution:
     def take_sleep(self) -> Sleep | None:
         sleep, self._pending_sleep = self._pending_sleep, None
         return sleep
+
+
+def merged_parameters(
+    document: Document,
+    workflow: Workflow,
+    step: Step,
+    for_workflow: bool = False,
+    accepts: frozenset[str] | None = None,
+) -> list[tuple[Parameter, Any]]:
+    """(parameter, raw value) pairs: workflow-level then step-level, merged by (name, in); step wins.
+
+    Component references resolve, with their ``value`` override. For a step that calls a
+    workflow every parameter is an input ("When the step in context specifies a workflowId,
+    then all parameters map to workflow inputs"), keyed by name; workflow-level ones are passed
+    only when the callee declares that input (``accepts``), so a parameter meant for the
+    workflow's operation steps cannot break the callee's schema.
+    """
+    merged: dict[Any, tuple[Parameter, Any]] = {}
+    for items, workflow_level in ((workflow.parameters, True), (step.parameters, False)):
+        for item in items:
+            if isinstance(item, Parameter):
+                parameter, raw = item, item.value
+            else:
+                parameter = document.spec.components.lookup("parameters", item.component_name or "")
+                if parameter is None:
+                    continue
+                raw = item.value if item.has_value else parameter.value
+            if for_workflow and workflow_level and accepts is not None and parameter.name not in accepts:
+                continue
+            merged[parameter.name if for_workflow else parameter.key] = (parameter, raw)
+    return list(merged.values())
 
 
 def _retry_after_seconds(value: str, received_at: float | None) -> float | None:

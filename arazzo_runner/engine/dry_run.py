@@ -15,13 +15,14 @@ from typing import Any
 from ..document.describe import pick_workflow
 from ..document.resolved import Document
 from ..expressions import MISSING, EvaluationContext, render_text
-from ..http import Replacement, RequestBody, StepParameter, build_request, redacted_headers
-from ..http.redact import redacted_url
+from ..http import Replacement, RequestBody, StepParameter, build_request
 from ..sources.openapi import OpenApiSource
 from . import compiled
+from .core import merged_parameters
 from .environment import RunEnvironment
 from .inputs import prepare_inputs, secret_input_names
 from .masking import Masker
+from .redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def plan_requests(
     workflow = pick_workflow(document, workflow_id)
     prepared = prepare_inputs(document, workflow, inputs)
     masker = Masker.for_inputs(secret_input_names(document, workflow), prepared)
+    redactor = Redactor.for_document(document, masker)
     environment = environment or RunEnvironment()
     ctx = EvaluationContext(inputs=prepared, steps={}, workflows={})
     planned: list[PlannedRequest] = []
@@ -109,17 +111,11 @@ def plan_requests(
             operation = document.resolve_step_operation(step)
             source = document.sources[operation.source_name]
             assert isinstance(source, OpenApiSource)
-            parameters = []
-            for item in (*workflow.parameters, *step.parameters):
-                parameter = (
-                    item
-                    if not hasattr(item, "reference")
-                    else document.spec.components.lookup("parameters", item.component_name or "")
-                )
-                if parameter is None or parameter.in_ is None or _is_optional_input(parameter.value, ctx):
-                    continue
-                value = item.value if getattr(item, "has_value", False) else parameter.value
-                parameters.append(StepParameter(parameter.name, parameter.in_, _placeholder(value, ctx)))
+            parameters = [
+                StepParameter(parameter.name, parameter.in_, _placeholder(raw, ctx))
+                for parameter, raw in merged_parameters(document, workflow, step)
+                if parameter.in_ is not None and not _is_optional_input(raw, ctx)
+            ]
             body = None
             payload: Any = None
             spec = step.request_body
@@ -138,17 +134,15 @@ def plan_requests(
                 from ..http.validation import validate_request
 
                 violations = tuple(
-                    f"{v.location}{f' {v.name!r}' if v.name else ''}: {v.message}"
-                    for v in validate_request(source, operation, request, base_url=endpoint.base_url)
+                    str(v) for v in validate_request(source, operation, request, base_url=endpoint.base_url)
                 )
-            names = endpoint.secret_names
             planned.append(
                 PlannedRequest(
                     step.step_id,
                     request.method,
-                    masker.text(redacted_url(str(request.url), names.query)),
-                    masker.mask(redacted_headers(request.headers.multi_items(), names.headers)),
-                    masker.mask(payload),
+                    redactor.url(str(request.url)),
+                    redactor.headers(request.headers.multi_items()),
+                    redactor.data(payload),
                     violations=violations,
                 )
             )

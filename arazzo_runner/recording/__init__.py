@@ -6,11 +6,11 @@
 * :func:`read_har` / :func:`write_har` and the :class:`Recording` model.
 """
 
+from ..engine.redaction import Redactor
 from .canned import canned_entries
 from .har import HarError, RecordedExchange, RecordedRequest, RecordedResponse, Recording, read_har, write_har
 from .matching import DEFAULT_MATCH, MATCH_KEYS, parse_match
 from .recorder import AsyncRecordingTransport, Recorder, RecordingTransport
-from .redaction import Redactor
 from .replay import ReplayEntry, ReplayMismatch, ReplayTransport
 from .runs import ReplayOutcome, record, replay, replay_async, replay_aws_environment
 

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ..engine.redaction import Redactor
 from ..errors import UsageError
 from .har import RecordedRequest
-from .redaction import Redactor
 
 MATCH_KEYS = ("method", "path", "target", "body")
 DEFAULT_MATCH: tuple[str, ...] = MATCH_KEYS

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from ..engine.events import Event, StepStarted
+from ..engine.redaction import Redactor
 from .har import RecordedExchange, RecordedRequest, RecordedResponse, Recording
-from .redaction import Redactor
 
 #: Headers that describe the wire encoding, not the content we store (decoded) in the recording.
 _WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding"})

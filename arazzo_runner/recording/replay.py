@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import httpx
 
 from ..engine.events import Event, StepStarted
+from ..engine.redaction import Redactor
 from ..errors import ArazzoError
 from .har import RecordedResponse, Recording
 from .matching import (
@@ -32,7 +33,6 @@ from .matching import (
     describe_mismatch,
     describe_unused,
 )
-from .redaction import Redactor
 
 _DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "transfer-encoding", "connection"})
 

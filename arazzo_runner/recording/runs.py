@@ -24,6 +24,7 @@ from ..engine.events import Event
 from ..engine.inputs import secret_input_names
 from ..engine.masking import Masker
 from ..engine.options import PollPacing, RunOptions
+from ..engine.redaction import Redactor
 from ..engine.result import RunResult
 from ..http import AwsEnvironment
 from ..http.transport import DEFAULT_TIMEOUT
@@ -31,7 +32,6 @@ from .canned import Canned, canned_entries
 from .har import Recording, read_har, write_har
 from .matching import parse_match
 from .recorder import Recorder
-from .redaction import Redactor
 from .replay import ReplayMismatch, ReplayTransport
 
 #: Signs replayed requests when no credentials are configured (never valid anywhere).

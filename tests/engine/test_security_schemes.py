@@ -86,3 +86,33 @@ def test_redocly_x_security_on_a_step(tmp_path, server) -> None:
     )
     assert result.succeeded, result.error
     assert server.requests[0].headers["X-Api-Key"] == "from-x-security"
+
+
+def test_api_keys_under_custom_names_never_reach_events(
+    tmp_path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = json.loads(json.dumps(OPENAPI))
+    spec["components"]["securitySchemes"] = {
+        "q": {"type": "apiKey", "in": "query", "name": "key"},
+        "h": {"type": "apiKey", "in": "header", "name": "X-Secret"},
+    }
+    spec["security"] = [{"q": [], "h": []}]
+    (tmp_path / "api.json").write_text(json.dumps(spec))
+    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
+    doc = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")
+    monkeypatch.setenv("ARAZZO_API_Q_API_KEY", "SUPERSECRETQ")
+    monkeypatch.setenv("ARAZZO_API_H_API_KEY", "SUPERSECRETH")
+    server.reset({("GET", "/things"): [(200, [])]})
+    events = []
+    result = doc.run(
+        "w",
+        {},
+        servers={"api": server.url},
+        options=RunOptions(pacing=PollPacing(interval=0)),
+        on_event=events.append,
+    )
+    assert result.succeeded, result.error
+    assert server.requests[0].path == "/things?key=SUPERSECRETQ"  # sent for real...
+    assert server.requests[0].headers["X-Secret"] == "SUPERSECRETH"
+    text = json.dumps([e.to_dict() for e in events], default=str)
+    assert "SUPERSECRET" not in text  # ...never shown

@@ -1,4 +1,4 @@
-"""One redactor for everything a recording stores and everything a replay compares.
+"""One redactor for everything shown or stored: events, recordings, replay comparisons, dry runs.
 
 Recording and replay must agree byte for byte on what a secret looks like once removed: the
 recorder writes ``Authorization: [redacted]`` and ``***`` for a secret input, and the replay
@@ -14,13 +14,14 @@ JSON members that carry AWS credentials in answers (``SecretAccessKey``, ``Sessi
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.masking import Masker
 from ..http.redact import REDACTED, redacted_headers, redacted_url
+from .masking import Masker
 
 #: JSON members whose values are credentials whatever the workflow says (STS, SSO answers).
 SECRET_JSON_MEMBERS = frozenset({"secretaccesskey", "sessiontoken", "client_secret", "access_token"})
@@ -39,15 +40,8 @@ class Redactor:
     @classmethod
     def for_document(cls, document: Any, masker: Masker | None = None) -> Redactor:
         """A redactor knowing every apiKey name declared by ``document``'s sources (nested too)."""
-        headers: set[str] = set()
-        query: set[str] = set()
-        for source in _openapi_sources(document, set()):
-            from ..http.security import secret_names
-
-            names = secret_names(source)
-            headers |= set(names.headers)
-            query |= set(names.query)
-        return cls(masker or Masker(), frozenset(h.lower() for h in headers), frozenset(query))
+        headers, query = api_key_names(document)
+        return cls(masker or Masker(), headers, query)
 
     def url(self, url: str) -> str:
         return self.masker.text(redacted_url(url, self.query_names))
@@ -67,6 +61,10 @@ class Redactor:
         cleaned = _without_secret_members(data)
         return text if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
 
+    def data(self, value: Any) -> Any:
+        """A parsed body (JSON data): secret inputs masked, credential members replaced."""
+        return self.masker.mask(_without_secret_members(value))
+
     def body(self, content: bytes) -> bytes:
         """Raw body bytes redacted; binary bodies are kept as they are (they cannot hold our inputs)."""
         try:
@@ -85,6 +83,28 @@ def _without_secret_members(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_secret_members(v) for v in value]
     return value
+
+
+def api_key_names(document: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """(header names, query names) of every apiKey scheme of the document's sources, nested too.
+
+    Worked out once per loaded document (it never changes) and kept on it.
+    """
+    cached = getattr(document, "_api_key_names", None)
+    if cached is not None:
+        return cached
+    from ..http.security import secret_names
+
+    headers: set[str] = set()
+    query: set[str] = set()
+    for source in _openapi_sources(document, set()):
+        names = secret_names(source)
+        headers |= {h.lower() for h in names.headers}
+        query |= set(names.query)
+    found = (frozenset(headers), frozenset(query))
+    with contextlib.suppress(AttributeError):  # not a loaded Document: recompute next time
+        document._api_key_names = found
+    return found
 
 
 def _openapi_sources(document: Any, seen: set[int]) -> Iterable[Any]:
