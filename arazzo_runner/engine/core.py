@@ -43,7 +43,8 @@ from ..document.model import (
     SuccessAction,
     Workflow,
 )
-from ..document.resolved import Document
+from ..document.resolved import Document, ResolutionError
+from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..sources.openapi import OpenApiSource
@@ -72,6 +73,10 @@ from .needs import Done, Exchange, Need, SendRequest, Sleep
 from .options import RunOptions
 from .redaction import Redactor
 from .result import RunError, RunResult, StepRecord
+
+#: What a document or its inputs can make go wrong while a step is prepared: these fail the
+#: step (its failure actions apply); anything else is a bug of ours and must surface as one.
+_STEP_ERRORS = (ArazzoError, ResolutionError)
 
 
 @dataclass
@@ -257,7 +262,7 @@ class Execution:
                 child_inputs = prepare_inputs(
                     ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
                 )
-            except Exception as exc:
+            except _STEP_ERRORS as exc:
                 self._fail_frame(
                     frame,
                     RunError(
@@ -319,7 +324,7 @@ class Execution:
                     frame, step, for_workflow=True, accepts=ref.document.spec.declared_inputs(ref.workflow)
                 )
                 child_inputs = prepare_inputs(ref.document, ref.workflow, {p.name: p.value for p in values})
-            except Exception as exc:
+            except _STEP_ERRORS as exc:
                 self._step_done(
                     frame,
                     step,
@@ -339,7 +344,7 @@ class Execution:
             assert isinstance(source, OpenApiSource)
             parameters = self._parameters(frame, step, for_workflow=False)
             body, payload = self._body(frame, step)
-        except Exception as exc:  # an expression that cannot be evaluated, a bad replacement...
+        except _STEP_ERRORS as exc:  # an expression that cannot be evaluated, a bad replacement...
             self._step_done(
                 frame,
                 step,
@@ -513,7 +518,7 @@ class Execution:
         for name, text in outputs.items():
             try:
                 value = compiled.value_template(text).render(frame.ctx)
-            except Exception as exc:
+            except _STEP_ERRORS as exc:
                 value = MISSING
                 if warn:
                     self._emit(Warning(message=f"{where} output {name!r}: {exc}"), now)
@@ -756,7 +761,7 @@ class Execution:
             child_inputs = prepare_inputs(
                 ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
             )
-        except Exception as exc:
+        except _STEP_ERRORS as exc:
             message = f"{why} workflow {target!r} cannot run: {exc}"
             self._fail_frame(
                 frame, RunError("step_failed", message, step.step_id, frame.workflow.workflow_id), now

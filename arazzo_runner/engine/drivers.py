@@ -32,7 +32,7 @@ def _prepare(need: SendRequest, environment: RunEnvironment) -> tuple[httpx.Requ
         request = build_request(
             need.source, need.operation, need.parameters, need.body, base_url=endpoint.base_url
         )
-    except ArazzoError as exc:
+    except (ArazzoError, ValueError, httpx.InvalidURL) as exc:  # e.g. a bad --server URL
         return None, None, str(exc)
     return request, endpoint, None
 

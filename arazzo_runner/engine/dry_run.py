@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from ..document.describe import pick_workflow
-from ..document.resolved import Document
+from ..document.resolved import Document, ResolutionError
+from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext, render_text
 from ..http import Replacement, RequestBody, StepParameter, build_request
 from ..sources.openapi import OpenApiSource
@@ -146,6 +149,6 @@ def plan_requests(
                     violations=violations,
                 )
             )
-        except Exception as exc:  # shown, not raised: a dry run reports every step it can
+        except (ArazzoError, ResolutionError, ValueError, httpx.InvalidURL) as exc:  # reported per step
             planned.append(PlannedRequest(step.step_id, note=masker.text(f"cannot build the request: {exc}")))
     return planned

@@ -163,6 +163,12 @@ def serialize_header(name: str, value: Any, style: ParameterStyle) -> str:
         text = scalar_text(value)
     if any(c in text for c in "\r\n\0"):
         raise RequestBuildError(f"header parameter {name!r} contains a line break or NUL, which HTTP forbids")
+    if not text.isascii():
+        # httpx would raise UnicodeEncodeError deep inside; RFC 9110 header values are ASCII.
+        raise RequestBuildError(
+            f"header parameter {name!r} has non-ASCII characters; HTTP header values are ASCII"
+            " (encode the value, or send it in the body or the query)"
+        )
     return text
 
 

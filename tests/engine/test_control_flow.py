@@ -185,3 +185,10 @@ def test_http_timeout_fails_the_step_quickly(doc) -> None:
         silent.close()
     assert result.status == "failed"
     assert "ReadTimeout: timed out (after 1 attempt)" in result.error.message
+
+
+def test_unsendable_request_fails_the_step_not_the_process(doc, server) -> None:
+    server.reset({("GET", "/flaky"): [(200, {})]})
+    bad_server = doc.run("noCriteria", {}, options=FAST, servers={"api": "http://[::1"})
+    assert bad_server.status == "failed"
+    assert bad_server.error.step_id == "call"

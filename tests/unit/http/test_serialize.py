@@ -59,3 +59,13 @@ def test_matrix_empty_string() -> None:
 def test_deep_object_needs_an_object() -> None:
     with pytest.raises(RequestBuildError, match="deepObject"):
         serialize_query("q", [1, 2], ParameterStyle("deepObject", True))
+
+
+def test_non_ascii_header_value_is_a_build_error() -> None:
+    import pytest
+
+    from arazzo_runner.http.errors import RequestBuildError
+    from arazzo_runner.http.serialize import ParameterStyle, serialize_header
+
+    with pytest.raises(RequestBuildError, match="non-ASCII"):
+        serialize_header("X-Name", "Zoë", ParameterStyle.for_location("header"))
