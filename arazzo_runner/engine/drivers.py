@@ -116,7 +116,7 @@ def _failed(
     return Exchange(
         request=request,
         error=str(exc) or type(exc).__name__,
-        error_type=type(exc).__name__,
+        retries=getattr(exc, "retries", ()),  # TransportFailure: the retries made before giving up
         duration_ms=(clock() - started) * 1000,
     )
 
@@ -142,7 +142,7 @@ def drive(
         request, endpoint, error = _prepare(need, environment)
         started = clock()
         if error is not None:
-            exchange = Exchange(request=None, error=error, error_type="RequestBuildError")
+            exchange = Exchange(request=None, error=error)
         else:
             try:
                 sent = send_with_retries(
@@ -219,7 +219,7 @@ async def run_async(
             request, endpoint, error = _prepare(need, environment)
             started = clock()
             if error is not None:
-                exchange = Exchange(request=None, error=error, error_type="RequestBuildError")
+                exchange = Exchange(request=None, error=error)
             else:
                 try:
                     async with environment.in_flight():

@@ -53,7 +53,6 @@ class Exchange:
     response: ParsedResponse | None = None
     #: Set when no answer came (connection refused, timeout, a request that could not be built).
     error: str | None = None
-    error_type: str | None = None
     retries: tuple[TransportRetry, ...] = ()
     duration_ms: float = 0.0
     #: Wall-clock seconds since the epoch when the answer arrived (for HTTP-date Retry-After).

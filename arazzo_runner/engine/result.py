@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .events import Event
-
 RunStatus = Literal["succeeded", "failed"]
 
 
@@ -91,7 +89,6 @@ class RunResult:
     transport_retries: int = 0
     #: Outputs are partial when the run failed before every output could be evaluated.
     partial_outputs: bool = False
-    events: tuple[Event, ...] = field(default=(), repr=False)
     #: Masks secret input values for printing (``to_dict(masked=True)``); outputs stay real.
     masker: Any = field(default=None, repr=False, compare=False)
 

@@ -50,9 +50,11 @@ class CredentialsError(HttpError):
 class TransportFailure(HttpError):
     """The request could not be completed (connection refused, reset, timed out) after retries."""
 
-    def __init__(self, message: str, attempts: int) -> None:
+    def __init__(self, message: str, attempts: int, retries: tuple[Any, ...] = ()) -> None:
         super().__init__(message)
         self.attempts = attempts
+        #: The transport retries made before giving up (``TransportRetry``), for the run's counts.
+        self.retries = retries
 
 
 # -- error codes in answers -----------------------------------------------------------------

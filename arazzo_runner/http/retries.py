@@ -243,8 +243,3 @@ def retry_after_seconds(headers: Mapping[str, str], clock: Callable[[], float] =
     if when is None:
         return None
     return max(0.0, when.timestamp() - clock())
-
-
-def is_retryable_code(code: str | None, policy: RetryPolicy) -> bool:
-    """Whether an error code is one the policy retries (for events and criteria)."""
-    return code is not None and (code in policy.throttling_codes or code in policy.transient_codes)

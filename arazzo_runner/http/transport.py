@@ -1,8 +1,8 @@
 """Send a request with transport retries: thin sync and asyncio drivers around :class:`RetryPolicy`.
 
 The policy decides; these loops only send, parse and sleep (the sleeper is injected). Each retry
-is reported to ``on_retry`` (the engine turns it into an event) and listed in the result, so a
-run can count transport retries separately from Arazzo ``retry`` actions. The same
+is listed in the result (or in the ``TransportFailure`` when all attempts failed), so a run can
+count and report transport retries separately from Arazzo ``retry`` actions. The same
 ``httpx.Request`` is sent again: its auth flow runs again, so SigV4 signs each attempt afresh.
 
 Errors never quote the URL (a query may carry an API key) or headers.
@@ -44,12 +44,16 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Defaults for a run's client: 10 s to connect, 30 s for each read, write and pool wait."""
 
 
-def _failure(request: httpx.Request, error: Exception, attempts: int) -> TransportFailure:
+def _failure(
+    request: httpx.Request, error: Exception, attempts: int, retries: list[TransportRetry]
+) -> TransportFailure:
     where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
     detail = str(error) or type(error).__name__
     plural = "s" if attempts != 1 else ""
     return TransportFailure(
-        f"{where}: {type(error).__name__}: {detail} (after {attempts} attempt{plural})", attempts
+        f"{where}: {type(error).__name__}: {detail} (after {attempts} attempt{plural})",
+        attempts,
+        tuple(retries),
     )
 
 
@@ -60,7 +64,6 @@ def send_with_retries(
     policy: RetryPolicy,
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    on_retry: Callable[[TransportRetry], None] | None = None,
 ) -> SendResult:
     """Send ``request`` through ``client``, retrying as ``policy`` says."""
     retries: list[TransportRetry] = []
@@ -72,13 +75,13 @@ def send_with_retries(
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
-                raise _failure(request, exc, attempt) from None
+                raise _failure(request, exc, attempt, retries) from None
         else:
             parsed = parse_response(response)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
-        retry = _record(attempt, decision, retries, on_retry)
+        retry = _record(attempt, decision, retries)
         sleep(retry.delay)
 
 
@@ -89,7 +92,6 @@ async def send_with_retries_async(
     policy: RetryPolicy,
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    on_retry: Callable[[TransportRetry], None] | None = None,
 ) -> SendResult:
     """The asyncio twin of :func:`send_with_retries`."""
     retries: list[TransportRetry] = []
@@ -101,24 +103,17 @@ async def send_with_retries_async(
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
-                raise _failure(request, exc, attempt) from None
+                raise _failure(request, exc, attempt, retries) from None
         else:
             parsed = parse_response(response)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
-        retry = _record(attempt, decision, retries, on_retry)
+        retry = _record(attempt, decision, retries)
         await sleep(retry.delay)
 
 
-def _record(
-    attempt: int,
-    decision: RetryDecision,
-    retries: list[TransportRetry],
-    on_retry: Callable[[TransportRetry], None] | None,
-) -> TransportRetry:
+def _record(attempt: int, decision: RetryDecision, retries: list[TransportRetry]) -> TransportRetry:
     retry = TransportRetry(attempt, decision.reason, decision.delay)
     retries.append(retry)
-    if on_retry is not None:
-        on_retry(retry)
     return retry

@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 
 import arazzo_runner
-from arazzo_runner.engine import PollPacing, RunOptions
+from arazzo_runner.engine import PollPacing, RunEnvironment, RunOptions
 from tests.conftest import DATA
 
 FAST = RunOptions(pacing=PollPacing(interval=0))
@@ -192,3 +192,17 @@ def test_unsendable_request_fails_the_step_not_the_process(doc, server) -> None:
     bad_server = doc.run("noCriteria", {}, options=FAST, servers={"api": "http://[::1"})
     assert bad_server.status == "failed"
     assert bad_server.error.step_id == "call"
+
+
+def test_transport_retries_before_giving_up_are_counted(doc, server) -> None:
+    # connection reset on every attempt: the transport retries, then the step fails
+    server.reset({("GET", "/flaky"): [("reset", None)]})
+    events = []
+    env = RunEnvironment(servers={"api": server.url}, transport_retries=True)
+    result = doc.run(
+        "noCriteria", {}, options=FAST, environment=env, sleep=lambda s: None, on_event=events.append
+    )
+    assert result.status == "failed"
+    assert server.count("/flaky") == 3
+    assert (result.requests, result.transport_retries) == (3, 2)
+    assert len([e for e in events if e.kind == "transport_retried"]) == 2
