@@ -31,7 +31,6 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..document.model import (
@@ -47,6 +46,7 @@ from ..document.resolved import Document, ResolutionError
 from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
+from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
 from . import compiled
 from .events import (
@@ -144,8 +144,12 @@ class Execution:
     # -- public protocol ---------------------------------------------------------------------
     def next(self, now: float) -> Need:
         """What the run needs next. Call again after fulfilling a :class:`Sleep`."""
+        self._now = now
         if self.started is None:
             self.started = now
+            for event in self.events:  # RunStarted was queued in __init__, before any clock
+                if event.at == 0.0:
+                    object.__setattr__(event, "at", now)
         while self.finished is None:
             sleep = self.take_sleep()
             if sleep is not None:
@@ -159,6 +163,7 @@ class Execution:
 
     def feed(self, exchange: Exchange, now: float) -> None:
         """Report the outcome of the last :class:`SendRequest`."""
+        self._now = now
         frame = self.stack[-1]
         if frame.phase != "await_response":
             raise RuntimeError("feed() without a pending request")
@@ -739,13 +744,17 @@ class Execution:
             return
 
     def _retry_delay(self, frame: _Frame, action: FailureAction) -> float:
-        delay = float(action.retry_after or 0.0)
-        header = frame.ctx.response_headers.get("retry-after") if frame.ctx.response_headers else None
-        if header:
-            parsed = _retry_after_seconds(str(header), self._received_at)
-            if parsed is not None:
-                delay = parsed
-        return delay
+        """``retryAfter``, unless the answer said how long to wait (``Retry-After``, which wins).
+
+        The drivers stamp each answer with the wall time it arrived (``Exchange.received_at``),
+        which an HTTP-date ``Retry-After`` is measured against; without it, ``retryAfter`` stays.
+        """
+        configured = float(action.retry_after or 0.0)
+        received_at = self._received_at
+        if not frame.ctx.response_headers or received_at is None:
+            return configured
+        asked = retry_after_seconds(frame.ctx.response_headers, clock=lambda: received_at)
+        return configured if asked is None else asked
 
     def _sleep_before_retry(self, frame: _Frame, now: float) -> None:
         delay = 0.0 if self.options.no_wait else frame.retry_delay
@@ -948,11 +957,14 @@ class Execution:
     listening = True
     _pending_sleep: Sleep | None = None
     _received_at: float | None = None
+    #: The driver's clock at the current next()/feed() call (the core owns no clock).
+    _now: float = 0.0
     _sent: SendRequest | None = None
 
     def _emit(self, event: Event, now: float | None = None) -> None:
-        if now is not None and event.at == 0.0:
-            object.__setattr__(event, "at", now)
+        """Queue ``event``, stamped with the driver's time of the current next()/feed() call."""
+        if event.at == 0.0:
+            object.__setattr__(event, "at", self._now if now is None else now)
         self.events.append(event)
 
     def drain(self) -> list[Event]:
@@ -994,17 +1006,3 @@ def merged_parameters(
                 continue
             merged[parameter.name if for_workflow else parameter.key] = (parameter, raw)
     return list(merged.values())
-
-
-def _retry_after_seconds(value: str, received_at: float | None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds, or an HTTP-date relative to when it arrived."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if received_at is None:
-        return None
-    return max(moment.timestamp() - received_at, 0.0)

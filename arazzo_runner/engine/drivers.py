@@ -75,18 +75,15 @@ def _retry_note(sent: Any) -> str | None:
 
 def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoint: Any) -> tuple[str, ...]:
     """OpenAPI violations of what was sent and received, as located one-line messages."""
-    from ..http.validation import validate_request, validate_response
+    from ..http.validation import validate_exchange
 
-    found = list(validate_request(need.source, need.operation, request, base_url=endpoint.base_url))
+    answer = None
     if response is not None:
         answer = httpx.Response(
             response.status_code, headers=response.headers, content=response.content, request=request
         )
-        found += validate_response(need.source, need.operation, request, answer)
-    return tuple(
-        f"{v.subject} {v.location}{f' {v.name!r}' if v.name else ''}{f' at {v.pointer}' if v.pointer else ''}: {v.message}"
-        for v in found
-    )
+    found = validate_exchange(need.source, need.operation, request, answer, base_url=endpoint.base_url)
+    return tuple(str(v) for v in found)
 
 
 def _answered(

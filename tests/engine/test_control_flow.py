@@ -206,3 +206,21 @@ def test_transport_retries_before_giving_up_are_counted(doc, server) -> None:
     assert server.count("/flaky") == 3
     assert (result.requests, result.transport_retries) == (3, 2)
     assert len([e for e in events if e.kind == "transport_retried"]) == 2
+
+
+def test_every_event_is_stamped_with_the_drivers_clock(doc, server) -> None:
+    server.reset({("GET", "/flaky"): [(503, {}, {"x-amz-retry-after": "2500"}), (200, {"ok": True})]})
+    ticks = iter(range(1, 1000))
+    events, slept = [], []
+    result = run(
+        doc,
+        server,
+        "retryThenSucceed",
+        clock=lambda: float(next(ticks)),
+        on_event=events.append,
+        sleep=slept.append,
+    )
+    assert result.succeeded
+    assert slept == [2.5]  # x-amz-retry-after (milliseconds) wins over retryAfter, as botocore reads it
+    assert {e.kind for e in events} >= {"criterion_evaluated", "request_built", "step_finished"}
+    assert all(e.at > 0 for e in events)
