@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import Location
-from .yaml12 import ParsedFile
+from .yaml12 import ParsedFile, pointer_tokens
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -258,8 +258,13 @@ class ArazzoDocument:
     def resolve_local(self, ref: str) -> Any:
         """The node a local ``$ref`` (``#/components/inputs/x``) names in this document, or MISSING_REF."""
         node: Any = self.file.data if self.file else {}
-        for token in ref[2:].split("/") if ref.startswith("#/") else ["\0"]:
-            token = token.replace("~1", "/").replace("~0", "~")
+        try:
+            tokens = pointer_tokens(ref[1:]) if ref.startswith("#") else None
+        except ValueError:
+            tokens = None
+        if tokens is None:
+            return MISSING_REF
+        for token in tokens:
             if isinstance(node, Mapping) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -277,10 +282,11 @@ class ArazzoDocument:
         return schema
 
     def declared_inputs(self, workflow: Workflow) -> frozenset[str] | None:
-        """Input names the schema declares; None when it declares no properties (anything goes)."""
+        """Input names the schema declares (``properties: {}`` declares none); None when it has no
+        ``properties`` at all, so any input goes."""
         schema = self.inputs_schema(workflow)
         properties = schema.get("properties") if isinstance(schema, Mapping) else None
-        return frozenset(properties) if isinstance(properties, Mapping) and properties else None
+        return frozenset(properties) if isinstance(properties, Mapping) else None
 
     def locate(self, pointer: str) -> Location:
         if self.file is None:

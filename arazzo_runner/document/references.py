@@ -239,7 +239,13 @@ class _ExpressionChecker:
 
 def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> frozenset[str] | None:
     """Input names to check ``$inputs.x`` against; a workflow with no inputs schema declares none."""
-    return frozenset() if workflow.inputs is None else spec.declared_inputs(workflow)
+    if workflow.inputs is None:
+        return frozenset()
+    schema = spec.inputs_schema(workflow)
+    declared = spec.declared_inputs(workflow)
+    if not declared and isinstance(schema, Mapping) and schema.get("additionalProperties", True) is not False:
+        return None  # declares nothing but allows anything: nothing to check against
+    return declared
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

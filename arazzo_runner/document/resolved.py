@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from ..errors import Problem
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
 from .model import ArazzoDocument, Step, Workflow
+from .yaml12 import pointer_tokens
 
 _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
@@ -144,7 +145,10 @@ class Document:
             )
         name, fragment = match.groups()
         source = self._openapi_source(name)
-        tokens = _pointer_tokens(unquote(fragment))
+        try:
+            tokens = pointer_tokens(unquote(fragment))
+        except ValueError as exc:
+            raise ResolutionError(str(exc)) from None
         if len(tokens) != 3 or tokens[0] != "paths":
             raise ResolutionError(
                 f"operationPath fragment {fragment!r} must point at an operation: #/paths/<escaped path>/<method>"
@@ -206,14 +210,6 @@ class Document:
         if not isinstance(source, OpenApiSource):
             raise ResolutionError(f"source {name!r} is an Arazzo document, not an OpenAPI description")
         return source
-
-
-def _pointer_tokens(pointer: str) -> list[str]:
-    if pointer in ("", "/"):
-        return [] if pointer == "" else [""]
-    if not pointer.startswith("/"):
-        raise ResolutionError(f"{pointer!r} is not a JSON pointer (it must start with '/')")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
 def _suggest(value: str, known: list[str]) -> str:

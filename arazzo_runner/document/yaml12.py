@@ -129,6 +129,15 @@ def escape_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def pointer_tokens(pointer: str) -> list[str]:
+    """The unescaped reference tokens of an RFC 6901 pointer (``""`` is the whole document)."""
+    if pointer == "":
+        return []
+    if not pointer.startswith("/"):
+        raise ValueError(f"{pointer!r} is not a JSON pointer (it must start with '/')")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
 def _scalar_text_offset(node: yaml.ScalarNode) -> int | None:
     style = node.style
     if style in (None, ""):

@@ -224,3 +224,26 @@ def test_every_event_is_stamped_with_the_drivers_clock(doc, server) -> None:
     assert slept == [2.5]  # x-amz-retry-after (milliseconds) wins over retryAfter, as botocore reads it
     assert {e.kind for e in events} >= {"criterion_evaluated", "request_built", "step_finished"}
     assert all(e.at > 0 for e in events)
+
+
+def test_a_callee_that_declares_no_inputs_gets_none(tmp_path, server) -> None:
+    from tests.unit.document.helpers import write_doc
+
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: strict
+  inputs: {type: object, properties: {}, additionalProperties: false}
+  steps: [{stepId: s, operationId: listPets}]
+- workflowId: caller
+  inputs: {type: object, properties: {token: {type: string}}}
+  dependsOn: [strict]
+  steps: [{stepId: s, operationId: listPets}]
+""",
+    )
+    server.reset({("GET", "/pets"): [(200, [])]})
+    result = arazzo_runner.load(path).run(
+        "caller", {"token": "t"}, servers={"pets": server.url}, options=FAST
+    )
+    assert result.succeeded, result.error
+    assert server.count("/pets") == 2
