@@ -219,10 +219,14 @@ async def run_async(
                 exchange = Exchange(request=None, error=error)
             else:
                 try:
-                    async with environment.in_flight():
-                        sent = await send_with_retries_async(
-                            client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
-                        )
+                    sent = await send_with_retries_async(
+                        client,
+                        request,
+                        policy=endpoint.retry_policy,
+                        auth=endpoint.auth,
+                        sleep=sleep,
+                        gate=environment.in_flight(),
+                    )
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)
                 else:

@@ -11,9 +11,11 @@ Errors never quote the URL (a query may carry an API key) or headers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -92,14 +94,22 @@ async def send_with_retries_async(
     policy: RetryPolicy,
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    gate: contextlib.AbstractAsyncContextManager[Any] | None = None,
 ) -> SendResult:
-    """The asyncio twin of :func:`send_with_retries`."""
+    """The asyncio twin of :func:`send_with_retries`.
+
+    ``gate`` (e.g. a semaphore bounding requests in flight) is held around each send only, never
+    through a backoff sleep, so throttled requests do not keep slots other runs could use.
+    """
     retries: list[TransportRetry] = []
     attempt = 0
     while True:
         attempt += 1
         try:
-            response = await (client.send(request, auth=auth) if auth is not None else client.send(request))
+            async with gate or contextlib.nullcontext():
+                response = await (
+                    client.send(request, auth=auth) if auth is not None else client.send(request)
+                )
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
