@@ -73,7 +73,11 @@ def parse_response(response: httpx.Response) -> ParsedResponse:
     # httpx parses Content-Type with email.message to find a charset: only ask when there is one.
     charset = response.charset_encoding if "charset" in content_type.lower() else None
     body, root, json_error = parse_body(content, content_type, charset)
-    error = error_info(response.status_code, _plain(response.headers), body, content_type)
+    error = (  # successes carry no error: skip copying the headers for every poll answer
+        error_info(response.status_code, _plain(response.headers), body, content_type)
+        if response.status_code >= 400
+        else None
+    )
     return ParsedResponse(
         status_code=response.status_code,
         headers=response.headers,
