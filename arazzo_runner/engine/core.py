@@ -644,6 +644,15 @@ class Execution:
             for key in [k for k in frame.retries_used if k[0] == step.step_id]:
                 del frame.retries_used[key]
 
+    def _chosen(self, step: Step, action: SuccessAction | FailureAction, level: str) -> None:
+        if self.listening:
+            target = action.step_id or action.workflow_id
+            self._emit(
+                ActionChosen(
+                    step_id=step.step_id, name=action.name, type=action.type, target=target, level=level
+                )
+            )
+
     def _on_success(self, frame: _Frame, step: Step, now: float) -> None:
         self._leave_step(frame, step)
         chosen = self._choose(frame, step, "success")
@@ -652,17 +661,7 @@ class Execution:
             frame.polls.pop(step.step_id, None)
             return
         action, level = chosen
-        if self.listening:
-            self._emit(
-                ActionChosen(
-                    step_id=step.step_id,
-                    name=action.name,
-                    type=action.type,
-                    target=action.step_id or action.workflow_id,
-                    level=level,
-                ),
-                now,
-            )
+        self._chosen(step, action, level)
         if action.type == "end":
             self._finish_frame(frame, "succeeded", None, now)
         else:
@@ -694,17 +693,7 @@ class Execution:
                     exhausted.add(action.name)  # retryLimit exhausted: look at the next failure action
                     continue
                 frame.retries_used[key] = used + 1
-                if self.listening:
-                    self._emit(
-                        ActionChosen(
-                            step_id=step.step_id,
-                            name=action.name,
-                            type="retry",
-                            target=action.step_id or action.workflow_id,
-                            level=level,
-                        ),
-                        now,
-                    )
+                self._chosen(step, action, level)
                 frame.attempt += 1
                 frame.retry_delay = self._retry_delay(frame, action)
                 if action.workflow_id is not None:
@@ -716,17 +705,7 @@ class Execution:
                     return
                 self._sleep_before_retry(frame, now)
                 return
-            if self.listening:
-                self._emit(
-                    ActionChosen(
-                        step_id=step.step_id,
-                        name=action.name,
-                        type=action.type,
-                        target=action.step_id or action.workflow_id,
-                        level=level,
-                    ),
-                    now,
-                )
+            self._chosen(step, action, level)
             self._leave_step(frame, step)
             if action.type == "end":
                 self._fail_frame(
