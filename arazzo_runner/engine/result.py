@@ -113,5 +113,12 @@ class RunResult:
         }
         if masked and self.masker is not None:
             data["outputs"] = self.masker.mask(data["outputs"])
-            data["steps"] = [{**s, "outputs": self.masker.mask(s["outputs"])} for s in data["steps"]]
+            data["steps"] = [
+                {
+                    **s,
+                    "outputs": self.masker.mask(s["outputs"]),
+                    "reason": self.masker.text(s["reason"]) if s["reason"] else None,
+                }
+                for s in data["steps"]
+            ]
         return data
