@@ -1,32 +1,70 @@
-# Everything a fresh clone needs is installed from here: `make test` and `make demo` each
-# create .venv on first use and reinstall only when pyproject.toml changes.
+# Everything a fresh clone needs is installed from here: `make test` and `make demo` create .venv on first
+# use and install exactly what uv.lock pins (again only when uv.lock or pyproject.toml changes).
+#
+# Setup is three phases, one line each: a plain venv from the system Python; into it, with pip, the exact uv
+# that uv.lock pins (uv is a dev dependency, so the sync below keeps it); then `uv sync --locked`, which
+# installs every locked package (hashes checked) and refuses a lock that no longer matches pyproject.toml.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.synced
+# The uv version is read from the lock, so the bootstrap installs the same uv the lock was made with.
+UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+# uv must use the venv's interpreter and never download one (the machines reach package registries only).
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+UV_QUIET := --quiet
 
-.PHONY: test lint demo clean
+.PHONY: test lint typecheck demo clean lock test-latest openapi
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+$(BIN)/uv: uv.lock
+	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "setup: installing uv $(UV_VERSION) into $(VENV)"
+	@$(BIN)/python -m pip --isolated install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	@touch $@
+
+$(STAMP): $(BIN)/uv uv.lock pyproject.toml
+	@echo "setup: installing the locked dependencies (uv sync --locked)"
+	@$(BIN)/uv sync $(UV_QUIET) --locked --extra dev --python $(BIN)/python
+	@touch $@
+	@echo "setup: done"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m arazzo_runner.aws.demo
+	@$(BIN)/python -m arazzo_runner.aws.demo
+
+# Refresh the lock to the newest versions pyproject.toml allows. Then run `make test`: if botocore moved,
+# the test of the committed SageMaker description says to run `make openapi`.
+lock: $(BIN)/uv
+	$(BIN)/uv lock --upgrade
+	@echo "lock: uv.lock refreshed; now run 'make test' (and 'make openapi' if it asks)"
+
+# Drift on purpose (not part of CI): a throw-away environment with the newest versions pyproject.toml allows,
+# ignoring uv.lock, running the whole suite. ARAZZO_TEST_LATEST tells the suite which checks are about the lock.
+LATEST := .venv-latest
+test-latest: $(BIN)/uv
+	@rm -rf $(LATEST)
+	@echo "test-latest: resolving the newest allowed versions into $(LATEST)"
+	@$(BIN)/uv venv $(UV_QUIET) --python $(BIN)/python $(LATEST)
+	@$(BIN)/uv pip install $(UV_QUIET) --python $(LATEST)/bin/python --upgrade -e '.[dev]'
+	@$(BIN)/uv pip freeze --python $(LATEST)/bin/python > $(LATEST)/versions.txt
+	@echo "test-latest: versions that differ from uv.lock:"
+	@$(BIN)/python -m tests.lock_drift uv.lock $(LATEST)/versions.txt
+	ARAZZO_TEST_LATEST=1 $(LATEST)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; rm -rf $(LATEST); exit $$rc
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) build *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
 # The SageMaker description the workflows use, generated from botocore's model (a test checks it is current).
 SAGEMAKER_OPERATIONS := CreateModel,CreateProcessingJob,CreateTrainingJob,CreateTransformJob,DescribeModel,DescribeProcessingJob,DescribeTrainingJob,DescribeTransformJob,StopProcessingJob,StopTrainingJob,StopTransformJob
-.PHONY: openapi
 openapi: $(STAMP)
 	$(BIN)/arazzo aws-openapi sagemaker --operations $(SAGEMAKER_OPERATIONS) -o openapi/amazon-sagemaker-openapi.yml
