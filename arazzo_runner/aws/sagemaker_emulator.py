@@ -154,7 +154,7 @@ class SageMakerEmulator:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
         default = self.jobs.default_script
         self.jobs.script(
-            kind,  # type: ignore[arg-type]
+            kind,
             name,
             JobScript(
                 outcome=Outcome(outcome),
@@ -193,7 +193,7 @@ class SageMakerEmulator:
                 failure = self._verify(request)
                 if failure is not None:
                     raise SageMakerError(failure.code, failure.message, failure.status)
-            if operation not in OPERATIONS:
+            if operation is None or operation not in OPERATIONS:
                 raise SageMakerError(
                     "UnknownOperationException",
                     f"The operation {target or '(no X-Amz-Target)'} is not supported by the SageMaker emulator"

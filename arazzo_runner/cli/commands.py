@@ -55,17 +55,17 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
                 sys.stdout.write(text)
             return EXIT_OK
         if args.command == "list":
-            data = describe_workflows(document)
+            workflows = describe_workflows(document)
             if args.output == "json":
-                _print_json(data)
+                _print_json(workflows)
             else:
-                _render_list(data)
+                _render_list(workflows)
         else:
-            data = describe_workflow(document, args.workflow)
+            workflow = describe_workflow(document, args.workflow)
             if args.output == "json":
-                _print_json(data)
+                _print_json(workflow)
             else:
-                _render_show(data)
+                _render_show(workflow)
     except ArazzoError as exc:
         print(f"arazzo: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -95,7 +95,7 @@ def _action(document: Document, item: SuccessAction | FailureAction | Reusable) 
 def _parameter(document: Document, item: Parameter | Reusable) -> dict[str, Any]:
     if isinstance(item, Reusable):
         target = document.spec.components.lookup("parameters", item.component_name or "")
-        out = {"reference": item.reference}
+        out: dict[str, Any] = {"reference": item.reference}
         if isinstance(target, Parameter):
             out.update(
                 {

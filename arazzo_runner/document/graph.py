@@ -32,12 +32,12 @@ def _criteria_label(criteria: tuple[Criterion, ...]) -> str:
 
 def _actions(
     document: Document, items: tuple[SuccessAction | FailureAction | Reusable, ...], table: str
-) -> list:
-    out = []
+) -> list[SuccessAction | FailureAction]:
+    out: list[SuccessAction | FailureAction] = []
     for item in items:
         if isinstance(item, Reusable):
             target = document.spec.components.lookup(table, item.component_name or "")
-            if target is not None:
+            if isinstance(target, SuccessAction | FailureAction):
                 out.append(target)
         else:
             out.append(item)

@@ -139,11 +139,11 @@ class _ExpressionChecker:
             if self.spec.components.lookup(part, name) is None:
                 self._report(f"{text}: no components.{part}.{name}", pointer)
         elif root == "inputs" and scope.workflow is not None and name is not None:
-            declared = _declared_inputs(self.spec, scope.workflow)
-            if declared is not None and name not in declared:
+            declared_inputs = _declared_inputs(self.spec, scope.workflow)
+            if declared_inputs is not None and name not in declared_inputs:
                 self._report(
                     f"{text}: workflow {scope.workflow.workflow_id!r} declares no input {name!r}"
-                    + _suggest(name, sorted(declared)),
+                    + _suggest(name, sorted(declared_inputs)),
                     pointer,
                     Severity.WARNING,
                     "undeclared-input",

@@ -18,13 +18,16 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..errors import Problem
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
 from .model import ArazzoDocument, Step, Workflow
 from .yaml12 import pointer_tokens
+
+if TYPE_CHECKING:  # for the run convenience methods' signatures only: documents import no engine code
+    from ..engine.result import RunResult
 
 _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
@@ -70,7 +73,7 @@ class Document:
     # -- running (the engine is imported on first use) ------------------------------------------
     def run(
         self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Any:
+    ) -> RunResult:
         """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.engine.api.run`)."""
         from ..engine.api import run
 
@@ -78,7 +81,7 @@ class Document:
 
     async def run_async(
         self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Any:
+    ) -> RunResult:
         """The asyncio version of :meth:`run`."""
         from ..engine.api import run_async
 

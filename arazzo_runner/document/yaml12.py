@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -57,7 +57,7 @@ Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), 
 
 if getattr(yaml, "__with_libyaml__", False):
 
-    class FastYaml12Loader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    class FastYaml12Loader(yaml.CSafeLoader):
         """libyaml's parser (about 10x faster on large OpenAPI files) with the same 1.2 resolvers."""
 
     FastYaml12Loader.yaml_implicit_resolvers = dict(Yaml12Loader.yaml_implicit_resolvers)
@@ -204,7 +204,7 @@ class _Converter:
             return self._mapping(node, pointer, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, f"{pointer}/{i}", depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._scalar(cast(yaml.ScalarNode, node))
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .context import EvaluationContext
 from .errors import ExpressionSyntaxError
@@ -308,7 +308,7 @@ class _Parser:
             self.double_quoted = True
             return Literal(token.value, self.text[token.start : token.end])
         if kind == "operand":
-            start, end = token.value  # type: ignore[misc]
+            start, end = cast(tuple[int, int], token.value)
             return self._path(start, end) if self.jsonpath_operands else self._operand(start, end, token)
         raise ExpressionSyntaxError(
             f"expected a value (a runtime expression, a literal or '('), found {self._show(token)}",

@@ -44,7 +44,8 @@ class JsonPathQuery:
         if isinstance(value, str):
             # python-jsonpath would json.loads() a str document; a JSON string is a leaf.
             return [value] if not self.path.segments else []
-        return self.path.findall(value)
+        found: list[Any] = self.path.findall(value)
+        return found
 
     def resolve_singular(self, value: Any) -> Any:
         """The one value a singular query selects, or ``MISSING`` (fast path, no nodelist)."""
@@ -145,7 +146,7 @@ class GoessnerQuery:
 
 def compile_goessner(text: str) -> GoessnerQuery:
     """Compile with jsonpath-ng's extended parser (filters, arithmetic)."""
-    from jsonpath_ng.ext import parse as parse_goessner  # imported only when a document uses it
+    from jsonpath_ng.ext.parser import parse as parse_goessner  # imported only when a document uses it
 
     try:
         with warnings.catch_warnings():  # jsonpath-ng warns about its own deprecated syntax

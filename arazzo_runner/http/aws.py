@@ -135,7 +135,8 @@ class AwsEnvironment:
         if self._environ.get("AWS_REGION"):
             return self._environ["AWS_REGION"]
         try:
-            return self.session.get_config_variable("region")
+            region: str | None = self.session.get_config_variable("region")
+            return region
         except Exception:  # a broken profile: the credentials lookup reports it plainly
             return None
 
@@ -183,4 +184,5 @@ class AwsEnvironment:
         )
         if not client_name:
             return self._environ.get("AWS_ENDPOINT_URL") or scoped_config.get("endpoint_url")
-        return provider.provide()
+        endpoint: str | None = provider.provide()
+        return endpoint

@@ -62,7 +62,8 @@ def parameter_definitions(
     Worked out once per operation (walking the description through SchemaPath costs ~60 µs,
     and a poll loop sends the same operation thousands of times); callers must not mutate it.
     """
-    return source.once("parameters", operation, _parameter_definitions)
+    found: dict[tuple[str, str], dict[str, Any]] = source.once("parameters", operation, _parameter_definitions)
+    return found
 
 
 def _parameter_definitions(
@@ -84,7 +85,8 @@ def _parameter_definitions(
 
 def operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
     """Media types of the operation's ``requestBody.content``, in document order (cached)."""
-    return source.once("content-types", operation, _operation_content_types)
+    found: list[str] = source.once("content-types", operation, _operation_content_types)
+    return found
 
 
 def _operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:

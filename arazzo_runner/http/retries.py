@@ -204,7 +204,7 @@ class RetryPolicy:
         return None
 
     def _backoff(self, attempt: int, scale: float) -> float:
-        return self.rng() * min(scale * 2 ** (attempt - 1), self.max_backoff)
+        return self.rng() * min(scale * 2.0 ** (attempt - 1), self.max_backoff)
 
     def _with_retry_after(
         self, attempt: int, scale: float, reason: str, headers: Mapping[str, str]

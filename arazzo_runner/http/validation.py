@@ -103,7 +103,7 @@ class OpenApiRequest:
 
     @property
     def content_type(self) -> str:
-        return self._request.headers.get("content-type", "").lower()
+        return str(self._request.headers.get("content-type", "")).lower()
 
 
 def _pairs(query: Mapping[str, list[str]]) -> Iterator[tuple[str, str]]:
@@ -127,7 +127,7 @@ class OpenApiResponse:
 
     @property
     def content_type(self) -> str:
-        return self._response.headers.get("content-type", "").lower()
+        return str(self._response.headers.get("content-type", "")).lower()
 
     @property
     def data(self) -> bytes | None:
@@ -302,8 +302,9 @@ def _violations(subject: str, error: Exception, hidden: frozenset[str]) -> Itera
         if name.lower() in hidden:
             yield Violation(f"{error} (value hidden: it carries a credential)", subject, location, name)
             return
-        if cause is not None and getattr(cause, "schema_errors", None):
-            for schema_error in cause.schema_errors:
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            for schema_error in schema_errors:
                 yield Violation(
                     _schema_message(schema_error), subject, location, name, _pointer(schema_error)
                 )

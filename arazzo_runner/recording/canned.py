@@ -57,7 +57,7 @@ def _match(spec: Any) -> tuple[RequestView, tuple[str, ...], bool]:
             f"unknown canned match keys {sorted(unknown)}: use method, path, target, body, headers"
         )
     headers = {str(k).lower(): str(v) for k, v in (fields.get("headers") or {}).items()}
-    keys = [k for k in ("method", "path", "target", "body") if k in fields]
+    keys: list[str] = [k for k in ("method", "path", "target", "body") if k in fields]
     keys += [f"header:{name}" for name in headers]
     view = RequestView(
         method=str(fields.get("method", "")).upper(),

@@ -264,7 +264,9 @@ def from_har(data: Any, *, name: str = "<har>") -> Recording:
         exchanges = tuple(_exchange(e, i) for i, e in enumerate(log["entries"]))
     except HarError as exc:
         raise HarError(f"{name}: {exc.message}") from None
-    extension = log.get("_arazzo") if isinstance(log.get("_arazzo"), dict) else {}
+    extension = log.get("_arazzo")
+    if not isinstance(extension, dict):
+        extension = {}
     return Recording(
         exchanges=exchanges,
         workflow_id=extension.get("workflowId"),

@@ -134,7 +134,7 @@ def _contains(actual: Any, pattern: Any) -> bool:
         return isinstance(actual, Mapping) and all(
             k in actual and _contains(actual[k], v) for k, v in pattern.items()
         )
-    return actual == pattern
+    return bool(actual == pattern)
 
 
 def _lines(value: Any) -> list[str]:

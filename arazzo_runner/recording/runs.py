@@ -99,7 +99,7 @@ def record(
     timeout = environment.http_timeout() if environment is not None else DEFAULT_TIMEOUT
     client = httpx.Client(transport=recorder.transport(transport), timeout=timeout)
     try:
-        result = document.run(
+        result: RunResult = document.run(
             workflow_id, inputs, client=client, on_event=_chain(recorder.on_event, on_event), **run_options
         )
     except BaseException:

@@ -83,7 +83,8 @@ class OpenApiSource:
 
     @property
     def data(self) -> Mapping[str, Any]:
-        return self.file.data
+        data: Mapping[str, Any] = self.file.data
+        return data
 
     @property
     def version(self) -> str:
