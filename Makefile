@@ -56,7 +56,7 @@ test-latest: $(BIN)/uv
 	@echo "test-latest: resolving the newest allowed versions into $(LATEST)"
 	@$(BIN)/uv venv $(UV_QUIET) --python $(BIN)/python $(LATEST)
 	@$(BIN)/uv pip install $(UV_QUIET) --python $(LATEST)/bin/python --upgrade -e '.[dev]'
-	@$(BIN)/uv pip freeze --python $(LATEST)/bin/python > $(LATEST)/versions.txt
+	@$(BIN)/uv pip freeze $(UV_QUIET) --python $(LATEST)/bin/python > $(LATEST)/versions.txt
 	@echo "test-latest: versions that differ from uv.lock:"
 	@$(BIN)/python -m tests.lock_drift uv.lock $(LATEST)/versions.txt
 	ARAZZO_TEST_LATEST=1 $(LATEST)/bin/python -m pytest -q -p no:cacheprovider; rc=$$?; rm -rf $(LATEST); exit $$rc

@@ -15,9 +15,13 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def locked_versions(lock_path: Path) -> dict[str, str]:
+def locked_versions(lock_path: Path) -> dict[str, set[str]]:
+    """Versions by package name: a universal lock may hold several (one per Python version range)."""
     lock = tomllib.loads(lock_path.read_text(encoding="utf-8"))
-    return {_normalise(p["name"]): p.get("version", "") for p in lock.get("package", [])}
+    versions: dict[str, set[str]] = {}
+    for package in lock.get("package", []):
+        versions.setdefault(_normalise(package["name"]), set()).add(package.get("version", ""))
+    return versions
 
 
 def frozen_versions(freeze_path: Path) -> dict[str, str]:
@@ -33,9 +37,9 @@ def main(argv: list[str]) -> int:
     locked = locked_versions(Path(argv[0]))
     installed = frozen_versions(Path(argv[1]))
     changed = [
-        f"  {name}: {locked.get(name, '(not locked)')} -> {version}"
+        f"  {name}: {' or '.join(sorted(locked[name])) if name in locked else '(not locked)'} -> {version}"
         for name, version in sorted(installed.items())
-        if locked.get(name) != version
+        if version not in locked.get(name, set())
     ]
     print("\n".join(changed) if changed else "  none")
     return 0
