@@ -22,7 +22,11 @@ instance after a redirect) goes out unsigned, so credentials never leak to anoth
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Generator, Iterable
+from functools import lru_cache
+from typing import Any
 
 import httpx
 
@@ -31,6 +35,68 @@ from .errors import CredentialsError
 
 #: Headers this auth sets; stale copies are removed before each signature.
 _SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
+
+
+@lru_cache(maxsize=64)
+def _signing_key(secret_key: str, datestamp: str, region: str, service: str) -> bytes:
+    """SigV4's derived key (four HMACs), the same for every request of a day, region and service."""
+    key = hmac.new(f"AWS4{secret_key}".encode(), datestamp.encode(), hashlib.sha256).digest()
+    for part in (region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def _caching_signer_class() -> type:
+    """botocore's ``SigV4Auth`` with its per-request recomputations cached (built on first use, so
+    importing this module does not import botocore). Each override returns exactly what botocore's
+    method returns (a property test compares whole signed requests with botocore's own signer):
+
+    * ``signature``: the derived key is cached per secret, day, region and service (botocore derives
+      it anew for every request);
+    * ``payload``: the SHA-256 of the body bytes we hand over, without botocore preparing a whole
+      request to read its body back;
+    * ``headers_to_sign``: computed once per signature (botocore computes it twice).
+    """
+    from botocore.auth import SigV4Auth as BotocoreSigV4Auth
+
+    class CachingSigV4Signer(BotocoreSigV4Auth):  # type: ignore[misc]
+        def signature(self, string_to_sign: str, request: Any) -> str:
+            key = _signing_key(
+                self.credentials.secret_key,
+                request.context["timestamp"][0:8],
+                self._region_name,
+                self._service_name,
+            )
+            return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+        def payload(self, request: Any) -> str:
+            data = request.data
+            if (
+                isinstance(data, bytes)
+                and not self._is_streaming_checksum_payload(request)
+                and self._should_sha256_sign_payload(request)
+            ):
+                return hashlib.sha256(data).hexdigest()
+            return str(super().payload(request))
+
+        def headers_to_sign(self, request: Any) -> Any:
+            cached = request.context.get("arazzo_headers_to_sign")
+            if cached is None:
+                cached = request.context["arazzo_headers_to_sign"] = super().headers_to_sign(request)
+            return cached
+
+    return CachingSigV4Signer
+
+
+_SIGNER_CLASS: type | None = None
+
+
+def caching_signer_class() -> type:
+    """The botocore ``SigV4Auth`` subclass :class:`SigV4Auth` signs with (see ``_caching_signer_class``)."""
+    global _SIGNER_CLASS
+    if _SIGNER_CLASS is None:
+        _SIGNER_CLASS = _caching_signer_class()
+    return _SIGNER_CLASS
 
 
 class SigV4Auth(httpx.Auth):
@@ -74,7 +140,6 @@ class SigV4Auth(httpx.Auth):
 
     def sign(self, request: httpx.Request) -> None:
         """Add ``Authorization``, ``X-Amz-Date`` (and ``X-Amz-Security-Token``) to ``request``."""
-        from botocore.auth import SigV4Auth as BotocoreSigV4Auth
         from botocore.awsrequest import AWSRequest
 
         host = request.url.host
@@ -89,7 +154,7 @@ class SigV4Auth(httpx.Auth):
             headers=dict(headers.items()),  # a plain dict: botocore copies it into HTTPHeaders
             data=request.content,
         )
-        signer = BotocoreSigV4Auth(credentials, self.signing_name_for(host), self.region_for(host))
+        signer = caching_signer_class()(credentials, self.signing_name_for(host), self.region_for(host))
         signer.add_auth(aws_request)
         for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
             value = aws_request.headers.get(name)
