@@ -81,13 +81,38 @@ def server_alone(connections: int) -> None:
 
 # -- 1b. the client stack alone -------------------------------------------------------------------
 
+TRANSPORT = "httpx"  # --transport: "httpx" (httpcore's pool) or "lean" (arazzo_runner.http.lean_transport)
+
+
+def make_client(connections: int, timeout: Any) -> Any:
+    """An ``httpx.AsyncClient`` over the transport chosen with ``--transport``."""
+    import httpx
+
+    if TRANSPORT == "lean":
+        from arazzo_runner.http.lean_transport import LeanAsyncTransport
+
+        return httpx.AsyncClient(transport=LeanAsyncTransport(max_connections=connections), timeout=timeout)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(limits=limits, timeout=timeout)
+
+
+def run_loop(coroutine: Any) -> Any:
+    """``asyncio.run``, or ``uvloop.run`` with ``--uvloop``."""
+    if USE_UVLOOP:
+        import uvloop
+
+        return uvloop.run(coroutine)
+    return asyncio.run(coroutine)
+
+
+USE_UVLOOP = False
+
 
 async def _httpx_alone(url: str, tasks: int, per_task: int, connections: int) -> float:
     """Requests/s of bare ``httpx.AsyncClient`` posts (no engine, no signing) from ``tasks`` tasks."""
     import httpx
 
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60.0, pool=None)) as client:
+    async with make_client(connections, httpx.Timeout(60.0, pool=None)) as client:
 
         async def one(index: int) -> None:
             body = json.dumps({"TrainingJobName": f"bare-{index}"}).encode()
@@ -105,9 +130,10 @@ async def _httpx_alone(url: str, tasks: int, per_task: int, connections: int) ->
 
 def httpx_alone(tasks: int, connections: int) -> None:
     with harness.server_process(20) as url:
-        rate = asyncio.run(_httpx_alone(url, tasks, 22, connections))
+        rate = run_loop(_httpx_alone(url, tasks, 22, connections))
     print(
-        f"httpx.AsyncClient alone ({tasks:,} tasks x 22 unsigned posts, {connections} connections, no engine):"
+        f"httpx.AsyncClient over {TRANSPORT}{' + uvloop' if USE_UVLOOP else ''} alone ({tasks:,} tasks x 22"
+        f" unsigned posts, {connections} connections, no engine):"
         f" {rate:,.0f} requests/s"
     )
 
@@ -130,10 +156,9 @@ async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
     )
     options = RunOptions(pacing=PollPacing(interval=0))
     inputs = base_inputs()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     timeout = httpx.Timeout(60.0, pool=None)  # thousands of runs queue for 100 connections: no pool timeout
     rss_before = harness.rss_mb()
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+    async with make_client(connections, timeout) as client:
         # One warm run (imports, first connection) outside the timing.
         await document.run_async(
             "train-and-poll-job",
@@ -177,11 +202,12 @@ def concurrent_child(runs: int, connections: int, fixes: str) -> None:
 
         patches.apply(fixes)
     with harness.server_process(20) as url:
-        print(json.dumps(asyncio.run(_concurrent(url, runs, connections))))
+        print(json.dumps(run_loop(_concurrent(url, runs, connections))))
 
 
 def concurrent(runs: int, connections: int, fixes: str) -> None:
     command = [sys.executable, __file__, "--child-concurrent", str(runs), "--connections", str(connections)]
+    command += ["--transport", TRANSPORT] + (["--uvloop"] if USE_UVLOOP else [])
     if fixes:
         command += ["--fixes", fixes]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
@@ -195,7 +221,7 @@ def concurrent(runs: int, connections: int, fixes: str) -> None:
     )
     rate_verdict = "MET" if row["steps_per_s"] >= TARGET_STEPS_PER_S else "MISSED"
     print(
-        f"{runs:>6,} concurrent runs x 22 steps: wall {row['wall_s']:6.1f} s, {row['steps_per_s']:7,.0f} steps/s"
+        f"{runs:>6,} concurrent runs x 22 steps ({TRANSPORT}{' + uvloop' if USE_UVLOOP else ''}): wall {row['wall_s']:6.1f} s, {row['steps_per_s']:7,.0f} steps/s"
         f" (target >= {TARGET_STEPS_PER_S}: {rate_verdict}), peak RSS {row['peak_rss_mb']:6.1f} MB{rss_verdict},"
         f" RSS before {row['rss_before_mb']:.1f} MB, failed {row['failed']}"
         + (f" ({row['first_error']})" if row["failed"] else "")
@@ -249,8 +275,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq-runs", type=int, default=10_000)
     parser.add_argument("--seq-polls", type=int, default=2, help="InProgress answers per sequential run")
     parser.add_argument("--fixes", default="", help="apply bench/fixes.py patches (comma list or 'all')")
+    parser.add_argument("--transport", choices=["httpx", "lean"], default="httpx", help="the async transport")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="run on uvloop (pip install 'arazzo-runner[fast]')"
+    )
     parser.add_argument("--child-concurrent", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global TRANSPORT, USE_UVLOOP
+    TRANSPORT, USE_UVLOOP = args.transport, args.uvloop
     if args.child_concurrent:
         concurrent_child(args.child_concurrent, args.connections, args.fixes)
         return 0

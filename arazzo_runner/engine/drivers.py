@@ -16,6 +16,7 @@ import httpx
 
 from ..errors import ArazzoError
 from ..http import build_request, send_with_retries, send_with_retries_async
+from ..http.clients import new_async_client
 from .core import Execution
 from .environment import RunEnvironment
 from .events import Event
@@ -196,7 +197,7 @@ async def run_async(
     execution.listening = on_event is not None
     environment = environment or RunEnvironment()
     own = client is None
-    client = client or httpx.AsyncClient(timeout=environment.http_timeout())
+    client = client or new_async_client(environment.http_timeout())
 
     def deliver() -> None:
         events = execution.drain()

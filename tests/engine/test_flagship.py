@@ -100,7 +100,9 @@ def test_poll_loop_is_paced_with_backoff(doc, server) -> None:
     assert slept == [2, 4, 5, 5]
 
 
-def test_async_run(doc, server) -> None:
+@pytest.mark.parametrize("transport", ["lean", "httpx"])
+def test_async_run(doc, server, monkeypatch: pytest.MonkeyPatch, transport: str) -> None:
+    monkeypatch.setenv("ARAZZO_HTTP_TRANSPORT", transport)
     server.reset(script("Completed", in_progress=2))
     result = asyncio.run(doc.run_async(None, INPUTS, servers={"sagemakerApi": server.url}, options=FAST))
     assert result.status == "succeeded"

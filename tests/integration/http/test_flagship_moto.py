@@ -55,3 +55,27 @@ def test_flagship_with_a_wrong_secret_is_refused_by_moto(keys, monkeypatch: pyte
     assert result.status == "failed"
     assert [e.error_code for e in events if e.kind == "response_received"] == ["SignatureDoesNotMatch"]
     assert keys.secret_access_key not in json.dumps([e.to_dict() for e in events], default=str)
+
+
+@pytest.mark.parametrize("transport", ["lean", "httpx"])
+def test_async_flagship_signed_over_each_transport_is_accepted_by_moto(
+    keys, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    """``run_async`` makes its own client over the transport ``ARAZZO_HTTP_TRANSPORT`` names."""
+    import asyncio
+
+    from arazzo_runner.http.clients import TRANSPORT_VARIABLE, async_transport_name
+
+    monkeypatch.setenv(TRANSPORT_VARIABLE, transport)
+    assert async_transport_name() == transport
+    doc = arazzo_runner.load(FLAGSHIP)
+    result = asyncio.run(
+        doc.run_async(
+            None,
+            {**INPUTS, "trainingJobName": f"moto-async-{transport}"},
+            servers={"sagemakerApi": keys.url},
+            options=RunOptions(pacing=PollPacing(interval=0)),
+        )
+    )
+    assert result.status == "succeeded", result.error
+    assert result.outputs["trainingJobArn"].endswith(f":training-job/moto-async-{transport}")

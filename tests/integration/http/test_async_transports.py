@@ -1,0 +1,293 @@
+"""Both asyncio transports (httpx's own and the lean one) behave the same on the wire.
+
+A small raw HTTP/1.1 server on 127.0.0.1 (asyncio streams, in the test's own event loop) answers by
+path: keep-alive JSON, chunked, close-delimited, ``Connection: close``, silent, a body cut short, a
+large body. Every test runs once per transport; no real time passes but the short timeouts that the
+timeout tests ask for (tenths of a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from arazzo_runner.http.lean_transport import LeanAsyncTransport
+
+TRANSPORTS: dict[str, Callable[..., httpx.AsyncBaseTransport]] = {
+    "httpx": lambda **kw: httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=kw.get("max_connections", 100))
+    ),
+    "lean": lambda **kw: LeanAsyncTransport(max_connections=kw.get("max_connections", 100)),
+}
+
+
+class RawServer:
+    """Counts connections and requests; each path is one server behaviour."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.requests: list[tuple[str, str, bytes]] = []
+        self.server: asyncio.base_events.Server | None = None
+        self.release = asyncio.Event()
+        self.closed_idle = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def start(self) -> RawServer:
+        self.server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        return self
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.release.set()
+        self.server.close()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while await self._one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        line = await reader.readline()
+        if not line:
+            return False
+        method, target, _ = line.decode().split(" ", 2)
+        headers: dict[str, str] = {}
+        while (header := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = header.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while (size := int((await reader.readline()).strip(), 16)) > 0:
+                body += await reader.readexactly(size)
+                await reader.readline()
+            await reader.readline()
+        else:
+            body = b""
+        self.requests.append((method, target, body))
+        path = target.split("?", 1)[0]
+        if path == "/silent":
+            await self.release.wait()
+            return False
+        if path == "/chunked":
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+            )
+        elif path == "/close-delimited":
+            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
+            await writer.drain()
+            return False
+        elif path == "/close":
+            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            return False
+        elif path == "/cut":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..")
+            await writer.drain()
+            return False
+        elif path == "/head-then-silence":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            await writer.drain()
+            await self.release.wait()
+            return False
+        elif path == "/hangup":
+            return False
+        elif path == "/big":
+            size = 3 * 1024 * 1024
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size)
+            writer.write(b"x" * size)
+        elif path == "/answer-then-close-idle":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+            self.closed_idle.set()
+            return False
+        elif path == "/no-content":
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        else:
+            answer = json.dumps(
+                {"method": method, "target": target, "body": body.decode(), "headers": headers}
+            )
+            data = answer.encode()
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(data)
+            )
+            writer.write(data)
+        await writer.drain()
+        return True
+
+
+def run(kind: str, scenario: Callable[[httpx.AsyncClient, RawServer], Awaitable[Any]], **limits: Any) -> Any:
+    async def main() -> Any:
+        server = await RawServer().start()
+        try:
+            transport = TRANSPORTS[kind](**limits)
+            async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(2.0)) as client:
+                return await scenario(client, server)
+        finally:
+            await server.stop()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture(params=sorted(TRANSPORTS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_keep_alive_reuses_one_connection(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> list[Any]:
+        answers = []
+        for i in range(5):
+            response = await client.post(f"{server.url}/echo?n={i}", content=b"x" * i)
+            answers.append(response.json())
+        assert server.connections == 1
+        return answers
+
+    answers = run(kind, scenario)
+    assert [a["target"] for a in answers] == [f"/echo?n={i}" for i in range(5)]
+    assert [a["body"] for a in answers] == ["x" * i for i in range(5)]
+    assert answers[4]["headers"]["content-length"] == "4"
+
+
+def test_chunked_close_delimited_and_no_content_bodies(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[Any, ...]:
+        chunked = await client.get(f"{server.url}/chunked")
+        delimited = await client.get(f"{server.url}/close-delimited")
+        empty = await client.get(f"{server.url}/no-content")
+        after = await client.get(f"{server.url}/echo")
+        return chunked.content, delimited.content, empty.status_code, empty.content, after.status_code
+
+    assert run(kind, scenario) == (b"abcde", b"until the end", 204, b"", 200)
+
+
+def test_connection_close_is_not_reused(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> int:
+        for _ in range(3):
+            assert (await client.get(f"{server.url}/close")).text == "ok"
+        return server.connections
+
+    assert run(kind, scenario) == 3
+
+
+def test_server_hanging_up_without_answer_is_a_protocol_error_and_the_next_request_reconnects(
+    kind: str,
+) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> int:
+        assert (await client.get(f"{server.url}/echo")).status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(f"{server.url}/hangup")
+        assert (await client.get(f"{server.url}/echo")).status_code == 200
+        return server.connections
+
+    assert run(kind, scenario) == 2
+
+
+def test_idle_connection_the_server_closed_is_not_reused(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> int:
+        assert (await client.get(f"{server.url}/answer-then-close-idle")).status_code == 200
+        await server.closed_idle.wait()
+        await asyncio.sleep(0.05)  # let the client's event loop see the FIN
+        assert (await client.get(f"{server.url}/echo")).status_code == 200
+        return server.connections
+
+    assert run(kind, scenario) == 2
+
+
+def test_streamed_request_body_is_sent_chunked(kind: str) -> None:
+    async def parts() -> Any:
+        yield b"ab"
+        yield b"cd"
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> Any:
+        return (await client.post(f"{server.url}/echo", content=parts())).json()
+
+    answer = run(kind, scenario)
+    assert answer["body"] == "abcd"
+    assert answer["headers"]["transfer-encoding"] == "chunked"
+
+
+def test_connection_refused_is_a_connect_error(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        await client.get("http://127.0.0.1:1/")
+
+    with pytest.raises(httpx.ConnectError):
+        run(kind, scenario)
+
+
+def test_silent_server_is_a_read_timeout(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        await client.get(f"{server.url}/silent", timeout=httpx.Timeout(2.0, read=0.2))
+
+    with pytest.raises(httpx.ReadTimeout):
+        run(kind, scenario)
+
+
+def test_silence_after_the_head_is_a_read_timeout_on_the_body(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        await client.get(f"{server.url}/head-then-silence", timeout=httpx.Timeout(2.0, read=0.2))
+
+    with pytest.raises(httpx.ReadTimeout):
+        run(kind, scenario)
+
+
+def test_body_cut_short_is_a_protocol_error(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        await client.get(f"{server.url}/cut")
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        run(kind, scenario)
+
+
+def test_pool_timeout_when_every_connection_is_busy(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        busy = asyncio.create_task(client.get(f"{server.url}/silent"))
+        await asyncio.sleep(0.05)
+        try:
+            await client.get(f"{server.url}/echo", timeout=httpx.Timeout(2.0, pool=0.1))
+        finally:
+            busy.cancel()
+
+    with pytest.raises(httpx.PoolTimeout):
+        run(kind, scenario, max_connections=1)
+
+
+def test_large_body_streamed_and_abandoned_closes_the_connection(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[int, int]:
+        received = 0
+        async with client.stream("GET", f"{server.url}/big") as response:
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received >= 100_000:
+                    break
+        assert (await client.get(f"{server.url}/echo")).status_code == 200
+        return received, server.connections
+
+    received, connections = run(kind, scenario)
+    assert 100_000 <= received < 3 * 1024 * 1024
+    assert connections == 2  # the abandoned connection was not reused
+
+
+def test_concurrent_requests_share_a_bounded_pool(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[list[int], int]:
+        responses = await asyncio.gather(*(client.get(f"{server.url}/echo?i={i}") for i in range(40)))
+        return [r.status_code for r in responses], server.connections
+
+    statuses, connections = run(kind, scenario, max_connections=4)
+    assert statuses == [200] * 40
+    assert 1 <= connections <= 4
