@@ -240,7 +240,7 @@ class _Exporter:
             self.notes.append(
                 f"steps {step.step_id} + {poll.step_id}: one {call.action.split(':')[1][:1].lower() + call.name[1:]}.sync task;"
                 " Step Functions fails the task when the job ends other than Completed, where the Arazzo"
-                " workflow ends successfully and reports the status (export with optimise=False to keep that)"
+                " workflow ends successfully and reports the status (--no-optimise, or optimise=False, keeps that)"
             )
         else:
             after_success = self._success_choice(step, call, following, key, body_fields)

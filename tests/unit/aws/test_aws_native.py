@@ -239,3 +239,14 @@ def test_cli_export_asl_writes_a_file_and_refuses_untranslatable_documents(run_c
     assert done.returncode == 2
     assert "arazzo: cannot translate: step pets: operation: not an AWS operation" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_readme_shows_the_current_policy_and_state_machine() -> None:
+    section = (ROOT / "README.md").read_text().split("## AWS-native", 1)[1].split("\n## ", 1)[0]
+    blocks = [json.loads(b.split("```", 1)[0]) for b in section.split("```json\n")[1:]]
+    inputs = json.loads(FLAGSHIP.with_name("amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text())
+    doc = arazzo_runner.load(FLAGSHIP)
+    assert blocks == [
+        iam_policy(doc, None, inputs, region="us-east-1", account_id="123456789012").to_dict(),
+        export_asl(doc).definition,
+    ]
