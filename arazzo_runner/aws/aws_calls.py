@@ -17,12 +17,13 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..document.model import FailureAction, Reusable, Step, SuccessAction, Workflow
 from ..document.resolved import Document, ResolutionError, WorkflowRef
+from ..engine.inputs import apply_defaults
 from ..http.aws import aws_signing
 from ..sources.openapi import OpenApiSource, Operation
 from .errors import AwsModelError
@@ -41,6 +42,10 @@ class ReachedStep:
     step: Step
     #: ``False`` for steps of workflows reached through a nested call, goto or dependsOn.
     top_level: bool
+    #: The workflow's input values known before running: the given inputs (with schema defaults)
+    #: for the top-level workflow; for a called workflow, the step parameters that are literals or
+    #: ``$inputs.x`` of a known input. Empty for workflows reached by goto or dependsOn.
+    inputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -145,29 +150,53 @@ def input_reference(value: Any) -> str | None:
     return None
 
 
-def reachable_steps(document: Document, workflow: Workflow) -> Iterator[ReachedStep]:
-    """Every step a run of ``workflow`` can execute, each workflow once, in discovery order."""
+def reachable_steps(
+    document: Document, workflow: Workflow, inputs: Mapping[str, Any] | None = None
+) -> Iterator[ReachedStep]:
+    """Every step a run of ``workflow`` can execute, each workflow once, in discovery order.
+
+    ``inputs`` are the top-level workflow's (defaults applied here); called workflows get the
+    values their calling step passes when those are known (see :attr:`ReachedStep.inputs`).
+    """
     seen: set[tuple[str, str]] = set()
-    pending: list[tuple[Document, Workflow, bool]] = [(document, workflow, True)]
+    pending: list[tuple[Document, Workflow, bool, Mapping[str, Any]]] = [
+        (document, workflow, True, dict(inputs or {}))
+    ]
     while pending:
-        doc, current, top = pending.pop(0)
+        doc, current, top, known = pending.pop(0)
         key = (doc.location, current.workflow_id)
         if key in seen:
             continue
         seen.add(key)
-        targets: list[str] = list(current.depends_on)
-        targets += _action_workflows(doc, (*current.success_actions, *current.failure_actions))
+        known = apply_defaults(doc.spec.inputs_schema(current), dict(known))
+        targets: list[tuple[str, Mapping[str, Any]]] = [(t, {}) for t in current.depends_on]
+        targets += [(t, {}) for t in _action_workflows(doc, (*current.success_actions, *current.failure_actions))]
         for step in current.steps:
-            yield ReachedStep(doc, current, step, top)
+            yield ReachedStep(doc, current, step, top, known)
             if step.workflow_id is not None:
-                targets.append(step.workflow_id)
-            targets += _action_workflows(doc, (*step.on_success, *step.on_failure))
-        for target in targets:
+                targets.append((step.workflow_id, _passed_inputs(step, known)))
+            targets += [(t, {}) for t in _action_workflows(doc, (*step.on_success, *step.on_failure))]
+        for target, passed in targets:
             try:
                 ref: WorkflowRef = doc.resolve_workflow(target)
             except ResolutionError:
                 continue  # reported by validation; nothing of it can run
-            pending.append((ref.document, ref.workflow, False))
+            pending.append((ref.document, ref.workflow, False, passed))
+
+
+def _passed_inputs(step: Step, known: Mapping[str, Any]) -> dict[str, Any]:
+    """The called workflow's inputs a step fixes: literals, and ``$inputs.x`` of known inputs."""
+    passed: dict[str, Any] = {}
+    for parameter in step.parameters:
+        if isinstance(parameter, Reusable):
+            continue
+        name = input_reference(parameter.value)
+        if name is not None:
+            if name in known:
+                passed[parameter.name] = known[name]
+        elif not (isinstance(parameter.value, str) and "$" in parameter.value):
+            passed[parameter.name] = parameter.value
+    return passed
 
 
 def _action_workflows(

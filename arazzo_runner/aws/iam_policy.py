@@ -30,7 +30,6 @@ from typing import Any
 
 from ..document.describe import pick_workflow
 from ..document.resolved import Document
-from ..engine.inputs import apply_defaults
 from .aws_calls import AwsCall, aws_call, input_reference, reachable_steps, request_payload
 
 POLICY_VERSION = "2012-10-17"
@@ -100,17 +99,16 @@ def iam_policy(
     region = region or "*"
     account = account_id or "*"
     partition = _partition(region)
-    given = dict(apply_defaults(document.spec.inputs_schema(workflow), dict(inputs or {})))
     statements: list[PolicyStatement] = []
     notes: list[str] = []
-    for reached in reachable_steps(document, workflow):
+    for reached in reachable_steps(document, workflow, inputs):
         if reached.step.workflow_id is not None:
             continue
         call = aws_call(reached.document, reached.step)
         if call is None:
             notes.append(f"step {reached.label}: not an AWS operation; no IAM permission needed")
             continue
-        own_inputs = given if reached.top_level else {}
+        own_inputs = reached.inputs
         payload = request_payload(reached.step)
         payload = payload if isinstance(payload, Mapping) else {}
         resource = _resource_arn(call, payload, own_inputs, partition, region, account)

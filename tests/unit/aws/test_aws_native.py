@@ -250,3 +250,13 @@ def test_readme_shows_the_current_policy_and_state_machine() -> None:
         iam_policy(doc, None, inputs, region="us-east-1", account_id="123456789012").to_dict(),
         export_asl(doc).definition,
     ]
+
+
+def test_called_workflows_get_the_inputs_their_step_passes() -> None:
+    path = ROOT / "workflows" / "amazon-sagemaker-train-model-batch-transform-pipeline-workflow.yml"
+    inputs = json.loads(path.with_name(path.stem + ".inputs.json").read_text())
+    policy = iam_policy(arazzo_runner.load(path), None, inputs, region="us-east-1", account_id="123456789012")
+    resources = [r for s in policy.statements for r in s.resources]
+    assert all("*" not in r for r in resources), resources
+    assert f"arn:aws:sagemaker:us-east-1:123456789012:transform-job/{inputs['transformJobName']}" in resources
+    assert any(label.startswith("transform-and-poll-job.") for s in policy.statements for label in s.steps)
