@@ -24,12 +24,13 @@ __all__ = [
     "export_asl",
     "iam_policy",
     "load",
+    "state_machine_policy",
     "validate",
 ]
 
 if TYPE_CHECKING:
     from .aws.asl_export import StateMachineExport, export_asl
-    from .aws.iam_policy import IamPolicy, iam_policy
+    from .aws.iam_policy import IamPolicy, iam_policy, state_machine_policy
     from .document.loader import load, validate
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
@@ -46,6 +47,7 @@ _LAZY = {
     "Severity": ("errors", "Severity"),
     "iam_policy": ("aws.iam_policy", "iam_policy"),
     "IamPolicy": ("aws.iam_policy", "IamPolicy"),
+    "state_machine_policy": ("aws.iam_policy", "state_machine_policy"),
     "export_asl": ("aws.asl_export", "export_asl"),
     "StateMachineExport": ("aws.asl_export", "StateMachineExport"),
 }

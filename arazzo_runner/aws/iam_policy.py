@@ -95,6 +95,43 @@ def iam_policy(
     ``inputs`` narrow resource names (job names, role ARNs) to the values given; ``region`` and
     ``account_id`` fill those ARN parts (``*`` when not given).
     """
+    return _policy(document, workflow_id, inputs, region=region, account_id=account_id, sync={})
+
+
+def state_machine_policy(
+    document: Document,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    region: str | None = None,
+    account_id: str | None = None,
+    optimise: bool = True,
+) -> IamPolicy:
+    """The policy the execution role of ``export_asl``'s state machine needs.
+
+    ``aws-sdk`` tasks need what the runner needs. A ``.sync`` task (a create-and-poll pair) needs
+    what Step Functions' own generated policy for that integration grants: create, describe and
+    stop on the job, ``ListTags`` (``*``, as AWS's policy has it), the role to pass, and the
+    EventBridge rule ``StepFunctionsGetEventsForSageMaker<Job>sRule`` through which Step
+    Functions learns that the job ended.
+    """
+    from .asl_export import export_asl
+
+    exported = export_asl(document, workflow_id, optimise=optimise)
+    return _policy(
+        document, workflow_id, inputs, region=region, account_id=account_id, sync=dict(exported.sync_tasks)
+    )
+
+
+def _policy(
+    document: Document,
+    workflow_id: str | None,
+    inputs: Mapping[str, Any] | None,
+    *,
+    region: str | None,
+    account_id: str | None,
+    sync: Mapping[str, str],
+) -> IamPolicy:
     workflow = pick_workflow(document, workflow_id)
     region = region or "*"
     account = account_id or "*"
@@ -102,8 +139,8 @@ def iam_policy(
     statements: list[PolicyStatement] = []
     notes: list[str] = []
     for reached in reachable_steps(document, workflow, inputs):
-        if reached.step.workflow_id is not None:
-            continue
+        if reached.step.workflow_id is not None or (reached.top_level and reached.label in sync.values()):
+            continue  # a called workflow's steps are reached themselves; a .sync poll step is its create's task
         call = aws_call(reached.document, reached.step)
         if call is None:
             notes.append(f"step {reached.label}: not an AWS operation; no IAM permission needed")
@@ -118,7 +155,11 @@ def iam_policy(
                 f"step {reached.label}: {call.action} has no resource type in botocore's model;"
                 ' Resource "*" (AWS requires it for such actions)'
             )
-        statements.append(PolicyStatement("", (call.action,), (resource,), (reached.label,)))
+        if reached.top_level and reached.label in sync:
+            steps = (reached.label, sync[reached.label])
+            statements += _sync_statements(call, resource, steps, partition, region, account)
+        else:
+            statements.append(PolicyStatement("", (call.action,), (resource,), (reached.label,)))
         for role in _passed_roles(call, payload, own_inputs, partition, account):
             statements.append(
                 PolicyStatement(
@@ -130,6 +171,19 @@ def iam_policy(
                 )
             )
     return IamPolicy(_merged(statements), tuple(notes))
+
+
+def _sync_statements(
+    call: AwsCall, resource: str, steps: tuple[str, ...], partition: str, region: str, account: str
+) -> list[PolicyStatement]:
+    job = call.name[len("Create") :]
+    actions = tuple(f"{call.signing_name}:{verb}{job}" for verb in ("Create", "Describe", "Stop"))
+    rule = f"arn:{partition}:events:{region}:{account}:rule/StepFunctionsGetEventsForSageMaker{job}sRule"
+    return [
+        PolicyStatement("Sync", actions, (resource,), steps),
+        PolicyStatement("SyncListTags", (f"{call.signing_name}:ListTags",), ("*",), steps),
+        PolicyStatement("SyncEvents", ("events:PutTargets", "events:PutRule", "events:DescribeRule"), (rule,), steps),
+    ]
 
 
 def _partition(region: str) -> str:

@@ -39,6 +39,14 @@ def add_aws_native_parsers(commands: Any, add_document_options: Callable[[argpar
     policy.add_argument("-i", "--input", action="append", metavar="NAME=VALUE", help="one input (repeatable)")
     policy.add_argument("--region", help="region in resource ARNs (default: *)")
     policy.add_argument("--account-id", metavar="ID", help="account id in resource ARNs (default: *)")
+    policy.add_argument(
+        "--for-state-machine",
+        action="store_true",
+        help="the policy for the execution role of `arazzo export-asl`'s state machine instead",
+    )
+    policy.add_argument(
+        "--no-optimise", action="store_true", help="with --for-state-machine: for the export without .sync tasks"
+    )
 
     asl = commands.add_parser(
         "export-asl",
@@ -83,13 +91,21 @@ def _print_json(data: Any) -> None:
 
 
 def _iam_policy(args: argparse.Namespace, document: Any) -> int:
-    from ..aws.iam_policy import iam_policy
+    from ..aws.iam_policy import iam_policy, state_machine_policy
     from .inputs import collect_inputs
 
     inputs = collect_inputs(args.inputs, args.input)
-    policy = iam_policy(
-        document, args.workflow, inputs, region=args.region, account_id=args.account_id
-    )
+    if args.for_state_machine:
+        policy = state_machine_policy(
+            document,
+            args.workflow,
+            inputs,
+            region=args.region,
+            account_id=args.account_id,
+            optimise=not args.no_optimise,
+        )
+    else:
+        policy = iam_policy(document, args.workflow, inputs, region=args.region, account_id=args.account_id)
     if args.output == "json":
         _print_json(
             {

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import arazzo_runner
-from arazzo_runner import iam_policy
+from arazzo_runner import iam_policy, state_machine_policy
 
 ROOT = Path(__file__).resolve().parents[3]
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
@@ -106,3 +106,18 @@ def test_flagship_policy_matches_step_functions_statement_by_statement() -> None
         "CreateTrainingJobPassRole": ("createTrainingJob",),
         "PollTrainingJob": ("pollTrainingJob",),
     }
+
+
+def test_state_machine_policy_matches_step_functions_but_for_the_exact_job() -> None:
+    """The execution role of ``export_asl``'s ``.sync`` state machine needs what AWS generates."""
+    policy = state_machine_policy(arazzo_runner.load(FLAGSHIP), None, INPUTS, region=REGION, account_id=ACCOUNT)
+    theirs, ours = _permissions(_seed()), _permissions(policy.to_dict())
+    assert set(ours) == set(theirs)
+    differing = {action for action in ours if ours[action] != theirs[action]}
+    assert differing == {"sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob"}
+    for action in differing:  # the exact job the inputs name, not every name starting with it
+        assert (ours[action][0], theirs[action][0]) == ((JOB_ARN,), (JOB_ARN + "*",))
+    assert [s["Action"] for s in policy.to_dict()["Statement"]] == [s["Action"] for s in _seed()["Statement"][:2]] + [
+        _seed()["Statement"][3]["Action"],
+        _seed()["Statement"][2]["Action"],
+    ]
