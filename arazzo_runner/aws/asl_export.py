@@ -23,7 +23,9 @@ behaviour in a way a reader should know are listed in :attr:`StateMachineExport.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -126,7 +128,7 @@ class _Exporter:
         start = self._inputs_states(groups[0][0].step_id if groups else OUTPUTS_STATE)
         for index, group in enumerate(groups):
             following = groups[index + 1][0].step_id if index + 1 < len(groups) else OUTPUTS_STATE
-            self._group_states(group, following, index)
+            self._group_states(group, following)
         self._outputs_state()
         definition = {
             "Comment": f"Arazzo workflow {wf.workflow_id}" + (f": {wf.summary}" if wf.summary else ""),
@@ -197,9 +199,13 @@ class _Exporter:
         others = [a for a in actions if a not in loops]
         if len(loops) != 1 or any(a.type != "end" for a in others):
             return False
-        conditions = [c.condition.replace(" ", "") for c in loops[0].criteria]
-        return conditions in (['$.TrainingJobStatus=="InProgress"'.replace("TrainingJob", job)],
-                              [f"$response.body#/{job}Status=='InProgress'"])
+        if len(loops[0].criteria) != 1:
+            return False
+        try:
+            rule, members = criterion_rule(loops[0].criteria[0], "$")
+        except NotTranslatable:
+            return False
+        return members == [f"{job}Status"] and rule.get("StringEquals") == "InProgress"
 
     # -- states ------------------------------------------------------------------------------
     def _inputs_states(self, first: str) -> str:
@@ -221,7 +227,7 @@ class _Exporter:
         }
         return "Input defaults"
 
-    def _group_states(self, group: list[Step], following: str, index: int) -> None:
+    def _group_states(self, group: list[Step], following: str) -> None:
         step = group[0]
         call = self.calls.get(step.step_id)
         key = "$.steps" + path_key(step.step_id)
@@ -230,7 +236,8 @@ class _Exporter:
         self._check_parameters(step)
         sync = len(group) == 2
         poll = group[1] if sync else None
-        result_selector, body_fields = self._result_selector(step, call, poll)
+        result_selector = self._result_selector(step, call, poll)
+        body_fields: dict[str, Any] = {}
         if poll is not None:
             self.step_path[poll.step_id] = key + ".poll"
         after_success = following
@@ -308,7 +315,7 @@ class _Exporter:
                     Untranslatable(step.step_id, f"parameters ({parameter.name} in {parameter.in_})", "an aws-sdk task takes the request body only; the operation is the task's Resource")
                 )
 
-    def _result_selector(self, step: Step, call: AwsCall, poll: Step | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _result_selector(self, step: Step, call: AwsCall, poll: Step | None) -> dict[str, Any]:
         selector: dict[str, Any] = {}
         # With .sync the result is the describe answer: the create step's outputs are read from it.
         answer = self.calls[poll.step_id] if poll is not None else call
@@ -319,7 +326,7 @@ class _Exporter:
             poll_outputs = self._outputs(poll, answer)
             if poll_outputs is not None:
                 selector["poll"] = {"outputs": poll_outputs}
-        return selector, {}
+        return selector
 
     def _outputs(self, step: Step, call: AwsCall) -> dict[str, Any] | None:
         if not step.outputs:
@@ -346,9 +353,6 @@ class _Exporter:
         return out
 
     def _used_outputs(self, step_id: str) -> set[str]:
-        import json
-        import re
-
         text = json.dumps(
             [dict(self.workflow.outputs)]
             + [[request_payload(s), [getattr(p, "value", None) for p in s.parameters]] for s in self.workflow.steps],

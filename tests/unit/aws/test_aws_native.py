@@ -260,3 +260,28 @@ def test_called_workflows_get_the_inputs_their_step_passes() -> None:
     assert all("*" not in r for r in resources), resources
     assert f"arn:aws:sagemaker:us-east-1:123456789012:transform-job/{inputs['transformJobName']}" in resources
     assert any(label.startswith("transform-and-poll-job.") for s in policy.statements for label in s.steps)
+
+
+@pytest.mark.parametrize(
+    ("condition", "fused"),
+    [
+        ("$response.body#/TrainingJobStatus == 'InProgress'", True),
+        ("$response.body#/SecondaryStatus == 'Training'", False),
+    ],
+)
+def test_create_and_poll_is_recognised_by_what_it_polls(tmp_path, condition: str, fused: bool) -> None:
+    poll = _step(
+        "poll",
+        "DescribeTrainingJob",
+        {"TrainingJobName": "$inputs.jobName"},
+        onSuccess=[{"name": "again", "type": "goto", "stepId": "poll", "criteria": [{"condition": condition}]}],
+    )
+    exported = export_asl(_document(tmp_path, [{"workflowId": "main", "inputs": INPUTS_SCHEMA, "steps": [CREATE, poll]}]))
+    assert exported.untranslatable == ()
+    assert exported.sync_tasks == ((("create", "poll"),) if fused else ())
+    resources = sorted(s["Resource"] for s in exported.definition["States"].values() if s["Type"] == "Task")
+    assert resources == (
+        ["arn:aws:states:::sagemaker:createTrainingJob.sync"]
+        if fused
+        else ["arn:aws:states:::aws-sdk:sagemaker:createTrainingJob", "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob"]
+    )
