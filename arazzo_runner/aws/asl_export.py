@@ -53,6 +53,7 @@ SYNC_JOBS = {
     "sagemaker": ("TrainingJob", "TransformJob", "ProcessingJob", "LabelingJob"),
 }
 OUTPUTS_STATE = "Outputs"
+MAX_STATE_NAME = 80  # the States Language's limit
 MAX_OPTIONAL_INPUTS = 3
 
 
@@ -121,13 +122,10 @@ class _Exporter:
         self.optional = {n for n in properties if n not in required and n not in self.defaults}
         self.calls = self._calls()
         groups = self._groups()
-        self.entry = {group[0].step_id: group[0].step_id for group in groups}
-        for group in groups:
-            for step in group:
-                self.entry.setdefault(step.step_id, group[0].step_id)
-        start = self._inputs_states(groups[0][0].step_id if groups else OUTPUTS_STATE)
+        self.entry = {step.step_id: _state_name(group[0].step_id) for group in groups for step in group}
+        start = self._inputs_states(self.entry[groups[0][0].step_id] if groups else OUTPUTS_STATE)
         for index, group in enumerate(groups):
-            following = groups[index + 1][0].step_id if index + 1 < len(groups) else OUTPUTS_STATE
+            following = self.entry[groups[index + 1][0].step_id] if index + 1 < len(groups) else OUTPUTS_STATE
             self._group_states(group, following)
         self._outputs_state()
         definition = {
@@ -205,7 +203,7 @@ class _Exporter:
             rule, members = criterion_rule(loops[0].criteria[0], "$")
         except NotTranslatable:
             return False
-        return members == [f"{job}Status"] and rule.get("StringEquals") == "InProgress"
+        return members == [[f"{job}Status"]] and rule.get("StringEquals") == "InProgress"
 
     # -- states ------------------------------------------------------------------------------
     def _inputs_states(self, first: str) -> str:
@@ -262,7 +260,7 @@ class _Exporter:
         self.step_path[step.step_id] = key
         tasks = []
         for present, absent in variants:
-            name = step.step_id if len(variants) == 1 else f"{step.step_id} [{self._variant_label(present, absent)}]"
+            name = _state_name(step.step_id if len(variants) == 1 else f"{step.step_id} [{self._variant_label(present, absent)}]")
             try:
                 parameters = self._parameters(request_payload(step), set(absent))
             except NotTranslatable as exc:
@@ -285,7 +283,7 @@ class _Exporter:
             self.states[name] = state
             tasks.append((name, present, absent))
         if len(tasks) > 1:
-            self.states[step.step_id] = {
+            self.states[self.entry[step.step_id]] = {
                 "Type": "Choice",
                 "Comment": "Optional inputs: AWS rejects null members, so a member whose input is absent is left out",
                 "Choices": [
@@ -294,7 +292,7 @@ class _Exporter:
                 "Default": tasks[-1][0],
             }
         # Reading order: the step's states together, the entry first, its Choice/Wait/Fail after.
-        for name in [step.step_id] + [t[0] for t in tasks]:
+        for name in [self.entry[step.step_id]] + [t[0] for t in tasks]:
             if name in self.states:
                 self.states[name] = self.states.pop(name)
         for name in [n for n in self.states if n.startswith(f"{step.step_id}: ")]:
@@ -388,7 +386,7 @@ class _Exporter:
                 choices.append({**(rules[0] if len(rules) == 1 else {"And": rules}), "Next": target})
         after = default
         if choices:
-            after = f"{step.step_id}: on success"
+            after = _state_name(f"{step.step_id}: on success")
             self.states[after] = {"Type": "Choice", "Choices": choices, "Default": default}
         extra = [c for c in step.success_criteria if not is_status_success(c)]
         if not extra:
@@ -398,7 +396,7 @@ class _Exporter:
                 Untranslatable(step.step_id, "successCriteria with onFailure", "a Retry or Catch acts on task errors only, not on criteria a Choice tests afterwards")
             )
         rules = [self._rule(step, call, c, body_root, body_fields, "successCriteria") for c in extra]
-        name = f"{step.step_id}: success criteria"
+        name = _state_name(f"{step.step_id}: success criteria")
         self.states[name] = {
             "Type": "Choice",
             "Choices": [{**(rules[0] if len(rules) == 1 else {"And": rules}), "Next": after}] if all(rules) else [],
@@ -420,7 +418,7 @@ class _Exporter:
         if ids.index(action.step_id) > index:
             return target
         interval = self._poll_interval(self.workflow.steps[ids.index(action.step_id)])
-        wait = f"{step.step_id}: wait before {action.step_id}"
+        wait = _state_name(f"{step.step_id}: wait before {action.step_id}")
         self.states[wait] = {
             "Type": "Wait",
             "Comment": "Poll loop pacing (the runner adds backoff and jitter; a Wait has a fixed delay)",
@@ -440,19 +438,21 @@ class _Exporter:
         self, step: Step, call: AwsCall, criterion: Any, body_root: str, body_fields: dict[str, Any], where: str
     ) -> dict[str, Any] | None:
         try:
-            rule, members = criterion_rule(criterion, body_root)
+            rule, fields = criterion_rule(criterion, body_root)
         except NotTranslatable as exc:
             self.problems.append(Untranslatable(step.step_id, where, str(exc)))
             return None
-        if not self._always_present(call, members):
-            self.problems.append(
-                Untranslatable(step.step_id, where, f"{'/'.join(members)} may be absent from {call.name}'s answer; a Choice on a missing field fails")
-            )
-            return None
-        node = body_fields
-        for member in members[:-1]:
-            node = node.setdefault(member, {})
-        node[f"{members[-1]}.$"] = "$" + "".join(path_key(m) for m in members)
+        for members in fields:
+            if not self._always_present(call, members):
+                self.problems.append(
+                    Untranslatable(step.step_id, where, f"{'/'.join(members)} may be absent from {call.name}'s answer; a Choice on a missing field fails")
+                )
+                return None
+        for members in fields:
+            node = body_fields
+            for member in members[:-1]:
+                node = node.setdefault(member, {})
+            node[f"{members[-1]}.$"] = "$" + "".join(path_key(m) for m in members)
         return rule
 
     def _failure(self, step: Step, following: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -488,7 +488,7 @@ class _Exporter:
         return retry, catch
 
     def _failed_state(self, step: Step, action_name: str | None = None) -> str:
-        name = f"{step.step_id}: failed" + (f" ({action_name})" if action_name else "")
+        name = _state_name(f"{step.step_id}: failed" + (f" ({action_name})" if action_name else ""))
         self.states[name] = {
             "Type": "Fail",
             "Error": "Arazzo.StepFailed",
@@ -574,3 +574,13 @@ class _Exporter:
             if isinstance(item, SuccessAction | FailureAction):
                 out.append(item)
         return out
+
+
+def _state_name(text: str) -> str:
+    """``text``, or for names past the 80-character limit its start and a short digest (unique)."""
+    if len(text) <= MAX_STATE_NAME:
+        return text
+    import hashlib
+
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    return text[: MAX_STATE_NAME - 10] + "… " + digest

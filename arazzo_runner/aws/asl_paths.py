@@ -122,16 +122,22 @@ def is_status_success(criterion: Criterion) -> bool:
     return criterion.type == "simple" and bool(_STATUS_OK.match(criterion.condition))
 
 
-def criterion_rule(criterion: Criterion, body_root: str) -> tuple[dict[str, Any], list[str]]:
+def criterion_rule(criterion: Criterion, body_root: str) -> tuple[dict[str, Any], list[list[str]]]:
     """A Choice rule for ``criterion`` over the answer fields kept under ``body_root``.
 
     Returns the rule and the answer members it reads (the Task's ``ResultSelector`` keeps them).
+    A JSONPath filter on the body (``$[?@.A == 'x' || @.A == 'y']``) tests the body itself, as
+    the runner's root-filter rule decides (expressions/README.md), and maps to ``And``/``Or``/``Not``.
     """
-    if criterion.type == "jsonpath" and (criterion.context or "").strip() == "$response.body":
-        match = _JSONPATH_CONDITION.match(criterion.condition)
+    condition = criterion.condition.strip()
+    jsonpath_on_body = criterion.type == "jsonpath" and (criterion.context or "").strip() == "$response.body"
+    if jsonpath_on_body and condition.startswith("$[?") and condition.endswith("]"):
+        return _FilterParser(condition[3:-1], body_root, criterion.condition).parse()
+    if jsonpath_on_body:
+        match = _JSONPATH_CONDITION.match(condition)
         names = match.group("path").lstrip(".").split(".") if match else []
     elif criterion.type == "simple":
-        match = _SIMPLE_CONDITION.match(criterion.condition)
+        match = _SIMPLE_CONDITION.match(condition)
         names = pointer_members(match.group("pointer")) if match else []
     else:
         match = None
@@ -140,20 +146,110 @@ def criterion_rule(criterion: Criterion, body_root: str) -> tuple[dict[str, Any]
         raise NotTranslatable(
             f"criterion {criterion.condition!r} ({criterion.type}"
             + (f", context {criterion.context}" if criterion.context else "")
-            + "): only an answer-body field compared with a literal maps to a Choice rule"
+            + "): only answer-body fields compared with literals map to Choice rules"
         )
-    literal = json.loads(match.group("literal").replace("'", '"'))
-    op = match.group("op")
-    variable = members_path(body_root, names)
+    return _comparison(members_path(body_root, names), match.group("op"), match.group("literal"), criterion.condition), [names]
+
+
+def _comparison(variable: str, op: str, literal_text: str, where: str) -> dict[str, Any]:
+    literal = literal_text[1:-1] if literal_text.startswith("'") else json.loads(literal_text)
     if isinstance(literal, bool):
         if op not in ("==", "!="):
-            raise NotTranslatable(f"criterion {criterion.condition!r}: booleans compare with == or != only")
+            raise NotTranslatable(f"criterion {where!r}: booleans compare with == or != only")
         rule: dict[str, Any] = {"Variable": variable, "BooleanEquals": literal}
     else:
         kind = "String" if isinstance(literal, str) else "Numeric"
         suffix = {"==": "Equals", "!=": "Equals", "<": "LessThan", "<=": "LessThanEquals"}.get(op)
         suffix = suffix or {">": "GreaterThan", ">=": "GreaterThanEquals"}[op]
         rule = {"Variable": variable, kind + suffix: literal}
-    if op == "!=":
-        rule = {"Not": rule}
-    return rule, names
+    return {"Not": rule} if op == "!=" else rule
+
+
+_FILTER_TOKEN = re.compile(
+    rf"""\s*(?:(?P<path>@(?:\.[A-Za-z_][A-Za-z0-9_]*)+)|{_OPERATOR}|(?P<and>&&)|(?P<or>\|\|)|(?P<not>!)"""
+    rf"""|(?P<open>\()|(?P<close>\))|{_LITERAL})"""
+)
+_SWAPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+class _FilterParser:
+    """``||``, ``&&``, ``!``, parentheses and ``@.a.b OP literal`` comparisons; nothing else."""
+
+    def __init__(self, text: str, body_root: str, where: str) -> None:
+        self.where = where
+        self.body_root = body_root
+        self.members: list[list[str]] = []
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(text):
+            match = _FILTER_TOKEN.match(text, position)
+            if match is None or match.end() == position:
+                if text[position:].strip():
+                    self._refuse(f"cannot read {text[position:].strip()[:20]!r}")
+                break
+            kind = match.lastgroup or ""
+            self.tokens.append((kind, match.group(kind)))
+            position = match.end()
+        self.index = 0
+
+    def _refuse(self, why: str) -> None:
+        raise NotTranslatable(
+            f"criterion {self.where!r}: {why}; only ||, &&, !, parentheses and @.field comparisons"
+            " with literals map to Choice rules"
+        )
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.index][0] if self.index < len(self.tokens) else None
+
+    def _take(self) -> tuple[str, str]:
+        if self.index >= len(self.tokens):
+            self._refuse("it ends too early")
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def parse(self) -> tuple[dict[str, Any], list[list[str]]]:
+        rule = self._or()
+        if self.index != len(self.tokens):
+            self._refuse(f"unexpected {self.tokens[self.index][1]!r}")
+        return rule, self.members
+
+    def _or(self) -> dict[str, Any]:
+        rules = [self._and()]
+        while self._peek() == "or":
+            self._take()
+            rules.append(self._and())
+        return rules[0] if len(rules) == 1 else {"Or": rules}
+
+    def _and(self) -> dict[str, Any]:
+        rules = [self._unary()]
+        while self._peek() == "and":
+            self._take()
+            rules.append(self._unary())
+        return rules[0] if len(rules) == 1 else {"And": rules}
+
+    def _unary(self) -> dict[str, Any]:
+        kind, _ = self._take()
+        if kind == "not":
+            return {"Not": self._unary()}
+        if kind == "open":
+            rule = self._or()
+            if self._take()[0] != "close":
+                self._refuse("a parenthesis is not closed")
+            return rule
+        self.index -= 1
+        return self._comparison()
+
+    def _comparison(self) -> dict[str, Any]:
+        left_kind, left = self._take()
+        op_kind, op = self._take()
+        right_kind, right = self._take()
+        if op_kind != "op":
+            self._refuse(f"expected a comparison after {left!r}")
+        if left_kind == "literal" and right_kind == "path":
+            left_kind, left, right_kind, right, op = right_kind, right, left_kind, left, _SWAPPED[op]
+        if left_kind != "path" or right_kind != "literal":
+            self._refuse(f"{left} {op} {right} does not compare a field with a literal")
+        names = left[2:].split(".")
+        self.members.append(names)
+        return _comparison(members_path(self.body_root, names), op, right, self.where)

@@ -285,3 +285,50 @@ def test_create_and_poll_is_recognised_by_what_it_polls(tmp_path, condition: str
         if fused
         else ["arn:aws:states:::aws-sdk:sagemaker:createTrainingJob", "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob"]
     )
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("amazon-sagemaker-*-workflow.yml")), ids=lambda p: p.stem)
+def test_every_library_workflow_exports_or_says_precisely_what_not(path: Path) -> None:
+    doc = arazzo_runner.load(path)
+    for optimise in (True, False):
+        exported = export_asl(doc, optimise=optimise)
+        assert asl_schema_problems(exported.definition) == []  # names within 80 characters included
+        for problem in exported.untranslatable:
+            assert problem.construct and problem.why
+            assert problem.step is None or doc.workflows[0].step(problem.step) is not None
+
+
+def test_jsonpath_filters_on_the_body_become_or_and_not_rules(tmp_path) -> None:
+    poll = _step(
+        "poll",
+        "DescribeTrainingJob",
+        {"TrainingJobName": "$inputs.jobName"},
+        onSuccess=[
+            {
+                "name": "again",
+                "type": "goto",
+                "stepId": "poll",
+                "criteria": [
+                    {
+                        "context": "$response.body",
+                        "type": "jsonpath",
+                        "condition": "$[?@.TrainingJobStatus == 'InProgress' || !(@.SecondaryStatus != 'Stopping')]",
+                    }
+                ],
+            }
+        ],
+    )
+    exported = export_asl(_document(tmp_path, [{"workflowId": "main", "inputs": INPUTS_SCHEMA, "steps": [poll]}]))
+    assert exported.untranslatable == ()
+    body = "$.steps.poll.body"
+    assert exported.definition["States"]["poll: on success"]["Choices"][0] == {
+        "Or": [
+            {"Variable": f"{body}.TrainingJobStatus", "StringEquals": "InProgress"},
+            {"Not": {"Not": {"Variable": f"{body}.SecondaryStatus", "StringEquals": "Stopping"}}},
+        ],
+        "Next": "poll: wait before poll",
+    }
+    assert exported.definition["States"]["poll"]["ResultSelector"]["body"] == {
+        "TrainingJobStatus.$": "$.TrainingJobStatus",
+        "SecondaryStatus.$": "$.SecondaryStatus",
+    }
