@@ -128,6 +128,16 @@ def _export_asl(args: argparse.Namespace, document: Any) -> int:
     for problem in exported.untranslatable:
         print(f"arazzo: cannot translate: {problem}", file=sys.stderr)
     if exported.untranslatable:
+        if args.output == "json":  # the partial definition, for tools; never a deployable one
+            _print_json(
+                {
+                    "complete": False,
+                    "untranslatable": [
+                        {"step": u.step, "construct": u.construct, "why": u.why} for u in exported.untranslatable
+                    ],
+                    "notes": list(exported.notes),
+                }
+            )
         return EXIT_USAGE
     text = json.dumps(exported.definition, indent=2, ensure_ascii=False) + "\n"
     if args.out:
@@ -135,7 +145,7 @@ def _export_asl(args: argparse.Namespace, document: Any) -> int:
 
         _write_atomically(args.out, text)
     elif args.output == "json":
-        _print_json({"definition": exported.definition, "notes": list(exported.notes)})
+        _print_json({"complete": True, "definition": exported.definition, "notes": list(exported.notes)})
         return EXIT_OK
     else:
         sys.stdout.write(text)

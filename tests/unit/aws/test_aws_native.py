@@ -239,6 +239,11 @@ def test_cli_export_asl_writes_a_file_and_refuses_untranslatable_documents(run_c
     assert done.returncode == 2
     assert "arazzo: cannot translate: step pets: operation: not an AWS operation" in done.stderr
     assert "Traceback" not in done.stderr
+    done = run_cli("export-asl", pets.location, "--output", "json")
+    assert done.returncode == 2
+    assert json.loads(done.stdout)["untranslatable"] == [
+        {"step": "pets", "construct": "operation", "why": "not an AWS operation: Step Functions calls AWS APIs (aws-sdk) only"}
+    ]
 
 
 def test_readme_shows_the_current_policy_and_state_machine() -> None:
