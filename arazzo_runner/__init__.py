@@ -14,16 +14,23 @@ __all__ = [
     "ArazzoError",
     "Document",
     "DocumentError",
+    "IamPolicy",
     "Location",
     "Problem",
     "Severity",
+    "StateMachineExport",
     "UsageError",
     "__version__",
+    "export_asl",
+    "iam_policy",
     "load",
+    "state_machine_policy",
     "validate",
 ]
 
 if TYPE_CHECKING:
+    from .aws.asl_export import StateMachineExport, export_asl
+    from .aws.iam_policy import IamPolicy, iam_policy, state_machine_policy
     from .document.loader import load, validate
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
@@ -38,6 +45,11 @@ _LAZY = {
     "Location": ("errors", "Location"),
     "Problem": ("errors", "Problem"),
     "Severity": ("errors", "Severity"),
+    "iam_policy": ("aws.iam_policy", "iam_policy"),
+    "IamPolicy": ("aws.iam_policy", "IamPolicy"),
+    "state_machine_policy": ("aws.iam_policy", "state_machine_policy"),
+    "export_asl": ("aws.asl_export", "export_asl"),
+    "StateMachineExport": ("aws.asl_export", "StateMachineExport"),
 }
 
 

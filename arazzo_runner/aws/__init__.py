@@ -9,5 +9,11 @@ only when it is used, so the CLI stays fast.
   endpoints, shapes → JSON Schema, HTML documentation → short text);
 * :mod:`.sagemaker_emulator` — a local SageMaker (JSON 1.1, SigV4-verified) for demos and tests,
   with :mod:`.sagemaker_jobs` (the job lifecycles), :mod:`.sigv4_verify` (signature checks),
-  :mod:`.emulator_faults` (throttling / 5xx injection) and :mod:`.emulator_http` (the server).
+  :mod:`.emulator_faults` (throttling / 5xx injection) and :mod:`.emulator_http` (the server);
+* :mod:`.iam_policy` — the least-privilege IAM policy for the AWS steps a workflow can reach
+  (``arazzo iam-policy``), with :mod:`.aws_calls` (which AWS operation each step calls, and what
+  a run can reach);
+* :mod:`.asl_export` — the workflow as a Step Functions state machine (``arazzo export-asl``),
+  with :mod:`.asl_paths` (expressions and criteria as JSONPath and Choice rules) and
+  :mod:`.asl_schema` (the States Language JSON Schema check).
 """

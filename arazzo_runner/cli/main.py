@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .aws_openapi import add_aws_openapi_parser
 
     add_aws_openapi_parser(commands)
+
+    from .aws_native import add_aws_native_parsers
+
+    add_aws_native_parsers(commands, _add_document_options)
     return parser
 
 
@@ -128,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .aws_openapi import run_aws_openapi
 
             return run_aws_openapi(args)
+        if args.command in ("iam-policy", "export-asl"):
+            from .aws_native import run_aws_native
+
+            return run_aws_native(args, _source_map(args.source_map))
         from .commands import run_command
 
         return run_command(args, _source_map(args.source_map))
