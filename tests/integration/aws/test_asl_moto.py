@@ -13,8 +13,6 @@ the inputs give (:func:`_for_moto`); the definition exported and schema-checked 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ import arazzo_runner
 from arazzo_runner import export_asl
 from arazzo_runner.aws.asl_schema import asl_schema_problems
 from arazzo_runner.engine import PollPacing, RunOptions
+from tests.moto_servers import moto_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -38,29 +37,11 @@ CREDENTIALS = {"aws_access_key_id": "AKIAEXAMPLE000000000", "aws_secret_access_k
 
 @pytest.fixture(scope="module")
 def moto_sfn() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "moto_sfn_process.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        if not line.startswith("PORT "):
-            pytest.fail(f"moto did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
+    with moto_server(HERE / "moto_sfn_process.py") as url:
         import httpx
 
         httpx.post(f"{url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}).raise_for_status()
         yield url
-    finally:
-        if process.stdin:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _sfn(url: str):

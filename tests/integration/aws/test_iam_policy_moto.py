@@ -9,18 +9,16 @@ see moto_iam_process.py for what the harness adds to moto's enforcement).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import botocore.session
 import pytest
 
 import arazzo_runner
 from arazzo_runner import iam_policy
 from arazzo_runner.engine import PollPacing, RunOptions
+from tests.moto_servers import admin_access_key, iam_client, moto_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -30,43 +28,11 @@ ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 
 
-def _iam(url: str, key: str, secret: str):
-    return botocore.session.Session().create_client(
-        "iam", region_name=REGION, endpoint_url=url, aws_access_key_id=key, aws_secret_access_key=secret
-    )
-
-
 @pytest.fixture(scope="module")
 def moto_iam() -> Iterator[tuple[str, object]]:
     """moto enforcing IAM (after 3 free calls that make an admin), and the admin's IAM client."""
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "moto_iam_process.py"), "3"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        if not line.startswith("PORT "):
-            pytest.fail(f"moto did not start: {line!r}")
-        url = f"http://127.0.0.1:{int(line.split()[1])}"
-        free = _iam(url, "AKIAFREECALLS0000000", "free-calls-secret")
-        free.create_user(UserName="admin")
-        free.put_user_policy(
-            UserName="admin",
-            PolicyName="all",
-            PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
-        )
-        key = free.create_access_key(UserName="admin")["AccessKey"]
-        yield url, _iam(url, key["AccessKeyId"], key["SecretAccessKey"])
-    finally:
-        if process.stdin:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with moto_server(HERE / "moto_iam_process.py", "3") as url:
+        yield url, iam_client(url, *admin_access_key(url, "admin"), region=REGION)
 
 
 def _user_with(admin, policy: dict) -> tuple[str, str]:
