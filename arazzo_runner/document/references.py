@@ -208,8 +208,8 @@ class _ExpressionChecker:
         for criterion in step.success_criteria:
             self.criterion(criterion, scope)
         self.actions((*step.on_success, *step.on_failure), scope)
-        for name, text in step.outputs.items():
-            self.value(text, f"{step.pointer}/outputs/{escape_token(name)}", scope, "output")
+        for name, output in step.outputs.items():
+            self.value(output, f"{step.pointer}/outputs/{escape_token(name)}", scope, "output")
 
     def parameters(self, items: tuple[Parameter | Reusable, ...], scope: _Scope) -> None:
         for item in items:

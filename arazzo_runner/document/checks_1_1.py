@@ -1,0 +1,65 @@
+"""Checks that only Arazzo 1.1 documents need (the loader runs them after :mod:`.checks`).
+
+1.1 adds AsyncAPI steps (``channelPath``, ``action``, ``correlationId``, an ``operationId`` of an
+``asyncapi`` source), which this runner does not execute yet: each is refused here, located, so
+a document is never half-run. The other 1.1 additions that the schema cannot check are checked
+here too, so that :mod:`.checks` stays the one place for what both versions share.
+"""
+
+from __future__ import annotations
+
+from ..errors import Problem, Severity
+from .model import ArazzoDocument, Step, Workflow
+from .resolved import Document, ResolutionError, SourceUnavailable
+
+_ASYNC_FIELDS = (("channelPath", "channel_path"), ("action", "action"), ("correlationId", "correlation_id"))
+
+
+class _Checker:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.spec: ArazzoDocument = document.spec
+        self.problems: list[Problem] = []
+
+    def error(self, message: str, pointer: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(message, self.spec.locate(pointer), Severity.ERROR, code))
+
+    def run(self) -> list[Problem]:
+        for workflow in self.spec.workflows:
+            for step in workflow.steps:
+                self.step(workflow, step)
+        return self.problems
+
+    def step(self, workflow: Workflow, step: Step) -> None:
+        if self.is_async(step):
+            self.error(
+                f"step {step.step_id!r} is an AsyncAPI step: AsyncAPI steps (send/receive) are not"
+                " supported yet; this runner executes the OpenAPI and workflow steps of Arazzo 1.1",
+                step.pointer,
+                "unsupported",
+            )
+
+    def is_async(self, step: Step) -> bool:
+        if any(getattr(step, attribute) is not None for _, attribute in _ASYNC_FIELDS):
+            return True
+        operation_id = step.operation_id
+        if operation_id is None:
+            return False
+        if operation_id.startswith("$sourceDescriptions."):
+            name = operation_id.split(".", 2)[1]
+            source = self.spec.source(name)
+            return source is not None and source.type == "asyncapi"
+        if not any(s.type == "asyncapi" for s in self.spec.source_descriptions):
+            return False
+        try:
+            self.document.resolve_operation_id(operation_id)
+        except SourceUnavailable:
+            return True  # not in the OpenAPI sources: the AsyncAPI source is where it would be
+        except ResolutionError:
+            return False  # reported by checks
+        return False
+
+
+def check_1_1(document: Document) -> list[Problem]:
+    """Every 1.1-specific problem of ``document`` (a 1.1.x document)."""
+    return _Checker(document).run()

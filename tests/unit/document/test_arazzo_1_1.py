@@ -1,0 +1,124 @@
+"""Arazzo 1.1 documents: version routing, the 1.1 schema, and 1.1-only loader checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import arazzo_runner
+from arazzo_runner.document.loader import load_report
+from arazzo_runner.document.model import SelectorObject
+from arazzo_runner.document.schema import validate_schema
+from arazzo_runner.document.yaml12 import read_file
+from arazzo_runner.errors import Severity
+from tests.conftest import DATA
+
+from .helpers import write_doc
+
+SCHEMA_TESTS = DATA / "arazzo-1.1" / "schema-tests"
+HEADER_1_1 = """arazzo: 1.1.0
+info: {title: T, version: '1'}
+sourceDescriptions:
+- {name: pets, url: ./pets.openapi.yaml, type: openapi}
+"""
+
+
+def _errors(path: Path) -> list:
+    return [p for p in load_report(path).problems if p.severity is Severity.ERROR]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SCHEMA_TESTS / "pass").iterdir()))
+def test_upstream_schema_pass_cases_validate(name: str) -> None:
+    assert validate_schema(read_file(str(SCHEMA_TESTS / "pass" / name)), (1, 1)) == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SCHEMA_TESTS / "fail").iterdir()))
+def test_upstream_schema_fail_cases_are_refused(name: str) -> None:
+    assert validate_schema(read_file(str(SCHEMA_TESTS / "fail" / name)), (1, 1)) != []
+
+
+def test_a_1_1_document_loads_and_reports_the_rules_applied(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets, timeout: 500}]}\n",
+        header=HEADER_1_1.replace("info:", "$self: https://example.com/doc.arazzo.yaml\ninfo:"),
+    )
+    report = load_report(path)
+    assert report.rules == "1.1" and _errors(path) == []
+    document = report.document
+    assert document is not None and document.spec.version == (1, 1)
+    assert document.spec.self_uri == "https://example.com/doc.arazzo.yaml"
+    assert document.workflows[0].steps[0].timeout == 500
+
+
+def test_1_0_documents_keep_the_1_0_rules(tmp_path: Path) -> None:
+    """1.1 fields in a 1.0.x document are unknown fields, and selector-shaped values are data."""
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets, timeout: 500}]}\n",
+    )
+    report = load_report(path)
+    assert report.rules == "1.0"
+    assert [p.message for p in report.problems] == ["unknown field 'timeout'"]
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: createPet
+    requestBody:
+      payload: {context: $inputs.x, selector: $.a, type: jsonpath}
+"""
+    doc_1_0 = arazzo_runner.load(write_doc(tmp_path, body))
+    assert not isinstance(doc_1_0.workflows[0].steps[0].request_body.payload, SelectorObject)
+    doc_1_1 = arazzo_runner.load(write_doc(tmp_path, body, header=HEADER_1_1))
+    assert isinstance(doc_1_1.workflows[0].steps[0].request_body.payload, SelectorObject)
+
+
+def test_self_with_a_fragment_is_refused(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n",
+        header=HEADER_1_1.replace("info:", "$self: https://example.com/doc.yaml#/x\ninfo:"),
+    )
+    (problem,) = _errors(path)
+    assert problem.location.pointer == "/$self" and problem.location.line == 2
+
+
+def test_asyncapi_steps_are_refused_clearly(tmp_path: Path) -> None:
+    header = HEADER_1_1 + "- {name: orders, url: ./orders.asyncapi.yaml, type: asyncapi}\n"
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: w
+  steps:
+  - stepId: list
+    operationId: $sourceDescriptions.pets.listPets
+  - stepId: confirm
+    operationId: $sourceDescriptions.orders.confirmOrder
+    action: receive
+    timeout: 6000
+""",
+        header=header,
+    )
+    report = load_report(path)
+    (error,) = [p for p in report.problems if p.severity is Severity.ERROR]
+    assert "AsyncAPI steps (send/receive) are not supported yet" in error.message
+    assert error.location.pointer == "/workflows/0/steps/1"
+    (warning,) = [p for p in report.problems if p.severity is Severity.WARNING]
+    assert "AsyncAPI sources are not supported yet" in warning.message
+    assert warning.location.pointer == "/sourceDescriptions/1/type"
+
+
+def test_validate_says_which_rules_it_applied(run_cli, tmp_path: Path) -> None:
+    ok = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n",
+        header=HEADER_1_1,
+    )
+    result = run_cli("validate", str(ok))
+    assert result.returncode == 0
+    assert result.stderr.strip().endswith(f"{ok}: valid (Arazzo 1.1 rules)")
+    bad = write_doc(tmp_path, "workflows: []\n", name="bad.arazzo.yaml")
+    result = run_cli("validate", str(bad), "--output", "json")
+    assert result.returncode == 2 and '"rules": "1.0"' in result.stdout
