@@ -71,7 +71,7 @@ class _ExpressionChecker:
         """A field of type Any | {expression}: check every string inside it."""
         for text, ptr in _strings(value, pointer):
             try:
-                template = self.x.parse_value(text)
+                template = self.x.parse_value(text, arazzo=self.spec.version)
             except self.x.ExpressionSyntaxError as exc:
                 self._syntax(exc, ptr, what)
                 continue
@@ -84,7 +84,7 @@ class _ExpressionChecker:
     ) -> Any:
         """Parse one whole runtime expression; ``check_names=False`` where resolution reports."""
         try:
-            expression = self.x.parse_runtime_expression(text)
+            expression = self.x.parse_runtime_expression(text, arazzo=self.spec.version)
         except self.x.ExpressionSyntaxError as exc:
             self._syntax(exc, pointer, what)
             return None
@@ -96,7 +96,9 @@ class _ExpressionChecker:
         if criterion.context is not None:
             self.expression(criterion.context, f"{criterion.pointer}/context", scope, "criterion context")
         try:
-            compiled = self.x.compile_criterion(criterion.condition, criterion.type, criterion.version)
+            compiled = self.x.compile_criterion(
+                criterion.condition, criterion.type, criterion.version, arazzo=self.spec.version
+            )
         except self.x.ExpressionSyntaxError as exc:
             self._syntax(exc, f"{criterion.pointer}/condition", f"{criterion.type} condition")
             return
@@ -148,6 +150,18 @@ class _ExpressionChecker:
                     Severity.WARNING,
                     "undeclared-input",
                 )
+        elif root == "message" and not (scope.step is not None and scope.step.action == "receive"):
+            self._report(
+                f"{text}: $message is the message an AsyncAPI 'receive' step got; it has no value here",
+                pointer,
+            )
+        elif root == "self" and self.spec.self_uri is None:
+            self._report(
+                f"{text}: this document has no $self field, so $self has no value",
+                pointer,
+                Severity.WARNING,
+                "no-self",
+            )
         elif root == "outputs" and scope.workflow is not None and name is not None:
             # In a step that calls a workflow, $outputs are that workflow's outputs (EXEC-08).
             owner_workflow: Workflow | None = scope.workflow

@@ -224,6 +224,7 @@ class Execution:
                 s.name: {"url": s.url, "name": s.name, "type": s.type}
                 for s in document.spec.source_descriptions
             },
+            self_uri=document.self_uri or MISSING,
         )
         frame = _Frame(document, workflow, inputs, reason, depth, ctx)
         frame.pending_deps = list(workflow.depends_on)
@@ -482,7 +483,9 @@ class Execution:
 
     def _criteria(self, frame: _Frame, step: Step, criteria: tuple[Criterion, ...], purpose: str) -> bool:
         for criterion in criteria:
-            compiled_criterion = compiled.criterion(criterion.condition, criterion.type, criterion.version)
+            compiled_criterion = compiled.criterion(
+                criterion.condition, criterion.type, criterion.version, frame.document.spec.version
+            )
             context_value: Any = MISSING
             if criterion.context is not None:
                 context_value = compiled.runtime_expression(criterion.context).evaluate(frame.ctx)

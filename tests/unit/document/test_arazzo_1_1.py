@@ -122,3 +122,27 @@ def test_validate_says_which_rules_it_applied(run_cli, tmp_path: Path) -> None:
     bad = write_doc(tmp_path, "workflows: []\n", name="bad.arazzo.yaml")
     result = run_cli("validate", str(bad), "--output", "json")
     assert result.returncode == 2 and '"rules": "1.0"' in result.stdout
+
+
+def test_self_and_message_are_checked_where_they_are_used(tmp_path: Path) -> None:
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: listPets
+    outputs: {got: $message.payload#/orderId, me: $self}
+"""
+    problems = load_report(write_doc(tmp_path, body, header=HEADER_1_1)).problems
+    by_pointer = {p.location.pointer: p for p in problems}
+    message = by_pointer["/workflows/0/steps/0/outputs/got"]
+    assert message.severity is Severity.ERROR
+    assert "$message is the message an AsyncAPI 'receive' step got" in message.message
+    no_self = by_pointer["/workflows/0/steps/0/outputs/me"]
+    assert no_self.severity is Severity.WARNING and no_self.code == "no-self"
+    with_self = HEADER_1_1.replace("info:", "$self: ./doc.arazzo.yaml\ninfo:")
+    problems = load_report(write_doc(tmp_path, body, header=with_self)).problems
+    assert [p.location.pointer for p in problems] == ["/workflows/0/steps/0/outputs/got"]
+    # The same document as 1.0.x: both are 1.1 expressions, refused at their column.
+    problems = load_report(write_doc(tmp_path, body)).problems
+    assert len(problems) == 2
+    assert all("Arazzo 1.1 expression; this document is Arazzo 1.0.x" in p.message for p in problems)

@@ -1,0 +1,95 @@
+"""The Arazzo 1.1 expression language: ``$self``, ``$message.*`` and the JSONPath rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from arazzo_runner.expressions import (
+    ARAZZO_1_1,
+    MISSING,
+    EvaluationContext,
+    ExpressionSyntaxError,
+    compile_criterion,
+    parse_runtime_expression,
+    parse_value,
+)
+
+
+def test_self_evaluates_to_the_documents_self_uri() -> None:
+    ctx = EvaluationContext(self_uri="https://api.example.com/workflows/pet-purchase.arazzo.yaml")
+    assert parse_runtime_expression("$self", arazzo=ARAZZO_1_1).evaluate(ctx) == ctx.self_uri
+    assert parse_runtime_expression("$self", arazzo=ARAZZO_1_1).evaluate(EvaluationContext()) is MISSING
+    template = parse_value("{$self}#/workflows/0", arazzo=ARAZZO_1_1)
+    assert template.render(ctx) == ctx.self_uri + "#/workflows/0"
+    outcome = compile_criterion("$self != null", arazzo=ARAZZO_1_1).evaluate(MISSING, ctx)
+    assert outcome.passed, outcome.explanation
+
+
+def test_message_expressions_parse_and_read_the_received_message() -> None:
+    ctx = EvaluationContext(
+        message_headers={"Content-Type": "application/json"},
+        message_payload={"orderId": "o-1", "items": [{"id": 7}]},
+    )
+    cases = {
+        "$message.payload": ctx.message_payload,
+        "$message.payload#/orderId": "o-1",
+        "$message.payload#/items/0/id": 7,
+        "$message.body#/orderId": "o-1",
+        "$message.header.content-type": "application/json",
+        "$message.query.page": MISSING,
+    }
+    for text, expected in cases.items():
+        expr = parse_runtime_expression(text, arazzo=ARAZZO_1_1)
+        assert (expr.root, expr.text) == ("message", text)
+        assert expr.evaluate(ctx) == expected if expected is not MISSING else expr.evaluate(ctx) is MISSING
+    # Nothing fills the message before AsyncAPI steps run: every $message is absent.
+    assert (
+        parse_runtime_expression("$message.payload", arazzo=ARAZZO_1_1).evaluate(EvaluationContext())
+        is MISSING
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "message"),
+    [
+        ("$message", 8, "expected '.'"),
+        ("$message.status", 9, "header, query, path, body or payload"),
+        ("$response.payload", 10, "header, query, path or body"),
+        ("$selfie", 0, r"unknown runtime expression \$selfie; expected one of .*\$message.*\$self,"),
+        ("$self.x", 5, "unexpected '.'"),
+    ],
+)
+def test_1_1_syntax_errors(text: str, offset: int, message: str) -> None:
+    with pytest.raises(ExpressionSyntaxError, match=message) as info:
+        parse_runtime_expression(text, arazzo=ARAZZO_1_1)
+    assert info.value.offset == offset
+
+
+def test_1_0_grammar_still_refuses_the_1_1_roots() -> None:
+    for text in ("$self", "$message.payload"):
+        with pytest.raises(
+            ExpressionSyntaxError, match=r"Arazzo 1\.1 expression; this document is Arazzo 1\.0"
+        ):
+            parse_runtime_expression(text)
+
+
+def test_jsonpath_conditions_must_be_rfc_9535_queries_in_1_1() -> None:
+    """1.1: a JSONPath condition passes when the query selects a node; a comparison is no query."""
+    flagship_style = '$.TrainingJobStatus == "InProgress"'
+    assert compile_criterion(flagship_style, "jsonpath").warnings  # 1.0: accepted, with a warning
+    with pytest.raises(ExpressionSyntaxError, match=r"write \$\[\?@\.TrainingJobStatus == 'InProgress'\]"):
+        compile_criterion(flagship_style, "jsonpath", arazzo=ARAZZO_1_1)
+    # The spec's own 1.1 examples (Criterion Object, "JSONPath Conditions").
+    pets = {"pets": [{"id": 1}]}
+    for condition, context, passed in (
+        ("$[?count(@.pets) > 0]", pets, True),
+        ("$.pets[*]", pets, True),
+        ("$.pets[*]", {"pets": []}, False),
+        ("$.data[*]", {"data": [1]}, True),
+        ("$.pets[*]", None, False),
+        ("$.pets[*]", MISSING, False),
+    ):
+        outcome = compile_criterion(condition, "jsonpath", arazzo=ARAZZO_1_1).evaluate(
+            context, EvaluationContext()
+        )
+        assert outcome.passed is passed, (condition, context, outcome.explanation)
