@@ -9,7 +9,7 @@ here too, so that :mod:`.checks` stays the one place for what both versions shar
 from __future__ import annotations
 
 from ..errors import Problem, Severity
-from .model import ArazzoDocument, Step, Workflow
+from .model import ArazzoDocument, Parameter, Reusable, Step, Workflow
 from .resolved import Document, ResolutionError, SourceUnavailable
 
 _ASYNC_FIELDS = (("channelPath", "channel_path"), ("action", "action"), ("correlationId", "correlation_id"))
@@ -37,6 +37,32 @@ class _Checker:
                 " supported yet; this runner executes the OpenAPI and workflow steps of Arazzo 1.1",
                 step.pointer,
                 "unsupported",
+            )
+            return
+        if step.workflow_id is None:
+            self.querystring(workflow, step)
+
+    def querystring(self, workflow: Workflow, step: Step) -> None:
+        """``in: querystring`` is the whole query: one at most, and no ``in: query`` beside it."""
+        located: dict[str, list[str]] = {}
+        for item in (*workflow.parameters, *step.parameters):
+            parameter = item
+            if isinstance(item, Reusable):
+                parameter = self.spec.components.lookup("parameters", item.component_name or "")
+            if isinstance(parameter, Parameter) and parameter.in_ in ("query", "querystring", "channel"):
+                located.setdefault(parameter.in_, []).append(item.pointer)
+        for pointer in located.get("channel", ()):
+            self.error("'in: channel' is for AsyncAPI steps; this step calls an OpenAPI operation", pointer)
+        strings = located.get("querystring", [])
+        if len(strings) > 1:
+            self.error(
+                "a step has at most one 'in: querystring' parameter (it is the whole query)", strings[1]
+            )
+        if strings and located.get("query"):
+            self.error(
+                "'in: querystring' is the whole query string: it cannot be combined with 'in: query'"
+                f" parameters (one is at {located['query'][0]})",
+                strings[0],
             )
 
     def is_async(self, step: Step) -> bool:
