@@ -9,7 +9,7 @@ here too, so that :mod:`.checks` stays the one place for what both versions shar
 from __future__ import annotations
 
 from ..errors import Problem, Severity
-from .model import ArazzoDocument, Parameter, Reusable, Step, Workflow
+from .model import ArazzoDocument, Parameter, PayloadReplacement, Reusable, Step, Workflow
 from .resolved import Document, ResolutionError, SourceUnavailable
 
 _ASYNC_FIELDS = (("channelPath", "channel_path"), ("action", "action"), ("correlationId", "correlation_id"))
@@ -41,6 +41,24 @@ class _Checker:
             return
         if step.workflow_id is None:
             self.querystring(workflow, step)
+        if step.request_body is not None:
+            for replacement in step.request_body.replacements:
+                self.replacement_target(replacement)
+
+    def replacement_target(self, replacement: PayloadReplacement) -> None:
+        """A JSONPath or XPath ``target`` must compile (JSON Pointers are checked when applied)."""
+        from ..expressions.errors import ExpressionSyntaxError
+        from ..expressions.jsonpath_queries import compile_goessner, compile_jsonpath
+        from ..expressions.xpath_queries import compile_xpath
+
+        try:
+            if replacement.target_type == "jsonpath":
+                goessner = replacement.target_version == "draft-goessner-dispatch-jsonpath-00"
+                (compile_goessner if goessner else compile_jsonpath)(replacement.target)
+            elif replacement.target_type == "xpath":
+                compile_xpath(replacement.target, replacement.target_version)
+        except ExpressionSyntaxError as exc:
+            self.error(f"replacement target: {exc.message}", f"{replacement.pointer}/target", "expression")
 
     def querystring(self, workflow: Workflow, step: Step) -> None:
         """``in: querystring`` is the whole query: one at most, and no ``in: query`` beside it."""

@@ -22,6 +22,7 @@ from .model import (
     FailureAction,
     Parameter,
     Reusable,
+    SelectorObject,
     Step,
     SuccessAction,
     Workflow,
@@ -68,7 +69,9 @@ class _ExpressionChecker:
 
     # -- parsing -----------------------------------------------------------------------------
     def value(self, value: Any, pointer: str, scope: _Scope, what: str, *, check_names: bool = True) -> None:
-        """A field of type Any | {expression}: check every string inside it."""
+        """A field of type Any | {expression} (| Selector Object): check every string inside it."""
+        for selector in _selectors(value):
+            self.selector(selector, scope, what)
         for text, ptr in _strings(value, pointer):
             try:
                 template = self.x.parse_value(text, arazzo=self.spec.version)
@@ -91,6 +94,14 @@ class _ExpressionChecker:
         if check_names:
             self.names(expression, pointer, scope)
         return expression
+
+    def selector(self, selector: SelectorObject, scope: _Scope, what: str) -> None:
+        """A 1.1 Selector Object: its context expression and its selector."""
+        self.expression(selector.context, f"{selector.pointer}/context", scope, f"{what} selector context")
+        try:
+            self.x.compile_selector(selector.selector, selector.type, selector.version)
+        except self.x.ExpressionSyntaxError as exc:
+            self._syntax(exc, f"{selector.pointer}/selector", f"{what} {selector.type} selector")
 
     def criterion(self, criterion: Criterion, scope: _Scope) -> None:
         if criterion.context is not None:
@@ -260,6 +271,18 @@ def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> frozenset[str]
     if not declared and isinstance(schema, Mapping) and schema.get("additionalProperties", True) is not False:
         return None  # declares nothing but allows anything: nothing to check against
     return declared
+
+
+def _selectors(value: Any) -> Iterator[SelectorObject]:
+    """The 1.1 Selector Objects in a value (a payload may hold them at any depth)."""
+    if isinstance(value, SelectorObject):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _selectors(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _selectors(item)
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

@@ -24,6 +24,7 @@ from ..expressions import (
     parse_runtime_expression,
     parse_value,
 )
+from ..expressions.selectors import CompiledSelector, compile_selector
 
 
 @lru_cache(maxsize=8192)
@@ -41,3 +42,8 @@ def criterion(
     condition: str, kind: str | None, version: str | None, arazzo: tuple[int, int] = ARAZZO_1_0
 ) -> CompiledCriterion:
     return compile_criterion(condition, kind, version, arazzo=arazzo)
+
+
+@lru_cache(maxsize=1024)
+def selector(text: str, kind: str, version: str | None) -> CompiledSelector:
+    return compile_selector(text, kind, version)

@@ -38,6 +38,7 @@ from ..document.model import (
     FailureAction,
     Parameter,
     Reusable,
+    SelectorObject,
     Step,
     SuccessAction,
     Workflow,
@@ -48,7 +49,7 @@ from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
-from . import compiled
+from . import compiled, selectors
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -406,6 +407,8 @@ class Execution:
 
     def _render(self, value: Any, ctx: EvaluationContext) -> Any:
         """Evaluate expressions inside ``value``; absent values drop out of objects and arrays."""
+        if isinstance(value, SelectorObject):  # Arazzo 1.1
+            return selectors.select(value, ctx)
         if isinstance(value, str):
             return compiled.value_template(value).render(ctx)
         if isinstance(value, Mapping):
@@ -437,7 +440,14 @@ class Execution:
         replacements = []
         for replacement in spec.replacements:
             value = self._render(replacement.value, frame.ctx)
-            replacements.append(Replacement(replacement.target, None if value is MISSING else value))
+            replacements.append(
+                Replacement(
+                    replacement.target,
+                    None if value is MISSING else value,
+                    replacement.target_type,
+                    replacement.target_version,
+                )
+            )
         body = RequestBody(payload, spec.content_type, tuple(replacements))
         if replacements:
             from ..http import apply_replacements
@@ -520,12 +530,12 @@ class Execution:
         return False, f"HTTP {status_code} (no successCriteria: a 2xx status was expected)"
 
     def _outputs(
-        self, frame: _Frame, outputs: Mapping[str, str], where: str, warn: bool, now: float
+        self, frame: _Frame, outputs: Mapping[str, Any], where: str, warn: bool, now: float
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, text in outputs.items():
             try:
-                value = compiled.value_template(text).render(frame.ctx)
+                value = self._render(text, frame.ctx)  # a runtime expression, or a 1.1 Selector Object
             except _STEP_ERRORS as exc:
                 value = MISSING
                 if warn:

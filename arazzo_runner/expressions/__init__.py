@@ -24,6 +24,7 @@ from .criteria import CompiledCriterion, CriterionOutcome, compile_criterion
 from .errors import ExpressionEvaluationError, ExpressionSyntaxError
 from .jsonpath_queries import JsonPathQuery, compile_jsonpath
 from .runtime import ARAZZO_1_0, ARAZZO_1_1, RuntimeExpression, parse_runtime_expression
+from .selectors import CompiledSelector, compile_selector
 from .templates import ValueTemplate, parse_value
 from .values import MISSING, Missing, render_text
 
@@ -32,6 +33,7 @@ __all__ = [
     "ARAZZO_1_1",
     "MISSING",
     "CompiledCriterion",
+    "CompiledSelector",
     "Condition",
     "CriterionOutcome",
     "EvaluationContext",
@@ -43,6 +45,7 @@ __all__ = [
     "ValueTemplate",
     "compile_criterion",
     "compile_jsonpath",
+    "compile_selector",
     "parse_condition",
     "parse_runtime_expression",
     "parse_value",

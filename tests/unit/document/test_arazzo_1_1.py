@@ -146,3 +146,33 @@ def test_self_and_message_are_checked_where_they_are_used(tmp_path: Path) -> Non
     problems = load_report(write_doc(tmp_path, body)).problems
     assert len(problems) == 2
     assert all("Arazzo 1.1 expression; this document is Arazzo 1.0.x" in p.message for p in problems)
+
+
+def test_selector_objects_are_checked_at_load(tmp_path: Path) -> None:
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: createPet
+    requestBody:
+      payload:
+        name: {context: $response.body, selector: "$.name[", type: jsonpath}
+      replacements:
+      - {target: "$.tags[?(@ ==]", targetSelectorType: jsonpath, value: x}
+    outputs:
+      id: {context: $inputs.nope, selector: /id, type: jsonpointer}
+      raw: {context: $response.body, selector: "id", type: jsonpointer}
+      xml: {context: $response.body, selector: "/a[", type: {type: xpath, version: xpath-10}}
+"""
+    problems = load_report(write_doc(tmp_path, body, header=HEADER_1_1)).problems
+    found = {(p.location.pointer, p.severity.value): p.message for p in problems}
+    base = "/workflows/0/steps/0"
+    assert "invalid JSONPath (RFC 9535)" in found[(f"{base}/requestBody/payload/name/selector", "error")]
+    assert (
+        "replacement target: invalid JSONPath"
+        in found[(f"{base}/requestBody/replacements/0/target", "error")]
+    )
+    assert "declares no input 'nope'" in found[(f"{base}/outputs/id/context", "warning")]
+    assert "must start with '/'" in found[(f"{base}/outputs/raw/selector", "error")]
+    assert "invalid XPath" in found[(f"{base}/outputs/xml/selector", "error")]
+    assert len(problems) == 5

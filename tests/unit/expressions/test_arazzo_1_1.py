@@ -93,3 +93,53 @@ def test_jsonpath_conditions_must_be_rfc_9535_queries_in_1_1() -> None:
             context, EvaluationContext()
         )
         assert outcome.passed is passed, (condition, context, outcome.explanation)
+
+
+@pytest.mark.parametrize(
+    ("selector", "kind", "version", "context", "expected"),
+    [
+        # The Selector Object examples of the 1.1.0 text.
+        ("$.user.profile.email", "jsonpath", None, {"user": {"profile": {"email": "a@b.c"}}}, "a@b.c"),
+        (
+            "/Invoice/Header/InvoiceNumber",
+            "xpath",
+            "xpath-30",
+            "<Invoice><Header><InvoiceNumber>7</InvoiceNumber></Header></Invoice>",
+            "7",
+        ),
+        # One value keeps its type; several are a list; none is MISSING.
+        ("$.n", "jsonpath", "rfc9535", {"n": 3}, 3),
+        ("$.a[*].id", "jsonpath", None, {"a": [{"id": 1}, {"id": 2}]}, [1, 2]),
+        ("$.a[?@.id > 5]", "jsonpath", None, {"a": [{"id": 1}]}, MISSING),
+        (
+            "$.a[?(@.id > 1)].id",
+            "jsonpath",
+            "draft-goessner-dispatch-jsonpath-00",
+            {"a": [{"id": 1}, {"id": 2}]},
+            2,
+        ),
+        ("/a/1", "jsonpointer", "rfc6901", {"a": [{"x": 1}, {"x": 2}]}, {"x": 2}),
+        ("", "jsonpointer", None, [1], [1]),
+        ("/missing", "jsonpointer", None, {}, MISSING),
+        ("count(/r/i)", "xpath", None, "<r><i/><i/></r>", 2),
+        ("/r/i/@k", "xpath", "xpath-10", "<r><i k='v'/></r>", "v"),
+    ],
+)
+def test_compile_selector_selects(selector, kind, version, context, expected) -> None:
+    from arazzo_runner.expressions import compile_selector
+
+    found = compile_selector(selector, kind, version).select(context)
+    assert found is MISSING if expected is MISSING else found == expected
+
+
+def test_selector_errors() -> None:
+    from arazzo_runner.expressions import ExpressionEvaluationError, compile_selector
+
+    with pytest.raises(ExpressionSyntaxError, match="unknown jsonpath version 'xpath-30'"):
+        compile_selector("$.a", "jsonpath", "xpath-30")
+    with pytest.raises(ExpressionSyntaxError, match="unknown selector type 'jmespath'"):
+        compile_selector("a", "jmespath")
+    with pytest.raises(ExpressionEvaluationError, match="the context is absent"):
+        compile_selector("$.a", "jsonpath").select(MISSING)
+    with pytest.raises(ExpressionEvaluationError, match="with a DTD is refused"):
+        compile_selector("/a", "xpath").select('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
