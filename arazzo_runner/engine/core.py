@@ -49,7 +49,7 @@ from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
-from . import compiled, selectors
+from . import compiled, selectors, step_timeout
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -181,6 +181,11 @@ class Execution:
         ctx = frame.ctx
         self._received_at = exchange.received_at
         self._set_exchange(ctx, exchange, step.step_id, now)
+        timed_out = step_timeout.exceeded(step_timeout.seconds(step.timeout), exchange)
+        if timed_out is not None:  # Arazzo 1.1: a failed step, so its onFailure actions apply
+            status = exchange.response.status_code if exchange.response is not None else None
+            self._step_done(frame, step, succeeded=False, reason=timed_out, now=now, status_code=status)
+            return
         if exchange.response is None:
             reason = exchange.error or "no response"
             self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(reason)), now)
@@ -371,6 +376,7 @@ class Execution:
             body,
             payload,
             self._x_security(frame, step),
+            step_timeout.seconds(step.timeout),
         )
 
     def _check_limits(self, frame: _Frame, step: Step, now: float) -> bool:
@@ -888,6 +894,9 @@ class Execution:
             )
             return
         ok, reason = self._success(parent, step, parent.ctx, None)
+        timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
+        if timed_out is not None:
+            ok, reason = False, timed_out
         self._step_done(parent, step, succeeded=ok, reason=reason, now=now, status_code=None)
 
     def _abort(self, error: RunError, now: float) -> None:

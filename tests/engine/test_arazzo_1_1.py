@@ -103,3 +103,68 @@ def test_a_selector_that_cannot_apply_fails_the_step_with_the_reason(server) -> 
         in result.error.message
     )
     assert [r.path.split("?")[0] for r in server.requests] == ["/users/me", "/invoices/latest", "/inventory"]
+
+
+class SteppingClock:
+    """A fake monotonic clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_step_over_its_timeout_fails_and_its_failure_actions_apply(server) -> None:
+    """Each exchange measures 7 s on the fake clock: over `timeout: 6000`, so every attempt fails."""
+    document = arazzo_runner.load(EXAMPLES / "timeout.arazzo.yaml")
+    server.reset({("GET", "/slow"): [(200, {"done": True})]})
+    slept: list[float] = []
+    result = run(document, server, "reportWithRetries", clock=SteppingClock(7.0), sleep=slept.append)
+    assert result.status == "failed"
+    assert server.count("/slow") == 6  # the call and retryLimit 5 retries
+    assert slept == [1.0] * 5  # retryAfter
+    assert [r.status for r in result.steps] == ["failed"] * 6
+    assert result.steps[0].reason == "step timeout of 6000 ms exceeded (the exchange took 7000 ms)"
+    assert "step timeout of 6000 ms exceeded" in result.error.message
+    # Within the timeout (1 s per read of the clock), the same step succeeds at once.
+    server.reset({("GET", "/slow"): [(200, {"done": True})]})
+    result = run(document, server, "reportWithRetries", clock=SteppingClock(1.0))
+    assert result.succeeded and result.outputs == {"report": {"done": True}}
+
+
+def test_a_workflow_step_is_held_to_its_timeout_when_the_workflow_ends(server) -> None:
+    document = arazzo_runner.load(EXAMPLES / "timeout.arazzo.yaml")
+    server.reset({("GET", "/slow"): [(200, {"done": True})]})
+    result = run(document, server, "callsWithTimeout", clock=SteppingClock(2.0))
+    assert result.status == "failed"
+    assert server.count("/slow") == 1  # the child's own step kept to its 6 s
+    assert "step timeout of 6000 ms exceeded (the workflow it called took" in result.error.message
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_the_driver_stops_waiting_at_the_timeout(server, mode) -> None:
+    """A real server that answers after 1.5 s; the 50 ms step timeout cuts the wait, then goto."""
+    import asyncio
+
+    document = arazzo_runner.load(EXAMPLES / "timeout.arazzo.yaml")
+    server.reset(
+        {
+            ("GET", "/slow"): [(200, {"done": True}, {"x-test-delay": "1.5"})],
+            ("GET", "/inventory"): [(200, {"ok": True})],
+        }
+    )
+    if mode == "sync":
+        result = run(document, server, "reportOrFallback")
+    else:
+        result = asyncio.run(
+            document.run_async("reportOrFallback", servers={"petstore": server.url}, options=FAST)
+        )
+    assert result.succeeded, result.error
+    assert [(r.step_id, r.status) for r in result.steps] == [
+        ("slowReport", "failed"),
+        ("fallback", "succeeded"),
+    ]
+    assert "step timeout of 50 ms exceeded" in result.steps[0].reason
+    assert result.steps[0].status_code is None  # the wait was cut: the late answer never arrived
