@@ -23,7 +23,12 @@ def _report(problems: list[Problem]) -> None:
 
 
 def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
-    report = load_report(args.document, allow_remote=args.allow_remote, source_map=source_map)
+    report = load_report(
+        args.document,
+        allow_remote=args.allow_remote,
+        source_map=source_map,
+        documents=getattr(args, "with_document", None) or (),
+    )
     document, problems = report.document, report.problems
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.command == "validate":

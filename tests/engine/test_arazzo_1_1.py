@@ -168,3 +168,23 @@ def test_the_driver_stops_waiting_at_the_timeout(server, mode) -> None:
     ]
     assert "step timeout of 50 ms exceeded" in result.steps[0].reason
     assert result.steps[0].status_code is None  # the wait was cut: the late answer never arrived
+
+
+def test_self_evaluates_to_the_documents_canonical_uri(server, tmp_path) -> None:
+    text = (EXAMPLES / "querystring.arazzo.yaml").read_text()
+    text = text.replace("arazzo: 1.1.0\n", "arazzo: 1.1.0\n$self: ./canonical/querystring.arazzo.yaml\n")
+    text = text.replace(
+        "  steps:\n  - stepId: static", "  outputs: {me: $self}\n  steps:\n  - stepId: static"
+    )
+    (tmp_path / "petstore.openapi.yaml").write_text((EXAMPLES / "petstore.openapi.yaml").read_text())
+    (tmp_path / "canonical").mkdir()
+    (tmp_path / "canonical" / "petstore.openapi.yaml").write_text(
+        (EXAMPLES / "petstore.openapi.yaml").read_text()
+    )
+    (tmp_path / "doc.arazzo.yaml").write_text(text)
+    document = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")
+    # Relative sources now resolve against $self's folder, canonical/.
+    assert document.sources["petstore"].location == str(tmp_path / "canonical" / "petstore.openapi.yaml")
+    server.reset({("GET", "*"): [(200, {})]})
+    result = run(document, server, "querystrings", {"category": "c", "minPrice": 1})
+    assert result.outputs == {"me": (tmp_path / "canonical" / "querystring.arazzo.yaml").as_uri()}
