@@ -15,10 +15,10 @@ EXAMPLES = DATA / "arazzo-1.1" / "spec-examples"
 FAST = RunOptions(pacing=PollPacing(interval=0))
 
 
-def run(document, server, workflow_id, inputs=None, **kwargs):
+def run(document, server, workflow_id, inputs=None, *, source="petstore", **kwargs):
     kwargs.setdefault("options", FAST)
     kwargs.setdefault("sleep", lambda s: None)
-    return document.run(workflow_id, inputs, servers={"petstore": server.url}, **kwargs)
+    return document.run(workflow_id, inputs, servers={source: server.url}, **kwargs)
 
 
 def test_querystring_examples_send_the_whole_query_string(server) -> None:
@@ -188,3 +188,46 @@ def test_self_evaluates_to_the_documents_canonical_uri(server, tmp_path) -> None
     server.reset({("GET", "*"): [(200, {})]})
     result = run(document, server, "querystrings", {"category": "c", "minPrice": 1})
     assert result.outputs == {"me": (tmp_path / "canonical" / "querystring.arazzo.yaml").as_uri()}
+
+
+PETSTORE_URL = "https://github.com/swagger-api/swagger-petstore/blob/master/src/main/resources/openapi.yaml"
+
+
+def test_workflow_and_step_object_examples_run(server) -> None:
+    document = arazzo_runner.load(
+        EXAMPLES / "pet-purchase.arazzo.yaml",
+        source_map={PETSTORE_URL: str(EXAMPLES / "petstore.openapi.yaml")},
+    )
+    assert document.warnings == []
+    server.reset(
+        {
+            ("GET", "/user/login"): [
+                (200, "token-1", {"X-Expires-After": "2026-12-01T00:00:00Z", "X-Rate-Limit": "100"})
+            ],
+            ("GET", "/pet/findByStatus"): [(200, [{"id": 1, "status": "available"}])],
+        }
+    )
+    inputs = {"username": "ada", "password": "secret"}
+    result = run(document, server, "loginUser", inputs, source="petStoreDescription")
+    assert result.succeeded and result.outputs == {"tokenExpires": "2026-12-01T00:00:00Z"}
+    result = run(document, server, "loginAndGetPets", inputs, source="petStoreDescription")
+    assert result.succeeded, result.error
+    assert result.outputs == {"availablePets": [{"id": 1, "status": "available"}]}
+    login, pets = server.requests[-2:]
+    assert login.path == "/user/login?username=ada&password=secret"
+    assert (pets.path, pets.headers["Authorization"]) == ("/pet/findByStatus?status=available", "token-1")
+
+
+def test_the_root_example_of_the_text_is_refused_error_by_error() -> None:
+    from arazzo_runner.document.loader import load_report
+
+    report = load_report(
+        EXAMPLES / "root-example.arazzo.yaml",
+        source_map={PETSTORE_URL: str(EXAMPLES / "petstore.openapi.yaml")},
+    )
+    assert report.rules == "1.1" and report.document is None
+    assert [(p.location.pointer, p.message) for p in report.problems] == [
+        ("/workflows/0/steps/2/action", "unknown field 'action'"),
+        ("/workflows/0/steps/3/correlationId", "unknown field 'correlationId'"),
+        ("/workflows/0/steps/3/action", "unknown field 'action'"),
+    ]
