@@ -121,6 +121,8 @@ def compile_criterion(
         raise ExpressionSyntaxError(f"a version applies to jsonpath and xpath, not {kind}", condition, 0)
     if kind == "simple":
         return _compile_simple(condition, arazzo)
+    if arazzo >= ARAZZO_1_1 and "{$" in condition:
+        return _compile_embedded(condition, kind, version, arazzo)
     if kind == "regex":
         pattern = compile_regex(condition)
         return CompiledCriterion(condition, kind, None, pattern.warnings, _regex_decider(pattern))
@@ -136,6 +138,51 @@ def compile_criterion(
         )
     query = compile_xpath(condition.strip(), version)
     return CompiledCriterion(condition, kind, version, (), _xpath_decider(query))
+
+
+# -- 1.1: runtime expressions embedded in regex / jsonpath / xpath conditions ---------------
+
+
+def _compile_embedded(
+    condition: str, kind: str, version: str | None, arazzo: tuple[int, int]
+) -> CompiledCriterion:
+    """Arazzo 1.1 "Runtime Expressions in Conditions": ``{$...}`` is evaluated and substituted
+    first (as text), then the resulting condition is compiled and evaluated for its type.
+
+    The substituted text is compiled on each distinct value (cached); a text that does not
+    compile fails the criterion with the reason, as 1.1 says for invalid expressions.
+    """
+    from functools import lru_cache
+
+    from .templates import parse_value
+
+    template = parse_value(condition, arazzo=arazzo)
+
+    @lru_cache(maxsize=64)
+    def compiled_for(text: str) -> CompiledCriterion | ExpressionSyntaxError:
+        # Never substitute again: a value that contains "{$...}" stays text (no injection).
+        try:
+            if kind == "jsonpath":
+                return _compile_jsonpath(text, version, arazzo)
+            return compile_criterion(text, kind, version)  # regex, xpath: no 1.1-only rule
+        except ExpressionSyntaxError as exc:
+            return exc
+
+    def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
+        text = template.render(ctx)
+        if text is MISSING:
+            return CriterionOutcome(
+                False,
+                lambda: f"{kind} condition {condition!r} not applied: an embedded expression has no value",
+            )
+        found = compiled_for(str(text))
+        if isinstance(found, ExpressionSyntaxError):
+            return CriterionOutcome(
+                False, lambda: f"{kind} condition {text!r} (after substitution) is invalid: {found.message}"
+            )
+        return found.evaluate(context_value, ctx)
+
+    return CompiledCriterion(condition, kind, version, (), decide, template.references())
 
 
 # -- simple -------------------------------------------------------------------------------

@@ -143,3 +143,38 @@ def test_selector_errors() -> None:
         compile_selector("$.a", "jsonpath").select(MISSING)
     with pytest.raises(ExpressionEvaluationError, match="with a DTD is refused"):
         compile_selector("/a", "xpath").select('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+def test_runtime_expressions_embedded_in_regex_jsonpath_and_xpath_conditions() -> None:
+    """The 1.1.0 text's "Runtime Expressions in Conditions" examples: substituted, then evaluated."""
+    ctx = EvaluationContext(
+        inputs={"expectedStatus": "active", "statusPattern": "ok|done"},
+        steps={"getPricing": {"minPrice": 10}},
+    )
+    jsonpath = compile_criterion(
+        '$[?(@.status == "{$inputs.expectedStatus}")]', "jsonpath", arazzo=ARAZZO_1_1
+    )
+    assert [e.text for e in jsonpath.references()] == ["$inputs.expectedStatus"]
+    assert jsonpath.evaluate([{"status": "active"}], ctx).passed
+    assert not jsonpath.evaluate([{"status": "closed"}], ctx).passed
+    xpath = compile_criterion(
+        "/root/items[price > {$steps.getPricing.outputs.minPrice}]", "xpath", arazzo=ARAZZO_1_1
+    )
+    assert xpath.evaluate("<root><items><price>12</price></items></root>", ctx).passed
+    assert not xpath.evaluate("<root><items><price>8</price></items></root>", ctx).passed
+    regex = compile_criterion("^({$inputs.statusPattern})$", "regex", arazzo=ARAZZO_1_1)
+    assert regex.evaluate("done", ctx).passed and not regex.evaluate("failed", ctx).passed
+    # An absent value, or a condition that does not compile once substituted, fails with the reason.
+    missing = compile_criterion("^{$inputs.nope}$", "regex", arazzo=ARAZZO_1_1).evaluate("x", ctx)
+    assert not missing.passed and "has no value" in missing.explanation
+    broken = compile_criterion("$[?@.a == {$inputs.statusPattern}]", "jsonpath", arazzo=ARAZZO_1_1)
+    outcome = broken.evaluate([{"a": 1}], ctx)
+    assert not outcome.passed and "(after substitution) is invalid" in outcome.explanation
+
+
+def test_substituted_values_are_not_substituted_again() -> None:
+    ctx = EvaluationContext(inputs={"a": "{$inputs.secret}", "secret": "s3cr3t"})
+    regex = compile_criterion("^{$inputs.a}$", "regex", arazzo=ARAZZO_1_1)
+    assert not regex.evaluate("s3cr3t", ctx).passed
+    jsonpath = compile_criterion("$[?@.v == '{$inputs.a}']", "jsonpath", arazzo=ARAZZO_1_1)
+    assert jsonpath.evaluate([{"v": "{$inputs.secret}"}], ctx).passed
