@@ -9,7 +9,7 @@ here too, so that :mod:`.checks` stays the one place for what both versions shar
 from __future__ import annotations
 
 from ..errors import Problem, Severity
-from .model import ArazzoDocument, Parameter, PayloadReplacement, Reusable, Step, Workflow
+from .model import ArazzoDocument, Parameter, PayloadReplacement, Reusable, Step, Workflow, step_dependency
 from .resolved import Document, ResolutionError, SourceUnavailable
 
 _ASYNC_FIELDS = (("channelPath", "channel_path"), ("action", "action"), ("correlationId", "correlation_id"))
@@ -39,6 +39,7 @@ class _Checker:
                 "unsupported",
             )
             return
+        self.depends_on(workflow, step)
         if step.workflow_id is None:
             self.querystring(workflow, step)
         if step.request_body is not None:
@@ -59,6 +60,40 @@ class _Checker:
                 compile_xpath(replacement.target, replacement.target_version)
         except ExpressionSyntaxError as exc:
             self.error(f"replacement target: {exc.message}", f"{replacement.pointer}/target", "expression")
+
+    def depends_on(self, workflow: Workflow, step: Step) -> None:
+        """Step ``dependsOn`` names existing steps, and none later in this workflow (steps run in order)."""
+        order = [s.step_id for s in workflow.steps]
+        for i, entry in enumerate(step.depends_on):
+            pointer = f"{step.pointer}/dependsOn/{i}"
+            named = step_dependency(entry, workflow.workflow_id)
+            if named is None:
+                continue  # the schema's patterns already refused other forms
+            workflow_id, step_id = named
+            if entry.startswith("$sourceDescriptions."):
+                owner = self.other_document_workflow(entry)
+            else:
+                owner = workflow if workflow_id == workflow.workflow_id else self.spec.workflow(workflow_id)
+            if owner is None:
+                self.error(f"dependsOn {entry!r}: no workflow {workflow_id!r}", pointer, "unresolved")
+            elif owner.step(step_id) is None:
+                known = ", ".join(s.step_id for s in owner.steps)
+                self.error(
+                    f"dependsOn {entry!r}: workflow {workflow_id!r} has no step {step_id!r} (it has: {known})",
+                    pointer,
+                    "unresolved",
+                )
+            elif owner is workflow and order.index(step_id) >= order.index(step.step_id):
+                self.error(
+                    f"dependsOn {entry!r}: that step comes at or after {step.step_id!r}; steps run in"
+                    " document order here, so it could never have completed first",
+                    pointer,
+                )
+
+    def other_document_workflow(self, entry: str) -> Workflow | None:
+        name, workflow_id = entry.split(".")[1:3]
+        source = self.document.sources.get(name)
+        return source.workflow(workflow_id) if isinstance(source, Document) else None
 
     def querystring(self, workflow: Workflow, step: Step) -> None:
         """``in: querystring`` is the whole query: one at most, and no ``in: query`` beside it."""

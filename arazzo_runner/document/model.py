@@ -12,6 +12,7 @@ engine copies what it needs to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -35,6 +36,19 @@ CriterionKind = Literal["simple", "regex", "jsonpath", "xpath"]
 ParameterIn = Literal["path", "query", "querystring", "header", "cookie", "channel"]
 SourceType = Literal["openapi", "arazzo", "asyncapi"]
 SelectorKind = Literal["jsonpath", "xpath", "jsonpointer"]
+
+
+_OTHER_WORKFLOW = re.compile(r"^\$workflows\.([^.]+)\.steps\.([^.]+)$")
+_OTHER_DOCUMENT = re.compile(r"^\$sourceDescriptions\.[^.]+\.([^.]+)\.steps\.([^.]+)$")
+
+
+def step_dependency(entry: str, workflow_id: str) -> tuple[str, str] | None:
+    """``(workflowId, stepId)`` a ``dependsOn`` entry names (None when it is none of the forms)."""
+    for pattern in (_OTHER_WORKFLOW, _OTHER_DOCUMENT):
+        match = pattern.match(entry)
+        if match:
+            return match[1], match[2]
+    return None if entry.startswith("$") else (workflow_id, entry)
 
 
 @dataclass(frozen=True, slots=True)

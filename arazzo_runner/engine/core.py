@@ -49,7 +49,7 @@ from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
-from . import compiled, selectors, step_timeout
+from . import compiled, selectors, step_dependencies, step_timeout
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -329,6 +329,10 @@ class Execution:
                 ),
                 now,
             )
+        waiting_on = step_dependencies.unmet(step.depends_on, workflow.workflow_id, self.records)
+        if waiting_on is not None:  # Arazzo 1.1 step dependsOn: a failed step, so onFailure applies
+            self._step_done(frame, step, succeeded=False, reason=waiting_on, now=now, status_code=None)
+            return None
         if step.workflow_id is not None:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:

@@ -231,3 +231,61 @@ def test_the_root_example_of_the_text_is_refused_error_by_error() -> None:
         ("/workflows/0/steps/3/correlationId", "unknown field 'correlationId'"),
         ("/workflows/0/steps/3/action", "unknown field 'action'"),
     ]
+
+
+DEPENDS = """arazzo: 1.1.0
+info: {title: Step dependsOn, version: '1'}
+sourceDescriptions:
+- {name: petstore, url: ./petstore.openapi.yaml, type: openapi}
+workflows:
+- workflowId: ordered
+  steps:
+  - {stepId: a, operationId: getInventory}
+  - {stepId: b, operationId: getUser, dependsOn: [a]}
+- workflowId: jumped
+  steps:
+  - stepId: a
+    operationId: getInventory
+    onSuccess: [{name: skip, type: goto, stepId: c}]
+  - {stepId: b, operationId: getUser}
+  - stepId: c
+    operationId: getUser
+    dependsOn: [b]
+- workflowId: crossWorkflow
+  steps:
+  - {stepId: first, workflowId: ordered}
+  - {stepId: after, operationId: getUser, dependsOn: [$workflows.ordered.steps.a]}
+- workflowId: crossWorkflowNotRun
+  steps:
+  - {stepId: alone, operationId: getUser, dependsOn: [$workflows.ordered.steps.a]}
+"""
+
+
+def _depends_doc(tmp_path, text=DEPENDS):
+    (tmp_path / "petstore.openapi.yaml").write_text((EXAMPLES / "petstore.openapi.yaml").read_text())
+    (tmp_path / "doc.arazzo.yaml").write_text(text)
+    return tmp_path / "doc.arazzo.yaml"
+
+
+def test_step_depends_on_is_respected(server, tmp_path) -> None:
+    document = arazzo_runner.load(_depends_doc(tmp_path))
+    server.reset({("GET", "*"): [(200, {})]})
+    assert run(document, server, "ordered").succeeded
+    assert run(document, server, "crossWorkflow").succeeded
+    result = run(document, server, "jumped")
+    assert result.status == "failed" and result.error.step_id == "c"
+    assert "depends on step 'b', which has not completed in this run (dependsOn)" in result.error.message
+    server.reset({("GET", "*"): [(200, {})]})
+    result = run(document, server, "crossWorkflowNotRun")
+    assert result.status == "failed" and server.requests == []  # the step was never sent
+
+
+def test_step_depends_on_is_checked_at_load(tmp_path) -> None:
+    text = DEPENDS.replace("dependsOn: [a]}", "dependsOn: [nope]}").replace(
+        "  - {stepId: b, operationId: getUser}\n", "  - {stepId: b, operationId: getUser, dependsOn: [c]}\n"
+    )
+    with pytest.raises(arazzo_runner.DocumentError) as info:
+        arazzo_runner.load(_depends_doc(tmp_path, text))
+    messages = [p.message for p in info.value.problems]
+    assert "dependsOn 'nope': workflow 'ordered' has no step 'nope' (it has: a, b)" in messages
+    assert any(m.startswith("dependsOn 'c': that step comes at or after 'b'") for m in messages)
