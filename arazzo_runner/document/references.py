@@ -256,6 +256,7 @@ class _ExpressionChecker:
                 continue
             for criterion in item.criteria:
                 self.criterion(criterion, scope)
+            self.parameters(item.parameters, scope)  # 1.1: inputs for the workflow it names
             if item.workflow_id is not None and item.workflow_id.startswith("$"):
                 self.expression(
                     item.workflow_id, f"{item.pointer}/workflowId", scope, "workflowId", check_names=False

@@ -720,7 +720,7 @@ class Execution:
                 frame.attempt += 1
                 frame.retry_delay = self._retry_delay(frame, action)
                 if action.workflow_id is not None:
-                    self._call_workflow(frame, step, action.workflow_id, "retry", now)
+                    self._call_workflow(frame, step, action.workflow_id, "retry", now, action.parameters)
                     return
                 if action.step_id is not None and action.step_id != step.step_id:
                     frame.retry_return = frame.index
@@ -765,13 +765,19 @@ class Execution:
             self._pending_sleep = Sleep(delay, "retry", step.step_id)
             self._emit(Sleeping(step_id=step.step_id, seconds=delay, reason="retry"), now)
 
-    def _call_workflow(self, frame: _Frame, step: Step, target: str, why: str, now: float) -> None:
-        """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares."""
+    def _call_workflow(
+        self, frame: _Frame, step: Step, target: str, why: str, now: float, parameters: tuple[Any, ...] = ()
+    ) -> None:
+        """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares and
+        (Arazzo 1.1) the action's ``parameters`` as inputs on top."""
         ref = frame.document.resolve_workflow(target)
         try:
-            child_inputs = prepare_inputs(
-                ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
-            )
+            available = inputs_for(ref.document, ref.workflow, frame.inputs)
+            for parameter, raw in action_parameters(frame.document, parameters):
+                value = self._render(raw, frame.ctx)
+                if value is not MISSING:
+                    available[parameter.name] = value
+            child_inputs = prepare_inputs(ref.document, ref.workflow, available)
         except _STEP_ERRORS as exc:
             message = f"{why} workflow {target!r} cannot run: {exc}"
             self._fail_frame(
@@ -784,7 +790,7 @@ class Execution:
 
     def _goto(self, frame: _Frame, step: Step, action: SuccessAction | FailureAction, now: float) -> None:
         if action.workflow_id is not None:
-            self._call_workflow(frame, step, action.workflow_id, "goto", now)
+            self._call_workflow(frame, step, action.workflow_id, "goto", now, action.parameters)
             return
         target = self._step_index(frame, action.step_id or "")
         target_id = frame.workflow.steps[target].step_id
@@ -1011,3 +1017,18 @@ def merged_parameters(
                 continue
             merged[parameter.name if for_workflow else parameter.key] = (parameter, raw)
     return list(merged.values())
+
+
+def action_parameters(
+    document: Document, items: tuple[Parameter | Reusable, ...]
+) -> list[tuple[Parameter, Any]]:
+    """(parameter, raw value) pairs of a 1.1 success/failure action's ``parameters`` (components resolved)."""
+    found: list[tuple[Parameter, Any]] = []
+    for item in items:
+        if isinstance(item, Parameter):
+            found.append((item, item.value))
+            continue
+        parameter = document.spec.components.lookup("parameters", item.component_name or "")
+        if parameter is not None:
+            found.append((parameter, item.value if item.has_value else parameter.value))
+    return found

@@ -289,3 +289,48 @@ def test_step_depends_on_is_checked_at_load(tmp_path) -> None:
     messages = [p.message for p in info.value.problems]
     assert "dependsOn 'nope': workflow 'ordered' has no step 'nope' (it has: a, b)" in messages
     assert any(m.startswith("dependsOn 'c': that step comes at or after 'b'") for m in messages)
+
+
+ACTION_PARAMETERS = """arazzo: 1.1.0
+info: {title: Action parameters, version: '1'}
+sourceDescriptions:
+- {name: petstore, url: ./petstore.openapi.yaml, type: openapi}
+workflows:
+- workflowId: main
+  inputs: {type: object, properties: {who: {type: string}}}
+  steps:
+  - stepId: look
+    operationId: getInventory
+    onSuccess:
+    - name: handOver
+      type: goto
+      workflowId: greet
+      parameters:
+      - {name: userId, value: $response.body#/owner}
+    onFailure:
+    - name: recover
+      type: retry
+      workflowId: greet
+      retryLimit: 1
+      parameters:
+      - {name: userId, value: fallback}
+- workflowId: greet
+  inputs: {type: object, properties: {userId: {type: string}, who: {type: string}}, required: [userId]}
+  steps:
+  - stepId: user
+    operationId: getUser
+    parameters:
+    - {name: userId, in: query, value: $inputs.userId}
+"""
+
+
+def test_action_parameters_are_the_inputs_of_the_workflow_it_names(server, tmp_path) -> None:
+    document = arazzo_runner.load(_depends_doc(tmp_path, ACTION_PARAMETERS))
+    server.reset({("GET", "/inventory"): [(200, {"owner": "u-9"})], ("GET", "/users/me"): [(200, {})]})
+    assert run(document, server, "main", {"who": "ada"}).succeeded
+    assert server.requests[-1].path == "/users/me?userId=u-9"
+    server.reset(
+        {("GET", "/inventory"): [(500, {}), (200, {"owner": "u-9"})], ("GET", "/users/me"): [(200, {})]}
+    )
+    assert run(document, server, "main", {"who": "ada"}).succeeded
+    assert [r.path for r in server.requests][:2] == ["/inventory", "/users/me?userId=fallback"]
