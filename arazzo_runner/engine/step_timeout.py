@@ -32,9 +32,9 @@ def seconds(timeout_ms: int | None) -> float | None:
     return None if timeout_ms is None else max(timeout_ms, 0) / 1000.0
 
 
-def limit_request(request: httpx.Request, timeout: float | None) -> None:
+def limit_request(request: httpx.Request | None, timeout: float | None) -> None:
     """Bound each phase of sending ``request`` to ``timeout`` seconds (shorter client limits stay)."""
-    if timeout is None:
+    if timeout is None or request is None:
         return
     import httpx
 
