@@ -39,6 +39,8 @@ __all__ = ["CompiledCriterion", "CriterionOutcome", "compile_criterion"]
 
 CRITERION_TYPES = ("simple", "regex", "jsonpath", "xpath")
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
+#: Arazzo 1.1's name for the default JSONPath (1.0 allows only Goessner as a version).
+RFC9535 = "rfc9535"
 DOUBLE_QUOTE_WARNING = (
     "double-quoted string literal: Arazzo string literals use single quotes ('...'); "
     "accepted and read as a JSON string"
@@ -121,6 +123,8 @@ def compile_criterion(
         raise ExpressionSyntaxError(f"a version applies to jsonpath and xpath, not {kind}", condition, 0)
     if kind == "simple":
         return _compile_simple(condition, arazzo)
+    if arazzo >= ARAZZO_1_1 and kind == "jsonpath" and version == RFC9535:
+        version = None  # 1.1 names the default explicitly
     if arazzo >= ARAZZO_1_1 and "{$" in condition:
         return _compile_embedded(condition, kind, version, arazzo)
     if kind == "regex":

@@ -178,3 +178,16 @@ def test_substituted_values_are_not_substituted_again() -> None:
     assert not regex.evaluate("s3cr3t", ctx).passed
     jsonpath = compile_criterion("$[?@.v == '{$inputs.a}']", "jsonpath", arazzo=ARAZZO_1_1)
     assert jsonpath.evaluate([{"v": "{$inputs.secret}"}], ctx).passed
+
+
+def test_1_1_expression_type_versions_for_criteria() -> None:
+    """1.1 adds `rfc9535` (the default, named) for JSONPath and `xpath-31` for XPath."""
+    query = compile_criterion("$.pets[*]", "jsonpath", "rfc9535", arazzo=ARAZZO_1_1)
+    assert query.evaluate({"pets": [1]}, EvaluationContext()).passed
+    with pytest.raises(ExpressionSyntaxError, match="unknown JSONPath version 'rfc9535'"):
+        compile_criterion("$.pets[*]", "jsonpath", "rfc9535")  # 1.0.1 allows only the Goessner draft
+    assert (
+        compile_criterion("/a", "xpath", "xpath-31", arazzo=ARAZZO_1_1)
+        .evaluate("<a/>", EvaluationContext())
+        .passed
+    )
