@@ -128,7 +128,8 @@ def plan_requests(
             if spec is not None and spec.has_payload:
                 payload = _placeholder(_drop_optional(spec.payload, ctx), ctx)
                 replacements = tuple(
-                    Replacement(r.target, _placeholder(r.value, ctx)) for r in spec.replacements
+                    Replacement(r.target, _placeholder(r.value, ctx), r.target_type, r.target_version)
+                    for r in spec.replacements
                 )
                 body = RequestBody(payload, spec.content_type, replacements)
             endpoint = environment.endpoint(source, operation)
