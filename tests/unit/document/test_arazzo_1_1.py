@@ -179,3 +179,21 @@ def test_selector_objects_are_checked_at_load(tmp_path: Path) -> None:
     assert "must start with '/'" in found[(f"{base}/outputs/raw/selector", "error")]
     assert "invalid XPath" in found[(f"{base}/outputs/xml/selector", "error")]
     assert len(problems) == 5
+
+
+def test_show_renders_selector_objects_and_timeouts_as_written() -> None:
+    import json
+
+    from arazzo_runner.document.describe import describe_workflow
+
+    examples = DATA / "arazzo-1.1" / "spec-examples"
+    described = describe_workflow(arazzo_runner.load(examples / "selectors.arazzo.yaml"), "selectorExamples")
+    json.dumps(described)  # plain data only
+    assert described["outputs"]["itemSkus"] == {
+        "context": "$steps.getInventory.outputs.payload",
+        "selector": "$.skus[*]",
+        "type": "jsonpath",
+    }
+    assert described["steps"][0]["parameters"][0]["value"]["selector"] == "$.id"
+    timeouts = describe_workflow(arazzo_runner.load(examples / "timeout.arazzo.yaml"), "reportWithRetries")
+    assert timeouts["steps"][0]["timeout"] == 6000
