@@ -1,4 +1,4 @@
-"""arazzo-runner: execute Arazzo 1.0.x workflows against OpenAPI-described HTTP APIs.
+"""arazzo-runner: execute Arazzo 1.0.x and 1.1.x workflows against OpenAPI-described HTTP APIs.
 
 The public API is what this module exports; everything else may change between releases.
 Imports are lazy so that ``import arazzo_runner`` (and ``arazzo --help``) stay cheap.

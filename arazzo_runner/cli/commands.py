@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..document.describe import describe_workflow, describe_workflows
-from ..document.loader import load_with_problems
+from ..document.loader import load_report
 from ..errors import ArazzoError, Problem, Severity
 from .main import EXIT_OK, EXIT_USAGE
 
@@ -23,12 +23,16 @@ def _report(problems: list[Problem]) -> None:
 
 
 def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
-    document, problems = load_with_problems(
-        args.document, allow_remote=args.allow_remote, source_map=source_map
+    report = load_report(
+        args.document,
+        allow_remote=args.allow_remote,
+        source_map=source_map,
+        documents=getattr(args, "with_document", None) or (),
     )
+    document, problems = report.document, report.problems
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.command == "validate":
-        return _validate(args, document is not None and not errors, problems)
+        return _validate(args, document is not None and not errors, problems, report.rules)
     if document is None or errors:
         if args.output == "json":
             _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
@@ -72,14 +76,17 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     return EXIT_OK
 
 
-def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem]) -> int:
+def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem], rules: str | None) -> int:
+    """Report the problems; say whose rules applied (``Arazzo 1.1 rules``), as the version decides."""
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     errors = [p for p in problems if p.severity is Severity.ERROR]
     ok = valid and not (args.strict and warnings)
+    applied = f" (Arazzo {rules} rules)" if rules else ""
     if args.output == "json":
         _print_json(
             {
                 "valid": ok,
+                "rules": rules,
                 "errors": len(errors),
                 "warnings": len(warnings),
                 "problems": [p.to_dict() for p in problems],
@@ -89,10 +96,10 @@ def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem]) ->
     if args.output != "json":
         if ok:
             note = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-            print(f"{args.document}: valid{note}", file=sys.stderr)
+            print(f"{args.document}: valid{applied}{note}", file=sys.stderr)
         else:
             print(
-                f"{args.document}: invalid: {len(errors)} error{'s' if len(errors) != 1 else ''}"
+                f"{args.document}: invalid{applied}: {len(errors)} error{'s' if len(errors) != 1 else ''}"
                 + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""),
                 file=sys.stderr,
             )

@@ -51,6 +51,13 @@ def _add_document_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL=FILE",
         help="read the source description at URL from a local FILE (repeatable; a URL ending in / maps a folder)",
     )
+    parser.add_argument(
+        "--with-document",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="another Arazzo 1.1 document that sources may name by its $self (repeatable)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="arazzo",
-        description="Run and inspect Arazzo 1.0.x workflows.",
+        description="Run and inspect Arazzo 1.0.x and 1.1.x workflows.",
         epilog="Exit codes: 0 ok, 1 workflow failed, 2 bad usage or invalid document, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")

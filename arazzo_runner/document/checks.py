@@ -184,6 +184,13 @@ class _Checker:
                 )
             if operation is not None and parameter.in_ is not None:
                 declared = _declared_parameters(self.document, operation)
+                if parameter.in_ == "querystring" and declared is not None:
+                    # 1.1: the querystring parameter is the operation's only one, whatever its name
+                    declared = (
+                        declared | {(parameter.name, "querystring")}
+                        if any(where == "querystring" for _, where in declared)
+                        else declared
+                    )
                 if declared is not None and parameter.key not in declared:
                     self.warning(
                         f"parameter {parameter.name!r} (in {parameter.in_}) is not declared by operation"

@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
-from .model import Criterion, FailureAction, Parameter, Reusable, Step, SuccessAction, Workflow
+from .model import (
+    Criterion,
+    FailureAction,
+    Parameter,
+    Reusable,
+    SelectorObject,
+    Step,
+    SuccessAction,
+    Workflow,
+)
 from .resolved import Document, ResolutionError
 
 
@@ -101,11 +110,20 @@ def _parameter(document: Document, item: Parameter | Reusable) -> dict[str, Any]
                 {
                     "name": target.name,
                     "in": target.in_,
-                    "value": item.value if item.has_value else target.value,
+                    "value": _plain(item.value if item.has_value else target.value),
                 }
             )
         return out
-    return {"name": item.name, "in": item.in_, "value": item.value}
+    return {"name": item.name, "in": item.in_, "value": _plain(item.value)}
+
+
+def _plain(value: Any) -> Any:
+    """A value as written: 1.1 Selector Objects back to their JSON form."""
+    if isinstance(value, SelectorObject):
+        return value.to_data()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _step(document: Document, step: Step) -> dict[str, Any]:
@@ -131,7 +149,9 @@ def _step(document: Document, step: Step) -> dict[str, Any]:
     out["successCriteria"] = [_criterion(c) for c in step.success_criteria]
     out["onSuccess"] = [_action(document, a) for a in step.on_success]
     out["onFailure"] = [_action(document, a) for a in step.on_failure]
-    out["outputs"] = dict(step.outputs)
+    out["outputs"] = _plain(step.outputs)
+    if step.timeout is not None:
+        out["timeout"] = step.timeout
     return out
 
 
@@ -148,5 +168,5 @@ def describe_workflow(document: Document, workflow_id: str | None) -> dict[str, 
         "successActions": [_action(document, a) for a in workflow.success_actions],
         "failureActions": [_action(document, a) for a in workflow.failure_actions],
         "steps": [_step(document, s) for s in workflow.steps],
-        "outputs": dict(workflow.outputs),
+        "outputs": _plain(workflow.outputs),
     }

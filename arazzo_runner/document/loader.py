@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import DocumentError, Location, Problem, Severity
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
+from .base_uri import base_uri, resolve_self, retrieval_uri
 from .build import build_document
 from .resolved import Document
 from .schema import validate_schema
@@ -23,9 +24,10 @@ from .yaml12 import ParsedFile, YamlReadError
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-.+)?$")
 
-#: major.minor versions this runner executes. 1.1 is routed to a clear refusal until it lands.
-SUPPORTED_VERSIONS = {(1, 0)}
-KNOWN_LATER_VERSIONS = {(1, 1)}
+#: major.minor versions this runner executes; each is read with its own schema and rules.
+SUPPORTED_VERSIONS = {(1, 0), (1, 1)}
+KNOWN_LATER_VERSIONS: set[tuple[int, int]] = set()
+_SUPPORTED_TEXT = "Arazzo 1.0.x and 1.1.x"
 
 
 @dataclass
@@ -40,8 +42,31 @@ class _Session:
 
     fetcher: SourceFetcher
     problems: list[Problem] = field(default_factory=list)
+    #: ``major.minor`` of each document read whose ``arazzo`` field is a supported version.
+    versions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Arazzo 1.1 identities: a document's ``$self`` (absolute) → where it is read from.
+    identities: dict[str, str] = field(default_factory=dict)
     loaded: dict[str, Document] = field(default_factory=dict)
     stack: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    """What a load found: the document (None when unusable), every problem, and whose rules applied."""
+
+    document: Document | None
+    problems: list[Problem]
+    #: ``"1.0"`` or ``"1.1"``: the version of the Arazzo rules the entry document was checked
+    #: against (None when its ``arazzo`` field could not be read).
+    rules: str | None
+
+
+def document_version(parsed: ParsedFile) -> tuple[int, int] | None:
+    """``(major, minor)`` of the document's ``arazzo`` field, when it is a version string."""
+    data = parsed.data
+    version = data.get("arazzo") if isinstance(data, dict) else None
+    match = _VERSION.match(version) if isinstance(version, str) else None
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def check_version(parsed: ParsedFile) -> Problem | None:
@@ -69,12 +94,14 @@ def check_version(parsed: ParsedFile) -> Problem | None:
         return None
     if major_minor in KNOWN_LATER_VERSIONS:
         return Problem(
-            f"Arazzo {version} documents are not supported yet: this runner executes Arazzo 1.0.x",
+            f"Arazzo {version} documents are not supported yet: this runner executes {_SUPPORTED_TEXT}",
             location,
             code="version",
         )
     return Problem(
-        f"unsupported Arazzo version {version!r}: this runner executes Arazzo 1.0.x", location, code="version"
+        f"unsupported Arazzo version {version!r}: this runner executes {_SUPPORTED_TEXT}",
+        location,
+        code="version",
     )
 
 
@@ -83,13 +110,18 @@ def load(
     *,
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
+    documents: Sequence[str | os.PathLike[str]] = (),
 ) -> Document:
     """Load, validate and resolve the Arazzo document at ``path``.
 
     Raises :class:`~arazzo_runner.errors.DocumentError` carrying every problem found. Warnings
     (things that are legal but probably not meant) are on the returned document's ``warnings``.
+    ``documents`` are other Arazzo documents an Arazzo 1.1 source may name by their ``$self``
+    (identity before location: such a source is read from the document that has that ``$self``).
     """
-    document, problems = load_with_problems(path, allow_remote=allow_remote, source_map=source_map)
+    document, problems = load_with_problems(
+        path, allow_remote=allow_remote, source_map=source_map, documents=documents
+    )
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
     document.warnings = [p for p in problems if p.severity is Severity.WARNING]
@@ -101,14 +133,31 @@ def load_with_problems(
     *,
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
+    documents: Sequence[str | os.PathLike[str]] = (),
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising."""
+    report = load_report(path, allow_remote=allow_remote, source_map=source_map, documents=documents)
+    return report.document, report.problems
+
+
+def load_report(
+    path: str | os.PathLike[str],
+    *,
+    allow_remote: bool = False,
+    source_map: Mapping[str, str] | None = None,
+    documents: Sequence[str | os.PathLike[str]] = (),
+) -> LoadReport:
+    """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
     if not is_remote(location):
         location = os.path.abspath(location)
     session = _Session(SourceFetcher(allow_remote=allow_remote, source_map=dict(source_map or {})))
+    for candidate in documents or ():
+        _register_identity(os.fspath(candidate), session)
     document = _load_document(location, session, display=os.fspath(path))
-    return document, session.problems
+    version = session.versions.get(location)
+    rules = f"{version[0]}.{version[1]}" if version else None
+    return LoadReport(document, session.problems, rules)
 
 
 def display_name(location: str) -> str:
@@ -137,12 +186,16 @@ def _load_document(location: str, session: _Session, display: str | None = None)
     if version_problem:
         session.problems.append(version_problem)
         return None
-    schema_problems = validate_schema(parsed)
+    version = document_version(parsed) or (1, 0)  # no arazzo field: the schema reports it
+    session.versions[location] = version
+    schema_problems = validate_schema(parsed, version)
     if schema_problems:
         session.problems.extend(schema_problems)
         return None
     document = Document(spec=build_document(parsed), location=location)
     session.loaded[location] = document
+    if document.self_uri is not None:
+        session.identities.setdefault(document.self_uri, location)
     session.stack.append(location)
     try:
         _load_sources(document, session)
@@ -151,7 +204,46 @@ def _load_document(location: str, session: _Session, display: str | None = None)
     from .checks import check_document
 
     session.problems.extend(check_document(document))
+    if document.spec.version >= (1, 1):
+        from .checks_1_1 import check_1_1
+
+        session.problems.extend(check_1_1(document))
     return document
+
+
+def _register_identity(path: str, session: _Session) -> None:
+    """Read a provided Arazzo 1.1 document's ``$self`` so sources can name it by identity.
+
+    The whole document is parsed (no fragmentary parsing, as 1.1 asks); it is loaded, validated
+    and checked only if a source names it. Unreadable candidates are reported where they are.
+    """
+    location = path if is_remote(path) else os.path.abspath(path)
+    try:
+        parsed = session.fetcher.fetch(location)
+    except YamlReadError as exc:
+        session.problems.extend(_relabel(p, location, display_name(location)) for p in exc.problems)
+        return
+    data = parsed.data if isinstance(parsed.data, dict) else {}
+    self_ref = data.get("$self")
+    if (document_version(parsed) or (1, 0)) >= (1, 1) and isinstance(self_ref, str):
+        identity = resolve_self(self_ref, location)
+        if identity is not None:
+            session.identities.setdefault(identity, location)
+
+
+def _source_target(document: Document, url: str, kind: str | None, session: _Session) -> str:
+    """Where a source description is read from.
+
+    1.0: ``url`` relative to the document's location. 1.1: relative to the document's base URI
+    (its ``$self`` when it has one, RFC 3986 5.1.1), and an Arazzo document is found by identity
+    first: a document whose ``$self`` is that URI, wherever it was read from.
+    """
+    if document.spec.version < (1, 1):
+        return resolve_reference(url, document.location)
+    target = resolve_reference(url, base_uri(document.spec.self_uri, document.location))
+    if kind in (None, "arazzo"):
+        return session.identities.get(retrieval_uri(target), target)
+    return target
 
 
 def _relabel(problem: Problem, location: str, display: str) -> Problem:
@@ -167,8 +259,21 @@ def _load_sources(document: Document, session: _Session) -> None:
     spec = document.spec
     for source in spec.source_descriptions:
         url_location = spec.locate(f"{source.pointer}/url")
-        target = resolve_reference(source.url, document.location)
+        target = _source_target(document, source.url, source.type, session)
         document.failed_sources.add(source.name)  # until it loads
+        if source.type == "asyncapi":
+            # Arazzo 1.1 AsyncAPI sources: not read until AsyncAPI steps are implemented; the
+            # steps that use one are refused by checks_1_1, so a source nothing uses only warns.
+            session.problems.append(
+                Problem(
+                    f"source {source.name!r}: AsyncAPI sources are not supported yet"
+                    " (this runner executes OpenAPI and Arazzo steps); steps that use it cannot run",
+                    spec.locate(f"{source.pointer}/type"),
+                    Severity.WARNING,
+                    code="unsupported",
+                )
+            )
+            continue
         if target in session.stack:
             # Two Arazzo documents that name each other (a parent calls a child whose failure
             # action goes back to the parent): link the document being loaded, load it once.
@@ -190,6 +295,8 @@ def _load_sources(document: Document, session: _Session) -> None:
             first = exc.problems[0]
             if first.code in ("not-found", "remote-refused", "fetch-failed", "too-large", "encoding"):
                 shown = display_name(session.fetcher.map_location(target))
+                if spec.self_uri is not None and spec.version >= (1, 1) and target != source.url:
+                    shown += f"; {source.url!r} is relative to the document's $self"
                 session.problems.append(
                     Problem(
                         f"source {source.name!r}: {first.message} ({shown})",
@@ -251,6 +358,7 @@ def validate(
     *,
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
+    documents: Sequence[str | os.PathLike[str]] = (),
 ) -> list[Problem]:
     """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
-    return load_with_problems(path, allow_remote=allow_remote, source_map=source_map)[1]
+    return load_with_problems(path, allow_remote=allow_remote, source_map=source_map, documents=documents)[1]

@@ -1,4 +1,4 @@
-"""The typed, frozen model of an Arazzo 1.0.x document.
+"""The typed, frozen model of an Arazzo 1.0.x or 1.1.x document.
 
 One dataclass per object of the specification, with every field it defines, its ``x-``
 extensions kept in ``extensions`` and its own JSON pointer in ``pointer`` (so the engine can
@@ -12,6 +12,7 @@ engine copies what it needs to change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -32,8 +33,22 @@ MISSING_REF: Any = object()
 
 ActionType = Literal["end", "goto", "retry"]
 CriterionKind = Literal["simple", "regex", "jsonpath", "xpath"]
-ParameterIn = Literal["path", "query", "header", "cookie"]
-SourceType = Literal["openapi", "arazzo"]
+ParameterIn = Literal["path", "query", "querystring", "header", "cookie", "channel"]
+SourceType = Literal["openapi", "arazzo", "asyncapi"]
+SelectorKind = Literal["jsonpath", "xpath", "jsonpointer"]
+
+
+_OTHER_WORKFLOW = re.compile(r"^\$workflows\.([^.]+)\.steps\.([^.]+)$")
+_OTHER_DOCUMENT = re.compile(r"^\$sourceDescriptions\.[^.]+\.([^.]+)\.steps\.([^.]+)$")
+
+
+def step_dependency(entry: str, workflow_id: str) -> tuple[str, str] | None:
+    """``(workflowId, stepId)`` a ``dependsOn`` entry names (None when it is none of the forms)."""
+    for pattern in (_OTHER_WORKFLOW, _OTHER_DOCUMENT):
+        match = pattern.match(entry)
+        if match:
+            return match[1], match[2]
+    return None if entry.startswith("$") else (workflow_id, entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,27 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class SelectorObject:
+    """An Arazzo 1.1 Selector Object: ``selector`` applied to the value of ``context``.
+
+    It stands where 1.1 allows one (parameter, payload, replacement and output values) in
+    documents that declare ``arazzo: 1.1.x``; in 1.0.x documents the same mapping stays plain data.
+    ``version`` is set when ``type`` was an Expression Type Object.
+    """
+
+    context: str
+    selector: str
+    type: SelectorKind
+    version: str | None = None
+    pointer: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        """The object as written (for ``show`` and dry runs)."""
+        kind: Any = {"type": self.type, "version": self.version} if self.version else self.type
+        return {"context": self.context, "selector": self.selector, "type": kind}
+
+
+@dataclass(frozen=True, slots=True)
 class Reusable:
     """A Reusable Object: ``reference`` to a component, and for parameters a value override."""
 
@@ -120,6 +156,9 @@ class Parameter:
 class PayloadReplacement:
     target: str
     value: Any
+    #: 1.1 ``targetSelectorType`` (``None``: JSON Pointer for JSON, XPath for XML payloads).
+    target_type: SelectorKind | None = None
+    target_version: str | None = None
     extensions: Mapping[str, Any] = field(default_factory=_empty)
     pointer: str = ""
 
@@ -141,6 +180,8 @@ class SuccessAction:
     workflow_id: str | None = None
     step_id: str | None = None
     criteria: tuple[Criterion, ...] = ()
+    #: 1.1: inputs for the workflow a ``goto`` names.
+    parameters: tuple[Parameter | Reusable, ...] = ()
     extensions: Mapping[str, Any] = field(default_factory=_empty)
     pointer: str = ""
 
@@ -154,6 +195,8 @@ class FailureAction:
     retry_after: float | None = None
     retry_limit: int | None = None
     criteria: tuple[Criterion, ...] = ()
+    #: 1.1: inputs for the workflow a ``goto``/``retry`` names.
+    parameters: tuple[Parameter | Reusable, ...] = ()
     extensions: Mapping[str, Any] = field(default_factory=_empty)
     pointer: str = ""
 
@@ -170,7 +213,17 @@ class Step:
     success_criteria: tuple[Criterion, ...] = ()
     on_success: tuple[SuccessAction | Reusable, ...] = ()
     on_failure: tuple[FailureAction | Reusable, ...] = ()
-    outputs: Mapping[str, str] = field(default_factory=_empty)
+    #: Runtime expressions (strings), or 1.1 Selector Objects.
+    outputs: Mapping[str, str | SelectorObject] = field(default_factory=_empty)
+    #: 1.1: milliseconds the step may take before it fails (its onFailure actions apply).
+    timeout: int | None = None
+    #: 1.1: steps that must have completed before this one runs.
+    depends_on: tuple[str, ...] = ()
+    #: 1.1 AsyncAPI steps (``channelPath``, ``action``, ``correlationId``): kept so the loader
+    #: can say they are not supported yet.
+    channel_path: str | None = None
+    action: str | None = None
+    correlation_id: Any = None
     extensions: Mapping[str, Any] = field(default_factory=_empty)
     pointer: str = ""
 
@@ -195,7 +248,7 @@ class Workflow:
     depends_on: tuple[str, ...] = ()
     success_actions: tuple[SuccessAction | Reusable, ...] = ()
     failure_actions: tuple[FailureAction | Reusable, ...] = ()
-    outputs: Mapping[str, str] = field(default_factory=_empty)
+    outputs: Mapping[str, str | SelectorObject] = field(default_factory=_empty)
     parameters: tuple[Parameter | Reusable, ...] = ()
     extensions: Mapping[str, Any] = field(default_factory=_empty)
     pointer: str = ""
@@ -236,12 +289,20 @@ class ArazzoDocument:
     workflows: tuple[Workflow, ...]
     components: Components = field(default_factory=Components)
     extensions: Mapping[str, Any] = field(default_factory=_empty)
+    #: 1.1 ``$self`` as written (a URI-reference; the loader resolves it to the base URI).
+    self_uri: str | None = None
     #: The parsed file: raw data and node positions.
     file: ParsedFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def path(self) -> str | None:
         return self.file.path if self.file else None
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """``(major, minor)`` of the ``arazzo`` field: whose rules apply (the patch never matters)."""
+        major, minor = self.arazzo.split(".")[:2]
+        return int(major), int(minor)
 
     def workflow(self, workflow_id: str) -> Workflow | None:
         for workflow in self.workflows:

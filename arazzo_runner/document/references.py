@@ -22,6 +22,7 @@ from .model import (
     FailureAction,
     Parameter,
     Reusable,
+    SelectorObject,
     Step,
     SuccessAction,
     Workflow,
@@ -68,10 +69,12 @@ class _ExpressionChecker:
 
     # -- parsing -----------------------------------------------------------------------------
     def value(self, value: Any, pointer: str, scope: _Scope, what: str, *, check_names: bool = True) -> None:
-        """A field of type Any | {expression}: check every string inside it."""
+        """A field of type Any | {expression} (| Selector Object): check every string inside it."""
+        for selector in _selectors(value):
+            self.selector(selector, scope, what)
         for text, ptr in _strings(value, pointer):
             try:
-                template = self.x.parse_value(text)
+                template = self.x.parse_value(text, arazzo=self.spec.version)
             except self.x.ExpressionSyntaxError as exc:
                 self._syntax(exc, ptr, what)
                 continue
@@ -84,7 +87,7 @@ class _ExpressionChecker:
     ) -> Any:
         """Parse one whole runtime expression; ``check_names=False`` where resolution reports."""
         try:
-            expression = self.x.parse_runtime_expression(text)
+            expression = self.x.parse_runtime_expression(text, arazzo=self.spec.version)
         except self.x.ExpressionSyntaxError as exc:
             self._syntax(exc, pointer, what)
             return None
@@ -92,11 +95,21 @@ class _ExpressionChecker:
             self.names(expression, pointer, scope)
         return expression
 
+    def selector(self, selector: SelectorObject, scope: _Scope, what: str) -> None:
+        """A 1.1 Selector Object: its context expression and its selector."""
+        self.expression(selector.context, f"{selector.pointer}/context", scope, f"{what} selector context")
+        try:
+            self.x.compile_selector(selector.selector, selector.type, selector.version)
+        except self.x.ExpressionSyntaxError as exc:
+            self._syntax(exc, f"{selector.pointer}/selector", f"{what} {selector.type} selector")
+
     def criterion(self, criterion: Criterion, scope: _Scope) -> None:
         if criterion.context is not None:
             self.expression(criterion.context, f"{criterion.pointer}/context", scope, "criterion context")
         try:
-            compiled = self.x.compile_criterion(criterion.condition, criterion.type, criterion.version)
+            compiled = self.x.compile_criterion(
+                criterion.condition, criterion.type, criterion.version, arazzo=self.spec.version
+            )
         except self.x.ExpressionSyntaxError as exc:
             self._syntax(exc, f"{criterion.pointer}/condition", f"{criterion.type} condition")
             return
@@ -148,6 +161,18 @@ class _ExpressionChecker:
                     Severity.WARNING,
                     "undeclared-input",
                 )
+        elif root == "message" and not (scope.step is not None and scope.step.action == "receive"):
+            self._report(
+                f"{text}: $message is the message an AsyncAPI 'receive' step got; it has no value here",
+                pointer,
+            )
+        elif root == "self" and self.spec.self_uri is None:
+            self._report(
+                f"{text}: this document has no $self field, so $self has no value",
+                pointer,
+                Severity.WARNING,
+                "no-self",
+            )
         elif root == "outputs" and scope.workflow is not None and name is not None:
             # In a step that calls a workflow, $outputs are that workflow's outputs (EXEC-08).
             owner_workflow: Workflow | None = scope.workflow
@@ -208,8 +233,8 @@ class _ExpressionChecker:
         for criterion in step.success_criteria:
             self.criterion(criterion, scope)
         self.actions((*step.on_success, *step.on_failure), scope)
-        for name, text in step.outputs.items():
-            self.value(text, f"{step.pointer}/outputs/{escape_token(name)}", scope, "output")
+        for name, output in step.outputs.items():
+            self.value(output, f"{step.pointer}/outputs/{escape_token(name)}", scope, "output")
 
     def parameters(self, items: tuple[Parameter | Reusable, ...], scope: _Scope) -> None:
         for item in items:
@@ -231,6 +256,7 @@ class _ExpressionChecker:
                 continue
             for criterion in item.criteria:
                 self.criterion(criterion, scope)
+            self.parameters(item.parameters, scope)  # 1.1: inputs for the workflow it names
             if item.workflow_id is not None and item.workflow_id.startswith("$"):
                 self.expression(
                     item.workflow_id, f"{item.pointer}/workflowId", scope, "workflowId", check_names=False
@@ -246,6 +272,18 @@ def _declared_inputs(spec: ArazzoDocument, workflow: Workflow) -> frozenset[str]
     if not declared and isinstance(schema, Mapping) and schema.get("additionalProperties", True) is not False:
         return None  # declares nothing but allows anything: nothing to check against
     return declared
+
+
+def _selectors(value: Any) -> Iterator[SelectorObject]:
+    """The 1.1 Selector Objects in a value (a payload may hold them at any depth)."""
+    if isinstance(value, SelectorObject):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _selectors(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _selectors(item)
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

@@ -97,6 +97,14 @@ class Document:
 
     # -- convenience -------------------------------------------------------------------------
     @property
+    def self_uri(self) -> str | None:
+        """Arazzo 1.1 ``$self`` resolved to an absolute URI (what ``$self`` evaluates to); None
+        when the document has no ``$self``."""
+        from .base_uri import resolve_self
+
+        return resolve_self(self.spec.self_uri, self.location)
+
+    @property
     def workflows(self) -> tuple[Workflow, ...]:
         return self.spec.workflows
 

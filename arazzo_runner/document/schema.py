@@ -1,4 +1,8 @@
-"""Validation of an Arazzo document against the (patched) Arazzo 1.0 JSON Schema.
+"""Validation of an Arazzo document against the (patched) JSON Schema of its version.
+
+The ``arazzo`` field picks the schema: 1.0.x documents are held to the 1.0 schema, 1.1.x
+documents to the 1.1 one (each patched where it conflicts with its specification text; the
+conflicts are listed at the top of each file under ``schemas/``).
 
 jsonschema does the validating; this module only turns its errors into located, readable
 :class:`~arazzo_runner.errors.Problem` lines ("missing required field 'version'",
@@ -15,15 +19,21 @@ from typing import Any
 from ..errors import Problem
 from .yaml12 import ParsedFile, escape_token, parse_text
 
-SCHEMA_RESOURCE = "arazzo-1.0-schema.patched.yaml"
+#: The schema of each ``major.minor`` this runner reads.
+SCHEMA_RESOURCES = {
+    (1, 0): "arazzo-1.0-schema.patched.yaml",
+    (1, 1): "arazzo-1.1-schema.patched.yaml",
+}
+SCHEMA_RESOURCE = SCHEMA_RESOURCES[(1, 0)]
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
+@lru_cache(maxsize=len(SCHEMA_RESOURCES))
+def _validator(version: tuple[int, int] = (1, 0)) -> Any:
     from jsonschema import Draft202012Validator
 
-    text = resources.files(__package__).joinpath("schemas", SCHEMA_RESOURCE).read_text("utf-8")
-    schema = parse_text(text, SCHEMA_RESOURCE).data
+    resource = SCHEMA_RESOURCES[version]
+    text = resources.files(__package__).joinpath("schemas", resource).read_text("utf-8")
+    schema = parse_text(text, resource).data
     return Draft202012Validator(schema)
 
 
@@ -88,11 +98,14 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def validate_schema(parsed: ParsedFile) -> list[Problem]:
-    """Every schema problem in the document, located, de-duplicated, in document order."""
+def validate_schema(parsed: ParsedFile, version: tuple[int, int] = (1, 0)) -> list[Problem]:
+    """Every schema problem in the document, located, de-duplicated, in document order.
+
+    ``version`` is the document's ``(major, minor)``, which picks the schema.
+    """
     seen: set[tuple[str, str]] = set()
     problems: list[tuple[tuple[int, int], Problem]] = []
-    for error in _validator().iter_errors(parsed.data):
+    for error in _validator(version).iter_errors(parsed.data):
         for pointer, message, at_key in _describe(error):
             if (pointer, message) in seen:
                 continue

@@ -38,6 +38,7 @@ from ..document.model import (
     FailureAction,
     Parameter,
     Reusable,
+    SelectorObject,
     Step,
     SuccessAction,
     Workflow,
@@ -48,7 +49,7 @@ from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
-from . import compiled
+from . import compiled, selectors, step_dependencies, step_timeout
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -180,6 +181,11 @@ class Execution:
         ctx = frame.ctx
         self._received_at = exchange.received_at
         self._set_exchange(ctx, exchange, step.step_id, now)
+        timed_out = step_timeout.exceeded(step_timeout.seconds(step.timeout), exchange)
+        if timed_out is not None:  # Arazzo 1.1: a failed step, so its onFailure actions apply
+            status = exchange.response.status_code if exchange.response is not None else None
+            self._step_done(frame, step, succeeded=False, reason=timed_out, now=now, status_code=status)
+            return
         if exchange.response is None:
             reason = exchange.error or "no response"
             self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(reason)), now)
@@ -224,6 +230,7 @@ class Execution:
                 s.name: {"url": s.url, "name": s.name, "type": s.type}
                 for s in document.spec.source_descriptions
             },
+            self_uri=document.self_uri or MISSING,
         )
         frame = _Frame(document, workflow, inputs, reason, depth, ctx)
         frame.pending_deps = list(workflow.depends_on)
@@ -322,6 +329,10 @@ class Execution:
                 ),
                 now,
             )
+        waiting_on = step_dependencies.unmet(step.depends_on, workflow.workflow_id, self.records)
+        if waiting_on is not None:  # Arazzo 1.1 step dependsOn: a failed step, so onFailure applies
+            self._step_done(frame, step, succeeded=False, reason=waiting_on, now=now, status_code=None)
+            return None
         if step.workflow_id is not None:
             ref = frame.document.resolve_workflow(step.workflow_id)
             try:
@@ -369,6 +380,7 @@ class Execution:
             body,
             payload,
             self._x_security(frame, step),
+            step_timeout.seconds(step.timeout),
         )
 
     def _check_limits(self, frame: _Frame, step: Step, now: float) -> bool:
@@ -405,6 +417,8 @@ class Execution:
 
     def _render(self, value: Any, ctx: EvaluationContext) -> Any:
         """Evaluate expressions inside ``value``; absent values drop out of objects and arrays."""
+        if isinstance(value, SelectorObject):  # Arazzo 1.1
+            return selectors.select(value, ctx)
         if isinstance(value, str):
             return compiled.value_template(value).render(ctx)
         if isinstance(value, Mapping):
@@ -436,7 +450,14 @@ class Execution:
         replacements = []
         for replacement in spec.replacements:
             value = self._render(replacement.value, frame.ctx)
-            replacements.append(Replacement(replacement.target, None if value is MISSING else value))
+            replacements.append(
+                Replacement(
+                    replacement.target,
+                    None if value is MISSING else value,
+                    replacement.target_type,
+                    replacement.target_version,
+                )
+            )
         body = RequestBody(payload, spec.content_type, tuple(replacements))
         if replacements:
             from ..http import apply_replacements
@@ -482,7 +503,9 @@ class Execution:
 
     def _criteria(self, frame: _Frame, step: Step, criteria: tuple[Criterion, ...], purpose: str) -> bool:
         for criterion in criteria:
-            compiled_criterion = compiled.criterion(criterion.condition, criterion.type, criterion.version)
+            compiled_criterion = compiled.criterion(
+                criterion.condition, criterion.type, criterion.version, frame.document.spec.version
+            )
             context_value: Any = MISSING
             if criterion.context is not None:
                 context_value = compiled.runtime_expression(criterion.context).evaluate(frame.ctx)
@@ -517,12 +540,12 @@ class Execution:
         return False, f"HTTP {status_code} (no successCriteria: a 2xx status was expected)"
 
     def _outputs(
-        self, frame: _Frame, outputs: Mapping[str, str], where: str, warn: bool, now: float
+        self, frame: _Frame, outputs: Mapping[str, Any], where: str, warn: bool, now: float
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, text in outputs.items():
             try:
-                value = compiled.value_template(text).render(frame.ctx)
+                value = self._render(text, frame.ctx)  # a runtime expression, or a 1.1 Selector Object
             except _STEP_ERRORS as exc:
                 value = MISSING
                 if warn:
@@ -697,7 +720,7 @@ class Execution:
                 frame.attempt += 1
                 frame.retry_delay = self._retry_delay(frame, action)
                 if action.workflow_id is not None:
-                    self._call_workflow(frame, step, action.workflow_id, "retry", now)
+                    self._call_workflow(frame, step, action.workflow_id, "retry", now, action.parameters)
                     return
                 if action.step_id is not None and action.step_id != step.step_id:
                     frame.retry_return = frame.index
@@ -742,13 +765,19 @@ class Execution:
             self._pending_sleep = Sleep(delay, "retry", step.step_id)
             self._emit(Sleeping(step_id=step.step_id, seconds=delay, reason="retry"), now)
 
-    def _call_workflow(self, frame: _Frame, step: Step, target: str, why: str, now: float) -> None:
-        """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares."""
+    def _call_workflow(
+        self, frame: _Frame, step: Step, target: str, why: str, now: float, parameters: tuple[Any, ...] = ()
+    ) -> None:
+        """Run workflow ``target`` for a goto or a retry, with the caller's inputs it declares and
+        (Arazzo 1.1) the action's ``parameters`` as inputs on top."""
         ref = frame.document.resolve_workflow(target)
         try:
-            child_inputs = prepare_inputs(
-                ref.document, ref.workflow, inputs_for(ref.document, ref.workflow, frame.inputs)
-            )
+            available = inputs_for(ref.document, ref.workflow, frame.inputs)
+            for parameter, raw in action_parameters(frame.document, parameters):
+                value = self._render(raw, frame.ctx)
+                if value is not MISSING:
+                    available[parameter.name] = value
+            child_inputs = prepare_inputs(ref.document, ref.workflow, available)
         except _STEP_ERRORS as exc:
             message = f"{why} workflow {target!r} cannot run: {exc}"
             self._fail_frame(
@@ -761,7 +790,7 @@ class Execution:
 
     def _goto(self, frame: _Frame, step: Step, action: SuccessAction | FailureAction, now: float) -> None:
         if action.workflow_id is not None:
-            self._call_workflow(frame, step, action.workflow_id, "goto", now)
+            self._call_workflow(frame, step, action.workflow_id, "goto", now, action.parameters)
             return
         target = self._step_index(frame, action.step_id or "")
         target_id = frame.workflow.steps[target].step_id
@@ -875,6 +904,9 @@ class Execution:
             )
             return
         ok, reason = self._success(parent, step, parent.ctx, None)
+        timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
+        if timed_out is not None:
+            ok, reason = False, timed_out
         self._step_done(parent, step, succeeded=ok, reason=reason, now=now, status_code=None)
 
     def _abort(self, error: RunError, now: float) -> None:
@@ -985,3 +1017,18 @@ def merged_parameters(
                 continue
             merged[parameter.name if for_workflow else parameter.key] = (parameter, raw)
     return list(merged.values())
+
+
+def action_parameters(
+    document: Document, items: tuple[Parameter | Reusable, ...]
+) -> list[tuple[Parameter, Any]]:
+    """(parameter, raw value) pairs of a 1.1 success/failure action's ``parameters`` (components resolved)."""
+    found: list[tuple[Parameter, Any]] = []
+    for item in items:
+        if isinstance(item, Parameter):
+            found.append((item, item.value))
+            continue
+        parameter = document.spec.components.lookup("parameters", item.component_name or "")
+        if parameter is not None:
+            found.append((parameter, item.value if item.has_value else parameter.value))
+    return found

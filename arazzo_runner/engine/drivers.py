@@ -17,6 +17,7 @@ import httpx
 from ..errors import ArazzoError
 from ..http import build_request, send_with_retries, send_with_retries_async
 from ..http.clients import new_async_client
+from . import step_timeout
 from .core import Execution
 from .environment import RunEnvironment
 from .events import Event
@@ -142,6 +143,7 @@ def drive(
         if error is not None:
             exchange = Exchange(request=None, error=error)
         else:
+            step_timeout.limit_request(request, need.timeout)
             try:
                 sent = send_with_retries(
                     client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
@@ -219,17 +221,25 @@ async def run_async(
             if error is not None:
                 exchange = Exchange(request=None, error=error)
             else:
+                step_timeout.limit_request(request, need.timeout)
                 try:
-                    sent = await send_with_retries_async(
-                        client,
-                        request,
-                        policy=endpoint.retry_policy,
-                        auth=endpoint.auth,
-                        sleep=sleep,
-                        gate=environment.in_flight(),
+                    sent = await asyncio.wait_for(
+                        send_with_retries_async(
+                            client,
+                            request,
+                            policy=endpoint.retry_policy,
+                            auth=endpoint.auth,
+                            sleep=sleep,
+                            gate=environment.in_flight(),
+                        ),
+                        need.timeout,
                     )
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)
+                except TimeoutError:  # only wait_for's: httpx timeouts are httpx.HTTPError
+                    exchange = _failed(
+                        request, TimeoutError(step_timeout.message(need.timeout or 0)), started, clock
+                    )
                 else:
                     exchange = _answered(
                         need, request, endpoint, sent, clock() - started, wall(), execution.options.validate

@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 
 from ..document.describe import pick_workflow
+from ..document.model import SelectorObject
 from ..document.resolved import Document, ResolutionError
 from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext, render_text
 from ..http import Replacement, RequestBody, StepParameter, build_request
 from ..sources.openapi import OpenApiSource
-from . import compiled
+from . import compiled, selectors
 from .core import merged_parameters
 from .environment import RunEnvironment
 from .inputs import prepare_inputs, secret_input_names
@@ -52,6 +53,8 @@ class PlannedRequest:
 
 
 def _placeholder(value: Any, ctx: EvaluationContext) -> Any:
+    if isinstance(value, SelectorObject):
+        return selectors.placeholder(value, ctx)
     if isinstance(value, str):
         template = compiled.value_template(value)
         rendered = template.render(ctx)
@@ -125,7 +128,8 @@ def plan_requests(
             if spec is not None and spec.has_payload:
                 payload = _placeholder(_drop_optional(spec.payload, ctx), ctx)
                 replacements = tuple(
-                    Replacement(r.target, _placeholder(r.value, ctx)) for r in spec.replacements
+                    Replacement(r.target, _placeholder(r.value, ctx), r.target_type, r.target_version)
+                    for r in spec.replacements
                 )
                 body = RequestBody(payload, spec.content_type, replacements)
             endpoint = environment.endpoint(source, operation)

@@ -31,6 +31,8 @@ class SendRequest:
     payload: Any = None
     #: Redocly's ``x-security`` entries (workflow's then step's), values evaluated.
     x_security: tuple[Any, ...] = ()
+    #: Arazzo 1.1 step ``timeout``, in seconds: the driver stops waiting after it (see step_timeout).
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,7 @@
-"""The expression language of Arazzo 1.0.x: runtime expressions, templates, criteria.
+"""The expression language of Arazzo 1.0.x and 1.1.x: runtime expressions, templates, criteria.
+
+Parsers take ``arazzo=(major, minor)``, the document's version (1.0 by default): 1.1 adds the
+``$self`` and ``$message`` roots and settles what a JSONPath condition is.
 
 Everything is parsed once, at load, by a hand-written lexer and parsers into small ASTs, then
 evaluated against an :class:`EvaluationContext` on every step of every poll. Nothing here
@@ -20,13 +23,17 @@ from .context import EvaluationContext
 from .criteria import CompiledCriterion, CriterionOutcome, compile_criterion
 from .errors import ExpressionEvaluationError, ExpressionSyntaxError
 from .jsonpath_queries import JsonPathQuery, compile_jsonpath
-from .runtime import RuntimeExpression, parse_runtime_expression
+from .runtime import ARAZZO_1_0, ARAZZO_1_1, RuntimeExpression, parse_runtime_expression
+from .selectors import CompiledSelector, compile_selector
 from .templates import ValueTemplate, parse_value
 from .values import MISSING, Missing, render_text
 
 __all__ = [
+    "ARAZZO_1_0",
+    "ARAZZO_1_1",
     "MISSING",
     "CompiledCriterion",
+    "CompiledSelector",
     "Condition",
     "CriterionOutcome",
     "EvaluationContext",
@@ -38,6 +45,7 @@ __all__ = [
     "ValueTemplate",
     "compile_criterion",
     "compile_jsonpath",
+    "compile_selector",
     "parse_condition",
     "parse_runtime_expression",
     "parse_value",

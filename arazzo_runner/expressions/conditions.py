@@ -26,7 +26,7 @@ from .context import EvaluationContext
 from .errors import ExpressionSyntaxError
 from .jsonpath_queries import JsonPathQuery, compile_jsonpath
 from .lexer import COMPARISONS, Token, tokenize
-from .runtime import RuntimeExpression, parse_expression_span
+from .runtime import ARAZZO_1_0, RuntimeExpression, parse_expression_span
 from .values import MISSING, loose_equals, loose_order, truthy
 
 __all__ = ["Condition", "parse_condition"]
@@ -181,9 +181,9 @@ class Condition:
         return self.expressions
 
 
-def parse_condition(text: str) -> Condition:
-    """Parse a simple condition (Arazzo 1.0.1 Criterion Object, ``type: simple``)."""
-    return _Parser(text, jsonpath_operands=False).parse()
+def parse_condition(text: str, *, arazzo: tuple[int, int] = ARAZZO_1_0) -> Condition:
+    """Parse a simple condition (Criterion Object, ``type: simple``) of the ``arazzo`` grammar."""
+    return _Parser(text, jsonpath_operands=False, arazzo=arazzo).parse()
 
 
 def parse_jsonpath_comparison(text: str) -> Condition:
@@ -193,6 +193,7 @@ def parse_jsonpath_comparison(text: str) -> Condition:
 
 class _Parser:
     __slots__ = (
+        "arazzo",
         "depth",
         "double_quoted",
         "expressions",
@@ -203,13 +204,14 @@ class _Parser:
         "tokens",
     )
 
-    def __init__(self, text: str, *, jsonpath_operands: bool) -> None:
+    def __init__(self, text: str, *, jsonpath_operands: bool, arazzo: tuple[int, int] = ARAZZO_1_0) -> None:
         if not isinstance(text, str):
             raise ExpressionSyntaxError("a condition must be a string", str(text), 0)
         if len(text) > MAX_LENGTH:
             raise ExpressionSyntaxError(f"condition longer than {MAX_LENGTH} characters", text, MAX_LENGTH)
         self.text = text
         self.jsonpath_operands = jsonpath_operands
+        self.arazzo = arazzo
         self.tokens = tokenize(text, jsonpath_operands=jsonpath_operands)
         self.pos = 0
         self.depth = 0
@@ -317,7 +319,7 @@ class _Parser:
         )
 
     def _operand(self, start: int, end: int, token: Token) -> Operand:
-        expr, pos = parse_expression_span(self.text, start, end, operand=True)
+        expr, pos = parse_expression_span(self.text, start, end, operand=True, arazzo=self.arazzo)
         navigation: list[str | int] = []
         while pos < end:
             ch = self.text[pos]

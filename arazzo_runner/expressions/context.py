@@ -49,6 +49,12 @@ class EvaluationContext:
     workflows: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=_empty)
     source_descriptions: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
     components: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty)
+    #: 1.1 ``$self``: the document's ``$self`` resolved to an absolute URI (``MISSING`` without one).
+    self_uri: Any = MISSING
+    #: 1.1 ``$message.header.*`` / ``$message.payload`` (and ``.body``): the message an AsyncAPI
+    #: step received. Nothing fills them until AsyncAPI steps are executed.
+    message_headers: Mapping[str, Any] = field(default_factory=_empty)
+    message_payload: Any = MISSING
 
 
 def header_value(headers: Mapping[str, Any], name: str) -> Any:

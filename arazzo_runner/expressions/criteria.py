@@ -31,7 +31,7 @@ from .explain import describe, describe_seen
 from .jsonpath_queries import GoessnerQuery, JsonPathQuery, compile_goessner, compile_jsonpath
 from .lexer import COMPARISONS, tokenize
 from .regex_patterns import TIMEOUT_SECONDS, RegexPattern, compile_regex
-from .runtime import RuntimeExpression
+from .runtime import ARAZZO_1_0, ARAZZO_1_1, RuntimeExpression
 from .values import MISSING, render_text
 from .xpath_queries import XPATH_VERSIONS, NotXML, XPathQuery, compile_xpath, xml_root
 
@@ -39,6 +39,8 @@ __all__ = ["CompiledCriterion", "CriterionOutcome", "compile_criterion"]
 
 CRITERION_TYPES = ("simple", "regex", "jsonpath", "xpath")
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
+#: Arazzo 1.1's name for the default JSONPath (1.0 allows only Goessner as a version).
+RFC9535 = "rfc9535"
 DOUBLE_QUOTE_WARNING = (
     "double-quoted string literal: Arazzo string literals use single quotes ('...'); "
     "accepted and read as a JSON string"
@@ -97,9 +99,17 @@ class CompiledCriterion:
 
 
 def compile_criterion(
-    condition: str, type: str | None = None, version: str | None = None
+    condition: str,
+    type: str | None = None,
+    version: str | None = None,
+    *,
+    arazzo: tuple[int, int] = ARAZZO_1_0,
 ) -> CompiledCriterion:
-    """Compile a Criterion Object's ``condition`` for its ``type`` (and Expression Type ``version``)."""
+    """Compile a Criterion Object's ``condition`` for its ``type`` (and Expression Type ``version``).
+
+    ``arazzo`` is the document's (major, minor): the grammar of runtime expressions in simple
+    conditions, and, for 1.1, the clarified JSONPath rule (an RFC 9535 query, nothing else).
+    """
     if not isinstance(condition, str):
         raise ExpressionSyntaxError("a condition must be a string", str(condition), 0)
     if len(condition) > MAX_LENGTH:
@@ -112,7 +122,11 @@ def compile_criterion(
     if version is not None and kind in ("simple", "regex"):
         raise ExpressionSyntaxError(f"a version applies to jsonpath and xpath, not {kind}", condition, 0)
     if kind == "simple":
-        return _compile_simple(condition)
+        return _compile_simple(condition, arazzo)
+    if arazzo >= ARAZZO_1_1 and kind == "jsonpath" and version == RFC9535:
+        version = None  # 1.1 names the default explicitly
+    if arazzo >= ARAZZO_1_1 and "{$" in condition:
+        return _compile_embedded(condition, kind, version, arazzo)
     if kind == "regex":
         pattern = compile_regex(condition)
         return CompiledCriterion(condition, kind, None, pattern.warnings, _regex_decider(pattern))
@@ -121,7 +135,7 @@ def compile_criterion(
             raise ExpressionSyntaxError(
                 f"unknown JSONPath version {version!r}; the only one defined is {GOESSNER}", condition, 0
             )
-        return _compile_jsonpath(condition, version)
+        return _compile_jsonpath(condition, version, arazzo)
     if version not in XPATH_VERSIONS:
         raise ExpressionSyntaxError(
             f"unknown XPath version {version!r}; expected xpath-30, xpath-20 or xpath-10", condition, 0
@@ -130,19 +144,64 @@ def compile_criterion(
     return CompiledCriterion(condition, kind, version, (), _xpath_decider(query))
 
 
+# -- 1.1: runtime expressions embedded in regex / jsonpath / xpath conditions ---------------
+
+
+def _compile_embedded(
+    condition: str, kind: str, version: str | None, arazzo: tuple[int, int]
+) -> CompiledCriterion:
+    """Arazzo 1.1 "Runtime Expressions in Conditions": ``{$...}`` is evaluated and substituted
+    first (as text), then the resulting condition is compiled and evaluated for its type.
+
+    The substituted text is compiled on each distinct value (cached); a text that does not
+    compile fails the criterion with the reason, as 1.1 says for invalid expressions.
+    """
+    from functools import lru_cache
+
+    from .templates import parse_value
+
+    template = parse_value(condition, arazzo=arazzo)
+
+    @lru_cache(maxsize=64)
+    def compiled_for(text: str) -> CompiledCriterion | ExpressionSyntaxError:
+        # Never substitute again: a value that contains "{$...}" stays text (no injection).
+        try:
+            if kind == "jsonpath":
+                return _compile_jsonpath(text, version, arazzo)
+            return compile_criterion(text, kind, version)  # regex, xpath: no 1.1-only rule
+        except ExpressionSyntaxError as exc:
+            return exc
+
+    def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
+        text = template.render(ctx)
+        if text is MISSING:
+            return CriterionOutcome(
+                False,
+                lambda: f"{kind} condition {condition!r} not applied: an embedded expression has no value",
+            )
+        found = compiled_for(str(text))
+        if isinstance(found, ExpressionSyntaxError):
+            return CriterionOutcome(
+                False, lambda: f"{kind} condition {text!r} (after substitution) is invalid: {found.message}"
+            )
+        return found.evaluate(context_value, ctx)
+
+    return CompiledCriterion(condition, kind, version, (), decide, template.references())
+
+
 # -- simple -------------------------------------------------------------------------------
 
 
-def _compile_simple(text: str) -> CompiledCriterion:
+def _compile_simple(text: str, arazzo: tuple[int, int] = ARAZZO_1_0) -> CompiledCriterion:
     warnings: list[str] = []
     try:
-        parsed = parse_condition(text)
+        parsed = parse_condition(text, arazzo=arazzo)
     except ExpressionSyntaxError:
         stripped = text.strip()
         if not (stripped.startswith("{") and stripped.endswith("}")):
             raise
         # The spec's own JSON example writes "{$statusCode == 401}" (erratum ERR-04).
-        parsed = parse_condition(stripped[1:-1])
+        parsed = parse_condition(stripped[1:-1], arazzo=arazzo)
         warnings.append("the whole condition is wrapped in {...}; write it without the braces")
     if parsed.double_quoted:
         warnings.append(DOUBLE_QUOTE_WARNING)
@@ -204,7 +263,9 @@ def _regex_decider(pattern: RegexPattern) -> Callable[[Any, EvaluationContext], 
 # -- jsonpath -----------------------------------------------------------------------------
 
 
-def _compile_jsonpath(condition: str, version: str | None) -> CompiledCriterion:
+def _compile_jsonpath(
+    condition: str, version: str | None, arazzo: tuple[int, int] = ARAZZO_1_0
+) -> CompiledCriterion:
     text = condition.strip()
     try:
         query: JsonPathQuery | GoessnerQuery = compile_goessner(text) if version else compile_jsonpath(text)
@@ -215,6 +276,17 @@ def _compile_jsonpath(condition: str, version: str | None) -> CompiledCriterion:
         comparison = parse_jsonpath_comparison(text)
         if not comparison.paths:
             raise query_error from None
+        if arazzo >= ARAZZO_1_1:
+            # Arazzo 1.1 settles it: the condition MUST be an RFC 9535 query, and passes when it
+            # selects a node; anything else fails. A condition that can only fail is an error here.
+            spelling = _rfc_spelling(comparison)
+            hint = f"; write {spelling}" if spelling else ""
+            raise ExpressionSyntaxError(
+                f"{comparison.text!r} is not an RFC 9535 JSONPath query, which Arazzo 1.1 requires"
+                f" (a JSONPath condition passes when the query selects at least one node){hint}",
+                condition,
+                0,
+            ) from None
         # One note per condition: the RFC spelling it suggests already uses single quotes.
         warnings = [_comparison_warning(comparison)]
         return CompiledCriterion(
@@ -236,6 +308,12 @@ def _comparison_warning(comparison: Condition) -> str:
         f"{comparison.text!r} is not an RFC 9535 JSONPath query; it is evaluated as a comparison "
         "(simple-condition rules: string equality ignores case, a missing field equals only null)"
     )
+    spelling = _rfc_spelling(comparison)
+    return message + (f"; the RFC 9535 spelling is {spelling}" if spelling else "")
+
+
+def _rfc_spelling(comparison: Condition) -> str | None:
+    """``$[?@.x == 'y']`` for ``$.x == "y"`` (None when the comparison is not that simple)."""
     root = comparison.root
     left = getattr(root, "left", None)
     right = getattr(root, "right", None)
@@ -247,8 +325,8 @@ def _comparison_warning(comparison: Condition) -> str:
             if isinstance(literal, str)
             else right.text
         )
-        message += f"; the RFC 9535 spelling is $[?@{left.text[1:]} {op} {rendered}]"
-    return message
+        return f"$[?@{left.text[1:]} {op} {rendered}]"
+    return None
 
 
 def _query_decider(

@@ -1,11 +1,14 @@
-"""Runtime expressions (Arazzo 1.0.1 § Runtime Expressions): parser and AST.
+"""Runtime expressions (Arazzo 1.0.1 and 1.1.0 § Runtime Expressions): parser and AST.
 
 ``$url``, ``$method``, ``$statusCode``, ``$request.{header.<token>|query.<name>|path.<name>|
 body[#ptr]}``, ``$response.{header.<token>|body[#ptr]}``, ``$inputs.<name>[#ptr]``,
 ``$outputs.<name>[#ptr]``, ``$steps.<stepId>.outputs.<name>[#ptr]``,
 ``$workflows.<workflowId>.{inputs|outputs}.<name>[#ptr]``,
 ``$sourceDescriptions.<name>.<member>`` and
-``$components.{parameters|successActions|failureActions|inputs}.<name>``.
+``$components.{parameters|successActions|failureActions|inputs}.<name>``; with
+``arazzo=(1, 1)`` also ``$self`` and ``$message.{header.<token>|query.<name>|path.<name>|
+body[#ptr]|payload[#ptr]}`` (the message an AsyncAPI step received). The 1.1 grammar is the
+1.0 one plus those two roots, so a text that parses under 1.0 parses to the same AST under 1.1.
 
 A parsed expression is a small frozen record (root, part, owner, name, pointer) that doubles as
 the reference the loader checks (``$steps.X`` names a step, ``$components.parameters.Y`` a
@@ -27,7 +30,18 @@ from .errors import ExpressionEvaluationError, ExpressionSyntaxError
 from .pointer import parse_pointer, resolve_pointer
 from .values import MISSING
 
-__all__ = ["ROOTS", "RuntimeExpression", "parse_expression_span", "parse_runtime_expression"]
+__all__ = [
+    "ARAZZO_1_0",
+    "ARAZZO_1_1",
+    "ROOTS",
+    "RuntimeExpression",
+    "parse_expression_span",
+    "parse_runtime_expression",
+]
+
+#: ``(major, minor)`` of the grammars: a document's version picks the one its expressions use.
+ARAZZO_1_0 = (1, 0)
+ARAZZO_1_1 = (1, 1)
 
 #: The names that may follow ``$`` in Arazzo 1.0.x.
 ROOTS = frozenset(
@@ -98,14 +112,14 @@ class RuntimeExpression:
         return self.text
 
 
-def parse_runtime_expression(text: str) -> RuntimeExpression:
-    """Parse ``text`` as exactly one runtime expression.
+def parse_runtime_expression(text: str, *, arazzo: tuple[int, int] = ARAZZO_1_0) -> RuntimeExpression:
+    """Parse ``text`` as exactly one runtime expression of the ``arazzo`` (major, minor) grammar.
 
     Raises :class:`ExpressionSyntaxError` (with the offset of the problem) otherwise.
     """
     if not isinstance(text, str):
         raise ExpressionSyntaxError("a runtime expression must be a string", str(text), 0)
-    expr, _ = parse_expression_span(text, 0, len(text))
+    expr, _ = parse_expression_span(text, 0, len(text), arazzo=arazzo)
     return expr
 
 
@@ -130,13 +144,14 @@ def _expect(text: str, pos: int, end: int, literal: str, what: str) -> int:
 
 
 def parse_expression_span(
-    text: str, start: int, end: int, *, operand: bool = False
+    text: str, start: int, end: int, *, operand: bool = False, arazzo: tuple[int, int] = ARAZZO_1_0
 ) -> tuple[RuntimeExpression, int]:
     """Parse the runtime expression at ``text[start:end]``; return it and where it stopped.
 
     Without ``operand`` the expression must fill the span. With ``operand`` (a condition
     operand) it may stop early, where ``.member``/``[index]`` navigation begins, and names end
-    at ``.`` or ``[``; the caller parses the rest.
+    at ``.`` or ``[``; the caller parses the rest. ``arazzo`` is the document's Arazzo
+    ``(major, minor)``: ``$self`` and ``$message`` exist from 1.1 on.
     """
     if start >= end or text[start] != "$":
         raise _error("a runtime expression starts with '$'", text, start)
@@ -144,16 +159,17 @@ def parse_expression_span(
     while pos < end and text[pos].isascii() and text[pos].isalpha():
         pos += 1
     root = text[start + 1 : pos]
-    if root in ROOTS_1_1:
+    if root in ROOTS_1_1 and arazzo < ARAZZO_1_1:
         raise _error(f"${root} is an Arazzo 1.1 expression; this document is Arazzo 1.0.x", text, start)
-    if root not in ROOTS:
-        known = ", ".join("$" + r for r in sorted(ROOTS))
+    if root not in ROOTS and root not in ROOTS_1_1:
+        roots = ROOTS | ROOTS_1_1 if arazzo >= ARAZZO_1_1 else ROOTS
+        known = ", ".join("$" + r for r in sorted(roots))
         raise _error(f"unknown runtime expression ${root}; expected one of {known}", text, start)
     name_stops = "#.[" if operand else "#"
     part = owner = name = None
-    if root in ("url", "method", "statusCode"):
+    if root in ("url", "method", "statusCode", "self"):
         stop = pos
-    elif root in ("request", "response"):
+    elif root in ("request", "response", "message"):
         pos = _expect(text, pos, end, ".", f"after ${root}")
         word_end = pos
         while word_end < end and text[word_end].isascii() and text[word_end].isalpha():
@@ -177,8 +193,10 @@ def parse_expression_span(
             pos = _expect(text, word_end, end, ".", f"after {part!r}")
             stop = _scan_name(text, pos, end, name_stops)
             name = text[pos:stop]  # the 1.0 ABNF allows an empty name here
-        elif part == "body":
+        elif part == "body" or (part == "payload" and root == "message"):
             stop = word_end
+        elif root == "message":
+            raise _error("expected header, query, path, body or payload after $message.", text, pos)
         else:
             raise _error(f"expected header, query, path or body after ${root}.", text, pos)
     elif root in ("inputs", "outputs"):
@@ -244,7 +262,7 @@ def parse_expression_span(
     if (
         stop < end
         and text[stop] == "#"
-        and (root in ("inputs", "outputs", "steps", "workflows") or part == "body")
+        and (root in ("inputs", "outputs", "steps", "workflows") or part in ("body", "payload"))
     ):
         pointer_end = end if not operand else _scan_name(text, stop + 1, end, "")
         pointer = parse_pointer(text, stop + 1, pointer_end)
@@ -297,6 +315,14 @@ def _getter(root: str, part: str | None, owner: str | None, name: str | None) ->
         return lambda c: c.method
     if root == "statusCode":
         return lambda c: c.status_code
+    if root == "self":
+        return lambda c: c.self_uri
+    if root == "message":
+        if part == "header":
+            return lambda c: header_value(c.message_headers, key)
+        if part in ("body", "payload"):
+            return lambda c: c.message_payload
+        return lambda c: MISSING  # a message has no query or path parameters
     if root == "inputs":
         return lambda c: c.inputs.get(key, MISSING)
     if root == "outputs":

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from .context import EvaluationContext
 from .errors import ExpressionSyntaxError
-from .runtime import ROOTS, ROOTS_1_1, RuntimeExpression, parse_expression_span
+from .runtime import ARAZZO_1_0, ROOTS, ROOTS_1_1, RuntimeExpression, parse_expression_span
 from .values import MISSING, render_text
 
 __all__ = ["ValueTemplate", "parse_value"]
@@ -83,12 +83,15 @@ def looks_like_expression(text: str) -> bool:
     return text.startswith("$") and (_root_word(text, 0) in ROOTS or _root_word(text, 0) in ROOTS_1_1)
 
 
-def parse_value(value: str) -> ValueTemplate:
-    """Classify and parse a string field value (rules in the module docstring)."""
+def parse_value(value: str, *, arazzo: tuple[int, int] = ARAZZO_1_0) -> ValueTemplate:
+    """Classify and parse a string field value (rules in the module docstring).
+
+    ``arazzo`` is the document's (major, minor): it decides whether ``$self``/``$message`` exist.
+    """
     if not isinstance(value, str):
         raise ExpressionSyntaxError("a templated value must be a string", str(value), 0)
     if looks_like_expression(value):
-        expr, _ = parse_expression_span(value, 0, len(value))
+        expr, _ = parse_expression_span(value, 0, len(value), arazzo=arazzo)
         return ValueTemplate(value, "expression", (expr,))
     if "{$" not in value:
         return ValueTemplate(value, "literal", (value,))
@@ -105,7 +108,7 @@ def parse_value(value: str) -> ValueTemplate:
             )
         if open_at > pos:
             parts.append(value[pos:open_at])
-        expr, _ = parse_expression_span(value, open_at + 1, close_at)
+        expr, _ = parse_expression_span(value, open_at + 1, close_at, arazzo=arazzo)
         parts.append(expr)
         pos = close_at + 1
     if pos < len(value):

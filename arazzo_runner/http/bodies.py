@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .errors import RequestBuildError
+from .replacement_targets import jsonpath_locations, set_by_xpath
 from .serialize import scalar_text
 
 _JSON = re.compile(r"^(application/(json|x-amz-json-1\.[01]|[^;]*\+json)|text/json)$")
@@ -55,10 +56,16 @@ def is_xml(content_type: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Replacement:
-    """One ``replacements`` entry: an RFC 6901 pointer into the payload and the value to put there."""
+    """One ``replacements`` entry: where in the payload (``target``) and the value to put there.
+
+    ``target_type`` is 1.1's ``targetSelectorType`` (``jsonpointer``, ``jsonpath``, ``xpath``;
+    ``None``: a JSON Pointer into JSON, an XPath into XML) and ``target_version`` its version.
+    """
 
     target: str
     value: Any
+    target_type: str | None = None
+    target_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,19 +92,43 @@ def apply_replacements(payload: Any, replacements: Sequence[Replacement]) -> Any
 
     A target names an existing location, or a new member of an existing object, or ``-`` / the
     next index of an existing array (appended). ``""`` replaces the whole payload. A string
-    payload that is JSON text is parsed first, so templates written as strings work too.
+    payload that is JSON text is parsed first, so templates written as strings work too. XML
+    text takes XPath targets, and 1.1 JSONPath targets set every node they select (see
+    :mod:`.replacement_targets`).
     """
     if not replacements:
         return payload
     result = copy.deepcopy(payload)
-    if isinstance(result, str | bytes):
+    if isinstance(result, bytes):
+        result = result.decode("utf-8", errors="replace")
+    if isinstance(result, str) and result.lstrip().startswith("<"):
+        # An XML payload (Arazzo 1.1): targets are XPath unless they say otherwise.
+        for replacement in replacements:
+            if replacement.target_type not in (None, "xpath"):
+                raise RequestBuildError(
+                    f"replacement target {replacement.target!r} is {replacement.target_type}, but the payload is XML"
+                )
+            result = set_by_xpath(result, replacement.target, replacement.value, replacement.target_version)
+        return result
+    if isinstance(result, str):
         try:
             result = json.loads(result)
         except ValueError:
-            raise RequestBuildError(
-                "replacements need a JSON payload (XPath targets into XML are not supported)"
-            ) from None
+            raise RequestBuildError("replacements need a JSON or XML payload") from None
     for replacement in replacements:
+        if replacement.target_type == "xpath":
+            raise RequestBuildError(
+                f"replacement target {replacement.target!r} is an XPath, but the payload is JSON"
+            )
+        if replacement.target_type == "jsonpath":
+            locations = jsonpath_locations(result, replacement.target, replacement.target_version)
+            if not locations:
+                raise RequestBuildError(
+                    f"replacement target {replacement.target!r} selects nothing in the payload"
+                )
+            for location in locations:
+                result = _set_pointer(result, location, replacement.value)
+            continue
         result = _set_pointer(result, replacement.target, replacement.value)
     return result
 

@@ -10,6 +10,9 @@ Rules (each one tested):
 * A parameter whose value is ``None`` (an optional input that was not given) is left out.
 * The path key loses its fragment (``/#X-Amz-Target=SageMaker.CreateTrainingJob`` → ``/``);
   every ``{name}`` in it must get a value.
+* ``in: querystring`` (Arazzo 1.1, OpenAPI 3.2) is the whole query string, in the media type
+  of the operation's ``querystring`` parameter (see :mod:`.querystring`); it cannot be combined
+  with ``query`` parameters, and there is at most one.
 * The body's media type: the step's ``contentType``, else the operation's first
   ``requestBody.content`` type, else one guessed from the payload (see :mod:`.bodies`).
   The body's ``Content-Type`` replaces a ``Content-Type`` header parameter.
@@ -27,6 +30,7 @@ import httpx
 from ..sources.openapi import OpenApiSource, Operation
 from .bodies import RequestBody, default_content_type, encode_body
 from .errors import RequestBuildError
+from .querystring import querystring_media_type, serialize_querystring
 from .serialize import (
     ParameterStyle,
     serialize_cookie,
@@ -36,7 +40,7 @@ from .serialize import (
 )
 from .servers import join_url
 
-LOCATIONS = ("path", "query", "header", "cookie")
+LOCATIONS = ("path", "query", "querystring", "header", "cookie")
 _IGNORED_HEADER_DEFINITIONS = frozenset({"accept", "content-type", "authorization"})
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
@@ -123,6 +127,7 @@ def build_request(
     definitions = parameter_definitions(source, operation)
     path_values: dict[str, str] = {}
     query: list[str] = []
+    querystring: list[str] = []
     headers: list[tuple[str, str]] = []
     cookies: list[str] = []
     for parameter in parameters:
@@ -137,6 +142,12 @@ def build_request(
         if parameter.value is None:
             continue
         definition = definitions.get(_key(parameter.name, location))
+        if location == "querystring":
+            # An operation has at most one querystring parameter: it is that one, whatever its name.
+            definition = next((d for (_, where), d in definitions.items() if where == "querystring"), None)
+            media_type = querystring_media_type(definition)
+            querystring.append(serialize_querystring(parameter.name, parameter.value, media_type))
+            continue
         if location == "header" and parameter.name.lower() in _IGNORED_HEADER_DEFINITIONS:
             definition = None
         style = style_of(definition, location)
@@ -149,6 +160,13 @@ def build_request(
         else:
             cookies.extend(serialize_cookie(parameter.name, parameter.value, style))
 
+    if querystring:
+        if query or len(querystring) > 1:
+            raise RequestBuildError(
+                "an 'in: querystring' parameter is the whole query string: it cannot be combined"
+                " with query parameters or another querystring parameter"
+            )
+        query = [text for text in querystring if text]
     path = _fill_path(operation, path_values)
     url = join_url(base_url, path)
     if query:

@@ -2,13 +2,15 @@
 
 A script maps ``(METHOD, path-or-X-Amz-Target)`` to a list of responses served in order (the
 last one repeats). A response is ``(status, body)`` or ``(status, body, headers)``; the special
-status ``"reset"`` closes the connection without answering.
+status ``"reset"`` closes the connection without answering; a header ``x-test-delay: <seconds>``
+is not sent but makes the server wait that long before it answers.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,7 +63,14 @@ class ScriptedServer:
                     self.close_connection = True
                     self.connection.close()
                     return
-                self._send(status, payload, rest[0] if rest else {})
+                headers = dict(rest[0]) if rest else {}
+                delay = float(headers.pop("x-test-delay", 0))
+                if delay:  # answer late (step timeout tests); the client may be gone by then
+                    time.sleep(delay)
+                try:
+                    self._send(status, payload, headers)
+                except OSError:
+                    self.close_connection = True
 
             def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(payload).encode() if not isinstance(payload, bytes) else payload

@@ -300,7 +300,8 @@ def test_warnings_do_not_fail(tmp_path: Path) -> None:
 def test_version_routing(tmp_path: Path) -> None:
     for version, expected in (
         ("1.0.0", None),
-        ("1.1.0", "Arazzo 1.1.0 documents are not supported yet"),
+        ("1.1.0", None),
+        ("1.2.0", "unsupported Arazzo version '1.2.0': this runner executes Arazzo 1.0.x and 1.1.x"),
         ("2.0.0", "unsupported Arazzo version '2.0.0'"),
     ):
         path = write_doc(

@@ -1,7 +1,7 @@
 """swaggerexpert/arazzo-runtime-expression corpus: 1.0 forms parse, invalid texts are rejected.
 
 The corpus follows the Arazzo 1.1 grammar. The 1.1-only forms below must be *rejected* by a
-1.0.x parser, each with a reason; everything else is 1.0 (including ``#/pointer`` after
+1.0.x parser, each with a reason, and parse with the 1.1 grammar; everything else is 1.0 (including ``#/pointer`` after
 ``$inputs``/``$outputs``/``$steps``/``$workflows``, which the 1.0.1 examples table uses).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from arazzo_runner.expressions import ExpressionSyntaxError, parse_runtime_expression
+from arazzo_runner.expressions import ARAZZO_1_1, ExpressionSyntaxError, parse_runtime_expression
 
 from .helpers import load
 
@@ -43,10 +43,18 @@ def test_arazzo_1_1_only_form_is_rejected_with_a_reason(text: str) -> None:
         parse_runtime_expression(text)
 
 
+@pytest.mark.parametrize("text", sorted(ARAZZO_1_1_ONLY))
+def test_arazzo_1_1_only_form_parses_under_the_1_1_grammar(text: str) -> None:
+    expr = parse_runtime_expression(text, arazzo=ARAZZO_1_1)
+    assert expr.text == text and expr.root in ("self", "message")
+
+
 @pytest.mark.parametrize("text", CORPUS["test_false"])
 def test_invalid_text_is_rejected(text: str) -> None:
     with pytest.raises(ExpressionSyntaxError):
         parse_runtime_expression(text)
+    with pytest.raises(ExpressionSyntaxError):
+        parse_runtime_expression(text, arazzo=ARAZZO_1_1)
 
 
 def test_counts() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arazzo_runner.expressions import (
+    ARAZZO_1_1,
     MISSING,
     EvaluationContext,
     ExpressionSyntaxError,
@@ -51,6 +52,11 @@ def test_valid_condition_parses(text: str) -> None:
 def test_arazzo_1_1_only_condition_is_rejected(text: str) -> None:
     with pytest.raises(ExpressionSyntaxError, match=r"Arazzo 1\.1"):
         parse_condition(text)
+
+
+@pytest.mark.parametrize("text", sorted(ARAZZO_1_1_ONLY))
+def test_arazzo_1_1_only_condition_parses_under_1_1(text: str) -> None:
+    parse_condition(text, arazzo=ARAZZO_1_1)
 
 
 def test_counts() -> None:

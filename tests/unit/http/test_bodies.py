@@ -53,8 +53,10 @@ def test_replacement_errors_are_clear() -> None:
         apply_replacements({"a": 1}, [Replacement("/missing/x", 1)])
     with pytest.raises(RequestBuildError, match="not an array index"):
         apply_replacements({"a": [1]}, [Replacement("/a/01", 1)])
-    with pytest.raises(RequestBuildError, match="XPath"):
-        apply_replacements("<a/>", [Replacement("/a", 1)])
+    with pytest.raises(RequestBuildError, match="need a JSON or XML payload"):
+        apply_replacements("a=1&b=2", [Replacement("/a", 1)])
+    # XML payloads take XPath targets (1.0 and 1.1 both say a target may be an XPath).
+    assert apply_replacements("<a/>", [Replacement("/a", 1)]) == "<a>1</a>"
 
 
 def test_aws_json_drops_absent_members_and_plain_json_keeps_null() -> None:
@@ -97,3 +99,32 @@ def test_text_bytes_and_objects_as_xml() -> None:
     assert encode_body(RequestBody(b"\xff"), "application/octet-stream").content == b"\xff"
     with pytest.raises(RequestBuildError, match="as application/xml"):
         encode_body(RequestBody({"a": 1}), "application/xml")
+
+
+def test_arazzo_1_1_replacement_targets() -> None:
+    """JSONPath targets set every node they select; XPath targets set XML element text."""
+    from arazzo_runner.http import Replacement, apply_replacements
+
+    payload = {"items": [{"sku": "ABC123", "quantity": 1}, {"sku": "X", "quantity": 2}, {"sku": "ABC123"}]}
+    out = apply_replacements(payload, [Replacement("$.items[?(@.sku=='ABC123')].quantity", 9, "jsonpath")])
+    assert out["items"] == [{"sku": "ABC123", "quantity": 9}, {"sku": "X", "quantity": 2}, {"sku": "ABC123"}]
+    out = apply_replacements(
+        payload,
+        [
+            Replacement(
+                "$.items[?(@.sku=='X')].quantity", 0, "jsonpath", "draft-goessner-dispatch-jsonpath-00"
+            )
+        ],
+    )
+    assert out["items"][1] == {"sku": "X", "quantity": 0}
+    assert payload["items"][1]["quantity"] == 2  # the input is not changed
+    with pytest.raises(RequestBuildError, match="selects nothing"):
+        apply_replacements(payload, [Replacement("$.nope", 1, "jsonpath")])
+    xml = "<Envelope><Header><CustomerId>?</CustomerId></Header></Envelope>"
+    assert apply_replacements(xml, [Replacement("/Envelope/Header/CustomerId", "C-1")]) == (
+        "<Envelope><Header><CustomerId>C-1</CustomerId></Header></Envelope>"
+    )
+    with pytest.raises(RequestBuildError, match="selects no element"):
+        apply_replacements(xml, [Replacement("/Envelope/Body", "x", "xpath", "xpath-20")])
+    with pytest.raises(RequestBuildError, match="is jsonpointer, but the payload is XML"):
+        apply_replacements(xml, [Replacement("/a", "x", "jsonpointer")])

@@ -1,0 +1,199 @@
+"""Arazzo 1.1 documents: version routing, the 1.1 schema, and 1.1-only loader checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import arazzo_runner
+from arazzo_runner.document.loader import load_report
+from arazzo_runner.document.model import SelectorObject
+from arazzo_runner.document.schema import validate_schema
+from arazzo_runner.document.yaml12 import read_file
+from arazzo_runner.errors import Severity
+from tests.conftest import DATA
+
+from .helpers import write_doc
+
+SCHEMA_TESTS = DATA / "arazzo-1.1" / "schema-tests"
+HEADER_1_1 = """arazzo: 1.1.0
+info: {title: T, version: '1'}
+sourceDescriptions:
+- {name: pets, url: ./pets.openapi.yaml, type: openapi}
+"""
+
+
+def _errors(path: Path) -> list:
+    return [p for p in load_report(path).problems if p.severity is Severity.ERROR]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SCHEMA_TESTS / "pass").iterdir()))
+def test_upstream_schema_pass_cases_validate(name: str) -> None:
+    assert validate_schema(read_file(str(SCHEMA_TESTS / "pass" / name)), (1, 1)) == []
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (SCHEMA_TESTS / "fail").iterdir()))
+def test_upstream_schema_fail_cases_are_refused(name: str) -> None:
+    assert validate_schema(read_file(str(SCHEMA_TESTS / "fail" / name)), (1, 1)) != []
+
+
+def test_a_1_1_document_loads_and_reports_the_rules_applied(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets, timeout: 500}]}\n",
+        header=HEADER_1_1.replace("info:", "$self: https://example.com/doc.arazzo.yaml\ninfo:"),
+    )
+    # Relative source URLs resolve against $self (Appendix B), here mapped to the local copy.
+    report = load_report(
+        path, source_map={"https://example.com/pets.openapi.yaml": str(tmp_path / "pets.openapi.yaml")}
+    )
+    assert report.rules == "1.1" and report.problems == []
+    document = report.document
+    assert document is not None and document.spec.version == (1, 1)
+    assert document.spec.self_uri == "https://example.com/doc.arazzo.yaml"
+    assert document.workflows[0].steps[0].timeout == 500
+
+
+def test_1_0_documents_keep_the_1_0_rules(tmp_path: Path) -> None:
+    """1.1 fields in a 1.0.x document are unknown fields, and selector-shaped values are data."""
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets, timeout: 500}]}\n",
+    )
+    report = load_report(path)
+    assert report.rules == "1.0"
+    assert [p.message for p in report.problems] == ["unknown field 'timeout'"]
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: createPet
+    requestBody:
+      payload: {context: $inputs.x, selector: $.a, type: jsonpath}
+"""
+    doc_1_0 = arazzo_runner.load(write_doc(tmp_path, body))
+    assert not isinstance(doc_1_0.workflows[0].steps[0].request_body.payload, SelectorObject)
+    doc_1_1 = arazzo_runner.load(write_doc(tmp_path, body, header=HEADER_1_1))
+    assert isinstance(doc_1_1.workflows[0].steps[0].request_body.payload, SelectorObject)
+
+
+def test_self_with_a_fragment_is_refused(tmp_path: Path) -> None:
+    path = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n",
+        header=HEADER_1_1.replace("info:", "$self: https://example.com/doc.yaml#/x\ninfo:"),
+    )
+    (problem,) = _errors(path)
+    assert problem.location.pointer == "/$self" and problem.location.line == 2
+
+
+def test_asyncapi_steps_are_refused_clearly(tmp_path: Path) -> None:
+    header = HEADER_1_1 + "- {name: orders, url: ./orders.asyncapi.yaml, type: asyncapi}\n"
+    path = write_doc(
+        tmp_path,
+        """workflows:
+- workflowId: w
+  steps:
+  - stepId: list
+    operationId: $sourceDescriptions.pets.listPets
+  - stepId: confirm
+    operationId: $sourceDescriptions.orders.confirmOrder
+    action: receive
+    timeout: 6000
+""",
+        header=header,
+    )
+    report = load_report(path)
+    (error,) = [p for p in report.problems if p.severity is Severity.ERROR]
+    assert "AsyncAPI steps (send/receive) are not supported yet" in error.message
+    assert error.location.pointer == "/workflows/0/steps/1"
+    (warning,) = [p for p in report.problems if p.severity is Severity.WARNING]
+    assert "AsyncAPI sources are not supported yet" in warning.message
+    assert warning.location.pointer == "/sourceDescriptions/1/type"
+
+
+def test_validate_says_which_rules_it_applied(run_cli, tmp_path: Path) -> None:
+    ok = write_doc(
+        tmp_path,
+        "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n",
+        header=HEADER_1_1,
+    )
+    result = run_cli("validate", str(ok))
+    assert result.returncode == 0
+    assert result.stderr.strip().endswith(f"{ok}: valid (Arazzo 1.1 rules)")
+    bad = write_doc(tmp_path, "workflows: []\n", name="bad.arazzo.yaml")
+    result = run_cli("validate", str(bad), "--output", "json")
+    assert result.returncode == 2 and '"rules": "1.0"' in result.stdout
+
+
+def test_self_and_message_are_checked_where_they_are_used(tmp_path: Path) -> None:
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: listPets
+    outputs: {got: $message.payload#/orderId, me: $self}
+"""
+    problems = load_report(write_doc(tmp_path, body, header=HEADER_1_1)).problems
+    by_pointer = {p.location.pointer: p for p in problems}
+    message = by_pointer["/workflows/0/steps/0/outputs/got"]
+    assert message.severity is Severity.ERROR
+    assert "$message is the message an AsyncAPI 'receive' step got" in message.message
+    no_self = by_pointer["/workflows/0/steps/0/outputs/me"]
+    assert no_self.severity is Severity.WARNING and no_self.code == "no-self"
+    with_self = HEADER_1_1.replace("info:", "$self: ./doc.arazzo.yaml\ninfo:")
+    problems = load_report(write_doc(tmp_path, body, header=with_self)).problems
+    assert [p.location.pointer for p in problems] == ["/workflows/0/steps/0/outputs/got"]
+    # The same document as 1.0.x: both are 1.1 expressions, refused at their column.
+    problems = load_report(write_doc(tmp_path, body)).problems
+    assert len(problems) == 2
+    assert all("Arazzo 1.1 expression; this document is Arazzo 1.0.x" in p.message for p in problems)
+
+
+def test_selector_objects_are_checked_at_load(tmp_path: Path) -> None:
+    body = """workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: createPet
+    requestBody:
+      payload:
+        name: {context: $response.body, selector: "$.name[", type: jsonpath}
+      replacements:
+      - {target: "$.tags[?(@ ==]", targetSelectorType: jsonpath, value: x}
+    outputs:
+      id: {context: $inputs.nope, selector: /id, type: jsonpointer}
+      raw: {context: $response.body, selector: "id", type: jsonpointer}
+      xml: {context: $response.body, selector: "/a[", type: {type: xpath, version: xpath-10}}
+"""
+    problems = load_report(write_doc(tmp_path, body, header=HEADER_1_1)).problems
+    found = {(p.location.pointer, p.severity.value): p.message for p in problems}
+    base = "/workflows/0/steps/0"
+    assert "invalid JSONPath (RFC 9535)" in found[(f"{base}/requestBody/payload/name/selector", "error")]
+    assert (
+        "replacement target: invalid JSONPath"
+        in found[(f"{base}/requestBody/replacements/0/target", "error")]
+    )
+    assert "declares no input 'nope'" in found[(f"{base}/outputs/id/context", "warning")]
+    assert "must start with '/'" in found[(f"{base}/outputs/raw/selector", "error")]
+    assert "invalid XPath" in found[(f"{base}/outputs/xml/selector", "error")]
+    assert len(problems) == 5
+
+
+def test_show_renders_selector_objects_and_timeouts_as_written() -> None:
+    import json
+
+    from arazzo_runner.document.describe import describe_workflow
+
+    examples = DATA / "arazzo-1.1" / "spec-examples"
+    described = describe_workflow(arazzo_runner.load(examples / "selectors.arazzo.yaml"), "selectorExamples")
+    json.dumps(described)  # plain data only
+    assert described["outputs"]["itemSkus"] == {
+        "context": "$steps.getInventory.outputs.payload",
+        "selector": "$.skus[*]",
+        "type": "jsonpath",
+    }
+    assert described["steps"][0]["parameters"][0]["value"]["selector"] == "$.id"
+    timeouts = describe_workflow(arazzo_runner.load(examples / "timeout.arazzo.yaml"), "reportWithRetries")
+    assert timeouts["steps"][0]["timeout"] == 6000
