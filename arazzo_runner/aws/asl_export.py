@@ -57,6 +57,10 @@ MAX_STATE_NAME = 80  # the States Language's limit
 MAX_OPTIONAL_INPUTS = 3
 
 
+#: Why an Arazzo 1.1 Selector Object output is reported rather than translated.
+SELECTOR_OUTPUT = "a Selector Object (Arazzo 1.1) output is not translated to States Language paths yet"
+
+
 @dataclass(frozen=True, slots=True)
 class Untranslatable:
     """A construct the state machine cannot express: where, what, and why."""
@@ -332,6 +336,9 @@ class _Exporter:
         used = self._used_outputs(step.step_id)
         out: dict[str, Any] = {}
         for name, expression in step.outputs.items():
+            if not isinstance(expression, str):
+                self.problems.append(Untranslatable(step.step_id, f"outputs.{name}", SELECTOR_OUTPUT))
+                continue
             try:
                 path, members = answer_path(expression)
             except NotTranslatable as exc:
@@ -557,6 +564,9 @@ class _Exporter:
     def _outputs_state(self) -> None:
         parameters: dict[str, Any] = {}
         for name, expression in self.workflow.outputs.items():
+            if not isinstance(expression, str):
+                self.problems.append(Untranslatable(None, f"outputs.{name}", SELECTOR_OUTPUT))
+                continue
             try:
                 parameters[f"{name}.$"] = field_value(expression, self.step_path)
             except NotTranslatable as exc:

@@ -29,11 +29,13 @@ def _step(step_id: str, operation: str, body: dict, **extra) -> dict:
     }
 
 
-def _document(tmp_path: Path, workflows: list[dict], *, pets: bool = False) -> arazzo_runner.Document:
+def _document(
+    tmp_path: Path, workflows: list[dict], *, pets: bool = False, arazzo: str = "1.0.1"
+) -> arazzo_runner.Document:
     sources = [{"name": "sagemakerApi", "url": str(SAGEMAKER), "type": "openapi"}]
     if pets:
         sources.append({"name": "pets", "url": str(PETS), "type": "openapi"})
-    data = {"arazzo": "1.0.1", "info": {"title": "t", "version": "1"}, "sourceDescriptions": sources, "workflows": workflows}
+    data = {"arazzo": arazzo, "info": {"title": "t", "version": "1"}, "sourceDescriptions": sources, "workflows": workflows}
     path = tmp_path / "doc.arazzo.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return arazzo_runner.load(path)
@@ -187,6 +189,19 @@ def test_untranslatable_constructs_are_reported_with_step_construct_and_why(tmp_
     assert not exported.complete
     text = {str(u) for u in exported.untranslatable}
     assert "step look: outputs.why: $response.body#/FailureReason may be absent from DescribeTrainingJob's answer" in " ".join(text)
+
+
+def test_selector_object_outputs_of_arazzo_1_1_are_reported_not_dropped(tmp_path) -> None:
+    selector = {"context": "$response.body", "selector": "$.TrainingJobArn", "type": "jsonpath"}
+    create = {**CREATE, "outputs": {"arn": selector}}
+    doc = _document(
+        tmp_path,
+        [{"workflowId": "main", "inputs": INPUTS_SCHEMA, "steps": [create], "outputs": {"arn": selector}}],
+        arazzo="1.1.0",
+    )
+    exported = export_asl(doc, "main")
+    assert {(u.step, u.construct) for u in exported.untranslatable} == {("create", "outputs.arn"), (None, "outputs.arn")}
+    assert all("Selector Object" in u.why for u in exported.untranslatable)
 
 
 def test_optional_inputs_without_defaults_get_one_task_per_combination(tmp_path) -> None:
