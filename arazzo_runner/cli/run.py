@@ -135,7 +135,8 @@ def _use_live(stream: Any) -> bool:
 
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
-    from ..engine import PollPacing, RunEnvironment, RunOptions
+    from ..drivers import RunEnvironment
+    from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
     from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
     from .progress import ProgressRenderer
@@ -285,7 +286,7 @@ def _dry_run(
     args: argparse.Namespace, document: Any, workflow_id: str, inputs: dict[str, Any], environment: Any
 ) -> int:
     """Print each step's first request, signed and validated, without sending anything."""
-    from ..engine.dry_run import plan_requests
+    from ..drivers.dry_run import plan_requests
     from .main import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)

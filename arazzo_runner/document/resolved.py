@@ -71,8 +71,8 @@ class Document:
     def run(
         self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
     ) -> Any:
-        """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.engine.api.run`)."""
-        from ..engine.api import run
+        """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.drivers.api.run`)."""
+        from ..drivers.api import run
 
         return run(self, workflow_id, inputs, **options)
 
@@ -80,7 +80,7 @@ class Document:
         self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
     ) -> Any:
         """The asyncio version of :meth:`run`."""
-        from ..engine.api import run_async
+        from ..drivers.api import run_async
 
         return await run_async(self, workflow_id, inputs, **options)
 
@@ -88,7 +88,7 @@ class Document:
         self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
     ) -> Iterator[Any]:
         """Yield the run's events as they happen (the generator returns the ``RunResult``)."""
-        from ..engine.api import iter_run
+        from ..drivers.api import iter_run
 
         return iter_run(self, workflow_id, inputs, **options)
 

@@ -1,4 +1,8 @@
-"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``."""
+"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``.
+
+``clock`` is the wall clock in seconds since the epoch (UTC): the core's deadlines and sleeps are
+absolute times in it, so a snapshot taken in one process means the same in another.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,26 @@ from typing import Any
 import httpx
 
 from ..document.resolved import Document
+from ..engine.core import Execution
+from ..engine.events import Event
+from ..engine.options import RunOptions
+from ..engine.result import RunResult
+from ..errors import UsageError
 from ..http import AwsEnvironment
-from . import drivers
-from .core import Execution
+from . import loops as drivers
 from .environment import RunEnvironment
-from .events import Event
-from .options import RunOptions
-from .result import RunResult
 
 
 def _environment(
     environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
 ) -> RunEnvironment:
     if environment is not None:
+        given = [name for name, value in (("servers", servers), ("aws", aws)) if value is not None]
+        if given:
+            raise UsageError(
+                f"{' and '.join(given)}= cannot be combined with environment=: the environment already"
+                f" holds them (pass RunEnvironment({', '.join(n + '=...' for n in given)}) instead)"
+            )
         return environment
     return RunEnvironment(servers=servers, aws=aws)
 
@@ -39,7 +50,7 @@ def run(
     client: httpx.Client | None = None,
     on_event: Callable[[Event], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> RunResult:
     """Run a workflow to the end and return its result (never raises for a failed workflow)."""
@@ -66,7 +77,7 @@ async def run_async(
     client: httpx.AsyncClient | None = None,
     on_event: Callable[[Event], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> RunResult:
     import asyncio
@@ -93,7 +104,7 @@ def iter_run(
     environment: RunEnvironment | None = None,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> Iterator[Event]:
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
