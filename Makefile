@@ -20,7 +20,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/python -m arazzo_runner.aws.demo
+	$(BIN)/python -m arazzo_runner.cli.demo
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -150,14 +150,14 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     options = RunOptions(
         pacing=pacing,
         max_steps=args.max_steps if args.max_steps is not None else RunOptions().max_steps,
-        timeout=args.timeout,
+        run_timeout=args.timeout,
         validate=args.validate or "off",
     )
     environment = RunEnvironment(
         servers=_servers(args.server),
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
-        timeout=args.http_timeout,
+        request_timeout=args.http_timeout,
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)

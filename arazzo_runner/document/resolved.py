@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import Problem
+from ..errors import ArazzoError, Problem
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
 from .model import ArazzoDocument, Step, Workflow
 from .yaml12 import pointer_tokens
@@ -30,8 +30,10 @@ _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
 
 
-class ResolutionError(Exception):
+class ResolutionError(ArazzoError):
     """A reference that does not resolve; the message says what exists instead."""
+
+    exit_code = 2
 
 
 class SourceUnavailable(ResolutionError):

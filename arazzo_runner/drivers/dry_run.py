@@ -125,7 +125,9 @@ def plan_requests(
             planned.append(PlannedRequest(step.step_id, note=f"calls workflow {step.workflow_id}"))
             continue
         try:
-            request, payload, source, operation, endpoint = dry_request(document, workflow, step, ctx, environment)
+            request, payload, source, operation, endpoint = dry_request(
+                document, workflow, step, ctx, environment
+            )
             violations: tuple[str, ...] = ()
             if validate:
                 from ..http.validation import validate_request

@@ -144,8 +144,8 @@ class Execution(Applying, Finishing):
         try:
             if state.started is None:
                 state.started = now
-                if self.options.timeout is not None:
-                    state.deadline = now + self.options.timeout
+                if self.options.run_timeout is not None:
+                    state.deadline = now + self.options.run_timeout
                 for event in self.events:  # RunStarted was queued in __init__, before any clock
                     if event.at == 0.0:
                         object.__setattr__(event, "at", now)
@@ -357,7 +357,7 @@ class Execution(Applying, Finishing):
             )
             self._emit(LimitHit(limit="max_steps", message=message, step_id=step.step_id), now)
         elif state.deadline is not None and now > state.deadline:
-            message = f"run timed out after {self.options.timeout:g} s before step {step.step_id!r}"
+            message = f"run timed out after {self.options.run_timeout:g} s before step {step.step_id!r}"
             self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
         else:
             return False

@@ -52,6 +52,7 @@ from typing import Any, Literal
 
 import httpx
 
+from ..errors import ArazzoError
 from ..sources.openapi import OpenApiSource, Operation
 from ..sources.security_schemes import SecretNames as SecretNames
 from ..sources.security_schemes import secret_names as secret_names
@@ -82,10 +83,10 @@ class SecurityUnsatisfied(CredentialsError):
     """No alternative of an operation's security requirements can be satisfied (says what to set)."""
 
 
-class MissingCredential(Exception):
+class MissingCredential(ArazzoError):
     """A scheme lacks a credential field; ``needs`` says which (``"username and password"``).
 
-    Not an :class:`ArazzoError`: callers turn it into one that says where to set the value.
+    Callers catch it and raise an error that also says where to set the value.
     """
 
     def __init__(self, needs: str, fields: Sequence[str]) -> None:
@@ -163,7 +164,6 @@ def credential_text(value: Any) -> str:
 
 
 # -- what the description says ----------------------------------------------------------------
-
 
 
 def security_requirements(source: OpenApiSource, operation: Operation) -> list[Requirement] | None:

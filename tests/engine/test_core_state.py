@@ -144,7 +144,7 @@ def test_step_budget(doc) -> None:
 
 
 def test_deadline_is_absolute(doc) -> None:
-    ex = Execution(doc, "endlessLoop", options=RunOptions(timeout=10, no_wait=True))
+    ex = Execution(doc, "endlessLoop", options=RunOptions(run_timeout=10, no_wait=True))
     ex.next(START)
     assert ex.state.deadline == START + 10
     ex.feed(answer(200), START + 11)

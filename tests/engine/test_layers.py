@@ -1,0 +1,47 @@
+"""Layering rules the engine core promises (issue 13): checked, not just written down."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import arazzo_runner
+from arazzo_runner.document.resolved import ResolutionError
+from arazzo_runner.document.yaml12 import YamlReadError
+from arazzo_runner.drivers import RunEnvironment
+from arazzo_runner.errors import ArazzoError, UsageError
+from arazzo_runner.http.security import MissingCredential
+
+ENGINE = Path(arazzo_runner.__file__).parent / "engine"
+DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
+
+
+def test_the_core_loads_no_http_library() -> None:
+    modules = sorted(f"arazzo_runner.engine.{p.stem}" for p in ENGINE.glob("*.py") if p.stem != "__init__")
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "bad = sorted(m for m in sys.modules if m == 'httpx' or m.startswith(('httpx.', 'arazzo_runner.http')))\n"
+        + "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_engine_modules_stay_small() -> None:
+    sizes = {p.name: len(p.read_text().splitlines()) for p in ENGINE.glob("*.py")}
+    assert max(sizes.values()) <= 400, sizes
+
+
+def test_errors_have_one_root() -> None:
+    for kind in (ResolutionError, YamlReadError, MissingCredential, UsageError):
+        assert issubclass(kind, ArazzoError)
+
+
+def test_servers_or_aws_next_to_an_environment_is_an_error() -> None:
+    doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
+    with pytest.raises(UsageError, match=r"servers= cannot be combined with environment="):
+        doc.run("noCriteria", servers={"api": "http://127.0.0.1:9"}, environment=RunEnvironment())
