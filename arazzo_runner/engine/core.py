@@ -91,6 +91,7 @@ class Execution(Applying, Finishing):
         self.finished: Done | None = None
         self._now = 0.0
         self._documents: dict[tuple[str, ...], Document] = {(): document}
+        self._workflows: dict[tuple[tuple[str, ...], str], Workflow] = {}
         self._contexts: list[EvaluationContext] = []
         self._pending: SendRequest | None = None
         if restoring:
@@ -113,6 +114,8 @@ class Execution(Applying, Finishing):
         if self.events:
             raise RuntimeError("drain() the events before taking a snapshot (they are not part of it)")
         self.state.rng = rng_to_json(self.rng.getstate())
+        # The request handed out and not answered: serialised here, not on every request.
+        self.state.pending_request = self._pending.to_json() if self._pending is not None else None
         return {
             "format": FORMAT,
             "document": {"location": self.document.location, "fingerprint": fingerprint(self.document)},
@@ -207,8 +210,12 @@ class Execution(Applying, Finishing):
         return found
 
     def _workflow(self, frame: FrameState) -> Workflow:
-        workflow = self._document_at(frame.document_path).workflow(frame.workflow_id)
-        assert workflow is not None
+        key = (tuple(frame.document_path), frame.workflow_id)
+        workflow = self._workflows.get(key)
+        if workflow is None:
+            workflow = self._document_at(frame.document_path).workflow(frame.workflow_id)
+            assert workflow is not None
+            self._workflows[key] = workflow
         return workflow
 
     def _path_to(self, frame: FrameState, document: Document) -> list[str]:
@@ -343,7 +350,6 @@ class Execution(Applying, Finishing):
             return None
         frame.phase = Phase.AWAIT_RESPONSE
         self._pending = need
-        state.pending_request = need.to_json()
         return need
 
     def _limit_hit(self, frame: FrameState, step: Step, now: float) -> bool:

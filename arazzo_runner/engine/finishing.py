@@ -74,7 +74,8 @@ class Finishing(_Base):
             values["url"] = request.url
             values["method"] = request.method
             values["request_headers"] = header_map(request.headers)
-            values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+            if "?" in request.url:
+                values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
             if self.listening:
                 self._emit(
                     RequestBuilt(
@@ -113,7 +114,6 @@ class Finishing(_Base):
         state.received_at = exchange.received_at
         self._set_exchange(frame, ctx, exchange, now)
         self._pending = None
-        state.pending_request = None
         response = exchange.response
         if response is None:
             reason = exchange.error or "no response"

@@ -121,7 +121,8 @@ class RunState:
     completed_deps: list[list[str]] = field(default_factory=list)
     #: A wait the core asked for: {"until", "seconds", "reason", "stepId", "handedOut"}.
     sleep: dict[str, Any] | None = None
-    #: The request handed to the driver and not yet answered (SendRequest.to_dict()).
+    #: The request handed to the driver and not yet answered (SendRequest.to_json(); written by
+    #: Execution.snapshot(), the live object is kept beside the state between snapshots).
     pending_request: dict[str, Any] | None = None
     #: Wall time the current answer arrived (for an HTTP-date Retry-After).
     received_at: float | None = None

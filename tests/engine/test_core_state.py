@@ -49,7 +49,9 @@ def test_retry_after_header_wins_and_state_counts_the_retry(doc) -> None:
     need = ex.next(START)
     assert isinstance(need, SendRequest) and need.step_id == "call" and need.operation_path == "/flaky"
     frame = ex.state.stack[-1]
-    assert frame.phase is Phase.AWAIT_RESPONSE and ex.state.pending_request == need.to_json()
+    assert frame.phase is Phase.AWAIT_RESPONSE
+    ex.drain()
+    assert ex.snapshot()["state"]["pending_request"] == need.to_json()
     ex.feed(answer(503, headers=(("Retry-After", "7"),)), START + 1)
     assert frame.attempt == 2 and frame.retries_used == {"call": {"again": 1}}
     assert ex.state.sleep == {
