@@ -10,6 +10,8 @@ import dataclasses
 import json
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +244,27 @@ def test_snapshot_and_restore_at_every_wait_changes_nothing(doc, workflow_id: st
     assert _drive(doc, workflow_id, script, interrupt=False) == _drive(
         doc, workflow_id, script, interrupt=True
     )
+
+
+def test_a_snapshot_resumes_in_another_process(doc, tmp_path: Path) -> None:
+    ex = Execution(doc, "retryThenSucceed")
+    ex.next(START)
+    ex.feed(answer(503, headers=(("Retry-After", "30"),)), START + 1)
+    assert isinstance(ex.next(START + 1), Sleep)
+    ex.drain()
+    (tmp_path / "run.json").write_text(json.dumps(ex.snapshot()))
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+from arazzo_runner import load
+from arazzo_runner.engine import Execution
+from tests.engine.test_core_state import answer
+ex = Execution.restore(load({str(DATA / "control.arazzo.yaml")!r}), json.loads(open({str(tmp_path / "run.json")!r}).read()))
+wait = ex.next({START + 11})
+need = ex.next({START + 31})
+ex.feed(answer(200), {START + 32})
+done = ex.next({START + 32})
+print(json.dumps([wait.seconds, need.step_id, done.result.status, done.result.requests]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [20.0, "call", "succeeded", 2]
