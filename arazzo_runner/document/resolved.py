@@ -18,7 +18,7 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..errors import ArazzoError, Problem
@@ -69,30 +69,21 @@ class Document:
     #: apiKey header/query names of every source (engine.redaction.api_key_names fills it once).
     _api_key_names: Any = field(default=None, repr=False)
 
-    # -- running (the engine is imported on first use) ------------------------------------------
-    def run(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Any:
-        """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.drivers.api.run`)."""
-        from ..drivers.api import run
+    # ``run``, ``run_async`` and ``iter_run`` are added by the layer that runs documents
+    # (:func:`arazzo_runner.drivers.api.install`): a document knows nothing of execution.
+    if TYPE_CHECKING:
 
-        return run(self, workflow_id, inputs, **options)
+        def run(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> Any: ...
 
-    async def run_async(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Any:
-        """The asyncio version of :meth:`run`."""
-        from ..drivers.api import run_async
+        async def run_async(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> Any: ...
 
-        return await run_async(self, workflow_id, inputs, **options)
-
-    def iter_run(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Iterator[Any]:
-        """Yield the run's events as they happen (the generator returns the ``RunResult``)."""
-        from ..drivers.api import iter_run
-
-        return iter_run(self, workflow_id, inputs, **options)
+        def iter_run(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> Iterator[Any]: ...
 
     # -- convenience -------------------------------------------------------------------------
     @property

@@ -6,7 +6,8 @@
 friends). The core imports none of these; they import the core.
 """
 
+from . import api
 from .environment import RunEnvironment
 from .loops import drive, run_async, run_sync
 
-__all__ = ["RunEnvironment", "drive", "run_async", "run_sync"]
+__all__ = ["RunEnvironment", "api", "drive", "run_async", "run_sync"]

@@ -24,6 +24,18 @@ from . import loops as drivers
 from .environment import RunEnvironment
 
 
+def install() -> None:
+    """Give :class:`Document` its ``run``, ``run_async`` and ``iter_run`` (the functions below).
+
+    Documents know nothing of execution; this layer sees both, so the convenience lives here.
+    Called when ``arazzo_runner.drivers`` is imported and when the public API hands out
+    ``load``/``validate``/``Document``.
+    """
+    Document.run = run  # type: ignore[method-assign]
+    Document.run_async = run_async  # type: ignore[method-assign]
+    Document.iter_run = iter_run  # type: ignore[method-assign]
+
+
 def _environment(
     environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
 ) -> RunEnvironment:
@@ -125,3 +137,6 @@ def iter_run(
     finally:
         if own:
             client.close()
+
+
+install()

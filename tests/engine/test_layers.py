@@ -45,3 +45,38 @@ def test_servers_or_aws_next_to_an_environment_is_an_error() -> None:
     doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
     with pytest.raises(UsageError, match=r"servers= cannot be combined with environment="):
         doc.run("noCriteria", servers={"api": "http://127.0.0.1:9"}, environment=RunEnvironment())
+
+
+def _imports(package: str) -> set[str]:
+    """Every module a package's files import (function-level imports included), as absolute names."""
+    import ast
+
+    root = Path(arazzo_runner.__file__).parent
+    found: set[str] = set()
+    for path in (root / package).rglob("*.py"):
+        here = ["arazzo_runner", *path.relative_to(root).with_suffix("").parts[:-1]]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level + 1] if node.level else []
+                found.add(".".join([*base, node.module or ""]).strip("."))
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("document", ("arazzo_runner.engine", "arazzo_runner.drivers", "arazzo_runner.cli")),
+        ("engine", ("arazzo_runner.drivers", "arazzo_runner.http", "arazzo_runner.cli", "httpx")),
+        ("aws", ("arazzo_runner.cli",)),
+    ],
+)
+def test_layers_only_point_down(package: str, forbidden: tuple[str, ...]) -> None:
+    bad = sorted(name for name in _imports(package) if name.startswith(forbidden))
+    assert bad == []
+
+
+def test_documents_from_the_public_api_can_run() -> None:
+    doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
+    assert callable(doc.run) and callable(doc.iter_run) and callable(doc.run_async)
