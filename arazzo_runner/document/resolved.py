@@ -23,8 +23,8 @@ from urllib.parse import unquote
 
 from ..errors import ArazzoError, Problem
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
+from ..yaml12 import pointer_tokens
 from .model import ArazzoDocument, Step, Workflow
-from .yaml12 import pointer_tokens
 
 _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from ..errors import Problem
-from .yaml12 import ParsedFile, escape_token, parse_text
+from ..yaml12 import ParsedFile, escape_token, parse_text
 
 SCHEMA_RESOURCE = "arazzo-1.0-schema.patched.yaml"
 

@@ -32,7 +32,6 @@ import httpx
 import pytest
 
 import arazzo_runner
-from arazzo_runner.document.yaml12 import read_file
 from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.drivers.dry_run import dry_request
 from arazzo_runner.engine.events import WorkflowFinished
@@ -41,6 +40,7 @@ from arazzo_runner.engine.options import PollPacing, RunOptions
 from arazzo_runner.engine.preparation import context_for
 from arazzo_runner.engine.result import RunResult
 from arazzo_runner.errors import ArazzoError, DocumentError
+from arazzo_runner.yaml12 import read_file
 from tests.conformance.canned_server import Scenario
 
 _ACTION_LISTS = ("onSuccess", "onFailure")

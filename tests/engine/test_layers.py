@@ -10,10 +10,10 @@ import pytest
 
 import arazzo_runner
 from arazzo_runner.document.resolved import ResolutionError
-from arazzo_runner.document.yaml12 import YamlReadError
 from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.errors import ArazzoError, UsageError
 from arazzo_runner.http.security import MissingCredential
+from arazzo_runner.yaml12 import YamlReadError
 
 ENGINE = Path(arazzo_runner.__file__).parent / "engine"
 DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
@@ -80,3 +80,8 @@ def test_layers_only_point_down(package: str, forbidden: tuple[str, ...]) -> Non
 def test_documents_from_the_public_api_can_run() -> None:
     doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
     assert callable(doc.run) and callable(doc.iter_run) and callable(doc.run_async)
+
+
+def test_sources_do_not_import_documents() -> None:
+    """document/ imports sources/ (a document holds its sources); never the other way round."""
+    assert sorted(n for n in _imports("sources") if n.startswith("arazzo_runner.document")) == []

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ArazzoError, Location, Problem
+from .errors import ArazzoError, Location, Problem
 
 #: Larger documents are refused before parsing (the largest real OpenAPI descriptions are ~10 MB).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
