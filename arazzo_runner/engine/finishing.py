@@ -23,34 +23,21 @@ from .events import (
     Warning,
     WorkflowFinished,
 )
+from .exchange import load_exchange
 from .needs import Done, Exchange
 from .preparation import STEP_ERRORS
 from .result import RunError, RunResult, StepRecord
-from .state import EXCHANGE_FIELDS, FrameState, Phase, RunPhase, Waiting
+from .state import FrameState, Phase, RunPhase, Waiting
 
 if TYPE_CHECKING:
     from .core import Execution as _Base
 else:
     _Base = object
 
-_MAPPINGS = frozenset({"request_headers", "request_query", "request_path", "response_headers"})
-
-
-def header_map(pairs: Any) -> dict[str, str]:
-    """Header pairs → lower-cased names, repeated headers joined with ", " (RFC 9110 5.3)."""
-    found: dict[str, str] = {}
-    for name, value in pairs:
-        key = name.lower()
-        found[key] = f"{found[key]}, {value}" if key in found else value
-    return found
-
 
 class Finishing(_Base):
     # -- the exchange as expressions see it ---------------------------------------------------
-    @staticmethod
-    def _load_exchange(ctx: EvaluationContext, values: Mapping[str, Any]) -> None:
-        for name in EXCHANGE_FIELDS:
-            setattr(ctx, name, values.get(name, {} if name in _MAPPINGS else MISSING))
+    _load_exchange = staticmethod(load_exchange)
 
     def _clear_exchange(self, frame: FrameState, ctx: EvaluationContext) -> None:
         if frame.exchange:
@@ -73,7 +60,7 @@ class Finishing(_Base):
                 values["request_body"] = request.body
             values["url"] = request.url
             values["method"] = request.method
-            values["request_headers"] = header_map(request.headers)
+            values["request_headers"] = request.headers
             if "?" in request.url:
                 values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
             if self.listening:
@@ -90,7 +77,7 @@ class Finishing(_Base):
         response = exchange.response
         if response is not None:
             values["status_code"] = response.status_code
-            values["response_headers"] = header_map(response.headers)
+            values["response_headers"] = response.headers
             values["response_body"] = response.body
         frame.exchange = values
         self._load_exchange(ctx, values)

@@ -94,7 +94,7 @@ class FrameState:
     #: $outputs of the current step (a step calling a workflow: the callee's outputs).
     outputs: dict[str, Any] = field(default_factory=dict)
     #: The current exchange as expressions see it ($url, $request.*, $response.*, $statusCode);
-    #: an absent key has no value. Headers are lower-cased names with joined values.
+    #: an absent key has no value. Headers are [name, value] pairs as sent and received.
     exchange: dict[str, Any] = field(default_factory=dict)
 
 
