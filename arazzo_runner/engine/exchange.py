@@ -2,18 +2,16 @@
 
 ``$url``, ``$method``, ``$statusCode``, ``$request.*`` and ``$response.*`` read the evaluation
 context; the state keeps the same values as JSON (header pairs as sent and received), and
-:func:`load_exchange` puts them into a context (after every answer, and after a restore).
+the keys are :data:`.state.EXCHANGE_FIELDS`; :func:`load_exchange` puts them into a context (after every answer, and after a restore).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..expressions import MISSING, EvaluationContext
-from .state import EXCHANGE_FIELDS
-
-_MAPPINGS = frozenset({"request_headers", "request_query", "request_path", "response_headers"})
 
 
 def header_map(pairs: Any) -> dict[str, str]:
@@ -58,12 +56,21 @@ class HeaderPairs(Mapping[str, str]):
         return bool(self._pairs)
 
 
-_HEADERS = frozenset({"request_headers", "response_headers"})
+_NO_HEADERS = HeaderPairs(())
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 
 
 def load_exchange(ctx: EvaluationContext, values: Mapping[str, Any]) -> None:
-    for name in EXCHANGE_FIELDS:
-        if name in _HEADERS:
-            setattr(ctx, name, HeaderPairs(values.get(name, ())))
-        else:
-            setattr(ctx, name, values.get(name, {} if name in _MAPPINGS else MISSING))
+    """Put the exchange ``values`` (keys: :data:`.state.EXCHANGE_FIELDS`) into ``ctx``; absent = no value."""
+    get = values.get
+    ctx.url = get("url", MISSING)
+    ctx.method = get("method", MISSING)
+    ctx.status_code = get("status_code", MISSING)
+    ctx.request_body = get("request_body", MISSING)
+    ctx.response_body = get("response_body", MISSING)
+    ctx.request_query = get("request_query") or _NOTHING
+    ctx.request_path = get("request_path") or _NOTHING
+    headers = get("request_headers")
+    ctx.request_headers = HeaderPairs(headers) if headers else _NO_HEADERS
+    headers = get("response_headers")
+    ctx.response_headers = HeaderPairs(headers) if headers else _NO_HEADERS
