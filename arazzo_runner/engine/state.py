@@ -13,6 +13,7 @@ restore is given the document again and checks that it is the one the snapshot w
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -138,16 +139,32 @@ class RunState:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stack"}
         data["phase"] = self.phase.value
         data["stack"] = [_frame_json(frame) for frame in self.stack]
-        return json.loads(json.dumps(data))  # a deep copy, and a check that it is JSON
+        return json.loads(json.dumps(data, default=_bytes_out))  # a deep copy, and a check that it is JSON
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
-        data = json.loads(json.dumps(data))
+        data = json.loads(json.dumps(data), object_hook=_bytes_in)
         stack = [_frame_from_json(item) for item in data.pop("stack")]
         state = cls(**data)
         state.phase = RunPhase(state.phase)
         state.stack = stack
         return state
+
+
+#: How bytes (an answer body that is neither JSON nor text, e.g. an empty 204) travel in JSON.
+BYTES_KEY = "$arazzo:base64"
+
+
+def _bytes_out(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"a run's state holds only JSON values, not {type(value).__name__}")
+
+
+def _bytes_in(value: dict[str, Any]) -> Any:
+    if len(value) == 1 and BYTES_KEY in value:
+        return base64.b64decode(value[BYTES_KEY])
+    return value
 
 
 def _frame_json(frame: FrameState) -> dict[str, Any]:

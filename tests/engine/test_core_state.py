@@ -190,6 +190,18 @@ def test_restore_is_refused_when_the_document_changed(doc, tmp_path: Path) -> No
         Execution.restore(doc, {**snapshot, "format": 99})
 
 
+def test_a_bytes_body_survives_a_snapshot(doc) -> None:
+    """An answer that is neither JSON nor text (here an empty 204) has a bytes body."""
+    ex = Execution(doc, "noCriteria", options=RunOptions(default_success="any"))
+    ex.next(START)
+    ex.feed(Exchange(None, Response(204, (), b"")), START)
+    ex.drain()
+    snapshot = json.loads(json.dumps(ex.snapshot()))
+    restored = Execution.restore(doc, snapshot)
+    assert restored.state.stack[-1].exchange["response_body"] == b""
+    assert isinstance(restored.next(START), Done)
+
+
 # -- the property: snapshot → JSON → restore at every wait point changes nothing -------------------
 WORKFLOWS = [
     "retryThenSucceed",
