@@ -40,7 +40,7 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	@$(BIN)/python -m arazzo_runner.aws.demo
+	@$(BIN)/python -m arazzo_runner.cli.demo
 
 # Refresh the lock to the newest versions pyproject.toml allows. Then run `make test`: if botocore moved,
 # the test of the committed SageMaker description says to run `make openapi`.

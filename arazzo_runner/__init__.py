@@ -53,12 +53,18 @@ _LAZY = {
 }
 
 
+#: Handing these out makes documents runnable (Document.run & co come from the drivers layer).
+_RUNNABLE = frozenset({"load", "validate", "Document"})
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module
 
         module, attr = _LAZY[name]
         value = getattr(import_module(f".{module}", __name__), attr)
+        if name in _RUNNABLE:
+            import_module(".drivers.api", __name__)  # gives Document its run methods
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -166,7 +166,7 @@ def limit_in_flight(limit: int = 100) -> None:
     """
     import asyncio
 
-    from arazzo_runner.engine import drivers
+    from arazzo_runner.drivers import loops as drivers
 
     original = drivers.send_with_retries_async
     gates: dict[int, asyncio.Semaphore] = {}

@@ -145,8 +145,8 @@ async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
     import httpx
 
     import arazzo_runner
+    from arazzo_runner.drivers.environment import RunEnvironment
     from arazzo_runner.engine import PollPacing, RunOptions
-    from arazzo_runner.engine.environment import RunEnvironment
 
     document = arazzo_runner.load(harness.FLAGSHIP)
     # Requests in flight bounded to the pool size: more would only queue inside httpcore, whose
@@ -235,8 +235,8 @@ def sequential(runs: int, polls: int) -> None:
     import httpx
 
     import arazzo_runner
+    from arazzo_runner.drivers.environment import RunEnvironment
     from arazzo_runner.engine import PollPacing, RunOptions
-    from arazzo_runner.engine.environment import RunEnvironment
 
     with harness.server_process(polls) as url, httpx.Client() as client:
         document = arazzo_runner.load(harness.FLAGSHIP)

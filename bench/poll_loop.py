@@ -94,8 +94,8 @@ def plain_loop(client: httpx.Client, url: str, inputs: dict[str, Any]) -> int:
 def engine_runner(url: str) -> Callable[[httpx.Client, dict[str, Any]], int]:
     """(b): the engine on the flagship; the document and environment are made once, as a service would."""
     import arazzo_runner
+    from arazzo_runner.drivers.environment import RunEnvironment
     from arazzo_runner.engine import PollPacing, RunOptions
-    from arazzo_runner.engine.environment import RunEnvironment
 
     document = arazzo_runner.load(harness.FLAGSHIP)
     environment = RunEnvironment(servers={"sagemakerApi": url}, aws=harness.aws_environment())

@@ -25,7 +25,7 @@ def _load_inputs_argument(value: str) -> dict[str, Any]:
     else:
         if not os.path.exists(value):
             raise UsageError(f"--inputs: no such file {value!r} (give a JSON/YAML file or inline JSON)")
-        from ..document.yaml12 import YamlReadError, read_file
+        from ..yaml12 import YamlReadError, read_file
 
         try:
             data = read_file(value).data

@@ -135,7 +135,8 @@ def _use_live(stream: Any) -> bool:
 
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
-    from ..engine import PollPacing, RunEnvironment, RunOptions
+    from ..drivers import RunEnvironment
+    from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
     from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
     from .progress import ProgressRenderer
@@ -149,14 +150,14 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     options = RunOptions(
         pacing=pacing,
         max_steps=args.max_steps if args.max_steps is not None else RunOptions().max_steps,
-        timeout=args.timeout,
+        run_timeout=args.timeout,
         validate=args.validate or "off",
     )
     environment = RunEnvironment(
         servers=_servers(args.server),
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
-        timeout=args.http_timeout,
+        request_timeout=args.http_timeout,
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
@@ -285,7 +286,7 @@ def _dry_run(
     args: argparse.Namespace, document: Any, workflow_id: str, inputs: dict[str, Any], environment: Any
 ) -> int:
     """Print each step's first request, signed and validated, without sending anything."""
-    from ..engine.dry_run import plan_requests
+    from ..drivers.dry_run import plan_requests
     from .main import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)

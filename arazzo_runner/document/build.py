@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ..yaml12 import ParsedFile, escape_token
 from .model import (
     EMPTY,
     ArazzoDocument,
@@ -35,7 +36,6 @@ from .model import (
     SuccessAction,
     Workflow,
 )
-from .yaml12 import ParsedFile, escape_token
 
 
 def _ext(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import Location, Problem, Severity
 from ..sources.openapi import OpenApiSource, Operation
+from ..yaml12 import escape_token
 from .model import (
     MISSING_REF,
     ArazzoDocument,
@@ -38,7 +39,6 @@ from .model import (
 )
 from .references import expression_checks
 from .resolved import Document, ResolutionError, SourceUnavailable
-from .yaml12 import escape_token
 
 OUTPUT_NAME = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 _ACTION_KINDS = {

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from ..errors import DocumentError, Location, Problem, Severity
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
+from ..yaml12 import ParsedFile, YamlReadError
 from .base_uri import base_uri, resolve_self, retrieval_uri
 from .build import build_document
 from .resolved import Document
 from .schema import validate_schema
-from .yaml12 import ParsedFile, YamlReadError
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-.+)?$")
 

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import Location
-from .yaml12 import ParsedFile, pointer_tokens
+from ..yaml12 import ParsedFile, pointer_tokens
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Location, Problem, Severity
+from ..yaml12 import escape_token
 from .model import (
     ArazzoDocument,
     Criterion,
@@ -28,7 +29,6 @@ from .model import (
     Workflow,
 )
 from .resolved import Document, ResolutionError, _suggest
-from .yaml12 import escape_token
 
 
 @dataclass(frozen=True, slots=True)

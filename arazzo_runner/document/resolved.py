@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ..errors import Problem
+from ..errors import ArazzoError, Problem
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
+from ..yaml12 import pointer_tokens
 from .model import ArazzoDocument, Step, Workflow
-from .yaml12 import pointer_tokens
 
 if TYPE_CHECKING:  # for the run convenience methods' signatures only: documents import no engine code
     from ..engine.result import RunResult
@@ -33,8 +33,10 @@ _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
 
 
-class ResolutionError(Exception):
+class ResolutionError(ArazzoError):
     """A reference that does not resolve; the message says what exists instead."""
+
+    exit_code = 2
 
 
 class SourceUnavailable(ResolutionError):
@@ -70,30 +72,21 @@ class Document:
     #: apiKey header/query names of every source (engine.redaction.api_key_names fills it once).
     _api_key_names: Any = field(default=None, repr=False)
 
-    # -- running (the engine is imported on first use) ------------------------------------------
-    def run(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> RunResult:
-        """Run a workflow to the end; returns a ``RunResult`` (see :func:`arazzo_runner.engine.api.run`)."""
-        from ..engine.api import run
+    # ``run``, ``run_async`` and ``iter_run`` are added by the layer that runs documents
+    # (:func:`arazzo_runner.drivers.api.install`): a document knows nothing of execution.
+    if TYPE_CHECKING:
 
-        return run(self, workflow_id, inputs, **options)
+        def run(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> RunResult: ...
 
-    async def run_async(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> RunResult:
-        """The asyncio version of :meth:`run`."""
-        from ..engine.api import run_async
+        async def run_async(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> RunResult: ...
 
-        return await run_async(self, workflow_id, inputs, **options)
-
-    def iter_run(
-        self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-    ) -> Iterator[Any]:
-        """Yield the run's events as they happen (the generator returns the ``RunResult``)."""
-        from ..engine.api import iter_run
-
-        return iter_run(self, workflow_id, inputs, **options)
+        def iter_run(
+            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
+        ) -> Iterator[Any]: ...
 
     # -- convenience -------------------------------------------------------------------------
     @property

@@ -17,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from ..errors import Problem
-from .yaml12 import ParsedFile, escape_token, parse_text
+from ..yaml12 import ParsedFile, escape_token, parse_text
 
 #: The schema of each ``major.minor`` this runner reads.
 SCHEMA_RESOURCES = {

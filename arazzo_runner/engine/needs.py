@@ -1,7 +1,10 @@
-"""What the sans-I/O core asks its driver for, and what the driver feeds back.
+"""What the sans-I/O core asks its driver for, and what the driver feeds back: plain data only.
 
 The core never touches a socket or a clock: :meth:`Execution.next` returns one of these needs,
-the driver fulfils it (sends the request, sleeps) and reports back with :meth:`Execution.feed`.
+the driver fulfils it (builds, signs and sends the request; sleeps) and reports back with
+:meth:`Execution.feed`. A :class:`SendRequest` names the operation by ids and carries the
+evaluated values; turning it into bytes on the wire (parameter styles, servers, auth) is the
+driver's job (``arazzo_runner.drivers.adapter``), the same for runs and ``--dry-run``.
 """
 
 from __future__ import annotations
@@ -10,36 +13,109 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import httpx
-
-    from ..http import ParsedResponse, RequestBody, StepParameter, TransportRetry
-    from ..sources.openapi import OpenApiSource, Operation
     from .result import RunResult
 
 
 @dataclass(frozen=True, slots=True)
+class Parameter:
+    """An evaluated step parameter: ``location`` is ``in`` (``None`` for workflow inputs)."""
+
+    name: str
+    location: str | None
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An evaluated request body: payload, media type and ``replacements``
+    ((target, value, target type, target version): the type and version are Arazzo 1.1's
+    ``targetSelectorType``, ``None`` for a JSON Pointer)."""
+
+    payload: Any
+    content_type: str | None = None
+    replacements: tuple[tuple[str, Any, str | None, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SendRequest:
-    """Call ``operation`` of ``source`` with these evaluated parameters and body."""
+    """Call an operation with these evaluated parameters and body.
+
+    ``document_path`` (source names from the root document), ``source`` and
+    ``operation_path``/``method`` name the OpenAPI operation; ``x_security`` is Redocly's
+    ``x-security`` (workflow's entries, then the step's), values evaluated: the security the
+    driver applies when it signs the request.
+    """
 
     workflow_id: str
     step_id: str
-    source: OpenApiSource
-    operation: Operation
-    parameters: tuple[StepParameter, ...]
-    body: RequestBody | None
-    #: The evaluated payload (before encoding), for ``$request.body``.
+    document_path: tuple[str, ...]
+    source: str
+    operation_path: str
+    method: str
+    parameters: tuple[Parameter, ...]
+    body: Body | None
+    #: The evaluated payload after replacements (before encoding), for ``$request.body``.
     payload: Any = None
-    #: Redocly's ``x-security`` entries (workflow's then step's), values evaluated.
     x_security: tuple[Any, ...] = ()
     #: Arazzo 1.1 step ``timeout``, in seconds: the driver stops waiting after it (see step_timeout).
     timeout: float | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "documentPath": list(self.document_path),
+            "source": self.source,
+            "operationPath": self.operation_path,
+            "method": self.method,
+            "parameters": [[p.name, p.location, p.value] for p in self.parameters],
+            "body": None
+            if self.body is None
+            else {
+                "payload": self.body.payload,
+                "contentType": self.body.content_type,
+                "replacements": [list(r) for r in self.body.replacements],
+            },
+            "payload": self.payload,
+            "xSecurity": list(self.x_security),
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SendRequest:
+        body = data["body"]
+        return cls(
+            data["workflowId"],
+            data["stepId"],
+            tuple(data["documentPath"]),
+            data["source"],
+            data["operationPath"],
+            data["method"],
+            tuple(Parameter(n, loc, v) for n, loc, v in data["parameters"]),
+            None
+            if body is None
+            else Body(
+                body["payload"],
+                body["contentType"],
+                tuple((t, v, kind, version) for t, v, kind, version in body["replacements"]),
+            ),
+            data["payload"],
+            tuple(data["xSecurity"]),
+            data.get("timeout"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Sleep:
+    """Wait until ``until`` (the driver's clock: UTC epoch seconds with the bundled drivers).
+
+    ``seconds`` is the wait as decided; after a restore the driver waits ``until - now``.
+    """
+
     seconds: float
     reason: str
     step_id: str
+    until: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +124,49 @@ class Done:
 
 
 @dataclass(frozen=True, slots=True)
+class SentRequest:
+    """The request as it went on the wire (after signing)."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    #: The payload as sent (after replacements, before encoding), for ``$request.body``.
+    body: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An answer, parsed: ``body`` is the JSON value for JSON, text otherwise."""
+
+    status_code: int
+    headers: tuple[tuple[str, str], ...]
+    body: Any = None
+    #: The API's error code (AWS ``__type``, ...), when the answer is an error.
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retried:
+    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
+
+    attempt: int
+    reason: str
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """What happened to a :class:`SendRequest`: the request sent and its answer, or an error."""
 
-    request: httpx.Request | None
-    response: ParsedResponse | None = None
+    request: SentRequest | None
+    response: Response | None = None
     #: Set when no answer came (connection refused, timeout, a request that could not be built).
     error: str | None = None
-    retries: tuple[TransportRetry, ...] = ()
+    retries: tuple[Retried, ...] = ()
     duration_ms: float = 0.0
     #: Wall-clock seconds since the epoch when the answer arrived (for HTTP-date Retry-After).
     received_at: float | None = None
-    #: What the transport learned that the step's reason should carry (see drivers._retry_note).
+    #: What the transport learned that the step's reason should carry.
     note: str | None = None
     #: OpenAPI violations of the request and response (only when validation is on).
     violations: tuple[str, ...] = ()

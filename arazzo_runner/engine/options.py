@@ -13,7 +13,8 @@ Defaults, and why:
   step. At the default pacing a poll loop reaches the 60 s cap after ~8 polls, so 20,000 steps
   cover ~13 days of polling: a 5-day training job (SageMaker's maximum runtime is 28 days with
   MaxRuntimeInSeconds; set a larger budget for those) finishes well inside it.
-* **Deadline.** ``timeout`` (seconds of wall time for the whole run), off by default.
+* **Deadline.** ``run_timeout`` (seconds of wall time for the whole run, ``--timeout``), off by
+  default. Not to be confused with ``RunEnvironment.request_timeout`` (one HTTP exchange).
 * **Success without successCriteria.** The spec leaves it open (A3); we default to "any 2xx"
   (``default_success="2xx"``); ``"any"`` accepts any response, as some engines do.
 """
@@ -57,7 +58,8 @@ class PollPacing:
 class RunOptions:
     pacing: PollPacing = PollPacing()
     max_steps: int = 20_000
-    timeout: float | None = None
+    #: Seconds of wall time for the whole run (the CLI's ``--timeout``); ``None``: no deadline.
+    run_timeout: float | None = None
     default_success: Literal["2xx", "any"] = "2xx"
     #: Ignore ``x-arazzo-poll`` and step ``retryAfter``/``Retry-After`` waits (replay, tests).
     no_wait: bool = False

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..http.redact import REDACTED, redacted_headers, redacted_url
+from ..redact import REDACTED, redacted_headers, redacted_url
 from .masking import Masker
 
 #: JSON members whose values are credentials whatever the workflow says (STS, SSO answers).
@@ -93,7 +93,7 @@ def api_key_names(document: Any) -> tuple[frozenset[str], frozenset[str]]:
     cached = getattr(document, "_api_key_names", None)
     if cached is not None:
         return cached
-    from ..http.security import secret_names
+    from ..sources.security_schemes import secret_names
 
     headers: set[str] = set()
     query: set[str] = set()

@@ -20,12 +20,14 @@ from typing import Any
 from ..document.model import step_dependency
 
 
-def unmet(depends_on: Iterable[str], workflow_id: str, records: Iterable[Any]) -> str | None:
-    """Why the step cannot run yet, or ``None`` when every step it depends on has completed."""
+def unmet(depends_on: Iterable[str], workflow_id: str, records: Iterable[list[Any]]) -> str | None:
+    """Why the step cannot run yet, or ``None`` when every step it depends on has completed.
+
+    ``records`` are the run state's step records: ``[stepId, workflowId, attempt, status, ...]``."""
     depends_on = tuple(depends_on)
     if not depends_on:
         return None
-    done = {(r.workflow_id, r.step_id) for r in records if r.status == "succeeded"}
+    done = {(r[1], r[0]) for r in records if r[3] == "succeeded"}
     for entry in depends_on:
         named = step_dependency(entry, workflow_id)
         if named is not None and named not in done:

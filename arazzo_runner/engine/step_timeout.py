@@ -7,7 +7,7 @@ actions (retry, goto, end) apply, and each retry gets the whole timeout again.
 
 Two halves, each called at one point:
 
-* drivers cut the wait short: :func:`limit_request` bounds every phase of the HTTP exchange
+* drivers cut the wait short: ``drivers.adapter.limit_to_step_timeout`` bounds every phase of the HTTP exchange
   (connect, write, read, pool) to the timeout, and the asyncio driver also bounds the whole
   send, transport retries included, with :func:`asyncio.wait_for`;
 * the core decides, from the exchange's measured duration (the driver's injected clock), with
@@ -19,31 +19,15 @@ are not cut short by the parent's timeout).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import httpx
-
     from .needs import Exchange
 
 
 def seconds(timeout_ms: int | None) -> float | None:
     """The step's timeout in seconds (``None`` when it has none)."""
     return None if timeout_ms is None else max(timeout_ms, 0) / 1000.0
-
-
-def limit_request(request: httpx.Request | None, timeout: float | None) -> None:
-    """Bound each phase of sending ``request`` to ``timeout`` seconds (shorter client limits stay)."""
-    if timeout is None or request is None:
-        return
-    import httpx
-
-    current: dict[str, Any] = dict(request.extensions.get("timeout") or {})
-    limits = {phase: timeout for phase in ("connect", "read", "write", "pool")}
-    for phase, value in current.items():
-        if isinstance(value, int | float) and value < limits.get(phase, timeout):
-            limits[phase] = value
-    request.extensions = {**request.extensions, "timeout": httpx.Timeout(**limits).as_dict()}
 
 
 def message(timeout: float) -> str:

@@ -23,7 +23,6 @@ The random source and the clock are injected so tests are exact and never sleep.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -31,7 +30,10 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ..retry_after import retry_after_seconds
 from .responses import ParsedResponse
+
+__all__ = ["RetryDecision", "RetryPolicy", "botocore_standard", "retry_after_seconds"]
 
 _FALLBACK_THROTTLING_CODES = (
     "Throttling",
@@ -217,29 +219,3 @@ class RetryPolicy:
             else:
                 delay = max(delay, min(asked, self.max_retry_after))
         return RetryDecision(delay, reason)
-
-
-def retry_after_seconds(headers: Mapping[str, str], clock: Callable[[], float] = time.time) -> float | None:
-    """``x-amz-retry-after`` (milliseconds) or ``Retry-After`` (seconds or an HTTP date), if valid."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    amz = lowered.get("x-amz-retry-after")
-    if amz is not None:
-        try:
-            value = int(amz) / 1000.0
-            if value >= 0:
-                return value
-        except ValueError:
-            pass
-    raw = lowered.get("retry-after")
-    if raw is None:
-        return None
-    raw = raw.strip()
-    if raw.isdigit():
-        return float(raw)
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - clock())

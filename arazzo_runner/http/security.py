@@ -52,7 +52,11 @@ from typing import Any, Literal
 
 import httpx
 
+from ..errors import ArazzoError
 from ..sources.openapi import OpenApiSource, Operation
+from ..sources.security_schemes import SecretNames as SecretNames
+from ..sources.security_schemes import secret_names as secret_names
+from ..sources.security_schemes import security_schemes as security_schemes
 from .auths import ApiKeyAuth, HeaderAuth, Origin, ScopedAuth, combine, origin_of
 from .aws import AwsEnvironment, aws_signing
 from .errors import CredentialsError
@@ -79,10 +83,10 @@ class SecurityUnsatisfied(CredentialsError):
     """No alternative of an operation's security requirements can be satisfied (says what to set)."""
 
 
-class MissingCredential(Exception):
+class MissingCredential(ArazzoError):
     """A scheme lacks a credential field; ``needs`` says which (``"username and password"``).
 
-    Not an :class:`ArazzoError`: callers turn it into one that says where to set the value.
+    Callers catch it and raise an error that also says where to set the value.
     """
 
     def __init__(self, needs: str, fields: Sequence[str]) -> None:
@@ -160,29 +164,6 @@ def credential_text(value: Any) -> str:
 
 
 # -- what the description says ----------------------------------------------------------------
-
-
-def security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
-    """``components.securitySchemes`` with ``$ref``s resolved."""
-    components = source.spec / "components"
-    if "components" not in source.spec or "securitySchemes" not in components:
-        return {}
-    found: dict[str, dict[str, Any]] = {}
-    schemes = components / "securitySchemes"
-    with schemes.open() as names:
-        keys = [str(k) for k in names]
-    for name in keys:
-        with (schemes / name).open() as data:
-            found[name] = _plain(data)
-    return found
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def security_requirements(source: OpenApiSource, operation: Operation) -> list[Requirement] | None:
@@ -376,24 +357,3 @@ def auth_for_operation(
 ) -> httpx.Auth | None:
     """The ``httpx.Auth`` for ``operation`` (``None``: no security applies)."""
     return resolve_security(source, operation, base_url=base_url, security=security, aws=aws).auth
-
-
-@dataclass(frozen=True)
-class SecretNames:
-    """Parameter names whose values are credentials in a source (from its apiKey schemes)."""
-
-    headers: frozenset[str] = frozenset()
-    query: frozenset[str] = frozenset()
-    cookies: frozenset[str] = frozenset()
-
-
-def secret_names(source: OpenApiSource) -> SecretNames:
-    """The header, query and cookie names of every apiKey scheme of ``source`` (for redaction)."""
-    found: dict[str, set[str]] = {"header": set(), "query": set(), "cookie": set()}
-    for scheme in security_schemes(source).values():
-        name, location = scheme.get("name"), scheme.get("in")
-        if scheme.get("type") == "apiKey" and isinstance(name, str) and location in found:
-            found[location].add(name)
-    return SecretNames(
-        frozenset(n.lower() for n in found["header"]), frozenset(found["query"]), frozenset(found["cookie"])
-    )

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from ..drivers import api
 from ..engine.events import Event
 from ..engine.inputs import secret_input_names
 from ..engine.masking import Masker
@@ -99,8 +100,13 @@ def record(
     timeout = environment.http_timeout() if environment is not None else DEFAULT_TIMEOUT
     client = httpx.Client(transport=recorder.transport(transport), timeout=timeout)
     try:
-        result: RunResult = document.run(
-            workflow_id, inputs, client=client, on_event=_chain(recorder.on_event, on_event), **run_options
+        result = api.run(
+            document,
+            workflow_id,
+            inputs,
+            client=client,
+            on_event=_chain(recorder.on_event, on_event),
+            **run_options,
         )
     except BaseException:
         # Interrupted (Ctrl-C) or broken: keep what was exchanged so far, redacted, without outputs.
@@ -195,8 +201,13 @@ def replay(
     if not pace:
         options.setdefault("sleep", lambda seconds: None)
     with httpx.Client(transport=prepared.transport) as client:
-        result = document.run(
-            prepared.workflow_id, prepared.inputs, client=client, on_event=prepared.on_event, **options
+        result = api.run(
+            document,
+            prepared.workflow_id,
+            prepared.inputs,
+            client=client,
+            on_event=prepared.on_event,
+            **options,
         )
     return ReplayOutcome(result, tuple(prepared.transport.report()), prepared.transport, prepared.recording)
 
@@ -225,7 +236,12 @@ async def replay_async(
 
         options.setdefault("sleep", no_sleep)
     async with httpx.AsyncClient(transport=prepared.transport) as client:
-        result = await document.run_async(
-            prepared.workflow_id, prepared.inputs, client=client, on_event=prepared.on_event, **options
+        result = await api.run_async(
+            document,
+            prepared.workflow_id,
+            prepared.inputs,
+            client=client,
+            on_event=prepared.on_event,
+            **options,
         )
     return ReplayOutcome(result, tuple(prepared.transport.report()), prepared.transport, prepared.recording)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from ..document.yaml12 import MAX_DOCUMENT_BYTES, ParsedFile, YamlReadError, parse_bytes, read_file
 from ..errors import Location, Problem
+from ..yaml12 import MAX_DOCUMENT_BYTES, ParsedFile, YamlReadError, parse_bytes, read_file
 
 
 def is_remote(url: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..document.yaml12 import ParsedFile, escape_token
+from ..yaml12 import ParsedFile, escape_token
 from .fetch import SourceFetcher, resolve_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -51,7 +51,7 @@ class _Handler:
         self.fetcher = fetcher
 
     def __call__(self, uri: str) -> Any:
-        from ..document.yaml12 import YamlReadError
+        from ..yaml12 import YamlReadError
 
         try:
             return self.fetcher.fetch(uri).data

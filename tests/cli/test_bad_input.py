@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.document import yaml12
+from arazzo_runner import yaml12
 from tests.unit.document.helpers import write_doc
 
 LOCATED = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")

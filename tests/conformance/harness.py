@@ -28,14 +28,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 import arazzo_runner
-from arazzo_runner.document.yaml12 import read_file
+from arazzo_runner.drivers import RunEnvironment
+from arazzo_runner.drivers.dry_run import dry_request
 from arazzo_runner.engine.events import WorkflowFinished
+from arazzo_runner.engine.inputs import prepare_inputs
 from arazzo_runner.engine.options import PollPacing, RunOptions
+from arazzo_runner.engine.preparation import context_for
 from arazzo_runner.engine.result import RunResult
-from arazzo_runner.errors import DocumentError
+from arazzo_runner.errors import ArazzoError, DocumentError
+from arazzo_runner.yaml12 import read_file
 from tests.conformance.canned_server import Scenario
 
 _ACTION_LISTS = ("onSuccess", "onFailure")
@@ -123,15 +128,47 @@ def run(
     document = arazzo_runner.load(path, source_map=source_map)
     sleeps: list[float] = []
     events: list[Any] = []
-    result = document.run(
-        workflow_id,
-        dict(inputs or {}),
-        servers=dict(servers),
-        options=run_options(options),
-        on_event=events.append,
-        sleep=sleeps.append,
-    )
+    sent: list[httpx.Request] = []
+    environment = RunEnvironment(servers=dict(servers))
+    with httpx.Client(event_hooks={"request": [sent.append]}) as client:  # sees requests as signed
+        result = document.run(
+            workflow_id,
+            dict(inputs or {}),
+            environment=environment,
+            client=client,
+            options=run_options(options),
+            on_event=events.append,
+            sleep=sleeps.append,
+        )
+    check_dry_run_matches(document, workflow_id, inputs, environment, sent[0] if sent else None)
     return result, sleeps, events
+
+
+def check_dry_run_matches(
+    document: Any,
+    workflow_id: str,
+    inputs: Mapping[str, Any] | None,
+    environment: RunEnvironment,
+    first: httpx.Request | None,
+) -> None:
+    """The dry run builds byte for byte the first request the run sent (see tests/engine/test_dry_run_matches_run.py).
+
+    Compared when the workflow starts with an operation step (no dependsOn), the request can be
+    built, and the run sent it.
+    """
+    workflow = document.workflow(workflow_id)
+    if first is None or not workflow.steps or workflow.steps[0].workflow_id or workflow.depends_on:
+        return
+    try:
+        prepared = prepare_inputs(document, workflow, dict(inputs or {}))
+        dry, *_ = dry_request(
+            document, workflow, workflow.steps[0], context_for(document, prepared, {}, {}, {}), environment
+        )
+    except (ArazzoError, ValueError, httpx.InvalidURL):
+        return
+    assert (dry.method, str(dry.url)) == (first.method, str(first.url))
+    assert dry.headers.multi_items() == first.headers.multi_items()
+    assert dry.read() == first.read()
 
 
 def _request_line(request: Any, with_query: bool) -> str:

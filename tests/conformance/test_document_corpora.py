@@ -12,8 +12,8 @@ import pytest
 import arazzo_runner
 from arazzo_runner.document.loader import check_version
 from arazzo_runner.document.schema import validate_schema
-from arazzo_runner.document.yaml12 import read_file
 from arazzo_runner.errors import Problem, Severity
+from arazzo_runner.yaml12 import read_file
 from tests.conftest import DATA
 
 CORPORA = DATA / "conformance"

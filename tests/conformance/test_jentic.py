@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from arazzo_runner.document.yaml12 import read_file
+from arazzo_runner.yaml12 import read_file
 from tests.conformance import harness
 from tests.conformance.canned_server import CannedServer
 from tests.conftest import DATA

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 def test_demo_runs_the_flagship_against_the_emulator() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "arazzo_runner.aws.demo", "--poll-interval", "0", "--output", "json"],
+        [sys.executable, "-m", "arazzo_runner.cli.demo", "--poll-interval", "0", "--output", "json"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -94,7 +94,7 @@ def test_deadline(doc, server) -> None:
         doc,
         server,
         "endlessLoop",
-        options=RunOptions(pacing=PollPacing(interval=0), timeout=5),
+        options=RunOptions(pacing=PollPacing(interval=0), run_timeout=5),
         clock=lambda: next(ticks),
     )
     assert result.error.type == "limit"
@@ -179,7 +179,7 @@ def test_http_timeout_fails_the_step_quickly(doc) -> None:
     silent.listen(8)  # accepts connections (kernel backlog) and never answers
     try:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        environment = RunEnvironment(servers={"api": url}, timeout=0.2)
+        environment = RunEnvironment(servers={"api": url}, request_timeout=0.2)
         result = doc.run("noCriteria", {}, options=FAST, environment=environment)
     finally:
         silent.close()

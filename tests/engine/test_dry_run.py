@@ -8,7 +8,7 @@ import socket
 import pytest
 
 import arazzo_runner
-from arazzo_runner.engine.dry_run import plan_requests
+from arazzo_runner.drivers.dry_run import plan_requests
 from tests.conftest import DATA, FLAGSHIP
 
 from .test_flagship import INPUTS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from arazzo_runner.document import yaml12
-from arazzo_runner.document.yaml12 import YamlReadError, parse_bytes, parse_text
+from arazzo_runner import yaml12
+from arazzo_runner.yaml12 import YamlReadError, parse_bytes, parse_text
 
 
 def test_yaml_1_2_scalars_stay_strings() -> None:

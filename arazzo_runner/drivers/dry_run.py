@@ -17,16 +17,16 @@ import httpx
 from ..document.describe import pick_workflow
 from ..document.model import SelectorObject
 from ..document.resolved import Document, ResolutionError
+from ..engine import compiled, selectors
+from ..engine.inputs import prepare_inputs, secret_input_names
+from ..engine.masking import Masker
+from ..engine.needs import SendRequest
+from ..engine.preparation import context_for, prepare_request
+from ..engine.redaction import Redactor
 from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext, render_text
-from ..http import Replacement, RequestBody, StepParameter, build_request
-from ..sources.openapi import OpenApiSource
-from . import compiled, selectors
-from .core import merged_parameters
+from .adapter import http_request
 from .environment import RunEnvironment
-from .inputs import prepare_inputs, secret_input_names
-from .masking import Masker
-from .redaction import Redactor
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,12 @@ class PlannedRequest:
         }
 
 
-def _placeholder(value: Any, ctx: EvaluationContext) -> Any:
+def placeholder_render(value: Any, ctx: EvaluationContext) -> Any:
+    """Like a run's rendering, but a value nobody can know yet shows as ``<expression>``.
+
+    An optional input that was not given is left out, as a run leaves it out; an Arazzo 1.1
+    Selector Object shows its value when it can already be selected.
+    """
     if isinstance(value, SelectorObject):
         return selectors.placeholder(value, ctx)
     if isinstance(value, str):
@@ -61,6 +66,9 @@ def _placeholder(value: Any, ctx: EvaluationContext) -> Any:
         if rendered is not MISSING:
             return rendered
         if template.kind == "expression":
+            expression = template.expression
+            if expression is not None and expression.root == "inputs":
+                return MISSING
             return f"<{value}>"
         pieces = []
         for part in template.parts:
@@ -71,26 +79,33 @@ def _placeholder(value: Any, ctx: EvaluationContext) -> Any:
             pieces.append(f"<{part.text}>" if known is MISSING else render_text(known))
         return "".join(pieces)
     if isinstance(value, Mapping):
-        return {k: _placeholder(v, ctx) for k, v in value.items()}
+        out = {}
+        for key, item in value.items():
+            rendered = placeholder_render(item, ctx)
+            if rendered is not MISSING:
+                out[key] = rendered
+        return out
     if isinstance(value, list):
-        return [_placeholder(v, ctx) for v in value]
+        return [r for r in (placeholder_render(item, ctx) for item in value) if r is not MISSING]
     return value
 
 
-def _is_optional_input(value: Any, ctx: EvaluationContext) -> bool:
-    """An absent optional input is left out of real requests; show it left out here too."""
-    if not isinstance(value, str):
-        return False
-    expression = compiled.value_template(value).expression
-    return expression is not None and expression.root == "inputs" and expression.evaluate(ctx) is MISSING
+def signed_request(
+    document: Document, need: SendRequest, environment: RunEnvironment
+) -> tuple[httpx.Request, Any, Any, Any, Any]:
+    """The request a run sends for ``need``, signed, not sent: (request, payload, source, operation, endpoint)."""
+    request, endpoint, source, operation, payload = http_request(document, need, environment)
+    if endpoint.auth is not None:
+        next(endpoint.auth.sync_auth_flow(request))  # signs in place, sends nothing
+    return request, payload, source, operation, endpoint
 
 
-def _drop_optional(value: Any, ctx: EvaluationContext) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _drop_optional(v, ctx) for k, v in value.items() if not _is_optional_input(v, ctx)}
-    if isinstance(value, list):
-        return [_drop_optional(v, ctx) for v in value if not _is_optional_input(v, ctx)]
-    return value
+def dry_request(
+    document: Document, workflow: Any, step: Any, ctx: EvaluationContext, environment: RunEnvironment
+) -> tuple[httpx.Request, Any, Any, Any, Any]:
+    """The first request of ``step``, prepared as a run prepares it (placeholders for the unknown), signed."""
+    need = prepare_request(document, (), workflow, step, ctx, render=placeholder_render)
+    return signed_request(document, need, environment)
 
 
 def plan_requests(
@@ -107,35 +122,16 @@ def plan_requests(
     masker = Masker.for_inputs(secret_input_names(document, workflow), prepared)
     redactor = Redactor.for_document(document, masker)
     environment = environment or RunEnvironment()
-    ctx = EvaluationContext(inputs=prepared, steps={}, workflows={})
+    ctx = context_for(document, prepared, {}, {}, {})
     planned: list[PlannedRequest] = []
     for step in workflow.steps:
         if step.workflow_id is not None:
             planned.append(PlannedRequest(step.step_id, note=f"calls workflow {step.workflow_id}"))
             continue
         try:
-            operation = document.resolve_step_operation(step)
-            source = document.sources[operation.source_name]
-            assert isinstance(source, OpenApiSource)
-            parameters = [
-                StepParameter(parameter.name, parameter.in_, _placeholder(raw, ctx))
-                for parameter, raw in merged_parameters(document, workflow, step)
-                if parameter.in_ is not None and not _is_optional_input(raw, ctx)
-            ]
-            body = None
-            payload: Any = None
-            spec = step.request_body
-            if spec is not None and spec.has_payload:
-                payload = _placeholder(_drop_optional(spec.payload, ctx), ctx)
-                replacements = tuple(
-                    Replacement(r.target, _placeholder(r.value, ctx), r.target_type, r.target_version)
-                    for r in spec.replacements
-                )
-                body = RequestBody(payload, spec.content_type, replacements)
-            endpoint = environment.endpoint(source, operation)
-            request = build_request(source, operation, parameters, body, base_url=endpoint.base_url)
-            if endpoint.auth is not None:
-                next(endpoint.auth.sync_auth_flow(request))  # signs in place, sends nothing
+            request, payload, source, operation, endpoint = dry_request(
+                document, workflow, step, ctx, environment
+            )
             violations: tuple[str, ...] = ()
             if validate:
                 from ..http.validation import validate_request

@@ -1,4 +1,8 @@
-"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``."""
+"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``.
+
+``clock`` is the wall clock in seconds since the epoch (UTC): the core's deadlines and sleeps are
+absolute times in it, so a snapshot taken in one process means the same in another.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,38 @@ from typing import Any
 import httpx
 
 from ..document.resolved import Document
+from ..engine.core import Execution
+from ..engine.events import Event
+from ..engine.options import RunOptions
+from ..engine.result import RunResult
+from ..errors import UsageError
 from ..http import AwsEnvironment
-from . import drivers
-from .core import Execution
+from . import loops as drivers
 from .environment import RunEnvironment
-from .events import Event
-from .options import RunOptions
-from .result import RunResult
+
+
+def install() -> None:
+    """Give :class:`Document` its ``run``, ``run_async`` and ``iter_run`` (the functions below).
+
+    Documents know nothing of execution; this layer sees both, so the convenience lives here.
+    Called when ``arazzo_runner.drivers`` is imported and when the public API hands out
+    ``load``/``validate``/``Document``.
+    """
+    Document.run = run  # type: ignore[method-assign]
+    Document.run_async = run_async  # type: ignore[method-assign]
+    Document.iter_run = iter_run  # type: ignore[method-assign]
 
 
 def _environment(
     environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
 ) -> RunEnvironment:
     if environment is not None:
+        given = [name for name, value in (("servers", servers), ("aws", aws)) if value is not None]
+        if given:
+            raise UsageError(
+                f"{' and '.join(given)}= cannot be combined with environment=: the environment already"
+                f" holds them (pass RunEnvironment({', '.join(n + '=...' for n in given)}) instead)"
+            )
         return environment
     return RunEnvironment(servers=servers, aws=aws)
 
@@ -39,7 +62,7 @@ def run(
     client: httpx.Client | None = None,
     on_event: Callable[[Event], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> RunResult:
     """Run a workflow to the end and return its result (never raises for a failed workflow)."""
@@ -66,7 +89,7 @@ async def run_async(
     client: httpx.AsyncClient | None = None,
     on_event: Callable[[Event], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> RunResult:
     import asyncio
@@ -93,7 +116,7 @@ def iter_run(
     environment: RunEnvironment | None = None,
     client: httpx.Client | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
 ) -> Iterator[Event]:
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
@@ -114,3 +137,6 @@ def iter_run(
     finally:
         if own:
             client.close()
+
+
+install()

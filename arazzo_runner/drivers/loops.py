@@ -14,29 +14,33 @@ from typing import Any
 
 import httpx
 
+from ..engine import step_timeout
+from ..engine.core import Execution
+from ..engine.events import Event
+from ..engine.needs import Done, Exchange, SendRequest, Sleep
+from ..engine.result import RunResult
 from ..errors import ArazzoError
-from ..http import build_request, send_with_retries, send_with_retries_async
+from ..http import send_with_retries, send_with_retries_async
 from ..http.clients import new_async_client
-from . import step_timeout
-from .core import Execution
+from . import adapter
 from .environment import RunEnvironment
-from .events import Event
-from .needs import Done, Exchange, SendRequest, Sleep
-from .result import RunResult
 
 EventListener = Callable[[Event], None]
 
+#: The exceptions building a request can raise for what a document, its inputs or the options get
+#: wrong (a bad --server URL, a bad replacement): the step fails with the message.
+_BUILD_ERRORS = (ArazzoError, ValueError, httpx.InvalidURL)
 
-def _prepare(need: SendRequest, environment: RunEnvironment) -> tuple[httpx.Request | None, Any, str | None]:
-    """(request, endpoint, error) for a send; building problems become a failed exchange."""
+
+def _prepare(
+    document: Any, need: SendRequest, environment: RunEnvironment
+) -> tuple[httpx.Request | None, Any, Any, str | None]:
+    """(request, endpoint, payload as sent, error) for a send; building problems become a failed exchange."""
     try:
-        endpoint = environment.endpoint(need.source, need.operation, need.x_security)
-        request = build_request(
-            need.source, need.operation, need.parameters, need.body, base_url=endpoint.base_url
-        )
-    except (ArazzoError, ValueError, httpx.InvalidURL) as exc:  # e.g. a bad --server URL
-        return None, None, str(exc)
-    return request, endpoint, None
+        request, endpoint, _, _, payload = adapter.http_request(document, need, environment)
+    except _BUILD_ERRORS as exc:
+        return None, None, None, str(exc)
+    return request, endpoint, payload, None
 
 
 #: Answers meaning "that already exists": after a retried request, usually our own first attempt.
@@ -75,48 +79,44 @@ def _retry_note(sent: Any) -> str | None:
     )
 
 
-def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoint: Any) -> tuple[str, ...]:
+def _violations(
+    document: Any, need: SendRequest, request: httpx.Request, response: Any, endpoint: Any
+) -> tuple[str, ...]:
     """OpenAPI violations of what was sent and received, as located one-line messages."""
     from ..http.validation import validate_exchange
 
+    source, operation = adapter.operation_of(document, need)
     answer = None
     if response is not None:
         answer = httpx.Response(
             response.status_code, headers=response.headers, content=response.content, request=request
         )
-    found = validate_exchange(need.source, need.operation, request, answer, base_url=endpoint.base_url)
+    found = validate_exchange(source, operation, request, answer, base_url=endpoint.base_url)
     return tuple(str(v) for v in found)
 
 
 def _answered(
+    execution: Execution,
     need: SendRequest,
     request: httpx.Request,
+    payload: Any,
     endpoint: Any,
     sent: Any,
     elapsed: float,
     received_at: float,
-    validate: str,
 ) -> Exchange:
-    """The exchange for a request that was answered (after any transport retries)."""
+    """The exchange for a request that was answered (after any transport retries), as plain data."""
+    validate = execution.options.validate
     return Exchange(
-        request=request,
-        response=sent.response,
-        retries=sent.retries,
+        request=adapter.sent(request, payload),
+        response=adapter.response(sent.response),
+        retries=adapter.retries(sent.retries),
         duration_ms=elapsed * 1000,
         received_at=received_at,
         note=_retry_note(sent) or endpoint.auth_problem,
-        violations=_violations(need, request, sent.response, endpoint) if validate != "off" else (),
-    )
-
-
-def _failed(
-    request: httpx.Request | None, exc: BaseException, started: float, clock: Callable[[], float]
-) -> Exchange:
-    return Exchange(
-        request=request,
-        error=str(exc) or type(exc).__name__,
-        retries=getattr(exc, "retries", ()),  # TransportFailure: the retries made before giving up
-        duration_ms=(clock() - started) * 1000,
+        violations=_violations(execution.document, need, request, sent.response, endpoint)
+        if validate != "off"
+        else (),
     )
 
 
@@ -126,7 +126,7 @@ def drive(
     client: httpx.Client,
     environment: RunEnvironment,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     wall: Callable[[], float] = time.time,
 ) -> Generator[Event, None, RunResult]:
     """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
@@ -138,21 +138,21 @@ def drive(
         if isinstance(need, Sleep):
             sleep(need.seconds)
             continue
-        request, endpoint, error = _prepare(need, environment)
+        request, endpoint, payload, error = _prepare(execution.document, need, environment)
         started = clock()
         if error is not None:
             exchange = Exchange(request=None, error=error)
         else:
-            step_timeout.limit_request(request, need.timeout)
+            adapter.limit_to_step_timeout(request, need.timeout)
             try:
                 sent = send_with_retries(
                     client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
-                exchange = _failed(request, exc, started, clock)
+                exchange = adapter.failed(request, payload, exc, started, clock)
             else:
                 exchange = _answered(
-                    need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
+                    execution, need, request, payload, endpoint, sent, clock() - started, wall()
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -165,7 +165,7 @@ def run_sync(
     environment: RunEnvironment | None = None,
     on_event: EventListener | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
 ) -> RunResult:
     execution.listening = on_event is not None
     own = client is None
@@ -192,7 +192,7 @@ async def run_async(
     environment: RunEnvironment | None = None,
     on_event: EventListener | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     wall: Callable[[], float] = time.time,
 ) -> RunResult:
     """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
@@ -216,12 +216,12 @@ async def run_async(
             if isinstance(need, Sleep):
                 await sleep(need.seconds)
                 continue
-            request, endpoint, error = _prepare(need, environment)
+            request, endpoint, payload, error = _prepare(execution.document, need, environment)
             started = clock()
             if error is not None:
                 exchange = Exchange(request=None, error=error)
             else:
-                step_timeout.limit_request(request, need.timeout)
+                adapter.limit_to_step_timeout(request, need.timeout)
                 try:
                     sent = await asyncio.wait_for(
                         send_with_retries_async(
@@ -235,14 +235,13 @@ async def run_async(
                         need.timeout,
                     )
                 except (ArazzoError, httpx.HTTPError) as exc:
-                    exchange = _failed(request, exc, started, clock)
-                except TimeoutError:  # only wait_for's: httpx timeouts are httpx.HTTPError
-                    exchange = _failed(
-                        request, TimeoutError(step_timeout.message(need.timeout or 0)), started, clock
-                    )
+                    exchange = adapter.failed(request, payload, exc, started, clock)
+                except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
+                    failure = TimeoutError(step_timeout.message(need.timeout or 0))
+                    exchange = adapter.failed(request, payload, failure, started, clock)
                 else:
                     exchange = _answered(
-                        need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
+                        execution, need, request, payload, endpoint, sent, clock() - started, wall()
                     )
             execution.feed(exchange, clock())
             deliver()

@@ -30,7 +30,7 @@ class RunEnvironment:
         security: SecurityEnvironment | None = None,
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
         max_in_flight: int = 100,
-        timeout: float | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -50,7 +50,7 @@ class RunEnvironment:
         self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
-        self.timeout = timeout
+        self.request_timeout = request_timeout
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""
@@ -60,8 +60,8 @@ class RunEnvironment:
 
         return (
             DEFAULT_TIMEOUT
-            if self.timeout is None
-            else httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0))
+            if self.request_timeout is None
+            else httpx.Timeout(self.request_timeout, connect=min(self.request_timeout, 10.0))
         )
 
     @property

@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import yaml
 
-from ..errors import Location, Problem
+from .errors import ArazzoError, Location, Problem
 
 #: Larger documents are refused before parsing (the largest real OpenAPI descriptions are ~10 MB).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -76,8 +76,10 @@ _ALLOWED_TAGS = {
 }
 
 
-class YamlReadError(Exception):
+class YamlReadError(ArazzoError):
     """Raised with every problem found while reading one file."""
+
+    exit_code = 2
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(problems[0].message)

@@ -11,14 +11,19 @@ import argparse
 import os
 import sys
 
-from .sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, EmulatorServer, SageMakerEmulator
+from ..aws.sagemaker_emulator import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_SECRET_ACCESS_KEY,
+    EmulatorServer,
+    SageMakerEmulator,
+)
 
 FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
 INPUTS = "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m arazzo_runner.aws.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m arazzo_runner.cli.demo", description=__doc__)
     parser.add_argument("--workflow-file", default=FLAGSHIP)
     parser.add_argument("--inputs", default=INPUTS)
     parser.add_argument("--in-progress", type=int, default=5, help="InProgress answers before Completed")
@@ -37,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
         os.environ.pop(name, None)
-    from ..cli.main import main as arazzo
+    from .main import main as arazzo
 
     with EmulatorServer(SageMakerEmulator(in_progress=args.in_progress)) as server:
         command = [

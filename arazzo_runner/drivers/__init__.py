@@ -1,0 +1,13 @@
+"""Drivers: run the sans-I/O core (:mod:`arazzo_runner.engine`) with httpx, a clock and a sleeper.
+
+:mod:`.loops` (sync and asyncio loops), :mod:`.adapter` (the core's plain requests ⇄ httpx),
+:mod:`.environment` (credentials, endpoints, servers shared by runs), :mod:`.dry_run`
+(``--dry-run``: the same requests, signed, not sent) and :mod:`.api` (``Document.run`` and
+friends). The core imports none of these; they import the core.
+"""
+
+from . import api
+from .environment import RunEnvironment
+from .loops import drive, run_async, run_sync
+
+__all__ = ["RunEnvironment", "api", "drive", "run_async", "run_sync"]

@@ -1,0 +1,97 @@
+"""Between the core's plain data and httpx: a :class:`SendRequest` → a signed-to-be ``httpx.Request``,
+and an answer (or a failure) → the plain :class:`Exchange` the core is fed.
+
+Runs (sync and asyncio drivers) and ``--dry-run`` build requests here and nowhere else, so what a
+dry run shows is what a run sends, ``x-security`` included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from ..document.resolved import Document
+from ..engine.needs import Exchange, Response, Retried, SendRequest, SentRequest
+from ..errors import ArazzoError
+from ..http import Endpoint, Replacement, RequestBody, apply_replacements, build_request
+from ..sources.openapi import OpenApiSource, Operation
+from .environment import RunEnvironment
+
+
+def operation_of(document: Document, need: SendRequest) -> tuple[OpenApiSource, Operation]:
+    """The source and operation a request names (ids → objects of the loaded document)."""
+    for name in need.document_path:
+        nested = document.sources[name]
+        assert isinstance(nested, Document)
+        document = nested
+    source = document.sources[need.source]
+    assert isinstance(source, OpenApiSource)
+    operation = source.operation_at(need.operation_path, need.method)
+    if operation is None:
+        raise ArazzoError(f"source {need.source!r} has no {need.method.upper()} {need.operation_path}")
+    return source, operation
+
+
+def http_request(
+    document: Document, need: SendRequest, environment: RunEnvironment
+) -> tuple[httpx.Request, Endpoint, OpenApiSource, Operation, Any]:
+    """(request before auth, endpoint with its auth, source, operation, payload as sent)."""
+    source, operation = operation_of(document, need)
+    endpoint = environment.endpoint(source, operation, need.x_security)
+    body = None
+    sent_payload = None
+    if need.body is not None:
+        replacements = tuple(Replacement(*replacement) for replacement in need.body.replacements)
+        body = RequestBody(need.body.payload, need.body.content_type, replacements)
+        sent_payload = (
+            apply_replacements(need.body.payload, replacements) if replacements else need.body.payload
+        )
+    request = build_request(source, operation, need.parameters, body, base_url=endpoint.base_url)
+    return request, endpoint, source, operation, sent_payload
+
+
+def sent(request: httpx.Request, payload: Any) -> SentRequest:
+    return SentRequest(request.method, str(request.url), tuple(request.headers.multi_items()), payload)
+
+
+def response(parsed: Any) -> Response:
+    """A parsed answer (``http.ParsedResponse``) as plain data."""
+    return Response(
+        parsed.status_code,
+        tuple(parsed.headers.multi_items()),
+        parsed.body,
+        parsed.error.code if parsed.error else None,
+    )
+
+
+def retries(items: Any) -> tuple[Retried, ...]:
+    return tuple(Retried(r.attempt, r.reason, r.delay) for r in items)
+
+
+def failed(
+    request: httpx.Request | None,
+    payload: Any,
+    exc: BaseException,
+    started: float,
+    clock: Callable[[], float],
+) -> Exchange:
+    return Exchange(
+        request=sent(request, payload) if request is not None else None,
+        error=str(exc) or type(exc).__name__,
+        retries=retries(getattr(exc, "retries", ())),  # TransportFailure: the retries made before giving up
+        duration_ms=(clock() - started) * 1000,
+    )
+
+
+def limit_to_step_timeout(request: httpx.Request | None, timeout: float | None) -> None:
+    """Bound each phase of sending ``request`` to ``timeout`` seconds (shorter client limits stay)."""
+    if timeout is None or request is None:
+        return
+    current: dict[str, Any] = dict(request.extensions.get("timeout") or {})
+    limits = {phase: timeout for phase in ("connect", "read", "write", "pool")}
+    for phase, value in current.items():
+        if isinstance(value, int | float) and value < limits.get(phase, timeout):
+            limits[phase] = value
+    request.extensions = {**request.extensions, "timeout": httpx.Timeout(**limits).as_dict()}

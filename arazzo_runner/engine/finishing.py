@@ -1,0 +1,382 @@
+"""The second half of the core: an answer arrives, a step finishes, a workflow finishes, the run ends.
+
+A mixin of :class:`~.core.Execution` (split off to keep each module readable); every method
+works on ``self.state`` (plain data) and queues events, nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..expressions import MISSING, EvaluationContext
+from . import decisions as d
+from . import step_timeout
+from .events import (
+    RequestBuilt,
+    ResponseReceived,
+    RunFinished,
+    StepFinished,
+    TransportFailed,
+    TransportRetried,
+    Warning,
+    WorkflowFinished,
+)
+from .exchange import load_exchange
+from .needs import Done, Exchange
+from .preparation import STEP_ERRORS, render
+from .result import RunError, RunResult, StepRecord
+from .state import FrameState, Phase, RunPhase, Waiting
+
+if TYPE_CHECKING:
+    from .core import Execution as _Base
+else:
+    _Base = object
+
+
+class Finishing(_Base):
+    # -- the exchange as expressions see it ---------------------------------------------------
+    _load_exchange = staticmethod(load_exchange)
+
+    def _clear_exchange(self, frame: FrameState, ctx: EvaluationContext) -> None:
+        if frame.exchange:
+            frame.exchange = {}
+        self._load_exchange(ctx, frame.exchange)
+
+    def _set_exchange(
+        self, frame: FrameState, ctx: EvaluationContext, exchange: Exchange, now: float
+    ) -> None:
+        need = self._pending
+        assert need is not None
+        values: dict[str, Any] = {
+            "request_path": {p.name: p.value for p in need.parameters if p.location == "path"}
+        }
+        if need.body is not None:
+            values["request_body"] = need.payload
+        request = exchange.request
+        if request is not None:
+            if need.body is not None:
+                values["request_body"] = request.body
+            values["url"] = request.url
+            values["method"] = request.method
+            values["request_headers"] = request.headers
+            if "?" in request.url:
+                values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+            if self.listening:
+                self._emit(
+                    RequestBuilt(
+                        step_id=need.step_id,
+                        method=request.method,
+                        url=self.redactor.url(request.url),
+                        headers=self.redactor.headers(request.headers),
+                        body=self.redactor.data(values.get("request_body")),
+                    ),
+                    now,
+                )
+        response = exchange.response
+        if response is not None:
+            values["status_code"] = response.status_code
+            values["response_headers"] = response.headers
+            values["response_body"] = response.body
+        frame.exchange = values
+        self._load_exchange(ctx, values)
+
+    def _feed(self, exchange: Exchange, now: float) -> None:
+        state = self.state
+        frame = state.stack[-1]
+        if frame.phase is not Phase.AWAIT_RESPONSE:
+            raise RuntimeError("feed() without a pending request")
+        step = self._workflow(frame).steps[frame.index]
+        state.requests += 1 + len(exchange.retries)
+        state.transport_retries += len(exchange.retries)
+        for retry in exchange.retries:
+            self._emit(
+                TransportRetried(
+                    step_id=step.step_id, attempt=retry.attempt, reason=retry.reason, delay=retry.delay
+                ),
+                now,
+            )
+        ctx = self._contexts[-1]
+        state.received_at = exchange.received_at
+        self._set_exchange(frame, ctx, exchange, now)
+        self._pending = None
+        timed_out = step_timeout.exceeded(step_timeout.seconds(step.timeout), exchange)
+        if timed_out is not None:  # Arazzo 1.1: a failed step, so its onFailure actions apply
+            status = exchange.response.status_code if exchange.response is not None else None
+            self._step_done(frame, step, succeeded=False, reason=timed_out, now=now, status_code=status)
+            return
+        response = exchange.response
+        if response is None:
+            reason = exchange.error or "no response"
+            self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(reason)), now)
+            self._step_done(frame, step, succeeded=False, reason=reason, now=now, status_code=None)
+            return
+        if self.listening:
+            self._emit(
+                ResponseReceived(
+                    step_id=step.step_id,
+                    status_code=response.status_code,
+                    headers=self.redactor.headers(response.headers),
+                    body=self.redactor.data(response.body),
+                    duration_ms=exchange.duration_ms,
+                    error_code=response.error_code,
+                ),
+                now,
+            )
+        checks: list[d.Check] | None = [] if self.listening else None
+        ok, reason = d.step_succeeded(
+            step,
+            ctx,
+            response.status_code,
+            self.options.default_success,
+            checks,
+            self._document_at(frame.document_path).spec.version,
+        )
+        if checks:
+            self._report_checks(step.step_id, tuple(checks))
+        for violation in exchange.violations:
+            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
+        if exchange.violations and self.options.validate == "strict" and ok:
+            ok, reason = (
+                False,
+                f"the exchange does not match the OpenAPI description: {exchange.violations[0]}",
+            )
+        if exchange.note:
+            self._emit(Warning(message=exchange.note, step_id=step.step_id), now)
+            if not ok:
+                reason = f"{reason} ({exchange.note})"
+        self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
+
+    # -- a step finishes ---------------------------------------------------------------------
+    def _context_of(self, frame: FrameState) -> EvaluationContext:
+        stack = self.state.stack
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is frame:
+                return self._contexts[i]
+        raise RuntimeError("frame not on the stack")
+
+    def _outputs(
+        self, frame: FrameState, outputs: Mapping[str, Any], where: str, warn: bool, now: float
+    ) -> dict[str, Any]:
+        ctx = self._context_of(frame)
+        values: dict[str, Any] = {}
+        for name, text in outputs.items():
+            try:
+                value = render(text, ctx)  # a runtime expression, or a 1.1 Selector Object
+            except STEP_ERRORS as exc:
+                value = MISSING
+                if warn:
+                    self._emit(Warning(message=f"{where} output {name!r}: {exc}"), now)
+            if value is MISSING:
+                if warn:
+                    self._emit(
+                        Warning(message=f"{where} output {name!r} ({text}) has no value; it is null"), now
+                    )
+                value = None
+            values[name] = value
+        return values
+
+    def _step_done(
+        self,
+        frame: FrameState,
+        step: Any,
+        *,
+        succeeded: bool,
+        reason: str | None,
+        now: float,
+        status_code: int | None,
+    ) -> None:
+        """Record the step execution, then decide and apply what follows."""
+        outputs = self._outputs(frame, step.outputs, f"step {step.step_id!r}", warn=succeeded, now=now)
+        frame.steps[step.step_id] = outputs
+        duration = (now - frame.step_started) * 1000
+        status = "succeeded" if succeeded else "failed"
+        self.state.records.append(
+            [step.step_id, frame.workflow_id, frame.attempt, status, status_code, outputs, duration, reason]
+        )
+        if self.listening:
+            self._emit(
+                StepFinished(
+                    workflow_id=frame.workflow_id,
+                    step_id=step.step_id,
+                    attempt=frame.attempt,
+                    status=status,
+                    status_code=status_code,
+                    outputs=self.masker.mask(outputs),
+                    duration_ms=duration,
+                    reason=self.masker.text(reason) if reason else None,
+                ),
+                now,
+            )
+        frame.phase = Phase.STEP
+        if frame.retry_return is not None:
+            # The step a retry named has run: go back and retry the failed step.
+            back, frame.retry_return = frame.retry_return, None
+            if not succeeded:
+                message = f"step {step.step_id!r} (run before a retry) failed: {reason}"
+                self._fail_frame(frame, "step_failed", message, step.step_id, now)
+                return
+            frame.index = back
+            self._sleep_before_retry(frame, self._workflow(frame).steps[back].step_id, now)
+            return
+        self._decide(frame, step, succeeded, reason or "step failed", now)
+
+    # -- a workflow finishes -----------------------------------------------------------------
+    def _fail_frame(
+        self, frame: FrameState, kind: str, message: str, step_id: str | None, now: float
+    ) -> None:
+        self._finish_frame(frame, "failed", RunError(kind, message, step_id, frame.workflow_id), now)
+
+    def _finish_frame(self, frame: FrameState, status: str, error: RunError | None, now: float) -> None:
+        workflow = self._workflow(frame)
+        where = f"workflow {workflow.workflow_id!r}"
+        outputs = self._outputs(frame, workflow.outputs, where, warn=status == "succeeded", now=now)
+        state = self.state
+        state.workflow_results[frame.workflow_id] = {"inputs": frame.inputs, "outputs": outputs}
+        self._emit(
+            WorkflowFinished(
+                workflow_id=frame.workflow_id,
+                status=status,
+                outputs=self.masker.mask(outputs),
+                depth=frame.depth,
+            ),
+            now,
+        )
+        document = self._document_at(frame.document_path)
+        state.stack.pop()
+        self._contexts.pop()
+        if frame.reason == Waiting.DEPENDENCY.value:
+            state.completed_deps.append([document.location, frame.workflow_id, status])
+        if not state.stack:
+            self._complete(status, outputs, error, now)
+            return
+        self._child_finished(state.stack[-1], frame, status, error, outputs, now)
+
+    def _child_finished(
+        self,
+        parent: FrameState,
+        child: FrameState,
+        status: str,
+        error: RunError | None,
+        outputs: dict[str, Any],
+        now: float,
+    ) -> None:
+        """What a finished child workflow means to the frame that started it."""
+        waiting, parent.waiting_for = parent.waiting_for, None
+        parent.phase = Phase.STEP
+        failed = status != "succeeded"
+        detail = error.message if error else ""
+        if waiting is Waiting.DEPENDENCY:
+            if failed:
+                message = f"dependency {child.workflow_id!r} failed: {detail}"
+                self._fail_frame(parent, "dependency", message, None, now)
+            else:
+                parent.phase = Phase.DEPS
+            return
+        step = self._workflow(parent).steps[parent.index]
+        if waiting is Waiting.GOTO:
+            if failed:
+                kind = error.type if error else "step_failed"
+                self._fail_frame(parent, kind, detail or "goto workflow failed", step.step_id, now)
+            else:
+                self._finish_frame(parent, "succeeded", None, now)
+        elif waiting is Waiting.RETRY:
+            if failed:
+                message = f"workflow {child.workflow_id!r} run before retrying step {step.step_id!r} failed"
+                self._fail_frame(parent, "step_failed", message, step.step_id, now)
+            else:
+                self._sleep_before_retry(parent, step.step_id, now)
+        else:  # Waiting.STEP: a step that called a workflow
+            parent.outputs = self._contexts[-1].outputs = outputs
+            if failed:
+                reason = f"workflow {child.workflow_id!r} failed: {detail}"
+                self._step_done(parent, step, succeeded=False, reason=reason, now=now, status_code=None)
+                return
+            checks: list[d.Check] | None = [] if self.listening else None
+            ok, reason = d.step_succeeded(
+                step,
+                self._contexts[-1],
+                None,
+                self.options.default_success,
+                checks,
+                self._document_at(parent.document_path).spec.version,
+            )
+            if checks:
+                self._report_checks(step.step_id, tuple(checks))
+            timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
+            if timed_out is not None:  # Arazzo 1.1 step timeout, held when the called workflow ends
+                ok, reason = False, timed_out
+            self._step_done(parent, step, succeeded=ok, reason=reason, now=now, status_code=None)
+
+    def _abort(
+        self, kind: str, message: str, step_id: str | None, workflow_id: str | None, now: float
+    ) -> None:
+        """End the whole run now (a limit): every open workflow fails."""
+        state = self.state
+        while len(state.stack) > 1:
+            frame = state.stack.pop()
+            self._contexts.pop()
+            self._emit(
+                WorkflowFinished(
+                    workflow_id=frame.workflow_id, status="failed", outputs={}, depth=frame.depth
+                ),
+                now,
+            )
+        root = state.stack[-1]
+        outputs = self._outputs(root, self._workflow(root).outputs, "workflow", warn=False, now=now)
+        state.stack.pop()
+        self._contexts.pop()
+        self._emit(
+            WorkflowFinished(
+                workflow_id=root.workflow_id, status="failed", outputs=self.masker.mask(outputs), depth=0
+            ),
+            now,
+        )
+        self._complete("failed", outputs, RunError(kind, message, step_id, workflow_id), now)
+
+    def _complete(self, status: str, outputs: dict[str, Any], error: RunError | None, now: float) -> None:
+        state = self.state
+        duration = (now - (state.started if state.started is not None else now)) * 1000
+        if error is not None:
+            error = RunError(error.type, self.masker.text(error.message), error.step_id, error.workflow_id)
+        self._emit(
+            RunFinished(
+                workflow_id=self.workflow_id,
+                status=status,
+                outputs=self.masker.mask(outputs),
+                error=error.to_dict() if error else None,
+                requests=state.requests,
+                duration_ms=duration,
+            ),
+            now,
+        )
+        state.outcome = {
+            "status": "succeeded" if status == "succeeded" else "failed",
+            "outputs": outputs,
+            "error": error.to_dict() if error else None,
+            "durationMs": duration,
+        }
+        state.phase = RunPhase.DONE
+        state.sleep = None
+        self.finished = Done(self._result_from_outcome())
+
+    def _result_from_outcome(self) -> RunResult:
+        state = self.state
+        outcome = state.outcome
+        assert outcome is not None
+        error = outcome["error"]
+        return RunResult(
+            workflow_id=self.workflow_id,
+            status=outcome["status"],
+            outputs=outcome["outputs"],
+            steps=tuple(StepRecord(*record) for record in state.records),
+            error=RunError(error["type"], error["message"], error["stepId"], error["workflowId"])
+            if error
+            else None,
+            requests=state.requests,
+            duration_ms=outcome["durationMs"],
+            transport_retries=state.transport_retries,
+            partial_outputs=outcome["status"] != "succeeded",
+            masker=self.masker,
+        )

@@ -1,0 +1,130 @@
+"""Snapshots of a run: the versioned JSON envelope around :class:`~.state.RunState`.
+
+A snapshot records which document it belongs to as a *fingerprint*: a hash per workflow and per
+step of every Arazzo document the run can reach (the root and nested Arazzo sources), plus the
+components. Restoring into a document whose fingerprint differs is refused, naming what changed
+(a step edited, added or removed; a workflow removed), because the saved step indexes, counters
+and outputs would no longer mean what they meant.
+
+A snapshot holds the run's inputs and step outputs as they are, secret inputs included (a
+resumed run needs them): store it as carefully as the inputs themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import weakref
+from dataclasses import asdict
+from typing import Any
+
+from ..document.resolved import Document
+from ..errors import ArazzoError
+from .options import PollPacing, RunOptions
+
+FORMAT = 1
+
+
+class SnapshotError(ArazzoError):
+    """A snapshot that cannot be restored here (another format, another document)."""
+
+    exit_code = 2
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+#: A loaded document never changes: its fingerprint is worked out once.
+_FINGERPRINTS: weakref.WeakKeyDictionary[Document, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def fingerprint(document: Document) -> dict[str, str]:
+    """``{"<doc path>/<workflowId>": hash, "<doc path>/<workflowId>/<stepId>": hash, ...}``."""
+    cached = _FINGERPRINTS.get(document)
+    if cached is None:
+        cached = _FINGERPRINTS[document] = _fingerprint(document)
+    return dict(cached)
+
+
+def _fingerprint(document: Document) -> dict[str, str]:
+    found: dict[str, str] = {}
+    seen: set[int] = set()
+
+    def walk(doc: Document, prefix: str) -> None:
+        if id(doc) in seen:
+            return
+        seen.add(id(doc))
+        found[f"{prefix}components"] = _digest(doc.spec.components)
+        for workflow in doc.workflows:
+            key = f"{prefix}{workflow.workflow_id}"
+            # The workflow without its steps, then each step: a change is named precisely.
+            found[key] = _digest(
+                (
+                    workflow.inputs,
+                    workflow.depends_on,
+                    workflow.success_actions,
+                    workflow.failure_actions,
+                    workflow.outputs,
+                    workflow.parameters,
+                    workflow.extensions,
+                    tuple(step.step_id for step in workflow.steps),
+                )
+            )
+            for step in workflow.steps:
+                found[f"{key}/{step.step_id}"] = _digest(step)
+        for name, source in doc.sources.items():
+            if isinstance(source, Document):
+                walk(source, f"{prefix}{name}:")
+
+    walk(document, "")
+    return found
+
+
+def differences(saved: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Human-readable changes from ``saved`` to ``current`` (empty when they are the same)."""
+    changes = []
+    for key in saved:
+        if key not in current:
+            changes.append(f"{_what(key)} was removed")
+        elif saved[key] != current[key]:
+            changes.append(f"{_what(key)} changed")
+    changes.extend(f"{_what(key)} was added" for key in current if key not in saved)
+    return changes
+
+
+def _what(key: str) -> str:
+    where, _, name = key.rpartition(":")
+    source = f" (source {where!r})" if where else ""
+    if name == "components":
+        return f"components{source}"
+    workflow, _, step = name.partition("/")
+    if step:
+        return f"step {step!r} of workflow {workflow!r}{source}"
+    return f"workflow {workflow!r}{source}"
+
+
+def options_to_json(options: RunOptions) -> dict[str, Any]:
+    return asdict(options)
+
+
+def options_from_json(data: dict[str, Any]) -> RunOptions:
+    data = dict(data)
+    pacing = PollPacing(**data.pop("pacing"))
+    return RunOptions(pacing=pacing, **data)
+
+
+def check_envelope(document: Document, snapshot: dict[str, Any]) -> None:
+    """Raise :class:`SnapshotError` unless ``snapshot`` can be restored into ``document``."""
+    if not isinstance(snapshot, dict) or "format" not in snapshot:
+        raise SnapshotError("not a run snapshot (no 'format' field)")
+    if snapshot["format"] != FORMAT:
+        raise SnapshotError(
+            f"snapshot format {snapshot['format']!r} is not supported (this version reads format {FORMAT})"
+        )
+    changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
+    if changes:
+        shown = "; ".join(changes[:5]) + (f" (and {len(changes) - 5} more)" if len(changes) > 5 else "")
+        raise SnapshotError(
+            f"the document changed since the snapshot was taken ({snapshot['document']['location']}): {shown};"
+            " a run can only resume with the document it started with"
+        )

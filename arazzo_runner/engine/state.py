@@ -1,0 +1,191 @@
+"""Everything a run has decided, as plain data: the state a snapshot saves and a restore reads.
+
+Only ``str``/``int``/``float``/``bool``/``None``/``list``/``dict`` live here (and the ``str``
+enums below, which are ``str``): ids instead of objects (a frame names its document by the path
+of source names from the root document, its workflow by id and its step by index), counters,
+the values expressions can see, and absolute times in the driver's clock (UTC epoch seconds
+with the bundled drivers). :meth:`RunState.to_json` / :meth:`RunState.from_json` are exact
+inverses, so a run can stop after any ``next``/``feed`` and carry on in another process.
+
+The document, the options and per-run services (credentials, endpoints) are *not* state: a
+restore is given the document again and checks that it is the one the snapshot was taken with.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+
+class Phase(StrEnum):
+    """Where a workflow execution (a frame) stands."""
+
+    #: Running the workflow's ``dependsOn`` workflows, one by one.
+    DEPS = "deps"
+    #: Ready to start the step at ``index`` (or to finish, past the last step).
+    STEP = "step"
+    #: A request was handed to the driver; waiting for ``feed``.
+    AWAIT_RESPONSE = "await_response"
+    #: A child workflow (step, goto, retry or dependency) runs on top of this frame.
+    AWAIT_CHILD = "await_child"
+
+
+class Waiting(StrEnum):
+    """What a finished child workflow means to the frame that started it."""
+
+    STEP = "step"
+    GOTO = "goto"
+    RETRY = "retry"
+    DEPENDENCY = "dependency"
+
+
+class RunPhase(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    #: Something raised inside the core: the state is kept as it was, and the run stops.
+    ERROR = "error"
+
+
+#: The exchange fields of the evaluation context, with their "no value" default.
+EXCHANGE_FIELDS = (
+    "url",
+    "method",
+    "status_code",
+    "request_headers",
+    "request_query",
+    "request_path",
+    "request_body",
+    "response_headers",
+    "response_body",
+)
+
+
+@dataclass(eq=False)
+class FrameState:
+    """One workflow execution on the run's stack."""
+
+    #: Source description names leading from the root document to this workflow's document.
+    document_path: list[str]
+    workflow_id: str
+    inputs: dict[str, Any]
+    #: Why it runs: "run", "step", "goto", "retry", "dependency".
+    reason: str
+    depth: int
+    index: int = 0
+    phase: Phase = Phase.DEPS
+    waiting_for: Waiting | None = None
+    #: stepId -> executions so far (poll loops and retries included).
+    executions: dict[str, int] = field(default_factory=dict)
+    #: stepId -> poll iteration (a goto back to a step that already ran).
+    polls: dict[str, int] = field(default_factory=dict)
+    #: stepId -> failure action name -> retries used.
+    retries_used: dict[str, dict[str, int]] = field(default_factory=dict)
+    attempt: int = 1
+    step_started: float = 0.0
+    #: Step index to return to after a retry's named step ran.
+    retry_return: int | None = None
+    retry_delay: float = 0.0
+    pending_deps: list[str] = field(default_factory=list)
+    started: bool = False
+    #: $steps.<id>.outputs of this workflow execution.
+    steps: dict[str, Any] = field(default_factory=dict)
+    #: $outputs of the current step (a step calling a workflow: the callee's outputs).
+    outputs: dict[str, Any] = field(default_factory=dict)
+    #: The current exchange as expressions see it ($url, $request.*, $response.*, $statusCode);
+    #: an absent key has no value. Headers are [name, value] pairs as sent and received.
+    exchange: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunState:
+    """The whole run: the workflow stack plus what the run has counted and produced."""
+
+    workflow_id: str
+    #: The root workflow's inputs after validation (defaults applied).
+    inputs: dict[str, Any]
+    phase: RunPhase = RunPhase.RUNNING
+    stack: list[FrameState] = field(default_factory=list)
+    #: Driver time of the first ``next``; ``deadline`` = started + the run's time limit.
+    started: float | None = None
+    deadline: float | None = None
+    requests: int = 0
+    transport_retries: int = 0
+    step_count: int = 0
+    #: StepRecord.to_dict() of every step execution so far.
+    records: list[dict[str, Any]] = field(default_factory=list)
+    #: $workflows: workflowId -> {"inputs": ..., "outputs": ...}.
+    workflow_results: dict[str, Any] = field(default_factory=dict)
+    #: Finished dependencies: [document location, workflowId, status].
+    completed_deps: list[list[str]] = field(default_factory=list)
+    #: A wait the core asked for: {"until", "seconds", "reason", "stepId", "handedOut"}.
+    sleep: dict[str, Any] | None = None
+    #: The request handed to the driver and not yet answered (SendRequest.to_json(); written by
+    #: Execution.snapshot(), the live object is kept beside the state between snapshots).
+    pending_request: dict[str, Any] | None = None
+    #: Wall time the current answer arrived (for an HTTP-date Retry-After).
+    received_at: float | None = None
+    #: ``random.Random.getstate()`` as JSON (version, 625 ints, gauss_next).
+    rng: list[Any] | None = None
+    #: Set when the run is over: {"status", "outputs", "error", "durationMs"}.
+    outcome: dict[str, Any] | None = None
+    #: Set in the ERROR phase: what raised.
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A deep copy made of JSON values only (enums become their strings; anything else raises)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stack"}
+        data["phase"] = self.phase.value
+        data["stack"] = [_frame_json(frame) for frame in self.stack]
+        return json.loads(json.dumps(data, default=_bytes_out))  # a deep copy, and a check that it is JSON
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunState:
+        data = json.loads(json.dumps(data), object_hook=_bytes_in)
+        stack = [_frame_from_json(item) for item in data.pop("stack")]
+        state = cls(**data)
+        state.phase = RunPhase(state.phase)
+        state.stack = stack
+        return state
+
+
+#: How bytes (an answer body that is neither JSON nor text, e.g. an empty 204) travel in JSON.
+BYTES_KEY = "$arazzo:base64"
+
+
+def _bytes_out(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return {BYTES_KEY: base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"a run's state holds only JSON values, not {type(value).__name__}")
+
+
+def _bytes_in(value: dict[str, Any]) -> Any:
+    if len(value) == 1 and BYTES_KEY in value:
+        return base64.b64decode(value[BYTES_KEY])
+    return value
+
+
+def _frame_json(frame: FrameState) -> dict[str, Any]:
+    data = {f.name: getattr(frame, f.name) for f in fields(frame)}
+    data["phase"] = frame.phase.value
+    data["waiting_for"] = frame.waiting_for.value if frame.waiting_for is not None else None
+    return data
+
+
+def _frame_from_json(data: dict[str, Any]) -> FrameState:
+    frame = FrameState(**data)
+    frame.phase = Phase(frame.phase)
+    frame.waiting_for = Waiting(frame.waiting_for) if frame.waiting_for is not None else None
+    return frame
+
+
+def rng_to_json(state: tuple[Any, ...]) -> list[Any]:
+    version, internal, gauss = state
+    return [version, list(internal), gauss]
+
+
+def rng_from_json(data: list[Any]) -> tuple[Any, ...]:
+    version, internal, gauss = data
+    return (version, tuple(internal), gauss)
