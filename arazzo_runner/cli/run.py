@@ -138,10 +138,14 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..engine import PollPacing, RunEnvironment, RunOptions
     from .inputs import collect_inputs
     from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
 
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
+    servers = _servers(args.server)
+    check_server_names(servers, document)
+    check_input_names(args.input_pairs, document, workflow)
     inputs = collect_inputs(args.inputs, args.input_pairs)
     if recording is not None and not args.inputs and not args.input_pairs:
         inputs = dict(recording.inputs)
@@ -153,7 +157,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         validate=args.validate or "off",
     )
     environment = RunEnvironment(
-        servers=_servers(args.server),
+        servers=servers,
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
         timeout=args.http_timeout,

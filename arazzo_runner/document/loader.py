@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..errors import DocumentError, Location, Problem, Severity
+from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
 from .build import build_document
@@ -108,7 +108,25 @@ def load_with_problems(
         location = os.path.abspath(location)
     session = _Session(SourceFetcher(allow_remote=allow_remote, source_map=dict(source_map or {})))
     document = _load_document(location, session, display=os.fspath(path))
+    session.problems.extend(_unused_source_map_keys(session.fetcher, os.fspath(path)))
     return document, session.problems
+
+
+def _unused_source_map_keys(fetcher: SourceFetcher, display: str) -> list[Problem]:
+    """A ``source_map`` key that no source description used is a mistake: say so, with a did-you-mean."""
+    problems = []
+    for key in fetcher.unused_keys():
+        sources = fetcher.seen[1:]  # the first is the Arazzo document itself
+        known = ", ".join(sources) if sources else "none"
+        problems.append(
+            Problem(
+                f"--source-map {key!r} matches no source description URL"
+                f"{did_you_mean(key, sources)}; the sources read are: {known}",
+                Location(file=display),
+                code="unused-source-map",
+            )
+        )
+    return problems
 
 
 def display_name(location: str) -> str:

@@ -1,0 +1,104 @@
+"""Issue 16, "never a surprise": what a new user tripped over, through the real CLI.
+
+Each test runs ``python -m arazzo_runner`` in a subprocess (dry runs and scripted servers on
+127.0.0.1; nothing leaves the machine).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.test_run import INPUTS, arazzo, inputs_file
+from tests.conftest import ROOT
+
+FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
+OPENAPI = ROOT / "openapi" / "amazon-sagemaker-openapi.yml"
+PETS = ROOT / "tests" / "data" / "documents" / "pets.openapi.yaml"
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# -- 1. names on the command line must mean something -----------------------------------------
+
+
+def test_unknown_server_name_is_exit_2_with_did_you_mean(tmp_path) -> None:
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--dry-run"]
+    wrong = arazzo(*args, "--server", "sagemakerAPI=http://127.0.0.1:9")
+    assert wrong.returncode == 2, wrong.stderr
+    assert "--server 'sagemakerAPI' names no source description" in wrong.stderr
+    assert "did you mean 'sagemakerApi'?" in wrong.stderr
+    assert "Traceback" not in wrong.stderr and wrong.stdout == ""
+    right = arazzo(*args, "--server", "sagemakerApi=http://127.0.0.1:9")
+    assert right.returncode == 0, right.stderr
+    assert "POST http://127.0.0.1:9/" in right.stdout
+
+
+def test_undeclared_input_name_is_exit_2(tmp_path) -> None:
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--dry-run"]
+    wrong = arazzo(*args, "-i", "trainingJobNmae=x")
+    assert wrong.returncode == 2, wrong.stderr
+    assert "-i 'trainingJobNmae': workflow 'train-and-poll-job' declares no such input" in wrong.stderr
+    assert "did you mean 'trainingJobName'" in wrong.stderr
+    assert arazzo(*args, "-i", "trainingJobName=x").returncode == 0
+
+
+def test_input_names_are_free_when_the_schema_allows_additional_properties(tmp_path) -> None:
+    doc = write(
+        tmp_path,
+        "open.arazzo.yaml",
+        f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: pets, url: '{PETS}', type: openapi}}]
+workflows:
+- workflowId: w
+  inputs:
+    type: object
+    properties: {{limit: {{type: integer}}}}
+    additionalProperties: {{type: string}}
+  steps:
+  - stepId: list
+    operationId: listPets
+    parameters: [{{name: limit, in: query, value: $inputs.limit}}]
+""",
+    )
+    result = arazzo("run", doc, "-i", "limit=3", "-i", "extra=x", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    closed = (
+        Path(doc).read_text().replace("additionalProperties: {type: string}", "additionalProperties: false")
+    )
+    Path(doc).write_text(closed)
+    assert arazzo("run", doc, "-i", "limit=3", "-i", "extra=x", "--dry-run").returncode == 2
+
+
+def test_unused_source_map_key_is_exit_2(tmp_path) -> None:
+    doc = write(
+        tmp_path,
+        "remote.arazzo.yaml",
+        """arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: pets, url: 'https://example.com/pets.openapi.yaml', type: openapi}]
+workflows:
+- workflowId: w
+  steps: [{stepId: list, operationId: listPets}]
+""",
+    )
+    wrong = arazzo("validate", doc, "--source-map", f"https://example.com/pet.openapi.yaml={PETS}")
+    assert wrong.returncode == 2, wrong.stderr
+    assert (
+        "--source-map 'https://example.com/pet.openapi.yaml' matches no source description URL"
+        in wrong.stderr
+    )
+    assert "did you mean 'https://example.com/pets.openapi.yaml'?" in wrong.stderr
+    right = arazzo("validate", doc, "--source-map", f"https://example.com/pets.openapi.yaml={PETS}")
+    assert right.returncode == 0, right.stderr
+    folder = arazzo("validate", doc, "--source-map", f"https://example.com/={PETS.parent}/")
+    assert folder.returncode == 0, folder.stderr
+    assert (
+        json.loads(arazzo("validate", doc, "--output", "json", "--source-map", f"x={PETS}").stdout)["valid"]
+        is False
+    )
