@@ -199,6 +199,8 @@ class Execution:
                 now,
             )
         ok, reason = self._success(frame, step, ctx, response.status_code)
+        if not ok and response.error is not None and (said := response.error.said()):
+            reason = f"{reason}; the API said {said}"  # the server's own words, with any auth hint
         for violation in exchange.violations:
             self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
         if exchange.violations and self.options.validate == "strict" and ok:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.test_run import INPUTS, arazzo, inputs_file
+from tests.cli.test_run import ENV, INPUTS, arazzo, inputs_file
 from tests.conftest import ROOT
 
 FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
@@ -102,3 +102,67 @@ workflows:
         json.loads(arazzo("validate", doc, "--output", "json", "--source-map", f"x={PETS}").stdout)["valid"]
         is False
     )
+
+
+# -- 2. the server's own error, by default ----------------------------------------------------
+
+
+def test_wrong_aws_secret_shows_the_servers_error_and_the_hint(tmp_path) -> None:
+    from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, EmulatorServer, SageMakerEmulator
+
+    env = {**ENV, "AWS_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": "not/the/right/secret"}
+    with EmulatorServer(SageMakerEmulator()) as server:
+        args = [
+            "run",
+            FLAGSHIP,
+            "--inputs",
+            inputs_file(tmp_path, INPUTS),
+            "--server",
+            f"sagemakerApi={server.url}",
+        ]
+        text = arazzo(*args, env=env)
+        data = json.loads(arazzo(*args, "--output", "json", env=env).stdout)
+    assert text.returncode == 1
+    assert "403" in text.stderr
+    assert "SignatureDoesNotMatch" in text.stderr
+    assert "the secret access key does not belong to the access key id" in text.stderr  # AUTH_HINTS
+    assert "not/the/right/secret" not in text.stderr + text.stdout
+    reason = data["steps"][0]["reason"]
+    assert reason.startswith(
+        "success criterion not met: $statusCode == 200; the API said SignatureDoesNotMatch"
+    )
+    assert "SignatureDoesNotMatch" in data["error"]["message"]
+
+
+def test_problem_json_and_plain_text_errors_are_shown(tmp_path) -> None:
+    from tests.engine.scripted_server import ScriptedServer
+
+    doc = write(
+        tmp_path,
+        "pets.arazzo.yaml",
+        f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: pets, url: '{PETS}', type: openapi}}]
+workflows:
+- workflowId: w
+  steps:
+  - stepId: list
+    operationId: listPets
+    successCriteria: [{{condition: $statusCode == 200}}]
+""",
+    )
+    server = ScriptedServer()
+    try:
+        problem = {"type": "about:blank", "title": "Out of stock", "detail": "no pets left today"}
+        server.script = {("GET", "/v1/pets"): [(409, problem, {"content-type": "application/problem+json"})]}
+        first = arazzo("run", doc, "--server", f"pets={server.url}/v1", "--output", "json")
+        assert (
+            "the API said Out of stock: no pets left today" in json.loads(first.stdout)["steps"][0]["reason"]
+        )
+        server.script = {("GET", "/v1/pets"): [(503, b"x" * 500, {"content-type": "text/plain"})]}
+        second = arazzo("run", doc, "--server", f"pets={server.url}/v1")
+        assert second.returncode == 1
+        assert "the API said " + "x" * 199 + "…" in second.stderr
+        assert "x" * 201 not in second.stderr
+    finally:
+        server.close()
