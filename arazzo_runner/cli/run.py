@@ -55,7 +55,7 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--max-steps", type=int, metavar="N", help="step budget for the whole run (default 20000)"
     )
     run.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time"
+        "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time, poll and retry waits included"
     )
     run.add_argument(
         "--http-timeout",

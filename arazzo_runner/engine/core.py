@@ -385,8 +385,11 @@ class Execution:
             self._abort(RunError("limit", message, step.step_id, frame.workflow.workflow_id), now)
             return True
         timeout = self.options.timeout
-        if timeout is not None and self.started is not None and now - self.started > timeout:
+        waited, self._waited = self._waited, None
+        if timeout is not None and self.started is not None and now - self.started >= timeout:
             message = f"run timed out after {timeout:g} s before step {step.step_id!r}"
+            if waited is not None and waited.step_id == step.step_id:  # the driver cut the wait short
+                message = f"run timed out after {timeout:g} s while waiting to {waited.reason} step {step.step_id!r}"
             self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
             self._abort(RunError("limit", message, step.step_id, frame.workflow.workflow_id), now)
             return True
@@ -937,6 +940,8 @@ class Execution:
     #: Set False by a driver nobody listens to: skips building per-criterion explanations.
     listening = True
     _pending_sleep: Sleep | None = None
+    #: The last wait handed to the driver (the timeout message names it when it ran into the deadline).
+    _waited: Sleep | None = None
     _received_at: float | None = None
     #: The driver's clock at the current next()/feed() call (the core owns no clock).
     _now: float = 0.0
@@ -955,6 +960,8 @@ class Execution:
 
     def take_sleep(self) -> Sleep | None:
         sleep, self._pending_sleep = self._pending_sleep, None
+        if sleep is not None:
+            self._waited = sleep
         return sleep
 
 

@@ -118,6 +118,18 @@ def _failed(
     )
 
 
+def _until_deadline(need: Sleep, execution: Execution, now: float) -> float:
+    """Seconds to wait: the wait asked for, cut at the run's deadline (``RunOptions.timeout``).
+
+    The driver owns the sleeping, so it bounds it; when the core is next asked it sees the
+    deadline has passed and ends the run naming the wait that was cut.
+    """
+    timeout = execution.options.timeout
+    if timeout is None or execution.started is None:
+        return need.seconds
+    return max(0.0, min(need.seconds, execution.started + timeout - now))
+
+
 def drive(
     execution: Execution,
     *,
@@ -134,7 +146,7 @@ def drive(
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):
-            sleep(need.seconds)
+            sleep(_until_deadline(need, execution, clock()))
             continue
         request, endpoint, error = _prepare(need, environment)
         started = clock()
@@ -211,7 +223,7 @@ async def run_async(
             if isinstance(need, Done):
                 return need.result
             if isinstance(need, Sleep):
-                await sleep(need.seconds)
+                await sleep(_until_deadline(need, execution, clock()))
                 continue
             request, endpoint, error = _prepare(need, environment)
             started = clock()

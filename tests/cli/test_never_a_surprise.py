@@ -166,3 +166,78 @@ workflows:
         assert "x" * 201 not in second.stderr
     finally:
         server.close()
+
+
+# -- 3. --timeout bounds the whole run, waits included ----------------------------------------
+
+
+def poll_forever_script() -> dict:
+    from tests.cli.test_run import job_script
+
+    return job_script(in_progress=1000)
+
+
+def test_timeout_cuts_a_poll_wait_sync_and_async(tmp_path, monkeypatch) -> None:
+    import asyncio
+
+    import arazzo_runner
+    from arazzo_runner.engine import PollPacing, RunOptions
+    from tests.engine.scripted_server import ScriptedServer
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.setenv(name, ENV[name])
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    doc = arazzo_runner.load(ROOT / FLAGSHIP)
+    options = RunOptions(pacing=PollPacing(interval=20, jitter=0), timeout=2)
+    server = ScriptedServer()
+    server.script = poll_forever_script()
+    now = [1000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    async def async_sleep(seconds: float) -> None:
+        sleep(seconds)
+
+    try:
+        for runner in ("sync", "async"):
+            slept.clear()
+            kwargs = dict(options=options, servers={"sagemakerApi": server.url}, clock=lambda: now[0])
+            if runner == "sync":
+                result = doc.run(None, INPUTS, sleep=sleep, **kwargs)
+            else:
+                result = asyncio.run(doc.run_async(None, INPUTS, sleep=async_sleep, **kwargs))
+            assert result.status == "failed", result.error
+            assert result.error.type == "limit"
+            assert (
+                result.error.message == "run timed out after 2 s while waiting to poll step 'pollTrainingJob'"
+            )
+            assert slept == [2.0], runner  # the 20 s wait was cut at the deadline
+    finally:
+        server.close()
+
+
+def test_timeout_through_the_cli(tmp_path) -> None:
+    from tests.engine.scripted_server import ScriptedServer
+
+    server = ScriptedServer()
+    server.script = poll_forever_script()
+    try:
+        result = arazzo(
+            "run",
+            FLAGSHIP,
+            "--inputs",
+            inputs_file(tmp_path, INPUTS),
+            "--server",
+            f"sagemakerApi={server.url}",
+            "--timeout",
+            "0.3",
+            "--poll-interval",
+            "20",
+        )
+    finally:
+        server.close()
+    assert result.returncode == 1, result.stderr
+    assert "run timed out after 0.3 s while waiting to poll step 'pollTrainingJob'" in result.stderr
