@@ -101,14 +101,20 @@ def load_with_problems(
     *,
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
+    unused_source_map: bool = False,
 ) -> tuple[Document | None, list[Problem]]:
-    """Like :func:`load` but returns the problems (errors and warnings) instead of raising."""
+    """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
+
+    ``unused_source_map=True`` (the CLI's ``--source-map``) also reports every map key that no
+    source description used: a typo there would otherwise read the real URL, or fail far away.
+    """
     location = os.fspath(path)
     if not is_remote(location):
         location = os.path.abspath(location)
     session = _Session(SourceFetcher(allow_remote=allow_remote, source_map=dict(source_map or {})))
     document = _load_document(location, session, display=os.fspath(path))
-    session.problems.extend(_unused_source_map_keys(session.fetcher, os.fspath(path)))
+    if unused_source_map:
+        session.problems.extend(_unused_source_map_keys(session.fetcher, os.fspath(path)))
     return document, session.problems
 
 
