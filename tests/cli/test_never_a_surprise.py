@@ -233,11 +233,98 @@ def test_timeout_through_the_cli(tmp_path) -> None:
             "--server",
             f"sagemakerApi={server.url}",
             "--timeout",
-            "0.3",
+            "3",
             "--poll-interval",
             "20",
         )
     finally:
         server.close()
     assert result.returncode == 1, result.stderr
-    assert "run timed out after 0.3 s while waiting to poll step 'pollTrainingJob'" in result.stderr
+    assert "run timed out after 3 s while waiting to poll step 'pollTrainingJob'" in result.stderr
+
+
+# -- 5. typos and mistakes the loader catches --------------------------------------------------
+
+
+def doc_with(tmp_path: Path, step: str, workflow_outputs: str = "") -> str:
+    return write(
+        tmp_path,
+        "typo.arazzo.yaml",
+        f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: pets, url: '{PETS}', type: openapi}}]
+workflows:
+- workflowId: w
+  inputs: {{type: object, properties: {{limit: {{type: integer}}, name: {{type: string}}}}}}
+  steps:
+  - stepId: list
+    operationId: listPets
+{step}
+{workflow_outputs}
+""",
+    )
+
+
+def problems(tmp_path: Path, doc: str) -> list[dict]:
+    result = arazzo("validate", doc, "--output", "json")
+    return json.loads(result.stdout)["problems"]
+
+
+def test_misspelled_output_roots_are_errors_with_did_you_mean(tmp_path) -> None:
+    doc = doc_with(
+        tmp_path,
+        "    outputs: {x: $respons.body#/x, y: $input.name, z: literal, ok: $statusCode}",
+        "  outputs: {w: $step.list.outputs.ok}",
+    )
+    found = {p["pointer"]: p for p in problems(tmp_path, doc)}
+    x = found["/workflows/0/steps/0/outputs/x"]
+    assert x["severity"] == "error"
+    assert "'$respons.body#/x' is not a runtime expression" in x["message"]
+    assert "did you mean '$response'?" in x["message"]
+    assert "did you mean '$inputs'?" in found["/workflows/0/steps/0/outputs/y"]["message"]
+    assert "did you mean '$steps'?" in found["/workflows/0/outputs/w"]["message"]
+    assert found["/workflows/0/steps/0/outputs/z"]["severity"] == "warning"  # a constant: legal-ish, said
+    assert "/workflows/0/steps/0/outputs/ok" not in found
+    run = arazzo("run", doc, "--server", "pets=http://127.0.0.1:9")
+    assert run.returncode == 2 and "did you mean '$response'?" in run.stderr  # before any request
+
+
+def test_dollar_strings_with_unknown_roots_in_parameters_and_payloads_warn(tmp_path) -> None:
+    doc = doc_with(
+        tmp_path,
+        "    parameters: [{name: limit, in: query, value: $input.limit}]\n"
+        "  - stepId: create\n    operationId: createPet\n"
+        "    requestBody: {payload: {name: $imputs.name, price: $5.00, tag: '{$inputs.name}'}}",
+    )
+    found = {p["pointer"]: p for p in problems(tmp_path, doc)}
+    limit = found["/workflows/0/steps/0/parameters/0/value"]
+    assert limit["severity"] == "warning"
+    assert "'$input.limit' is sent as a literal string" in limit["message"]
+    assert "did you mean '$inputs'?" in limit["message"]
+    assert "did you mean '$inputs'" in found["/workflows/0/steps/1/requestBody/payload/name"]["message"]
+    assert "/workflows/0/steps/1/requestBody/payload/price" not in found  # "$5.00" is just text
+    assert arazzo("validate", doc).returncode == 0  # warnings only
+
+
+def test_malformed_actions_and_criteria_say_what_is_wrong_with_that_object(tmp_path) -> None:
+    doc = doc_with(
+        tmp_path,
+        "    successCriteria: [{condition: $.x, type: jsonpath}]\n"
+        "    onSuccess:\n"
+        "    - {name: a, type: goto}\n"
+        "    - {name: b, type: goTo, stepId: list}\n"
+        "    onFailure:\n"
+        "    - {reference: $components.failureActions.x, stepId: list}",
+    )
+    result = arazzo("validate", doc)
+    assert result.returncode == 2
+    assert "missing required field 'reference'" not in result.stderr
+    assert "a 'jsonpath' criterion needs 'context'" in result.stderr
+    assert (
+        "a 'goto' action: exactly one of stepId, workflowId is required (at /workflows/0/steps/0/onSuccess/0)"
+        in (result.stderr)
+    )
+    assert "'goTo' is not one of 'end', 'goto' (did you mean 'goto'?)" in result.stderr
+    assert (
+        "unknown field 'stepId' (at /workflows/0/steps/0/onFailure/0/stepId)" in result.stderr
+    )  # a Reusable
