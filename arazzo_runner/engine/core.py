@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..document.expression_values import expression_values
 from ..document.model import (
     Criterion,
     FailureAction,
@@ -218,14 +219,13 @@ class Execution:
     def _frame(
         self, document: Document, workflow: Workflow, inputs: dict[str, Any], reason: str, depth: int
     ) -> _Frame:
+        sources, components = expression_values(document)  # what $sourceDescriptions/$components name
         ctx = EvaluationContext(
             inputs=inputs,
             steps={},
             workflows=self.workflow_results,
-            source_descriptions={
-                s.name: {"url": s.url, "name": s.name, "type": s.type}
-                for s in document.spec.source_descriptions
-            },
+            source_descriptions=sources,
+            components=components,
         )
         frame = _Frame(document, workflow, inputs, reason, depth, ctx)
         frame.pending_deps = list(workflow.depends_on)

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ..document.describe import pick_workflow
+from ..document.expression_values import expression_values
 from ..document.resolved import Document, ResolutionError
 from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext, render_text
@@ -104,7 +105,10 @@ def plan_requests(
     masker = Masker.for_inputs(secret_input_names(document, workflow), prepared)
     redactor = Redactor.for_document(document, masker)
     environment = environment or RunEnvironment()
-    ctx = EvaluationContext(inputs=prepared, steps={}, workflows={})
+    sources, components = expression_values(document)
+    ctx = EvaluationContext(
+        inputs=prepared, steps={}, workflows={}, source_descriptions=sources, components=components
+    )
     planned: list[PlannedRequest] = []
     for step in workflow.steps:
         if step.workflow_id is not None:

@@ -328,3 +328,51 @@ def test_malformed_actions_and_criteria_say_what_is_wrong_with_that_object(tmp_p
     assert (
         "unknown field 'stepId' (at /workflows/0/steps/0/onFailure/0/stepId)" in result.stderr
     )  # a Reusable
+
+
+# -- 6. $components.* and $sourceDescriptions.<name>.<operationId> evaluate ---------------------
+
+
+def test_components_and_source_description_members_evaluate(tmp_path) -> None:
+    from tests.engine.scripted_server import ScriptedServer
+
+    doc = write(
+        tmp_path,
+        "comp.arazzo.yaml",
+        f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: pets, url: '{PETS}', type: openapi}}]
+workflows:
+- workflowId: w
+  steps:
+  - stepId: list
+    operationId: $sourceDescriptions.pets.listPets
+    parameters: [{{reference: $components.parameters.limit}}]
+  outputs:
+    limitParam: $components.parameters.limit
+    onFail: $components.failureActions.giveUp
+    op: $sourceDescriptions.pets.listPets
+    url: $sourceDescriptions.pets.url
+    kind: $sourceDescriptions.pets.type
+components:
+  parameters:
+    limit: {{name: limit, in: query, value: 5}}
+  failureActions:
+    giveUp: {{name: giveUp, type: end}}
+""",
+    )
+    server = ScriptedServer()
+    server.script = {("GET", "/v1/pets"): [(200, [])]}
+    try:
+        result = arazzo("run", doc, "--server", f"pets={server.url}/v1", "--output", "json")
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stderr
+    outputs = json.loads(result.stdout)["outputs"]
+    assert outputs["limitParam"] == {"name": "limit", "in": "query", "value": 5}
+    assert outputs["onFail"] == {"name": "giveUp", "type": "end"}
+    assert outputs["op"]["operationId"] == "listPets"
+    assert (outputs["op"]["method"], outputs["op"]["path"]) == ("get", "/pets")
+    assert outputs["op"]["parameters"][0]["name"] == "limit"
+    assert outputs["url"] == str(PETS)
+    assert outputs["kind"] == "openapi"
