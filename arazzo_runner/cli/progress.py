@@ -62,6 +62,7 @@ class ProgressRenderer:
         self.current: str | None = None
         self.status_line = ""
         self.last_step_outputs: dict[str, Any] = {}
+        self._violations_shown: set[tuple[str | None, str]] = set()
         self._live: Any = None
         self._console: Any = None
         if live:
@@ -157,6 +158,11 @@ class ProgressRenderer:
     def on_warning(self, event: ev.Warning) -> None:
         if self.verbose:
             self._line(f"  warning: {event.message}", "yellow")
+        elif event.violation is not None:  # --validate: one line per distinct violation, even without -v
+            key = (event.step_id, event.message)
+            if key not in self._violations_shown:
+                self._violations_shown.add(key)
+                self._line(f"  ! {event.step_id}: {_short(event.message, 160)}", "yellow")
 
     def on_limit_hit(self, event: ev.LimitHit) -> None:
         self._line(f"✗ {event.message}", "red")

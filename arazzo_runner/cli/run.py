@@ -172,10 +172,12 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         else None
     )
     problems: tuple[str, ...] = ()
+    violations = ViolationLog(renderer) if args.validate else None
+    listener = violations if violations is not None else renderer
     try:
         if recording is not None:
             outcome = _replay(
-                args, document, recording, workflow.workflow_id, inputs, options, environment, renderer
+                args, document, recording, workflow.workflow_id, inputs, options, environment, listener
             )
             result, problems = outcome.result, outcome.problems
         elif args.record:
@@ -188,12 +190,12 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 args.record,
                 options=options,
                 environment=environment,
-                on_event=renderer,
+                on_event=listener,
                 label=args.document,
             )
         else:
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+                workflow.workflow_id, inputs, options=options, environment=environment, on_event=listener
             )
     except KeyboardInterrupt:
         if renderer is not None:
@@ -214,6 +216,8 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         if renderer is not None:
             renderer.close()
     data = result.to_dict(masked=True)
+    if violations is not None:
+        data["validation"] = violations.entries(result.masker)
     if args.output == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     else:
@@ -228,6 +232,34 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+class ViolationLog:
+    """Collects ``--validate`` violations from the events (for the JSON ``validation`` list).
+
+    Forwards every event to ``inner`` (the progress renderer, when there is one). A violation
+    repeated by a poll loop is one entry with a ``count``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._entries: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def __call__(self, event: Any) -> None:
+        detail = getattr(event, "violation", None)
+        if detail is not None:
+            key = (event.step_id, *detail.values())
+            entry = self._entries.setdefault(key, {"step": event.step_id, **detail, "count": 0})
+            entry["count"] += 1
+        if self.inner is not None:
+            self.inner(event)
+
+    def entries(self, masker: Any) -> list[dict[str, Any]]:
+        """The violations, secret input values masked."""
+        return [
+            {**e, "message": masker.text(e["message"]) if masker is not None else e["message"]}
+            for e in self._entries.values()
+        ]
 
 
 def _recording_for(args: argparse.Namespace) -> Any:

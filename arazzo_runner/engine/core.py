@@ -203,7 +203,8 @@ class Execution:
         if not ok and response.error is not None and (said := response.error.said()):
             reason = f"{reason}; the API said {said}"  # the server's own words, with any auth hint
         for violation in exchange.violations:
-            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
+            detail = violation.to_dict() if hasattr(violation, "to_dict") else None
+            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail), now)
         if exchange.violations and self.options.validate == "strict" and ok:
             ok, reason = (
                 False,

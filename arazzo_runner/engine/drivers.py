@@ -73,8 +73,8 @@ def _retry_note(sent: Any) -> str | None:
     )
 
 
-def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoint: Any) -> tuple[str, ...]:
-    """OpenAPI violations of what was sent and received, as located one-line messages."""
+def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoint: Any) -> tuple[Any, ...]:
+    """OpenAPI violations of what was sent and received (``Violation``: str() is a located line)."""
     from ..http.validation import validate_exchange
 
     answer = None
@@ -83,7 +83,7 @@ def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoi
             response.status_code, headers=response.headers, content=response.content, request=request
         )
     found = validate_exchange(need.source, need.operation, request, answer, base_url=endpoint.base_url)
-    return tuple(str(v) for v in found)
+    return tuple(found)
 
 
 def _answered(

@@ -60,7 +60,7 @@ class Exchange:
     #: What the transport learned that the step's reason should carry (see drivers._retry_note).
     note: str | None = None
     #: OpenAPI violations of the request and response (only when validation is on).
-    violations: tuple[str, ...] = ()
+    violations: tuple[Any, ...] = ()
 
 
 Need = SendRequest | Sleep | Done

@@ -376,3 +376,48 @@ components:
     assert outputs["op"]["parameters"][0]["name"] == "limit"
     assert outputs["url"] == str(PETS)
     assert outputs["kind"] == "openapi"
+
+
+# -- 4. --validate warnings are visible ----------------------------------------------------------
+
+
+def test_validate_warnings_are_visible_and_listed_in_json(tmp_path) -> None:
+    from tests.cli.test_run import CREATE, job_script
+    from tests.engine.scripted_server import ScriptedServer
+
+    def script() -> dict:  # the scripted server consumes its header dicts: a fresh one per run
+        answers = job_script(in_progress=2)
+        answers[("POST", CREATE)] = [
+            (200, {"TrainingJobArn": 42}, {"content-type": "application/x-amz-json-1.1"})
+        ]
+        return answers
+
+    server = ScriptedServer()
+    try:
+        args = [
+            "run",
+            FLAGSHIP,
+            "--inputs",
+            inputs_file(tmp_path, INPUTS),
+            "--server",
+            f"sagemakerApi={server.url}",
+        ]
+        args += ["--poll-interval", "0", "--validate"]
+        server.script = script()
+        text = arazzo(*args)
+        server.reset(script())
+        data = json.loads(arazzo(*args, "--output", "json").stdout)
+    finally:
+        server.close()
+    assert text.returncode == 0, text.stderr
+    lines = [
+        line
+        for line in text.stderr.splitlines()
+        if line.startswith("  ! createTrainingJob: OpenAPI: response")
+    ]
+    assert len(lines) == 1, text.stderr  # one line per violation, without -v
+    assert "/TrainingJobArn" in lines[0]
+    [entry] = [v for v in data["validation"] if v["step"] == "createTrainingJob"]
+    assert entry["subject"] == "response"
+    assert entry["pointer"] == "/TrainingJobArn"
+    assert "42 is not of type 'string'" in entry["message"] and entry["count"] == 1
