@@ -55,7 +55,10 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--max-steps", type=int, metavar="N", help="step budget for the whole run (default 20000)"
     )
     run.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time, poll and retry waits included"
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="fail the run after this much wall time, poll and retry waits included",
     )
     run.add_argument(
         "--http-timeout",
@@ -103,7 +106,8 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--replay",
         metavar="FILE.har",
         help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
-        " the recording's; poll loops do not wait unless --poll-interval is given)",
+        " the recording's, --inputs and -i override single inputs; poll loops do not wait unless"
+        " --poll-interval is given)",
     )
     recording.add_argument(
         "--replay-match",
@@ -146,9 +150,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     servers = _servers(args.server)
     check_server_names(servers, document)
     check_input_names(args.input_pairs, document, workflow)
-    inputs = collect_inputs(args.inputs, args.input_pairs)
-    if recording is not None and not args.inputs and not args.input_pairs:
-        inputs = dict(recording.inputs)
+    inputs = collect_inputs(
+        args.inputs, args.input_pairs, recording.inputs if recording is not None else None
+    )
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
         pacing=pacing,

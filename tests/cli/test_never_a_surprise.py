@@ -421,3 +421,60 @@ def test_validate_warnings_are_visible_and_listed_in_json(tmp_path) -> None:
     assert entry["subject"] == "response"
     assert entry["pointer"] == "/TrainingJobArn"
     assert "42 is not of type 'string'" in entry["message"] and entry["count"] == 1
+
+
+# -- 7. recordings and replay ------------------------------------------------------------------
+
+
+def test_replay_merges_the_recorded_inputs_with_overrides(tmp_path) -> None:
+    from tests.recording.conftest import FLAGSHIP_HAR
+
+    same = arazzo("run", FLAGSHIP, "--replay", str(FLAGSHIP_HAR), "-i", "instanceCount=1")
+    assert same.returncode == 0, same.stderr  # the other recorded inputs are kept
+    changed = arazzo("run", FLAGSHIP, "--replay", str(FLAGSHIP_HAR), "-i", "instanceCount=2")
+    assert changed.returncode == 1
+    assert '"InstanceCount": 2' in changed.stderr and "does not match the recording" in changed.stderr
+
+
+RECORD_TEST = """
+import json
+
+import pytest
+
+from arazzo_runner.engine import PollPacing, RunOptions
+
+WORKFLOW = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
+INPUTS = json.loads(open("workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read())
+
+
+def test_rerecord(arazzo_replay, monkeypatch):
+    from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, EmulatorServer, SageMakerEmulator
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "a/wrong/secret")
+    with EmulatorServer(SageMakerEmulator()) as server:
+        servers = {"sagemakerApi": server.url}
+        result = arazzo_replay(WORKFLOW, "recordings/shipped.har", inputs=INPUTS, servers=servers,
+                               options=RunOptions(pacing=PollPacing(interval=0)))
+    assert result.status == "failed"
+"""
+
+
+def test_a_failed_rerecording_keeps_the_good_recording(tmp_path) -> None:
+    from tests.recording.test_pytest_plugin import _project, _pytest
+
+    project = _project(tmp_path)
+    (project / "test_workflows.py").write_text(RECORD_TEST)
+    shipped = project / "recordings" / "shipped.har"
+    good = shipped.read_bytes()
+    kept = _pytest(project, "--arazzo-record")
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    assert shipped.read_bytes() == good
+    failed = project / "recordings" / "shipped.failed.har"
+    assert "SignatureDoesNotMatch" in failed.read_text()
+    assert "not re-recorded because the run failed" in kept.stdout
+    assert not list((project / "recordings").glob("*.recording"))
+    forced = _pytest(project, "--arazzo-record-force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert shipped.read_bytes() != good
+    assert "SignatureDoesNotMatch" in shipped.read_text()
