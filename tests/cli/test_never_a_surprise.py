@@ -478,3 +478,33 @@ def test_a_failed_rerecording_keeps_the_good_recording(tmp_path) -> None:
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert shipped.read_bytes() != good
     assert "SignatureDoesNotMatch" in shipped.read_text()
+
+
+# -- 8. the emulator prints the secret it accepts --------------------------------------------
+
+
+def test_emulator_prints_the_secret_it_accepts() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arazzo_runner.aws.sagemaker_emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        url = process.stdout.readline().strip()
+        line = process.stderr.readline()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert url.startswith("http://127.0.0.1:")
+    assert f"AWS_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}" in line
+    assert f"AWS_SECRET_ACCESS_KEY={DEMO_SECRET_ACCESS_KEY}" in line
