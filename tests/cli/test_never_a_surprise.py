@@ -508,3 +508,92 @@ def test_emulator_prints_the_secret_it_accepts() -> None:
     assert url.startswith("http://127.0.0.1:")
     assert f"AWS_ACCESS_KEY_ID={DEMO_ACCESS_KEY_ID}" in line
     assert f"AWS_SECRET_ACCESS_KEY={DEMO_SECRET_ACCESS_KEY}" in line
+
+
+# -- 9. terminal view --------------------------------------------------------------------------
+
+
+def run_in_terminal(args: list[str], columns: int = 80) -> str:
+    """The CLI on a pseudo-terminal of ``columns`` columns (the live view is on); its screen output."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in ENV.items() if k not in ("NO_COLOR", "COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arazzo_runner", *args],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        cwd=ROOT,
+        env=env,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=60)
+    os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "\n")
+
+
+def test_terminal_keeps_the_final_poll_and_says_a_failure_once(tmp_path) -> None:
+    from tests.cli.test_run import job_script
+    from tests.engine.scripted_server import ScriptedServer
+
+    server = ScriptedServer()
+    server.script = job_script(in_progress=3)
+    try:
+        args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--poll-interval", "0"]
+        screen = run_in_terminal([*args, "--server", f"sagemakerApi={server.url}"])
+    finally:
+        server.close()
+    assert "✓ pollTrainingJob poll 4 200" in screen, screen
+    final = next(line for line in screen.splitlines() if "✓ pollTrainingJob poll 4" in line)
+    assert "trainingJobStatus=Completed" in final
+
+    down = run_in_terminal(
+        ["run", "--server", "pets=http://127.0.0.1:9", write(tmp_path, "p.yaml", PETS_DOC)]
+    )
+    assert down.count("Connection refused") == 1, down
+    assert "waiting 0.0 s" not in down
+    assert "error (step_failed): step 'list' failed (see above)" in down
+
+
+PETS_DOC = f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: pets, url: '{PETS}', type: openapi}}]
+workflows:
+- workflowId: w
+  steps: [{{stepId: list, operationId: listPets}}]
+"""
+
+
+def test_live_line_fits_one_row() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from arazzo_runner.cli.progress import ProgressRenderer
+
+    renderer = ProgressRenderer(StringIO())
+    renderer.status_line = "pollTrainingJob · poll 12 · " + " · ".join(
+        f"output{i}={'x' * 40}" for i in range(6)
+    )
+    console = Console(width=80, file=StringIO())
+    lines = console.render_lines(renderer._render_live(), console.options)
+    assert len(lines) == 1
