@@ -77,3 +77,20 @@ def collect_inputs(
     if problems:
         raise UsageError("; ".join(problems))
     return inputs
+
+
+def quoting_hints(pairs: list[str] | None, schema: Any) -> list[str]:
+    """How to pass as a string an ``-i`` value that was read as JSON (``-i count=5`` is a number).
+
+    Only for top-level inputs whose schema says ``type: string``.
+    """
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    hints = []
+    for pair in pairs or ():
+        name, sep, raw = pair.partition("=")
+        if not sep or "." in name or isinstance(_parse_value(raw), str):
+            continue
+        prop = properties.get(name) if isinstance(properties, Mapping) else None
+        if isinstance(prop, Mapping) and prop.get("type") == "string":
+            hints.append(f"-i '{name}=\"{raw}\"'")
+    return hints

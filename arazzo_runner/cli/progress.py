@@ -63,6 +63,7 @@ class ProgressRenderer:
         self.status_line = ""
         self.last_step_outputs: dict[str, Any] = {}
         self._violations_shown: set[tuple[str | None, str]] = set()
+        self._warnings_shown: set[tuple[str | None, str]] = set()
         #: (step, line, style) of a poll not printed yet: printed if it turns out to be the last.
         self._unshown_poll: tuple[str, str, str | None] | None = None
         #: Failure reasons already printed on a step line (the run's error then refers to them).
@@ -175,7 +176,9 @@ class ProgressRenderer:
 
     def on_warning(self, event: ev.Warning) -> None:
         if self.verbose:
-            self._line(f"  warning: {event.message}", "yellow")
+            if (event.step_id, event.message) not in self._warnings_shown:  # a poll loop repeats them
+                self._warnings_shown.add((event.step_id, event.message))
+                self._line(f"  warning: {event.message}", "yellow")
         elif event.violation is not None:  # --validate: one line per distinct violation, even without -v
             key = (event.step_id, event.message)
             if key not in self._violations_shown:

@@ -153,6 +153,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     inputs = collect_inputs(
         args.inputs, args.input_pairs, recording.inputs if recording is not None else None
     )
+    _check_inputs(args, document, workflow, inputs)
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
         pacing=pacing,
@@ -236,6 +237,21 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _check_inputs(args: argparse.Namespace, document: Any, workflow: Any, inputs: dict[str, Any]) -> None:
+    """Inputs against the schema before anything runs; a number given for a string says how to quote it."""
+    from ..engine.inputs import InputsError, prepare_inputs
+    from ..errors import UsageError
+    from .inputs import quoting_hints
+
+    try:
+        prepare_inputs(document, workflow, inputs)
+    except InputsError as exc:
+        hints = quoting_hints(args.input_pairs, document.spec.inputs_schema(workflow))
+        if not hints:
+            raise
+        raise UsageError(f"{exc.message} (to pass a string, quote it as JSON: {', '.join(hints)})") from None
 
 
 class ViolationLog:

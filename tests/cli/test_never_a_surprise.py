@@ -597,3 +597,41 @@ def test_live_line_fits_one_row() -> None:
     console = Console(width=80, file=StringIO())
     lines = console.render_lines(renderer._render_live(), console.options)
     assert len(lines) == 1
+
+
+# -- 10. small ones ----------------------------------------------------------------------------
+
+
+def test_yaml_tab_indentation_is_named(tmp_path) -> None:
+    doc = write(tmp_path, "tabs.arazzo.yaml", "arazzo: 1.0.1\ninfo:\n\ttitle: t\n")
+    result = arazzo("validate", doc)
+    assert result.returncode == 2
+    assert "tabs.arazzo.yaml:3:1: invalid YAML: tabs are not allowed for indentation" in result.stderr
+
+
+def test_a_number_for_a_string_input_says_how_to_quote_it(tmp_path) -> None:
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--dry-run"]
+    result = arazzo(*args, "-i", "trainingJobName=5")
+    assert result.returncode == 2
+    assert "trainingJobName: 5 is not of type 'string'" in result.stderr
+    assert """-i 'trainingJobName="5"'""" in result.stderr
+    assert arazzo(*args, "-i", 'trainingJobName="5"').returncode == 0
+
+
+def test_help_lists_exit_code_70() -> None:
+    assert "70 internal error" in " ".join(arazzo("--help").stdout.split())
+
+
+def test_verbose_poll_loop_warns_once_per_output(tmp_path) -> None:
+    from tests.cli.test_run import job_script
+    from tests.engine.scripted_server import ScriptedServer
+
+    server = ScriptedServer()
+    server.script = job_script(in_progress=4)
+    try:
+        args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--poll-interval", "0", "-v"]
+        result = arazzo(*args, "--server", f"sagemakerApi={server.url}")
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("output 'modelArtifacts'") == 1, result.stderr
