@@ -94,8 +94,14 @@ def _answered(
     elapsed: float,
     received_at: float,
     validate: str,
+    violations: tuple[Any, ...] | None = None,
 ) -> Exchange:
-    """The exchange for a request that was answered (after any transport retries)."""
+    """The exchange for a request that was answered (after any transport retries).
+
+    ``violations`` already found (the async driver validates in a thread) are used as given.
+    """
+    if violations is None:
+        violations = _violations(need, request, sent.response, endpoint) if validate != "off" else ()
     return Exchange(
         request=request,
         response=sent.response,
@@ -103,7 +109,7 @@ def _answered(
         duration_ms=elapsed * 1000,
         received_at=received_at,
         note=_retry_note(sent) or endpoint.auth_problem,
-        violations=_violations(need, request, sent.response, endpoint) if validate != "off" else (),
+        violations=violations,
     )
 
 
@@ -242,8 +248,23 @@ async def run_async(
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)
                 else:
+                    elapsed, received_at = clock() - started, wall()
+                    violations: tuple[Any, ...] = ()
+                    if execution.options.validate != "off":
+                        # openapi-core is CPU work (a big body takes a while): off the event loop,
+                        # so the other runs on it keep going.
+                        violations = await asyncio.to_thread(
+                            _violations, need, request, sent.response, endpoint
+                        )
                     exchange = _answered(
-                        need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
+                        need,
+                        request,
+                        endpoint,
+                        sent,
+                        elapsed,
+                        received_at,
+                        execution.options.validate,
+                        violations,
                     )
             execution.feed(exchange, clock())
             deliver()

@@ -1,8 +1,10 @@
-"""Issue 16 point 11: a step's x-security endpoint is built once, not once per request of a poll loop."""
+"""Issue 16 point 11: work a poll loop or many async runs share is done once, or off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 
 import pytest
 
@@ -53,3 +55,26 @@ def test_x_security_endpoint_built_once_per_step(tmp_path, server, monkeypatch: 
     assert len(server.requests) == 5
     assert [r.headers["X-Api-Key"] for r in server.requests] == ["k-1"] * 5
     assert len(built) == 1
+
+
+def test_async_runs_validate_off_the_event_loop(tmp_path, server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from arazzo_runner.http import validation
+
+    (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
+    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
+    doc = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")
+    threads = []
+    real = validation.validate_exchange
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validation, "validate_exchange", recording)
+    server.reset({("GET", "/job"): [(200, {"done": True})]})
+    options = RunOptions(pacing=PollPacing(interval=0), validate="warn")
+    result = asyncio.run(doc.run_async("w", {"apiKey": "k"}, servers={"api": server.url}, options=options))
+    assert result.succeeded, result.error
+    assert threads and threading.main_thread() not in threads  # the loop runs on the main thread
+    sync = doc.run("w", {"apiKey": "k"}, servers={"api": server.url}, options=options)
+    assert sync.succeeded and threads[-1] is threading.main_thread()  # sync runs validate in place
