@@ -293,7 +293,10 @@ def _unknown_root(text: str) -> str | None:
     if match is None or match.group(1) in ROOTS:
         return None
     root = match.group(1)
-    return f"${root} is not a runtime expression root" + _suggest(f"${root}", sorted(f"${r}" for r in ROOTS))
+    hint = _suggest(f"${root}", sorted(f"${r}" for r in ROOTS))
+    if not hint and match.end() == len(text):
+        return None  # a bare "$word" like nothing we know: most likely meant as text
+    return f"${root} is not a runtime expression root{hint}"
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

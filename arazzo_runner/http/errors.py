@@ -198,6 +198,8 @@ def _excerpt(body: Any) -> str | None:
     if isinstance(body, str):
         text = body
     elif isinstance(body, Mapping | list):
+        if not body:
+            return None  # "{}" says nothing
         text = json.dumps(body, ensure_ascii=False, default=str)[: MESSAGE_LIMIT * 2]
     else:
         return None

@@ -164,6 +164,11 @@ workflows:
         assert second.returncode == 1
         assert "the API said " + "x" * 199 + "…" in second.stderr
         assert "x" * 201 not in second.stderr
+        server.script = {("GET", "/v1/pets"): [(404, {}, {})]}
+        third = arazzo("run", doc, "--server", f"pets={server.url}/v1", "--output", "json")
+        assert (
+            json.loads(third.stdout)["steps"][0]["reason"] == "success criterion not met: $statusCode == 200"
+        )
     finally:
         server.close()
 
@@ -294,7 +299,7 @@ def test_dollar_strings_with_unknown_roots_in_parameters_and_payloads_warn(tmp_p
         tmp_path,
         "    parameters: [{name: limit, in: query, value: $input.limit}]\n"
         "  - stepId: create\n    operationId: createPet\n"
-        "    requestBody: {payload: {name: $imputs.name, price: $5.00, tag: '{$inputs.name}'}}",
+        "    requestBody: {payload: {name: $imputs.name, price: $5.00, note: $default, tag: '{$inputs.name}'}}",
     )
     found = {p["pointer"]: p for p in problems(tmp_path, doc)}
     limit = found["/workflows/0/steps/0/parameters/0/value"]
@@ -303,6 +308,7 @@ def test_dollar_strings_with_unknown_roots_in_parameters_and_payloads_warn(tmp_p
     assert "did you mean '$inputs'?" in limit["message"]
     assert "did you mean '$inputs'" in found["/workflows/0/steps/1/requestBody/payload/name"]["message"]
     assert "/workflows/0/steps/1/requestBody/payload/price" not in found  # "$5.00" is just text
+    assert "/workflows/0/steps/1/requestBody/payload/note" not in found  # "$default" too
     assert arazzo("validate", doc).returncode == 0  # warnings only
 
 
