@@ -124,16 +124,17 @@ def _failed(
     )
 
 
-def _until_deadline(need: Sleep, execution: Execution, now: float) -> float:
+def _until_deadline(seconds: float, execution: Execution, now: float) -> float:
     """Seconds to wait: the wait asked for, cut at the run's deadline (``RunOptions.timeout``).
 
-    The driver owns the sleeping, so it bounds it; when the core is next asked it sees the
-    deadline has passed and ends the run naming the wait that was cut.
+    The driver owns the sleeping (poll and retry waits, transport-retry backoff), so it bounds
+    it; when the core is next asked it sees the deadline has passed and ends the run naming the
+    wait that was cut.
     """
     timeout = execution.options.timeout
     if timeout is None or execution.started is None:
-        return need.seconds
-    return max(0.0, min(need.seconds, execution.started + timeout - now))
+        return seconds
+    return max(0.0, min(seconds, execution.started + timeout - now))
 
 
 def drive(
@@ -146,13 +147,17 @@ def drive(
     wall: Callable[[], float] = time.time,
 ) -> Generator[Event, None, RunResult]:
     """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
+
+    def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
+        sleep(_until_deadline(seconds, execution, clock()))
+
     while True:
         need = execution.next(clock())
         yield from execution.drain()
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):
-            sleep(_until_deadline(need, execution, clock()))
+            sleep(_until_deadline(need.seconds, execution, clock()))
             continue
         request, endpoint, error = _prepare(need, environment)
         started = clock()
@@ -161,7 +166,7 @@ def drive(
         else:
             try:
                 sent = send_with_retries(
-                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=backoff
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = _failed(request, exc, started, clock)
@@ -216,6 +221,9 @@ async def run_async(
     own = client is None
     client = client or httpx.AsyncClient(timeout=environment.http_timeout())
 
+    async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
+        await sleep(_until_deadline(seconds, execution, clock()))
+
     def deliver() -> None:
         events = execution.drain()
         if on_event is not None:
@@ -229,7 +237,7 @@ async def run_async(
             if isinstance(need, Done):
                 return need.result
             if isinstance(need, Sleep):
-                await sleep(_until_deadline(need, execution, clock()))
+                await sleep(_until_deadline(need.seconds, execution, clock()))
                 continue
             request, endpoint, error = _prepare(need, environment)
             started = clock()
@@ -242,7 +250,7 @@ async def run_async(
                         request,
                         policy=endpoint.retry_policy,
                         auth=endpoint.auth,
-                        sleep=sleep,
+                        sleep=backoff,
                         gate=environment.in_flight(),
                     )
                 except (ArazzoError, httpx.HTTPError) as exc:

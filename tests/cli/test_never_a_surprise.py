@@ -641,3 +641,39 @@ def test_verbose_poll_loop_warns_once_per_output(tmp_path) -> None:
         server.close()
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("output 'modelArtifacts'") == 1, result.stderr
+
+
+def test_timeout_also_bounds_transport_retry_backoff(monkeypatch) -> None:
+    import arazzo_runner
+    from arazzo_runner.engine import RunOptions
+    from tests.engine.scripted_server import ScriptedServer
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.setenv(name, ENV[name])
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    doc = arazzo_runner.load(ROOT / FLAGSHIP)
+    server = ScriptedServer()
+    server.script = {
+        ("POST", "*"): [(500, {"__type": "InternalFailure"}, {"content-type": "application/x-amz-json-1.1"})]
+    }
+    now = [1000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    try:
+        result = doc.run(
+            None,
+            INPUTS,
+            options=RunOptions(timeout=0.001),
+            servers={"sagemakerApi": server.url},
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+    finally:
+        server.close()
+    assert result.status == "failed"
+    assert len(slept) >= 2 and sum(slept) <= 0.001  # AWS-style backoff, cut at the deadline
+    assert "InternalFailure" in result.error.message
