@@ -8,6 +8,8 @@ without catching Python's own bugs.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -106,3 +108,13 @@ class DocumentError(ArazzoError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """A " (did you mean ...?)" hint: the same name in another case first, then close spellings."""
+    known = list(known)
+    close = [k for k in known if k.lower() == value.lower() and k != value]
+    close = close or difflib.get_close_matches(value, known, n=3)
+    if close:
+        return f" (did you mean {', '.join(repr(c) for c in close)}?)"
+    return ""

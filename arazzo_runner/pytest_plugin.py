@@ -22,6 +22,9 @@ arazzo-runner gets:
 
 * ``pytest --arazzo-record``: the same tests run against the real endpoints (your credentials,
   ``servers=`` if given) and rewrite their recordings; canned-response tests are unchanged.
+  A recording is written to a temporary file and replaces the old one only when the run
+  succeeded: a failed run (a wrong secret, an endpoint down) is kept next to it as
+  ``NAME.failed.har`` and a warning says so. ``--arazzo-record-force`` replaces it anyway.
 * assertion helpers with readable failures: :func:`assert_succeeded`, :func:`assert_failed`,
   :func:`assert_outputs`, :func:`assert_attempts`.
 """
@@ -45,13 +48,57 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--arazzo-record",
         action="store_true",
         default=False,
-        help="run arazzo_replay tests against the real endpoints and rewrite their HAR recordings",
+        help="run arazzo_replay tests against the real endpoints and rewrite their HAR recordings when the"
+        " run succeeds",
+    )
+    # A separate flag, not --arazzo-record=force: an optional value would swallow a test path
+    # written after it (pytest --arazzo-record tests/).
+    group.addoption(
+        "--arazzo-record-force",
+        action="store_true",
+        default=False,
+        help="like --arazzo-record, but also replace a recording when its run fails",
     )
 
 
 def _resolve(root: Path, path: str | Path) -> Path:
     path = Path(path)
     return path if path.is_absolute() else root / path
+
+
+def _record_safely(
+    record: Callable[..., Any],
+    document: Any,
+    workflow_id: str | None,
+    inputs: Any,
+    har: Path,
+    label: str,
+    force: bool,
+    run_options: dict[str, Any],
+) -> Any:
+    """Record to a temporary file; replace ``har`` only when the run succeeded (or ``force``)."""
+    import os
+    import warnings
+
+    har.parent.mkdir(parents=True, exist_ok=True)
+    temporary = har.with_name(har.name + ".recording")
+    try:
+        result = record(document, workflow_id, inputs, temporary, label=label, **run_options)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    if result.succeeded or force:
+        os.replace(temporary, har)
+        return result
+    failed = har.with_name(f"{har.stem}.failed{har.suffix or '.har'}")
+    os.replace(temporary, failed)
+    reason = result.error.message if result.error is not None else "the run failed"
+    warnings.warn(
+        f"{har}: not re-recorded because the run failed ({reason}); its recording is in {failed}"
+        " (pytest --arazzo-record-force replaces the recording anyway)",
+        stacklevel=3,
+    )
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +109,8 @@ def _arazzo_documents() -> dict[Path, Any]:
 
 @pytest.fixture
 def arazzo_record_mode(request: pytest.FixtureRequest) -> bool:
-    """True when pytest runs with ``--arazzo-record``."""
-    return bool(request.config.getoption("arazzo_record"))
+    """True when pytest runs with ``--arazzo-record`` or ``--arazzo-record-force``."""
+    return bool(request.config.getoption("arazzo_record") or request.config.getoption("arazzo_record_force"))
 
 
 @pytest.fixture
@@ -108,7 +155,8 @@ def arazzo_replay(
                 )
             if workflow_id is None and har.exists():
                 workflow_id = read_har(har).workflow_id
-            return record(loaded, workflow_id, inputs, har, label=str(document), **run_options)
+            force = bool(request.config.getoption("arazzo_record_force"))
+            return _record_safely(record, loaded, workflow_id, inputs, har, str(document), force, run_options)
         outcome = replay(
             loaded,
             har,

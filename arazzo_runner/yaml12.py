@@ -306,14 +306,28 @@ def _check_expanded_size(root: yaml.Node, path: str) -> None:
         )
 
 
-def _problem_from_yaml_error(path: str, exc: yaml.YAMLError) -> Problem:
+def _problem_from_yaml_error(path: str, exc: yaml.YAMLError, text: str | None = None) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if _tab_in_indentation(mark, text):
+        message = "invalid YAML: tabs are not allowed for indentation (use spaces)"
     if mark is None:
         return Problem(message, Location(path), code="yaml")
     return Problem(message, Location(path, mark.line + 1, mark.column + 1), code="yaml")
+
+
+def _tab_in_indentation(mark: Any, text: str | None) -> bool:
+    """Whether the error's line starts with whitespace holding a tab (PyYAML's messages do not say so)."""
+    line_number = getattr(mark, "line", None)
+    if text is None or not isinstance(line_number, int):
+        return False
+    lines = text.splitlines()
+    if not 0 <= line_number < len(lines):
+        return False
+    line = lines[line_number]
+    return "\t" in line[: len(line) - len(line.lstrip(" \t"))]
 
 
 def _check_json(text: str, path: str) -> None:
@@ -362,7 +376,7 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        raise YamlReadError([_problem_from_yaml_error(path, exc)]) from None
+        raise YamlReadError([_problem_from_yaml_error(path, exc, text)]) from None
     except RecursionError:
         raise YamlReadError(
             [Problem("document nests too deeply; refusing to load it", Location(path), code="too-deep")]

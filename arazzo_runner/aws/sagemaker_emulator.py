@@ -43,6 +43,7 @@ import argparse
 import asyncio
 import json
 import os
+import shlex
 import signal
 import sys
 import time
@@ -416,9 +417,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = server_url(server)
         print(url, flush=True)
         key = next(iter(credentials))
+        # The throwaway demo secret is printed (it is public, and a user needs it); a secret given
+        # with --secret-access-key is the user's own and is not repeated.
+        secret = (
+            shlex.quote(credentials[key])
+            if key == DEMO_ACCESS_KEY_ID
+            else "<the --secret-access-key you gave>"
+        )
         print(
             f"SageMaker emulator at {url}; use: AWS_ENDPOINT_URL_SAGEMAKER={url} AWS_ACCESS_KEY_ID={key}"
-            f" AWS_SECRET_ACCESS_KEY=<its secret> AWS_REGION={args.region}",
+            f" AWS_SECRET_ACCESS_KEY={secret} AWS_REGION={args.region}",
             file=sys.stderr,
             flush=True,
         )

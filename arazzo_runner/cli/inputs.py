@@ -1,15 +1,17 @@
 """Workflow inputs from the command line: ``--inputs FILE|JSON`` and ``-i NAME=VALUE``.
 
-Sources apply in order, later ones override earlier ones: every ``--inputs`` (a JSON or YAML
-file, or inline JSON), then every ``-i``. An ``-i`` value is parsed as JSON when it is valid
+Sources apply in order, later ones override earlier ones: a replayed recording's inputs
+(``--replay``), every ``--inputs`` (a JSON or YAML file, or inline JSON), then every ``-i``. An ``-i`` value is parsed as JSON when it is valid
 JSON (``-i count=3`` is a number, ``-i tags='["a"]'`` a list), else kept as a string; a dotted
 name sets a nested field (``-i config.mode=fast``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import UsageError
@@ -55,9 +57,14 @@ def _set_dotted(target: dict[str, Any], dotted: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def collect_inputs(files: list[str] | None, pairs: list[str] | None) -> dict[str, Any]:
-    """Merge ``--inputs`` and ``-i`` in order; raises :class:`UsageError` on malformed ones."""
-    inputs: dict[str, Any] = {}
+def collect_inputs(
+    files: list[str] | None, pairs: list[str] | None, base: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Merge ``base`` (a replayed recording's inputs), then ``--inputs`` and ``-i`` in order.
+
+    Raises :class:`UsageError` on malformed ones.
+    """
+    inputs: dict[str, Any] = copy.deepcopy(dict(base or {}))
     for value in files or ():
         inputs.update(_load_inputs_argument(value))
     problems = []
@@ -70,3 +77,20 @@ def collect_inputs(files: list[str] | None, pairs: list[str] | None) -> dict[str
     if problems:
         raise UsageError("; ".join(problems))
     return inputs
+
+
+def quoting_hints(pairs: list[str] | None, schema: Any) -> list[str]:
+    """How to pass as a string an ``-i`` value that was read as JSON (``-i count=5`` is a number).
+
+    Only for top-level inputs whose schema says ``type: string``.
+    """
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    hints = []
+    for pair in pairs or ():
+        name, sep, raw = pair.partition("=")
+        if not sep or "." in name or isinstance(_parse_value(raw), str):
+            continue
+        prop = properties.get(name) if isinstance(properties, Mapping) else None
+        if isinstance(prop, Mapping) and prop.get("type") == "string":
+            hints.append(f"-i '{name}=\"{raw}\"'")
+    return hints

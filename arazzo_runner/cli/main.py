@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="arazzo",
         description="Run and inspect Arazzo 1.0.x and 1.1.x workflows.",
-        epilog="Exit codes: 0 ok, 1 workflow failed, 2 bad usage or invalid document, 130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 workflow failed, 2 bad usage or invalid document, 70 internal error (a bug:"
+        " please report it), 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

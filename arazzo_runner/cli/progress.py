@@ -62,6 +62,12 @@ class ProgressRenderer:
         self.current: str | None = None
         self.status_line = ""
         self.last_step_outputs: dict[str, Any] = {}
+        self._violations_shown: set[tuple[str | None, str]] = set()
+        self._warnings_shown: set[tuple[str | None, str]] = set()
+        #: (step, line, style) of a poll not printed yet: printed if it turns out to be the last.
+        self._unshown_poll: tuple[str, str, str | None] | None = None
+        #: Failure reasons already printed on a step line (the run's error then refers to them).
+        self._shown_reasons: list[str] = []
         self._live: Any = None
         self._console: Any = None
         if live:
@@ -93,7 +99,13 @@ class ProgressRenderer:
             if remaining > 0:
                 extra = f" · next poll in {_duration(remaining)}"
         elapsed = _duration(time.monotonic() - self.started)
-        return Text(f"⟳ {self.status_line} · {elapsed} elapsed{extra}", style="cyan")
+        # One terminal row, whatever the outputs: cut with an ellipsis, never wrapped.
+        return Text(
+            f"⟳ {self.status_line} · {elapsed} elapsed{extra}",
+            style="cyan",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
 
     def close(self) -> None:
         if self._live is not None:
@@ -110,7 +122,16 @@ class ProgressRenderer:
         if event.depth > 0:
             self._line(f"{'  ' * event.depth}↳ workflow {event.workflow_id} ({event.reason})")
 
+    def _flush_poll(self, unless_step: str | None = None) -> None:
+        """Print a poll loop's last poll (the answer that ended it) once the loop is over."""
+        if self._unshown_poll is None or self._unshown_poll[0] == unless_step:
+            return
+        _, text, style = self._unshown_poll
+        self._unshown_poll = None
+        self._line(text, style)
+
     def on_step_started(self, event: ev.StepStarted) -> None:
+        self._flush_poll(unless_step=event.step_id)
         self.current = event.step_id
         self.next_poll_at = None
         if event.execution > 1:
@@ -134,10 +155,8 @@ class ProgressRenderer:
             )
 
     def on_transport_retried(self, event: ev.TransportRetried) -> None:
-        self._line(
-            f"  ↻ {event.step_id}: transport retry after attempt {event.attempt} ({event.reason}); waiting {event.delay:.1f} s",
-            "yellow",
-        )
+        wait = f"retrying in {event.delay:.1f} s" if event.delay >= 0.05 else "retrying"
+        self._line(f"  ↻ {event.step_id}: attempt {event.attempt} failed ({event.reason}); {wait}", "yellow")
 
     def on_criterion_evaluated(self, event: ev.CriterionEvaluated) -> None:
         if self.verbose:
@@ -146,23 +165,32 @@ class ProgressRenderer:
 
     def on_action_chosen(self, event: ev.ActionChosen) -> None:
         if self.verbose or event.type != "goto" or event.target != event.step_id:
+            self._flush_poll()  # the loop is over: its last poll comes before what it chose
             target = f" → {event.target}" if event.target else ""
             self._line(f"  {event.type} {event.name!r}{target}", "dim" if event.type != "retry" else "yellow")
 
     def on_sleeping(self, event: ev.Sleeping) -> None:
         self.next_poll_at = time.monotonic() + event.seconds
-        if self._live is None and event.reason == "retry":
+        if self._live is None and event.reason == "retry" and event.seconds >= 0.05:
             self._line(f"  waiting {event.seconds:.1f} s before retrying {event.step_id}")
 
     def on_warning(self, event: ev.Warning) -> None:
         if self.verbose:
-            self._line(f"  warning: {event.message}", "yellow")
+            if (event.step_id, event.message) not in self._warnings_shown:  # a poll loop repeats them
+                self._warnings_shown.add((event.step_id, event.message))
+                self._line(f"  warning: {event.message}", "yellow")
+        elif event.violation is not None:  # --validate: one line per distinct violation, even without -v
+            key = (event.step_id, event.message)
+            if key not in self._violations_shown:
+                self._violations_shown.add(key)
+                self._line(f"  ! {event.step_id}: {_short(event.message, 160)}", "yellow")
 
     def on_limit_hit(self, event: ev.LimitHit) -> None:
+        self._flush_poll()
         self._line(f"✗ {event.message}", "red")
 
     def on_transport_failed(self, event: ev.TransportFailed) -> None:
-        self._line(f"✗ {event.step_id}: {event.message}", "red")
+        pass  # the step's own line says why it failed (once)
 
     def on_step_finished(self, event: ev.StepFinished) -> None:
         self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
@@ -176,14 +204,18 @@ class ProgressRenderer:
         mark = "✓" if event.status == "succeeded" else "✗"
         style = "green" if event.status == "succeeded" else "red"
         reason = f" — {event.reason}" if event.reason else ""
+        if reason:
+            self._shown_reasons.append(event.reason or "")
         if polls:
             self.status_line = f"{event.step_id} · poll {polls + 1} · {_pairs(event.outputs) or 'no outputs'}"
+            line = f"{mark} {event.step_id} poll {polls + 1}{code} {_duration(event.duration_ms / 1000)}  "
+            self._unshown_poll = None
             if self._live is None and (changed or (polls + 1) % 10 == 0 or event.status != "succeeded"):
-                self._line(
-                    f"{mark} {event.step_id} poll {polls + 1}{code} {_duration(event.duration_ms / 1000)}  {_pairs(changed)}{reason}"
-                )
+                self._line(line + f"{_pairs(changed)}{reason}")
             elif self._live is not None and event.status != "succeeded":
                 self._line(f"{mark} {event.step_id} poll {polls + 1}{code}{reason}", style)
+            else:  # shown when the loop ends, if this was its last poll
+                self._unshown_poll = (event.step_id, line + _pairs(event.outputs), None)
             return
         self.status_line = f"{event.step_id} · {_pairs(event.outputs) or 'waiting'}"
         self._line(
@@ -193,6 +225,7 @@ class ProgressRenderer:
 
     def on_run_finished(self, event: ev.RunFinished) -> None:
         self.close()
+        self._flush_poll()
         steps = sum(self.polls.values())
         status = "succeeded" if event.status == "succeeded" else "FAILED"
         self._line(
@@ -201,4 +234,9 @@ class ProgressRenderer:
             "bold green" if event.status == "succeeded" else "bold red",
         )
         if event.error:
-            self._line(f"  error ({event.error['type']}): {event.error['message']}", "red")
+            message = event.error["message"]
+            for reason in self._shown_reasons:  # already on a step line: say it once
+                if len(reason) > 20 and message.endswith(reason):
+                    message = message[: -len(reason)].rstrip(": ") + " (see above)"
+                    break
+            self._line(f"  error ({event.error['type']}): {message}", "red")

@@ -55,7 +55,10 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--max-steps", type=int, metavar="N", help="step budget for the whole run (default 20000)"
     )
     run.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="fail the run after this much wall time"
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="fail the run after this much wall time, poll and retry waits included",
     )
     run.add_argument(
         "--http-timeout",
@@ -103,7 +106,8 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--replay",
         metavar="FILE.har",
         help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
-        " the recording's; poll loops do not wait unless --poll-interval is given)",
+        " the recording's, --inputs and -i override single inputs; poll loops do not wait unless"
+        " --poll-interval is given)",
     )
     recording.add_argument(
         "--replay-match",
@@ -139,13 +143,18 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
     from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
 
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
-    inputs = collect_inputs(args.inputs, args.input_pairs)
-    if recording is not None and not args.inputs and not args.input_pairs:
-        inputs = dict(recording.inputs)
+    servers = _servers(args.server)
+    check_server_names(servers, document)
+    check_input_names(args.input_pairs, document, workflow)
+    inputs = collect_inputs(
+        args.inputs, args.input_pairs, recording.inputs if recording is not None else None
+    )
+    _check_inputs(args, document, workflow, inputs)
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
         pacing=pacing,
@@ -154,7 +163,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         validate=args.validate or "off",
     )
     environment = RunEnvironment(
-        servers=_servers(args.server),
+        servers=servers,
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
         request_timeout=args.http_timeout,
@@ -169,10 +178,12 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         else None
     )
     problems: tuple[str, ...] = ()
+    violations = ViolationLog(renderer) if args.validate else None
+    listener = violations if violations is not None else renderer
     try:
         if recording is not None:
             outcome = _replay(
-                args, document, recording, workflow.workflow_id, inputs, options, environment, renderer
+                args, document, recording, workflow.workflow_id, inputs, options, environment, listener
             )
             result, problems = outcome.result, outcome.problems
         elif args.record:
@@ -185,12 +196,12 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 args.record,
                 options=options,
                 environment=environment,
-                on_event=renderer,
+                on_event=listener,
                 label=args.document,
             )
         else:
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+                workflow.workflow_id, inputs, options=options, environment=environment, on_event=listener
             )
     except KeyboardInterrupt:
         if renderer is not None:
@@ -211,6 +222,8 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         if renderer is not None:
             renderer.close()
     data = result.to_dict(masked=True)
+    if violations is not None:
+        data["validation"] = violations.entries(result.masker)
     if args.output == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     else:
@@ -225,6 +238,49 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _check_inputs(args: argparse.Namespace, document: Any, workflow: Any, inputs: dict[str, Any]) -> None:
+    """Inputs against the schema before anything runs; a number given for a string says how to quote it."""
+    from ..engine.inputs import InputsError, prepare_inputs
+    from ..errors import UsageError
+    from .inputs import quoting_hints
+
+    try:
+        prepare_inputs(document, workflow, inputs)
+    except InputsError as exc:
+        hints = quoting_hints(args.input_pairs, document.spec.inputs_schema(workflow))
+        if not hints:
+            raise
+        raise UsageError(f"{exc.message} (to pass a string, quote it as JSON: {', '.join(hints)})") from None
+
+
+class ViolationLog:
+    """Collects ``--validate`` violations from the events (for the JSON ``validation`` list).
+
+    Forwards every event to ``inner`` (the progress renderer, when there is one). A violation
+    repeated by a poll loop is one entry with a ``count``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._entries: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def __call__(self, event: Any) -> None:
+        detail = getattr(event, "violation", None)
+        if detail is not None:
+            key = (event.step_id, *detail.values())
+            entry = self._entries.setdefault(key, {"step": event.step_id, **detail, "count": 0})
+            entry["count"] += 1
+        if self.inner is not None:
+            self.inner(event)
+
+    def entries(self, masker: Any) -> list[dict[str, Any]]:
+        """The violations, secret input values masked."""
+        return [
+            {**e, "message": masker.text(e["message"]) if masker is not None else e["message"]}
+            for e in self._entries.values()
+        ]
 
 
 def _recording_for(args: argparse.Namespace) -> Any:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import DocumentError, Location, Problem, Severity
+from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
 from ..yaml12 import ParsedFile, YamlReadError
@@ -134,9 +134,20 @@ def load_with_problems(
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
+    unused_source_map: bool = False,
 ) -> tuple[Document | None, list[Problem]]:
-    """Like :func:`load` but returns the problems (errors and warnings) instead of raising."""
-    report = load_report(path, allow_remote=allow_remote, source_map=source_map, documents=documents)
+    """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
+
+    ``unused_source_map=True`` (the CLI's ``--source-map``) also reports every map key that no
+    source description used: a typo there would otherwise read the real URL, or fail far away.
+    """
+    report = load_report(
+        path,
+        allow_remote=allow_remote,
+        source_map=source_map,
+        documents=documents,
+        unused_source_map=unused_source_map,
+    )
     return report.document, report.problems
 
 
@@ -146,6 +157,7 @@ def load_report(
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
+    unused_source_map: bool = False,
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
@@ -155,9 +167,28 @@ def load_report(
     for candidate in documents or ():
         _register_identity(os.fspath(candidate), session)
     document = _load_document(location, session, display=os.fspath(path))
+    if unused_source_map:
+        session.problems.extend(_unused_source_map_keys(session.fetcher, os.fspath(path)))
     version = session.versions.get(location)
     rules = f"{version[0]}.{version[1]}" if version else None
     return LoadReport(document, session.problems, rules)
+
+
+def _unused_source_map_keys(fetcher: SourceFetcher, display: str) -> list[Problem]:
+    """A ``source_map`` key that no source description used is a mistake: say so, with a did-you-mean."""
+    problems = []
+    for key in fetcher.unused_keys():
+        sources = fetcher.seen[1:]  # the first is the Arazzo document itself
+        known = ", ".join(sources) if sources else "none"
+        problems.append(
+            Problem(
+                f"--source-map {key!r} matches no source description URL"
+                f"{did_you_mean(key, sources)}; the sources read are: {known}",
+                Location(file=display),
+                code="unused-source-map",
+            )
+        )
+    return problems
 
 
 def display_name(location: str) -> str:

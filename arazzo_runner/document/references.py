@@ -11,6 +11,7 @@ workflow's schema does not declare is a warning (the schema may allow extra inpu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,13 @@ class _ExpressionChecker:
             except self.x.ExpressionSyntaxError as exc:
                 self._syntax(exc, ptr, what)
                 continue
+            if template.kind == "literal" and (unknown := _unknown_root(text)):
+                self._report(
+                    f"{what} {text!r} is sent as a literal string: {unknown}",
+                    ptr,
+                    Severity.WARNING,
+                    "unknown-root",
+                )
             if check_names:
                 for expression in template.references():
                     self.names(expression, ptr, scope)
@@ -203,7 +211,7 @@ class _ExpressionChecker:
             for step in workflow.steps:
                 self.step(step, _Scope(workflow, step))
             for name, text in workflow.outputs.items():
-                self.value(text, f"{workflow.pointer}/outputs/{escape_token(name)}", scope, "output")
+                self.output(name, text, f"{workflow.pointer}/outputs/{escape_token(name)}", scope)
         components = self.spec.components
         for parameter in components.parameters.values():
             self.value(parameter.value, f"{parameter.pointer}/value", _Scope(), "parameter value")
@@ -233,8 +241,37 @@ class _ExpressionChecker:
         for criterion in step.success_criteria:
             self.criterion(criterion, scope)
         self.actions((*step.on_success, *step.on_failure), scope)
-        for name, output in step.outputs.items():
-            self.value(output, f"{step.pointer}/outputs/{escape_token(name)}", scope, "output")
+        for name, text in step.outputs.items():
+            self.output(name, text, f"{step.pointer}/outputs/{escape_token(name)}", scope)
+
+    def output(self, name: str, text: Any, pointer: str, scope: _Scope) -> None:
+        """An output value MUST be a runtime expression (spec): a literal is a typo, not a constant.
+        (An Arazzo 1.1 Selector Object is checked as any value is.)"""
+        if not isinstance(text, str):
+            self.value(text, pointer, scope, "output")
+            return
+        try:
+            literal = self.x.parse_value(text, arazzo=self.spec.version).kind == "literal"
+        except self.x.ExpressionSyntaxError:
+            literal = False  # value() reports the syntax error, located in the string
+        if not literal:
+            self.value(text, pointer, scope, "output")
+            return
+        unknown = _unknown_root(text)
+        if unknown:  # a misspelled root: an error, never a literal output
+            self._report(
+                f"output {name!r}: {text!r} is not a runtime expression; {unknown}",
+                pointer,
+                code="expression",
+            )
+            return
+        self._report(
+            f"output {name!r}: {text!r} is not a runtime expression (the spec requires one, e.g."
+            " $response.body#/id); it is used as a constant",
+            pointer,
+            Severity.WARNING,
+            "literal-output",
+        )
 
     def parameters(self, items: tuple[Parameter | Reusable, ...], scope: _Scope) -> None:
         for item in items:
@@ -284,6 +321,23 @@ def _selectors(value: Any) -> Iterator[SelectorObject]:
     elif isinstance(value, list):
         for item in value:
             yield from _selectors(item)
+
+
+_ROOT_WORD = re.compile(r"\$([A-Za-z][A-Za-z0-9]*)(?=[.#]|$)")
+
+
+def _unknown_root(text: str) -> str | None:
+    """Why ``text`` looks like a runtime expression but is none: its root is unknown (a typo)."""
+    from ..expressions.runtime import ROOTS
+
+    match = _ROOT_WORD.match(text)
+    if match is None or match.group(1) in ROOTS:
+        return None
+    root = match.group(1)
+    hint = _suggest(f"${root}", sorted(f"${r}" for r in ROOTS))
+    if not hint and match.end() == len(text):
+        return None  # a bare "$word" like nothing we know: most likely meant as text
+    return f"${root} is not a runtime expression root{hint}"
 
 
 def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:

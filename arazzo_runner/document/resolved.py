@@ -14,7 +14,6 @@ targets:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..errors import ArazzoError, Problem
+from ..errors import did_you_mean as _suggest
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
 from ..yaml12 import pointer_tokens
 from .model import ArazzoDocument, Step, Workflow
@@ -214,12 +214,3 @@ class Document:
         if not isinstance(source, OpenApiSource):
             raise ResolutionError(f"source {name!r} is an Arazzo document, not an OpenAPI description")
         return source
-
-
-def _suggest(value: str, known: list[str]) -> str:
-    """A "did you mean" hint: same name in another case first, then close spellings."""
-    close = [k for k in known if k.lower() == value.lower() and k != value]
-    close = close or difflib.get_close_matches(value, known, n=3)
-    if close:
-        return f" (did you mean {', '.join(repr(c) for c in close)}?)"
-    return ""

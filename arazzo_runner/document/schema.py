@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ..errors import Problem
+from ..errors import Problem, did_you_mean
 from ..yaml12 import ParsedFile, escape_token, parse_text
 
 #: The schema of each ``major.minor`` this runner reads.
@@ -58,13 +58,17 @@ def _describe(error: Any) -> list[tuple[str, str, bool]]:
             return [(pointer, error.message, False)]
         return [(f"{pointer}/{escape_token(n)}", f"unknown field {n!r}", True) for n in names]
     if validator in ("oneOf", "anyOf") and error.context:
-        subs = list(error.context)
+        subs = _branch_meant(error.instance, error.validator_value, list(error.context))
         if all(s.validator == "required" for s in subs):
             names = sorted({(_QUOTED.findall(s.message) or ["?"])[0] for s in subs})
             listed = ", ".join(names)
+            instance = error.instance if isinstance(error.instance, dict) else {}
+            what = f"a {instance['type']!r} action: " if isinstance(instance.get("type"), str) else ""
             if "is valid under each of" in error.message:
-                return [(pointer, f"only one of {listed} may be given", False)]
-            return [(pointer, f"exactly one of {listed} is required", False)]
+                return [(pointer, f"{what}only one of {listed} may be given", False)]
+            if len(names) == 1:
+                return [(pointer, f"{what}missing required field {names[0]!r}", False)]
+            return [(pointer, f"{what}exactly one of {listed} is required", False)]
         from jsonschema.exceptions import best_match
 
         return _describe(best_match(subs))
@@ -74,7 +78,12 @@ def _describe(error: Any) -> list[tuple[str, str, bool]]:
         return [(pointer, f"{error.instance!r} does not match {error.validator_value!r}", False)]
     if validator == "enum":
         allowed = ", ".join(repr(v) for v in error.validator_value)
-        return [(pointer, f"{error.instance!r} is not one of {allowed}", False)]
+        hint = ""
+        if isinstance(error.instance, str):
+            hint = did_you_mean(error.instance, [v for v in error.validator_value if isinstance(v, str)])
+        return [(pointer, f"{error.instance!r} is not one of {allowed}{hint}", False)]
+    if validator == "dependentRequired":
+        return [(pointer, _dependent_required(error), False)]
     if validator == "type":
         return [(pointer, f"expected {error.validator_value}, got {_json_type(error.instance)}", False)]
     if validator == "minItems":
@@ -82,6 +91,47 @@ def _describe(error: Any) -> list[tuple[str, str, bool]]:
     if validator == "uniqueItems":
         return [(pointer, "items must be unique", False)]
     return [(pointer, error.message, False)]
+
+
+def _branch_meant(instance: Any, branches: Any, subs: list[Any]) -> list[Any]:
+    """The errors of the ``oneOf`` branch the author meant: discriminate by ``reference`` first.
+
+    Actions, parameters and inputs may be a Reusable Object (``reference``) or the object
+    itself. jsonschema's best match then tends to say "missing required field 'reference'" for
+    a malformed action; an object without ``reference`` is the object itself, so its own
+    branch's errors are the ones to show (and the Reusable branch's when it has one).
+    """
+    if not isinstance(instance, dict) or not isinstance(branches, list):
+        return subs
+    reusable = {
+        i
+        for i, branch in enumerate(branches)
+        if isinstance(branch, dict) and str(branch.get("$ref", "")).endswith("/reusable-object")
+    }
+    if not reusable:
+        return subs
+    wanted = [
+        s
+        for s in subs
+        if s.relative_schema_path and (s.relative_schema_path[0] in reusable) == ("reference" in instance)
+    ]
+    return wanted or subs
+
+
+def _dependent_required(error: Any) -> str:
+    """'context' is a dependency of 'type', said for the object at hand."""
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for key, needed in (error.validator_value or {}).items():
+        missing = [n for n in needed if n not in instance]
+        if key in instance and missing:
+            names = ", ".join(repr(n) for n in missing)
+            if key == "type" and "context" in missing and "condition" in instance:
+                return (
+                    f"a {instance.get('type')!r} criterion needs {names}: the runtime expression its condition"
+                    " applies to (e.g. $response.body)"
+                )
+            return f"missing field {names}: required when {key!r} is given"
+    return str(error.message)
 
 
 def _json_type(value: Any) -> str:

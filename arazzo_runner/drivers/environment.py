@@ -9,6 +9,7 @@ One environment may serve many runs (the fleet benchmark shares one).
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,7 @@ class RunEnvironment:
         #: say what to set (a server that checks answers 401 with that note attached).
         self.security = security or SecurityEnvironment(credentials, missing="skip")
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
+        self._x_endpoints: dict[tuple[str, str, str], Endpoint] = {}
         self._lock = threading.Lock()
         #: Async runs sharing this environment send at most this many requests at once.
         #: httpcore's pool does work per queued request x connection on every request, so
@@ -73,18 +75,8 @@ class RunEnvironment:
     def endpoint(
         self, source: OpenApiSource, operation: Operation, x_security: Sequence[Mapping[str, Any]] = ()
     ) -> Endpoint:
-        if x_security:  # evaluated per step (tokens from earlier steps): not cached
-            return endpoint_for(
-                source,
-                operation,
-                aws=self.aws,
-                server_override=self.servers.get(source.name),
-                server_variables=self.server_variables.get(source.name),
-                transport_retries=self.transport_retries,
-                max_attempts=self.max_attempts,
-                security=self.security,
-                x_security=x_security,
-            )
+        if x_security:
+            return self._x_security_endpoint(source, operation, x_security)
         key = (source.location + "#" + source.name, operation.pointer)
         found = self._endpoints.get(key)
         if found is not None:
@@ -103,6 +95,40 @@ class RunEnvironment:
                     security=self.security,
                 )
                 self._endpoints[key] = found
+        return found
+
+    #: x-security endpoints kept (their values may differ per run: tokens from earlier steps).
+    X_SECURITY_ENDPOINTS = 256
+
+    def _x_security_endpoint(
+        self, source: OpenApiSource, operation: Operation, x_security: Sequence[Mapping[str, Any]]
+    ) -> Endpoint:
+        """An endpoint for a step's evaluated ``x-security``: built once per distinct value, not per request.
+
+        A poll loop re-sends the same step with the same values hundreds of times; building the
+        auth each time cost a security-scheme resolution per request. Keyed by the values
+        themselves (kept in memory only, like the endpoint's own auth), bounded, oldest dropped.
+        """
+        values = json.dumps(x_security, sort_keys=True, default=str)
+        key = (source.location + "#" + source.name, operation.pointer, values)
+        found = self._x_endpoints.get(key)
+        if found is not None:
+            return found
+        found = endpoint_for(
+            source,
+            operation,
+            aws=self.aws,
+            server_override=self.servers.get(source.name),
+            server_variables=self.server_variables.get(source.name),
+            transport_retries=self.transport_retries,
+            max_attempts=self.max_attempts,
+            security=self.security,
+            x_security=x_security,
+        )
+        with self._lock:
+            while len(self._x_endpoints) >= self.X_SECURITY_ENDPOINTS:
+                self._x_endpoints.pop(next(iter(self._x_endpoints)))
+            self._x_endpoints[key] = found
         return found
 
     def in_flight(self) -> asyncio.Semaphore:

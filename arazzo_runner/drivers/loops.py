@@ -81,8 +81,8 @@ def _retry_note(sent: Any) -> str | None:
 
 def _violations(
     document: Any, need: SendRequest, request: httpx.Request, response: Any, endpoint: Any
-) -> tuple[str, ...]:
-    """OpenAPI violations of what was sent and received, as located one-line messages."""
+) -> tuple[Any, ...]:
+    """OpenAPI violations of what was sent and received (``Violation``: str() is a located line)."""
     from ..http.validation import validate_exchange
 
     source, operation = adapter.operation_of(document, need)
@@ -92,7 +92,7 @@ def _violations(
             response.status_code, headers=response.headers, content=response.content, request=request
         )
     found = validate_exchange(source, operation, request, answer, base_url=endpoint.base_url)
-    return tuple(str(v) for v in found)
+    return tuple(found)
 
 
 def _answered(
@@ -104,9 +104,18 @@ def _answered(
     sent: Any,
     elapsed: float,
     received_at: float,
+    violations: tuple[Any, ...] | None = None,
 ) -> Exchange:
-    """The exchange for a request that was answered (after any transport retries), as plain data."""
-    validate = execution.options.validate
+    """The exchange for a request that was answered (after any transport retries), as plain data.
+
+    ``violations`` already found (the async driver validates in a thread) are used as given.
+    """
+    if violations is None:
+        violations = (
+            _violations(execution.document, need, request, sent.response, endpoint)
+            if execution.options.validate != "off"
+            else ()
+        )
     return Exchange(
         request=adapter.sent(request, payload),
         response=adapter.response(sent.response),
@@ -114,10 +123,21 @@ def _answered(
         duration_ms=elapsed * 1000,
         received_at=received_at,
         note=_retry_note(sent) or endpoint.auth_problem,
-        violations=_violations(execution.document, need, request, sent.response, endpoint)
-        if validate != "off"
-        else (),
+        violations=violations,
     )
+
+
+def _until_deadline(seconds: float, execution: Execution, now: float) -> float:
+    """Seconds to wait: the wait asked for, cut at the run's deadline (``RunOptions.run_timeout``).
+
+    The driver owns the sleeping (poll and retry waits, transport-retry backoff), so it bounds
+    it; when the core is next asked it sees the deadline has passed and ends the run naming the
+    wait that was cut.
+    """
+    deadline = execution.state.deadline
+    if deadline is None:
+        return seconds
+    return max(0.0, min(seconds, deadline - now))
 
 
 def drive(
@@ -130,13 +150,17 @@ def drive(
     wall: Callable[[], float] = time.time,
 ) -> Generator[Event, None, RunResult]:
     """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
+
+    def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
+        sleep(_until_deadline(seconds, execution, clock()))
+
     while True:
         need = execution.next(clock())
         yield from execution.drain()
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):
-            sleep(need.seconds)
+            sleep(_until_deadline(need.seconds, execution, clock()))
             continue
         request, endpoint, payload, error = _prepare(execution.document, need, environment)
         started = clock()
@@ -146,7 +170,7 @@ def drive(
             adapter.limit_to_step_timeout(request, need.timeout)
             try:
                 sent = send_with_retries(
-                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=backoff
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = adapter.failed(request, payload, exc, started, clock)
@@ -201,6 +225,9 @@ async def run_async(
     own = client is None
     client = client or new_async_client(environment.http_timeout())
 
+    async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
+        await sleep(_until_deadline(seconds, execution, clock()))
+
     def deliver() -> None:
         events = execution.drain()
         if on_event is not None:
@@ -214,7 +241,7 @@ async def run_async(
             if isinstance(need, Done):
                 return need.result
             if isinstance(need, Sleep):
-                await sleep(need.seconds)
+                await sleep(_until_deadline(need.seconds, execution, clock()))
                 continue
             request, endpoint, payload, error = _prepare(execution.document, need, environment)
             started = clock()
@@ -229,7 +256,7 @@ async def run_async(
                             request,
                             policy=endpoint.retry_policy,
                             auth=endpoint.auth,
-                            sleep=sleep,
+                            sleep=backoff,
                             gate=environment.in_flight(),
                         ),
                         need.timeout,
@@ -240,8 +267,24 @@ async def run_async(
                     failure = TimeoutError(step_timeout.message(need.timeout or 0))
                     exchange = adapter.failed(request, payload, failure, started, clock)
                 else:
+                    elapsed, received_at = clock() - started, wall()
+                    violations: tuple[Any, ...] = ()
+                    if execution.options.validate != "off":
+                        # openapi-core is CPU work (a big body takes a while): off the event loop,
+                        # so the other runs on it keep going.
+                        violations = await asyncio.to_thread(
+                            _violations, execution.document, need, request, sent.response, endpoint
+                        )
                     exchange = _answered(
-                        execution, need, request, payload, endpoint, sent, clock() - started, wall()
+                        execution,
+                        need,
+                        request,
+                        payload,
+                        endpoint,
+                        sent,
+                        elapsed,
+                        received_at,
+                        violations,
                     )
             execution.feed(exchange, clock())
             deliver()

@@ -95,6 +95,8 @@ class Execution(Applying, Finishing):
         self._workflows: dict[tuple[tuple[str, ...], str], Workflow] = {}
         self._contexts: list[EvaluationContext] = []
         self._pending: SendRequest | None = None
+        #: The wait that just ended (not state: it only words a timeout message at the next step).
+        self._waited: dict[str, Any] | None = None
         if restoring:
             self.rng.setstate(rng_from_json(state.rng or rng_to_json(self.rng.getstate())))
             self._contexts = [self._context(frame) for frame in state.stack]
@@ -162,6 +164,7 @@ class Execution(Applying, Finishing):
                         seconds = max(0.0, sleep["until"] - now) if sleep.get("resumed") else sleep["seconds"]
                         return Sleep(seconds, sleep["reason"], sleep["stepId"], sleep["until"])
                     state.sleep = None
+                    self._waited = sleep  # transient: names the wait if the deadline cut it
                 frame = state.stack[-1]
                 if frame.phase is Phase.AWAIT_RESPONSE:
                     assert self._pending is not None
@@ -307,6 +310,7 @@ class Execution(Applying, Finishing):
         step = workflow.steps[frame.index]
         if self._limit_hit(frame, step, now):
             return None
+        self._waited = None
         state = self.state
         state.step_count += 1
         frame.executions[step.step_id] = frame.executions.get(step.step_id, 0) + 1
@@ -367,8 +371,14 @@ class Execution(Applying, Finishing):
                 " loop is expected to take longer"
             )
             self._emit(LimitHit(limit="max_steps", message=message, step_id=step.step_id), now)
-        elif state.deadline is not None and now > state.deadline:
+        elif state.deadline is not None and now >= state.deadline:  # a driver cuts a wait at the deadline
             message = f"run timed out after {self.options.run_timeout:g} s before step {step.step_id!r}"
+            waited = self._waited
+            if waited is not None and waited["stepId"] == step.step_id:
+                message = (
+                    f"run timed out after {self.options.run_timeout:g} s while waiting to {waited['reason']}"
+                    f" step {step.step_id!r}"
+                )
             self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
         else:
             return False

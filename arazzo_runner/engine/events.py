@@ -145,6 +145,8 @@ class Warning(Event):
     kind: ClassVar[str] = "warning"
     message: str
     step_id: str | None = None
+    #: For an OpenAPI violation (``--validate``): subject, location, name, pointer, message.
+    violation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,8 +135,11 @@ class Finishing(_Base):
         )
         if checks:
             self._report_checks(step.step_id, tuple(checks))
+        if not ok and response.said:
+            reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
         for violation in exchange.violations:
-            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
+            detail = violation.to_dict() if hasattr(violation, "to_dict") else None
+            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail), now)
         if exchange.violations and self.options.validate == "strict" and ok:
             ok, reason = (
                 False,

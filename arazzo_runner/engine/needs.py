@@ -143,6 +143,8 @@ class Response:
     body: Any = None
     #: The API's error code (AWS ``__type``, ...), when the answer is an error.
     error_code: str | None = None
+    #: What the API said when the answer is an error: code, message and any auth hint (for reasons).
+    said: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +171,7 @@ class Exchange:
     #: What the transport learned that the step's reason should carry.
     note: str | None = None
     #: OpenAPI violations of the request and response (only when validation is on).
-    violations: tuple[str, ...] = ()
+    violations: tuple[Any, ...] = ()
 
 
 Need = SendRequest | Sleep | Done

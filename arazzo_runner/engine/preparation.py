@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..document.expression_values import expression_values
 from ..document.model import Parameter as ParameterObject
 from ..document.model import Reusable, SelectorObject, Step, Workflow
 from ..document.resolved import Document, ResolutionError
@@ -56,14 +57,14 @@ def context_for(
     workflows: dict[str, Any],
 ) -> EvaluationContext:
     """The evaluation context of a workflow execution of ``document`` (runs and dry runs alike)."""
+    sources, components = expression_values(document)  # what $sourceDescriptions/$components name
     return EvaluationContext(
         inputs=inputs,
         steps=steps,
         outputs=outputs,
         workflows=workflows,
-        source_descriptions={
-            s.name: {"url": s.url, "name": s.name, "type": s.type} for s in document.spec.source_descriptions
-        },
+        source_descriptions=sources,
+        components=components,
         self_uri=document.self_uri or MISSING,
     )
 

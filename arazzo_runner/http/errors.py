@@ -114,6 +114,16 @@ class ErrorInfo:
             head += f" — {self.hint}"
         return head
 
+    def said(self) -> str | None:
+        """What the API said, for a failed step's reason: code and message, plus the auth hint."""
+        message = self.message
+        if message and len(message) > 2 * MESSAGE_LIMIT:
+            message = message[: 2 * MESSAGE_LIMIT - 1] + "…"
+        text = ": ".join(part for part in (self.code, message) if part)
+        if not text:
+            return None
+        return f"{text} — {self.hint}" if self.hint else text
+
 
 class ApiError(HttpError):
     """An answer that reports an error, raised where the caller wants an exception."""
@@ -130,7 +140,9 @@ def error_info(
 
     ``body`` is the parsed body (a dict for JSON, a str for XML or text) or raw bytes.
     The header ``x-amzn-errortype`` wins (AWS JSON protocol); then ``__type`` / ``code`` in a
-    JSON body, then ``<Error><Code>`` in XML. AWS prefixes codes with a namespace
+    JSON body, then ``<Error><Code>`` in XML. An RFC 9457 problem (``application/problem+json``)
+    gives its ``title`` and ``detail`` as the message; any other answer the first
+    :data:`MESSAGE_LIMIT` characters of its body, so a failed step always shows what the server said. AWS prefixes codes with a namespace
     (``com.amazon.coral.service#ThrottlingException``) and suffixes the header with a URL
     (``ThrottlingException:http://…``); both are cut off, as botocore does.
     """
@@ -160,15 +172,41 @@ def error_info(
             message = _text(error.get("Message") or error.get("message"))
         code = _text(raw)
         message = message or _text(body.get("message") or body.get("Message") or body.get("errorMessage"))
+        if message is None and isinstance(error, str):
+            message = error
+        if message is None and (body.get("title") or body.get("detail")):  # RFC 9457 problem details
+            message = ": ".join(_text(body[k]) or "" for k in ("title", "detail") if body.get(k))
     elif isinstance(body, str) and body.lstrip().startswith("<"):
         code, message, xml_request_id = _xml_error(body)
         request_id = request_id or xml_request_id
+    if code is None and message is None and body is not None:
+        message = _excerpt(body)
     header_code = lowered.get("x-amzn-errortype")
     if header_code:
         code = header_code
     if code:
         code = code.split(":", 1)[0].rsplit("#", 1)[-1].strip() or None
     return ErrorInfo(status=status, code=code, message=message, request_id=request_id)
+
+
+#: Characters of a server's message shown in a reason (an answer is untrusted: bounded).
+MESSAGE_LIMIT = 200
+
+
+def _excerpt(body: Any) -> str | None:
+    """The start of a body with no recognised error fields, on one line."""
+    if isinstance(body, str):
+        text = body
+    elif isinstance(body, Mapping | list):
+        if not body:
+            return None  # "{}" says nothing
+        text = json.dumps(body, ensure_ascii=False, default=str)[: MESSAGE_LIMIT * 2]
+    else:
+        return None
+    text = " ".join(text[: MESSAGE_LIMIT * 4].split())
+    if not text:
+        return None
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _text(value: Any) -> str | None:

@@ -7,6 +7,8 @@ request that needs it.
 
 * The token is fetched once and kept in a :class:`TokenCache` shared by the run (key: token URL,
   client id, scopes), so every step and every source using the same client shares one token.
+  Fetching is single-flight: concurrent runs sharing the cache (threads, or tasks on one event
+  loop) wait for the one token request in flight instead of each sending their own.
 * It is refreshed *before* it expires: when less than ``refresh_margin`` seconds (default 30) or
   a tenth of its lifetime, whichever is smaller, remain. A token without ``expires_in`` is kept
   until the API answers 401.
@@ -23,11 +25,14 @@ URL and the server's ``error`` / ``error_description``; never the client secret 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+import weakref
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -58,6 +63,11 @@ class TokenCache:
         self._lock = threading.Lock()
         #: How many tokens were fetched (tests and run statistics).
         self.fetches = 0
+        #: Single flight: one token request per key at a time, whatever the number of runs.
+        self._fetching: dict[TokenKey, threading.Lock] = {}
+        self._fetching_async: weakref.WeakKeyDictionary[Any, dict[TokenKey, asyncio.Lock]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return f"TokenCache(tokens={len(self._tokens)})"
@@ -81,6 +91,17 @@ class TokenCache:
     def drop(self, key: TokenKey) -> None:
         with self._lock:
             self._tokens.pop(key, None)
+
+    def fetch_lock(self, key: TokenKey) -> threading.Lock:
+        """The lock a thread holds while it fetches the token for ``key``."""
+        with self._lock:
+            return self._fetching.setdefault(key, threading.Lock())
+
+    def async_fetch_lock(self, key: TokenKey) -> asyncio.Lock:
+        """The running event loop's lock a task holds while it fetches the token for ``key``."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            return self._fetching_async.setdefault(loop, {}).setdefault(key, asyncio.Lock())
 
 
 class ClientCredentialsAuth(_OriginScoped):
@@ -120,14 +141,36 @@ class ClientCredentialsAuth(_OriginScoped):
         token = self._cache.get(self._key)
         fresh = token is None
         if token is None:
-            token = yield from self._fetch()
+            token = yield from self._fetch_once()
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401 and not fresh:
             self._cache.drop(self._key)
-            token = yield from self._fetch()
+            token = yield from self._fetch_once()
             request.headers["Authorization"] = f"Bearer {token}"
             yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """As :meth:`auth_flow`; concurrent runs wait for one token request instead of each sending one."""
+        if not self.applies_to(request):
+            yield request
+            return
+        token = self._cache.get(self._key)
+        fresh = token is None
+        for attempt in range(2):
+            if token is None:
+                async with self._cache.async_fetch_lock(self._key):
+                    token = self._cache.get(self._key)  # fetched by another run while this one waited
+                    if token is None:
+                        answer = yield self.token_request()
+                        await answer.aread()
+                        token = self._store(answer)
+            request.headers["Authorization"] = f"Bearer {token}"
+            response = yield request
+            if attempt or response.status_code != 401 or fresh:
+                return
+            self._cache.drop(self._key)
+            token = None
 
     def token_request(self) -> httpx.Request:
         """The token request (``grant_type=client_credentials``), client authenticated as configured."""
@@ -142,8 +185,15 @@ class ClientCredentialsAuth(_OriginScoped):
             next(httpx.BasicAuth(self._client_id, self._client_secret).auth_flow(request))
         return request
 
-    def _fetch(self) -> Generator[httpx.Request, httpx.Response, str]:
-        response = yield self.token_request()
+    def _fetch_once(self) -> Generator[httpx.Request, httpx.Response, str]:
+        """The token, fetched by this thread unless another one fetched it while this one waited."""
+        with self._cache.fetch_lock(self._key):
+            token = self._cache.get(self._key)
+            if token is None:
+                token = self._store((yield self.token_request()))
+        return token
+
+    def _store(self, response: httpx.Response) -> str:
         value, expires_in = self._read_token(response)
         self._cache.put(self._key, value, expires_in)
         return value

@@ -53,6 +53,16 @@ class Violation:
     #: RFC 6901 pointer into the body, when the violation is about a body value (``""``: the whole body).
     pointer: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for events and the JSON result."""
+        return {
+            "subject": self.subject,
+            "location": self.location,
+            "name": self.name,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
     def __str__(self) -> str:
         where = self.location
         if self.name:

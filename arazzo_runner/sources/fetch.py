@@ -49,18 +49,29 @@ class SourceFetcher:
     source_map: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 30.0
     _cache: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
+    #: Every location looked up, and the source-map keys that served one (to report unused keys).
+    seen: list[str] = field(default_factory=list, repr=False)
+    used_keys: set[str] = field(default_factory=set, repr=False)
 
     def map_location(self, location: str) -> str:
         """Apply the source map: an exact match, else the longest matching folder prefix."""
+        if location not in self.seen:
+            self.seen.append(location)
         if location in self.source_map:
+            self.used_keys.add(location)
             return self.source_map[location]
         best = ""
         for prefix in self.source_map:
             if prefix.endswith("/") and location.startswith(prefix) and len(prefix) > len(best):
                 best = prefix
         if best:
+            self.used_keys.add(best)
             return os.path.join(self.source_map[best], location[len(best) :])
         return location
+
+    def unused_keys(self) -> list[str]:
+        """Source-map keys that matched no location read (most likely a typo)."""
+        return [key for key in self.source_map if key not in self.used_keys]
 
     def fetch(self, location: str) -> ParsedFile:
         """Parse the document at ``location`` (already resolved); raises YamlReadError."""

@@ -1,0 +1,74 @@
+"""Names given on the command line must mean something: ``--server SOURCE=`` and ``-i NAME=``.
+
+A name that matches nothing used to be ignored silently, so a typo (``sagemakerAPI=`` for
+``sagemakerApi=``) sent the requests to the real endpoint. Each check raises a
+:class:`~arazzo_runner.errors.UsageError` (exit 2) that lists the known names with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import UsageError, did_you_mean
+
+
+def openapi_source_names(document: Any) -> list[str]:
+    """Names of every OpenAPI source the document can send to, nested Arazzo sources included."""
+    from ..sources.openapi import OpenApiSource
+
+    names: list[str] = []
+    seen: set[int] = set()
+
+    def visit(doc: Any) -> None:
+        if id(doc) in seen:
+            return
+        seen.add(id(doc))
+        for name, source in doc.sources.items():
+            if isinstance(source, OpenApiSource):
+                if name not in names:
+                    names.append(name)
+            else:
+                visit(source)
+
+    visit(document)
+    return names
+
+
+def check_server_names(servers: Mapping[str, str], document: Any) -> None:
+    """Every ``--server`` SOURCE must name an OpenAPI source description."""
+    known = openapi_source_names(document)
+    problems = [
+        f"--server {name!r} names no source description{did_you_mean(name, known)}"
+        for name in servers
+        if name not in known
+    ]
+    if problems:
+        raise UsageError("; ".join(problems) + f" (the sources are: {', '.join(known) or 'none'})")
+
+
+def _allows_additional(schema: Any) -> bool:
+    additional = schema.get("additionalProperties", False) if isinstance(schema, Mapping) else False
+    return additional is not False
+
+
+def check_input_names(pairs: Iterable[str] | None, document: Any, workflow: Any) -> None:
+    """Every ``-i`` NAME (its first dotted part) must be an input the workflow declares.
+
+    Accepted when the inputs schema declares no ``properties`` at all, or sets
+    ``additionalProperties`` to anything but ``false`` explicitly: a workflow that lists its
+    inputs is taken to mean exactly those (the JSON Schema default would let every typo through).
+    """
+    declared = document.spec.declared_inputs(workflow)
+    if declared is None or _allows_additional(document.spec.inputs_schema(workflow)):
+        return
+    problems = []
+    for pair in pairs or ():
+        name = pair.partition("=")[0].split(".", 1)[0]
+        if name and name not in declared:
+            problems.append(
+                f"-i {name!r}: workflow {workflow.workflow_id!r} declares no such input"
+                + did_you_mean(name, sorted(declared))
+            )
+    if problems:
+        raise UsageError("; ".join(problems) + f" (its inputs are: {', '.join(sorted(declared)) or 'none'})")
