@@ -223,7 +223,7 @@ class _Checker:
                 "successActions": self.spec.components.success_actions,
                 "failureActions": self.spec.components.failure_actions,
             }.get(kind, {})
-            from .resolved import _suggest
+            from ..errors import did_you_mean as _suggest
 
             self.error(
                 f"reference {item.reference!r} does not resolve: no components.{kind}.{name}"
@@ -259,7 +259,7 @@ class _Checker:
     ) -> None:
         origin = f" (from {via.reference})" if via else ""
         if action.step_id is not None and workflow.step(action.step_id) is None:
-            from .resolved import _suggest
+            from ..errors import did_you_mean as _suggest
 
             known = [s.step_id for s in workflow.steps]
             target_pointer = pointer if via else f"{pointer}/stepId"

@@ -84,7 +84,8 @@ def expression_values(document: Document) -> tuple[Mapping[str, Any], Mapping[st
         )
         for s in document.spec.source_descriptions
     }
-    raw_components = raw.get("components") if isinstance(raw.get("components"), Mapping) else {}
+    found = raw.get("components")
+    raw_components: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     components = {
         kind: dict(raw_components.get(kind) or {}) if isinstance(raw_components.get(kind), Mapping) else {}
         for kind in _COMPONENT_KINDS

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Location, Problem, Severity
+from ..errors import did_you_mean as _suggest
 from ..yaml12 import escape_token
 from .model import (
     ArazzoDocument,
@@ -29,7 +30,7 @@ from .model import (
     SuccessAction,
     Workflow,
 )
-from .resolved import Document, ResolutionError, _suggest
+from .resolved import Document, ResolutionError
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +211,8 @@ class _ExpressionChecker:
                     )
             for step in workflow.steps:
                 self.step(step, _Scope(workflow, step))
-            for name, text in workflow.outputs.items():
-                self.output(name, text, f"{workflow.pointer}/outputs/{escape_token(name)}", scope)
+            for name, output in workflow.outputs.items():
+                self.output(name, output, f"{workflow.pointer}/outputs/{escape_token(name)}", scope)
         components = self.spec.components
         for parameter in components.parameters.values():
             self.value(parameter.value, f"{parameter.pointer}/value", _Scope(), "parameter value")
@@ -241,8 +242,8 @@ class _ExpressionChecker:
         for criterion in step.success_criteria:
             self.criterion(criterion, scope)
         self.actions((*step.on_success, *step.on_failure), scope)
-        for name, text in step.outputs.items():
-            self.output(name, text, f"{step.pointer}/outputs/{escape_token(name)}", scope)
+        for name, output in step.outputs.items():
+            self.output(name, output, f"{step.pointer}/outputs/{escape_token(name)}", scope)
 
     def output(self, name: str, text: Any, pointer: str, scope: _Scope) -> None:
         """An output value MUST be a runtime expression (spec): a literal is a typo, not a constant.

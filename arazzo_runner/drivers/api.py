@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any
 
 import httpx
@@ -31,9 +31,10 @@ def install() -> None:
     Called when ``arazzo_runner.drivers`` is imported and when the public API hands out
     ``load``/``validate``/``Document``.
     """
-    Document.run = run  # type: ignore[method-assign]
-    Document.run_async = run_async  # type: ignore[method-assign]
-    Document.iter_run = iter_run  # type: ignore[method-assign]
+    # The stubs Document declares for type checkers take **options; these spell the options out.
+    Document.run = run  # type: ignore[method-assign,assignment]
+    Document.run_async = run_async  # type: ignore[method-assign,assignment]
+    Document.iter_run = iter_run  # type: ignore[method-assign,assignment]
 
 
 def _environment(
@@ -118,7 +119,7 @@ def iter_run(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
-) -> Iterator[Event]:
+) -> Generator[Event, None, RunResult]:
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)

@@ -164,7 +164,7 @@ def drive(
             continue
         request, endpoint, payload, error = _prepare(execution.document, need, environment)
         started = clock()
-        if error is not None:
+        if request is None:  # it could not be built: error says why
             exchange = Exchange(request=None, error=error)
         else:
             adapter.limit_to_step_timeout(request, need.timeout)
@@ -201,7 +201,8 @@ def run_sync(
             try:
                 event = next(generator)
             except StopIteration as stop:
-                return stop.value
+                result: RunResult = stop.value
+                return result
             if on_event is not None:
                 on_event(event)
     finally:
@@ -245,7 +246,7 @@ async def run_async(
                 continue
             request, endpoint, payload, error = _prepare(execution.document, need, environment)
             started = clock()
-            if error is not None:
+            if request is None:  # it could not be built: error says why
                 exchange = Exchange(request=None, error=error)
             else:
                 adapter.limit_to_step_timeout(request, need.timeout)

@@ -5,7 +5,7 @@ A mixin of :class:`~.core.Execution`, split off to keep each module readable.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..document.model import Step
 from ..expressions import MISSING
@@ -15,10 +15,9 @@ from .inputs import inputs_for, prepare_inputs
 from .preparation import STEP_ERRORS, action_parameters, render
 from .state import FrameState, Waiting
 
-if TYPE_CHECKING:
-    from .core import Execution as _Base
-else:
-    _Base = object
+#: The mixin's base: ``Execution`` (core.py) inherits from this class, so naming it here would be a
+#: cyclic class definition; its attributes are typed there (mypy: subclassing Any allowed here only).
+_Base: Any = object
 
 
 class Applying(_Base):

@@ -161,12 +161,13 @@ def candidates(
     document: Document, workflow: Workflow, step: Step, succeeded: bool
 ) -> list[tuple[SuccessAction | FailureAction, str]]:
     """The actions that may follow, in order: the step's, then the workflow's (references resolved)."""
+    own: tuple[SuccessAction | FailureAction | Reusable, ...]
+    shared: tuple[SuccessAction | FailureAction | Reusable, ...]
     if succeeded:
-        items = [(a, "step") for a in step.on_success] + [(a, "workflow") for a in workflow.success_actions]
-        table = "successActions"
+        own, shared, table = step.on_success, workflow.success_actions, "successActions"
     else:
-        items = [(a, "step") for a in step.on_failure] + [(a, "workflow") for a in workflow.failure_actions]
-        table = "failureActions"
+        own, shared, table = step.on_failure, workflow.failure_actions, "failureActions"
+    items = [(a, "step") for a in own] + [(a, "workflow") for a in shared]
     resolved = []
     for item, level in items:
         if isinstance(item, Reusable):

@@ -102,7 +102,8 @@ class CriterionEvaluated(Event):
     #: "successCriteria" or "<onSuccess|onFailure|successActions|failureActions>:<action name>"
     purpose: str
     condition: str
-    type: str
+    #: The criterion's type (``None``: a simple condition).
+    type: str | None
     passed: bool
     explanation: str
 

@@ -7,7 +7,7 @@ works on ``self.state`` (plain data) and queues events, nothing else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..expressions import MISSING, EvaluationContext
@@ -24,18 +24,21 @@ from .events import (
     WorkflowFinished,
 )
 from .exchange import load_exchange
-from .needs import Done, Exchange
+from .needs import Done, Exchange, SendRequest
 from .preparation import STEP_ERRORS, render
 from .result import RunError, RunResult, StepRecord
 from .state import FrameState, Phase, RunPhase, Waiting
 
-if TYPE_CHECKING:
-    from .core import Execution as _Base
-else:
-    _Base = object
+#: The mixin's base: ``Execution`` (core.py) inherits from this class, so naming it here would be a
+#: cyclic class definition; its attributes are typed there (mypy: subclassing Any allowed here only).
+_Base: Any = object
 
 
 class Finishing(_Base):
+    #: Set by Execution (core.py); typed here so both halves agree.
+    finished: Done | None
+    _pending: SendRequest | None
+
     # -- the exchange as expressions see it ---------------------------------------------------
     _load_exchange = staticmethod(load_exchange)
 
@@ -108,9 +111,9 @@ class Finishing(_Base):
             return
         response = exchange.response
         if response is None:
-            reason = exchange.error or "no response"
-            self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(reason)), now)
-            self._step_done(frame, step, succeeded=False, reason=reason, now=now, status_code=None)
+            failure = exchange.error or "no response"
+            self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(failure)), now)
+            self._step_done(frame, step, succeeded=False, reason=failure, now=now, status_code=None)
             return
         if self.listening:
             self._emit(
@@ -156,7 +159,8 @@ class Finishing(_Base):
         stack = self.state.stack
         for i in range(len(stack) - 1, -1, -1):
             if stack[i] is frame:
-                return self._contexts[i]
+                ctx: EvaluationContext = self._contexts[i]
+                return ctx
         raise RuntimeError("frame not on the stack")
 
     def _outputs(
@@ -293,8 +297,8 @@ class Finishing(_Base):
         else:  # Waiting.STEP: a step that called a workflow
             parent.outputs = self._contexts[-1].outputs = outputs
             if failed:
-                reason = f"workflow {child.workflow_id!r} failed: {detail}"
-                self._step_done(parent, step, succeeded=False, reason=reason, now=now, status_code=None)
+                why = f"workflow {child.workflow_id!r} failed: {detail}"
+                self._step_done(parent, step, succeeded=False, reason=why, now=now, status_code=None)
                 return
             checks: list[d.Check] | None = [] if self.listening else None
             ok, reason = d.step_succeeded(

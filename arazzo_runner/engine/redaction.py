@@ -90,7 +90,7 @@ def api_key_names(document: Any) -> tuple[frozenset[str], frozenset[str]]:
 
     Worked out once per loaded document (it never changes) and kept on it.
     """
-    cached = getattr(document, "_api_key_names", None)
+    cached: tuple[frozenset[str], frozenset[str]] | None = getattr(document, "_api_key_names", None)
     if cached is not None:
         return cached
     from ..sources.security_schemes import secret_names

@@ -112,13 +112,14 @@ class RunResult:
             "durationMs": round(self.duration_ms, 3),
         }
         if masked and self.masker is not None:
-            data["outputs"] = self.masker.mask(data["outputs"])
+            data["outputs"] = self.masker.mask(self.outputs)
+            steps = [s.to_dict() for s in self.steps]
             data["steps"] = [
                 {
                     **s,
                     "outputs": self.masker.mask(s["outputs"]),
                     "reason": self.masker.text(s["reason"]) if s["reason"] else None,
                 }
-                for s in data["steps"]
+                for s in steps
             ]
         return data

@@ -115,7 +115,8 @@ class RunState:
     transport_retries: int = 0
     step_count: int = 0
     #: StepRecord.to_dict() of every step execution so far.
-    records: list[dict[str, Any]] = field(default_factory=list)
+    #: One per step execution: [stepId, workflowId, attempt, status, statusCode, outputs, durationMs, reason].
+    records: list[list[Any]] = field(default_factory=list)
     #: $workflows: workflowId -> {"inputs": ..., "outputs": ...}.
     workflow_results: dict[str, Any] = field(default_factory=dict)
     #: Finished dependencies: [document location, workflowId, status].
@@ -139,7 +140,8 @@ class RunState:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stack"}
         data["phase"] = self.phase.value
         data["stack"] = [_frame_json(frame) for frame in self.stack]
-        return json.loads(json.dumps(data, default=_bytes_out))  # a deep copy, and a check that it is JSON
+        copied: dict[str, Any] = json.loads(json.dumps(data, default=_bytes_out))  # a deep copy; proves it is JSON
+        return copied
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -43,6 +43,18 @@ from .servers import join_url
 LOCATIONS = ("path", "query", "querystring", "header", "cookie")
 _IGNORED_HEADER_DEFINITIONS = frozenset({"accept", "content-type", "authorization"})
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+class EvaluatedParameter(Protocol):
+    """What :func:`build_request` reads of a parameter (the engine's plain ``needs.Parameter`` has
+    this shape; this layer does not import the engine)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def value(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +130,7 @@ def style_of(definition: Mapping[str, Any] | None, location: str) -> ParameterSt
 def build_request(
     source: OpenApiSource,
     operation: Operation,
-    parameters: Iterable[StepParameter],
+    parameters: Iterable[EvaluatedParameter],
     body: RequestBody | None = None,
     *,
     base_url: str,
