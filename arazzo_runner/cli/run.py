@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from typing import Any
@@ -211,7 +212,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             renderer.close()
     data = result.to_dict(masked=True)
     if args.output == "json":
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(strict_json(data) + "\n")
     else:
         for name, value in data["outputs"].items():
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
@@ -224,6 +225,28 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def strict_json(data: Any) -> str:
+    """``data`` as strict JSON: a non-finite float (from an input, say) is written as ``null``.
+
+    Answers are already read that way (see :mod:`arazzo_runner.body_parsing`); this is the last
+    guard, because strict parsers reject the ``NaN`` that ``json.dumps`` writes by default.
+    """
+    try:
+        return json.dumps(data, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _recording_for(args: argparse.Namespace) -> Any:

@@ -49,6 +49,7 @@ from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
 from . import compiled
+from .body_needs import reads_response_body
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -198,6 +199,13 @@ class Execution:
                 ),
                 now,
             )
+        if response.problem is not None or response.warnings:  # an unreadable or odd body (issue 17)
+            unusable = self._unreadable_body(step, response, now)
+            if unusable is not None:
+                self._step_done(
+                    frame, step, succeeded=False, reason=unusable, now=now, status_code=response.status_code
+                )
+                return
         ok, reason = self._success(frame, step, ctx, response.status_code)
         for violation in exchange.violations:
             self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id), now)
@@ -211,6 +219,19 @@ class Execution:
             if not ok:
                 reason = f"{reason} ({exchange.note})"
         self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
+
+    def _unreadable_body(self, step: Step, response: Any, now: float) -> str | None:
+        """Warn about what reading the body changed; the failure reason when the step needs a body
+        that could not be read (see :mod:`.body_needs`)."""
+        for message in response.warnings:
+            self._emit(Warning(message=message, step_id=step.step_id), now)
+        if response.problem is None:
+            return None
+        what = f"the response body ({response.content_type or 'no content type'}) cannot be read"
+        if reads_response_body(step):
+            return f"{what}: {response.problem}"
+        self._emit(Warning(message=f"{what}: {response.problem}; kept as text", step_id=step.step_id), now)
+        return None
 
     # -- the machine -------------------------------------------------------------------------
     def _frame(

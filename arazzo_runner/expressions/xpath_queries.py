@@ -83,7 +83,9 @@ def xml_root(value: Any) -> Any:
         raise NotXML(f"the context is {type(value).__name__}, not XML text")
     if "<!DOCTYPE" in value or "<!ENTITY" in value:
         raise NotXML("XML with a DTD is refused")
-    try:
-        return ET.fromstring(value)
-    except ET.ParseError as exc:
-        raise NotXML(f"the context is not well-formed XML ({exc})") from None
+    from ..body_parsing import read_xml  # bounded: depth and size limits
+
+    root, problem = read_xml(value.encode("utf-8"))
+    if root is None:
+        raise NotXML(f"the context is not well-formed XML ({problem or 'empty'})")
+    return root

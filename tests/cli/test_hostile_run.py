@@ -1,0 +1,61 @@
+"""``arazzo run`` against hostile answers and signals (issue 17), through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+from tests.engine.scripted_server import ScriptedServer
+
+from .test_run import CREATE, DESCRIBE, arazzo, flagship_args
+from .test_run import server as server  # the module-scoped scripted server fixture
+
+ARAZZO_JSON = "application/x-amz-json-1.1"
+
+ARN = "arn:aws:sagemaker:us-east-1:1:training-job/cli-job"
+
+
+def hostile_describe(body: bytes, content_type: str = ARAZZO_JSON) -> dict:
+    headers = {"content-type": ARAZZO_JSON}
+    return {
+        ("POST", CREATE): [(200, {"TrainingJobArn": ARN}, headers)],
+        ("POST", DESCRIBE): [(200, body, {"content-type": content_type})],
+    }
+
+
+def test_deep_body_is_a_step_failure_exit_1_with_the_arn(server: ScriptedServer, tmp_path) -> None:
+    server.reset(hostile_describe(b"[" * 2000 + b"]" * 2000))
+    result = arazzo(*flagship_args(server.url, tmp_path), "--output", "json", "-v")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed"
+    assert ARN in json.dumps(data["steps"])
+    assert "nested deeper than" in data["error"]["message"]
+
+
+def test_nan_never_reaches_json_output(server: ScriptedServer, tmp_path) -> None:
+    server.reset(hostile_describe(b'{"TrainingJobStatus": "Completed", "ModelArtifacts": {"S3ModelArtifacts": NaN}}'))
+    result = arazzo(*flagship_args(server.url, tmp_path), "--output", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout, parse_constant=_refuse)  # strict JSON
+    assert data["outputs"]["modelArtifacts"] is None
+    text = arazzo(*flagship_args(server.url, tmp_path), "-v")
+    assert text.returncode == 0 and "non-finite numbers" in text.stderr
+
+
+def test_nan_from_an_input_is_written_as_null(server: ScriptedServer, tmp_path) -> None:
+    from .test_run import INPUTS
+
+    server.reset(hostile_describe(b'{"TrainingJobStatus": "Completed"}'))
+    inputs = tmp_path / "nan.yaml"
+    inputs.write_text("\n".join(f"{k}: {json.dumps(v)}" for k, v in INPUTS.items()) + "\nhyperParameters: {eta: .nan}\n")
+    args = flagship_args(server.url, tmp_path)
+    args[args.index("--inputs") + 1] = str(inputs)
+    result = arazzo(*args, "--output", "json")
+    assert result.returncode in (0, 1, 2), result.stderr
+    if result.returncode != 2:  # the workflow's input schema may refuse the value: that is fine too
+        json.loads(result.stdout, parse_constant=_refuse)
+
+
+def _refuse(name: str) -> None:
+    raise ValueError(f"{name} is not strict JSON")
