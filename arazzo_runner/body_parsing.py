@@ -81,7 +81,9 @@ def read_json(content: bytes, charset: str | None = None) -> BodyRead:
     """Parse a JSON body within the bounds above; never raises."""
     text, warnings = decode_text(content, charset)
     if len(content) > MAX_PARSED_BYTES:
-        return BodyRead(text, f"body of {len(content)} bytes is larger than {MAX_PARSED_BYTES} bytes", warnings)
+        return BodyRead(
+            text, f"body of {len(content)} bytes is larger than {MAX_PARSED_BYTES} bytes", warnings
+        )
     openings = content.count(b"[") + content.count(b"{")  # cheap: most bodies cannot be too deep
     if openings > MAX_DEPTH and json_depth(content) > MAX_DEPTH:
         return BodyRead(text, f"JSON nested deeper than {MAX_DEPTH} levels", warnings)

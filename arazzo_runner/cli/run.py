@@ -62,7 +62,14 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--http-timeout",
         type=float,
         metavar="SECONDS",
-        help="wait this long for an answer (default 30; connecting: at most 10)",
+        help="each exchange, from sending to the last byte of the answer, ends within this (default 30;"
+        " connecting: at most 10)",
+    )
+    run.add_argument(
+        "--max-response-size",
+        type=_byte_size,
+        metavar="SIZE",
+        help="stop reading an answer past this many bytes, counted decoded (default 64MiB; e.g. 500k, 2MiB)",
     )
     run.add_argument(
         "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
@@ -158,6 +165,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
         timeout=args.http_timeout,
+        max_response_size=args.max_response_size,
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
@@ -225,6 +233,21 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
+_SIZE_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+
+
+def _byte_size(text: str) -> int:
+    """``--max-response-size``: bytes, with an optional unit (k, KiB, MB, MiB, G...)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _SIZE_UNITS or float(match.group(1)) * _SIZE_UNITS[unit] < 1:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 1048576, 500k, 64MiB)")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
 
 
 def strict_json(data: Any) -> str:

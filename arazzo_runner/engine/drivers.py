@@ -118,6 +118,22 @@ def _failed(
     )
 
 
+class _Deadline:
+    """The run's ``--timeout`` as a point on the driver's clock, so reading an answer stops there too
+    (the core checks it between steps; a server dripping one answer must not outlive it)."""
+
+    def __init__(self, execution: Execution, clock: Callable[[], float]) -> None:
+        self.timeout = execution.options.timeout
+        self.clock = clock
+        self.at: float | None = None
+
+    def start(self) -> float:
+        now = self.clock()
+        if self.at is None and self.timeout is not None:
+            self.at = now + self.timeout
+        return now
+
+
 def drive(
     execution: Execution,
     *,
@@ -128,8 +144,9 @@ def drive(
     wall: Callable[[], float] = time.time,
 ) -> Generator[Event, None, RunResult]:
     """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
+    deadline = _Deadline(execution, clock)
     while True:
-        need = execution.next(clock())
+        need = execution.next(deadline.start())
         yield from execution.drain()
         if isinstance(need, Done):
             return need.result
@@ -143,7 +160,12 @@ def drive(
         else:
             try:
                 sent = send_with_retries(
-                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                    client,
+                    request,
+                    policy=endpoint.retry_policy,
+                    auth=endpoint.auth,
+                    sleep=sleep,
+                    limits=environment.response_limits(deadline.at, clock),
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = _failed(request, exc, started, clock)
@@ -204,9 +226,10 @@ async def run_async(
             for event in events:
                 on_event(event)
 
+    deadline = _Deadline(execution, clock)
     try:
         while True:
-            need = execution.next(clock())
+            need = execution.next(deadline.start())
             deliver()
             if isinstance(need, Done):
                 return need.result
@@ -226,6 +249,7 @@ async def run_async(
                         auth=endpoint.auth,
                         sleep=sleep,
                         gate=environment.in_flight(),
+                        limits=environment.response_limits(deadline.at, clock),
                     )
                 except (ArazzoError, httpx.HTTPError) as exc:
                     exchange = _failed(request, exc, started, clock)

@@ -31,6 +31,7 @@ class RunEnvironment:
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
         max_in_flight: int = 100,
         timeout: float | None = None,
+        max_response_size: int | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -51,6 +52,20 @@ class RunEnvironment:
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
         self.timeout = timeout
+        #: Largest answer body read, counted decoded (``http.transport.DEFAULT_MAX_RESPONSE_BYTES``).
+        self.max_response_size = max_response_size
+
+    def response_limits(self, deadline: float | None, clock: Any) -> Any:
+        """Bounds of each exchange: body size, ``timeout`` (default 30 s) for the whole exchange,
+        and the run's ``deadline`` on ``clock``."""
+        from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
+
+        return ResponseLimits(
+            max_bytes=self.max_response_size or DEFAULT_MAX_RESPONSE_BYTES,
+            seconds=self.timeout if self.timeout is not None else DEFAULT_TIMEOUT.read,
+            deadline=deadline,
+            clock=clock,
+        )
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""

@@ -78,9 +78,9 @@ def read_body(
     return content, None, None, ()
 
 
-def parse_response(response: httpx.Response) -> ParsedResponse:
-    """Parse a read ``httpx.Response`` (call ``response.read()`` first when streaming)."""
-    content = response.content
+def parse_response(response: httpx.Response, content: bytes | None = None) -> ParsedResponse:
+    """Parse an answer: ``content`` is its decoded body when it was streamed (else it is read)."""
+    content = response.content if content is None else content
     content_type = response.headers.get("content-type", "")
     # httpx parses Content-Type with email.message to find a charset: only ask when there is one.
     charset = _charset(response) if "charset" in content_type.lower() else None

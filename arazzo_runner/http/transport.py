@@ -6,6 +6,15 @@ count and report transport retries separately from Arazzo ``retry`` actions. The
 ``httpx.Request`` is sent again: its auth flow runs again, so SigV4 signs each attempt afresh.
 
 Errors never quote the URL (a query may carry an API key) or headers.
+
+Every answer is bounded (:class:`ResponseLimits`): the body is streamed and its *decoded* bytes
+counted (a small gzip body can inflate to gigabytes), reading stops past ``max_bytes``; and the
+exchange as a whole (connect, send, headers, the last byte of the body) must end within
+``seconds`` and before the run's deadline, whatever the per-read timeouts say (a server that
+sends a byte a second never trips a read timeout). Going over a bound fails the attempt with a
+:class:`ResponseLimitExceeded` that is not retried. The asyncio driver enforces the time bound
+with ``asyncio.timeout`` around the whole exchange; the sync driver checks it between chunks,
+so a server that drips its *headers* is stopped by the per-read timeout only.
 """
 
 from __future__ import annotations
@@ -45,6 +54,40 @@ class SendResult:
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Defaults for a run's client: 10 s to connect, 30 s for each read, write and pool wait."""
 
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Largest answer body read, counted after decoding (``--max-response-size``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """Bounds of one exchange: decoded body bytes, and seconds from sending to the last byte.
+
+    ``deadline`` is the run's own deadline on the ``clock`` the driver uses (``None``: none).
+    """
+
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    seconds: float | None = 30.0
+    deadline: float | None = None
+    clock: Callable[[], float] = time.monotonic
+
+    def budget(self) -> tuple[float | None, str]:
+        """Seconds this exchange may take from now, and which bound that is (for the message)."""
+        remaining = None if self.deadline is None else max(0.0, self.deadline - self.clock())
+        if self.seconds is not None and (remaining is None or self.seconds <= remaining):
+            return self.seconds, f"took longer than {self.seconds:g} s (--http-timeout)"
+        if remaining is None:
+            return None, ""
+        return remaining, "did not end before the run's deadline (--timeout)"
+
+
+class ResponseLimitExceeded(TransportFailure):
+    """An answer went over :class:`ResponseLimits`; never retried (the next one would too)."""
+
+
+class _Stop(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
 
 def _failure(
     request: httpx.Request, error: Exception, attempts: int, retries: list[TransportRetry]
@@ -66,20 +109,24 @@ def send_with_retries(
     policy: RetryPolicy,
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    limits: ResponseLimits | None = None,
 ) -> SendResult:
     """Send ``request`` through ``client``, retrying as ``policy`` says."""
+    limits = limits or ResponseLimits()
     retries: list[TransportRetry] = []
     attempt = 0
     while True:
         attempt += 1
         try:
-            response = client.send(request, auth=auth) if auth is not None else client.send(request)
+            response, content = _exchange(client, request, auth, limits)
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
+        except _Stop as stop:
+            raise _stopped(request, stop, attempt, retries) from None
         else:
-            parsed = parse_response(response)
+            parsed = parse_response(response, content)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
@@ -95,32 +142,121 @@ async def send_with_retries_async(
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     gate: contextlib.AbstractAsyncContextManager[Any] | None = None,
+    limits: ResponseLimits | None = None,
 ) -> SendResult:
     """The asyncio twin of :func:`send_with_retries`.
 
     ``gate`` (e.g. a semaphore bounding requests in flight) is held around each send only, never
     through a backoff sleep, so throttled requests do not keep slots other runs could use.
     """
+    limits = limits or ResponseLimits()
     retries: list[TransportRetry] = []
     attempt = 0
     while True:
         attempt += 1
         try:
             async with gate or contextlib.nullcontext():
-                response = await (
-                    client.send(request, auth=auth) if auth is not None else client.send(request)
-                )
+                response, content = await _exchange_async(client, request, auth, limits)
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
+        except _Stop as stop:
+            raise _stopped(request, stop, attempt, retries) from None
         else:
-            parsed = parse_response(response)
+            parsed = parse_response(response, content)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
         retry = _record(attempt, decision, retries)
         await sleep(retry.delay)
+
+
+def _too_large(limits: ResponseLimits, size: int, declared: bool = False) -> _Stop:
+    how = "declares" if declared else "passed"
+    return _Stop(
+        f"the answer {how} {size} bytes{'' if declared else ' after decoding'}, over the limit of"
+        f" {limits.max_bytes} bytes (--max-response-size); stopped reading"
+    )
+
+
+def _declared_size(response: httpx.Response) -> int | None:
+    """``Content-Length`` of an answer that is not compressed (compressed ones are counted decoded)."""
+    if response.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return None
+    try:
+        return int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+
+
+def _exchange(
+    client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> tuple[httpx.Response, bytes]:
+    """Send and read the answer, streamed within ``limits``."""
+    seconds, why = limits.budget()
+    clock = limits.clock
+    ends = None if seconds is None else clock() + seconds
+    response = (
+        client.send(request, auth=auth, stream=True)
+        if auth is not None
+        else client.send(request, stream=True)
+    )
+    try:
+        declared = _declared_size(response)
+        if declared is not None and declared > limits.max_bytes:
+            raise _too_large(limits, declared, declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise _too_large(limits, size)
+            chunks.append(chunk)
+            if ends is not None and clock() > ends:
+                raise _Stop(f"the answer {why}; stopped reading after {size} bytes")
+        if ends is not None and clock() > ends:
+            raise _Stop(f"the answer {why}")
+    finally:
+        response.close()
+    return response, b"".join(chunks)
+
+
+async def _exchange_async(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> tuple[httpx.Response, bytes]:
+    """The asyncio twin of :func:`_exchange`: the time bound covers connecting and the headers too."""
+    seconds, why = limits.budget()
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(seconds):
+            response = await (
+                client.send(request, auth=auth, stream=True)
+                if auth is not None
+                else client.send(request, stream=True)
+            )
+            try:
+                declared = _declared_size(response)
+                if declared is not None and declared > limits.max_bytes:
+                    raise _too_large(limits, declared, declared=True)
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        raise _too_large(limits, size)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise _Stop(f"the answer {why}; stopped reading after {sum(map(len, chunks))} bytes") from None
+    return response, b"".join(chunks)
+
+
+def _stopped(
+    request: httpx.Request, stop: _Stop, attempts: int, retries: list[TransportRetry]
+) -> ResponseLimitExceeded:
+    where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+    return ResponseLimitExceeded(f"{where}: {stop.message}", attempts, tuple(retries))
 
 
 def _record(attempt: int, decision: RetryDecision, retries: list[TransportRetry]) -> TransportRetry:
