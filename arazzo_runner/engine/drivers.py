@@ -87,6 +87,7 @@ def _violations(need: SendRequest, request: httpx.Request, response: Any, endpoi
 
 
 def _answered(
+    execution: Execution,
     need: SendRequest,
     request: httpx.Request,
     endpoint: Any,
@@ -96,6 +97,7 @@ def _answered(
     validate: str,
 ) -> Exchange:
     """The exchange for a request that was answered (after any transport retries)."""
+    execution.redactor.learn_request(request)  # signed now: mask its credentials by value too
     return Exchange(
         request=request,
         response=sent.response,
@@ -168,10 +170,18 @@ def drive(
                     limits=environment.response_limits(deadline.at, clock),
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
+                execution.redactor.learn_request(request)
                 exchange = _failed(request, exc, started, clock)
             else:
                 exchange = _answered(
-                    need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
+                    execution,
+                    need,
+                    request,
+                    endpoint,
+                    sent,
+                    clock() - started,
+                    wall(),
+                    execution.options.validate,
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -252,10 +262,18 @@ async def run_async(
                         limits=environment.response_limits(deadline.at, clock),
                     )
                 except (ArazzoError, httpx.HTTPError) as exc:
+                    execution.redactor.learn_request(request)
                     exchange = _failed(request, exc, started, clock)
                 else:
                     exchange = _answered(
-                        need, request, endpoint, sent, clock() - started, wall(), execution.options.validate
+                        execution,
+                        need,
+                        request,
+                        endpoint,
+                        sent,
+                        clock() - started,
+                        wall(),
+                        execution.options.validate,
                     )
             execution.feed(exchange, clock())
             deliver()

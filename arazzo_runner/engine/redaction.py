@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..http.redact import REDACTED, redacted_headers, redacted_url
+from ..http.redact import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redacted_headers, redacted_url
 from .masking import Masker
 
 #: JSON members whose values are credentials whatever the workflow says (STS, SSO answers).
@@ -42,6 +42,29 @@ class Redactor:
         """A redactor knowing every apiKey name declared by ``document``'s sources (nested too)."""
         headers, query = api_key_names(document)
         return cls(masker or Masker(), headers, query)
+
+    def learn_request(self, request: Any) -> None:
+        """Learn the credential values a sent (signed) request carries: secret headers (and the
+        token after an auth scheme word), secret query parameters, user info in the URL."""
+        values: list[str] = []
+        secret_headers = SECRET_HEADERS | self.header_names
+        for name, value in request.headers.multi_items():
+            # A SigV4 Authorization value is new on every request and holds no secret (the key
+            # never leaves the machine): learning it would grow the masker on every poll.
+            if name.lower() in secret_headers and not value.startswith("AWS4-"):
+                values.append(value)
+                scheme, _, token = value.partition(" ")
+                if token and scheme.isalnum():
+                    values.append(token.strip())
+                if name.lower() in ("cookie", "set-cookie"):
+                    values.extend(c.partition("=")[2] for c in value.split(";"))
+        secret_query = SECRET_QUERY_PARAMS | {n.lower() for n in self.query_names}
+        for name, value in request.url.params.multi_items():
+            if name.lower() in secret_query:
+                values.append(value)
+        if request.url.password:
+            values.append(request.url.password)
+        self.masker.learn(values)
 
     def url(self, url: str) -> str:
         return self.masker.text(redacted_url(url, self.query_names))

@@ -137,3 +137,63 @@ def declared_huge() -> Behaviour:
         time.sleep(0.5)
 
     return behave
+
+
+class ReflectingServer:
+    """Echoes every request back: headers and query in a JSON body and in response headers.
+
+    For SigV4 (AWS JSON) requests it answers like SageMaker, with the security token as the
+    job's ARN, so the flagship carries it into its outputs.
+    """
+
+    def __init__(self) -> None:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qsl, urlsplit
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
+                headers = dict(self.headers.items())
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                token = headers.get("X-Amz-Security-Token", "none")
+                body = {
+                    "headers": headers,
+                    "query": query,
+                    "TrainingJobArn": token,
+                    "TrainingJobStatus": "Completed",
+                    "FailureReason": f"echo {token} {headers.get('Authorization', '')}",
+                }
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("x-echo", " ".join(headers.values()))
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> ReflectingServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
