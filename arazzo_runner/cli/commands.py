@@ -24,7 +24,10 @@ def _report(problems: list[Problem]) -> None:
 
 def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     document, problems = load_with_problems(
-        args.document, allow_remote=args.allow_remote, source_map=source_map
+        args.document,
+        allow_remote=args.allow_remote,
+        source_map=source_map,
+        allow_outside=getattr(args, "allow_outside", False),
     )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.command == "validate":

@@ -46,6 +46,11 @@ def _add_document_options(parser: argparse.ArgumentParser) -> None:
         "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
     )
     parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the document read local files outside its folder tree (off by default)",
+    )
+    parser.add_argument(
         "--source-map",
         action="append",
         metavar="URL=FILE",

@@ -372,7 +372,7 @@ def _cleanup_workflow(args: argparse.Namespace, document: Any) -> tuple[Any, str
     if sep and path:
         from ..document.loader import load
 
-        target = load(path, allow_remote=args.allow_remote)
+        target = load(path, allow_remote=args.allow_remote, allow_outside=args.allow_outside)
     else:
         workflow_id = args.on_interrupt
     return target, pick_workflow(target, workflow_id or None).workflow_id

@@ -376,15 +376,25 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
 
 
 def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> ParsedFile:
-    """Read and parse a local file, refusing oversized files before reading them."""
+    """Read and parse a local *regular* file, refusing oversized files before reading them.
+
+    Devices (``/dev/zero``), FIFOs (which block), sockets and directories are refused: a document
+    only ever names regular files. The file is opened without blocking and checked again once
+    open, and never read past the size limit, so a file swapped after the check cannot hang or
+    exhaust the load either.
+    """
     import os
+    import stat
 
     try:
-        size = os.stat(path).st_size
+        status = os.stat(path)
+        size, mode = status.st_size, status.st_mode
     except FileNotFoundError:
         raise YamlReadError([Problem("file not found", Location(path), code="not-found")]) from None
     except OSError as exc:
         raise YamlReadError([Problem(f"cannot read file: {exc.strerror}", Location(path))]) from None
+    if not stat.S_ISREG(mode):
+        raise YamlReadError([Problem(_not_regular(mode), Location(path), code="not-regular")])
     if size > MAX_DOCUMENT_BYTES:
         raise YamlReadError(
             [
@@ -397,10 +407,61 @@ def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> Par
             ]
         )
     try:
-        raw = opener(path) if opener else open(path, "rb").read()  # noqa: SIM115
+        raw = opener(path) if opener else _read_regular(path)
+    except _NotRegular as exc:
+        raise YamlReadError([Problem(_not_regular(exc.mode), Location(path), code="not-regular")]) from None
     except OSError as exc:
         raise YamlReadError([Problem(f"cannot read file: {exc.strerror}", Location(path))]) from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise YamlReadError(
+            [Problem("file grew over the size limit while being read", Location(path), code="too-large")]
+        )
     return parse_bytes(raw, path)
+
+
+class _NotRegular(OSError):
+    def __init__(self, mode: int) -> None:
+        super().__init__("not a regular file")
+        self.mode = mode
+
+
+def _read_regular(path: str) -> bytes:
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(mode)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_DOCUMENT_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _not_regular(mode: int) -> str:
+    import stat
+
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    return f"refusing to read {kind}: documents are read from regular files only"
 
 
 def parse_bytes(raw: bytes, path: str) -> ParsedFile:
