@@ -134,11 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_aws_openapi(args)
         from .commands import run_command
+        from .signals import sigterm_as_interrupt
 
-        return run_command(args, _source_map(args.source_map))
-    except KeyboardInterrupt:
-        print("arazzo: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        with sigterm_as_interrupt():
+            return run_command(args, _source_map(args.source_map))
+    except KeyboardInterrupt as exc:
+        from .signals import interrupted_exit_code, what_stopped
+
+        print(f"arazzo: {what_stopped(exc)}", file=sys.stderr)
+        return interrupted_exit_code(exc, EXIT_INTERRUPTED)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # never a traceback at the CLI; -v or ARAZZO_DEBUG=1 shows it

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+import time
 from typing import Any
 
 EXAMPLES = """examples:
@@ -177,10 +178,11 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         else None
     )
     problems: tuple[str, ...] = ()
+    tracker = _Progress(renderer)  # what was started, for an interrupted run's report
     try:
         if recording is not None:
             outcome = _replay(
-                args, document, recording, workflow.workflow_id, inputs, options, environment, renderer
+                args, document, recording, workflow.workflow_id, inputs, options, environment, tracker
             )
             result, problems = outcome.result, outcome.problems
         elif args.record:
@@ -193,19 +195,24 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 args.record,
                 options=options,
                 environment=environment,
-                on_event=renderer,
+                on_event=tracker,
                 label=args.document,
             )
         else:
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+                workflow.workflow_id, inputs, options=options, environment=environment, on_event=tracker
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from .signals import interrupted_exit_code, what_stopped
+
         if renderer is not None:
             renderer.close()
-        seen = renderer.last_step_outputs if renderer is not None else {}
+        seen = tracker.last_step_outputs
         running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
-        print(f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        what = what_stopped(exc)
+        print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        if args.output == "json":  # still exactly one JSON object on stdout
+            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -214,7 +221,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             )
         else:
             _run_cleanup(cleanup, {**inputs, **seen}, options, environment)
-        return EXIT_INTERRUPTED
+        return interrupted_exit_code(exc, EXIT_INTERRUPTED)
     finally:
         if renderer is not None:
             renderer.close()
@@ -233,6 +240,53 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+class _Progress:
+    """Listens to a run's events (passing them on to the renderer, if any) and keeps what an
+    interrupted run must still report: the last outputs of each step (masked, as events are),
+    the steps finished and the requests sent."""
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+        self.last_step_outputs: dict[str, Any] = {}
+        self.steps: list[dict[str, Any]] = []
+        self.requests = 0
+        self.started = time.monotonic()
+
+    def __call__(self, event: Any) -> None:
+        from ..engine import events as ev
+
+        if isinstance(event, ev.StepFinished):
+            self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
+            self.steps.append(
+                {
+                    "stepId": event.step_id,
+                    "attempt": event.attempt,
+                    "status": event.status,
+                    "statusCode": event.status_code,
+                    "outputs": event.outputs,
+                    "durationMs": round(event.duration_ms, 3),
+                    "reason": event.reason,
+                }
+            )
+        elif isinstance(event, ev.RequestBuilt):
+            self.requests += 1
+        if self.renderer is not None:
+            self.renderer(event)
+
+    def interrupted(self, workflow_id: str, what: str) -> dict[str, Any]:
+        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``)."""
+        return {
+            "workflowId": workflow_id,
+            "status": "interrupted",
+            "outputs": dict(self.last_step_outputs),
+            "steps": self.steps,
+            "error": {"type": "interrupted", "message": f"the run was {what}", "stepId": None},
+            "requests": self.requests,
+            "transportRetries": None,
+            "durationMs": round((time.monotonic() - self.started) * 1000, 3),
+        }
 
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
 
 from tests.engine.scripted_server import ScriptedServer
 
@@ -34,7 +40,9 @@ def test_deep_body_is_a_step_failure_exit_1_with_the_arn(server: ScriptedServer,
 
 
 def test_nan_never_reaches_json_output(server: ScriptedServer, tmp_path) -> None:
-    server.reset(hostile_describe(b'{"TrainingJobStatus": "Completed", "ModelArtifacts": {"S3ModelArtifacts": NaN}}'))
+    server.reset(
+        hostile_describe(b'{"TrainingJobStatus": "Completed", "ModelArtifacts": {"S3ModelArtifacts": NaN}}')
+    )
     result = arazzo(*flagship_args(server.url, tmp_path), "--output", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout, parse_constant=_refuse)  # strict JSON
@@ -48,7 +56,9 @@ def test_nan_from_an_input_is_written_as_null(server: ScriptedServer, tmp_path) 
 
     server.reset(hostile_describe(b'{"TrainingJobStatus": "Completed"}'))
     inputs = tmp_path / "nan.yaml"
-    inputs.write_text("\n".join(f"{k}: {json.dumps(v)}" for k, v in INPUTS.items()) + "\nhyperParameters: {eta: .nan}\n")
+    inputs.write_text(
+        "\n".join(f"{k}: {json.dumps(v)}" for k, v in INPUTS.items()) + "\nhyperParameters: {eta: .nan}\n"
+    )
     args = flagship_args(server.url, tmp_path)
     args[args.index("--inputs") + 1] = str(inputs)
     result = arazzo(*args, "--output", "json")
@@ -59,3 +69,44 @@ def test_nan_from_an_input_is_written_as_null(server: ScriptedServer, tmp_path) 
 
 def _refuse(name: str) -> None:
     raise ValueError(f"{name} is not strict JSON")
+
+
+def _signal_while_polling(server: ScriptedServer, tmp_path, sig: int, *extra: str) -> tuple[int, str, str]:
+    from .test_run import ENV, ROOT, job_script
+
+    server.reset(job_script(in_progress=10_000))
+    command = [sys.executable, "-m", "arazzo_runner", *flagship_args(server.url, tmp_path)]
+    process = subprocess.Popen(
+        [*command, "--poll-interval", "0.05", *extra],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while server.count(DESCRIBE) < 2:
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    process.send_signal(sig)
+    stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout, stderr
+
+
+def test_sigterm_is_handled_like_ctrl_c_with_exit_143(server: ScriptedServer, tmp_path) -> None:
+    code, _stdout, stderr = _signal_while_polling(server, tmp_path, signal.SIGTERM)
+    assert code == 143, stderr
+    assert "terminated (SIGTERM) during workflow" in stderr
+    assert "arn:aws:sagemaker:us-east-1:1:training-job/cli-job" in stderr  # what is still running
+    assert "--on-interrupt" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_run_still_prints_one_json_object(server: ScriptedServer, tmp_path, sig: int) -> None:
+    code, stdout, stderr = _signal_while_polling(server, tmp_path, sig, "--output", "json")
+    assert code == (143 if sig == signal.SIGTERM else 130), stderr
+    data = json.loads(stdout)  # exactly one JSON object
+    assert data["status"] == "interrupted"
+    assert data["outputs"]["trainingJobArn"] == "arn:aws:sagemaker:us-east-1:1:training-job/cli-job"
+    assert data["error"]["type"] == "interrupted"
+    assert data["steps"][0]["stepId"] == "createTrainingJob"
