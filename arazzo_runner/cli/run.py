@@ -67,6 +67,26 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         " connecting: at most 10)",
     )
     run.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="GLOB",
+        help="send requests only to hosts matching one of these globs (repeatable; e.g. '*.amazonaws.com')",
+    )
+    run.add_argument(
+        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts (repeatable)"
+    )
+    run.add_argument(
+        "--deny-private-networks",
+        action="store_true",
+        help="refuse hosts that resolve to loopback, link-local (169.254.169.254) or private addresses",
+    )
+    run.add_argument(
+        "--client-cert",
+        action="append",
+        metavar="HOST=CERT.pem[,KEY.pem]",
+        help="client certificate for mutual TLS with HOST (repeatable)",
+    )
+    run.add_argument(
         "--max-response-size",
         type=_byte_size,
         metavar="SIZE",
@@ -167,6 +187,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         transport_retries=args.transport_retries,
         timeout=args.http_timeout,
         max_response_size=args.max_response_size,
+        network_policy=_network_policy(args),
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
@@ -240,6 +261,30 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _network_policy(args: argparse.Namespace) -> Any:
+    """The ``--allow-host``/``--deny-host``/``--deny-private-networks``/``--client-cert`` policy."""
+    from ..errors import UsageError
+    from ..http.network_policy import NetworkPolicy, parse_client_cert
+
+    certs: dict[str, tuple[str, str | None]] = {}
+    for text in args.client_cert or ():
+        try:
+            host, files = parse_client_cert(text)
+        except ValueError as exc:
+            raise UsageError(f"--client-cert: {exc}") from None
+        for path in filter(None, files):
+            if not os.path.isfile(path):
+                raise UsageError(f"--client-cert {text}: {path} is not a file")
+        certs[host] = files
+    policy = NetworkPolicy(
+        allow_hosts=tuple(args.allow_host or ()),
+        deny_hosts=tuple(args.deny_host or ()),
+        deny_private_networks=args.deny_private_networks,
+        client_certs=certs,
+    )
+    return policy if policy.restricts or certs else None
 
 
 class _Progress:

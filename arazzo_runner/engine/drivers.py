@@ -161,6 +161,8 @@ def drive(
             exchange = Exchange(request=None, error=error)
         else:
             try:
+                if environment.network_policy is not None:
+                    environment.network_policy.check(request.url)
                 sent = send_with_retries(
                     client,
                     request,
@@ -199,7 +201,7 @@ def run_sync(
     execution.listening = on_event is not None
     own = client is None
     environment = environment or RunEnvironment()
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or httpx.Client(**environment.client_options())
     try:
         generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
         while True:
@@ -228,7 +230,7 @@ async def run_async(
     execution.listening = on_event is not None
     environment = environment or RunEnvironment()
     own = client is None
-    client = client or httpx.AsyncClient(timeout=environment.http_timeout())
+    client = client or httpx.AsyncClient(**environment.client_options(asynchronous=True))
 
     def deliver() -> None:
         events = execution.drain()
@@ -252,6 +254,8 @@ async def run_async(
                 exchange = Exchange(request=None, error=error)
             else:
                 try:
+                    if environment.network_policy is not None:
+                        await environment.network_policy.check_async(request.url)
                     sent = await send_with_retries_async(
                         client,
                         request,

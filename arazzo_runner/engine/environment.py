@@ -32,6 +32,7 @@ class RunEnvironment:
         max_in_flight: int = 100,
         timeout: float | None = None,
         max_response_size: int | None = None,
+        network_policy: Any = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -54,6 +55,8 @@ class RunEnvironment:
         self.timeout = timeout
         #: Largest answer body read, counted decoded (``http.transport.DEFAULT_MAX_RESPONSE_BYTES``).
         self.max_response_size = max_response_size
+        #: Where requests may go (``http.network_policy.NetworkPolicy``; ``None``: anywhere).
+        self.network_policy = network_policy
 
     def response_limits(self, deadline: float | None, clock: Any) -> Any:
         """Bounds of each exchange: body size, ``timeout`` (default 30 s) for the whole exchange,
@@ -66,6 +69,13 @@ class RunEnvironment:
             deadline=deadline,
             clock=clock,
         )
+
+    def client_options(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        """Keyword arguments for the httpx client a run makes itself (timeouts, mTLS mounts)."""
+        options: dict[str, Any] = {"timeout": self.http_timeout()}
+        if self.network_policy is not None and self.network_policy.client_certs:
+            options["mounts"] = self.network_policy.mounts(asynchronous=asynchronous)
+        return options
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""
