@@ -72,10 +72,12 @@ async def run_async(
     import asyncio
 
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    # Defaults are shared per event loop (environment, and through it the client): thousands of
+    # concurrent runs with default arguments then cost what one shared client and environment do.
     return await drivers.run_async(
         execution,
         client=client,
-        environment=_environment(environment, servers, aws),
+        environment=environment if environment is not None else RunEnvironment.shared(servers, aws),
         on_event=on_event,
         sleep=sleep or asyncio.sleep,
         clock=clock,

@@ -228,9 +228,10 @@ async def run_async(
 ) -> RunResult:
     """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
     execution.listening = on_event is not None
-    environment = environment or RunEnvironment()
-    own = client is None
-    client = client or httpx.AsyncClient(**environment.client_options(asynchronous=True))
+    environment = environment or RunEnvironment.shared()
+    # No client given: the environment's client for this event loop, shared by every such run
+    # (never closed here: it belongs to the caller or to the loop).
+    client = client or environment.shared_async_client()
 
     def deliver() -> None:
         events = execution.drain()
@@ -239,48 +240,44 @@ async def run_async(
                 on_event(event)
 
     deadline = _Deadline(execution, clock)
-    try:
-        while True:
-            need = execution.next(deadline.start())
-            deliver()
-            if isinstance(need, Done):
-                return need.result
-            if isinstance(need, Sleep):
-                await sleep(need.seconds)
-                continue
-            request, endpoint, error = _prepare(need, environment)
-            started = clock()
-            if error is not None:
-                exchange = Exchange(request=None, error=error)
+    while True:
+        need = execution.next(deadline.start())
+        deliver()
+        if isinstance(need, Done):
+            return need.result
+        if isinstance(need, Sleep):
+            await sleep(need.seconds)
+            continue
+        request, endpoint, error = _prepare(need, environment)
+        started = clock()
+        if error is not None:
+            exchange = Exchange(request=None, error=error)
+        else:
+            try:
+                if environment.network_policy is not None:
+                    await environment.network_policy.check_async(request.url)
+                sent = await send_with_retries_async(
+                    client,
+                    request,
+                    policy=endpoint.retry_policy,
+                    auth=endpoint.auth,
+                    sleep=sleep,
+                    gate=environment.in_flight(),
+                    limits=environment.response_limits(deadline.at, clock),
+                )
+            except (ArazzoError, httpx.HTTPError) as exc:
+                execution.redactor.learn_request(request)
+                exchange = _failed(request, exc, started, clock)
             else:
-                try:
-                    if environment.network_policy is not None:
-                        await environment.network_policy.check_async(request.url)
-                    sent = await send_with_retries_async(
-                        client,
-                        request,
-                        policy=endpoint.retry_policy,
-                        auth=endpoint.auth,
-                        sleep=sleep,
-                        gate=environment.in_flight(),
-                        limits=environment.response_limits(deadline.at, clock),
-                    )
-                except (ArazzoError, httpx.HTTPError) as exc:
-                    execution.redactor.learn_request(request)
-                    exchange = _failed(request, exc, started, clock)
-                else:
-                    exchange = _answered(
-                        execution,
-                        need,
-                        request,
-                        endpoint,
-                        sent,
-                        clock() - started,
-                        wall(),
-                        execution.options.validate,
-                    )
-            execution.feed(exchange, clock())
-            deliver()
-    finally:
-        if own:
-            await client.aclose()
+                exchange = _answered(
+                    execution,
+                    need,
+                    request,
+                    endpoint,
+                    sent,
+                    clock() - started,
+                    wall(),
+                    execution.options.validate,
+                )
+        execution.feed(exchange, clock())
+        deliver()

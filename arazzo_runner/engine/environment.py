@@ -17,6 +17,9 @@ from typing import Any
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
 from ..sources.openapi import OpenApiSource, Operation
 
+#: Per event loop: the environments ``run_async`` made for default arguments (see ``shared``).
+_SHARED: weakref.WeakKeyDictionary[Any, dict[Any, RunEnvironment]] = weakref.WeakKeyDictionary()
+
 
 class RunEnvironment:
     def __init__(
@@ -50,6 +53,7 @@ class RunEnvironment:
         #: thousands of runs queueing inside it slow every request down; waiting here is cheap.
         self.max_in_flight = max_in_flight
         self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self._async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
         self.timeout = timeout
@@ -128,6 +132,33 @@ class RunEnvironment:
                     security=self.security,
                 )
                 self._endpoints[key] = found
+        return found
+
+    def shared_async_client(self) -> Any:
+        """The running event loop's ``httpx.AsyncClient`` for runs that bring none (made once per
+        loop and environment: a client per run cost ~1.1 MB and its own connection pool)."""
+        import httpx
+
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(**self.client_options(asynchronous=True))
+            self._async_clients[loop] = client
+        return client
+
+    @classmethod
+    def shared(
+        cls, servers: Mapping[str, str] | None = None, aws: AwsEnvironment | None = None
+    ) -> RunEnvironment:
+        """The running event loop's environment for these server overrides and AWS configuration,
+        so concurrent ``run_async`` calls with default arguments share credentials, endpoints,
+        the in-flight bound and the client."""
+        loop = asyncio.get_running_loop()
+        key = (tuple(sorted((servers or {}).items())), id(aws))
+        per_loop = _SHARED.setdefault(loop, {})
+        found = per_loop.get(key)
+        if found is None:
+            found = per_loop[key] = cls(servers=servers, aws=aws)
         return found
 
     def in_flight(self) -> asyncio.Semaphore:
