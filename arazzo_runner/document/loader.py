@@ -248,7 +248,7 @@ def _load_sources(document: Document, session: _Session) -> None:
             )
             ref_problems = reference_problems(parsed, target, session.fetcher)
             session.problems.extend(_relabel(p, target, display_name(target)) for p in ref_problems)
-            if not ref_problems:
+            if not any(p.severity is Severity.ERROR for p in ref_problems):
                 document.failed_sources.discard(source.name)
         else:
             if "arazzo" not in data:

@@ -4,7 +4,9 @@ openapi-core resolves ``$ref``s lazily, when a request first needs them: an unre
 (a missing file, a pointer to nothing, ``file:///etc/passwd``, a target outside the document's
 folder) used to end a run with exit 70 after ``arazzo validate`` had said "valid". Here each
 reference is followed once, through the same fetcher (remote policy, source map, folder
-confinement, regular files only), and each failure is a located problem: file, line, pointer.
+confinement, regular files only), and each failure is a located problem: file, line, pointer
+(an error, except a remote reference without ``--allow-remote``: a warning, since only a request
+that needs it fails).
 Referenced files are checked in turn, each once.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..document.yaml12 import ParsedFile, YamlReadError, escape_token
-from ..errors import Problem
+from ..errors import Problem, Severity
 from .fetch import SourceFetcher, resolve_reference
 
 #: Most ``$ref``s followed per source (a generated description has a few thousand).
@@ -44,8 +46,11 @@ def reference_problems(file: ParsedFile, location: str, fetcher: SourceFetcher) 
                 try:
                     referenced = fetcher.fetch(resolved)
                 except YamlReadError as exc:
+                    first = exc.problems[0]
+                    # A remote $ref without --allow-remote is only a problem if a request needs it.
+                    severity = Severity.WARNING if first.code == "remote-refused" else Severity.ERROR
                     problems.append(
-                        Problem(f"$ref {ref!r} cannot be read: {exc.problems[0].message}", located, code="ref")
+                        Problem(f"$ref {ref!r} cannot be read: {first.message}", located, severity, code="ref")
                     )
                     continue
                 data = referenced.data
