@@ -118,3 +118,33 @@ def test_aws_session_token_echoed_back_is_masked(reflecting, tmp_path) -> None:
     everything += har.read_text() if har.exists() else ""
     assert SESSION not in everything
     assert "Traceback" not in everything
+
+
+def test_secrets_quoted_by_openapi_violations_are_masked(reflecting, tmp_path) -> None:
+    spec = json.loads(json.dumps(OPENAPI))
+    spec["paths"]["/echo"]["get"]["responses"]["200"] = {
+        "description": "ok",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "headers": {"type": "object", "additionalProperties": {"type": "integer"}}
+                    },
+                }
+            }
+        },
+    }
+    (tmp_path / "api.json").write_text(json.dumps(spec))
+    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
+    env = {
+        **os.environ,
+        "ARAZZO_API_KEY_API_KEY": API_KEY,
+        "ARAZZO_API_Q_API_KEY": QUERY_KEY,
+        "ARAZZO_API_BEARER_TOKEN": BEARER,
+    }
+    args = ["run", str(tmp_path / "doc.arazzo.yaml"), "--server", f"api={reflecting.url}", "--validate", "-v"]
+    result = arazzo(*args, env=env)
+    assert "OpenAPI" in result.stderr, result.stderr  # the violations were reported...
+    for secret in (API_KEY, QUERY_KEY, BEARER):
+        assert secret not in result.stdout + result.stderr, secret  # ...without the secrets they quote
