@@ -86,3 +86,12 @@ def test_a_limit_is_not_retried(tmp_path) -> None:
         result = run(pets_document(tmp_path), server, max_response_size=100_000, transport_retries=True)
         assert server.connections == 1
     assert result.transport_retries == 0
+
+
+def test_recording_applies_the_size_limit_too(tmp_path) -> None:
+    from arazzo_runner.recording import record
+
+    with HostileServer(gzip_bomb(16 * 1024 * 1024)) as server:
+        env = RunEnvironment(servers={"pets": server.url}, max_response_size=1024 * 1024)
+        result = record(pets_document(tmp_path), None, {}, tmp_path / "run.har", environment=env)
+    assert "over the limit of 1048576 bytes (--max-response-size)" in reason(result)
