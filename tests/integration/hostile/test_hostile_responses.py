@@ -89,12 +89,10 @@ def test_a_limit_is_not_retried(tmp_path) -> None:
 
 
 def test_recording_applies_the_size_limit_too(tmp_path) -> None:
+    """The recording transport reads answers whole: it must stop too (an endless body hung it)."""
     from arazzo_runner.recording import record
 
-    with HostileServer(gzip_bomb(16 * 1024 * 1024)) as server:
+    with HostileServer(endless_body()) as server:
         env = RunEnvironment(servers={"pets": server.url}, max_response_size=1024 * 1024)
         result = record(pets_document(tmp_path), None, {}, tmp_path / "run.har", environment=env)
-    text = reason(result)
-    assert "over the limit of 1048576 bytes (--max-response-size)" in text
-    passed = int(text.split("passed ")[1].split(" bytes")[0])
-    assert passed < 8 * 1024 * 1024  # stopped while recording, not after inflating all 16 MiB
+    assert "over the limit of 1048576 bytes (--max-response-size)" in reason(result)
