@@ -110,3 +110,46 @@ def test_interrupted_run_still_prints_one_json_object(server: ScriptedServer, tm
     assert data["outputs"]["trainingJobArn"] == "arn:aws:sagemaker:us-east-1:1:training-job/cli-job"
     assert data["error"]["type"] == "interrupted"
     assert data["steps"][0]["stepId"] == "createTrainingJob"
+
+
+HOSTILE_DOC = """arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions: [{{name: api, url: ./api.yaml}}]
+workflows:
+- workflowId: w
+  steps:
+  - stepId: a
+    operationId: a
+    successCriteria:
+    - {{condition: "{condition}", context: $response.body, type: xpath}}
+"""
+HOSTILE_API = """openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /a:
+    get:
+      operationId: a
+      responses:
+        '200': {{$ref: '{ref}'}}
+components:
+  responses:
+    ok: {{description: ok}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("condition", "ref", "expected"),
+    [
+        ("count(1 to 300000000) > 0", "#/components/responses/ok", "longer than 1000000 items"),
+        ("/a", "file:///etc/passwd#/x", "is outside the document's folder"),
+        ("/a", "#/components/responses/nope", "does not resolve"),
+    ],
+)
+def test_validate_and_run_refuse_hostile_documents_with_exit_2(tmp_path, condition, ref, expected) -> None:
+    (tmp_path / "api.yaml").write_text(HOSTILE_API.format(ref=ref))
+    doc = tmp_path / "doc.arazzo.yaml"
+    doc.write_text(HOSTILE_DOC.format(condition=condition))
+    for command in (["validate", str(doc)], ["run", str(doc), "--server", "api=http://127.0.0.1:9"]):
+        result = arazzo(*command)
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
