@@ -227,7 +227,10 @@ class Execution:
             self._emit(Warning(message=message, step_id=step.step_id), now)
         if response.problem is None:
             return None
-        what = f"the response body ({response.content_type or 'no content type'}) cannot be read"
+        what = (
+            f"the response body (HTTP {response.status_code}, {response.content_type or 'no content type'})"
+            " cannot be read"
+        )
         if reads_response_body(step):
             return f"{what}: {response.problem}"
         self._emit(Warning(message=f"{what}: {response.problem}; kept as text", step_id=step.step_id), now)
