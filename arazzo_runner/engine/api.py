@@ -11,6 +11,7 @@ import httpx
 
 from ..document.resolved import Document
 from ..http import AwsEnvironment
+from ..http.transport import bounded_client
 from . import drivers
 from .core import Execution
 from .environment import RunEnvironment
@@ -102,7 +103,7 @@ def iter_run(
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)
     own = client is None
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or bounded_client(**environment.client_options())
     try:
         return (
             yield from drivers.drive(

@@ -16,6 +16,7 @@ import httpx
 
 from ..errors import ArazzoError
 from ..http import build_request, send_with_retries, send_with_retries_async
+from ..http.transport import bounded_client
 from .core import Execution
 from .environment import RunEnvironment
 from .events import Event
@@ -201,7 +202,7 @@ def run_sync(
     execution.listening = on_event is not None
     own = client is None
     environment = environment or RunEnvironment()
-    client = client or httpx.Client(**environment.client_options())
+    client = client or bounded_client(**environment.client_options())
     try:
         generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
         while True:

@@ -11,10 +11,13 @@ Every answer is bounded (:class:`ResponseLimits`): the body is streamed and its 
 counted (a small gzip body can inflate to gigabytes), reading stops past ``max_bytes``; and the
 exchange as a whole (connect, send, headers, the last byte of the body) must end within
 ``seconds`` and before the run's deadline, whatever the per-read timeouts say (a server that
-sends a byte a second never trips a read timeout). Going over a bound fails the attempt with a
-:class:`ResponseLimitExceeded` that is not retried. The asyncio driver enforces the time bound
-with ``asyncio.timeout`` around the whole exchange; the sync driver checks it between chunks,
-so a server that drips its *headers* is stopped by the per-read timeout only.
+sends a byte a second never trips a read timeout). Going over the size or the run's deadline fails
+the attempt with a :class:`ResponseLimitExceeded` that is not retried; going over ``seconds`` is a
+``ReadTimeout`` that the source's retry policy handles as before (each attempt has its own bound). The asyncio driver enforces the time bound
+with ``asyncio.timeout`` around the whole exchange. The sync driver checks it between chunks and,
+on the clients runs make themselves (:func:`bounded_client`), on every socket read and write as
+well (a network backend that caps each read's timeout at the time left), so a server dripping its
+*headers* is stopped too; on a client the caller brings, only the per-read timeout applies there.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 
 from .errors import TransportFailure
@@ -80,6 +85,74 @@ class ResponseLimits:
         return remaining, "did not end before the run's deadline (--timeout)"
 
 
+#: When the current sync exchange must end (``time.monotonic()``), for :class:`_DeadlineStream`.
+_EXCHANGE_ENDS: ContextVar[float | None] = ContextVar("exchange_ends", default=None)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes never wait past the exchange's end."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    @staticmethod
+    def _timeout(timeout: float | None, error: type[Exception]) -> float | None:
+        ends = _EXCHANGE_ENDS.get()
+        if ends is None:
+            return timeout
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise error("the exchange's total time ran out")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(*args, **kwargs))
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(*args, **kwargs))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def bounded_client(**options: Any) -> httpx.Client:
+    """An ``httpx.Client`` whose connections honour the exchange deadline on every socket read.
+
+    httpx does not expose httpcore's ``network_backend``; it is set on each transport's pool
+    (httpcore 1.x keeps it as ``_network_backend``). Should that change, the client still works,
+    with the between-chunks check only.
+    """
+    client = httpx.Client(**options)
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return client
+
+
 class ResponseLimitExceeded(TransportFailure):
     """An answer went over :class:`ResponseLimits`; never retried (the next one would too)."""
 
@@ -87,6 +160,14 @@ class ResponseLimitExceeded(TransportFailure):
 class _Stop(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
+
+
+def _over_time(why: str, message: str, request: httpx.Request) -> Exception:
+    """Past the run's deadline: a limit (never retried). Past ``--http-timeout``: a read timeout,
+    which the source's retry policy may retry as it always did (each attempt has its own bound)."""
+    if "--timeout" in why:
+        return _Stop(message)
+    return httpx.ReadTimeout(message, request=request)
 
 
 def _failure(
@@ -195,8 +276,28 @@ def _exchange(
 ) -> tuple[httpx.Response, bytes]:
     """Send and read the answer, streamed within ``limits``."""
     seconds, why = limits.budget()
+    ends = None if seconds is None else limits.clock() + seconds
+    token = _EXCHANGE_ENDS.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        return _exchange_within(client, request, auth, limits, ends, why)
+    except httpx.TimeoutException:
+        ends_real = _EXCHANGE_ENDS.get()
+        if ends_real is not None and time.monotonic() >= ends_real:
+            raise _over_time(why, f"the answer {why}", request) from None
+        raise
+    finally:
+        _EXCHANGE_ENDS.reset(token)
+
+
+def _exchange_within(
+    client: httpx.Client,
+    request: httpx.Request,
+    auth: httpx.Auth | None,
+    limits: ResponseLimits,
+    ends: float | None,
+    why: str,
+) -> tuple[httpx.Response, bytes]:
     clock = limits.clock
-    ends = None if seconds is None else clock() + seconds
     response = (
         client.send(request, auth=auth, stream=True)
         if auth is not None
@@ -214,9 +315,9 @@ def _exchange(
                 raise _too_large(limits, size)
             chunks.append(chunk)
             if ends is not None and clock() > ends:
-                raise _Stop(f"the answer {why}; stopped reading after {size} bytes")
+                raise _over_time(why, f"the answer {why}; stopped reading after {size} bytes", request)
         if ends is not None and clock() > ends:
-            raise _Stop(f"the answer {why}")
+            raise _over_time(why, f"the answer {why}", request)
     finally:
         response.close()
     return response, b"".join(chunks)
@@ -248,7 +349,8 @@ async def _exchange_async(
             finally:
                 await response.aclose()
     except TimeoutError:
-        raise _Stop(f"the answer {why}; stopped reading after {sum(map(len, chunks))} bytes") from None
+        read = sum(map(len, chunks))
+        raise _over_time(why, f"the answer {why}; stopped reading after {read} bytes", request) from None
     return response, b"".join(chunks)
 
 

@@ -52,10 +52,17 @@ def test_run_deadline_stops_reading_a_dripping_body(tmp_path, mode) -> None:
     assert "did not end before the run's deadline (--timeout)" in reason(result)
 
 
-def test_async_time_bound_covers_headers_dripping_too(tmp_path) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_time_bound_covers_headers_dripping_too(tmp_path, mode) -> None:
     with HostileServer(drip_headers()) as server:
-        result = run(pets_document(tmp_path), server, mode="async", timeout=0.3)
+        result = run(pets_document(tmp_path), server, mode=mode, timeout=0.3)
     assert "took longer than 0.3 s" in reason(result)
+
+
+def test_run_deadline_covers_headers_dripping(tmp_path) -> None:
+    with HostileServer(drip_headers()) as server:
+        result = run(pets_document(tmp_path), server, options=RunOptions(timeout=0.3))
+    assert "did not end before the run's deadline (--timeout)" in reason(result)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
