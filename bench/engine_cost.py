@@ -67,8 +67,8 @@ async def fleet(runs: int, polls: int, profiler: cProfile.Profile | None = None)
     import httpx
 
     import arazzo_runner
+    from arazzo_runner.drivers.environment import RunEnvironment
     from arazzo_runner.engine import PollPacing, RunOptions
-    from arazzo_runner.engine.environment import RunEnvironment
 
     document = arazzo_runner.load(harness.FLAGSHIP)
     environment = RunEnvironment(

@@ -63,6 +63,8 @@ def response(parsed: Any) -> Response:
         tuple(parsed.headers.multi_items()),
         parsed.body,
         parsed.error.code if parsed.error else None,
+        parsed.problem,
+        parsed.warnings,
     )
 
 

@@ -21,7 +21,7 @@ from ..engine.needs import Done, Exchange, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
-from ..http.clients import new_async_client
+from ..http.transport import bounded_client
 from . import adapter
 from .environment import RunEnvironment
 
@@ -131,7 +131,8 @@ def drive(
 ) -> Generator[Event, None, RunResult]:
     """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
     while True:
-        need = execution.next(clock())
+        now = clock()  # the core's time for this need: the run's deadline is counted from it
+        need = execution.next(now)
         yield from execution.drain()
         if isinstance(need, Done):
             return need.result
@@ -143,10 +144,18 @@ def drive(
         if error is not None:
             exchange = Exchange(request=None, error=error)
         else:
+            assert request is not None  # no error: built
             adapter.limit_to_step_timeout(request, need.timeout)
             try:
+                if environment.network_policy is not None:
+                    environment.network_policy.check(request.url)
                 sent = send_with_retries(
-                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep
+                    client,
+                    request,
+                    policy=endpoint.retry_policy,
+                    auth=endpoint.auth,
+                    sleep=sleep,
+                    limits=environment.response_limits(execution.state.deadline, now),
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = adapter.failed(request, payload, exc, started, clock)
@@ -170,7 +179,7 @@ def run_sync(
     execution.listening = on_event is not None
     own = client is None
     environment = environment or RunEnvironment()
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or bounded_client(**environment.client_options())
     try:
         generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
         while True:
@@ -197,9 +206,10 @@ async def run_async(
 ) -> RunResult:
     """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
     execution.listening = on_event is not None
-    environment = environment or RunEnvironment()
-    own = client is None
-    client = client or new_async_client(environment.http_timeout())
+    # No client given: the environment's client for this event loop (lean transport by default),
+    # shared by every such run; never closed here: it belongs to the environment and the loop.
+    environment = environment or RunEnvironment.shared()
+    client = client or environment.shared_async_client()
 
     def deliver() -> None:
         events = execution.drain()
@@ -207,44 +217,45 @@ async def run_async(
             for event in events:
                 on_event(event)
 
-    try:
-        while True:
-            need = execution.next(clock())
-            deliver()
-            if isinstance(need, Done):
-                return need.result
-            if isinstance(need, Sleep):
-                await sleep(need.seconds)
-                continue
-            request, endpoint, payload, error = _prepare(execution.document, need, environment)
-            started = clock()
-            if error is not None:
-                exchange = Exchange(request=None, error=error)
+    while True:
+        now = clock()  # the core's time for this need: the run's deadline is counted from it
+        need = execution.next(now)
+        deliver()
+        if isinstance(need, Done):
+            return need.result
+        if isinstance(need, Sleep):
+            await sleep(need.seconds)
+            continue
+        request, endpoint, payload, error = _prepare(execution.document, need, environment)
+        started = clock()
+        if error is not None:
+            exchange = Exchange(request=None, error=error)
+        else:
+            assert request is not None  # no error: built
+            adapter.limit_to_step_timeout(request, need.timeout)
+            try:
+                if environment.network_policy is not None:
+                    await environment.network_policy.check_async(request.url)
+                sent = await asyncio.wait_for(
+                    send_with_retries_async(
+                        client,
+                        request,
+                        policy=endpoint.retry_policy,
+                        auth=endpoint.auth,
+                        sleep=sleep,
+                        gate=environment.in_flight(),
+                        limits=environment.response_limits(execution.state.deadline, now),
+                    ),
+                    need.timeout,
+                )
+            except (ArazzoError, httpx.HTTPError) as exc:
+                exchange = adapter.failed(request, payload, exc, started, clock)
+            except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
+                failure = TimeoutError(step_timeout.message(need.timeout or 0))
+                exchange = adapter.failed(request, payload, failure, started, clock)
             else:
-                adapter.limit_to_step_timeout(request, need.timeout)
-                try:
-                    sent = await asyncio.wait_for(
-                        send_with_retries_async(
-                            client,
-                            request,
-                            policy=endpoint.retry_policy,
-                            auth=endpoint.auth,
-                            sleep=sleep,
-                            gate=environment.in_flight(),
-                        ),
-                        need.timeout,
-                    )
-                except (ArazzoError, httpx.HTTPError) as exc:
-                    exchange = adapter.failed(request, payload, exc, started, clock)
-                except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
-                    failure = TimeoutError(step_timeout.message(need.timeout or 0))
-                    exchange = adapter.failed(request, payload, failure, started, clock)
-                else:
-                    exchange = _answered(
-                        execution, need, request, payload, endpoint, sent, clock() - started, wall()
-                    )
-            execution.feed(exchange, clock())
-            deliver()
-    finally:
-        if own:
-            await client.aclose()
+                exchange = _answered(
+                    execution, need, request, payload, endpoint, sent, clock() - started, wall()
+                )
+        execution.feed(exchange, clock())
+        deliver()

@@ -143,6 +143,10 @@ class Response:
     body: Any = None
     #: The API's error code (AWS ``__type``, ...), when the answer is an error.
     error_code: str | None = None
+    #: Why the body could not be read as its declared media type (``body`` is then its text).
+    problem: str | None = None
+    #: What reading the body changed or guessed (an unknown charset, NaN read as null...).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
