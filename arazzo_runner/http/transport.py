@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -351,6 +352,11 @@ async def _exchange_async(
     except TimeoutError:
         read = sum(map(len, chunks))
         raise _over_time(why, f"the answer {why}; stopped reading after {read} bytes", request) from None
+    except ssl.SSLError as exc:
+        # httpcore's anyio backend lets a TLS alert that arrives after the handshake (TLS 1.3: a
+        # server refusing the client certificate) escape unmapped; the sync backend maps it to
+        # ReadError, and so does this, so the step fails instead of the run crashing.
+        raise httpx.ReadError(f"TLS: {exc}", request=request) from None
     return response, b"".join(chunks)
 
 

@@ -114,7 +114,8 @@ def test_cli_flags(doc, reflecting) -> None:
     assert bad.returncode == 2 and "HOST=CERT.pem" in bad.stderr
 
 
-def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async-lean", "async-httpx"])
+def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypatch, mode) -> None:
     import ssl
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -146,10 +147,13 @@ def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypat
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("SSL_CERT_FILE", certs["ca"][0])  # trust the test CA
     url = f"https://127.0.0.1:{server.server_address[1]}"
+    if mode != "sync":  # the async run's own client: either transport mounts the certificate
+        monkeypatch.setenv("ARAZZO_HTTP_TRANSPORT", mode.removeprefix("async-"))
+    how = "sync" if mode == "sync" else "async"
     try:
-        without = run(doc, url, NetworkPolicy())
-        with_cert = run(doc, url, NetworkPolicy(client_certs={"127.0.0.1": certs["client"]}))
-        elsewhere = run(doc, url, NetworkPolicy(client_certs={"other.example.com": certs["client"]}))
+        without = run(doc, url, NetworkPolicy(), how)
+        with_cert = run(doc, url, NetworkPolicy(client_certs={"127.0.0.1": certs["client"]}), how)
+        elsewhere = run(doc, url, NetworkPolicy(client_certs={"other.example.com": certs["client"]}), how)
     finally:
         server.shutdown()
         server.server_close()
