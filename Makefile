@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint typecheck demo clean lock test-latest openapi
+.PHONY: test lint typecheck demo clean lock test-latest openapi fuzz
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -38,6 +38,11 @@ typecheck: $(STAMP)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
+
+# The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target
+# (FUZZ_EXAMPLES=N to change), a deadline per example so that a hang fails, statistics printed.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/fuzz --hypothesis-show-statistics
 
 demo: $(STAMP)
 	@$(BIN)/python -m arazzo_runner.cli.demo

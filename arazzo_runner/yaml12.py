@@ -8,7 +8,8 @@ and records the ``(line, column)`` of every node under its RFC 6901 pointer so t
 error can say ``file:line:col``.
 
 It also refuses hostile input with a clear message instead of exhausting memory: documents over
-a size limit, alias expansion ("billion laughs") beyond a node budget, nesting beyond a depth
+a size limit, alias expansion ("billion laughs") beyond a node budget (and beyond a smaller budget of
+nodes added by aliases), nesting beyond a depth
 limit, and duplicate mapping keys (YAML forbids them; JSON parsers silently keep the last one).
 """
 
@@ -28,7 +29,13 @@ from .errors import ArazzoError, Location, Problem
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 #: Nodes produced after alias expansion; a document legitimately that big is not an Arazzo file.
 MAX_NODES = 2_000_000
-MAX_DEPTH = 500
+#: Nodes that aliases add on top of the nodes written out: reading costs ~20 µs a node, so a
+#: 400-byte alias document "just under" MAX_NODES took 17 s and 350 MB; real documents that use
+#: anchors repeat a few parameters or schemas.
+MAX_ALIAS_EXPANSION = 100_000
+#: Deepest nesting: every later stage (schema validation, building, expressions) recurses, and
+#: PyYAML itself gives up past ~500 levels; no real document nests anywhere near this.
+MAX_DEPTH = 128
 
 _CORE_SCHEMA: list[tuple[str, re.Pattern[str], str]] = [
     ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), "~nN"),
@@ -294,7 +301,22 @@ def _check_expanded_size(root: yaml.Node, path: str) -> None:
         sizes[id(node)] = total
         return total
 
-    if size(root, 0) > MAX_NODES:
+    try:
+        expanded = size(root, 0)
+    except RecursionError:
+        raise _too_deep(path, root) from None
+    if expanded - len(sizes) > MAX_ALIAS_EXPANSION:
+        raise YamlReadError(
+            [
+                Problem(
+                    f"aliases expand the document by {expanded - len(sizes):,} nodes, more than"
+                    f" {MAX_ALIAS_EXPANSION:,} (YAML alias bomb?); refusing to load it",
+                    Location(path, root.start_mark.line + 1, root.start_mark.column + 1),
+                    code="too-large",
+                )
+            ]
+        )
+    if expanded > MAX_NODES:
         raise YamlReadError(
             [
                 Problem(
@@ -306,9 +328,21 @@ def _check_expanded_size(root: yaml.Node, path: str) -> None:
         )
 
 
+def _too_deep(path: str, node: yaml.Node | None = None) -> YamlReadError:
+    where = Location(path, node.start_mark.line + 1, node.start_mark.column + 1) if node else Location(path)
+    return YamlReadError(
+        [Problem(f"document nests deeper than {MAX_DEPTH} levels; refusing to load it", where, code="too-deep")]
+    )
+
+
 def _problem_from_yaml_error(path: str, exc: yaml.YAMLError, text: str | None = None) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
+    if "nesting depth" in str(problem):  # PyYAML's own limit (recent versions)
+        location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        return Problem(
+            f"document nests deeper than {MAX_DEPTH} levels; refusing to load it", location, code="too-deep"
+        )
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
     if _tab_in_indentation(mark, text):
@@ -378,29 +412,40 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
     except yaml.YAMLError as exc:
         raise YamlReadError([_problem_from_yaml_error(path, exc, text)]) from None
     except RecursionError:
-        raise YamlReadError(
-            [Problem("document nests too deeply; refusing to load it", Location(path), code="too-deep")]
-        ) from None
+        raise _too_deep(path) from None
     if root is None:
         raise YamlReadError([Problem("document is empty", Location(path, 1, 1), code="empty")])
     _check_expanded_size(root, path)
     converter = _Converter(path, problems)
-    data = converter.convert(root, "", 0)
+    try:
+        data = converter.convert(root, "", 0)
+    except RecursionError:
+        raise _too_deep(path, root) from None
     if problems:
         raise YamlReadError(problems)
     return ParsedFile(data, converter.positions, converter.key_positions, path)
 
 
 def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> ParsedFile:
-    """Read and parse a local file, refusing oversized files before reading them."""
+    """Read and parse a local *regular* file, refusing oversized files before reading them.
+
+    Devices (``/dev/zero``), FIFOs (which block), sockets and directories are refused: a document
+    only ever names regular files. The file is opened without blocking and checked again once
+    open, and never read past the size limit, so a file swapped after the check cannot hang or
+    exhaust the load either.
+    """
     import os
+    import stat
 
     try:
-        size = os.stat(path).st_size
+        status = os.stat(path)
+        size, mode = status.st_size, status.st_mode
     except FileNotFoundError:
         raise YamlReadError([Problem("file not found", Location(path), code="not-found")]) from None
     except OSError as exc:
         raise YamlReadError([Problem(f"cannot read file: {exc.strerror}", Location(path))]) from None
+    if not stat.S_ISREG(mode):
+        raise YamlReadError([Problem(_not_regular(mode), Location(path), code="not-regular")])
     if size > MAX_DOCUMENT_BYTES:
         raise YamlReadError(
             [
@@ -413,10 +458,61 @@ def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> Par
             ]
         )
     try:
-        raw = opener(path) if opener else open(path, "rb").read()  # noqa: SIM115
+        raw = opener(path) if opener else _read_regular(path)
+    except _NotRegular as exc:
+        raise YamlReadError([Problem(_not_regular(exc.mode), Location(path), code="not-regular")]) from None
     except OSError as exc:
         raise YamlReadError([Problem(f"cannot read file: {exc.strerror}", Location(path))]) from None
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise YamlReadError(
+            [Problem("file grew over the size limit while being read", Location(path), code="too-large")]
+        )
     return parse_bytes(raw, path)
+
+
+class _NotRegular(OSError):
+    def __init__(self, mode: int) -> None:
+        super().__init__("not a regular file")
+        self.mode = mode
+
+
+def _read_regular(path: str) -> bytes:
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular(mode)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_DOCUMENT_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _not_regular(mode: int) -> str:
+    import stat
+
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    return f"refusing to read {kind}: documents are read from regular files only"
 
 
 def parse_bytes(raw: bytes, path: str) -> ParsedFile:

@@ -71,7 +71,12 @@ def run_aws_native(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     from ..document.loader import load_with_problems
     from ..errors import ArazzoError, Severity
 
-    document, problems = load_with_problems(args.document, allow_remote=args.allow_remote, source_map=source_map)
+    document, problems = load_with_problems(
+        args.document,
+        allow_remote=args.allow_remote,
+        source_map=source_map,
+        allow_outside=getattr(args, "allow_outside", False),
+    )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if document is None or errors:
         for problem in problems:

@@ -29,6 +29,7 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         source_map=source_map,
         documents=getattr(args, "with_document", None) or (),
         unused_source_map=True,
+        allow_outside=getattr(args, "allow_outside", False),
     )
     document, problems = report.document, report.problems
     errors = [p for p in problems if p.severity is Severity.ERROR]

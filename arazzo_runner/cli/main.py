@@ -46,6 +46,11 @@ def _add_document_options(parser: argparse.ArgumentParser) -> None:
         "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
     )
     parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let the document read local files outside its folder tree (off by default)",
+    )
+    parser.add_argument(
         "--source-map",
         action="append",
         metavar="URL=FILE",
@@ -145,11 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_aws_native(args, _source_map(args.source_map))
         from .commands import run_command
+        from .signals import sigterm_as_interrupt
 
-        return run_command(args, _source_map(args.source_map))
-    except KeyboardInterrupt:
-        print("arazzo: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        with sigterm_as_interrupt():
+            return run_command(args, _source_map(args.source_map))
+    except KeyboardInterrupt as exc:
+        from .signals import interrupted_exit_code, what_stopped
+
+        print(f"arazzo: {what_stopped(exc)}", file=sys.stderr)
+        return interrupted_exit_code(exc, EXIT_INTERRUPTED)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # never a traceback at the CLI; -v or ARAZZO_DEBUG=1 shows it

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+import time
 from typing import Any
 
 EXAMPLES = """examples:
@@ -64,7 +66,34 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         "--http-timeout",
         type=float,
         metavar="SECONDS",
-        help="wait this long for an answer (default 30; connecting: at most 10)",
+        help="each exchange, from sending to the last byte of the answer, ends within this (default 30;"
+        " connecting: at most 10)",
+    )
+    run.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="GLOB",
+        help="send requests only to hosts matching one of these globs (repeatable; e.g. '*.amazonaws.com')",
+    )
+    run.add_argument(
+        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts (repeatable)"
+    )
+    run.add_argument(
+        "--deny-private-networks",
+        action="store_true",
+        help="refuse hosts that resolve to loopback, link-local (169.254.169.254) or private addresses",
+    )
+    run.add_argument(
+        "--client-cert",
+        action="append",
+        metavar="HOST=CERT.pem[,KEY.pem]",
+        help="client certificate for mutual TLS with HOST (repeatable)",
+    )
+    run.add_argument(
+        "--max-response-size",
+        type=_byte_size,
+        metavar="SIZE",
+        help="stop reading an answer past this many bytes, counted decoded (default 64MiB; e.g. 500k, 2MiB)",
     )
     run.add_argument(
         "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
@@ -167,6 +196,8 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         aws=_aws(args, recording is not None),
         transport_retries=args.transport_retries,
         request_timeout=args.http_timeout,
+        max_response_size=args.max_response_size,
+        network_policy=_network_policy(args),
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
@@ -179,11 +210,12 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     )
     problems: tuple[str, ...] = ()
     violations = ViolationLog(renderer) if args.validate else None
-    listener = violations if violations is not None else renderer
+    # What was started, for an interrupted run's report; passes every event on (violations, renderer).
+    tracker = _Progress(violations if violations is not None else renderer)
     try:
         if recording is not None:
             outcome = _replay(
-                args, document, recording, workflow.workflow_id, inputs, options, environment, listener
+                args, document, recording, workflow.workflow_id, inputs, options, environment, tracker
             )
             result, problems = outcome.result, outcome.problems
         elif args.record:
@@ -196,19 +228,24 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 args.record,
                 options=options,
                 environment=environment,
-                on_event=listener,
+                on_event=tracker,
                 label=args.document,
             )
         else:
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=listener
+                workflow.workflow_id, inputs, options=options, environment=environment, on_event=tracker
             )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from .signals import interrupted_exit_code, what_stopped
+
         if renderer is not None:
             renderer.close()
-        seen = renderer.last_step_outputs if renderer is not None else {}
+        seen = tracker.last_step_outputs
         running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
-        print(f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        what = what_stopped(exc)
+        print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        if args.output == "json":  # still exactly one JSON object on stdout
+            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -217,7 +254,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             )
         else:
             _run_cleanup(cleanup, {**inputs, **seen}, options, environment)
-        return EXIT_INTERRUPTED
+        return interrupted_exit_code(exc, EXIT_INTERRUPTED)
     finally:
         if renderer is not None:
             renderer.close()
@@ -225,7 +262,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     if violations is not None:
         data["validation"] = violations.entries(result.masker)
     if args.output == "json":
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(strict_json(data) + "\n")
     else:
         for name, value in data["outputs"].items():
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
@@ -281,6 +318,114 @@ class ViolationLog:
             {**e, "message": masker.text(e["message"]) if masker is not None else e["message"]}
             for e in self._entries.values()
         ]
+
+
+def _network_policy(args: argparse.Namespace) -> Any:
+    """The ``--allow-host``/``--deny-host``/``--deny-private-networks``/``--client-cert`` policy."""
+    from ..errors import UsageError
+    from ..http.network_policy import NetworkPolicy, parse_client_cert
+
+    certs: dict[str, tuple[str, str | None]] = {}
+    for text in args.client_cert or ():
+        try:
+            host, files = parse_client_cert(text)
+        except ValueError as exc:
+            raise UsageError(f"--client-cert: {exc}") from None
+        for path in filter(None, files):
+            if not os.path.isfile(path):
+                raise UsageError(f"--client-cert {text}: {path} is not a file")
+        certs[host] = files
+    policy = NetworkPolicy(
+        allow_hosts=tuple(args.allow_host or ()),
+        deny_hosts=tuple(args.deny_host or ()),
+        deny_private_networks=args.deny_private_networks,
+        client_certs=certs,
+    )
+    return policy if policy.restricts or certs else None
+
+
+class _Progress:
+    """Listens to a run's events (passing them on to the renderer, if any) and keeps what an
+    interrupted run must still report: the last outputs of each step (masked, as events are),
+    the steps finished and the requests sent."""
+
+    def __init__(self, renderer: Any) -> None:
+        self.renderer = renderer
+        self.last_step_outputs: dict[str, Any] = {}
+        self.steps: list[dict[str, Any]] = []
+        self.requests = 0
+        self.started = time.monotonic()
+
+    def __call__(self, event: Any) -> None:
+        from ..engine import events as ev
+
+        if isinstance(event, ev.StepFinished):
+            self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
+            self.steps.append(
+                {
+                    "stepId": event.step_id,
+                    "attempt": event.attempt,
+                    "status": event.status,
+                    "statusCode": event.status_code,
+                    "outputs": event.outputs,
+                    "durationMs": round(event.duration_ms, 3),
+                    "reason": event.reason,
+                }
+            )
+        elif isinstance(event, ev.RequestBuilt):
+            self.requests += 1
+        if self.renderer is not None:
+            self.renderer(event)
+
+    def interrupted(self, workflow_id: str, what: str) -> dict[str, Any]:
+        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``)."""
+        return {
+            "workflowId": workflow_id,
+            "status": "interrupted",
+            "outputs": dict(self.last_step_outputs),
+            "steps": self.steps,
+            "error": {"type": "interrupted", "message": f"the run was {what}", "stepId": None},
+            "requests": self.requests,
+            "transportRetries": None,
+            "durationMs": round((time.monotonic() - self.started) * 1000, 3),
+        }
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
+_SIZE_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+
+
+def _byte_size(text: str) -> int:
+    """``--max-response-size``: bytes, with an optional unit (k, KiB, MB, MiB, G...)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _SIZE_UNITS or float(match.group(1)) * _SIZE_UNITS[unit] < 1:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 1048576, 500k, 64MiB)")
+    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+
+
+def strict_json(data: Any) -> str:
+    """``data`` as strict JSON: a non-finite float (from an input, say) is written as ``null``.
+
+    Answers are already read that way (see :mod:`arazzo_runner.body_parsing`); this is the last
+    guard, because strict parsers reject the ``NaN`` that ``json.dumps`` writes by default.
+    """
+    try:
+        return json.dumps(data, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=False, default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _recording_for(args: argparse.Namespace) -> Any:
@@ -383,7 +528,7 @@ def _cleanup_workflow(args: argparse.Namespace, document: Any) -> tuple[Any, str
     if sep and path:
         from ..document.loader import load
 
-        target = load(path, allow_remote=args.allow_remote)
+        target = load(path, allow_remote=args.allow_remote, allow_outside=args.allow_outside)
     else:
         workflow_id = args.on_interrupt
     return target, pick_workflow(target, workflow_id or None).workflow_id

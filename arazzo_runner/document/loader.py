@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
+from ..sources.references import reference_problems
 from ..yaml12 import ParsedFile, YamlReadError
 from .base_uri import base_uri, resolve_self, retrieval_uri
 from .build import build_document
@@ -111,6 +112,7 @@ def load(
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
+    allow_outside: bool = False,
 ) -> Document:
     """Load, validate and resolve the Arazzo document at ``path``.
 
@@ -120,7 +122,11 @@ def load(
     (identity before location: such a source is read from the document that has that ``$self``).
     """
     document, problems = load_with_problems(
-        path, allow_remote=allow_remote, source_map=source_map, documents=documents
+        path,
+        allow_remote=allow_remote,
+        source_map=source_map,
+        documents=documents,
+        allow_outside=allow_outside,
     )
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
@@ -135,11 +141,14 @@ def load_with_problems(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
+    allow_outside: bool = False,
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
 
     ``unused_source_map=True`` (the CLI's ``--source-map``) also reports every map key that no
     source description used: a typo there would otherwise read the real URL, or fail far away.
+    Local files the document names (sources, ``$ref`` targets) must be in one folder tree unless
+    ``allow_outside`` (or ``source_map`` names them): see :func:`confinement_root`.
     """
     report = load_report(
         path,
@@ -147,6 +156,7 @@ def load_with_problems(
         source_map=source_map,
         documents=documents,
         unused_source_map=unused_source_map,
+        allow_outside=allow_outside,
     )
     return report.document, report.problems
 
@@ -158,13 +168,23 @@ def load_report(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
+    allow_outside: bool = False,
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
+    root = None
     if not is_remote(location):
         location = os.path.abspath(location)
-    session = _Session(SourceFetcher(allow_remote=allow_remote, source_map=dict(source_map or {})))
+        root = confinement_root(location)
+    fetcher = SourceFetcher(
+        allow_remote=allow_remote, source_map=dict(source_map or {}), root=root, allow_outside=allow_outside
+    )
+    if root is not None:
+        fetcher.allow(location)  # the document itself, wherever a symbolic link points
+    session = _Session(fetcher)
     for candidate in documents or ():
+        if not is_remote(os.fspath(candidate)):
+            fetcher.allow(os.fspath(candidate))  # named by the caller: read wherever it is
         _register_identity(os.fspath(candidate), session)
     document = _load_document(location, session, display=os.fspath(path))
     if unused_source_map:
@@ -189,6 +209,17 @@ def _unused_source_map_keys(fetcher: SourceFetcher, display: str) -> list[Proble
             )
         )
     return problems
+
+
+def confinement_root(location: str) -> str:
+    """The folder tree a local document may read files from: the working directory's when the
+    document is inside it (a project run from its root, like ``workflows/x.yml`` naming
+    ``../openapi/x.yml``), else the document's own folder. Never the filesystem root."""
+    folder = os.path.dirname(location)
+    cwd = os.path.realpath(os.getcwd())
+    if os.path.dirname(cwd) != cwd and os.path.commonpath([cwd, os.path.realpath(folder)]) == cwd:
+        return cwd
+    return folder
 
 
 def display_name(location: str) -> str:
@@ -324,7 +355,15 @@ def _load_sources(document: Document, session: _Session) -> None:
             parsed = session.fetcher.fetch(target)
         except YamlReadError as exc:
             first = exc.problems[0]
-            if first.code in ("not-found", "remote-refused", "fetch-failed", "too-large", "encoding"):
+            if first.code in (
+                "not-found",
+                "remote-refused",
+                "fetch-failed",
+                "too-large",
+                "encoding",
+                "outside",
+                "not-regular",
+            ):
                 shown = display_name(session.fetcher.map_location(target))
                 if spec.self_uri is not None and spec.version >= (1, 1) and target != source.url:
                     shown += f"; {source.url!r} is relative to the document's $self"
@@ -349,7 +388,10 @@ def _load_sources(document: Document, session: _Session) -> None:
             document.sources[source.name] = OpenApiSource(
                 name=source.name, url=source.url, location=target, file=parsed, fetcher=session.fetcher
             )
-            document.failed_sources.discard(source.name)
+            ref_problems = reference_problems(parsed, target, session.fetcher)
+            session.problems.extend(_relabel(p, target, display_name(target)) for p in ref_problems)
+            if not any(p.severity is Severity.ERROR for p in ref_problems):
+                document.failed_sources.discard(source.name)
         else:
             if "arazzo" not in data:
                 what = "an OpenAPI description" if "openapi" in data else "not an Arazzo document"
@@ -390,6 +432,13 @@ def validate(
     allow_remote: bool = False,
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
+    allow_outside: bool = False,
 ) -> list[Problem]:
     """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
-    return load_with_problems(path, allow_remote=allow_remote, source_map=source_map, documents=documents)[1]
+    return load_with_problems(
+        path,
+        allow_remote=allow_remote,
+        source_map=source_map,
+        documents=documents,
+        allow_outside=allow_outside,
+    )[1]

@@ -64,6 +64,8 @@ def response(parsed: Any) -> Response:
         parsed.body,
         parsed.error.code if parsed.error else None,
         parsed.error.said() if parsed.error else None,
+        parsed.problem,
+        parsed.warnings,
     )
 
 

@@ -20,6 +20,7 @@ from ..engine.options import RunOptions
 from ..engine.result import RunResult
 from ..errors import UsageError
 from ..http import AwsEnvironment
+from ..http.transport import bounded_client
 from . import loops as drivers
 from .environment import RunEnvironment
 
@@ -96,10 +97,14 @@ async def run_async(
     import asyncio
 
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    # Defaults are shared per event loop (environment, and through it the client): thousands of
+    # concurrent runs with default arguments then cost what one shared client and environment do.
     return await drivers.run_async(
         execution,
         client=client,
-        environment=_environment(environment, servers, aws),
+        environment=_environment(environment, servers, aws)
+        if environment is not None
+        else RunEnvironment.shared(servers, aws),
         on_event=on_event,
         sleep=sleep or asyncio.sleep,
         clock=clock,
@@ -124,7 +129,7 @@ def iter_run(
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)
     own = client is None
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or bounded_client(**environment.client_options())
     try:
         return (
             yield from drivers.drive(

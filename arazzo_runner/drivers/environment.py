@@ -12,11 +12,14 @@ import asyncio
 import json
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
 from ..sources.openapi import OpenApiSource, Operation
+
+#: Per event loop: the environments ``run_async`` made for default arguments (see ``shared``).
+_SHARED: weakref.WeakKeyDictionary[Any, dict[Any, RunEnvironment]] = weakref.WeakKeyDictionary()
 
 
 class RunEnvironment:
@@ -32,6 +35,8 @@ class RunEnvironment:
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
         max_in_flight: int = 100,
         request_timeout: float | None = None,
+        max_response_size: int | None = None,
+        network_policy: Any = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -50,9 +55,50 @@ class RunEnvironment:
         #: thousands of runs queueing inside it slow every request down; waiting here is cheap.
         self.max_in_flight = max_in_flight
         self._in_flight: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+        self._async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._closers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
+        #: It bounds each exchange as a whole too (connect to last body byte: ``response_limits``).
         self.request_timeout = request_timeout
+        #: Largest answer body read, counted decoded (``http.transport.DEFAULT_MAX_RESPONSE_BYTES``).
+        self.max_response_size = max_response_size
+        #: Where requests may go (``http.network_policy.NetworkPolicy``; ``None``: anywhere).
+        self.network_policy = network_policy
+
+    def response_limits(self, deadline: float | None = None, now: float = 0.0) -> Any:
+        """Bounds of each exchange: body size, ``request_timeout`` (default 30 s) for the whole
+        exchange, and the run's ``deadline`` (on the driver's clock, which reads ``now``).
+
+        The deadline becomes time left, counted on ``time.monotonic`` while reading: a driver's
+        clock may be a test's fake one, and the core's deadline stays the one in its state."""
+        import time
+
+        from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
+
+        return ResponseLimits(
+            max_bytes=self.max_response_size or DEFAULT_MAX_RESPONSE_BYTES,
+            seconds=self.request_timeout if self.request_timeout is not None else DEFAULT_TIMEOUT.read,
+            deadline=None if deadline is None else time.monotonic() + (deadline - now),
+            clock=time.monotonic,
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for the sync httpx client a run makes itself (timeouts, mTLS mounts)."""
+        options: dict[str, Any] = {"timeout": self.http_timeout()}
+        if self.network_policy is not None and self.network_policy.client_certs:
+            options["mounts"] = self.network_policy.mounts()
+        return options
+
+    def new_async_client(self) -> Any:
+        """An ``httpx.AsyncClient`` over the chosen async transport (lean by default: see
+        ``http.clients``), presenting the network policy's client certificates per host."""
+        from ..http.clients import new_async_client
+
+        tls = None
+        if self.network_policy is not None and self.network_policy.client_certs:
+            tls = self.network_policy.ssl_contexts()
+        return new_async_client(self.http_timeout(), tls_by_host=tls)
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""
@@ -129,6 +175,54 @@ class RunEnvironment:
             while len(self._x_endpoints) >= self.X_SECURITY_ENDPOINTS:
                 self._x_endpoints.pop(next(iter(self._x_endpoints)))
             self._x_endpoints[key] = found
+        return found
+
+    def shared_async_client(self) -> Any:
+        """The running event loop's ``httpx.AsyncClient`` for runs that bring none (made once per
+        loop and environment: a client per run cost ~1.1 MB and its own connection pool)."""
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None or client.is_closed:
+            client = self._async_clients[loop] = self.new_async_client()
+            self._close_with(loop, client)
+        return client
+
+    def _close_with(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+        """Close ``client`` when ``loop`` ends (``asyncio.run`` closes a loop's async generators
+        before closing it), and forget what was kept for that loop: a client's open connections
+        refer to their loop, so the per-loop entries would otherwise keep finished loops alive."""
+
+        async def closing() -> AsyncIterator[None]:
+            try:
+                yield
+            finally:
+                self._async_clients.pop(loop, None)
+                self._closers.pop(loop, None)
+                self._in_flight.pop(loop, None)
+                _SHARED.pop(loop, None)
+                await client.aclose()
+
+        generator = closing()
+
+        async def start() -> None:
+            await generator.__anext__()  # now the loop knows it (and will close it)
+
+        # Held until the loop's end closes the generator (the loop itself only holds it weakly).
+        self._closers[loop] = (generator, loop.create_task(start()))
+
+    @classmethod
+    def shared(
+        cls, servers: Mapping[str, str] | None = None, aws: AwsEnvironment | None = None
+    ) -> RunEnvironment:
+        """The running event loop's environment for these server overrides and AWS configuration,
+        so concurrent ``run_async`` calls with default arguments share credentials, endpoints,
+        the in-flight bound and the client."""
+        loop = asyncio.get_running_loop()
+        key = (tuple(sorted((servers or {}).items())), id(aws))
+        per_loop = _SHARED.setdefault(loop, {})
+        found = per_loop.get(key)
+        if found is None:
+            found = per_loop[key] = cls(servers=servers, aws=aws)
         return found
 
     def in_flight(self) -> asyncio.Semaphore:

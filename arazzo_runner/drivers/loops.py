@@ -21,7 +21,7 @@ from ..engine.needs import Done, Exchange, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
-from ..http.clients import new_async_client
+from ..http.transport import bounded_client
 from . import adapter
 from .environment import RunEnvironment
 
@@ -155,7 +155,8 @@ def drive(
         sleep(_until_deadline(seconds, execution, clock()))
 
     while True:
-        need = execution.next(clock())
+        now = clock()  # the core's time for this need: the run's deadline is counted from it
+        need = execution.next(now)
         yield from execution.drain()
         if isinstance(need, Done):
             return need.result
@@ -169,8 +170,15 @@ def drive(
         else:
             adapter.limit_to_step_timeout(request, need.timeout)
             try:
+                if environment.network_policy is not None:
+                    environment.network_policy.check(request.url)
                 sent = send_with_retries(
-                    client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=backoff
+                    client,
+                    request,
+                    policy=endpoint.retry_policy,
+                    auth=endpoint.auth,
+                    sleep=backoff,
+                    limits=environment.response_limits(execution.state.deadline, now),
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
                 exchange = adapter.failed(request, payload, exc, started, clock)
@@ -194,7 +202,7 @@ def run_sync(
     execution.listening = on_event is not None
     own = client is None
     environment = environment or RunEnvironment()
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or bounded_client(**environment.client_options())
     try:
         generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
         while True:
@@ -222,9 +230,10 @@ async def run_async(
 ) -> RunResult:
     """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
     execution.listening = on_event is not None
-    environment = environment or RunEnvironment()
-    own = client is None
-    client = client or new_async_client(environment.http_timeout())
+    # No client given: the environment's client for this event loop (lean transport by default),
+    # shared by every such run; never closed here: it belongs to the environment and the loop.
+    environment = environment or RunEnvironment.shared()
+    client = client or environment.shared_async_client()
 
     async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
         await sleep(_until_deadline(seconds, execution, clock()))
@@ -235,60 +244,52 @@ async def run_async(
             for event in events:
                 on_event(event)
 
-    try:
-        while True:
-            need = execution.next(clock())
-            deliver()
-            if isinstance(need, Done):
-                return need.result
-            if isinstance(need, Sleep):
-                await sleep(_until_deadline(need.seconds, execution, clock()))
-                continue
-            request, endpoint, payload, error = _prepare(execution.document, need, environment)
-            started = clock()
-            if request is None:  # it could not be built: error says why
-                exchange = Exchange(request=None, error=error)
-            else:
-                adapter.limit_to_step_timeout(request, need.timeout)
-                try:
-                    sent = await asyncio.wait_for(
-                        send_with_retries_async(
-                            client,
-                            request,
-                            policy=endpoint.retry_policy,
-                            auth=endpoint.auth,
-                            sleep=backoff,
-                            gate=environment.in_flight(),
-                        ),
-                        need.timeout,
-                    )
-                except (ArazzoError, httpx.HTTPError) as exc:
-                    exchange = adapter.failed(request, payload, exc, started, clock)
-                except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
-                    failure = TimeoutError(step_timeout.message(need.timeout or 0))
-                    exchange = adapter.failed(request, payload, failure, started, clock)
-                else:
-                    elapsed, received_at = clock() - started, wall()
-                    violations: tuple[Any, ...] = ()
-                    if execution.options.validate != "off":
-                        # openapi-core is CPU work (a big body takes a while): off the event loop,
-                        # so the other runs on it keep going.
-                        violations = await asyncio.to_thread(
-                            _violations, execution.document, need, request, sent.response, endpoint
-                        )
-                    exchange = _answered(
-                        execution,
-                        need,
+    while True:
+        now = clock()  # the core's time for this need: the run's deadline is counted from it
+        need = execution.next(now)
+        deliver()
+        if isinstance(need, Done):
+            return need.result
+        if isinstance(need, Sleep):
+            await sleep(_until_deadline(need.seconds, execution, clock()))
+            continue
+        request, endpoint, payload, error = _prepare(execution.document, need, environment)
+        started = clock()
+        if request is None:  # it could not be built: error says why
+            exchange = Exchange(request=None, error=error)
+        else:
+            adapter.limit_to_step_timeout(request, need.timeout)
+            try:
+                if environment.network_policy is not None:
+                    await environment.network_policy.check_async(request.url)
+                sent = await asyncio.wait_for(
+                    send_with_retries_async(
+                        client,
                         request,
-                        payload,
-                        endpoint,
-                        sent,
-                        elapsed,
-                        received_at,
-                        violations,
+                        policy=endpoint.retry_policy,
+                        auth=endpoint.auth,
+                        sleep=backoff,
+                        gate=environment.in_flight(),
+                        limits=environment.response_limits(execution.state.deadline, now),
+                    ),
+                    need.timeout,
+                )
+            except (ArazzoError, httpx.HTTPError) as exc:
+                exchange = adapter.failed(request, payload, exc, started, clock)
+            except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
+                failure = TimeoutError(step_timeout.message(need.timeout or 0))
+                exchange = adapter.failed(request, payload, failure, started, clock)
+            else:
+                elapsed, received_at = clock() - started, wall()
+                violations: tuple[Any, ...] = ()
+                if execution.options.validate != "off":
+                    # openapi-core is CPU work (a big body takes a while): off the event loop,
+                    # so the other runs on it keep going.
+                    violations = await asyncio.to_thread(
+                        _violations, execution.document, need, request, sent.response, endpoint
                     )
-            execution.feed(exchange, clock())
-            deliver()
-    finally:
-        if own:
-            await client.aclose()
+                exchange = _answered(
+                    execution, need, request, payload, endpoint, sent, elapsed, received_at, violations
+                )
+        execution.feed(exchange, clock())
+        deliver()

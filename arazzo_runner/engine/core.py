@@ -42,6 +42,7 @@ from .events import (
     LimitHit,
     RunStarted,
     StepStarted,
+    Warning,
     WorkflowStarted,
 )
 from .finishing import Finishing
@@ -390,4 +391,6 @@ class Execution(Applying, Finishing):
         """Queue ``event``, stamped with the driver's time of the current next()/feed() call."""
         if event.at == 0.0:
             object.__setattr__(event, "at", self._now if now is None else now)
+        if isinstance(event, Warning) and self.masker.values:  # warnings quote answers (issue 17)
+            object.__setattr__(event, "message", self.masker.text(event.message))
         self.events.append(event)

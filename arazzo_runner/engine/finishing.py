@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from ..expressions import MISSING, EvaluationContext
 from . import decisions as d
 from . import step_timeout
+from .body_needs import unreadable_body
 from .events import (
     RequestBuilt,
     ResponseReceived,
@@ -59,6 +60,7 @@ class Finishing(_Base):
             values["request_body"] = need.payload
         request = exchange.request
         if request is not None:
+            self.redactor.learn_request(request)  # signed as sent: its credentials are masked by value too
             if need.body is not None:
                 values["request_body"] = request.body
             values["url"] = request.url
@@ -127,6 +129,14 @@ class Finishing(_Base):
                 ),
                 now,
             )
+        if response.problem is not None or response.warnings:  # an unreadable or odd body (issue 17)
+            warnings, unreadable = unreadable_body(step, response)
+            for message in warnings:
+                self._emit(Warning(message=message, step_id=step.step_id), now)
+            if unreadable is not None:
+                status = response.status_code
+                self._step_done(frame, step, succeeded=False, reason=unreadable, now=now, status_code=status)
+                return
         checks: list[d.Check] | None = [] if self.listening else None
         ok, reason = d.step_succeeded(
             step,

@@ -145,6 +145,10 @@ class Response:
     error_code: str | None = None
     #: What the API said when the answer is an error: code, message and any auth hint (for reasons).
     said: str | None = None
+    #: Why the body could not be read as its declared media type (``body`` is then its text).
+    problem: str | None = None
+    #: What reading the body changed or guessed (an unknown charset, NaN read as null...).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,14 @@ import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ..redact import REDACTED, redacted_headers, redacted_url
+from ..redact import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redacted_headers, redacted_url
 from .masking import Masker
+
+if TYPE_CHECKING:
+    from .needs import SentRequest
 
 #: JSON members whose values are credentials whatever the workflow says (STS, SSO answers).
 SECRET_JSON_MEMBERS = frozenset({"secretaccesskey", "sessiontoken", "client_secret", "access_token"})
@@ -42,6 +46,36 @@ class Redactor:
         """A redactor knowing every apiKey name declared by ``document``'s sources (nested too)."""
         headers, query = api_key_names(document)
         return cls(masker or Masker(), headers, query)
+
+    def learn_request(self, request: SentRequest) -> None:
+        """Learn the credential values a sent (signed) request carries: secret headers (and the
+        token after an auth scheme word), secret query parameters, user info in the URL.
+
+        Plain data in (the core calls this when it is fed the exchange); the learned values stay
+        in memory only, never in a snapshot: after a restore the request handed out again is
+        signed and fed again, so they are learned again before its answer is reported."""
+        values: list[str] = []
+        secret_headers = SECRET_HEADERS | self.header_names
+        for name, value in request.headers:
+            # A SigV4 Authorization value is new on every request and holds no secret (the key
+            # never leaves the machine): learning it would grow the masker on every poll.
+            if name.lower() in secret_headers and not value.startswith("AWS4-"):
+                values.append(value)
+                scheme, _, token = value.partition(" ")
+                if token and scheme.isalnum():
+                    values.append(token.strip())
+                if name.lower() in ("cookie", "set-cookie"):
+                    values.extend(c.partition("=")[2] for c in value.split(";"))
+        parts = urlsplit(request.url)
+        if parts.query:
+            secret_query = SECRET_QUERY_PARAMS | {n.lower() for n in self.query_names}
+            for name, value in parse_qsl(parts.query, keep_blank_values=True):
+                if name.lower() in secret_query:
+                    values.append(value)
+        with contextlib.suppress(ValueError):  # a URL whose port does not parse has no password either
+            if parts.password:  # as written in URLs and as decoded
+                values.extend((parts.password, unquote(parts.password)))
+        self.masker.learn(values)
 
     def url(self, url: str) -> str:
         return self.masker.text(redacted_url(url, self.query_names))

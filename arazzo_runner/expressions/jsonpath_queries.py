@@ -3,6 +3,11 @@
 This module only compiles and runs queries: ``compile_jsonpath(text).find(value)`` is the
 RFC 9535 entry point the compliance test suite runs through, unchanged by any Arazzo rule.
 How a nodelist becomes pass/fail, and the root-filter rule, live in ``criteria.py``.
+
+Bounded (see :mod:`.budget`): queries run under the criterion's time budget; the regexes of
+RFC 9535 ``match()``/``search()`` and of the Goessner ``=~`` operator match under its timeout
+(``=~`` patterns are also checked at load time); a query with recursive descent (``..``) is
+refused on a value of more than ``MAX_DESCENT_NODES`` nodes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Any
 import jsonpath
 from jsonpath.selectors import Filter, IndexSelector, NameSelector
 
+from .budget import MAX_DESCENT_NODES as _MAX_DESCENT_NODES
+from .budget import BudgetExceeded, GuardedPattern, budget, descent_too_large
 from .errors import ExpressionSyntaxError
 from .values import MISSING
 
@@ -23,6 +30,21 @@ __all__ = ["GoessnerQuery", "JsonPathQuery", "compile_goessner", "compile_jsonpa
 # strict=True: RFC 9535 only, none of python-jsonpath's extensions (unions with '|', '#' keys,
 # '=~', 'in', pseudo-root '^', ...), so that what validates here validates elsewhere.
 _ENV = jsonpath.JSONPathEnvironment(strict=True)
+
+
+def _guarded(function: Any) -> Any:
+    """RFC 9535 ``match``/``search`` whose compiled patterns match under the criterion budget."""
+
+    class Guarded(type(function)):  # type: ignore[misc]
+        def check_cache(self, pattern: str) -> Any:
+            compiled = super().check_cache(pattern)
+            return GuardedPattern(compiled) if compiled is not None else None
+
+    return Guarded()
+
+
+for _name in ("match", "search"):
+    _ENV.function_extensions[_name] = _guarded(_ENV.function_extensions[_name])
 #: Longest query accepted, in characters.
 MAX_LENGTH = 10_000
 
@@ -44,7 +66,9 @@ class JsonPathQuery:
         if isinstance(value, str):
             # python-jsonpath would json.loads() a str document; a JSON string is a leaf.
             return [value] if not self.path.segments else []
-        found: list[Any] = self.path.findall(value)
+        _check_descent(self.text, value)
+        with budget():
+            found: list[Any] = self.path.findall(value)
         return found
 
     def resolve_singular(self, value: Any) -> Any:
@@ -141,7 +165,16 @@ class GoessnerQuery:
 
     def find(self, value: Any) -> list[Any]:
         """The matched values (jsonpath-ng semantics)."""
-        return [match.value for match in self.path.find(value)]
+        _check_descent(self.text, value)
+        with budget():
+            return [match.value for match in self.path.find(value)]
+
+
+def _check_descent(text: str, value: Any) -> None:
+    if ".." in text and descent_too_large(value):
+        raise BudgetExceeded(
+            f"recursive descent (..) refused on a value of more than {_MAX_DESCENT_NODES} nodes"
+        )
 
 
 def compile_goessner(text: str) -> GoessnerQuery:
@@ -154,5 +187,60 @@ def compile_goessner(text: str) -> GoessnerQuery:
             path = parse_goessner(text)
     except Exception as exc:  # jsonpath-ng raises bare Exception subclasses from its lexer
         raise ExpressionSyntaxError(f"invalid JSONPath (Goessner): {_first_line(exc)}", text, 0) from None
+    _guard_regex_operators(path, text)
     compact = "".join(text.split())
     return GoessnerQuery(text, path, compact.startswith("$[?"))
+
+
+def _guard_regex_operators(node: Any, text: str, seen: set[int] | None = None) -> None:
+    """Make every ``=~`` of a jsonpath-ng tree match with the guarded engine (checked now)."""
+    from jsonpath_ng import JSONPath
+    from jsonpath_ng.ext.filter import Expression
+
+    from .regex_patterns import compile_regex
+
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, Expression) and node.op == "=~" and isinstance(node.value, str):
+        pattern = compile_regex(node.value)  # an invalid pattern is a load-time error
+        node.__class__ = _guarded_expression_class(Expression)
+        node.guarded = pattern  # type: ignore[attr-defined]
+    for child in vars(node).values() if hasattr(node, "__dict__") else ():
+        for item in child if isinstance(child, list | tuple) else (child,):
+            if isinstance(item, JSONPath):
+                _guard_regex_operators(item, text, seen)
+
+
+_GUARDED_EXPRESSION: list[type] = []
+
+
+def _guarded_expression_class(expression: type) -> type:
+    if not _GUARDED_EXPRESSION:
+
+        class GuardedRegexExpression(expression):  # type: ignore[misc]
+            """``target =~ 'pattern'`` matched by the guarded engine (jsonpath-ng uses ``re``)."""
+
+            def find(self, datum: Any) -> list[Any]:
+                from jsonpath_ng.jsonpath import DatumInContext
+
+                from .budget import remaining
+
+                wrapped = DatumInContext.wrap(datum)
+                found = self.target.find(wrapped)
+                matched = []
+                for data in found:
+                    if isinstance(data.value, str):
+                        try:
+                            hit = self.guarded.compiled.search(data.value, timeout=remaining())
+                        except TimeoutError:
+                            raise BudgetExceeded(
+                                f"regex {self.value!r} ran out of the criterion's time budget"
+                            ) from None
+                        if hit:
+                            matched.append(data)
+                return matched
+
+        _GUARDED_EXPRESSION.append(GuardedRegexExpression)
+    return _GUARDED_EXPRESSION[0]

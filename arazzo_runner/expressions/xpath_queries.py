@@ -5,6 +5,11 @@ true: a non-empty node sequence, ``true()``, a non-empty string, a non-zero numb
 value must be XML: an ElementTree element, or ``str``/``bytes`` that parse as XML. Documents
 with a DTD (``<!DOCTYPE``) are refused, which rules out entity-expansion attacks whatever the
 expat version.
+
+Bounded (see :mod:`.budget`): parsing and evaluating run under the criterion's time budget;
+ranges longer than ``MAX_RANGE`` are refused (elementpath evaluates static expressions while
+parsing, so ``count(1 to 300000000)`` is refused by ``arazzo validate`` without being built);
+the regex functions match with the ``regex`` engine under the budget's timeout.
 """
 
 from __future__ import annotations
@@ -24,7 +29,51 @@ __all__ = ["XPATH_VERSIONS", "XPathQuery", "compile_xpath", "xml_root"]
 XPATH_VERSIONS: tuple[str | None, ...] = (None, "xpath-31", "xpath-30", "xpath-20", "xpath-10")
 
 
+_BOUNDED: dict[str | None, type] = {}
+
+
 def _parser_class(version: str | None) -> type:
+    """The elementpath parser for ``version``, with bounded ranges and guarded regexes (cached)."""
+    bounded = _BOUNDED.get(version)
+    if bounded is None:
+        bounded = _BOUNDED[version] = _bounded(_library_parser_class(version))
+    return bounded
+
+
+def _bounded(parser_class: type) -> type:
+    _guard_library_regexes()
+    table = dict(parser_class.symbol_table)  # type: ignore[attr-defined]
+    to = table.get("to")
+    if to is not None:
+        from elementpath.datatypes import Integer
+        from elementpath.sequences import xlist
+
+        from .budget import check_range
+
+        def evaluate(self: Any, context: Any = None) -> Any:
+            start, stop = self.get_operands(context, cls=Integer)
+            if not isinstance(start, int) or not isinstance(stop, int):
+                return []
+            check_range(start, stop)
+            return xlist(range(start, stop + 1))
+
+        table["to"] = type(to.__name__, (to,), {"evaluate": evaluate})
+    return type(f"Bounded{parser_class.__name__}", (parser_class,), {"symbol_table": table})
+
+
+def _guard_library_regexes() -> None:
+    """elementpath's regex functions call the ``re`` module of their modules: give them ours."""
+    import elementpath.xpath2._xpath2_functions as xpath2_functions
+    import elementpath.xpath30._xpath30_functions as xpath30_functions
+
+    from .budget import GuardedRe
+
+    for module in (xpath2_functions, xpath30_functions):
+        if not isinstance(module.re, GuardedRe):
+            module.re = GuardedRe()  # type: ignore[attr-defined]
+
+
+def _library_parser_class(version: str | None) -> type:
     if version in ("xpath-10",):
         from elementpath import XPath1Parser
 
@@ -58,14 +107,22 @@ class XPathQuery:
         """The effective boolean value and the raw result; elementpath errors propagate."""
         from elementpath import XPathContext
 
-        result = self.token.evaluate(XPathContext(root))
+        from .budget import budget
+
+        with budget():
+            result = self.token.evaluate(XPathContext(root))
         return bool(self.token.boolean_value(result)), result
 
 
 def compile_xpath(text: str, version: str | None) -> XPathQuery:
+    from .budget import BudgetExceeded, budget
+
     parser_class = _parser_class(version)
     try:
-        token = parser_class().parse(text)
+        with budget():
+            token = parser_class().parse(text)
+    except BudgetExceeded as exc:
+        raise ExpressionSyntaxError(f"XPath refused: {exc}", text, 0) from None
     except Exception as exc:  # elementpath raises ElementPath*Error, which mix in builtin types
         match = _COLUMN.search(str(exc))
         offset = int(match.group(1)) - 1 if match else 0
@@ -83,7 +140,9 @@ def xml_root(value: Any) -> Any:
         raise NotXML(f"the context is {type(value).__name__}, not XML text")
     if "<!DOCTYPE" in value or "<!ENTITY" in value:
         raise NotXML("XML with a DTD is refused")
-    try:
-        return ET.fromstring(value)
-    except ET.ParseError as exc:
-        raise NotXML(f"the context is not well-formed XML ({exc})") from None
+    from ..body_parsing import read_xml  # bounded: depth and size limits
+
+    root, problem = read_xml(value.encode("utf-8"))
+    if root is None:
+        raise NotXML(f"the context is not well-formed XML ({problem or 'empty'})")
+    return root

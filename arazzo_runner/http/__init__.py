@@ -26,6 +26,7 @@ from .errors import (
     TransportFailure,
     error_info,
 )
+from .network_policy import NetworkPolicy, NetworkPolicyError
 from .oauth2 import ClientCredentialsAuth, TokenCache
 from .redact import redacted_headers, redacted_url
 from .request import StepParameter, build_request, parameter_definitions
@@ -59,6 +60,8 @@ __all__ = [
     "ErrorInfo",
     "HeaderAuth",
     "HttpError",
+    "NetworkPolicy",
+    "NetworkPolicyError",
     "ParsedResponse",
     "Replacement",
     "RequestBody",

@@ -9,6 +9,8 @@ comparison, or if a server needs something the lean one does not do, such as HTT
 from __future__ import annotations
 
 import os
+import ssl
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -25,9 +27,28 @@ def async_transport_name(environ: Any = None) -> str:
     return value if value in ASYNC_TRANSPORTS else "lean"
 
 
-def new_async_client(timeout: httpx.Timeout, *, max_connections: int = 100) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` for a run (or a fleet of runs) over the chosen transport."""
+def new_async_client(
+    timeout: httpx.Timeout,
+    *,
+    max_connections: int = 100,
+    tls_by_host: Mapping[str, ssl.SSLContext] | None = None,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` for a run (or a fleet of runs) over the chosen transport.
+
+    ``tls_by_host``: a TLS context (with a client certificate, for mutual TLS) for ``https://host``
+    only, mounted as a transport of the same kind (``--client-cert``).
+    """
     if async_transport_name() == "httpx":
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        return httpx.AsyncClient(timeout=timeout, limits=limits)
-    return httpx.AsyncClient(timeout=timeout, transport=LeanAsyncTransport(max_connections=max_connections))
+        mounts: dict[str, httpx.AsyncBaseTransport] = {
+            f"https://{host}": httpx.AsyncHTTPTransport(verify=context, limits=limits)
+            for host, context in (tls_by_host or {}).items()
+        }
+        return httpx.AsyncClient(timeout=timeout, limits=limits, mounts=mounts or None)
+    mounts = {
+        f"https://{host}": LeanAsyncTransport(max_connections=max_connections, verify=context)
+        for host, context in (tls_by_host or {}).items()
+    }
+    return httpx.AsyncClient(
+        timeout=timeout, transport=LeanAsyncTransport(max_connections=max_connections), mounts=mounts or None
+    )

@@ -6,17 +6,32 @@ count and report transport retries separately from Arazzo ``retry`` actions. The
 ``httpx.Request`` is sent again: its auth flow runs again, so SigV4 signs each attempt afresh.
 
 Errors never quote the URL (a query may carry an API key) or headers.
+
+Every answer is bounded (:class:`ResponseLimits`): the body is streamed and its *decoded* bytes
+counted (a small gzip body can inflate to gigabytes), reading stops past ``max_bytes``; and the
+exchange as a whole (connect, send, headers, the last byte of the body) must end within
+``seconds`` and before the run's deadline, whatever the per-read timeouts say (a server that
+sends a byte a second never trips a read timeout). Going over the size or the run's deadline fails
+the attempt with a :class:`ResponseLimitExceeded` that is not retried; going over ``seconds`` is a
+``ReadTimeout`` that the source's retry policy handles as before (each attempt has its own bound). The asyncio driver enforces the time bound
+with ``asyncio.timeout`` around the whole exchange. The sync driver checks it between chunks and,
+on the clients runs make themselves (:func:`bounded_client`), on every socket read and write as
+well (a network backend that caps each read's timeout at the time left), so a server dripping its
+*headers* is stopped too; on a client the caller brings, only the per-read timeout applies there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore
 import httpx
 
 from .errors import TransportFailure
@@ -45,6 +60,116 @@ class SendResult:
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """Defaults for a run's client: 10 s to connect, 30 s for each read, write and pool wait."""
 
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Largest answer body read, counted after decoding (``--max-response-size``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """Bounds of one exchange: decoded body bytes, and seconds from sending to the last byte.
+
+    ``deadline`` is the run's own deadline on the ``clock`` the driver uses (``None``: none).
+    """
+
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    seconds: float | None = 30.0
+    deadline: float | None = None
+    clock: Callable[[], float] = time.monotonic
+
+    def budget(self) -> tuple[float | None, str]:
+        """Seconds this exchange may take from now, and which bound that is (for the message)."""
+        remaining = None if self.deadline is None else max(0.0, self.deadline - self.clock())
+        if self.seconds is not None and (remaining is None or self.seconds <= remaining):
+            return self.seconds, f"took longer than {self.seconds:g} s (--http-timeout)"
+        if remaining is None:
+            return None, ""
+        return remaining, "did not end before the run's deadline (--timeout)"
+
+
+#: When the current sync exchange must end (``time.monotonic()``), for :class:`_DeadlineStream`.
+_EXCHANGE_ENDS: ContextVar[float | None] = ContextVar("exchange_ends", default=None)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes never wait past the exchange's end."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    @staticmethod
+    def _timeout(timeout: float | None, error: type[Exception]) -> float | None:
+        ends = _EXCHANGE_ENDS.get()
+        if ends is None:
+            return timeout
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise error("the exchange's total time ran out")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._timeout(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> Any:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(*args, **kwargs))
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(*args, **kwargs))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def bounded_client(**options: Any) -> httpx.Client:
+    """An ``httpx.Client`` whose connections honour the exchange deadline on every socket read.
+
+    httpx does not expose httpcore's ``network_backend``; it is set on each transport's pool
+    (httpcore 1.x keeps it as ``_network_backend``). Should that change, the client still works,
+    with the between-chunks check only.
+    """
+    client = httpx.Client(**options)
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return client
+
+
+class ResponseLimitExceeded(TransportFailure):
+    """An answer went over :class:`ResponseLimits`; never retried (the next one would too)."""
+
+
+class _Stop(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _over_time(why: str, message: str, request: httpx.Request) -> Exception:
+    """Past the run's deadline: a limit (never retried). Past ``--http-timeout``: a read timeout,
+    which the source's retry policy may retry as it always did (each attempt has its own bound)."""
+    if "--timeout" in why:
+        return _Stop(message)
+    return httpx.ReadTimeout(message, request=request)
+
 
 def _failure(
     request: httpx.Request, error: Exception, attempts: int, retries: list[TransportRetry]
@@ -66,20 +191,24 @@ def send_with_retries(
     policy: RetryPolicy,
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    limits: ResponseLimits | None = None,
 ) -> SendResult:
     """Send ``request`` through ``client``, retrying as ``policy`` says."""
+    limits = limits or ResponseLimits()
     retries: list[TransportRetry] = []
     attempt = 0
     while True:
         attempt += 1
         try:
-            response = client.send(request, auth=auth) if auth is not None else client.send(request)
+            response, content = _exchange(client, request, auth, limits)
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
+        except _Stop as stop:
+            raise _stopped(request, stop, attempt, retries) from None
         else:
-            parsed = parse_response(response)
+            parsed = parse_response(response, content)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
@@ -95,32 +224,147 @@ async def send_with_retries_async(
     auth: httpx.Auth | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     gate: contextlib.AbstractAsyncContextManager[Any] | None = None,
+    limits: ResponseLimits | None = None,
 ) -> SendResult:
     """The asyncio twin of :func:`send_with_retries`.
 
     ``gate`` (e.g. a semaphore bounding requests in flight) is held around each send only, never
     through a backoff sleep, so throttled requests do not keep slots other runs could use.
     """
+    limits = limits or ResponseLimits()
     retries: list[TransportRetry] = []
     attempt = 0
     while True:
         attempt += 1
         try:
             async with gate or contextlib.nullcontext():
-                response = await (
-                    client.send(request, auth=auth) if auth is not None else client.send(request)
-                )
+                response, content = await _exchange_async(client, request, auth, limits)
         except httpx.TransportError as exc:
             decision = policy.decide(attempt, error=exc)
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
+        except _Stop as stop:
+            raise _stopped(request, stop, attempt, retries) from None
         else:
-            parsed = parse_response(response)
+            parsed = parse_response(response, content)
             decision = policy.decide(attempt, response=parsed)
             if decision is None:
                 return SendResult(parsed, attempt, tuple(retries))
         retry = _record(attempt, decision, retries)
         await sleep(retry.delay)
+
+
+def _too_large(limits: ResponseLimits, size: int, declared: bool = False) -> _Stop:
+    how = "declares" if declared else "passed"
+    return _Stop(
+        f"the answer {how} {size} bytes{'' if declared else ' after decoding'}, over the limit of"
+        f" {limits.max_bytes} bytes (--max-response-size); stopped reading"
+    )
+
+
+def _declared_size(response: httpx.Response) -> int | None:
+    """``Content-Length`` of an answer that is not compressed (compressed ones are counted decoded)."""
+    if response.headers.get("content-encoding", "identity").lower() not in ("", "identity"):
+        return None
+    try:
+        return int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+
+
+def _exchange(
+    client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> tuple[httpx.Response, bytes]:
+    """Send and read the answer, streamed within ``limits``."""
+    seconds, why = limits.budget()
+    ends = None if seconds is None else limits.clock() + seconds
+    token = _EXCHANGE_ENDS.set(None if seconds is None else time.monotonic() + seconds)
+    try:
+        return _exchange_within(client, request, auth, limits, ends, why)
+    except httpx.TimeoutException:
+        ends_real = _EXCHANGE_ENDS.get()
+        if ends_real is not None and time.monotonic() >= ends_real:
+            raise _over_time(why, f"the answer {why}", request) from None
+        raise
+    finally:
+        _EXCHANGE_ENDS.reset(token)
+
+
+def _exchange_within(
+    client: httpx.Client,
+    request: httpx.Request,
+    auth: httpx.Auth | None,
+    limits: ResponseLimits,
+    ends: float | None,
+    why: str,
+) -> tuple[httpx.Response, bytes]:
+    clock = limits.clock
+    response = (
+        client.send(request, auth=auth, stream=True)
+        if auth is not None
+        else client.send(request, stream=True)
+    )
+    try:
+        declared = _declared_size(response)
+        if declared is not None and declared > limits.max_bytes:
+            raise _too_large(limits, declared, declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limits.max_bytes:
+                raise _too_large(limits, size)
+            chunks.append(chunk)
+            if ends is not None and clock() > ends:
+                raise _over_time(why, f"the answer {why}; stopped reading after {size} bytes", request)
+        if ends is not None and clock() > ends:
+            raise _over_time(why, f"the answer {why}", request)
+    finally:
+        response.close()
+    return response, b"".join(chunks)
+
+
+async def _exchange_async(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> tuple[httpx.Response, bytes]:
+    """The asyncio twin of :func:`_exchange`: the time bound covers connecting and the headers too."""
+    seconds, why = limits.budget()
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(seconds):
+            response = await (
+                client.send(request, auth=auth, stream=True)
+                if auth is not None
+                else client.send(request, stream=True)
+            )
+            try:
+                declared = _declared_size(response)
+                if declared is not None and declared > limits.max_bytes:
+                    raise _too_large(limits, declared, declared=True)
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        raise _too_large(limits, size)
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        read = sum(map(len, chunks))
+        raise _over_time(why, f"the answer {why}; stopped reading after {read} bytes", request) from None
+    except ssl.SSLError as exc:
+        # httpcore's anyio backend lets a TLS alert that arrives after the handshake (TLS 1.3: a
+        # server refusing the client certificate) escape unmapped; the sync backend maps it to
+        # ReadError, and so does this, so the step fails instead of the run crashing.
+        raise httpx.ReadError(f"TLS: {exc}", request=request) from None
+    return response, b"".join(chunks)
+
+
+def _stopped(
+    request: httpx.Request, stop: _Stop, attempts: int, retries: list[TransportRetry]
+) -> ResponseLimitExceeded:
+    where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+    return ResponseLimitExceeded(f"{where}: {stop.message}", attempts, tuple(retries))
 
 
 def _record(attempt: int, decision: RetryDecision, retries: list[TransportRetry]) -> TransportRetry:

@@ -20,6 +20,7 @@ import httpx
 
 from ..engine.events import Event, StepStarted
 from ..engine.redaction import Redactor
+from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES
 from .har import RecordedExchange, RecordedRequest, RecordedResponse, Recording
 
 #: Headers that describe the wire encoding, not the content we store (decoded) in the recording.
@@ -44,6 +45,9 @@ class Recorder:
 
     clock: Callable[[], float] = time.perf_counter
     wall: Callable[[], float] = time.time
+    #: Largest answer body recorded, counted decoded (the run's ``--max-response-size``): the
+    #: recording transport reads answers whole, so it applies the limit itself.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         self.exchanges: list[RecordedExchange] = []
@@ -138,6 +142,18 @@ def _redacted(exchange: RecordedExchange, redactor: Redactor) -> RecordedExchang
     )
 
 
+def _check_size(request: httpx.Request, size: int, limit: int) -> None:
+    if size > limit:
+        from ..http.transport import ResponseLimitExceeded
+
+        where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
+        raise ResponseLimitExceeded(
+            f"{where}: the answer passed {size} bytes after decoding, over the limit of {limit} bytes"
+            " (--max-response-size); stopped reading",
+            1,
+        )
+
+
 class RecordingTransport(httpx.BaseTransport):
     """Sends through ``inner`` (a real ``httpx.HTTPTransport`` by default) and records each exchange."""
 
@@ -151,7 +167,12 @@ class RecordingTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         answered = self.recorder.clock()
         try:
-            response.read()
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                _check_size(request, size, self.recorder.max_response_bytes)
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what read() would have kept
         finally:
             response.close()
         self.recorder.add(request, response, started, answered - begin, self.recorder.clock() - answered)
@@ -174,7 +195,12 @@ class AsyncRecordingTransport(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         answered = self.recorder.clock()
         try:
-            await response.aread()
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                _check_size(request, size, self.recorder.max_response_bytes)
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what aread() would have kept
         finally:
             await response.aclose()
         self.recorder.add(request, response, started, answered - begin, self.recorder.clock() - answered)

@@ -97,6 +97,8 @@ def record(
     """
     recorder = Recorder()
     environment = run_options.get("environment")
+    if environment is not None and environment.max_response_size:
+        recorder.max_response_bytes = environment.max_response_size
     timeout = environment.http_timeout() if environment is not None else DEFAULT_TIMEOUT
     client = httpx.Client(transport=recorder.transport(transport), timeout=timeout)
     try:

@@ -4,7 +4,13 @@ Source URLs are resolved against the document that names them (RFC 3986). Remote
 URLs are *not* fetched unless the caller allows it: a workflow file should not make a run reach
 the network before its first step, and the public conformance fixtures point at URLs that must
 be served from local copies instead (``source_map``). Files go through the same YAML 1.2 reader
-as Arazzo documents, with the same size and alias limits.
+as Arazzo documents, with the same size and alias limits, and only regular files are read.
+
+Local files are confined to one folder tree (``root``: the working directory's when the document
+is inside it, else the document's own folder; see ``loader.confinement_root``): a source
+``url`` or a ``$ref`` cannot read ``/etc/passwd``, ``/proc/self/environ`` or ``../../`` outside
+it (symbolic links are followed before the check) unless the caller allows it
+(``allow_outside``, ``--allow-outside``) or maps the location explicitly (``source_map``).
 """
 
 from __future__ import annotations
@@ -48,10 +54,18 @@ class SourceFetcher:
     #: Exact URL (or URL prefix ending in "/") → local file (or folder).
     source_map: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 30.0
+    #: The folder local files must be inside (``None``: anywhere); mapped locations are exempt.
+    root: str | None = None
+    allow_outside: bool = False
     _cache: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
     #: Every location looked up, and the source-map keys that served one (to report unused keys).
     seen: list[str] = field(default_factory=list, repr=False)
     used_keys: set[str] = field(default_factory=set, repr=False)
+    _allowed: set[str] = field(default_factory=set, repr=False)
+
+    def allow(self, path: str) -> None:
+        """Let this one file be read wherever it is (the document being loaded)."""
+        self._allowed.add(os.path.abspath(path))
 
     def map_location(self, location: str) -> str:
         """Apply the source map: an exact match, else the longest matching folder prefix."""
@@ -82,9 +96,28 @@ class SourceFetcher:
             parsed = self._fetch_remote(target)
         else:
             path = unquote(urlsplit(target).path) if urlsplit(target).scheme == "file" else target
+            if target == location:  # a location the source map names is read wherever it is
+                self._confine(path)
             parsed = read_file(path)
         self._cache[target] = parsed
         return parsed
+
+    def _confine(self, path: str) -> None:
+        if self.root is None or self.allow_outside or os.path.abspath(path) in self._allowed:
+            return
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path)
+        if os.path.commonpath([root, real]) != root:
+            raise YamlReadError(
+                [
+                    Problem(
+                        f"{path} is outside the document's folder {root}; documents may only read files"
+                        " in their own folder tree (--allow-outside, or --source-map for one file, permits it)",
+                        Location(path),
+                        code="outside",
+                    )
+                ]
+            )
 
     def _fetch_remote(self, url: str) -> ParsedFile:
         if not self.allow_remote:

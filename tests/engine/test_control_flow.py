@@ -184,7 +184,7 @@ def test_http_timeout_fails_the_step_quickly(doc) -> None:
     finally:
         silent.close()
     assert result.status == "failed"
-    assert "ReadTimeout: timed out (after 1 attempt)" in result.error.message
+    assert "ReadTimeout: the answer took longer than 0.2 s (--http-timeout) (after 1 attempt)" in result.error.message
 
 
 def test_unsendable_request_fails_the_step_not_the_process(doc, server) -> None:

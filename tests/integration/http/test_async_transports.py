@@ -9,14 +9,19 @@ timeout tests ask for (tenths of a second).
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from arazzo_runner.http.errors import TransportFailure
 from arazzo_runner.http.lean_transport import LeanAsyncTransport
+from arazzo_runner.http.retries import RetryPolicy
+from arazzo_runner.http.transport import ResponseLimitExceeded, ResponseLimits, send_with_retries_async
 
 TRANSPORTS: dict[str, Callable[..., httpx.AsyncBaseTransport]] = {
     "httpx": lambda **kw: httpx.AsyncHTTPTransport(
@@ -119,6 +124,34 @@ class RawServer:
             return False
         elif path == "/no-content":
             writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        elif path == "/endless":  # chunked, never ends (issue 17: the size limit must stop it)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"x" * 65536
+            for _ in range(10_000):  # 640 MiB at most: the client stops long before
+                if reader.at_eof():  # the client hung up
+                    return False
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                await writer.drain()
+            return False
+        elif path == "/gzip-bomb":  # 16 MiB of zeros, ~16 KB on the wire
+            bomb = gzip.compress(b"\0" * (16 * 1024 * 1024))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(bomb), bomb)
+            )
+        elif path in ("/drip", "/drip-head"):  # a byte every 50 ms: no read ever times out
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n"
+            data = head + b"x" * 400 if path == "/drip" else b"HTTP/1.1 200 OK\r\n" + b"X-Slow: y\r\n" * 200
+            if path == "/drip":
+                writer.write(head)
+                data = data[len(head) :]
+            for byte in data:
+                if reader.at_eof():  # the client hung up
+                    return False
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.05)
+            return False
         else:
             answer = json.dumps(
                 {"method": method, "target": target, "body": body.decode(), "headers": headers}
@@ -291,3 +324,66 @@ def test_concurrent_requests_share_a_bounded_pool(kind: str) -> None:
     statuses, connections = run(kind, scenario, max_connections=4)
     assert statuses == [200] * 40
     assert 1 <= connections <= 4
+
+
+# -- issue 17's response bounds, on both transports (send_with_retries_async streams and counts) --------
+
+
+async def bounded_get(
+    client: httpx.AsyncClient, url: str, limits: ResponseLimits
+) -> tuple[float, BaseException | None]:
+    """Send through the runs' exchange (streamed, bounded); (seconds taken, what it raised)."""
+    started = time.monotonic()
+    try:
+        await send_with_retries_async(client, httpx.Request("GET", url), policy=RetryPolicy(1, ()), limits=limits)
+    except TransportFailure as exc:  # ResponseLimitExceeded, or what the transport raised, wrapped
+        return time.monotonic() - started, exc
+    return time.monotonic() - started, None
+
+
+def test_endless_body_stops_at_the_size_limit_and_frees_the_connection(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[Any, int]:
+        _, error = await bounded_get(client, f"{server.url}/endless", ResponseLimits(max_bytes=1024 * 1024))
+        # One connection in all: the stopped answer gave its slot back (and its connection was closed).
+        after = await client.get(f"{server.url}/echo", timeout=httpx.Timeout(2.0, pool=0.5))
+        assert after.status_code == 200
+        return error, server.connections
+
+    error, connections = run(kind, scenario, max_connections=1)
+    assert isinstance(error, ResponseLimitExceeded)
+    assert "after decoding, over the limit of 1048576 bytes (--max-response-size)" in str(error)
+    assert connections == 2  # the connection that was cut off was not reused
+
+
+def test_gzip_bomb_is_counted_decoded(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> Any:
+        return (await bounded_get(client, f"{server.url}/gzip-bomb", ResponseLimits(max_bytes=1024 * 1024)))[1]
+
+    error = run(kind, scenario)
+    assert isinstance(error, ResponseLimitExceeded)
+    assert "after decoding, over the limit of 1048576 bytes" in str(error)
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-head"])
+def test_dripping_answer_is_stopped_by_the_whole_exchange_timeout(kind: str, path: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[float, Any]:
+        taken, error = await bounded_get(client, f"{server.url}{path}", ResponseLimits(seconds=0.3))
+        after = await client.get(f"{server.url}/echo", timeout=httpx.Timeout(2.0, pool=0.5))
+        assert after.status_code == 200
+        return taken, error
+
+    taken, error = run(kind, scenario, max_connections=1)
+    assert not isinstance(error, ResponseLimitExceeded)  # past --http-timeout: a read timeout, retriable
+    assert "ReadTimeout: the answer took longer than 0.3 s (--http-timeout)" in str(error)
+    assert taken < 1.5  # the drip takes 20 s (body) or 120 s (headers) to finish
+
+
+def test_dripping_answer_is_stopped_at_the_run_deadline(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[float, Any]:
+        limits = ResponseLimits(seconds=30.0, deadline=time.monotonic() + 0.3)
+        return await bounded_get(client, f"{server.url}/drip", limits)
+
+    taken, error = run(kind, scenario)
+    assert isinstance(error, ResponseLimitExceeded)  # a limit of the run: never retried
+    assert "did not end before the run's deadline (--timeout)" in str(error)
+    assert taken < 1.5

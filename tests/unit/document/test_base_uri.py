@@ -69,7 +69,8 @@ def test_self_is_the_base_of_relative_source_urls(tmp_path: Path) -> None:
     assert document.self_uri == "https://api.example.com/workflows/purchase.arazzo.yaml"
 
 
-def test_without_self_the_retrieval_uri_is_the_base(tmp_path: Path) -> None:
+def test_without_self_the_retrieval_uri_is_the_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # run from the project's root: ../specs is inside its folder tree
     doc = _doc(
         tmp_path / "workflows" / "purchase.arazzo.yaml",
         "",

@@ -1,0 +1,186 @@
+"""A time budget for one criterion, honoured wherever a foreign library can run away.
+
+Mechanism (issue 17, point 3): no criterion may run unbounded, and none may leave CPU burning
+after it gave up, so we bound the work *inside* the evaluation rather than abandoning a thread:
+
+* every regular expression a criterion runs (``regex`` criteria, the Goessner ``=~`` operator,
+  XPath ``matches``/``replace``/``tokenize``/``analyze-string``) is matched by the ``regex``
+  package with a timeout taken from the criterion's remaining budget;
+* XPath ranges (``1 to N``) longer than :data:`MAX_RANGE` are refused, at compile time when
+  static (so ``arazzo validate`` never builds them) and at evaluation otherwise, and each range
+  checks the budget (so nested ranges stop too);
+* JSONPath recursive descent (``..``) is refused on contexts of more than :data:`MAX_DESCENT_NODES`
+  nodes (counted with an early exit), since its cost grows with every node of the body.
+
+Going over fails the criterion with :class:`BudgetExceeded` as its reason; the step's failure
+actions apply. What is not covered: an XPath expression that runs long without ranges or regexes
+(deep recursion of user functions); bodies are small enough (depth 100, 64 MiB) for that to end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import regex
+
+CRITERION_SECONDS = 1.0
+"""Longest one criterion (all its regexes and ranges together) may run."""
+
+MAX_RANGE = 1_000_000
+"""Most integers one XPath range expression may produce."""
+
+MAX_DESCENT_NODES = 50_000
+"""Most nodes a JSONPath query with recursive descent (``..``) may walk."""
+
+_deadline: ContextVar[float | None] = ContextVar("criterion_deadline", default=None)
+
+
+class BudgetExceeded(TimeoutError):
+    """A criterion went over its budget; the message says which."""
+
+
+@contextlib.contextmanager
+def budget(seconds: float | None = None) -> Iterator[None]:
+    """Run the enclosed evaluation with a deadline (an enclosing, earlier one wins)."""
+    ends = time.monotonic() + (CRITERION_SECONDS if seconds is None else seconds)
+    outer = _deadline.get()
+    token = _deadline.set(ends if outer is None else min(outer, ends))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def remaining() -> float:
+    """Seconds left in the current budget; raises :class:`BudgetExceeded` when none are."""
+    ends = _deadline.get()
+    if ends is None:
+        return CRITERION_SECONDS
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise BudgetExceeded(f"the criterion ran out of its {CRITERION_SECONDS:g} s budget")
+    return left
+
+
+def check_range(start: int, stop: int) -> None:
+    """Refuse an XPath range too long to build, and stop when the budget is spent."""
+    if stop - start + 1 > MAX_RANGE:  # read at call time: tests lower it
+        raise BudgetExceeded(f"the range {start} to {stop} is longer than {MAX_RANGE} items")
+    remaining()
+
+
+def descent_too_large(value: Any, limit: int = MAX_DESCENT_NODES) -> bool:
+    """Whether ``value`` holds more than ``limit`` nodes (walks at most ``limit`` of them)."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def _timed_out(pattern: Any) -> BudgetExceeded:
+    text = getattr(pattern, "pattern", pattern)
+    return BudgetExceeded(f"regex {str(text)[:80]!r} ran out of the criterion's {CRITERION_SECONDS:g} s budget")
+
+
+class GuardedPattern:
+    """A compiled pattern whose matching methods run under the current budget."""
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+        self.pattern = compiled.pattern
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = getattr(self._compiled, name)(*args, timeout=remaining(), **kwargs)
+            if name in ("finditer",):
+                return list(result)  # iterate now, under the timeout
+            return result
+        except TimeoutError:
+            raise _timed_out(self) from None
+
+    def search(self, *a: Any, **k: Any) -> Any:
+        return self._call("search", *a, **k)
+
+    def match(self, *a: Any, **k: Any) -> Any:
+        return self._call("match", *a, **k)
+
+    def fullmatch(self, *a: Any, **k: Any) -> Any:
+        return self._call("fullmatch", *a, **k)
+
+    def sub(self, *a: Any, **k: Any) -> Any:
+        return self._call("sub", *a, **k)
+
+    def subn(self, *a: Any, **k: Any) -> Any:
+        return self._call("subn", *a, **k)
+
+    def split(self, *a: Any, **k: Any) -> Any:
+        return self._call("split", *a, **k)
+
+    def findall(self, *a: Any, **k: Any) -> Any:
+        return self._call("findall", *a, **k)
+
+    def finditer(self, *a: Any, **k: Any) -> Any:
+        return iter(self._call("finditer", *a, **k))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._compiled, name)
+
+
+def guarded_compile(pattern: Any, flags: int = 0) -> GuardedPattern:
+    """``re.compile`` with the ``regex`` engine (``re``-compatible mode) and the budget's timeout."""
+    if isinstance(pattern, GuardedPattern):
+        return pattern
+    if isinstance(pattern, re.Pattern):
+        pattern, flags = pattern.pattern, pattern.flags & ~re.UNICODE
+    try:
+        return GuardedPattern(regex.compile(pattern, flags=flags | regex.VERSION0))
+    except regex.error as exc:
+        raise re.error(str(exc)) from None
+
+
+class GuardedRe:
+    """A stand-in for the ``re`` module inside a library: same API, matching under the budget."""
+
+    error = re.error
+
+    def compile(self, pattern: Any, flags: int = 0) -> GuardedPattern:
+        return guarded_compile(pattern, flags)
+
+    def search(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).search(string)
+
+    def match(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).match(string)
+
+    def fullmatch(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).fullmatch(string)
+
+    def sub(self, pattern: Any, repl: Any, string: Any, count: int = 0, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).sub(repl, string, count)
+
+    def split(self, pattern: Any, string: Any, maxsplit: int = 0, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).split(string, maxsplit)
+
+    def findall(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).findall(string)
+
+    def finditer(self, pattern: Any, string: Any, flags: int = 0) -> Any:
+        return guarded_compile(pattern, flags).finditer(string)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(re, name)

@@ -1,0 +1,163 @@
+"""A network policy (issue 17, point 8): allow/deny host globs, private networks refused after
+DNS resolution, client certificates per host; as library options and CLI flags."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hostile_servers import ReflectingServer
+
+import arazzo_runner
+from arazzo_runner.drivers import RunEnvironment
+from arazzo_runner.http import NetworkPolicy
+from arazzo_runner.http.network_policy import private_kind
+
+ROOT = Path(__file__).resolve().parents[3]
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "echo", "version": "1"},
+    "paths": {"/echo": {"get": {"operationId": "echo", "responses": {"200": {"description": "ok"}}}}},
+}
+ARAZZO = """arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: api, url: api.json}]
+workflows:
+- workflowId: w
+  steps:
+  - {stepId: echo, operationId: echo}
+"""
+
+
+@pytest.fixture(scope="module")
+def reflecting():
+    with ReflectingServer() as server:
+        yield server
+
+
+@pytest.fixture
+def doc(tmp_path: Path) -> Path:
+    (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
+    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
+    return tmp_path / "doc.arazzo.yaml"
+
+
+def run(doc: Path, url: str, policy: NetworkPolicy, mode: str = "sync") -> arazzo_runner.RunResult:
+    document = arazzo_runner.load(doc)
+    env = RunEnvironment(servers={"api": url}, network_policy=policy)
+    if mode == "sync":
+        return document.run(None, {}, environment=env)
+    return asyncio.run(document.run_async(None, {}, environment=env))
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1%eth0", "link-local"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.9", "private"),
+        ("192.168.1.1", "private"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("0.0.0.0", "unspecified"),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+    ],
+)
+def test_private_kinds(address: str, kind: str | None) -> None:
+    assert private_kind(address) == kind
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_private_networks_are_refused_before_sending(doc, reflecting, mode) -> None:
+    result = run(doc, reflecting.url, NetworkPolicy(deny_private_networks=True), mode)
+    assert result.status == "failed"
+    assert "resolves to 127.0.0.1, a loopback address (--deny-private-networks)" in result.error.message
+    assert result.step("echo").last.status_code is None  # never answered: never sent
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_name_resolving_to_the_metadata_service_is_refused(doc, mode) -> None:
+    policy = NetworkPolicy(deny_private_networks=True, resolver=lambda host, port: ["169.254.169.254"])
+    result = run(doc, "http://metadata.example.test", policy, mode)
+    assert "resolves to 169.254.169.254, a link-local address" in result.error.message
+
+
+def test_host_globs(doc, reflecting) -> None:
+    refused = run(doc, reflecting.url, NetworkPolicy(allow_hosts=("*.amazonaws.com",)))
+    assert "host '127.0.0.1' is not allowed (--allow-host *.amazonaws.com)" in refused.error.message
+    denied = run(doc, reflecting.url, NetworkPolicy(allow_hosts=("127.0.0.*",), deny_hosts=("127.*",)))
+    assert "refused by --deny-host '127.*'" in denied.error.message
+    allowed = run(doc, reflecting.url, NetworkPolicy(allow_hosts=("127.0.0.*", "*.example.com")))
+    assert allowed.succeeded, allowed.error
+
+
+def test_cli_flags(doc, reflecting) -> None:
+    def arazzo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "arazzo_runner", "run", str(doc), "--server", f"api={reflecting.url}", *args],
+            capture_output=True, text=True, cwd=ROOT, env=os.environ, timeout=60,
+        )  # fmt: skip
+
+    refused = arazzo("--deny-private-networks")
+    assert refused.returncode == 1 and "loopback address" in refused.stderr
+    assert arazzo("--allow-host", "127.0.0.1").returncode == 0
+    assert arazzo("--deny-host", "127.0.0.1").returncode == 1
+    bad = arazzo("--client-cert", "nothing")
+    assert bad.returncode == 2 and "HOST=CERT.pem" in bad.stderr
+
+
+@pytest.mark.parametrize("mode", ["sync", "async-lean", "async-httpx"])
+def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypatch, mode) -> None:
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tls_certs import make_certificates
+
+    certs = make_certificates(tmp_path)
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            peer = self.connection.getpeercert() or {}
+            seen.append(dict(x[0] for x in peer.get("subject", ())).get("commonName", ""))
+            self.send_response(200)
+            self.send_header("content-length", "2")
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certs["server"])
+    context.load_verify_locations(certs["ca"][0])
+    context.verify_mode = ssl.CERT_REQUIRED  # no client certificate: no handshake
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SSL_CERT_FILE", certs["ca"][0])  # trust the test CA
+    url = f"https://127.0.0.1:{server.server_address[1]}"
+    if mode != "sync":  # the async run's own client: either transport mounts the certificate
+        monkeypatch.setenv("ARAZZO_HTTP_TRANSPORT", mode.removeprefix("async-"))
+    how = "sync" if mode == "sync" else "async"
+    try:
+        without = run(doc, url, NetworkPolicy(), how)
+        with_cert = run(doc, url, NetworkPolicy(client_certs={"127.0.0.1": certs["client"]}), how)
+        elsewhere = run(doc, url, NetworkPolicy(client_certs={"other.example.com": certs["client"]}), how)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert without.status == "failed"
+    assert with_cert.succeeded, with_cert.error
+    assert seen == ["client"]  # presented to its host only
+    assert elsewhere.status == "failed"
