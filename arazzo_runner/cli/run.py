@@ -93,6 +93,12 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         help="on Ctrl-C, run this workflow (of DOC, or of FILE) with the run's inputs and last outputs,"
         " e.g. to stop the job the run started, as Step Functions does when an execution is aborted",
     )
+    add_journal_options(run)
+    run.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal this run (it cannot be resumed after a crash)",
+    )
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -110,6 +116,14 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         metavar="KEYS",
         help="what a request must share with the recorded one: comma-separated method, path, target"
         " (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
+    )
+
+
+def add_journal_options(parser: Any) -> None:
+    parser.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
 
 
@@ -138,7 +152,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..drivers import RunEnvironment
     from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
-    from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
 
     recording = _recording_for(args)
@@ -189,8 +203,16 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 label=args.document,
             )
         else:
+            journal = None if args.no_journal else (args.journal or True)
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=renderer
+                workflow.workflow_id,
+                inputs,
+                options=options,
+                environment=environment,
+                on_event=JournalNotices(renderer, quiet=args.quiet)
+                if renderer is not None or (journal and not args.quiet)
+                else None,
+                journal=journal,
             )
     except KeyboardInterrupt:
         if renderer is not None:
@@ -210,6 +232,36 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     finally:
         if renderer is not None:
             renderer.close()
+    return print_result(args, result, problems)
+
+
+class JournalNotices:
+    """Passes events to the progress renderer; says the run's id (and unfinished twins) on stderr."""
+
+    def __init__(self, renderer: Any, *, quiet: bool) -> None:
+        self.renderer = renderer
+        self.quiet = quiet
+
+    def __call__(self, event: Any) -> None:
+        if event.kind == "run_journaled":
+            if not self.quiet:
+                verb = "resuming" if event.resumed else "run"
+                print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)
+            for other in event.unfinished:
+                print(
+                    f"arazzo: warning: run {other} of the same document, workflow and inputs is unfinished;"
+                    f" `arazzo resume {other}` continues it instead of starting again",
+                    file=sys.stderr,
+                )
+            return
+        if self.renderer is not None:
+            self.renderer(event)
+
+
+def print_result(args: argparse.Namespace, result: Any, problems: tuple[str, ...] = ()) -> int:
+    """Print a run's outputs (or its JSON result) and return the exit code."""
+    from .main import EXIT_FAILED, EXIT_OK
+
     data = result.to_dict(masked=True)
     if args.output == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")

@@ -50,6 +50,27 @@ def _environment(
     return RunEnvironment(servers=servers, aws=aws)
 
 
+def _journal_for(
+    journal: Any,
+    execution: Execution,
+    environment: RunEnvironment,
+    on_event: Callable[[Event], None] | None,
+    clock: Callable[[], float],
+) -> Any:
+    """The journal hook for a new run (``None``: not journaled); announces the run id as an event."""
+    if journal is None or journal is False:
+        return None
+    from ..journal import RunJournal, RunJournaled, open_journal
+
+    store = open_journal(None if journal is True else journal)
+    hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    hook.clock = clock
+    if on_event is not None:
+        unfinished = tuple(r.id for r in store.unfinished_like(hook.identity, excluding=hook.run_id))
+        on_event(RunJournaled(hook.run_id, str(store.path), unfinished=unfinished, at=clock()))
+    return hook
+
+
 def run(
     document: Document,
     workflow_id: str | None = None,
@@ -64,16 +85,25 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    journal: Any = None,
 ) -> RunResult:
-    """Run a workflow to the end and return its result (never raises for a failed workflow)."""
+    """Run a workflow to the end and return its result (never raises for a failed workflow).
+
+    ``journal``: a :class:`arazzo_runner.journal.Journal`, a path, or ``True`` (the default
+    journal, ``ARAZZO_JOURNAL`` or ``$XDG_STATE_HOME/arazzo/runs.db``) to record every transition
+    so that ``resume(result.run_id)`` can carry the run on after a crash; ``None`` (the library's
+    default): not journaled.
+    """
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    environment = _environment(environment, servers, aws)
     return drivers.run_sync(
         execution,
         client=client,
-        environment=_environment(environment, servers, aws),
+        environment=environment,
         on_event=on_event,
         sleep=sleep,
         clock=clock,
+        journal=_journal_for(journal, execution, environment, on_event, clock),
     )
 
 
@@ -91,17 +121,20 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    journal: Any = None,
 ) -> RunResult:
     import asyncio
 
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    environment = _environment(environment, servers, aws)
     return await drivers.run_async(
         execution,
         client=client,
-        environment=_environment(environment, servers, aws),
+        environment=environment,
         on_event=on_event,
         sleep=sleep or asyncio.sleep,
         clock=clock,
+        journal=_journal_for(journal, execution, environment, on_event, clock),
     )
 
 
