@@ -65,7 +65,7 @@ def _next_poll(epoch: float | None, now: float) -> str:
 
 def runs_command(args: argparse.Namespace) -> int:
     from ..errors import UsageError
-    from ..journal import Journal
+    from ..journal.store import Journal
     from .main import EXIT_OK
 
     journal = Journal(args.journal)
