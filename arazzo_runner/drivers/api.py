@@ -96,15 +96,21 @@ def run(
     """
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)
-    return drivers.run_sync(
-        execution,
-        client=client,
-        environment=environment,
-        on_event=on_event,
-        sleep=sleep,
-        clock=clock,
-        journal=_journal_for(journal, execution, environment, on_event, clock),
-    )
+    hook = _journal_for(journal, execution, environment, on_event, clock)
+    try:
+        return drivers.run_sync(
+            execution,
+            client=client,
+            environment=environment,
+            on_event=on_event,
+            sleep=sleep,
+            clock=clock,
+            journal=hook,
+        )
+    except BaseException as exc:
+        if hook is not None:
+            hook.interrupted(exc)
+        raise
 
 
 async def run_async(
@@ -127,15 +133,21 @@ async def run_async(
 
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)
-    return await drivers.run_async(
-        execution,
-        client=client,
-        environment=environment,
-        on_event=on_event,
-        sleep=sleep or asyncio.sleep,
-        clock=clock,
-        journal=_journal_for(journal, execution, environment, on_event, clock),
-    )
+    hook = _journal_for(journal, execution, environment, on_event, clock)
+    try:
+        return await drivers.run_async(
+            execution,
+            client=client,
+            environment=environment,
+            on_event=on_event,
+            sleep=sleep or asyncio.sleep,
+            clock=clock,
+            journal=hook,
+        )
+    except BaseException as exc:
+        if hook is not None:
+            hook.interrupted(exc)
+        raise
 
 
 def iter_run(

@@ -129,6 +129,14 @@ class RunJournal:
             snapshot = self.sealer.seal(snapshot)
         return json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
 
+    def interrupted(self, exc: BaseException) -> None:
+        """Record that this process stops the run unfinished (``resume`` continues it)."""
+        import contextlib
+        import sqlite3
+
+        with contextlib.suppress(sqlite3.Error):
+            self.journal.interrupted(self.run_id, self.masker.text(type(exc).__name__), now=self.clock())
+
     def observe(self, events: list[Event]) -> None:
         self._seen.extend(self._timeline(events))
         for event in events:

@@ -21,7 +21,7 @@ from ..engine.core import Execution
 from ..engine.events import Event
 from ..engine.needs import Exchange, Response, SendRequest
 from ..engine.result import RunResult
-from ..engine.snapshot import fingerprint
+from ..engine.snapshot import differences, fingerprint
 from ..errors import ArazzoError
 from .in_doubt import (
     NOT_FOUND_CODES,
@@ -195,7 +195,8 @@ def resume(
 
         document = load(record.document, allow_remote=allow_remote)
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
-    changes = changed_sources(record.sources, source_hashes(document))
+    changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
+    changes += changed_sources(record.sources, source_hashes(document))
     if changes and not force:
         raise JournalError(
             f"run {record.id} cannot resume: since it started, {'; '.join(changes)}."
@@ -251,6 +252,11 @@ def resume(
             clock=clock,
             journal=hook,
         )
+    except RequestInDoubt:
+        raise
+    except BaseException as exc:
+        hook.interrupted(exc)
+        raise
     finally:
         if own:
             client.close()

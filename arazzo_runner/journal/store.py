@@ -303,6 +303,12 @@ class Journal:
                 (run_id, time.time() if now is None else now, kind, None, detail),
             )
 
+    def interrupted(self, run_id: str, detail: str, *, now: float) -> None:
+        """The run's process stops without finishing it (Ctrl-C, an exception): resumable."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET status='interrupted', pid=NULL, updated=? WHERE id=?", (now, run_id))
+            db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "interrupted", None, detail))
+
     def claim(self, run_id: str) -> None:
         """Mark the run as running in this process (``arazzo resume``)."""
         with self._write() as db:
