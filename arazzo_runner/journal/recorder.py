@@ -24,7 +24,7 @@ from ..engine.needs import Done, Need, SendRequest, Sleep
 from ..sources.openapi import OpenApiSource
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
-from .store import Journal, new_run_id
+from .store import Journal, new_run_id, pack_rng
 
 
 def source_hashes(document: Document) -> dict[str, str]:
@@ -83,7 +83,10 @@ class RunJournal:
         #: Same document, workflow and inputs → same identity (``arazzo run``'s unfinished-run warning).
         self.identity = ""
         self._seen: list[tuple[float, str, str | None, str | None]] = []
+        #: Step records already in the journal (a resumed run starts with its restored ones).
+        self.records_written = len(execution.state.records)
         self._last_step: str | None = None
+        self._last_line: dict[str | None, str] = {}
 
 
     @classmethod
@@ -124,10 +127,28 @@ class RunJournal:
         return found
 
     def snapshot_json(self, execution: Execution) -> str:
-        snapshot = execution.snapshot()
+        """The snapshot without the step records (see :meth:`new_records`), secrets sealed, as JSON."""
+        state = execution.state
+        records, state.records = state.records, []  # only the new ones are written (new_records)
+        try:
+            snapshot = execution.snapshot()
+        finally:
+            state.records = records
+        pack_rng(snapshot["state"])
         if self.sealer.names:
             snapshot = self.sealer.seal(snapshot)
         return json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+
+    def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
+        """Step records made since the last transition: (index of the first, records)."""
+        records = execution.state.records
+        first = self.records_written
+        if len(records) <= first:
+            return None
+        self.records_written = len(records)
+        fresh = records[first:]
+        self._seen.extend(self._step_lines(fresh))
+        return first, self.sealer.seal(fresh) if self.sealer.names else fresh
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""
@@ -139,24 +160,18 @@ class RunJournal:
 
     def observe(self, events: list[Event]) -> None:
         self._seen.extend(self._timeline(events))
-        for event in events:
-            step = getattr(event, "step_id", None)
-            if step:
-                self._last_step = step
 
     def transition(self, execution: Execution, need: Need, events: list[Event]) -> Need:
         now = self.clock()
+        records = self.new_records(execution)
         timeline = self._seen + self._timeline(events)
         self._seen = []
+        if records:
+            self._last_step = (lambda r: r["stepId"] if isinstance(r, dict) else r[0])(records[1][-1])
         last_step = self._last_step
         next_poll = None
         in_flight = None
         fsync = False
-        for event in reversed(events):
-            step = getattr(event, "step_id", None)
-            if step:
-                last_step = step
-                break
         if isinstance(need, SendRequest):
             last_step = need.step_id
             risk = self.safety_of(need)
@@ -182,6 +197,7 @@ class RunJournal:
                 next_poll=None,
                 in_flight=None,
                 timeline=timeline,
+                records=records,
                 status=result.status,
                 outputs=self.masker.mask(result.outputs),
                 error=self.masker.mask(result.error.to_dict()) if result.error else None,
@@ -196,22 +212,34 @@ class RunJournal:
             in_flight=in_flight,
             timeline=timeline,
             fsync=fsync,
+            records=records,
         )
         return need
 
     def _timeline(self, events: list[Event]) -> list[tuple[float, str, str | None, str | None]]:
+        """Limits and the end, from the events (the steps come from the step records)."""
         lines = []
         wall = self.clock()
         for event in events:
-            kind = event.kind
-            if kind == "step_finished":
-                detail = getattr(event, "status", None) or ("succeeded" if getattr(event, "succeeded", False) else None)
-                reason = getattr(event, "reason", None)
-                text = " ".join(str(x) for x in (detail, reason and self.masker.text(str(reason))) if x)
-                lines.append((wall, kind, getattr(event, "step_id", None), text or None))
-            elif kind == "sleeping":
-                lines.append((wall, kind, event.step_id, f"{event.seconds:.3g} s ({event.reason})"))  # type: ignore[attr-defined]
-            elif kind in ("run_finished", "limit_hit"):
+            if event.kind in ("run_finished", "limit_hit"):
                 text = getattr(event, "status", None) or getattr(event, "message", None)
-                lines.append((wall, kind, getattr(event, "step_id", None), self.masker.text(str(text)) if text else None))
+                step = getattr(event, "step_id", None)
+                lines.append((wall, event.kind, step, self.masker.text(str(text)) if text else None))
+        return lines
+
+    def _step_lines(self, records: list[Any]) -> list[tuple[float, str, str | None, str | None]]:
+        """A step's outcome when it differs from its previous one: a poll loop of 10,000 identical
+        answers is one line, not 10,000 (the step records keep every execution)."""
+        lines = []
+        wall = self.clock()
+        for record in records:
+            step, status, code, reason = (
+                (record["stepId"], record["status"], record["statusCode"], record["reason"])
+                if isinstance(record, dict)
+                else (record[0], record[3], record[4], record[7])
+            )
+            text = " ".join(str(x) for x in (status, code) if x) + (f": {self.masker.text(str(reason))}" if reason else "")
+            if self._last_line.get(step) != text:
+                self._last_line[step] = text
+                lines.append((wall, "step_finished", step, text))
         return lines

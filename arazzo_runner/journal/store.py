@@ -22,9 +22,11 @@ another terminal) share one file.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
+import struct
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -71,6 +73,12 @@ CREATE TABLE IF NOT EXISTS timeline (
     detail TEXT
 );
 CREATE INDEX IF NOT EXISTS timeline_run ON timeline (run_id, at);
+CREATE TABLE IF NOT EXISTS records (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
 """
 
 #: Statuses of a run that has not ended (``arazzo resume`` continues it).
@@ -154,6 +162,22 @@ class RunRecord:
             "outputs": self.outputs,
             "error": self.error,
         }
+
+
+def pack_rng(state: dict[str, Any]) -> None:
+    """The run's RNG state (625 ints, most of a snapshot as JSON) as base64 bytes, in place."""
+    rng = state.get("rng")
+    if isinstance(rng, list) and len(rng) == 3 and isinstance(rng[1], list):
+        version, internal, gauss = rng
+        packed = base64.b64encode(struct.pack(f"<{len(internal)}I", *internal)).decode()
+        state["rng"] = {"version": version, "packed": packed, "gauss": gauss}
+
+
+def unpack_rng(state: dict[str, Any]) -> None:
+    rng = state.get("rng")
+    if isinstance(rng, dict) and "packed" in rng:
+        raw = base64.b64decode(rng["packed"])
+        state["rng"] = [rng["version"], list(struct.unpack(f"<{len(raw) // 4}I", raw)), rng["gauss"]]
 
 
 def _loads(text: str | None) -> Any:
@@ -268,11 +292,17 @@ class Journal:
         in_flight: dict[str, Any] | None,
         timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
         fsync: bool = False,
+        records: tuple[int, list[Any]] | None = None,
         status: str = "running",
         outputs: dict[str, Any] | None = None,
         error: dict[str, Any] | None = None,
     ) -> None:
-        """Record the run's new state (one transaction: durable when this returns)."""
+        """Record the run's new state (one transaction: durable when this returns).
+
+        ``snapshot_json`` leaves out the run's step records (they only grow: a long poll loop would
+        make every snapshot, and so every transition, larger); ``records`` is ``(index of the
+        first, new records)``, appended here and put back into the snapshot by :meth:`get`.
+        """
         with self._write(fsync=fsync) as db:
             db.execute(
                 "UPDATE runs SET snapshot=?, updated=?, last_step=COALESCE(?, last_step), next_poll=?,"
@@ -293,6 +323,12 @@ class Journal:
             if timeline:
                 db.executemany(
                     "INSERT INTO timeline VALUES (?,?,?,?,?)", [(run_id, *item) for item in timeline]
+                )
+            if records:
+                first, items = records
+                db.executemany(
+                    "INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                    [(run_id, first + i, _dumps(item)) for i, item in enumerate(items)],
                 )
 
     def note(self, run_id: str, kind: str, detail: str | None = None, *, now: float | None = None) -> None:
@@ -325,6 +361,7 @@ class Journal:
                 )
             ]
             db.executemany("DELETE FROM timeline WHERE run_id=?", [(i,) for i in ids])
+            db.executemany("DELETE FROM records WHERE run_id=?", [(i,) for i in ids])
             db.executemany("DELETE FROM runs WHERE id=?", [(i,) for i in ids])
         return ids
 
@@ -351,13 +388,16 @@ class Journal:
         pattern = run_id.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
         rows = self._db.execute(sql + " ESCAPE '\\' LIMIT 3", (run_id, pattern)).fetchall()
         exact = [row for row in rows if row[0] == run_id]
-        if exact:
-            return self._record(exact[0])
-        if not rows:
+        if not exact and not rows:
             raise JournalError(f"no run {run_id!r} in the journal {self.path} (`arazzo runs` lists them)")
-        if len(rows) > 1:
+        if not exact and len(rows) > 1:
             raise JournalError(f"{run_id!r} names several runs ({', '.join(r[0] for r in rows)}...): give more")
-        return self._record(rows[0])
+        record = self._record((exact or rows)[0])
+        if record.snapshot is not None:
+            unpack_rng(record.snapshot["state"])
+            found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
+            record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+        return record
 
     def runs(self, *, status: str | None = None, limit: int | None = None) -> list[RunRecord]:
         """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included)."""
