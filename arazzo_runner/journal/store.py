@@ -15,6 +15,12 @@ request leaves. So a power cut can lose at most the last few poll/read transitio
 then repeats a read it had already made, which is harmless), never the record that an unsafe
 request was about to be sent.
 
+**Back-to-back reads.** A run firing requests that are safe to repeat with no wait in between
+(a poll loop with ``--poll-interval 0``) writes its state at most once a second
+(``Journal(read_batch_seconds=...)``, 0 for every transition): a crash there loses at most a
+second of reads, which the resumed run repeats. Waits, the answer to an unsafe request and the
+record before one are always written before the run moves on.
+
 **Several processes.** WAL lets readers run while one process writes; writes are short
 ``BEGIN IMMEDIATE`` transactions with a busy timeout, so many runs (and ``arazzo runs`` in
 another terminal) share one file.
@@ -188,10 +194,22 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-class Journal:
-    """A journal file. Cheap to open; one connection per instance (use one per thread)."""
+#: Default of :attr:`Journal.read_batch_seconds`.
+READ_BATCH_SECONDS = 1.0
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+
+class Journal:
+    """A journal file. Cheap to open; one connection per instance (use one per thread).
+
+    ``read_batch_seconds``: a run making back-to-back requests that are safe to repeat (reads, a
+    poll loop without waits) writes its state at most this often; every other transition is
+    written before the next request goes out (0: every transition, always).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_batch_seconds: float = READ_BATCH_SECONDS
+    ) -> None:
+        self.read_batch_seconds = read_batch_seconds
         self.path = Path(path).expanduser() if path is not None else default_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -75,7 +75,8 @@ def crashing_sleep(seconds: float) -> None:
 def start(workdir: Path, server: ScriptedServer, **kwargs):
     doc = arazzo_runner.load(workdir / "orders.arazzo.yaml")
     kwargs.setdefault("options", OPTIONS)
-    return doc.run("order", INPUTS, servers={"orders": server.url}, journal=workdir / "runs.db", **kwargs)
+    kwargs.setdefault("journal", workdir / "runs.db")
+    return doc.run("order", INPUTS, servers={"orders": server.url}, **kwargs)
 
 
 def only_run(workdir: Path):
@@ -148,8 +149,9 @@ def test_assume_failed_fails_the_step_in_doubt(workdir, server) -> None:
 
 
 def test_an_operation_marked_idempotent_is_resent_without_asking(workdir, server) -> None:
+    strict = Journal(workdir / "runs.db", read_batch_seconds=0)  # every transition, reads included
     with pytest.raises(Crash):
-        start(workdir, server, client=crash_on("POST", "/orders/o-1/confirm"), sleep=lambda s: None)
+        start(workdir, server, client=crash_on("POST", "/orders/o-1/confirm"), sleep=lambda s: None, journal=strict)
     record = only_run(workdir)
     assert record.in_flight["stepId"] == "confirm" and record.in_flight["safety"] == "resend"
     server.requests.clear()
@@ -234,3 +236,20 @@ def test_prune_forgets_old_finished_runs_only(workdir, server) -> None:
 
     assert journal.prune(30 * 86400, now=time.time() + 31 * 86400) == [finished.run_id]
     assert [r.status for r in journal.runs()] == ["interrupted"]
+
+
+def test_back_to_back_reads_are_batched_and_repeated_after_a_crash(workdir, server) -> None:
+    """No waits between safe requests: the state is written at most once a second; a crash repeats reads."""
+    clock = [1000.0]
+    with pytest.raises(Crash):
+        start(
+            workdir, server, client=crash_on("POST", "/orders/o-1/confirm"), sleep=lambda s: None,
+            options=RunOptions(pacing=PollPacing(interval=0)), clock=lambda: clock[0],
+        )  # fmt: skip
+    record = only_run(workdir)
+    # The last record is the one before the first poll (just after the create's answer).
+    assert record.in_flight["stepId"] == "poll" and record.in_flight["method"] == "GET"
+    server.requests.clear()
+    result = resume(record.id, journal=workdir / "runs.db", inputs=INPUTS, sleep=lambda s: None)
+    assert result.status == "succeeded"
+    assert [r.method for r in server.requests] == ["GET", "POST"]  # the poll repeated, then confirm
