@@ -137,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="compare (b) journaled (SQLite, a temporary file) with (b) not journaled instead of (a) with (b)",
     )
+    parser.add_argument(
+        "--journal-batch",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --journal: Journal(read_batch_seconds=...); 0 writes every transition (default 1)",
+    )
     args = parser.parse_args(argv)
     reps = max(args.reps, 5)
     if args.fixes:
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         f" signature verification {'ON' if args.verify else 'off'}"
     )
     if args.journal:
-        return journal_overhead(args.polls, reps, args.verify)
+        return journal_overhead(args.polls, reps, args.verify, args.journal_batch)
     with harness.server_process(args.polls, verify=args.verify) as url, httpx.Client() as client:
         run_engine = engine_runner(url)
         # Warm up both paths (imports, connection, botocore's caches) outside the timings.
@@ -215,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 JOURNAL_TARGET = 1.10
 
 
-def journal_overhead(polls: int, reps: int, verify: bool) -> int:
+def journal_overhead(polls: int, reps: int, verify: bool, batch: float) -> int:
     """(b) journaled / (b) not journaled, alternating, same server and client."""
     import tempfile
 
@@ -224,8 +231,11 @@ def journal_overhead(polls: int, reps: int, verify: bool) -> int:
         harness.server_process(polls, verify=verify) as url,
         httpx.Client() as client,
     ):
-        journal_path = Path(folder) / "runs.db"
-        plain, journaled = engine_runner(url), engine_runner(url, journal=journal_path)
+        from arazzo_runner.journal import Journal
+
+        journal = Journal(Path(folder) / "runs.db", read_batch_seconds=batch)
+        print(f"journal: SQLite WAL in a temporary folder, read_batch_seconds={batch:g}")
+        plain, journaled = engine_runner(url), engine_runner(url, journal=journal)
         plain(client, flagship_inputs(f"warm-b-{uuid.uuid4().hex[:8]}"))
         journaled(client, flagship_inputs(f"warm-j-{uuid.uuid4().hex[:8]}"))
         ratios, plain_us, journal_us = [], [], []

@@ -183,6 +183,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         else None
     )
     problems: tuple[str, ...] = ()
+    notices: JournalNotices | None = None
     try:
         if recording is not None:
             outcome = _replay(
@@ -204,14 +205,13 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
             )
         else:
             journal = None if args.no_journal else (args.journal or True)
+            notices = JournalNotices(renderer, quiet=args.quiet)
             result = document.run(
                 workflow.workflow_id,
                 inputs,
                 options=options,
                 environment=environment,
-                on_event=JournalNotices(renderer, quiet=args.quiet)
-                if renderer is not None or (journal and not args.quiet)
-                else None,
+                on_event=notices if renderer is not None or journal else None,
                 journal=journal,
             )
     except KeyboardInterrupt:
@@ -220,6 +220,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         seen = renderer.last_step_outputs if renderer is not None else {}
         running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
         print(f"arazzo: interrupted during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        run_id = notices.run_id if notices is not None else None
+        if run_id is not None and cleanup is None:
+            print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -241,9 +244,12 @@ class JournalNotices:
     def __init__(self, renderer: Any, *, quiet: bool) -> None:
         self.renderer = renderer
         self.quiet = quiet
+        #: The journaled run's id, once announced (for the interruption message).
+        self.run_id: str | None = None
 
     def __call__(self, event: Any) -> None:
         if event.kind == "run_journaled":
+            self.run_id = event.run_id
             if not self.quiet:
                 verb = "resuming" if event.resumed else "run"
                 print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)

@@ -61,9 +61,11 @@ def _journal_for(
     if journal is None or journal is False:
         return None
     from ..journal import RunJournal, RunJournaled, open_journal
+    from ..journal.store import Journal
 
     store = open_journal(None if journal is True else journal)
     hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock
     if on_event is not None:
         unfinished = tuple(r.id for r in store.unfinished_like(hook.identity, excluding=hook.run_id))

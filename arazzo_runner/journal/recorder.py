@@ -78,6 +78,8 @@ class RunJournal:
         self.masker = execution.masker
         self._safety: dict[tuple[Any, ...], Safety] = {}
         self.document = execution.document
+        #: Set by whoever opened ``journal`` for this run alone: closed when the run stops.
+        self.owns_journal = False
         #: Wall-clock time source (tests inject theirs).
         self.clock = time.time
         #: Same document, workflow and inputs → same identity (``arazzo run``'s unfinished-run warning).
@@ -160,6 +162,13 @@ class RunJournal:
 
         with contextlib.suppress(sqlite3.Error):
             self.journal.interrupted(self.run_id, self.masker.text(type(exc).__name__), now=self.clock())
+        self.release()
+
+    def release(self) -> None:
+        """Close the journal when this run opened it (a path was given, not a Journal)."""
+        if self.owns_journal:
+            self.journal.close()
+            self.owns_journal = False
 
     def observe(self, events: list[Event]) -> None:
         self._seen.extend(self._timeline(events))
@@ -222,6 +231,7 @@ class RunJournal:
                 outputs=self.masker.mask(result.outputs),
                 error=self.masker.mask(result.error.to_dict()) if result.error else None,
             )
+            self.release()
             return Done(replace(result, run_id=self.run_id))
         self.journal.transition(
             self.run_id,

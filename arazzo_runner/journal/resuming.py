@@ -178,10 +178,38 @@ def resume(
     :class:`~.store.JournalError` when the run is unknown, running elsewhere, or its document or
     sources changed (``force=True`` accepts the change).
     """
+    store = open_journal(journal)
+    try:
+        return _resume(
+            store, run_id, inputs=inputs, document=document, force=force, in_doubt=in_doubt, servers=servers,
+            aws=aws, environment=environment, client=client, on_event=on_event, sleep=sleep, clock=clock,
+            allow_remote=allow_remote,
+        )  # fmt: skip
+    finally:
+        if not isinstance(journal, Journal):
+            store.close()
+
+
+def _resume(
+    store: Journal,
+    run_id: str,
+    *,
+    inputs: Mapping[str, Any] | None,
+    document: Document | None,
+    force: bool,
+    in_doubt: InDoubt,
+    servers: Mapping[str, str] | None,
+    aws: Any,
+    environment: Any,
+    client: httpx.Client | None,
+    on_event: Callable[[Event], None] | None,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    allow_remote: bool,
+) -> RunResult:
     from ..drivers import loops
     from ..drivers.api import _environment
 
-    store = open_journal(journal)
     record = store.get(run_id)
     if record.snapshot is None:
         raise JournalError(f"run {record.id} has no recorded state yet: start it again with `arazzo run`")
