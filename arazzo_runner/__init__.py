@@ -14,12 +14,15 @@ __all__ = [
     "ArazzoError",
     "Document",
     "DocumentError",
+    "Journal",
     "Location",
     "Problem",
     "Severity",
     "UsageError",
     "__version__",
+    "list_runs",
     "load",
+    "resume",
     "validate",
 ]
 
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from .document.loader import load, validate
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
+    from .journal import Journal, list_runs, resume
 
 _LAZY = {
     "load": ("document.loader", "load"),
@@ -38,11 +42,14 @@ _LAZY = {
     "Location": ("errors", "Location"),
     "Problem": ("errors", "Problem"),
     "Severity": ("errors", "Severity"),
+    "Journal": ("journal.store", "Journal"),
+    "resume": ("journal.resuming", "resume"),
+    "list_runs": ("journal.resuming", "list_runs"),
 }
 
 
 #: Handing these out makes documents runnable (Document.run & co come from the drivers layer).
-_RUNNABLE = frozenset({"load", "validate", "Document"})
+_RUNNABLE = frozenset({"load", "validate", "Document", "resume"})
 
 
 def __getattr__(name: str) -> Any:
