@@ -103,4 +103,7 @@ def cli_child(argv: list[str], out: str, err: str) -> None:
         code = cli_main.main(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+    # The exit code also goes to a file: multiprocessing's own report of it can be lost when two
+    # threads start and join processes at once (Process.start() polls every child).
+    Path(out + ".code").write_text(str(code))
     os._exit(code)

@@ -163,15 +163,17 @@ def run_trial(trial: Trial, emulator_server: EmulatorServer, context: Any) -> No
     trial.process = context.Process(target=cli_child, args=(run_argv(trial, emulator_server.url), out, err))
     trial.process.start()
     trial.process.join(60)
-    assert trial.process.exitcode is not None, f"trial {trial.number}: the run did not end"
+    assert not trial.process.is_alive(), f"trial {trial.number}: the run did not end"
     with Journal(trial.folder / "runs.db") as journal:
         (record,) = journal.runs()
-    if trial.process.exitcode == -signal.SIGKILL:
+    code = exit_code(out)
+    if code is None:  # killed: it never got to write its exit code
+        assert trial.killed.is_set()
         # Killed after its last record (the run's end) was written, a run has simply succeeded.
         last = trial.moment[0] != "arrive" and trial.moment[1] == REQUESTS
         assert record.status == "interrupted" or (last and record.status == "succeeded"), trial.moment
     else:  # to be killed "after" the last answer, but the run had finished first
-        assert trial.moment[0] == "after" and trial.process.exitcode == 0, Path(err).read_text()
+        assert trial.moment[0] == "after" and code == 0, Path(err).read_text()
         assert record.status == "succeeded"
         trial.killed.clear()
     resume_out, resume_err = str(trial.folder / "resume.out"), str(trial.folder / "resume.err")
@@ -183,8 +185,14 @@ def run_trial(trial: Trial, emulator_server: EmulatorServer, context: Any) -> No
     resumed.start()
     resumed.join(60)
     check_resumed(
-        trial, emulator, Path(resume_out).read_text(), resumed.exitcode, Path(resume_err).read_text()
+        trial, emulator, Path(resume_out).read_text(), exit_code(resume_out), Path(resume_err).read_text()
     )
+
+
+def exit_code(out: str) -> int | None:
+    """The exit code a CLI child wrote beside its output (``None``: it was killed first)."""
+    path = Path(out + ".code")
+    return int(path.read_text()) if path.exists() else None
 
 
 def test_sigkill_at_seeded_moments_then_resume_completes_with_one_create(emulator, forkserver, tmp_path) -> None:
