@@ -15,6 +15,7 @@ __all__ = [
     "Document",
     "DocumentError",
     "IamPolicy",
+    "Journal",
     "Location",
     "Problem",
     "Severity",
@@ -23,7 +24,9 @@ __all__ = [
     "__version__",
     "export_asl",
     "iam_policy",
+    "list_runs",
     "load",
+    "resume",
     "state_machine_policy",
     "validate",
 ]
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from .document.loader import load, validate
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
+    from .journal import Journal, list_runs, resume
 
 _LAZY = {
     "load": ("document.loader", "load"),
@@ -50,11 +54,14 @@ _LAZY = {
     "state_machine_policy": ("aws.iam_policy", "state_machine_policy"),
     "export_asl": ("aws.asl_export", "export_asl"),
     "StateMachineExport": ("aws.asl_export", "StateMachineExport"),
+    "Journal": ("journal.store", "Journal"),
+    "resume": ("journal.resuming", "resume"),
+    "list_runs": ("journal.resuming", "list_runs"),
 }
 
 
 #: Handing these out makes documents runnable (Document.run & co come from the drivers layer).
-_RUNNABLE = frozenset({"load", "validate", "Document"})
+_RUNNABLE = frozenset({"load", "validate", "Document", "resume"})
 
 
 def __getattr__(name: str) -> Any:

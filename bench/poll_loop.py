@@ -91,8 +91,11 @@ def plain_loop(client: httpx.Client, url: str, inputs: dict[str, Any]) -> int:
             return requests
 
 
-def engine_runner(url: str) -> Callable[[httpx.Client, dict[str, Any]], int]:
-    """(b): the engine on the flagship; the document and environment are made once, as a service would."""
+def engine_runner(url: str, journal: Any = None) -> Callable[[httpx.Client, dict[str, Any]], int]:
+    """(b): the engine on the flagship; the document and environment are made once, as a service would.
+
+    ``journal``: a journal file every run records its transitions in (``--journal``).
+    """
     import arazzo_runner
     from arazzo_runner.drivers.environment import RunEnvironment
     from arazzo_runner.engine import PollPacing, RunOptions
@@ -103,7 +106,7 @@ def engine_runner(url: str) -> Callable[[httpx.Client, dict[str, Any]], int]:
 
     def run(client: httpx.Client, inputs: dict[str, Any]) -> int:
         result = document.run(
-            "train-and-poll-job", inputs, options=options, environment=environment, client=client
+            "train-and-poll-job", inputs, options=options, environment=environment, client=client, journal=journal
         )
         if result.status != "succeeded" or result.outputs.get("trainingJobStatus") != "Completed":
             raise RuntimeError(f"engine run did not succeed: {result.status} {result.error}")
@@ -129,6 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fixes", default="", help="apply bench/fixes.py patches first (comma list or 'all')"
     )
+    parser.add_argument(
+        "--journal",
+        action="store_true",
+        help="compare (b) journaled (SQLite, a temporary file) with (b) not journaled instead of (a) with (b)",
+    )
+    parser.add_argument(
+        "--journal-batch",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="with --journal: Journal(read_batch_seconds=...); 0 writes every transition (default 1)",
+    )
     args = parser.parse_args(argv)
     reps = max(args.reps, 5)
     if args.fixes:
@@ -141,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         f"server: bench/fast_server.py in a child process, InProgress x{args.polls},"
         f" signature verification {'ON' if args.verify else 'off'}"
     )
+    if args.journal:
+        return journal_overhead(args.polls, reps, args.verify, args.journal_batch)
     with harness.server_process(args.polls, verify=args.verify) as url, httpx.Client() as client:
         run_engine = engine_runner(url)
         # Warm up both paths (imports, connection, botocore's caches) outside the timings.
@@ -198,6 +215,49 @@ def main(argv: list[str] | None = None) -> int:
             stats.print_stats(25)
             print(f"\ncProfile of one engine run (top 25 by own time; full stats in {args.profile}):")
             print(out.getvalue())
+    return 0
+
+
+#: Journaling may cost at most this much on the poll loop (issue 14).
+JOURNAL_TARGET = 1.10
+
+
+def journal_overhead(polls: int, reps: int, verify: bool, batch: float) -> int:
+    """(b) journaled / (b) not journaled, alternating, same server and client."""
+    import tempfile
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        harness.server_process(polls, verify=verify) as url,
+        httpx.Client() as client,
+    ):
+        from arazzo_runner.journal import Journal
+
+        journal = Journal(Path(folder) / "runs.db", read_batch_seconds=batch)
+        print(f"journal: SQLite WAL in a temporary folder, read_batch_seconds={batch:g}")
+        plain, journaled = engine_runner(url), engine_runner(url, journal=journal)
+        plain(client, flagship_inputs(f"warm-b-{uuid.uuid4().hex[:8]}"))
+        journaled(client, flagship_inputs(f"warm-j-{uuid.uuid4().hex[:8]}"))
+        ratios, plain_us, journal_us = [], [], []
+        expected = polls + 2
+        for rep in range(reps):
+            sides = [(plain, plain_us), (journaled, journal_us)]
+            for run, into in sides if rep % 2 == 0 else reversed(sides):
+                wall, _, requests = timed(partial(run, client, flagship_inputs(f"r{rep}-{uuid.uuid4().hex[:8]}")))
+                assert requests == expected
+                into.append(wall / expected * 1e6)
+            ratios.append(journal_us[-1] / plain_us[-1])
+            print(f"  rep {rep + 1}: (b) {plain_us[-1]:7.1f} µs/req   (b)+journal {journal_us[-1]:7.1f} µs/req"
+                  f"   ratio {ratios[-1]:.3f}")  # fmt: skip
+        size = sum(p.stat().st_size for p in Path(folder).glob("runs.db*"))
+        r_min, r_med = harness.min_median(ratios)
+        print(f"requests per run: {expected}, reps: {reps}, journal size after {reps + 1} runs: {size / 1e6:.1f} MB")
+        print(f"(b) engine:             median {harness.min_median(plain_us)[1]:7.1f} µs/req")
+        print(f"(b) engine + journal:   median {harness.min_median(journal_us)[1]:7.1f} µs/req")
+        print(
+            f"ratio journaled / not: min {r_min:.3f}   median {r_med:.3f}"
+            f"   target <= {JOURNAL_TARGET}: {'MET' if r_med <= JOURNAL_TARGET else 'MISSED'}"
+        )
     return 0
 
 

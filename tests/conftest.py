@@ -13,6 +13,21 @@ DATA = ROOT / "tests" / "data"
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _journal_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
+    """`arazzo run` journals by default: never into the user's own journal from the tests."""
+    import os
+
+    path = tmp_path_factory.mktemp("journal") / "runs.db"
+    saved = os.environ.get("ARAZZO_JOURNAL")
+    os.environ["ARAZZO_JOURNAL"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("ARAZZO_JOURNAL", None)
+    else:
+        os.environ["ARAZZO_JOURNAL"] = saved
+
+
 @pytest.fixture
 def run_cli():
     """Run ``python -m arazzo_runner ARGS`` in a subprocess, as a user would."""

@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             args.poll_interval,
             "--output",
             args.output,
+            # The emulator lives only as long as the demo: its runs could never be resumed.
+            "--no-journal",
         ]
         print(
             f"Local SageMaker emulator at {server.url} (SigV4 verified, throwaway credentials)",

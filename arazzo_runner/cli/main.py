@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(commands, _add_document_options)
 
+    from .resume import add_resume_parser
+    from .runs import add_runs_parser
+
+    add_resume_parser(commands)
+    add_runs_parser(commands)
+
     from .aws_openapi import add_aws_openapi_parser
 
     add_aws_openapi_parser(commands)
@@ -149,10 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .aws_native import run_aws_native
 
             return run_aws_native(args, _source_map(args.source_map))
-        from .commands import run_command
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
+            if args.command in ("resume", "runs"):
+                return _journal_command(args)
+            from .commands import run_command
+
             return run_command(args, _source_map(args.source_map))
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
@@ -173,6 +182,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _journal_command(args: argparse.Namespace) -> int:
+    """``resume`` and ``runs``: read the journal, not a document given on the command line."""
+    from ..errors import ArazzoError
+
+    try:
+        if args.command == "resume":
+            from .resume import resume_command
+
+            return resume_command(args)
+        from .runs import runs_command
+
+        return runs_command(args)
+    except ArazzoError as exc:
+        print(f"arazzo: error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -125,6 +125,12 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         help="on Ctrl-C, run this workflow (of DOC, or of FILE) with the run's inputs and last outputs,"
         " e.g. to stop the job the run started, as Step Functions does when an execution is aborted",
     )
+    add_journal_options(run)
+    run.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal this run (it cannot be resumed after a crash)",
+    )
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -143,6 +149,14 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         metavar="KEYS",
         help="what a request must share with the recorded one: comma-separated method, path, target"
         " (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
+    )
+
+
+def add_journal_options(parser: Any) -> None:
+    parser.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
 
 
@@ -171,7 +185,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..drivers import RunEnvironment
     from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
-    from .main import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+    from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
 
@@ -212,6 +226,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     violations = ViolationLog(renderer) if args.validate else None
     # What was started, for an interrupted run's report; passes every event on (violations, renderer).
     tracker = _Progress(violations if violations is not None else renderer)
+    notices: JournalNotices | None = None
     try:
         if recording is not None:
             outcome = _replay(
@@ -232,8 +247,15 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 label=args.document,
             )
         else:
+            journal = None if args.no_journal else (args.journal or True)
+            notices = JournalNotices(tracker, quiet=args.quiet)
             result = document.run(
-                workflow.workflow_id, inputs, options=options, environment=environment, on_event=tracker
+                workflow.workflow_id,
+                inputs,
+                options=options,
+                environment=environment,
+                on_event=notices,
+                journal=journal,
             )
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
@@ -244,6 +266,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         running = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
         what = what_stopped(exc)
         print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
+        run_id = notices.run_id if notices is not None else None
+        if run_id is not None and cleanup is None:
+            print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
         if args.output == "json":  # still exactly one JSON object on stdout
             sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
         if cleanup is None:
@@ -258,6 +283,42 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     finally:
         if renderer is not None:
             renderer.close()
+    return print_result(args, result, problems, violations)
+
+
+class JournalNotices:
+    """Passes events on (to the interrupt tracker and the renderer); says the run's id (and
+    unfinished twins) on stderr."""
+
+    def __init__(self, renderer: Any, *, quiet: bool) -> None:
+        self.renderer = renderer
+        self.quiet = quiet
+        #: The journaled run's id, once announced (for the interruption message).
+        self.run_id: str | None = None
+
+    def __call__(self, event: Any) -> None:
+        if event.kind == "run_journaled":
+            self.run_id = event.run_id
+            if not self.quiet:
+                verb = "resuming" if event.resumed else "run"
+                print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)
+            for other in event.unfinished:
+                print(
+                    f"arazzo: warning: run {other} of the same document, workflow and inputs is unfinished;"
+                    f" `arazzo resume {other}` continues it instead of starting again",
+                    file=sys.stderr,
+                )
+            return
+        if self.renderer is not None:
+            self.renderer(event)
+
+
+def print_result(
+    args: argparse.Namespace, result: Any, problems: tuple[str, ...] = (), violations: Any = None
+) -> int:
+    """Print a run's outputs (or its JSON result, with the ``--validate`` violations) and return the exit code."""
+    from .main import EXIT_FAILED, EXIT_OK
+
     data = result.to_dict(masked=True)
     if violations is not None:
         data["validation"] = violations.entries(result.masker)

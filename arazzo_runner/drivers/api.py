@@ -52,6 +52,29 @@ def _environment(
     return RunEnvironment(servers=servers, aws=aws)
 
 
+def _journal_for(
+    journal: Any,
+    execution: Execution,
+    environment: RunEnvironment,
+    on_event: Callable[[Event], None] | None,
+    clock: Callable[[], float],
+) -> Any:
+    """The journal hook for a new run (``None``: not journaled); announces the run id as an event."""
+    if journal is None or journal is False:
+        return None
+    from ..journal import RunJournal, RunJournaled, open_journal
+    from ..journal.store import Journal
+
+    store = open_journal(None if journal is True else journal)
+    hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    hook.owns_journal = not isinstance(journal, Journal)
+    hook.clock = clock
+    if on_event is not None:
+        unfinished = tuple(r.id for r in store.unfinished_like(hook.identity, excluding=hook.run_id))
+        on_event(RunJournaled(hook.run_id, str(store.path), unfinished=unfinished, at=clock()))
+    return hook
+
+
 def run(
     document: Document,
     workflow_id: str | None = None,
@@ -66,17 +89,32 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    journal: Any = None,
 ) -> RunResult:
-    """Run a workflow to the end and return its result (never raises for a failed workflow)."""
+    """Run a workflow to the end and return its result (never raises for a failed workflow).
+
+    ``journal``: a :class:`arazzo_runner.journal.Journal`, a path, or ``True`` (the default
+    journal, ``ARAZZO_JOURNAL`` or ``$XDG_STATE_HOME/arazzo/runs.db``) to record every transition
+    so that ``resume(result.run_id)`` can carry the run on after a crash; ``None`` (the library's
+    default): not journaled.
+    """
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
-    return drivers.run_sync(
-        execution,
-        client=client,
-        environment=_environment(environment, servers, aws),
-        on_event=on_event,
-        sleep=sleep,
-        clock=clock,
-    )
+    environment = _environment(environment, servers, aws)
+    hook = _journal_for(journal, execution, environment, on_event, clock)
+    try:
+        return drivers.run_sync(
+            execution,
+            client=client,
+            environment=environment,
+            on_event=on_event,
+            sleep=sleep,
+            clock=clock,
+            journal=hook,
+        )
+    except BaseException as exc:
+        if hook is not None:
+            hook.interrupted(exc)
+        raise
 
 
 async def run_async(
@@ -93,22 +131,31 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    journal: Any = None,
 ) -> RunResult:
     import asyncio
 
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     # Defaults are shared per event loop (environment, and through it the client): thousands of
     # concurrent runs with default arguments then cost what one shared client and environment do.
-    return await drivers.run_async(
-        execution,
-        client=client,
-        environment=_environment(environment, servers, aws)
-        if environment is not None
-        else RunEnvironment.shared(servers, aws),
-        on_event=on_event,
-        sleep=sleep or asyncio.sleep,
-        clock=clock,
+    environment = (
+        _environment(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
+    hook = _journal_for(journal, execution, environment, on_event, clock)
+    try:
+        return await drivers.run_async(
+            execution,
+            client=client,
+            environment=environment,
+            on_event=on_event,
+            sleep=sleep or asyncio.sleep,
+            clock=clock,
+            journal=hook,
+        )
+    except BaseException as exc:
+        if hook is not None:
+            hook.interrupted(exc)
+        raise
 
 
 def iter_run(

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Generator
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from ..engine import step_timeout
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.needs import Done, Exchange, SendRequest, Sleep
+from ..engine.needs import Done, Exchange, Need, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
@@ -26,6 +26,18 @@ from . import adapter
 from .environment import RunEnvironment
 
 EventListener = Callable[[Event], None]
+
+
+class Journaling(Protocol):
+    """What the drivers call at each transition (``arazzo_runner.journal.RunJournal``)."""
+
+    def transition(self, execution: Execution, need: Need, events: list[Event]) -> Need:
+        """Record the run's state before ``need`` is fulfilled; returns ``need`` (a finished run's id added)."""
+        ...
+
+    def observe(self, events: list[Event]) -> None:
+        """Events between transitions (an answer's outcome); recorded with the next transition."""
+        ...
 
 #: The exceptions building a request can raise for what a document, its inputs or the options get
 #: wrong (a bad --server URL, a bad replacement): the step fails with the message.
@@ -148,8 +160,13 @@ def drive(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     wall: Callable[[], float] = time.time,
+    journal: Journaling | None = None,
 ) -> Generator[Event, None, RunResult]:
-    """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`."""
+    """Run ``execution`` to the end, yielding its events; returns the :class:`RunResult`.
+
+    ``journal`` (``arazzo_runner.journal``) records every transition before the request it
+    precedes is sent.
+    """
 
     def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
         sleep(_until_deadline(seconds, execution, clock()))
@@ -157,7 +174,10 @@ def drive(
     while True:
         now = clock()  # the core's time for this need: the run's deadline is counted from it
         need = execution.next(now)
-        yield from execution.drain()
+        events = execution.drain()
+        if journal is not None:
+            need = journal.transition(execution, need, events)
+        yield from events
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):
@@ -187,7 +207,10 @@ def drive(
                     execution, need, request, payload, endpoint, sent, clock() - started, wall()
                 )
         execution.feed(exchange, clock())
-        yield from execution.drain()
+        events = execution.drain()
+        if journal is not None:
+            journal.observe(events)
+        yield from events
 
 
 def run_sync(
@@ -198,13 +221,16 @@ def run_sync(
     on_event: EventListener | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
+    journal: Journaling | None = None,
 ) -> RunResult:
     execution.listening = on_event is not None
     own = client is None
     environment = environment or RunEnvironment()
     client = client or bounded_client(**environment.client_options())
     try:
-        generator = drive(execution, client=client, environment=environment, sleep=sleep, clock=clock)
+        generator = drive(
+            execution, client=client, environment=environment, sleep=sleep, clock=clock, journal=journal
+        )
         while True:
             try:
                 event = next(generator)
@@ -227,6 +253,7 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.time,
     wall: Callable[[], float] = time.time,
+    journal: Journaling | None = None,
 ) -> RunResult:
     """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
     execution.listening = on_event is not None
@@ -238,16 +265,21 @@ async def run_async(
     async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
         await sleep(_until_deadline(seconds, execution, clock()))
 
-    def deliver() -> None:
+    def deliver(need: Any = None) -> Any:
         events = execution.drain()
+        if journal is not None:
+            if need is None:
+                journal.observe(events)
+            else:
+                need = journal.transition(execution, need, events)
         if on_event is not None:
             for event in events:
                 on_event(event)
+        return need
 
     while True:
         now = clock()  # the core's time for this need: the run's deadline is counted from it
-        need = execution.next(now)
-        deliver()
+        need = deliver(execution.next(now))
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):

@@ -91,6 +91,8 @@ class RunResult:
     partial_outputs: bool = False
     #: Masks secret input values for printing (``to_dict(masked=True)``); outputs stay real.
     masker: Any = field(default=None, repr=False, compare=False)
+    #: The run's id in the journal (``arazzo runs``), when the run was journaled.
+    run_id: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -111,6 +113,8 @@ class RunResult:
             "transportRetries": self.transport_retries,
             "durationMs": round(self.duration_ms, 3),
         }
+        if self.run_id is not None:
+            data["runId"] = self.run_id
         if masked and self.masker is not None:
             data["outputs"] = self.masker.mask(self.outputs)
             steps = [s.to_dict() for s in self.steps]

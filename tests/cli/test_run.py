@@ -118,6 +118,7 @@ def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
         "requests",
         "transportRetries",
         "durationMs",
+        "runId",  # the run's id in the journal (`arazzo resume`, `arazzo runs`)
     }
     assert data["status"] == "succeeded" and data["error"] is None
     assert data["outputs"]["trainingJobStatus"] == "Completed"

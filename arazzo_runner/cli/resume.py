@@ -1,0 +1,105 @@
+"""``arazzo resume RUN_ID``: carry a journaled run on, with the live progress and result of ``arazzo run``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EXAMPLES = """examples:
+  arazzo runs --status interrupted                 # find the run
+  arazzo resume 20261126-033512-9f3ac1
+  arazzo resume 20261126-0335 -i apiToken=...      # a unique prefix; secret inputs are asked for again
+  arazzo resume ID --assume-failed                 # a POST was in flight: treat it as failed
+  arazzo resume ID --force                         # the document changed since the run started
+
+Requests in doubt (sent, no answer recorded) are sent again only when that is safe: GET, HEAD,
+OPTIONS, PUT, DELETE, AWS Describe*/List*/Get*, operations marked `x-arazzo-idempotent: true`,
+and AWS Create* calls, which are first looked up with their Describe* twin (found and matching:
+the create is not sent again). Anything else stops the resume: choose --resend or --assume-failed.
+"""
+
+
+def add_resume_parser(commands: Any) -> None:
+    from .run import add_journal_options
+
+    resume = commands.add_parser(
+        "resume",
+        help="continue a journaled run after a crash or an interruption",
+        description="Continue a run from its last durable state in the journal.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    resume.add_argument("run_id", metavar="RUN_ID", help="the run's id (or a unique prefix): see `arazzo runs`")
+    add_journal_options(resume)
+    resume.add_argument(
+        "--inputs", action="append", metavar="FILE|JSON", help="secret inputs, given again (as for run)"
+    )
+    resume.add_argument(
+        "-i", dest="input_pairs", action="append", metavar="NAME=VALUE", help="one secret input (as for run)"
+    )
+    resume.add_argument(
+        "--server",
+        action="append",
+        metavar="SOURCE=URL",
+        help="send a source's requests to URL (default: the run's own --server values)",
+    )
+    resume.add_argument("--region", help="AWS region for SigV4 sources")
+    resume.add_argument("--profile", help="AWS profile for SigV4 sources")
+    resume.add_argument(
+        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    resume.add_argument("-v", "--verbose", action="store_true", help="show requests, responses and criteria")
+    resume.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    resume.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
+    resume.add_argument(
+        "--force",
+        action="store_true",
+        help="resume even though the document or its sources changed since the run started",
+    )
+    doubt = resume.add_mutually_exclusive_group()
+    doubt.add_argument(
+        "--resend", action="store_true", help="send the request that was in flight again, whatever it is"
+    )
+    doubt.add_argument(
+        "--assume-failed",
+        action="store_true",
+        help="treat the request that was in flight as failed (the step's onFailure actions apply)",
+    )
+
+
+def resume_command(args: argparse.Namespace) -> int:
+    from ..http import AwsEnvironment
+    from ..journal import resume
+    from .inputs import collect_inputs
+    from .main import EXIT_INTERRUPTED
+    from .progress import ProgressRenderer
+    from .run import JournalNotices, _servers, _use_live, print_result
+
+    inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
+    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    renderer = (
+        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        if show_progress
+        else None
+    )
+    choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
+    try:
+        result = resume(
+            args.run_id,
+            journal=args.journal,
+            inputs=inputs,
+            force=args.force,
+            in_doubt=choice,  # type: ignore[arg-type]
+            servers=_servers(args.server) or None,
+            aws=AwsEnvironment(region=args.region, profile=args.profile),
+            on_event=JournalNotices(renderer, quiet=args.quiet),
+            allow_remote=args.allow_remote,
+        )
+    except KeyboardInterrupt:
+        print(f"arazzo: interrupted; `arazzo resume {args.run_id}` continues the run.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if renderer is not None:
+            renderer.close()
+    return print_result(args, result)

@@ -1,0 +1,159 @@
+"""``arazzo runs``: the journal's runs (list, ``show ID``, ``prune --older-than 30d``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from typing import Any
+
+EXAMPLES = """examples:
+  arazzo runs                          # newest first: id, workflow, status, started, last step, next poll
+  arazzo runs --status interrupted     # the runs `arazzo resume` can continue
+  arazzo runs show 20261126-0335       # inputs (secrets masked), steps, outputs, error, timeline
+  arazzo runs prune --older-than 30d   # forget finished runs last updated more than 30 days ago
+"""
+
+STATUSES = ("running", "interrupted", "succeeded", "failed")
+
+
+def add_runs_parser(commands: Any) -> None:
+    from .run import add_journal_options
+
+    runs = commands.add_parser(
+        "runs",
+        help="list, show and prune the journal's runs",
+        description="The runs recorded in the journal.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    runs.add_argument("action", nargs="?", choices=("list", "show", "prune"), default="list")
+    runs.add_argument("run_id", nargs="?", metavar="ID", help="the run to show (or a unique prefix)")
+    add_journal_options(runs)
+    runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
+    runs.add_argument("--limit", type=int, metavar="N", help="at most N runs (newest first)")
+    runs.add_argument("--older-than", metavar="AGE", help="prune: finished runs older than AGE (30d, 12h, 90m)")
+    runs.add_argument(
+        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+
+
+def parse_age(text: str) -> float:
+    """``30d`` / ``12h`` / ``90m`` / ``45s`` → seconds."""
+    from ..errors import UsageError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text or "")
+    if not match:
+        raise UsageError(f"--older-than expects an age such as 30d, 12h or 90m, got {text!r}")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _next_poll(epoch: float | None, now: float) -> str:
+    if not epoch:
+        return "-"
+    left = epoch - now
+    return _when(epoch) + (f" (in {left:.0f} s)" if left > 0 else " (due)")
+
+
+def runs_command(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+    from ..journal.store import Journal
+    from .main import EXIT_OK
+
+    journal = Journal(args.journal)
+    out = sys.stdout
+    if args.action == "prune":
+        if not args.older_than:
+            raise UsageError("runs prune needs --older-than AGE (for example 30d)")
+        removed = journal.prune(parse_age(args.older_than))
+        if args.output == "json":
+            out.write(json.dumps({"pruned": removed}) + "\n")
+        else:
+            print(f"arazzo: pruned {len(removed)} finished run{'s' if len(removed) != 1 else ''}", file=sys.stderr)
+        return EXIT_OK
+    if args.action == "show":
+        if not args.run_id:
+            raise UsageError("runs show needs a run ID (see `arazzo runs`)")
+        return _show(journal, args.run_id, args.output)
+    if args.run_id:
+        raise UsageError(f"unexpected {args.run_id!r}: did you mean `arazzo runs show {args.run_id}`?")
+    records = journal.runs(status=args.status, limit=args.limit)
+    if args.output == "json":
+        out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
+        return EXIT_OK
+    now = time.time()
+    rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
+    rows += [
+        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _next_poll(r.next_poll, now))
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    return EXIT_OK
+
+
+def _show(journal: Any, run_id: str, output: str) -> int:
+    from .main import EXIT_OK
+
+    record = journal.get(run_id)
+    state = (record.snapshot or {}).get("state") or {}
+    from ..engine.result import StepRecord
+
+    steps = [
+        step if isinstance(step, dict) else StepRecord(*step).to_dict() for step in state.get("records", [])
+    ]
+    masked_steps = _masked(steps, record)
+    data = {**record.to_dict(), "steps": masked_steps, "timeline": journal.timeline(record.id)}
+    if output == "json":
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"run {record.id}  {record.status}\n")
+    out.write(f"  workflow  {record.workflow_id}  ({record.document})\n")
+    out.write(f"  started   {_when(record.started)}   updated {_when(record.updated)}\n")
+    if record.next_poll:
+        out.write(f"  next poll {_next_poll(record.next_poll, time.time())}\n")
+    if record.in_flight:
+        flight = record.in_flight
+        out.write(f"  in flight {flight['method']} {flight['operation']} (step {flight['stepId']}, {flight['safety']})\n")
+    out.write("  inputs\n")
+    for name, value in record.inputs.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        out.write(f"    {name}: {shown}\n")
+    if record.secret_inputs:
+        out.write(f"  secret inputs (not kept; give them to resume): {', '.join(record.secret_inputs)}\n")
+    if masked_steps:
+        out.write("  steps\n")
+        for step in masked_steps:
+            code = f" {step['statusCode']}" if step.get("statusCode") is not None else ""
+            reason = f"  {step['reason']}" if step.get("reason") else ""
+            out.write(f"    {step.get('stepId')}: {step.get('status')}{code}{reason}\n")
+    if record.outputs:
+        out.write("  outputs\n")
+        for name, value in record.outputs.items():
+            shown = value if isinstance(value, str) else json.dumps(value, default=str)
+            out.write(f"    {name}: {shown}\n")
+    if record.error:
+        out.write(f"  error     {record.error.get('message')}\n")
+    out.write("  timeline\n")
+    for line in journal.timeline(record.id):
+        parts = [_when(line["at"]), line["kind"], line["stepId"] or "", line["detail"] or ""]
+        out.write("    " + "  ".join(p for p in parts if p) + "\n")
+    return EXIT_OK
+
+
+def _masked(value: Any, record: Any) -> Any:
+    """Secret inputs are sealed in the snapshot already; show their placeholders as ``***``."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = re.sub(r"\\u0000arazzo-secret:\d+\\u0000", "***", text)
+    text = re.sub(r'\{"\$arazzoSecret": \d+\}', '"***"', text)
+    return json.loads(text)

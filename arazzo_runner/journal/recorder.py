@@ -1,0 +1,275 @@
+"""The drivers' journal hook: each transition of one run, written before its next request goes out.
+
+:class:`RunJournal` is what ``drivers.loops`` calls (``journal=``) after every ``Execution.next``:
+the run's snapshot (secrets sealed out), what it waits for (the request in flight, the next
+poll's wall-clock time) and a few timeline lines are committed in one transaction. The record that
+precedes a request which is not safe to send twice is fsynced (see :mod:`.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..document.resolved import Document
+from ..engine.core import Execution
+from ..engine.events import Event
+from ..engine.inputs import secret_input_names
+from ..engine.needs import Done, Need, SendRequest, Sleep
+from ..sources.openapi import OpenApiSource
+from .in_doubt import Safety, aws_target, safety
+from .sealing import Sealer
+from .store import Journal, new_run_id, pack_rng
+
+
+def source_hashes(document: Document) -> dict[str, str]:
+    """A content hash per local source file the run reads (``document`` and its OpenAPI sources)."""
+    found: dict[str, str] = {}
+    seen: set[int] = set()
+
+    def add(location: str) -> None:
+        if "://" in location and not location.startswith("file://"):
+            return
+        path = Path(location.removeprefix("file://"))
+        try:
+            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        except OSError:
+            found[str(path)] = "unreadable"
+
+    def walk(doc: Document) -> None:
+        if id(doc) in seen:
+            return
+        seen.add(id(doc))
+        add(doc.location)
+        for source in doc.sources.values():
+            if isinstance(source, Document):
+                walk(source)
+            elif isinstance(source, OpenApiSource):
+                add(source.location)
+
+    walk(document)
+    return found
+
+
+def changed_sources(saved: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
+    changes = [f"{path} changed" for path, digest in saved.items() if current.get(path, digest) != digest]
+    changes += [f"{path} is no longer read" for path in saved if path not in current]
+    return changes
+
+
+def identity_of(document: Document, workflow_id: str, sealed_inputs: Any) -> str:
+    """Same document, workflow and inputs (secret values left out) → same identity."""
+    text = json.dumps([document.location, workflow_id, sealed_inputs], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class RunJournal:
+    """One run's journaling; pass it to the drivers as ``journal=``."""
+
+    def __init__(self, journal: Journal, run_id: str, execution: Execution, secret_names: list[str]) -> None:
+        self.journal = journal
+        self.run_id = run_id
+        self.sealer = Sealer(secret_names, execution.state.inputs)
+        self.masker = execution.masker
+        self._safety: dict[tuple[Any, ...], Safety] = {}
+        self.document = execution.document
+        #: Set by whoever opened ``journal`` for this run alone: closed when the run stops.
+        self.owns_journal = False
+        #: Wall-clock time source (tests inject theirs).
+        self.clock = time.time
+        #: Same document, workflow and inputs → same identity (``arazzo run``'s unfinished-run warning).
+        self.identity = ""
+        self._seen: list[tuple[float, str, str | None, str | None]] = []
+        #: Step records already in the journal (a resumed run starts with its restored ones).
+        self.records_written = len(execution.state.records)
+        self._last_step: str | None = None
+        self._last_line: dict[str | None, str] = {}
+        #: Safety of the request handed out at the previous transition (None: not a request).
+        self._previous_safety: str | None = None
+        self._last_write = float("-inf")
+
+
+    @classmethod
+    def start(
+        cls,
+        journal: Journal,
+        execution: Execution,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        run_id: str | None = None,
+    ) -> RunJournal:
+        """Give a new run an id and its row in the journal (before any request)."""
+        document = execution.document
+        workflow = document.workflow(execution.workflow_id)
+        assert workflow is not None
+        names = sorted(secret_input_names(document, workflow) & set(execution.state.inputs))
+        run = cls(journal, run_id or new_run_id(), execution, names)
+        sealed_inputs = run.sealer.seal(execution.state.inputs, input_keys=True)
+        run.identity = identity_of(document, execution.workflow_id, sealed_inputs)
+        journal.start_run(
+            run.run_id,
+            workflow_id=execution.workflow_id,
+            document=document.location,
+            identity=run.identity,
+            inputs=execution.masker.mask(execution.state.inputs),
+            secret_inputs=names,
+            sources=source_hashes(document),
+            settings=settings or {},
+            now=time.time(),
+        )
+        return run
+
+    def safety_of(self, need: SendRequest) -> Safety:
+        key = (need.document_path, need.source, need.operation_path, need.method)
+        found = self._safety.get(key)
+        if found is None:
+            found = self._safety[key] = safety(self.document, need)
+        return found
+
+    def snapshot_json(self, execution: Execution) -> str:
+        """The snapshot without the step records (see :meth:`new_records`), secrets sealed, as JSON."""
+        state = execution.state
+        records, state.records = state.records, []  # only the new ones are written (new_records)
+        try:
+            snapshot = execution.snapshot()
+        finally:
+            state.records = records
+        pack_rng(snapshot["state"])
+        if self.sealer.names:
+            snapshot = self.sealer.seal(snapshot)
+        return json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+
+    def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
+        """Step records made since the last transition: (index of the first, records)."""
+        records = execution.state.records
+        first = self.records_written
+        if len(records) <= first:
+            return None
+        self.records_written = len(records)
+        fresh = records[first:]
+        self._seen.extend(self._step_lines(fresh))
+        return first, self.sealer.seal(fresh) if self.sealer.names else fresh
+
+    def interrupted(self, exc: BaseException) -> None:
+        """Record that this process stops the run unfinished (``resume`` continues it)."""
+        import contextlib
+        import sqlite3
+
+        with contextlib.suppress(sqlite3.Error):
+            self.journal.interrupted(self.run_id, self.masker.text(type(exc).__name__), now=self.clock())
+        self.release()
+
+    def release(self) -> None:
+        """Close the journal when this run opened it (a path was given, not a Journal)."""
+        if self.owns_journal:
+            self.journal.close()
+            self.owns_journal = False
+
+    def observe(self, events: list[Event]) -> None:
+        self._seen.extend(self._timeline(events))
+
+    def _may_skip(self, need: Need, previous: str | None, now: float) -> bool:
+        """Back-to-back safe reads within ``Journal.read_batch_seconds`` of the last write need no
+        record each: losing them to a crash only repeats reads that are safe to repeat. Never
+        skipped: the record before a request that is not safe to repeat, the first record after
+        one (its answer), waits, and the end."""
+        if not isinstance(need, SendRequest) or self.journal.read_batch_seconds <= 0:
+            return False
+        if previous != "resend" or self.safety_of(need) != "resend":
+            return False
+        return now - self._last_write < self.journal.read_batch_seconds
+
+    def transition(self, execution: Execution, need: Need, events: list[Event]) -> Need:
+        now = self.clock()
+        previous = self._previous_safety
+        self._previous_safety = self.safety_of(need) if isinstance(need, SendRequest) else None
+        if self._may_skip(need, previous, now):
+            self._seen.extend(self._timeline(events))
+            return need
+        self._last_write = now
+        records = self.new_records(execution)
+        timeline = self._seen + self._timeline(events)
+        self._seen = []
+        if records:
+            self._last_step = (lambda r: r["stepId"] if isinstance(r, dict) else r[0])(records[1][-1])
+        last_step = self._last_step
+        next_poll = None
+        in_flight = None
+        fsync = False
+        if isinstance(need, SendRequest):
+            last_step = need.step_id
+            risk = self.safety_of(need)
+            in_flight = {
+                "stepId": need.step_id,
+                "workflowId": need.workflow_id,
+                "method": need.method.upper(),
+                "operation": aws_target(need) or need.operation_path,
+                "safety": risk,
+                "at": now,
+            }
+            fsync = risk != "resend"
+        elif isinstance(need, Sleep):
+            next_poll = need.until or (now + need.seconds)
+            last_step = need.step_id
+        if isinstance(need, Done):
+            result = need.result
+            self.journal.transition(
+                self.run_id,
+                self.snapshot_json(execution),
+                now=now,
+                last_step=last_step,
+                next_poll=None,
+                in_flight=None,
+                timeline=timeline,
+                records=records,
+                status=result.status,
+                outputs=self.masker.mask(result.outputs),
+                error=self.masker.mask(result.error.to_dict()) if result.error else None,
+            )
+            self.release()
+            return Done(replace(result, run_id=self.run_id))
+        self.journal.transition(
+            self.run_id,
+            self.snapshot_json(execution),
+            now=now,
+            last_step=last_step,
+            next_poll=next_poll,
+            in_flight=in_flight,
+            timeline=timeline,
+            fsync=fsync,
+            records=records,
+        )
+        return need
+
+    def _timeline(self, events: list[Event]) -> list[tuple[float, str, str | None, str | None]]:
+        """Limits and the end, from the events (the steps come from the step records)."""
+        lines = []
+        wall = self.clock()
+        for event in events:
+            if event.kind in ("run_finished", "limit_hit"):
+                text = getattr(event, "status", None) or getattr(event, "message", None)
+                step = getattr(event, "step_id", None)
+                lines.append((wall, event.kind, step, self.masker.text(str(text)) if text else None))
+        return lines
+
+    def _step_lines(self, records: list[Any]) -> list[tuple[float, str, str | None, str | None]]:
+        """A step's outcome when it differs from its previous one: a poll loop of 10,000 identical
+        answers is one line, not 10,000 (the step records keep every execution)."""
+        lines: list[tuple[float, str, str | None, str | None]] = []
+        wall = self.clock()
+        for record in records:
+            step, status, code, reason = (
+                (record["stepId"], record["status"], record["statusCode"], record["reason"])
+                if isinstance(record, dict)
+                else (record[0], record[3], record[4], record[7])
+            )
+            text = " ".join(str(x) for x in (status, code) if x) + (f": {self.masker.text(str(reason))}" if reason else "")
+            if self._last_line.get(step) != text:
+                self._last_line[step] = text
+                lines.append((wall, "step_finished", step, text))
+        return lines

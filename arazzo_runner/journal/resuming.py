@@ -1,0 +1,304 @@
+"""``resume(run_id)``: carry a journaled run on from its last durable state, in this process.
+
+Restore = the journal's snapshot with the secret inputs given again (:mod:`.sealing`), checked
+against the document and its source files as they are now (a change is refused, naming it, unless
+``force``), then :meth:`Execution.restore`. A poll wait keeps its wall-clock deadline: resumed
+after it, the poll happens at once; resumed early, the run waits what is left. A request that was
+in flight when the process died is decided by :mod:`.in_doubt`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Literal
+
+import httpx
+
+from ..document.resolved import Document
+from ..engine.core import Execution
+from ..engine.events import Event
+from ..engine.needs import Exchange, Response, SendRequest
+from ..engine.result import RunResult
+from ..engine.snapshot import differences, fingerprint
+from ..errors import ArazzoError
+from .in_doubt import (
+    NOT_FOUND_CODES,
+    RequestInDoubt,
+    aws_target,
+    describe_request,
+    response_members,
+    safety,
+    same_resource,
+)
+from .recorder import RunJournal, changed_sources, source_hashes
+from .sealing import unseal
+from .store import FINISHED, Journal, JournalError
+
+InDoubt = Literal["safe", "resend", "assume-failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournaled(Event):
+    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
+
+    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
+    only), so that a user who meant ``arazzo resume`` can say so.
+    """
+
+    kind: ClassVar[str] = "run_journaled"
+    run_id: str
+    path: str
+    resumed: bool = False
+    unfinished: tuple[str, ...] = ()
+
+
+def _send_once(
+    document: Document, need: SendRequest, environment: Any, client: httpx.Client, sleep: Callable[[float], None]
+) -> Exchange:
+    """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
+    from ..drivers import adapter
+    from ..drivers.loops import _prepare
+    from ..http import send_with_retries
+
+    request, endpoint, payload, error = _prepare(document, need, environment)
+    if request is None:  # it could not be built: error says why
+        return Exchange(request=None, error=error)
+    try:
+        sent = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep)
+    except (ArazzoError, httpx.HTTPError) as exc:
+        return adapter.failed(request, payload, exc, time.time(), time.time)
+    return Exchange(request=adapter.sent(request, payload), response=adapter.response(sent.response))
+
+
+def _not_found(response: Response) -> bool:
+    if response.status_code == 404 or response.error_code in NOT_FOUND_CODES:
+        return True
+    text = str(response.body).lower()
+    return response.error_code == "ValidationException" and "not found" in text
+
+
+def _in_doubt_message(need: SendRequest, why: str) -> str:
+    what = aws_target(need) or f"{need.method.upper()} {need.operation_path}"
+    return (
+        f"step {need.step_id!r} of workflow {need.workflow_id!r}: the request {what} was in flight when the run"
+        f" stopped and {why}. Resume with --resend to send it again, or --assume-failed to treat it as failed"
+        " (the step's onFailure actions apply); mark an operation that is safe to repeat with"
+        " `x-arazzo-idempotent: true` in its OpenAPI description"
+    )
+
+
+def _settle_in_doubt(
+    execution: Execution,
+    need: SendRequest,
+    choice: InDoubt,
+    *,
+    environment: Any,
+    client: httpx.Client,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    note: Callable[[str], None],
+) -> Exchange | None:
+    """The exchange to feed for the request in doubt, or ``None`` to send it again."""
+    document = execution.document
+    what = aws_target(need) or f"{need.method.upper()} {need.operation_path}"
+    if choice == "resend":
+        note(f"{what} in doubt: sent again (--resend)")
+        return None
+    if choice == "assume-failed":
+        note(f"{what} in doubt: assumed failed (--assume-failed)")
+        return Exchange(
+            request=None,
+            error="assumed failed: the request was in flight when the run stopped (resume --assume-failed)",
+        )
+    risk = safety(document, need)
+    if risk == "resend":
+        note(f"{what} in doubt: safe to repeat, sent again")
+        return None
+    if risk == "ask":
+        raise RequestInDoubt(_in_doubt_message(need, "repeating it may do the work twice"))
+    # "look": an AWS create; is the resource there, and is it ours?
+    look = describe_request(document, need)
+    looked = _send_once(document, look, environment, client, sleep)
+    answer = looked.response
+    twin = aws_target(look) or look.operation_path
+    if answer is not None and _not_found(answer):
+        note(f"{what} in doubt: {twin} found no such resource, so the create is sent")
+        return None
+    if answer is None or not 200 <= answer.status_code < 300 or not isinstance(answer.body, Mapping):
+        shown = looked.error or (f"{answer.status_code} {answer.error_code or ''}".strip() if answer else "no answer")
+        raise RequestInDoubt(_in_doubt_message(need, f"{twin} could not tell whether it was done ({shown})"))
+    if not same_resource(need.payload, answer.body):
+        raise RequestInDoubt(
+            _in_doubt_message(need, f"{twin} shows a resource of that name that differs from what this run sent")
+        )
+    members = response_members(document, need) or []
+    body = {name: answer.body[name] for name in members if name in answer.body}
+    if not body:
+        raise RequestInDoubt(_in_doubt_message(need, f"its answer cannot be rebuilt from {twin}"))
+    note(f"{what} in doubt: {twin} shows this run's resource, so it is not sent again")
+    content_type = need.body.content_type if need.body is not None and need.body.content_type else "application/json"
+    return Exchange(
+        request=looked.request,
+        response=Response(200, (("content-type", content_type),), body),
+        received_at=clock(),
+        note=f"answer rebuilt from {twin}: the create was done before the run stopped",
+    )
+
+
+def open_journal(journal: Journal | str | Any | None) -> Journal:
+    if isinstance(journal, Journal):
+        return journal
+    return Journal(journal)
+
+
+def resume(
+    run_id: str,
+    *,
+    journal: Journal | str | Any | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    document: Document | None = None,
+    force: bool = False,
+    in_doubt: InDoubt = "safe",
+    servers: Mapping[str, str] | None = None,
+    aws: Any = None,
+    environment: Any = None,
+    client: httpx.Client | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    allow_remote: bool = False,
+) -> RunResult:
+    """Continue the journaled run ``run_id`` to its end; returns its :class:`RunResult`.
+
+    ``inputs``: the run's secret inputs (the journal never keeps them). ``servers`` default to
+    the ones the run started with. Raises :class:`RequestInDoubt` when a request that is not
+    safe to repeat was in flight (``in_doubt="resend"`` / ``"assume-failed"`` decide), and
+    :class:`~.store.JournalError` when the run is unknown, running elsewhere, or its document or
+    sources changed (``force=True`` accepts the change).
+    """
+    store = open_journal(journal)
+    try:
+        return _resume(
+            store, run_id, inputs=inputs, document=document, force=force, in_doubt=in_doubt, servers=servers,
+            aws=aws, environment=environment, client=client, on_event=on_event, sleep=sleep, clock=clock,
+            allow_remote=allow_remote,
+        )  # fmt: skip
+    finally:
+        if not isinstance(journal, Journal):
+            store.close()
+
+
+def _resume(
+    store: Journal,
+    run_id: str,
+    *,
+    inputs: Mapping[str, Any] | None,
+    document: Document | None,
+    force: bool,
+    in_doubt: InDoubt,
+    servers: Mapping[str, str] | None,
+    aws: Any,
+    environment: Any,
+    client: httpx.Client | None,
+    on_event: Callable[[Event], None] | None,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    allow_remote: bool,
+) -> RunResult:
+    from ..drivers import loops
+    from ..drivers.api import _environment
+
+    record = store.get(run_id)
+    if record.snapshot is None:
+        raise JournalError(f"run {record.id} has no recorded state yet: start it again with `arazzo run`")
+    if record.status == "running" and not force:
+        raise JournalError(
+            f"run {record.id} is running in process {record.pid} on {record.host}; resuming it here too would"
+            " repeat its requests (--force if that process is gone)"
+        )
+    if document is None:
+        from ..document.loader import load
+
+        document = load(record.document, allow_remote=allow_remote)
+    snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
+    changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
+    changes += changed_sources(record.sources, source_hashes(document))
+    if changes and not force:
+        raise JournalError(
+            f"run {record.id} cannot resume: since it started, {'; '.join(changes)}."
+            " A run resumes with the document and sources it started with (--force to accept the change)"
+        )
+    if force:
+        snapshot["document"]["fingerprint"] = fingerprint(document)
+    if servers is None and environment is None:
+        servers = record.settings.get("servers") or None
+    environment = _environment(environment, servers, aws)
+    execution = Execution.restore(document, snapshot)
+    if record.status in FINISHED:
+        return replace(loops.run_sync(execution, environment=environment, clock=clock), run_id=record.id)
+    hook = RunJournal(store, record.id, execution, record.secret_inputs)
+    hook.clock = clock
+    store.claim(record.id)
+    store.note(record.id, "resumed", f"after {record.last_step or 'start'}", now=clock())
+    if on_event is not None:
+        on_event(RunJournaled(record.id, str(store.path), resumed=True, at=clock()))
+    own = client is None
+    client = client or httpx.Client(timeout=environment.http_timeout())
+    try:
+        pending = execution.state.pending_request
+        if pending is not None:
+            need = execution.next(clock())
+            assert isinstance(need, SendRequest)
+            try:
+                exchange = _settle_in_doubt(
+                    execution,
+                    need,
+                    in_doubt,
+                    environment=environment,
+                    client=client,
+                    sleep=sleep,
+                    clock=clock,
+                    note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
+                )
+            except RequestInDoubt:
+                store.transition(
+                    record.id, hook.snapshot_json(_drained(execution, on_event)), now=clock(),
+                    last_step=need.step_id, next_poll=None, in_flight=record.in_flight, status="interrupted",
+                )  # fmt: skip
+                raise
+            if exchange is not None:
+                execution.feed(exchange, clock())
+            _drained(execution, on_event)
+        return loops.run_sync(
+            execution,
+            client=client,
+            environment=environment,
+            on_event=on_event,
+            sleep=sleep,
+            clock=clock,
+            journal=hook,
+        )
+    except RequestInDoubt:
+        raise
+    except BaseException as exc:
+        hook.interrupted(exc)
+        raise
+    finally:
+        if own:
+            client.close()
+
+
+def _drained(execution: Execution, on_event: Callable[[Event], None] | None) -> Execution:
+    for event in execution.drain():
+        if on_event is not None:
+            on_event(event)
+    return execution
+
+
+def list_runs(
+    *, journal: Journal | str | Any | None = None, status: str | None = None, limit: int | None = None
+) -> list[Any]:
+    """The journal's runs, newest first (:class:`~.store.RunRecord`, secrets masked)."""
+    return open_journal(journal).runs(status=status, limit=limit)

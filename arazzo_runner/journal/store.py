@@ -1,0 +1,438 @@
+"""The run journal: one SQLite file (stdlib ``sqlite3``, WAL mode) that several processes share.
+
+One row per run in ``runs`` holds what ``arazzo runs`` lists and the run's latest snapshot (the
+sans-I/O core's JSON, secrets sealed out: :mod:`.sealing`); ``timeline`` holds the run's coarse
+history (steps finished, waits, resumes, the end) for ``arazzo runs show``.
+
+**Durability (the fsync policy).** Every transition is committed before the driver sends the
+next request, so a process that dies (``kill -9``, a crash, a recycled CI runner) loses nothing
+but the request in flight, which the journal marks as such ("in doubt"). The journal runs in WAL
+mode with ``synchronous=NORMAL``: a commit reaches the operating system before the next request
+goes out, and the OS keeps it even if our process dies; the WAL is fsynced at checkpoints. A
+transition that precedes a request which is *not* safe to send twice (a create, any ``POST``
+without ``x-arazzo-idempotent``) is committed with ``synchronous=FULL``: fsynced before the
+request leaves. So a power cut can lose at most the last few poll/read transitions (a resumed run
+then repeats a read it had already made, which is harmless), never the record that an unsafe
+request was about to be sent.
+
+**Back-to-back reads.** A run firing requests that are safe to repeat with no wait in between
+(a poll loop with ``--poll-interval 0``) writes its state at most once a second
+(``Journal(read_batch_seconds=...)``, 0 for every transition): a crash there loses at most a
+second of reads, which the resumed run repeats. Waits, the answer to an unsafe request and the
+record before one are always written before the run moves on.
+
+**Several processes.** WAL lets readers run while one process writes; writes are short
+``BEGIN IMMEDIATE`` transactions with a busy timeout, so many runs (and ``arazzo runs`` in
+another terminal) share one file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+import struct
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+
+SCHEMA_VERSION = 1
+#: Seconds a writer waits for another process's write transaction to finish.
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    workflow_id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started REAL NOT NULL,
+    updated REAL NOT NULL,
+    last_step TEXT,
+    next_poll REAL,
+    in_flight TEXT,
+    pid INTEGER,
+    host TEXT,
+    inputs TEXT NOT NULL,
+    secret_inputs TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    snapshot TEXT,
+    outputs TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_identity ON runs (identity, status);
+CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
+CREATE TABLE IF NOT EXISTS timeline (
+    run_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    step_id TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS timeline_run ON timeline (run_id, at);
+CREATE TABLE IF NOT EXISTS records (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+"""
+
+#: Statuses of a run that has not ended (``arazzo resume`` continues it).
+UNFINISHED = ("running", "interrupted")
+FINISHED = ("succeeded", "failed")
+
+
+class JournalError(UsageError):
+    """The journal cannot be opened or does not hold the run asked for."""
+
+
+def default_path() -> Path:
+    """``$ARAZZO_JOURNAL``, else ``$XDG_STATE_HOME/arazzo/runs.db`` (``~/.local/state/arazzo/runs.db``)."""
+    explicit = os.environ.get("ARAZZO_JOURNAL")
+    if explicit:
+        return Path(explicit).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "arazzo" / "runs.db"
+
+
+def new_run_id() -> str:
+    """Short, unique, sortable by start time: ``20261126-033512-9f3ac1``."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as the journal knows it (``inputs`` with secret values masked)."""
+
+    id: str
+    workflow_id: str
+    document: str
+    identity: str
+    status: str
+    started: float
+    updated: float
+    last_step: str | None
+    next_poll: float | None
+    in_flight: dict[str, Any] | None
+    pid: int | None
+    host: str | None
+    inputs: dict[str, Any]
+    secret_inputs: list[str]
+    sources: dict[str, str]
+    settings: dict[str, Any]
+    snapshot: dict[str, Any] | None
+    outputs: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+    @property
+    def unfinished(self) -> bool:
+        return self.status in UNFINISHED
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``arazzo runs --output json`` shows (no snapshot)."""
+        return {
+            "runId": self.id,
+            "workflowId": self.workflow_id,
+            "document": self.document,
+            "status": self.status,
+            "started": self.started,
+            "updated": self.updated,
+            "lastStep": self.last_step,
+            "nextPoll": self.next_poll,
+            "inFlight": self.in_flight,
+            "pid": self.pid,
+            "inputs": self.inputs,
+            "secretInputs": self.secret_inputs,
+            "outputs": self.outputs,
+            "error": self.error,
+        }
+
+
+def pack_rng(state: dict[str, Any]) -> None:
+    """The run's RNG state (625 ints, most of a snapshot as JSON) as base64 bytes, in place."""
+    rng = state.get("rng")
+    if isinstance(rng, list) and len(rng) == 3 and isinstance(rng[1], list):
+        version, internal, gauss = rng
+        packed = base64.b64encode(struct.pack(f"<{len(internal)}I", *internal)).decode()
+        state["rng"] = {"version": version, "packed": packed, "gauss": gauss}
+
+
+def unpack_rng(state: dict[str, Any]) -> None:
+    rng = state.get("rng")
+    if isinstance(rng, dict) and "packed" in rng:
+        raw = base64.b64decode(rng["packed"])
+        state["rng"] = [rng["version"], list(struct.unpack(f"<{len(raw) // 4}I", raw)), rng["gauss"]]
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+#: Default of :attr:`Journal.read_batch_seconds`.
+READ_BATCH_SECONDS = 1.0
+
+
+class Journal:
+    """A journal file. Cheap to open; one connection per instance (use one per thread).
+
+    ``read_batch_seconds``: a run making back-to-back requests that are safe to repeat (reads, a
+    poll loop without waits) writes its state at most this often; every other transition is
+    written before the next request goes out (0: every transition, always).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, read_batch_seconds: float = READ_BATCH_SECONDS
+    ) -> None:
+        self.read_batch_seconds = read_batch_seconds
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            with self._write():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                elif version != SCHEMA_VERSION:
+                    raise JournalError(
+                        f"journal {self.path} has schema version {version}; this version of arazzo-runner"
+                        f" reads version {SCHEMA_VERSION}"
+                    )
+        except (sqlite3.Error, OSError) as exc:
+            raise JournalError(f"cannot open the run journal {self.path}: {exc}") from exc
+        #: "wal" unless the file system cannot do it (then SQLite's rollback journal is used).
+        self.mode = mode
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction; ``fsync``: committed with ``synchronous=FULL``."""
+        db = self._db
+        if fsync:
+            db.execute("PRAGMA synchronous = FULL")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            if fsync:
+                db.execute("PRAGMA synchronous = NORMAL")
+
+    # -- writing -----------------------------------------------------------------------------
+    def start_run(
+        self,
+        run_id: str,
+        *,
+        workflow_id: str,
+        document: str,
+        identity: str,
+        inputs: Mapping[str, Any],
+        secret_inputs: list[str],
+        sources: Mapping[str, str],
+        settings: Mapping[str, Any],
+        now: float,
+    ) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO runs (id, workflow_id, document, identity, status, started, updated, pid, host,"
+                " inputs, secret_inputs, sources, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    workflow_id,
+                    document,
+                    identity,
+                    "running",
+                    now,
+                    now,
+                    os.getpid(),
+                    os.uname().nodename,
+                    _dumps(dict(inputs)),
+                    _dumps(list(secret_inputs)),
+                    _dumps(dict(sources)),
+                    _dumps(dict(settings)),
+                ),
+            )
+            db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "started", None, None))
+
+    def transition(
+        self,
+        run_id: str,
+        snapshot_json: str,
+        *,
+        now: float,
+        last_step: str | None,
+        next_poll: float | None,
+        in_flight: dict[str, Any] | None,
+        timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
+        fsync: bool = False,
+        records: tuple[int, list[Any]] | None = None,
+        status: str = "running",
+        outputs: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the run's new state (one transaction: durable when this returns).
+
+        ``snapshot_json`` leaves out the run's step records (they only grow: a long poll loop would
+        make every snapshot, and so every transition, larger); ``records`` is ``(index of the
+        first, new records)``, appended here and put back into the snapshot by :meth:`get`.
+        """
+        with self._write(fsync=fsync) as db:
+            db.execute(
+                "UPDATE runs SET snapshot=?, updated=?, last_step=COALESCE(?, last_step), next_poll=?,"
+                " in_flight=?, status=?, outputs=?, error=?, pid=? WHERE id=?",
+                (
+                    snapshot_json,
+                    now,
+                    last_step,
+                    next_poll,
+                    None if in_flight is None else _dumps(in_flight),
+                    status,
+                    None if outputs is None else _dumps(outputs),
+                    None if error is None else _dumps(error),
+                    os.getpid() if status == "running" else None,
+                    run_id,
+                ),
+            )
+            if timeline:
+                db.executemany(
+                    "INSERT INTO timeline VALUES (?,?,?,?,?)", [(run_id, *item) for item in timeline]
+                )
+            if records:
+                first, items = records
+                db.executemany(
+                    "INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                    [(run_id, first + i, _dumps(item)) for i, item in enumerate(items)],
+                )
+
+    def note(self, run_id: str, kind: str, detail: str | None = None, *, now: float | None = None) -> None:
+        """Add a line to the run's timeline (a resume, a decision about a request in doubt)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO timeline VALUES (?,?,?,?,?)",
+                (run_id, time.time() if now is None else now, kind, None, detail),
+            )
+
+    def interrupted(self, run_id: str, detail: str, *, now: float) -> None:
+        """The run's process stops without finishing it (Ctrl-C, an exception): resumable."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET status='interrupted', pid=NULL, updated=? WHERE id=?", (now, run_id))
+            db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "interrupted", None, detail))
+
+    def claim(self, run_id: str) -> None:
+        """Mark the run as running in this process (``arazzo resume``)."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET status='running', pid=? WHERE id=?", (os.getpid(), run_id))
+
+    def prune(self, older_than: float, *, now: float | None = None) -> list[str]:
+        """Delete finished runs last updated more than ``older_than`` seconds ago; their ids."""
+        cutoff = (time.time() if now is None else now) - older_than
+        with self._write() as db:
+            ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM runs WHERE updated < ? AND status IN (?, ?)", (cutoff, *FINISHED)
+                )
+            ]
+            db.executemany("DELETE FROM timeline WHERE run_id=?", [(i,) for i in ids])
+            db.executemany("DELETE FROM records WHERE run_id=?", [(i,) for i in ids])
+            db.executemany("DELETE FROM runs WHERE id=?", [(i,) for i in ids])
+        return ids
+
+    # -- reading -----------------------------------------------------------------------------
+    _COLUMNS = (
+        "id, workflow_id, document, identity, status, started, updated, last_step, next_poll, in_flight,"
+        " pid, host, inputs, secret_inputs, sources, settings, {snapshot}, outputs, error"
+    )
+
+    def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        (rid, wf, doc, identity, status, started, updated, last, nxt, flight, pid, host, inputs, secret,
+         sources, settings, snapshot, outputs, error) = row  # fmt: skip
+        if status == "running" and host == os.uname().nodename and not _pid_alive(pid):
+            status = "interrupted"  # its process is gone: resume continues it
+        return RunRecord(
+            rid, wf, doc, identity, status, started, updated, last, nxt, _loads(flight), pid, host,
+            _loads(inputs), _loads(secret), _loads(sources), _loads(settings), _loads(snapshot),
+            _loads(outputs), _loads(error),
+        )  # fmt: skip
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run ``run_id`` (a unique prefix is enough); :class:`JournalError` if unknown."""
+        sql = f"SELECT {self._COLUMNS.format(snapshot='snapshot')} FROM runs WHERE id = ? OR id LIKE ?"
+        pattern = run_id.replace("\\", "").replace("%", "").replace("_", "\\_") + "%"
+        rows = self._db.execute(sql + " ESCAPE '\\' LIMIT 3", (run_id, pattern)).fetchall()
+        exact = [row for row in rows if row[0] == run_id]
+        if not exact and not rows:
+            raise JournalError(f"no run {run_id!r} in the journal {self.path} (`arazzo runs` lists them)")
+        if not exact and len(rows) > 1:
+            raise JournalError(f"{run_id!r} names several runs ({', '.join(r[0] for r in rows)}...): give more")
+        record = self._record((exact or rows)[0])
+        if record.snapshot is not None:
+            unpack_rng(record.snapshot["state"])
+            found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
+            record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+        return record
+
+    def runs(self, *, status: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included)."""
+        sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs ORDER BY started DESC"
+        records = [self._record(row) for row in self._db.execute(sql)]
+        if status is not None:
+            records = [r for r in records if r.status == status]
+        return records[:limit] if limit is not None else records
+
+    def unfinished_like(self, identity: str, *, excluding: str | None = None) -> list[RunRecord]:
+        """Unfinished runs of the same document, workflow and inputs (for ``arazzo run``'s warning)."""
+        sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs WHERE identity = ? AND status IN ('running', 'interrupted')"
+        found = [self._record(row) for row in self._db.execute(sql, (identity,))]
+        return [r for r in found if r.id != excluding]
+
+    def timeline(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT at, kind, step_id, detail FROM timeline WHERE run_id = ? ORDER BY at, rowid", (run_id,)
+        )
+        return [{"at": at, "kind": kind, "stepId": step, "detail": detail} for at, kind, step, detail in rows]
