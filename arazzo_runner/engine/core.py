@@ -49,7 +49,7 @@ from ..expressions import MISSING, EvaluationContext
 from ..http import Replacement, RequestBody, StepParameter
 from ..http.retries import retry_after_seconds
 from ..sources.openapi import OpenApiSource
-from . import compiled, selectors, step_dependencies, step_timeout
+from . import compiled, message_steps, selectors, step_dependencies, step_timeout
 from .events import (
     ActionChosen,
     CriterionEvaluated,
@@ -70,7 +70,7 @@ from .events import (
 )
 from .inputs import inputs_for, prepare_inputs, secret_input_names
 from .masking import Masker
-from .needs import Done, Exchange, Need, SendRequest, Sleep
+from .needs import Delivery, Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
 from .options import RunOptions
 from .redaction import Redactor
 from .result import RunError, RunResult, StepRecord
@@ -354,6 +354,8 @@ class Execution:
             frame.waiting_for = "step"
             self._push(ref.document, ref.workflow, child_inputs, "step", now)
             return None
+        if step.action is not None or frame.document.is_async_step(step):  # Arazzo 1.1 AsyncAPI
+            return self._start_message_step(frame, step, now)
         try:
             operation = frame.document.resolve_step_operation(step)
             source = frame.document.sources[operation.source_name]
@@ -382,6 +384,36 @@ class Execution:
             self._x_security(frame, step),
             step_timeout.seconds(step.timeout),
         )
+
+    def _start_message_step(self, frame: _Frame, step: Step, now: float) -> Need | None:
+        """An AsyncAPI send/receive step: the need comes from :mod:`.message_steps`."""
+        try:
+            need = message_steps.need_for(
+                frame.document, frame.workflow, step, frame.ctx, self._render, merged_parameters
+            )
+        except _STEP_ERRORS as exc:
+            reason = f"cannot prepare the message step: {exc}"
+            self._step_done(frame, step, succeeded=False, reason=reason, now=now, status_code=None)
+            return None
+        frame.phase = "await_response"
+        self._message_need = need
+        return need
+
+    def feed_message(self, delivery: Delivery, now: float) -> None:
+        """Report the outcome of the last :class:`SendMessage` / :class:`Receive` (Arazzo 1.1)."""
+        self._now = now
+        frame = self.stack[-1]
+        need = self._message_need
+        if frame.phase != "await_response" or need is None:
+            raise RuntimeError("feed_message() without a pending message step")
+        self._message_need = None
+        step = frame.workflow.steps[frame.index]
+        ok, reason = message_steps.received(frame.ctx, need, delivery)
+        if self.listening:
+            self._emit(message_steps.event(need, delivery, self.redactor), now)
+        if ok:
+            ok, reason = self._success(frame, step, frame.ctx, None)
+        self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=None)
 
     def _check_limits(self, frame: _Frame, step: Step, now: float) -> bool:
         if self.step_count >= self.options.max_steps:
@@ -472,6 +504,8 @@ class Execution:
         ctx.request_headers = ctx.request_query = ctx.request_path = {}
         ctx.request_body = ctx.response_body = MISSING
         ctx.response_headers = {}
+        ctx.message_headers = {}
+        ctx.message_payload = MISSING
 
     def _set_exchange(self, ctx: EvaluationContext, exchange: Exchange, step_id: str, now: float) -> None:
         sent = self._sent
@@ -971,6 +1005,7 @@ class Execution:
     #: The driver's clock at the current next()/feed() call (the core owns no clock).
     _now: float = 0.0
     _sent: SendRequest | None = None
+    _message_need: SendMessage | Receive | None = None
 
     def _emit(self, event: Event, now: float | None = None) -> None:
         """Queue ``event``, stamped with the driver's time of the current next()/feed() call."""

@@ -17,11 +17,12 @@ import httpx
 from ..errors import ArazzoError
 from ..http import build_request, send_with_retries, send_with_retries_async
 from ..http.clients import new_async_client
+from ..messaging.steps import serve as serve_message
 from . import step_timeout
 from .core import Execution
 from .environment import RunEnvironment
 from .events import Event
-from .needs import Done, Exchange, SendRequest, Sleep
+from .needs import Done, Exchange, Receive, SendMessage, SendRequest, Sleep
 from .result import RunResult
 
 EventListener = Callable[[Event], None]
@@ -138,6 +139,10 @@ def drive(
         if isinstance(need, Sleep):
             sleep(need.seconds)
             continue
+        if isinstance(need, (SendMessage, Receive)):  # Arazzo 1.1 AsyncAPI steps
+            execution.feed_message(serve_message(need, environment.messaging, clock), clock())
+            yield from execution.drain()
+            continue
         request, endpoint, error = _prepare(need, environment)
         started = clock()
         if error is not None:
@@ -215,6 +220,11 @@ async def run_async(
                 return need.result
             if isinstance(need, Sleep):
                 await sleep(need.seconds)
+                continue
+            if isinstance(need, (SendMessage, Receive)):  # Arazzo 1.1 AsyncAPI (botocore is blocking)
+                delivery = await asyncio.to_thread(serve_message, need, environment.messaging, clock)
+                execution.feed_message(delivery, clock())
+                deliver()
                 continue
             request, endpoint, error = _prepare(need, environment)
             started = clock()

@@ -6,7 +6,7 @@ the driver fulfils it (sends the request, sleeps) and reports back with :meth:`E
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +33,57 @@ class SendRequest:
     x_security: tuple[Any, ...] = ()
     #: Arazzo 1.1 step ``timeout``, in seconds: the driver stops waiting after it (see step_timeout).
     timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendMessage:
+    """Arazzo 1.1 AsyncAPI ``send``: put this message on the channel ``address`` (plain data only).
+
+    ``protocol``/``host``/``bindings`` say which transport (:mod:`arazzo_runner.messaging`); the
+    driver answers with a :class:`Delivery` (``message`` None, ``message_id`` the broker's id).
+    """
+
+    workflow_id: str
+    step_id: str
+    protocol: str
+    host: str
+    address: str
+    headers: dict[str, str]
+    payload: Any
+    content_type: str | None = None
+    bindings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Receive:
+    """Arazzo 1.1 AsyncAPI ``receive``: the first message on ``address`` whose correlation value
+    (found at one of ``correlation`` — ``$message.header#/x`` / ``$message.payload#/y`` — or in a
+    ``correlationId`` header when the description declares none) equals ``correlation_id``; any
+    message when ``correlation_id`` is None. Waits at most ``timeout`` seconds. Plain data only."""
+
+    workflow_id: str
+    step_id: str
+    protocol: str
+    host: str
+    address: str
+    correlation_id: Any
+    correlation: tuple[str, ...]
+    timeout: float
+    bindings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to a :class:`SendMessage` or :class:`Receive`, as plain data.
+
+    ``message`` is ``{"headers": {...}, "payload": ..., "messageId": ...}`` for a received message,
+    None when a receive timed out or for a send; ``error`` is set when the broker could not be used.
+    """
+
+    message: dict[str, Any] | None = None
+    message_id: str | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,4 +116,4 @@ class Exchange:
     violations: tuple[str, ...] = ()
 
 
-Need = SendRequest | Sleep | Done
+Need = SendRequest | SendMessage | Receive | Sleep | Done

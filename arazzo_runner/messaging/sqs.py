@@ -94,7 +94,8 @@ class SqsTransport:
         answer = self._call(
             "send_message", QueueUrl=url, MessageBody=message.body(), MessageAttributes=attributes, **extra
         )
-        return answer.get("MessageId")
+        message_id = answer.get("MessageId")
+        return None if message_id is None else str(message_id)
 
     def receive(
         self, address: str, accept: Accept, timeout: float, clock: Callable[[], float]

@@ -47,7 +47,9 @@ def test_a_receive_without_a_match_times_out_and_leaves_the_queue_as_it_was(sqs_
     ticks = iter([0.0, 0.5, 7.0])  # start, first poll (answered at once: a message is there), past 5 s
     assert sqs.receive(url, _by("corr", "mine"), timeout=5, clock=lambda: next(ticks)) is None
     left = raw.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
-    assert [(m["Body"], m["MessageAttributes"]["corr"]["StringValue"]) for m in left] == [("not json", "other")]
+    assert [(m["Body"], m["MessageAttributes"]["corr"]["StringValue"]) for m in left] == [
+        ("not json", "other")
+    ]
 
 
 def test_a_wrong_signature_is_a_clear_messaging_error(sqs_moto, monkeypatch) -> None:
