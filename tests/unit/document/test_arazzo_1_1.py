@@ -234,3 +234,17 @@ def test_show_renders_selector_objects_and_timeouts_as_written() -> None:
     assert described["steps"][0]["parameters"][0]["value"]["selector"] == "$.id"
     timeouts = describe_workflow(arazzo_runner.load(examples / "timeout.arazzo.yaml"), "reportWithRetries")
     assert timeouts["steps"][0]["timeout"] == 6000
+
+
+def test_show_and_dry_run_describe_asyncapi_steps(run_cli) -> None:
+    document = str(DATA / "asyncapi" / "orders.arazzo.yaml")
+    shown = run_cli("show", document)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "2. confirmPetPurchaseStep: receive on channel {confirmationsQueue} (sqs) by correlationId"
+        " $inputs.orderCorrelationId  [orders.confirmOrder]" in shown.stdout
+    )
+    inputs = '{"orderCorrelationId": "c", "petId": 1, "ordersQueue": "o", "confirmationsQueue": "q"}'
+    dry = run_cli("run", document, "--inputs", inputs, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "AsyncAPI send on channel {ordersQueue} (sqs); not sent" in dry.stdout + dry.stderr
