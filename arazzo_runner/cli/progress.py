@@ -133,6 +133,15 @@ class ProgressRenderer:
                 "dim",
             )
 
+    def on_message_sent(self, event: ev.MessageSent) -> None:
+        if self.verbose:
+            self._line(f"  → {event.protocol} send to {event.address}: {_short(event.payload, 400)}", "dim")
+
+    def on_message_received(self, event: ev.MessageReceived) -> None:
+        if self.verbose:
+            got = _short(event.payload, 400) if event.headers is not None else "no matching message"
+            self._line(f"  ← {event.protocol} {event.address} in {event.duration_ms:.0f} ms: {got}", "dim")
+
     def on_transport_retried(self, event: ev.TransportRetried) -> None:
         self._line(
             f"  ↻ {event.step_id}: transport retry after attempt {event.attempt} ({event.reason}); waiting {event.delay:.1f} s",
