@@ -90,6 +90,7 @@ def need_for(
             _none(payload),
             content_type,
             dict(operation.bindings),
+            step.timeout / 1000 if step.timeout is not None else None,
         )
     correlation_id = None
     if step.correlation_id is not None:
@@ -119,6 +120,10 @@ def received(
     if delivery.error is not None:
         return False, delivery.error
     if isinstance(need, SendMessage):
+        if need.timeout is not None and delivery.duration_ms > need.timeout * 1000:
+            from .step_timeout import message
+
+            return False, message(need.timeout)
         return True, None
     if delivery.message is None:
         wanted = f" with correlationId {need.correlation_id!r}" if need.correlation_id is not None else ""

@@ -52,6 +52,8 @@ class SendMessage:
     payload: Any
     content_type: str | None = None
     bindings: dict[str, Any] = field(default_factory=dict)
+    #: Arazzo 1.1 step ``timeout`` in seconds: a send that took longer fails the step.
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

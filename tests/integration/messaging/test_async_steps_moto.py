@@ -93,3 +93,17 @@ def test_a_broker_error_fails_the_step_with_its_reason(sqs_moto) -> None:
     result = arazzo_runner.load(DOCUMENT).run("placeAndConfirm", inputs, environment=environment)
     assert result.status == "failed" and result.error.step_id == "purchasePetStep"
     assert "SQS GetQueueUrl: AWS.SimpleQueueService.NonExistentQueue" in result.error.message
+
+
+def test_a_send_over_its_step_timeout_fails_the_step(sqs_moto, tmp_path) -> None:
+    raw, orders, _, environment, inputs = _setup(sqs_moto)
+    text = DOCUMENT.read_text().replace("    action: send\n", "    action: send\n    timeout: 10\n")
+    (tmp_path / "orders.asyncapi.yaml").write_text((DOCUMENT.parent / "orders.asyncapi.yaml").read_text())
+    (tmp_path / "orders.arazzo.yaml").write_text(text)
+    ticks = iter(range(0, 10**9, 1))  # every reading of the clock is a second later: the send "took" 1 s
+    result = arazzo_runner.load(tmp_path / "orders.arazzo.yaml").run(
+        "placeAndConfirm", inputs, environment=environment, clock=lambda: next(ticks)
+    )
+    assert result.status == "failed" and result.error.step_id == "purchasePetStep"
+    assert "timeout" in result.error.message and "10 ms" in result.error.message
+    assert raw.receive_message(QueueUrl=orders)["Messages"]  # it was sent all the same (no broker ack modelled)
