@@ -32,6 +32,7 @@ class RunEnvironment:
         credentials: Mapping[str, Mapping[str, Any]] | None = None,
         max_in_flight: int = 100,
         request_timeout: float | None = None,
+        message_endpoints: Mapping[str, str] | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -53,6 +54,21 @@ class RunEnvironment:
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
         #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
         self.request_timeout = request_timeout
+        #: Arazzo 1.1 AsyncAPI steps: explicit broker endpoints per protocol (e.g. ``{"sqs": url}``;
+        #: SQS otherwise follows botocore: ``AWS_ENDPOINT_URL_SQS``, profile, AWS).
+        self.message_endpoints = dict(message_endpoints or {})
+        self._messaging: Any = None
+
+    @property
+    def messaging(self) -> Any:
+        """The message transports of this environment (:class:`arazzo_runner.messaging.Transports`)."""
+        if self._messaging is None:
+            from ..messaging import Transports
+
+            with self._lock:
+                if self._messaging is None:
+                    self._messaging = Transports(aws=self.aws, endpoints=self.message_endpoints)
+        return self._messaging
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""
