@@ -45,7 +45,7 @@ demo: $(STAMP)
 # The event-driven flagship (Arazzo 1.1 AsyncAPI receive): the emulator publishes training job state changes
 # to moto's EventBridge, a rule sends them to an SQS queue, the workflow receives them (0 DescribeTrainingJob).
 demo-events: $(STAMP)
-	@$(BIN)/python -m arazzo_runner.aws.demo_events
+	@$(BIN)/python -m arazzo_runner.cli.demo_events
 
 # Refresh the lock to the newest versions pyproject.toml allows. Then run `make test`: if botocore moved,
 # the test of the committed SageMaker description says to run `make openapi`.

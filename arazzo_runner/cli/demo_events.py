@@ -3,7 +3,7 @@
 Starts moto's server in-process on 127.0.0.1 (EventBridge and SQS), creates the event queue and an
 EventBridge rule that sends "SageMaker Training Job State Change" events to it, starts the SageMaker
 emulator (SigV4 verified, throwaway credentials) whose jobs move on with time and publish every
-state change to moto's EventBridge (:mod:`.training_events`), then runs ``arazzo run`` on
+state change to moto's EventBridge (:mod:`arazzo_runner.aws.training_events`), then runs ``arazzo run`` on
 ``workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml`` with ``AWS_ENDPOINT_URL_SQS``
 pointing at moto. It reports how many DescribeTrainingJob calls were made: none, when all goes well.
 Nothing leaves the machine; moto is a development dependency (``make`` installs it).
@@ -17,8 +17,13 @@ import logging
 import os
 import sys
 
-from .sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY, EmulatorServer, SageMakerEmulator
-from .training_events import EventBridgePublisher, EventPump, route_to_queue
+from ..aws.sagemaker_emulator import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_SECRET_ACCESS_KEY,
+    EmulatorServer,
+    SageMakerEmulator,
+)
+from ..aws.training_events import EventBridgePublisher, EventPump, route_to_queue
 
 WORKFLOW = "workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml"
 INPUTS = "workflows/amazon-sagemaker-train-and-wait-for-event-workflow.inputs.json"
@@ -36,7 +41,7 @@ def _clients(url: str) -> tuple[object, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m arazzo_runner.aws.demo_events", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m arazzo_runner.cli.demo_events", description=__doc__)
     parser.add_argument("--workflow-file", default=WORKFLOW)
     parser.add_argument("--inputs", default=INPUTS)
     parser.add_argument("--in-progress", type=int, default=5, help="InProgress phases before Completed")
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
             os.environ.pop(name, None)
-        from ..cli.main import main as arazzo
+        from .main import main as arazzo
 
         emulator = SageMakerEmulator(
             in_progress=args.in_progress, advance="time", seconds_per_phase=args.seconds_per_phase
