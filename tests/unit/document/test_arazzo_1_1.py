@@ -10,8 +10,8 @@ import arazzo_runner
 from arazzo_runner.document.loader import load_report
 from arazzo_runner.document.model import SelectorObject
 from arazzo_runner.document.schema import validate_schema
-from arazzo_runner.document.yaml12 import read_file
 from arazzo_runner.errors import Severity
+from arazzo_runner.yaml12 import read_file
 from tests.conftest import DATA
 
 from .helpers import write_doc
