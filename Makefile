@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint typecheck demo clean lock test-latest openapi fuzz
+.PHONY: test lint typecheck demo demo-events clean lock test-latest openapi fuzz
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -46,6 +46,11 @@ fuzz: $(STAMP)
 
 demo: $(STAMP)
 	@$(BIN)/python -m arazzo_runner.cli.demo
+
+# The event-driven flagship (Arazzo 1.1 AsyncAPI receive): the emulator publishes training job state changes
+# to moto's EventBridge, a rule sends them to an SQS queue, the workflow receives them (0 DescribeTrainingJob).
+demo-events: $(STAMP)
+	@$(BIN)/python -m arazzo_runner.cli.demo_events
 
 # Refresh the lock to the newest versions pyproject.toml allows. Then run `make test`: if botocore moved,
 # the test of the committed SageMaker description says to run `make openapi`.

@@ -31,6 +31,12 @@ random ``throttle_rate``. ``GET /_emulator/calls`` lists the calls (operation, j
 error code) with counts; ``POST /_emulator/reset`` forgets everything. The ``/_emulator/``
 endpoints are not signed: the server listens on 127.0.0.1 only by default.
 
+Events: in time mode the jobs can also announce themselves, as SageMaker does — an
+:class:`~.training_events.EventPump` ticks them and publishes every training job state change as a
+"SageMaker Training Job State Change" event to an EventBridge bus (moto's in the tests and
+``make demo-events``, where a rule routes them to an SQS queue), so a workflow can wait for events
+with zero DescribeTrainingJob calls.
+
 Compared with moto's server (measured): moto's jobs are born ``Completed``, a duplicate name
 silently overwrites, StopTrainingJob answers 500, and auth errors come back as XML; this
 emulator plays the lifecycle, rejects duplicates with ``ResourceInUse``, stops jobs through

@@ -206,6 +206,9 @@ class SageMakerJobs:
         self._models: dict[str, dict[str, Any]] = {}
         self._scripts: dict[tuple[Kind, str], JobScript] = {}
         self._lock = threading.RLock()
+        #: Keep every training-job state change for :meth:`drain_changes` (the emulator's events).
+        self.record_changes = False
+        self._changes: list[dict[str, Any]] = []
 
     # -- scripting ---------------------------------------------------------------------------
 
@@ -282,6 +285,21 @@ class SageMakerJobs:
             if job.transitions:
                 job.transitions[-1].setdefault("EndTime", now)
         job.times["modified"] = now
+        if self.record_changes and job.kind == "training":
+            self._changes.append(self._training_answer(copy.deepcopy(job), phase))
+
+    def drain_changes(self) -> list[dict[str, Any]]:
+        """Training jobs' states entered since the last call, oldest first, each as DescribeTrainingJob
+        would have answered at that moment (what a "SageMaker Training Job State Change" event carries)."""
+        with self._lock:
+            changes, self._changes = self._changes, []
+            return changes
+
+    def tick(self) -> None:
+        """In time mode, bring every job to the phase the clock says (without anyone describing it)."""
+        with self._lock:
+            for job in self._jobs.values():
+                self._catch_up(job)
 
     def _catch_up(self, job: Job) -> None:
         """In time mode, move the job to the phase the clock says (entering every phase between)."""
@@ -337,6 +355,10 @@ class SageMakerJobs:
 
     def describe_training_job(self, body: dict[str, Any]) -> dict[str, Any]:
         job, phase = self._describe("training", body["TrainingJobName"], "Requested resource not found.")
+        return self._training_answer(job, phase)
+
+    def _training_answer(self, job: Job, phase: Phase) -> dict[str, Any]:
+        """DescribeTrainingJob's answer for ``job`` in ``phase`` (no side effects)."""
         answer = {k: v for k, v in job.request.items() if k not in ("Tags", "TrainingJobName")}
         output = str((job.request.get("OutputDataConfig") or {}).get("S3OutputPath", "")).rstrip("/")
         answer.update(

@@ -153,6 +153,13 @@ def _render_show(w: dict[str, Any]) -> None:
         if "operation" in step:
             op = step["operation"]
             target = op.get("error") or f"{op['method']} {op['path']}  [{op['source']}.{op['operationId']}]"
+        elif "message" in step:  # Arazzo 1.1 AsyncAPI step
+            msg = step["message"]
+            correlation = f" by correlationId {msg['correlationId']}" if msg.get("correlationId") else ""
+            target = msg.get("error") or (
+                f"{msg['action']} on channel {msg['channel']} ({', '.join(msg['protocols'])}){correlation}"
+                f"  [{msg['source']}.{msg['operationId'] or 'channel'}]"
+            )
         else:
             target = f"workflow {step['workflowId']}"
         out.write(f"  {number}. {step['stepId']}: {target}\n")

@@ -15,6 +15,7 @@ from ..errors import UsageError, did_you_mean
 
 def openapi_source_names(document: Any) -> list[str]:
     """Names of every OpenAPI source the document can send to, nested Arazzo sources included."""
+    from ..document.resolved import Document
     from ..sources.openapi import OpenApiSource
 
     names: list[str] = []
@@ -28,7 +29,7 @@ def openapi_source_names(document: Any) -> list[str]:
             if isinstance(source, OpenApiSource):
                 if name not in names:
                     names.append(name)
-            else:
+            elif isinstance(source, Document):  # not an AsyncAPI source: it has no servers to override
                 visit(source)
 
     visit(document)

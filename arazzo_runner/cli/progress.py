@@ -154,6 +154,15 @@ class ProgressRenderer:
                 "dim",
             )
 
+    def on_message_sent(self, event: ev.MessageSent) -> None:
+        if self.verbose:
+            self._line(f"  → {event.protocol} send to {event.address}: {_short(event.payload, 400)}", "dim")
+
+    def on_message_received(self, event: ev.MessageReceived) -> None:
+        if self.verbose:
+            got = _short(event.payload, 400) if event.headers is not None else "no matching message"
+            self._line(f"  ← {event.protocol} {event.address} in {event.duration_ms:.0f} ms: {got}", "dim")
+
     def on_transport_retried(self, event: ev.TransportRetried) -> None:
         wait = f"retrying in {event.delay:.1f} s" if event.delay >= 0.05 else "retrying"
         self._line(f"  ↻ {event.step_id}: attempt {event.attempt} failed ({event.reason}); {wait}", "yellow")

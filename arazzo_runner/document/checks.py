@@ -106,6 +106,8 @@ class _Checker:
     def check_step(self, workflow: Workflow, step: Step) -> None:
         kind = step.target_kind
         operation: Operation | None = None
+        if self.document.spec.version >= (1, 1) and self.document.is_async_step(step):
+            kind = None  # an AsyncAPI step: resolved and checked by checks_1_1
         if kind in ("operationId", "operationPath"):
             try:
                 operation = self.document.resolve_step_operation(step)

@@ -1,9 +1,11 @@
 """Checks that only Arazzo 1.1 documents need (the loader runs them after :mod:`.checks`).
 
 1.1 adds AsyncAPI steps (``channelPath``, ``action``, ``correlationId``, an ``operationId`` of an
-``asyncapi`` source), which this runner does not execute yet: each is refused here, located, so
-a document is never half-run. The other 1.1 additions that the schema cannot check are checked
-here too, so that :mod:`.checks` stays the one place for what both versions share.
+``asyncapi`` source): their operation or channel must resolve, their ``action`` must be known
+(given, or the AsyncAPI operation's), a ``receive`` should be bounded by a ``timeout``, and their
+parameters go in a message ``header`` or the ``channel`` address. The other 1.1 additions that the
+schema cannot check are checked here too, so that :mod:`.checks` stays the one place for what both
+versions share.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 from ..errors import Problem, Severity
 from .model import ArazzoDocument, Parameter, PayloadReplacement, Reusable, Step, Workflow, step_dependency
 from .resolved import Document, ResolutionError, SourceUnavailable
-
-_ASYNC_FIELDS = (("channelPath", "channel_path"), ("action", "action"), ("correlationId", "correlation_id"))
 
 
 class _Checker:
@@ -31,13 +31,9 @@ class _Checker:
         return self.problems
 
     def step(self, workflow: Workflow, step: Step) -> None:
-        if self.is_async(step):
-            self.error(
-                f"step {step.step_id!r} is an AsyncAPI step: AsyncAPI steps (send/receive) are not"
-                " supported yet; this runner executes the OpenAPI and workflow steps of Arazzo 1.1",
-                step.pointer,
-                "unsupported",
-            )
+        if self.document.is_async_step(step):
+            self.depends_on(workflow, step)
+            self.async_step(workflow, step)
             return
         self.depends_on(workflow, step)
         if step.workflow_id is None:
@@ -118,25 +114,69 @@ class _Checker:
                 strings[0],
             )
 
-    def is_async(self, step: Step) -> bool:
-        if any(getattr(step, attribute) is not None for _, attribute in _ASYNC_FIELDS):
-            return True
-        operation_id = step.operation_id
-        if operation_id is None:
-            return False
-        if operation_id.startswith("$sourceDescriptions."):
-            name = operation_id.split(".", 2)[1]
-            source = self.spec.source(name)
-            return source is not None and source.type == "asyncapi"
-        if not any(s.type == "asyncapi" for s in self.spec.source_descriptions):
-            return False
+    def async_step(self, workflow: Workflow, step: Step) -> None:
+        """An AsyncAPI step: its operation or channel resolves, its action is known, its parameters fit."""
+        target = "channelPath" if step.channel_path is not None else "operationId"
         try:
-            self.document.resolve_operation_id(operation_id)
+            operation = self.document.resolve_async_operation(step)
         except SourceUnavailable:
-            return True  # not in the OpenAPI sources: the AsyncAPI source is where it would be
-        except ResolutionError:
-            return False  # reported by checks
-        return False
+            return
+        except ResolutionError as exc:
+            self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/{target}", "unresolved")
+            return
+        action = step.action or operation.action
+        if action not in ("send", "receive"):
+            self.error(
+                f"step {step.step_id!r} is an AsyncAPI step: it needs 'action: send' or 'action: receive'",
+                step.pointer,
+            )
+            return
+        if step.action is not None and operation.action is not None and step.action != operation.action:
+            self.warning(
+                f"step {step.step_id!r}: action {step.action!r} but AsyncAPI operation"
+                f" {operation.operation_id!r} is a {operation.action!r}; the step's action is followed",
+                f"{step.pointer}/action",
+            )
+        if action == "receive" and step.timeout is None:
+            from ..sources.asyncapi import DEFAULT_RECEIVE_TIMEOUT
+
+            self.warning(
+                f"step {step.step_id!r} receives without a 'timeout': it waits at most"
+                f" {DEFAULT_RECEIVE_TIMEOUT:g} s (this runner's bound)",
+                step.pointer,
+            )
+        if step.correlation_id is not None and not operation.correlation:
+            self.warning(
+                f"step {step.step_id!r} has a correlationId but the AsyncAPI messages of"
+                f" {operation.summary!r} declare no correlationId location; it is matched against the"
+                " 'correlationId' message header",
+                f"{step.pointer}/correlationId",
+            )
+        if step.request_body is not None and action == "receive":
+            self.warning(
+                f"step {step.step_id!r} receives: its requestBody is ignored", step.request_body.pointer
+            )
+        for item in step.parameters:  # workflow-level ones in other places are for its HTTP steps
+            parameter = item
+            if isinstance(item, Reusable):
+                parameter = self.spec.components.lookup("parameters", item.component_name or "")
+            if not isinstance(parameter, Parameter):
+                continue
+            if parameter.in_ not in ("header", "channel"):
+                self.error(
+                    f"parameter {parameter.name!r}: an AsyncAPI step takes 'in: header' (message headers)"
+                    " or 'in: channel' (channel address parameters)",
+                    item.pointer,
+                )
+            elif parameter.in_ == "channel" and parameter.name not in operation.address_parameters:
+                self.warning(
+                    f"parameter {parameter.name!r} (in channel): channel {operation.channel_key!r} address"
+                    f" {operation.address!r} has no {{{parameter.name}}}",
+                    item.pointer,
+                )
+
+    def warning(self, message: str, pointer: str, code: str = "asyncapi") -> None:
+        self.problems.append(Problem(message, self.spec.locate(pointer), Severity.WARNING, code))
 
 
 def check_1_1(document: Document) -> list[Problem]:

@@ -132,6 +132,19 @@ def _step(document: Document, step: Step) -> dict[str, Any]:
         out["description"] = step.description
     if step.workflow_id is not None:
         out["workflowId"] = step.workflow_id
+    elif document.is_async_step(step):  # Arazzo 1.1 AsyncAPI step
+        try:
+            target = document.resolve_async_operation(step)
+            out["message"] = {
+                "source": target.source_name,
+                "operationId": target.operation_id,
+                "action": step.action or target.action,
+                "channel": target.address,
+                "protocols": list(target.protocols),
+                "correlationId": step.correlation_id,
+            }
+        except ResolutionError as exc:
+            out["message"] = {"error": str(exc)}
     else:
         try:
             operation = document.resolve_step_operation(step)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
+from ..sources.asyncapi import AsyncApiSource, check_asyncapi
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
 from ..sources.references import reference_problems
@@ -323,19 +324,6 @@ def _load_sources(document: Document, session: _Session) -> None:
         url_location = spec.locate(f"{source.pointer}/url")
         target = _source_target(document, source.url, source.type, session)
         document.failed_sources.add(source.name)  # until it loads
-        if source.type == "asyncapi":
-            # Arazzo 1.1 AsyncAPI sources: not read until AsyncAPI steps are implemented; the
-            # steps that use one are refused by checks_1_1, so a source nothing uses only warns.
-            session.problems.append(
-                Problem(
-                    f"source {source.name!r}: AsyncAPI sources are not supported yet"
-                    " (this runner executes OpenAPI and Arazzo steps); steps that use it cannot run",
-                    spec.locate(f"{source.pointer}/type"),
-                    Severity.WARNING,
-                    code="unsupported",
-                )
-            )
-            continue
         if target in session.stack:
             # Two Arazzo documents that name each other (a parent calls a child whose failure
             # action goes back to the parent): link the document being loaded, load it once.
@@ -380,7 +368,16 @@ def _load_sources(document: Document, session: _Session) -> None:
             continue
         data = parsed.data if isinstance(parsed.data, dict) else {}
         kind = source.type or ("arazzo" if "arazzo" in data else "openapi")
-        if kind == "openapi":
+        if kind == "asyncapi":
+            problem = check_asyncapi(source.name, data, display_name(parsed.path))
+            if problem:
+                session.problems.append(Problem(problem, url_location, code="bad-source"))
+                continue
+            document.sources[source.name] = AsyncApiSource(
+                name=source.name, url=source.url, location=target, file=parsed
+            )
+            document.failed_sources.discard(source.name)
+        elif kind == "openapi":
             problem = _check_openapi(source.name, data, parsed)
             if problem:
                 session.problems.append(Problem(problem, url_location, code="bad-source"))

@@ -219,8 +219,8 @@ class Step:
     timeout: int | None = None
     #: 1.1: steps that must have completed before this one runs.
     depends_on: tuple[str, ...] = ()
-    #: 1.1 AsyncAPI steps (``channelPath``, ``action``, ``correlationId``): kept so the loader
-    #: can say they are not supported yet.
+    #: 1.1 AsyncAPI steps (``channelPath``, ``action``, ``correlationId``): a send or receive
+    #: step (see ``Document.is_async_step`` and ``engine.message_steps``).
     channel_path: str | None = None
     action: str | None = None
     correlation_id: Any = None

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from ..errors import ArazzoError, Problem
 from ..errors import did_you_mean as _suggest
+from ..sources.asyncapi import AsyncApiError, AsyncApiSource, AsyncOperation
 from ..sources.openapi import HTTP_METHODS, OpenApiSource, Operation
 from ..yaml12 import pointer_tokens
 from .model import ArazzoDocument, Step, Workflow
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # for the run convenience methods' signatures only: documents
     from ..engine.result import RunResult
 
 _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
+_CHANNEL_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
 _OPERATION_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
 
 
@@ -65,7 +67,7 @@ class Document:
 
     spec: ArazzoDocument
     location: str
-    sources: dict[str, OpenApiSource | Document] = field(default_factory=dict)
+    sources: dict[str, OpenApiSource | AsyncApiSource | Document] = field(default_factory=dict)
     #: Names of declared sources that could not be loaded (already reported).
     failed_sources: set[str] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)
@@ -178,6 +180,98 @@ class Document:
             return self.resolve_operation_path(step.operation_path)
         raise ResolutionError(f"step {step.step_id!r} does not call an operation")
 
+    # -- Arazzo 1.1 AsyncAPI steps ------------------------------------------------------------
+    @property
+    def asyncapi_sources(self) -> list[AsyncApiSource]:
+        return [s for s in self.sources.values() if isinstance(s, AsyncApiSource)]
+
+    def is_async_step(self, step: Step) -> bool:
+        """Whether ``step`` sends or receives a message (an AsyncAPI step) rather than calling HTTP.
+
+        It is when it has ``action`` or ``channelPath``, or when its ``operationId`` names an
+        operation of an ``asyncapi`` source (qualified, or found only there).
+        """
+        if step.action is not None or step.channel_path is not None or step.correlation_id is not None:
+            return True
+        if step.operation_id is None:
+            return False
+        match = _QUALIFIED.match(step.operation_id)
+        if match:
+            declared = self.spec.source(match[1])
+            return declared is not None and declared.type == "asyncapi"
+        if any(src.operations_by_id(step.operation_id) for src in self.openapi_sources):
+            return False
+        return any(step.operation_id in src.operation_ids() for src in self.asyncapi_sources)
+
+    def resolve_async_operation(self, step: Step) -> AsyncOperation:
+        """The AsyncAPI operation (or channel) an AsyncAPI step names."""
+        try:
+            if step.channel_path is not None:
+                return self._resolve_channel_path(step.channel_path)
+            if step.operation_id is None:
+                raise ResolutionError(f"step {step.step_id!r} names no AsyncAPI operation or channel")
+            match = _QUALIFIED.match(step.operation_id)
+            if match:
+                name, operation_id = match.groups()
+                source = self._asyncapi_source(name)
+                found = source.operation(operation_id)
+                if found is None:
+                    raise ResolutionError(
+                        f"operation {operation_id!r} is not defined in AsyncAPI source {name!r}"
+                        + _suggest(operation_id, source.operation_ids())
+                    )
+                return found
+            candidates = [
+                op for src in self.asyncapi_sources if (op := src.operation(step.operation_id)) is not None
+            ]
+            if not candidates and self.failed_sources:
+                raise SourceUnavailable(f"operation {step.operation_id!r} may be in a source that failed to load")
+            if not candidates:
+                known = [i for src in self.asyncapi_sources for i in src.operation_ids()]
+                raise ResolutionError(
+                    f"unknown AsyncAPI operation {step.operation_id!r}" + _suggest(step.operation_id, known)
+                )
+            if len(candidates) > 1:
+                names = sorted(op.source_name for op in candidates)
+                raise ResolutionError(
+                    f"operationId {step.operation_id!r} is ambiguous: AsyncAPI sources {', '.join(names)}"
+                    f" define it; write '$sourceDescriptions.{names[0]}.{step.operation_id}'"
+                )
+            return candidates[0]
+        except AsyncApiError as exc:
+            raise ResolutionError(str(exc)) from None
+
+    def _resolve_channel_path(self, value: str) -> AsyncOperation:
+        match = _CHANNEL_PATH.match(value.strip())
+        if not match:
+            raise ResolutionError(
+                f"channelPath {value!r} must look like '{{$sourceDescriptions.<name>.url}}#/channels/<key>'"
+            )
+        name, fragment = match.groups()
+        source = self._asyncapi_source(name)
+        try:
+            tokens = pointer_tokens(unquote(fragment))
+        except ValueError as exc:
+            raise ResolutionError(str(exc)) from None
+        if len(tokens) != 2 or tokens[0] != "channels":
+            raise ResolutionError(f"channelPath fragment {fragment!r} must point at a channel: #/channels/<key>")
+        found = source.channel(tokens[1])
+        if found is None:
+            raise ResolutionError(
+                f"source {name!r} has no channel {tokens[1]!r}" + _suggest(tokens[1], source.channel_keys())
+            )
+        return found
+
+    def _asyncapi_source(self, name: str) -> AsyncApiSource:
+        source = self.sources.get(name)
+        if name in self.failed_sources:
+            raise SourceUnavailable(f"source {name!r} failed to load")
+        if source is None:
+            raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+        if not isinstance(source, AsyncApiSource):
+            raise ResolutionError(f"source {name!r} is not an AsyncAPI description")
+        return source
+
     def resolve_workflow(self, value: str) -> WorkflowRef:
         match = _QUALIFIED.match(value)
         if match:
@@ -190,7 +284,7 @@ class Document:
                     f"unknown source description {name!r}" + _suggest(name, list(self.sources))
                 )
             if not isinstance(source, Document):
-                raise ResolutionError(f"source {name!r} is an OpenAPI description, not an Arazzo document")
+                raise ResolutionError(f"source {name!r} is an OpenAPI or AsyncAPI description, not an Arazzo document")
             workflow = source.workflow(workflow_id)
             if workflow is None:
                 known = [w.workflow_id for w in source.workflows]
@@ -211,6 +305,8 @@ class Document:
             raise SourceUnavailable(f"source {name!r} failed to load")
         if source is None:
             raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+        if isinstance(source, AsyncApiSource):
+            raise ResolutionError(f"source {name!r} is an AsyncAPI description, not an OpenAPI description")
         if not isinstance(source, OpenApiSource):
             raise ResolutionError(f"source {name!r} is an Arazzo document, not an OpenAPI description")
         return source

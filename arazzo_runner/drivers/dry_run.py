@@ -128,6 +128,14 @@ def plan_requests(
         if step.workflow_id is not None:
             planned.append(PlannedRequest(step.step_id, note=f"calls workflow {step.workflow_id}"))
             continue
+        if document.is_async_step(step):  # Arazzo 1.1 AsyncAPI: no HTTP request to show
+            try:
+                target = document.resolve_async_operation(step)
+                note = f"AsyncAPI {step.action or target.action} on channel {target.address} ({', '.join(target.protocols)}); not sent"
+            except ResolutionError as exc:
+                note = str(exc)
+            planned.append(PlannedRequest(step.step_id, note=note))
+            continue
         try:
             request, payload, source, operation, endpoint = dry_request(
                 document, workflow, step, ctx, environment

@@ -37,6 +37,7 @@ class RunEnvironment:
         request_timeout: float | None = None,
         max_response_size: int | None = None,
         network_policy: Any = None,
+        message_endpoints: Mapping[str, str] | None = None,
     ) -> None:
         self.servers = dict(servers or {})
         self._aws = aws
@@ -65,6 +66,10 @@ class RunEnvironment:
         self.max_response_size = max_response_size
         #: Where requests may go (``http.network_policy.NetworkPolicy``; ``None``: anywhere).
         self.network_policy = network_policy
+        #: Arazzo 1.1 AsyncAPI steps: explicit broker endpoints per protocol (e.g. ``{"sqs": url}``;
+        #: SQS otherwise follows botocore: ``AWS_ENDPOINT_URL_SQS``, profile, AWS).
+        self.message_endpoints = dict(message_endpoints or {})
+        self._messaging: Any = None
 
     def response_limits(self, deadline: float | None = None, now: float = 0.0) -> Any:
         """Bounds of each exchange: body size, ``request_timeout`` (default 30 s) for the whole
@@ -99,6 +104,17 @@ class RunEnvironment:
         if self.network_policy is not None and self.network_policy.client_certs:
             tls = self.network_policy.ssl_contexts()
         return new_async_client(self.http_timeout(), tls_by_host=tls)
+
+    @property
+    def messaging(self) -> Any:
+        """The message transports of this environment (:class:`arazzo_runner.messaging.Transports`)."""
+        if self._messaging is None:
+            from ..messaging import Transports
+
+            with self._lock:
+                if self._messaging is None:
+                    self._messaging = Transports(aws=self.aws, endpoints=self.message_endpoints)
+        return self._messaging
 
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""

@@ -1,7 +1,9 @@
 """Sync and asyncio drivers: fulfil what the core asks for, with httpx and a real (or fake) clock.
 
 Both are thin: build the request with :mod:`arazzo_runner.http`, send it with retries through
-one pooled client, sleep when asked, and hand events to the listener. Time and sleeping are
+one pooled client, sleep when asked, send or receive an Arazzo 1.1 AsyncAPI step's message with
+:mod:`arazzo_runner.messaging` (a receive waits no longer than the run's deadline), and hand
+events to the listener. Time and sleeping are
 injected so tests never sleep for real.
 """
 
@@ -17,11 +19,12 @@ import httpx
 from ..engine import step_timeout
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.needs import Done, Exchange, Need, SendRequest, Sleep
+from ..engine.needs import Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
 from ..http.transport import bounded_client
+from ..messaging.steps import serve as serve_message
 from . import adapter
 from .environment import RunEnvironment
 
@@ -183,6 +186,14 @@ def drive(
         if isinstance(need, Sleep):
             sleep(_until_deadline(need.seconds, execution, clock()))
             continue
+        if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps
+            delivery = serve_message(need, environment.messaging, clock, execution.state.deadline)
+            execution.feed_message(delivery, clock())
+            events = execution.drain()
+            if journal is not None:
+                journal.observe(events)
+            yield from events
+            continue
         request, endpoint, payload, error = _prepare(execution.document, need, environment)
         started = clock()
         if request is None:  # it could not be built: error says why
@@ -284,6 +295,13 @@ async def run_async(
             return need.result
         if isinstance(need, Sleep):
             await sleep(_until_deadline(need.seconds, execution, clock()))
+            continue
+        if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI (botocore is blocking)
+            delivery = await asyncio.to_thread(
+                serve_message, need, environment.messaging, clock, execution.state.deadline
+            )
+            execution.feed_message(delivery, clock())
+            deliver()
             continue
         request, endpoint, payload, error = _prepare(execution.document, need, environment)
         started = clock()

@@ -1,4 +1,5 @@
-"""The one place a decision about what follows a step changes the run (see :mod:`.decisions`).
+"""The one place a decision about what follows a step changes the run (see :mod:`.decisions`),
+and the limits that end a run instead (the step budget, the run's deadline).
 
 A mixin of :class:`~.core.Execution`, split off to keep each module readable.
 """
@@ -10,7 +11,7 @@ from typing import Any
 from ..document.model import Step
 from ..expressions import MISSING
 from . import decisions as d
-from .events import ActionChosen, CriterionEvaluated, Sleeping
+from .events import ActionChosen, CriterionEvaluated, LimitHit, Sleeping
 from .inputs import inputs_for, prepare_inputs
 from .preparation import STEP_ERRORS, action_parameters, render
 from .state import FrameState, Waiting
@@ -150,3 +151,40 @@ class Applying(_Base):
             if candidate.step_id == step_id:
                 return i
         raise RuntimeError(f"no step {step_id!r}")  # the loader rejects such documents
+
+    # -- limits (the step budget, the run deadline): the run ends, naming the step ----------
+    def _limit_hit(self, frame: FrameState, step: Step, now: float) -> bool:
+        state = self.state
+        if state.step_count >= self.options.max_steps:
+            count = frame.executions.get(step.step_id, 0)
+            message = (
+                f"step budget of {self.options.max_steps} step executions exhausted at step {step.step_id!r}"
+                f" (it ran {count} times in workflow {frame.workflow_id!r}); raise --max-steps if the"
+                " loop is expected to take longer"
+            )
+            self._emit(LimitHit(limit="max_steps", message=message, step_id=step.step_id), now)
+        elif state.deadline is not None and now >= state.deadline:  # a driver cuts a wait at the deadline
+            message = f"run timed out after {self.options.run_timeout:g} s before step {step.step_id!r}"
+            waited = self._waited
+            if waited is not None and waited["stepId"] == step.step_id:
+                message = (
+                    f"run timed out after {self.options.run_timeout:g} s while waiting to {waited['reason']}"
+                    f" step {step.step_id!r}"
+                )
+            self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
+        else:
+            return False
+        self._abort("limit", message, step.step_id, frame.workflow_id, now)
+        return True
+
+    def _out_of_time(self, frame: FrameState, step: Step, now: float) -> bool:
+        """Whether the run's deadline has passed during a wait in ``step``; if so, the run ends."""
+        deadline = self.state.deadline
+        if deadline is None or now < deadline:
+            return False
+        message = (
+            f"run timed out after {self.options.run_timeout:g} s while step {step.step_id!r} waited for a message"
+        )
+        self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
+        self._abort("limit", message, step.step_id, frame.workflow_id, now)
+        return True

@@ -1,12 +1,14 @@
 """The sans-I/O execution core: a small state machine over :class:`~.state.RunState`.
 
 ``Execution.next(now)`` returns what the run needs next (:class:`SendRequest`, :class:`Sleep`
-or :class:`Done`); ``Execution.feed(exchange, now)`` tells it what happened. It owns no socket,
-no clock and no global state; everything it has decided is plain data in ``self.state``, so
-``snapshot()`` after any call and ``Execution.restore(document, snapshot)`` in another process
-carry on exactly where the run stopped (a request handed out and not answered is handed out
-again; a sleep is re-issued until its ``until``). ``now`` is the driver's clock (UTC epoch
-seconds with the bundled drivers), so deadlines survive a restart.
+or :class:`Done`; for an Arazzo 1.1 AsyncAPI step :class:`SendMessage` or :class:`Receive`);
+``Execution.feed(exchange, now)`` (``feed_message(delivery, now)`` for a message step) tells it
+what happened. It owns no socket, no clock and no global state; everything it has decided is
+plain data in ``self.state``, so ``snapshot()`` after any call and ``Execution.restore(document,
+snapshot)`` in another process carry on exactly where the run stopped (a request or message need
+handed out and not answered is handed out again; a sleep is re-issued until its ``until``).
+``now`` is the driver's clock (UTC epoch seconds with the bundled drivers), so deadlines survive
+a restart.
 
 Semantics (spec §§ Workflow, Step, Success/Failure Action; checklist EXEC-*):
 
@@ -32,10 +34,10 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from ..document.model import Step, Workflow
+from ..document.model import Workflow
 from ..document.resolved import Document
 from ..expressions import EvaluationContext
-from . import step_dependencies
+from . import message_steps, step_dependencies
 from .applying import Applying
 from .events import (
     Event,
@@ -47,10 +49,21 @@ from .events import (
 )
 from .finishing import Finishing
 from .inputs import inputs_for, prepare_inputs, secret_input_names
+from .lookups import Lookups
 from .masking import Masker
-from .needs import Done, Exchange, Need, SendRequest, Sleep
+from .needs import (
+    Delivery,
+    Done,
+    Exchange,
+    Need,
+    Receive,
+    SendMessage,
+    SendRequest,
+    Sleep,
+    message_need_from_json,
+)
 from .options import RunOptions
-from .preparation import STEP_ERRORS, context_for, evaluated_parameters, merged_parameters, prepare_request
+from .preparation import STEP_ERRORS, evaluated_parameters, merged_parameters, prepare_request
 from .redaction import Redactor
 from .snapshot import FORMAT, check_envelope, fingerprint, options_from_json, options_to_json
 from .state import FrameState, Phase, RunPhase, RunState, Waiting, rng_from_json, rng_to_json
@@ -58,7 +71,7 @@ from .state import FrameState, Phase, RunPhase, RunState, Waiting, rng_from_json
 __all__ = ["Execution", "merged_parameters"]
 
 
-class Execution(Applying, Finishing):
+class Execution(Applying, Finishing, Lookups):
     """One run of one workflow. Not thread-safe by itself; many may share one Document."""
 
     #: Set False by a driver nobody listens to: skips building per-criterion explanations.
@@ -95,7 +108,9 @@ class Execution(Applying, Finishing):
         self._documents: dict[tuple[str, ...], Document] = {(): document}
         self._workflows: dict[tuple[tuple[str, ...], str], Workflow] = {}
         self._contexts: list[EvaluationContext] = []
-        self._pending: SendRequest | None = None
+        self._message_steps: dict[int, bool] = {}
+        #: What was handed out and not answered yet (a request, or an AsyncAPI step's message need).
+        self._pending: SendRequest | SendMessage | Receive | None = None
         #: The wait that just ended (not state: it only words a timeout message at the next step).
         self._waited: dict[str, Any] | None = None
         if restoring:
@@ -103,6 +118,8 @@ class Execution(Applying, Finishing):
             self._contexts = [self._context(frame) for frame in state.stack]
             if state.pending_request is not None:
                 self._pending = SendRequest.from_json(state.pending_request)
+            elif state.pending_message is not None:
+                self._pending = message_need_from_json(state.pending_message)
             if state.sleep is not None:
                 state.sleep["handedOut"] = False  # the process that slept is gone: wait again
                 state.sleep["resumed"] = True
@@ -118,8 +135,10 @@ class Execution(Applying, Finishing):
         if self.events:
             raise RuntimeError("drain() the events before taking a snapshot (they are not part of it)")
         self.state.rng = rng_to_json(self.rng.getstate())
-        # The request handed out and not answered: serialised here, not on every request.
-        self.state.pending_request = self._pending.to_json() if self._pending is not None else None
+        # The request (or message need) handed out and not answered: serialised here, not on every request.
+        pending = self._pending
+        self.state.pending_request = pending.to_json() if isinstance(pending, SendRequest) else None
+        self.state.pending_message = pending.to_json() if isinstance(pending, SendMessage | Receive) else None
         return {
             "format": FORMAT,
             "document": {"location": self.document.location, "fingerprint": fingerprint(self.document)},
@@ -185,11 +204,18 @@ class Execution(Applying, Finishing):
 
     def feed(self, exchange: Exchange, now: float) -> None:
         """Report the outcome of the last :class:`SendRequest`."""
+        self._answer(self._feed, exchange, now)
+
+    def feed_message(self, delivery: Delivery, now: float) -> None:
+        """Report the outcome of the last :class:`SendMessage` / :class:`Receive` (Arazzo 1.1 AsyncAPI)."""
+        self._answer(self._feed_message, delivery, now)
+
+    def _answer(self, feed: Any, answer: Exchange | Delivery, now: float) -> None:
         self._now = now
         if self.state.phase is RunPhase.ERROR:
             raise RuntimeError(f"the run stopped in the error phase: {self.state.error}")
         try:
-            self._feed(exchange, now)
+            feed(answer, now)
         except Exception as exc:
             self._fault(exc)
             raise
@@ -202,43 +228,6 @@ class Execution(Applying, Finishing):
     def _fault(self, exc: Exception) -> None:
         self.state.phase = RunPhase.ERROR
         self.state.error = f"{type(exc).__name__}: {exc}"
-
-    # -- lookups (ids in the state → objects of the document) --------------------------------
-    def _document_at(self, path: list[str] | tuple[str, ...]) -> Document:
-        key = tuple(path)
-        found = self._documents.get(key)
-        if found is None:
-            parent = self._document_at(key[:-1])
-            source = parent.sources[key[-1]]
-            assert isinstance(source, Document)
-            found = self._documents[key] = source
-        return found
-
-    def _workflow(self, frame: FrameState) -> Workflow:
-        key = (tuple(frame.document_path), frame.workflow_id)
-        workflow = self._workflows.get(key)
-        if workflow is None:
-            workflow = self._document_at(frame.document_path).workflow(frame.workflow_id)
-            assert workflow is not None
-            self._workflows[key] = workflow
-        return workflow
-
-    def _path_to(self, frame: FrameState, document: Document) -> list[str]:
-        """The document path of ``document``, reached from ``frame``'s document."""
-        here = self._document_at(frame.document_path)
-        if document is here:
-            return list(frame.document_path)
-        for name, source in here.sources.items():
-            if source is document:
-                return [*frame.document_path, name]
-        raise RuntimeError(f"document {document.location} is not a source of {here.location}")
-
-    def _context(self, frame: FrameState) -> EvaluationContext:
-        """The evaluation context over ``frame``'s values (a view: the state stays the truth)."""
-        document = self._document_at(frame.document_path)
-        ctx = context_for(document, frame.inputs, frame.steps, frame.outputs, self.state.workflow_results)
-        self._load_exchange(ctx, frame.exchange)
-        return ctx
 
     # -- the machine -------------------------------------------------------------------------
     def _push_frame(self, frame: FrameState, workflow: Workflow) -> None:
@@ -352,39 +341,22 @@ class Execution(Applying, Finishing):
                 return None
             self._push(frame, ref.document, ref.workflow, child_inputs, Waiting.STEP, now)
             return None
+        message = self._is_message_step(document, step)  # Arazzo 1.1 AsyncAPI: send or receive
+        need: SendRequest | SendMessage | Receive
         try:
-            need = prepare_request(document, tuple(frame.document_path), workflow, step, ctx)
+            if message:
+                need = message_steps.need_for(document, workflow, step, ctx)
+            else:
+                need = prepare_request(document, tuple(frame.document_path), workflow, step, ctx)
         except STEP_ERRORS as exc:  # an expression that cannot be evaluated, an unknown operation...
-            reason = f"cannot build the request: {exc}"
-            self._step_done(frame, step, succeeded=False, reason=reason, now=now, status_code=None)
+            what = "prepare the message step" if message else "build the request"
+            self._step_done(
+                frame, step, succeeded=False, reason=f"cannot {what}: {exc}", now=now, status_code=None
+            )
             return None
         frame.phase = Phase.AWAIT_RESPONSE
         self._pending = need
         return need
-
-    def _limit_hit(self, frame: FrameState, step: Step, now: float) -> bool:
-        state = self.state
-        if state.step_count >= self.options.max_steps:
-            count = frame.executions.get(step.step_id, 0)
-            message = (
-                f"step budget of {self.options.max_steps} step executions exhausted at step {step.step_id!r}"
-                f" (it ran {count} times in workflow {frame.workflow_id!r}); raise --max-steps if the"
-                " loop is expected to take longer"
-            )
-            self._emit(LimitHit(limit="max_steps", message=message, step_id=step.step_id), now)
-        elif state.deadline is not None and now >= state.deadline:  # a driver cuts a wait at the deadline
-            message = f"run timed out after {self.options.run_timeout:g} s before step {step.step_id!r}"
-            waited = self._waited
-            if waited is not None and waited["stepId"] == step.step_id:
-                message = (
-                    f"run timed out after {self.options.run_timeout:g} s while waiting to {waited['reason']}"
-                    f" step {step.step_id!r}"
-                )
-            self._emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
-        else:
-            return False
-        self._abort("limit", message, step.step_id, frame.workflow_id, now)
-        return True
 
     # -- events ------------------------------------------------------------------------------
     def _emit(self, event: Event, now: float | None = None) -> None:

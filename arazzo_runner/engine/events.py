@@ -80,6 +80,34 @@ class ResponseReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class MessageSent(Event):
+    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
+
+    kind: ClassVar[str] = "message_sent"
+    step_id: str
+    protocol: str
+    address: str
+    headers: dict[str, Any]
+    payload: Any
+    message_id: str | None
+    duration_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived(Event):
+    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
+
+    kind: ClassVar[str] = "message_received"
+    step_id: str
+    protocol: str
+    address: str
+    headers: dict[str, Any] | None
+    payload: Any
+    message_id: str | None
+    duration_ms: float
+
+
+@dataclass(frozen=True, slots=True)
 class TransportRetried(Event):
     kind: ClassVar[str] = "transport_retried"
     step_id: str

@@ -1,8 +1,9 @@
 """The current exchange as expressions see it, kept as plain data in the state.
 
-``$url``, ``$method``, ``$statusCode``, ``$request.*`` and ``$response.*`` read the evaluation
-context; the state keeps the same values as JSON (header pairs as sent and received), and
-the keys are :data:`.state.EXCHANGE_FIELDS`; :func:`load_exchange` puts them into a context (after every answer, and after a restore).
+``$url``, ``$method``, ``$statusCode``, ``$request.*``, ``$response.*`` and (Arazzo 1.1, after an
+AsyncAPI receive) ``$message.*`` read the evaluation context; the state keeps the same values as
+JSON (header pairs as sent and received), and the keys are :data:`.state.EXCHANGE_FIELDS`;
+:func:`load_exchange` puts them into a context (after every answer, and after a restore).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from ..expressions import MISSING, EvaluationContext
+from .needs import Exchange, SendRequest
 
 
 def header_map(pairs: Any) -> dict[str, str]:
@@ -74,3 +77,29 @@ def load_exchange(ctx: EvaluationContext, values: Mapping[str, Any]) -> None:
     ctx.request_headers = HeaderPairs(headers) if headers else _NO_HEADERS
     headers = get("response_headers")
     ctx.response_headers = HeaderPairs(headers) if headers else _NO_HEADERS
+    ctx.message_headers = get("message_headers") or _NOTHING
+    ctx.message_payload = get("message_payload", MISSING)
+
+
+def exchange_values(need: SendRequest, exchange: Exchange) -> dict[str, Any]:
+    """What the state keeps of a request and its answer (keys: :data:`.state.EXCHANGE_FIELDS`)."""
+    values: dict[str, Any] = {
+        "request_path": {p.name: p.value for p in need.parameters if p.location == "path"}
+    }
+    if need.body is not None:
+        values["request_body"] = need.payload
+    request = exchange.request
+    if request is not None:
+        if need.body is not None:
+            values["request_body"] = request.body
+        values["url"] = request.url
+        values["method"] = request.method
+        values["request_headers"] = request.headers
+        if "?" in request.url:
+            values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+    response = exchange.response
+    if response is not None:
+        values["status_code"] = response.status_code
+        values["response_headers"] = response.headers
+        values["response_body"] = response.body
+    return values

@@ -1,5 +1,9 @@
 """The second half of the core: an answer arrives, a step finishes, a workflow finishes, the run ends.
 
+An answer is an :class:`~.needs.Exchange` (:meth:`Finishing._feed`) or, for an Arazzo 1.1 AsyncAPI
+step, a :class:`~.needs.Delivery` (:meth:`Finishing._feed_message`); either is kept in the frame's
+``exchange`` (plain data, see :mod:`.exchange`) before the step's criteria read it.
+
 A mixin of :class:`~.core.Execution` (split off to keep each module readable); every method
 works on ``self.state`` (plain data) and queues events, nothing else.
 """
@@ -8,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from ..document.model import Step
 from ..expressions import MISSING, EvaluationContext
 from . import decisions as d
-from . import step_timeout
+from . import message_steps, step_timeout
 from .body_needs import unreadable_body
 from .events import (
     RequestBuilt,
@@ -24,8 +28,8 @@ from .events import (
     Warning,
     WorkflowFinished,
 )
-from .exchange import load_exchange
-from .needs import Done, Exchange, SendRequest
+from .exchange import exchange_values, load_exchange
+from .needs import Delivery, Done, Exchange, Receive, SendMessage, SendRequest
 from .preparation import STEP_ERRORS, render
 from .result import RunError, RunResult, StepRecord
 from .state import FrameState, Phase, RunPhase, Waiting
@@ -38,7 +42,7 @@ _Base: Any = object
 class Finishing(_Base):
     #: Set by Execution (core.py); typed here so both halves agree.
     finished: Done | None
-    _pending: SendRequest | None
+    _pending: SendRequest | SendMessage | Receive | None
 
     # -- the exchange as expressions see it ---------------------------------------------------
     _load_exchange = staticmethod(load_exchange)
@@ -52,45 +56,29 @@ class Finishing(_Base):
         self, frame: FrameState, ctx: EvaluationContext, exchange: Exchange, now: float
     ) -> None:
         need = self._pending
-        assert need is not None
-        values: dict[str, Any] = {
-            "request_path": {p.name: p.value for p in need.parameters if p.location == "path"}
-        }
-        if need.body is not None:
-            values["request_body"] = need.payload
+        assert isinstance(need, SendRequest)
+        values = exchange_values(need, exchange)
         request = exchange.request
         if request is not None:
             self.redactor.learn_request(request)  # signed as sent: its credentials are masked by value too
-            if need.body is not None:
-                values["request_body"] = request.body
-            values["url"] = request.url
-            values["method"] = request.method
-            values["request_headers"] = request.headers
-            if "?" in request.url:
-                values["request_query"] = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-            if self.listening:
-                self._emit(
-                    RequestBuilt(
-                        step_id=need.step_id,
-                        method=request.method,
-                        url=self.redactor.url(request.url),
-                        headers=self.redactor.headers(request.headers),
-                        body=self.redactor.data(values.get("request_body")),
-                    ),
-                    now,
-                )
-        response = exchange.response
-        if response is not None:
-            values["status_code"] = response.status_code
-            values["response_headers"] = response.headers
-            values["response_body"] = response.body
+        if request is not None and self.listening:
+            self._emit(
+                RequestBuilt(
+                    step_id=need.step_id,
+                    method=request.method,
+                    url=self.redactor.url(request.url),
+                    headers=self.redactor.headers(request.headers),
+                    body=self.redactor.data(values.get("request_body")),
+                ),
+                now,
+            )
         frame.exchange = values
         self._load_exchange(ctx, values)
 
     def _feed(self, exchange: Exchange, now: float) -> None:
         state = self.state
         frame = state.stack[-1]
-        if frame.phase is not Phase.AWAIT_RESPONSE:
+        if frame.phase is not Phase.AWAIT_RESPONSE or not isinstance(self._pending, SendRequest):
             raise RuntimeError("feed() without a pending request")
         step = self._workflow(frame).steps[frame.index]
         state.requests += 1 + len(exchange.retries)
@@ -137,17 +125,7 @@ class Finishing(_Base):
                 status = response.status_code
                 self._step_done(frame, step, succeeded=False, reason=unreadable, now=now, status_code=status)
                 return
-        checks: list[d.Check] | None = [] if self.listening else None
-        ok, reason = d.step_succeeded(
-            step,
-            ctx,
-            response.status_code,
-            self.options.default_success,
-            checks,
-            self._document_at(frame.document_path).spec.version,
-        )
-        if checks:
-            self._report_checks(step.step_id, tuple(checks))
+        ok, reason = self._criteria(frame, step, ctx, response.status_code)
         if not ok and response.said:
             reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
         for violation in exchange.violations:
@@ -163,6 +141,37 @@ class Finishing(_Base):
             if not ok:
                 reason = f"{reason} ({exchange.note})"
         self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
+
+    def _feed_message(self, delivery: Delivery, now: float) -> None:
+        """An AsyncAPI step's answer: ``$message`` kept (a receive), criteria checked, the step done."""
+        frame = self.state.stack[-1]
+        need = self._pending
+        if frame.phase is not Phase.AWAIT_RESPONSE or not isinstance(need, SendMessage | Receive):
+            raise RuntimeError("feed_message() without a pending message step")
+        self._pending = None
+        step = self._workflow(frame).steps[frame.index]
+        ctx = self._contexts[-1]
+        ok, reason, values = message_steps.received(need, delivery)
+        frame.exchange = values
+        self._load_exchange(ctx, values)
+        if self.listening:
+            self._emit(message_steps.event(need, delivery, self.redactor), now)
+        if not ok and isinstance(need, Receive) and self._out_of_time(frame, step, now):
+            return  # the driver cut the wait at the run's deadline: the run ends, naming the wait
+        if ok:
+            ok, reason = self._criteria(frame, step, ctx, None)
+        self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=None)
+
+    def _criteria(
+        self, frame: FrameState, step: Step, ctx: EvaluationContext, status_code: int | None
+    ) -> tuple[bool, str | None]:
+        """The step's ``successCriteria`` (reported when listening); without any, see ``default_success``."""
+        checks: list[d.Check] | None = [] if self.listening else None
+        version = self._document_at(frame.document_path).spec.version
+        ok, reason = d.step_succeeded(step, ctx, status_code, self.options.default_success, checks, version)
+        if checks:
+            self._report_checks(step.step_id, tuple(checks))
+        return ok, reason
 
     # -- a step finishes ---------------------------------------------------------------------
     def _context_of(self, frame: FrameState) -> EvaluationContext:
@@ -310,17 +319,7 @@ class Finishing(_Base):
                 why = f"workflow {child.workflow_id!r} failed: {detail}"
                 self._step_done(parent, step, succeeded=False, reason=why, now=now, status_code=None)
                 return
-            checks: list[d.Check] | None = [] if self.listening else None
-            ok, reason = d.step_succeeded(
-                step,
-                self._contexts[-1],
-                None,
-                self.options.default_success,
-                checks,
-                self._document_at(parent.document_path).spec.version,
-            )
-            if checks:
-                self._report_checks(step.step_id, tuple(checks))
+            ok, reason = self._criteria(parent, step, self._contexts[-1], None)
             timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
             if timed_out is not None:  # Arazzo 1.1 step timeout, held when the called workflow ends
                 ok, reason = False, timed_out

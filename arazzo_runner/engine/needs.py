@@ -5,11 +5,13 @@ the driver fulfils it (builds, signs and sends the request; sleeps) and reports 
 :meth:`Execution.feed`. A :class:`SendRequest` names the operation by ids and carries the
 evaluated values; turning it into bytes on the wire (parameter styles, servers, auth) is the
 driver's job (``arazzo_runner.drivers.adapter``), the same for runs and ``--dry-run``.
+Arazzo 1.1 AsyncAPI steps ask for a :class:`SendMessage` or a :class:`Receive` instead; the
+driver answers those with a :class:`Delivery` through :meth:`Execution.feed_message`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -106,6 +108,112 @@ class SendRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class SendMessage:
+    """Arazzo 1.1 AsyncAPI ``send``: put this message on the channel ``address`` (plain data only).
+
+    ``protocol``/``host``/``bindings`` say which transport (:mod:`arazzo_runner.messaging`); the
+    driver applies ``replacements`` (as for a :class:`Body`) to ``payload``, sends, and answers
+    with a :class:`Delivery` (``message`` None, ``message_id`` the broker's id).
+    """
+
+    workflow_id: str
+    step_id: str
+    protocol: str
+    host: str
+    address: str
+    headers: dict[str, str]
+    payload: Any
+    content_type: str | None = None
+    bindings: dict[str, Any] = field(default_factory=dict)
+    #: Arazzo 1.1 step ``timeout`` in seconds: a send that took longer fails the step.
+    timeout: float | None = None
+    #: (target, value, target type, target version), as :attr:`Body.replacements`.
+    replacements: tuple[tuple[str, Any, str | None, str | None], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": "send",
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "protocol": self.protocol,
+            "host": self.host,
+            "address": self.address,
+            "headers": dict(self.headers),
+            "payload": self.payload,
+            "contentType": self.content_type,
+            "bindings": self.bindings,
+            "timeout": self.timeout,
+            "replacements": [list(r) for r in self.replacements],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Receive:
+    """Arazzo 1.1 AsyncAPI ``receive``: the first message on ``address`` whose correlation value
+    (found at one of ``correlation`` — ``$message.header#/x`` / ``$message.payload#/y`` — or in a
+    ``correlationId`` header when the description declares none) equals ``correlation_id``; any
+    message when ``correlation_id`` is None. Waits at most ``timeout`` seconds. Plain data only."""
+
+    workflow_id: str
+    step_id: str
+    protocol: str
+    host: str
+    address: str
+    correlation_id: Any
+    correlation: tuple[str, ...]
+    timeout: float
+    bindings: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "action": "receive",
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "protocol": self.protocol,
+            "host": self.host,
+            "address": self.address,
+            "correlationId": self.correlation_id,
+            "correlation": list(self.correlation),
+            "timeout": self.timeout,
+            "bindings": self.bindings,
+        }
+
+
+def message_need_from_json(data: dict[str, Any]) -> SendMessage | Receive:
+    """The inverse of :meth:`SendMessage.to_json` / :meth:`Receive.to_json` (``action`` says which)."""
+    head = (data["workflowId"], data["stepId"], data["protocol"], data["host"], data["address"])
+    if data["action"] == "send":
+        return SendMessage(
+            *head,
+            dict(data["headers"]),
+            data["payload"],
+            data["contentType"],
+            dict(data["bindings"]),
+            data["timeout"],
+            tuple((t, v, kind, version) for t, v, kind, version in data["replacements"]),
+        )
+    return Receive(
+        *head, data["correlationId"], tuple(data["correlation"]), data["timeout"], dict(data["bindings"])
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to a :class:`SendMessage` or :class:`Receive`, as plain data.
+
+    ``message`` is ``{"headers": {...}, "payload": ..., "messageId": ...}`` for a received message,
+    None when a receive timed out or for a send; ``error`` is set when the broker could not be used.
+    """
+
+    message: dict[str, Any] | None = None
+    message_id: str | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+    #: A send: the payload as sent (after replacements), for the MessageSent event.
+    payload: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Sleep:
     """Wait until ``until`` (the driver's clock: UTC epoch seconds with the bundled drivers).
 
@@ -178,4 +286,4 @@ class Exchange:
     violations: tuple[Any, ...] = ()
 
 
-Need = SendRequest | Sleep | Done
+Need = SendRequest | SendMessage | Receive | Sleep | Done

@@ -60,6 +60,9 @@ EXCHANGE_FIELDS = (
     "request_body",
     "response_headers",
     "response_body",
+    # Arazzo 1.1 $message.header.* / $message.payload: the message an AsyncAPI receive step got.
+    "message_headers",
+    "message_payload",
 )
 
 
@@ -94,8 +97,9 @@ class FrameState:
     steps: dict[str, Any] = field(default_factory=dict)
     #: $outputs of the current step (a step calling a workflow: the callee's outputs).
     outputs: dict[str, Any] = field(default_factory=dict)
-    #: The current exchange as expressions see it ($url, $request.*, $response.*, $statusCode);
-    #: an absent key has no value. Headers are [name, value] pairs as sent and received.
+    #: The current exchange as expressions see it ($url, $request.*, $response.*, $statusCode, and
+    #: $message.* after an AsyncAPI receive); an absent key has no value. Request and response
+    #: headers are [name, value] pairs as sent and received; message headers a name -> value object.
     exchange: dict[str, Any] = field(default_factory=dict)
 
 
@@ -126,6 +130,9 @@ class RunState:
     #: The request handed to the driver and not yet answered (SendRequest.to_json(); written by
     #: Execution.snapshot(), the live object is kept beside the state between snapshots).
     pending_request: dict[str, Any] | None = None
+    #: The same for an Arazzo 1.1 AsyncAPI step: SendMessage.to_json() or Receive.to_json()
+    #: (``action`` says which); at most one of the two is set.
+    pending_message: dict[str, Any] | None = None
     #: Wall time the current answer arrived (for an HTTP-date Retry-After).
     received_at: float | None = None
     #: ``random.Random.getstate()`` as JSON (version, 625 ints, gauss_next).

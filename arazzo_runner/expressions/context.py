@@ -52,7 +52,7 @@ class EvaluationContext:
     #: 1.1 ``$self``: the document's ``$self`` resolved to an absolute URI (``MISSING`` without one).
     self_uri: Any = MISSING
     #: 1.1 ``$message.header.*`` / ``$message.payload`` (and ``.body``): the message an AsyncAPI
-    #: step received. Nothing fills them until AsyncAPI steps are executed.
+    #: step received (set by ``engine.message_steps.received``; empty outside a receive step).
     message_headers: Mapping[str, Any] = field(default_factory=_empty)
     message_payload: Any = MISSING
 

@@ -220,3 +220,25 @@ def test_name_directives_and_impossible_scripts() -> None:
         plan_phases("transform", JobScript(Outcome.MAX_RUNTIME_EXCEEDED))
     with pytest.raises(ValueError):
         JobScript(in_progress=-1)
+
+
+def test_time_mode_jobs_record_every_state_change_for_the_events_without_a_describe() -> None:
+    from arazzo_runner.aws.training_events import DETAIL_TYPE, entry
+
+    clock = FakeClock()
+    jobs = SageMakerJobs(clock=clock, advance="time", seconds_per_phase=10, default_script=JobScript(in_progress=2))
+    jobs.record_changes = True
+    jobs.create_training_job(training("evented"))
+    clock.tick(25)
+    jobs.tick()
+    changes = jobs.drain_changes()
+    assert [(c["TrainingJobStatus"], c["SecondaryStatus"]) for c in changes] == [
+        ("InProgress", "Downloading"),
+        ("InProgress", "Uploading"),
+        ("Completed", "Completed"),
+    ]
+    assert jobs.drain_changes() == []
+    assert changes[-1]["TrainingJobName"] == "evented" and "TrainingTimeInSeconds" in changes[-1]
+    put = entry(changes[-1])
+    assert put["Source"] == "aws.sagemaker" and put["DetailType"] == DETAIL_TYPE
+    assert put["Resources"] == [changes[-1]["TrainingJobArn"]]

@@ -88,7 +88,21 @@ def test_self_with_a_fragment_is_refused(tmp_path: Path) -> None:
     assert problem.location.pointer == "/$self" and problem.location.line == 2
 
 
-def test_asyncapi_steps_are_refused_clearly(tmp_path: Path) -> None:
+def test_asyncapi_sources_and_steps_load(tmp_path: Path) -> None:
+    document = arazzo_runner.load(DATA / "asyncapi" / "orders.arazzo.yaml")
+    send, receive = document.workflows[0].steps
+    assert document.is_async_step(send) and document.is_async_step(receive)
+    placed = document.resolve_async_operation(send)
+    assert (placed.action, placed.channel_key, placed.address) == ("send", "placeOrder", "{ordersQueue}")
+    assert placed.protocols == ("sqs",) and placed.address_with({"ordersQueue": "q1"}) == "q1"
+    confirm = document.resolve_async_operation(receive)
+    assert [c.text for c in confirm.correlation] == ["$message.header#/orderCorrelationId"]
+    assert confirm.correlation[0].find({"orderCorrelationId": "c-1"}, {}) == "c-1"
+    assert receive.correlation_id == "$inputs.orderCorrelationId" and receive.timeout == 6000
+
+
+def test_asyncapi_steps_are_checked_located(tmp_path: Path) -> None:
+    (tmp_path / "orders.asyncapi.yaml").write_text((DATA / "asyncapi" / "orders.asyncapi.yaml").read_text())
     header = HEADER_1_1 + "- {name: orders, url: ./orders.asyncapi.yaml, type: asyncapi}\n"
     path = write_doc(
         tmp_path,
@@ -98,19 +112,42 @@ def test_asyncapi_steps_are_refused_clearly(tmp_path: Path) -> None:
   - stepId: list
     operationId: $sourceDescriptions.pets.listPets
   - stepId: confirm
-    operationId: $sourceDescriptions.orders.confirmOrder
+    operationId: $sourceDescriptions.orders.confirmOrdr
     action: receive
     timeout: 6000
+  - stepId: byChannel
+    channelPath: '{$sourceDescriptions.orders.url}#/channels/confirmOrder'
+    action: receive
+    parameters: [{name: x, in: query, value: 1}]
 """,
         header=header,
     )
     report = load_report(path)
-    (error,) = [p for p in report.problems if p.severity is Severity.ERROR]
-    assert "AsyncAPI steps (send/receive) are not supported yet" in error.message
-    assert error.location.pointer == "/workflows/0/steps/1"
+    errors = [(p.location.pointer, p.message) for p in report.problems if p.severity is Severity.ERROR]
+    assert errors == [
+        (
+            "/workflows/0/steps/1/operationId",
+            "step 'confirm': operation 'confirmOrdr' is not defined in AsyncAPI source 'orders'"
+            " (did you mean 'confirmOrder'?)",
+        ),
+        (
+            "/workflows/0/steps/2/parameters/0",
+            "parameter 'x': an AsyncAPI step takes 'in: header' (message headers) or 'in: channel'"
+            " (channel address parameters)",
+        ),
+    ]
     (warning,) = [p for p in report.problems if p.severity is Severity.WARNING]
-    assert "AsyncAPI sources are not supported yet" in warning.message
-    assert warning.location.pointer == "/sourceDescriptions/1/type"
+    assert "receives without a 'timeout': it waits at most 300 s" in warning.message
+    assert warning.location.pointer == "/workflows/0/steps/2"
+
+
+def test_a_non_asyncapi_file_declared_asyncapi_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "orders.asyncapi.yaml").write_text("asyncapi: 2.6.0\ninfo: {title: t, version: '1'}\n")
+    header = HEADER_1_1 + "- {name: orders, url: ./orders.asyncapi.yaml, type: asyncapi}\n"
+    path = write_doc(tmp_path, "workflows:\n- {workflowId: w, steps: [{stepId: s, operationId: listPets}]}\n", header=header)
+    (error,) = _errors(path)
+    assert "has AsyncAPI version '2.6.0'; only 3.x is supported" in error.message
+    assert error.location.pointer == "/sourceDescriptions/1/url"
 
 
 def test_validate_says_which_rules_it_applied(run_cli, tmp_path: Path) -> None:
@@ -197,3 +234,17 @@ def test_show_renders_selector_objects_and_timeouts_as_written() -> None:
     assert described["steps"][0]["parameters"][0]["value"]["selector"] == "$.id"
     timeouts = describe_workflow(arazzo_runner.load(examples / "timeout.arazzo.yaml"), "reportWithRetries")
     assert timeouts["steps"][0]["timeout"] == 6000
+
+
+def test_show_and_dry_run_describe_asyncapi_steps(run_cli) -> None:
+    document = str(DATA / "asyncapi" / "orders.arazzo.yaml")
+    shown = run_cli("show", document)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "2. confirmPetPurchaseStep: receive on channel {confirmationsQueue} (sqs) by correlationId"
+        " $inputs.orderCorrelationId  [orders.confirmOrder]" in shown.stdout
+    )
+    inputs = '{"orderCorrelationId": "c", "petId": 1, "ordersQueue": "o", "confirmationsQueue": "q"}'
+    dry = run_cli("run", document, "--inputs", inputs, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "AsyncAPI send on channel {ordersQueue} (sqs); not sent" in dry.stdout + dry.stderr
