@@ -94,7 +94,8 @@ def _violations(
 
 
 def _answered(
-    execution: Execution,
+    document: Any,
+    validate: str,
     need: SendRequest,
     request: httpx.Request,
     payload: Any,
@@ -104,7 +105,6 @@ def _answered(
     received_at: float,
 ) -> Exchange:
     """The exchange for a request that was answered (after any transport retries), as plain data."""
-    validate = execution.options.validate
     return Exchange(
         request=adapter.sent(request, payload),
         response=adapter.response(sent.response),
@@ -112,9 +112,7 @@ def _answered(
         duration_ms=elapsed * 1000,
         received_at=received_at,
         note=_retry_note(sent) or endpoint.auth_problem,
-        violations=_violations(execution.document, need, request, sent.response, endpoint)
-        if validate != "off"
-        else (),
+        violations=_violations(document, need, request, sent.response, endpoint) if validate != "off" else (),
     )
 
 
@@ -149,7 +147,15 @@ def drive(
                 exchange = adapter.failed(request, payload, exc, started, clock)
             else:
                 exchange = _answered(
-                    execution, need, request, payload, endpoint, sent, clock() - started, wall()
+                    execution.document,
+                    execution.options.validate,
+                    need,
+                    request,
+                    payload,
+                    endpoint,
+                    sent,
+                    clock() - started,
+                    wall(),
                 )
         execution.feed(exchange, clock())
         yield from execution.drain()
@@ -180,6 +186,39 @@ def run_sync(
     finally:
         if own:
             client.close()
+
+
+async def send_async(
+    document: Any,
+    need: SendRequest,
+    *,
+    client: httpx.AsyncClient,
+    environment: RunEnvironment,
+    validate: str = "off",
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.time,
+    wall: Callable[[], float] = time.time,
+) -> Exchange:
+    """Build, sign and send one request the core asked for; its outcome as a plain :class:`Exchange`.
+
+    The asyncio driver and the Temporal activity both send through here.
+    """
+    request, endpoint, payload, error = _prepare(document, need, environment)
+    started = clock()
+    if error is not None:
+        return Exchange(request=None, error=error)
+    try:
+        sent = await send_with_retries_async(
+            client,
+            request,
+            policy=endpoint.retry_policy,
+            auth=endpoint.auth,
+            sleep=sleep,
+            gate=environment.in_flight(),
+        )
+    except (ArazzoError, httpx.HTTPError) as exc:
+        return adapter.failed(request, payload, exc, started, clock)
+    return _answered(document, validate, need, request, payload, endpoint, sent, clock() - started, wall())
 
 
 async def run_async(
@@ -213,26 +252,16 @@ async def run_async(
             if isinstance(need, Sleep):
                 await sleep(need.seconds)
                 continue
-            request, endpoint, payload, error = _prepare(execution.document, need, environment)
-            started = clock()
-            if error is not None:
-                exchange = Exchange(request=None, error=error)
-            else:
-                try:
-                    sent = await send_with_retries_async(
-                        client,
-                        request,
-                        policy=endpoint.retry_policy,
-                        auth=endpoint.auth,
-                        sleep=sleep,
-                        gate=environment.in_flight(),
-                    )
-                except (ArazzoError, httpx.HTTPError) as exc:
-                    exchange = adapter.failed(request, payload, exc, started, clock)
-                else:
-                    exchange = _answered(
-                        execution, need, request, payload, endpoint, sent, clock() - started, wall()
-                    )
+            exchange = await send_async(
+                execution.document,
+                need,
+                client=client,
+                environment=environment,
+                validate=execution.options.validate,
+                sleep=sleep,
+                clock=clock,
+                wall=wall,
+            )
             execution.feed(exchange, clock())
             deliver()
     finally:
