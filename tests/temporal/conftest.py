@@ -51,6 +51,3 @@ def emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(SageMakerEmulator(in_progress=4, stopping=0)) as server:
         yield server
 
-
-def run_async(coro):
-    return asyncio.run(coro)
