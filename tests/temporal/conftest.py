@@ -51,3 +51,43 @@ def emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(SageMakerEmulator(in_progress=4, stopping=0)) as server:
         yield server
 
+
+async def run_on_temporal(
+    address: str,
+    task_queue: str,
+    document,
+    workflow_id: str | None,
+    inputs: dict,
+    *,
+    servers: dict[str, str],
+    options=None,
+    encryption_key: bytes | None = None,
+    timeout: float = 60,
+):
+    """Submit one run, serve it with an in-process worker, follow it: (result, events, handle)."""
+    import asyncio
+
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.runs import follow, new_request, submit
+    from arazzo_runner.temporal.worker import build_worker
+
+    client = await connect(TemporalTarget(address, encryption_key=encryption_key))
+    worker, sender = build_worker(client, task_queue=task_queue)
+    events: list = []
+    try:
+        async with worker:
+            request = new_request(document, workflow_id, inputs, options=options, servers=servers)
+            handle = await submit(client, request, task_queue=task_queue)
+            result = await asyncio.wait_for(follow(handle, events.append, every=0.05), timeout)
+    finally:
+        await sender.aclose()
+    return result, events, handle
+
+
+def comparable(result: dict) -> dict:
+    """A run's JSON result without what differs between any two runs (durations, times)."""
+    if isinstance(result, dict):
+        return {k: comparable(v) for k, v in result.items() if not k.endswith(("Ms", "At"))}
+    if isinstance(result, list):
+        return [comparable(v) for v in result]
+    return result
