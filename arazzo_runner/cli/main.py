@@ -114,12 +114,28 @@ def build_parser() -> argparse.ArgumentParser:
     from .aws_openapi import add_aws_openapi_parser
 
     add_aws_openapi_parser(commands)
+
+    from .temporal import add_runs_parser, add_worker_parser
+
+    add_worker_parser(commands)
+    add_runs_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    code = _main(parser, args)
+    if getattr(args, "temporal", None):
+        # The Temporal SDK's native threads can abort the interpreter's shutdown ("PyGILState_Release:
+        # thread state must be current", temporalio/sdk-python#300): the work is done, leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -128,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .aws_openapi import run_aws_openapi
 
             return run_aws_openapi(args)
+        if args.command in ("worker", "runs"):
+            from .temporal import temporal_command
+
+            return temporal_command(args)
         from .commands import run_command
 
         return run_command(args, _source_map(args.source_map))

@@ -9,6 +9,7 @@ prints.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -46,8 +47,11 @@ def new_request(
     """The workflow input for a run; inputs are checked here so a bad one fails before submitting."""
     workflow = pick_workflow(document, workflow_id)
     prepare_inputs(document, workflow, inputs)  # raises InputsError (exit 2) before anything is sent
+    location = str(document.location)
+    if "://" not in location:
+        location = os.path.abspath(location)  # workers resolve it themselves, from any directory
     return run_request(
-        str(document.location),
+        location,
         fingerprint(document),
         workflow.workflow_id,
         inputs,

@@ -51,8 +51,8 @@ async def serve(
     max_concurrent: int = 100,
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     on_ready: Callable[[str], None] | None = None,
-) -> None:
-    """Run a worker until SIGINT/SIGTERM, then shut down gracefully (in-flight tasks finish)."""
+) -> int:
+    """Run a worker until SIGINT/SIGTERM, then shut down gracefully; returns the requests it sent."""
     worker, sender = build_worker(
         client, task_queue=task_queue, max_concurrent=max_concurrent, make_environment=make_environment
     )
@@ -68,3 +68,4 @@ async def serve(
             await stop.wait()
     finally:
         await sender.aclose()
+    return sender.sent
