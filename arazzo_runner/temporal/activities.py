@@ -1,7 +1,8 @@
 """The ``arazzo.send`` activity: build, sign, send and parse one request, in the worker.
 
 Credentials come from the worker's own chain (botocore's for SigV4, ``ARAZZO_*`` variables for
-OpenAPI security schemes), never from the workflow, so they never enter Temporal's history; the
+OpenAPI security schemes), never from the workflow, and the request as sent is redacted before it
+is returned (no signature, session token, API key or cookie), so none enters Temporal's history; the
 answer goes back as plain data (encrypted at rest by :mod:`.codec` when the worker uses it).
 While a request is on the wire the activity heartbeats, so a worker that dies mid-request is
 noticed within the heartbeat timeout and the request handed to another worker.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -20,7 +23,8 @@ from temporalio.exceptions import ApplicationError
 
 from ..drivers.environment import RunEnvironment
 from ..drivers.loops import send_async
-from ..engine.needs import SendRequest
+from ..engine.needs import Exchange, SendRequest
+from ..engine.redaction import Redactor
 from ..engine.snapshot import SnapshotError
 from ..errors import ArazzoError
 from . import SEND_ACTIVITY
@@ -77,7 +81,7 @@ class SendActivity:
             with contextlib.suppress(asyncio.CancelledError):
                 await beating
         self.sent += 1
-        return exchange_to_json(exchange)
+        return exchange_to_json(_without_credentials(document, exchange))
 
     async def _heartbeat(self) -> None:
         while True:
@@ -87,3 +91,19 @@ class SendActivity:
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+
+def _without_credentials(document: Any, exchange: Exchange) -> Exchange:
+    """The exchange as history may keep it: the signature, session token, API keys and cookies of
+    the request as sent are redacted (the core never needs them; ``$request`` shows them redacted)."""
+    sent = exchange.request
+    if sent is None:
+        return exchange
+    redactor = _REDACTORS.get(document)
+    if redactor is None:
+        redactor = _REDACTORS[document] = Redactor.for_document(document)
+    cleaned = replace(sent, url=redactor.url(sent.url), headers=tuple(redactor.headers(sent.headers)))
+    return replace(exchange, request=cleaned)
+
+
+_REDACTORS: weakref.WeakKeyDictionary[Any, Redactor] = weakref.WeakKeyDictionary()

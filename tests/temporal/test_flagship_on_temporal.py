@@ -51,3 +51,20 @@ def test_flagship_completes_with_the_exact_outputs(temporal_server, emulator, ta
     kinds = [e.kind for e in events]
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("step_started") == 6
+
+
+def test_credentials_never_enter_history(temporal_server, emulator, task_queue, monkeypatch) -> None:
+    """Signing happens in the worker; what the activity returns has the credentials redacted."""
+    from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+    from tests.temporal.test_encrypted_history import readable, stored_history
+
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-that-must-stay-in-the-worker")
+    result, _, handle, _ = asyncio.run(
+        run_flagship(temporal_server.address, task_queue, emulator.url, "tmp-no-credentials")
+    )
+    assert result["status"] == "succeeded", result["error"]
+    history = readable(stored_history(temporal_server.address, handle.id))
+    assert "tmp-no-credentials" in history  # the history is readable (no codec): the check can see
+    for secret in ("session-token-that-must-stay-in-the-worker", DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY):
+        assert secret not in history
+    assert "AWS4-HMAC-SHA256" not in history  # no signature either
