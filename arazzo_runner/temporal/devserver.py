@@ -43,13 +43,20 @@ class DevServer:
     """A dev server on a free port; ``address`` is ``127.0.0.1:PORT``. Stopped on exit."""
 
     def __init__(
-        self, *, db_file: str | None = None, port: int | None = None, startup_timeout: float = 60
+        self,
+        *,
+        db_file: str | None = None,
+        port: int | None = None,
+        startup_timeout: float = 60,
+        pragmas: tuple[str, ...] = (),
     ) -> None:
         self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
         self._folder = tempfile.TemporaryDirectory(prefix="arazzo-temporal-")
         self.db_file = db_file or str(Path(self._folder.name) / "temporal.db")
         self._startup_timeout = startup_timeout
+        #: SQLite pragmas, e.g. ``("synchronous=OFF",)`` for a throwaway server (no fsync per write).
+        self.pragmas = pragmas
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DevServer:
@@ -71,6 +78,7 @@ class DevServer:
                 str(free_port()),
                 "--db-filename",
                 self.db_file,
+                *(arg for pragma in self.pragmas for arg in ("--sqlite-pragma", pragma)),
                 "--log-level",
                 "error",
             ],
