@@ -30,7 +30,9 @@ from arazzo_runner.temporal.runs import new_request, submit  # noqa: E402
 from tests.temporal.worker_process import WorkerProcess  # noqa: E402
 
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
-INPUTS = json.loads((ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text())
+INPUTS = json.loads(
+    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
+)
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -41,28 +43,34 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def submit_and_wait(address: str, queue: str, emulator_url: str, runs: int) -> tuple[list[dict], float]:
+    """Submit ``runs`` runs (at most 50 submissions in flight), wait until none is running, read the results."""
     document = arazzo_runner.load(FLAGSHIP)
     client = await connect(TemporalTarget(address))
     options = RunOptions(pacing=PollPacing(interval=0))
-    started = time.perf_counter()
-    handles = await asyncio.gather(
-        *(
-            submit(
-                client,
-                new_request(
-                    document,
-                    None,
-                    {**INPUTS, "trainingJobName": f"bench-{i}"},
-                    options=options,
-                    servers={"sagemakerApi": emulator_url},
-                ),
-                task_queue=queue,
-            )
-            for i in range(runs)
+    gate = asyncio.Semaphore(50)
+
+    async def one(i: int) -> str:
+        request = new_request(
+            document,
+            None,
+            {**INPUTS, "trainingJobName": f"bench-{i}"},
+            options=options,
+            servers={"sagemakerApi": emulator_url},
         )
-    )
-    results = await asyncio.gather(*(h.result() for h in handles))
-    return results, time.perf_counter() - started
+        async with gate:
+            return (await submit(client, request, task_queue=queue)).id
+
+    started = time.perf_counter()
+    ids = await asyncio.gather(*(one(i) for i in range(runs)))
+    while (await client.count_workflows(f"TaskQueue = '{queue}' AND ExecutionStatus = 'Running'")).count:
+        await asyncio.sleep(0.2)
+    wall = time.perf_counter() - started
+
+    async def result(run_id: str) -> dict:
+        async with gate:
+            return await client.get_workflow_handle(run_id).result()
+
+    return await asyncio.gather(*(result(run_id) for run_id in ids)), wall
 
 
 def main() -> None:
@@ -74,10 +82,20 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ.update(
-        AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY, AWS_REGION="us-east-1"
+        AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY,
+        AWS_REGION="us-east-1",
     )
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "arazzo_runner.aws.sagemaker_emulator", "--in-progress", "3", "--stopping", "0"],
+        [
+            sys.executable,
+            "-m",
+            "arazzo_runner.aws.sagemaker_emulator",
+            "--in-progress",
+            "3",
+            "--stopping",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -97,7 +115,9 @@ def main() -> None:
                 worker.close()
             emulator.terminate()
             emulator.wait()
-    ok = sum(1 for r in results if r["status"] == "succeeded" and r["outputs"]["trainingJobStatus"] == "Completed")
+    ok = sum(
+        1 for r in results if r["status"] == "succeeded" and r["outputs"]["trainingJobStatus"] == "Completed"
+    )
     requests = sum(r["requests"] for r in results)
     print(f"runs: {args.runs} ({ok} succeeded, Completed), requests: {requests}")
     print(f"wall: {wall:.1f} s · {args.runs / wall:.1f} runs/s · {requests / wall:.1f} requests/s")

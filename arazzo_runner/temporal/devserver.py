@@ -49,6 +49,7 @@ class DevServer:
         port: int | None = None,
         startup_timeout: float = 60,
         pragmas: tuple[str, ...] = (),
+        dynamic_config: tuple[str, ...] = (),
     ) -> None:
         self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -57,6 +58,8 @@ class DevServer:
         self._startup_timeout = startup_timeout
         #: SQLite pragmas, e.g. ``("synchronous=OFF",)`` for a throwaway server (no fsync per write).
         self.pragmas = pragmas
+        #: ``KEY=VALUE`` dynamic configuration, e.g. a low ``limit.historyCount.suggestContinueAsNew``.
+        self.dynamic_config = dynamic_config
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> DevServer:
@@ -79,6 +82,7 @@ class DevServer:
                 "--db-filename",
                 self.db_file,
                 *(arg for pragma in self.pragmas for arg in ("--sqlite-pragma", pragma)),
+                *(arg for value in self.dynamic_config for arg in ("--dynamic-config-value", value)),
                 "--log-level",
                 "error",
             ],

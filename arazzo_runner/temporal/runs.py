@@ -65,8 +65,10 @@ def new_request(
 async def submit(
     client: Client, request: Mapping[str, Any], *, task_queue: str = TASK_QUEUE, run_id: str | None = None
 ) -> WorkflowHandle[Any, Any]:
+    """Start the run; the handle names the run by id only, so it follows it across continue-as-new."""
     run_id = run_id or f"arazzo-{request['workflowId']}-{uuid.uuid4().hex[:12]}"
-    return await client.start_workflow(WORKFLOW_NAME, dict(request), id=run_id, task_queue=task_queue)
+    started = await client.start_workflow(WORKFLOW_NAME, dict(request), id=run_id, task_queue=task_queue)
+    return client.get_workflow_handle(started.id)
 
 
 async def follow(

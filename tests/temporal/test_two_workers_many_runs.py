@@ -27,23 +27,21 @@ def test_two_workers_two_hundred_concurrent_runs(temporal_server, task_queue) ->
 
             async def run_all() -> list[dict]:
                 client = await connect(TemporalTarget(temporal_server.address))
-                handles = await asyncio.gather(
-                    *(
-                        submit(
-                            client,
-                            new_request(
-                                document,
-                                None,
-                                {**FLAGSHIP_INPUTS, "trainingJobName": f"tmp-fleet-{i}"},
-                                options=FAST,
-                                servers={"sagemakerApi": emulator.url},
-                            ),
-                            task_queue=task_queue,
-                        )
-                        for i in range(RUNS)
+                gate = asyncio.Semaphore(50)  # submissions and result waits in flight (a busy dev server)
+
+                async def one(i: int) -> dict:
+                    request = new_request(
+                        document,
+                        None,
+                        {**FLAGSHIP_INPUTS, "trainingJobName": f"tmp-fleet-{i}"},
+                        options=FAST,
+                        servers={"sagemakerApi": emulator.url},
                     )
-                )
-                return await asyncio.wait_for(asyncio.gather(*(h.result() for h in handles)), 240)
+                    async with gate:
+                        handle = await submit(client, request, task_queue=task_queue)
+                    return await handle.result()
+
+                return await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(RUNS))), 300)
 
             results = asyncio.run(run_all())
             counts = [worker.stop() for worker in workers]
