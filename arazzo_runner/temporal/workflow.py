@@ -24,12 +24,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from ..engine.core import Execution
     from ..engine.inputs import InputsError
-    from ..engine.needs import Done, Sleep
+    from ..engine.needs import Done, Exchange, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
     from ..errors import ArazzoError
     from . import SEND_ACTIVITY, WORKFLOW_NAME
@@ -84,6 +84,16 @@ class ArazzoRun:
                 if need.seconds > 0:
                     await workflow.sleep(need.seconds)
                 continue
+            exchange = await self._send(request, execution, need)
+            self._call(execution.feed, exchange, workflow.now().timestamp())
+            self._collect(execution)
+            if workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new({**request, "snapshot": execution.snapshot()})
+
+    async def _send(self, request: dict[str, Any], execution: Execution, need: Any) -> Exchange:
+        """The request as an activity; one no worker could complete fails the step, as a lost
+        connection does locally (the core's failure actions decide what follows)."""
+        try:
             answer = await workflow.execute_activity(
                 SEND_ACTIVITY,
                 {
@@ -98,10 +108,11 @@ class ArazzoRun:
                 heartbeat_timeout=HEARTBEAT_TIMEOUT,
                 retry_policy=SEND_RETRY,
             )
-            self._call(execution.feed, exchange_from_json(answer), workflow.now().timestamp())
-            self._collect(execution)
-            if workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new({**request, "snapshot": execution.snapshot()})
+        except ActivityError as exc:
+            cause = exc.cause
+            reason = getattr(cause, "message", None) or str(cause or exc)
+            return Exchange(request=None, error=f"the request was not completed by any worker: {reason}")
+        return exchange_from_json(answer)
 
     def _execution(self, request: dict[str, Any]) -> Execution:
         try:
