@@ -33,12 +33,12 @@ def server():
 
 
 def both_ways(temporal_server, task_queue, server, document, workflow_id, script):
-    """(local result, Temporal result, Temporal events, request paths of each) for the same script."""
+    """(local result, Temporal result, Temporal events, request paths of each, the Temporal run's handle)."""
     server.reset(script)
     local = document.run(workflow_id, None, servers={"api": server.url}, options=FAST, sleep=lambda s: None)
     local_paths = [r.path for r in server.requests]
     server.reset(script)
-    remote, events, _ = asyncio.run(
+    remote, events, handle = asyncio.run(
         run_on_temporal(
             temporal_server.address,
             task_queue,
@@ -49,11 +49,17 @@ def both_ways(temporal_server, task_queue, server, document, workflow_id, script
             options=FAST,
         )
     )
-    return local.to_dict(masked=True), remote, events, (local_paths, [r.path for r in server.requests])
+    return (
+        local.to_dict(masked=True),
+        remote,
+        events,
+        (local_paths, [r.path for r in server.requests]),
+        handle,
+    )
 
 
 def test_a_failing_step_fails_the_run_the_same_way(temporal_server, task_queue, server, control) -> None:
-    local, remote, _, (local_paths, paths) = both_ways(
+    local, remote, _, (local_paths, paths), _ = both_ways(
         temporal_server, task_queue, server, control, "failureEnd", {("GET", "/flaky"): [(500, {})]}
     )
     assert remote["status"] == "failed"
@@ -66,7 +72,7 @@ def test_retry_after_is_a_durable_timer_and_decides_the_same(
     temporal_server, task_queue, server, behaviours
 ) -> None:
     script = {("GET", "/flaky"): [(503, {}), (503, {}), (200, {"ok": True})]}
-    local, remote, events, (local_paths, paths) = both_ways(
+    local, remote, events, (local_paths, paths), handle = both_ways(
         temporal_server, task_queue, server, behaviours, "retryShortly", script
     )
     assert remote["status"] == "succeeded"
@@ -76,10 +82,20 @@ def test_retry_after_is_a_durable_timer_and_decides_the_same(
     sleeps = [e for e in events if e.kind == "sleeping"]
     assert [e.seconds for e in sleeps] == [0.2, 0.2]
 
+    async def timers() -> list[float]:
+        history = await handle.fetch_history()
+        return [
+            e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+            for e in history.events
+            if e.HasField("timer_started_event_attributes")
+        ]
+
+    assert asyncio.run(timers()) == [0.2, 0.2]  # each wait is a durable timer in the run's history
+
 
 def test_end_stops_the_workflow_the_same_way(temporal_server, task_queue, server, control) -> None:
     script = {("GET", "/flaky"): [(401, {}), (200, {})], ("POST", "/token"): [(200, {"token": "t"})]}
-    local, remote, _, (local_paths, paths) = both_ways(
+    local, remote, _, (local_paths, paths), _ = both_ways(
         temporal_server, task_queue, server, control, "retryRunsNamedStepFirst", script
     )
     assert remote["status"] == "succeeded"
