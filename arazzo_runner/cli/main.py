@@ -137,12 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
     from .aws_native import add_aws_native_parsers
 
     add_aws_native_parsers(commands, _add_document_options)
+
+    from .temporal import add_worker_parser
+
+    add_worker_parser(commands)  # `runs --temporal` is part of the runs parser (cli/runs.py)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    code = _main(parser, args)
+    if getattr(args, "temporal", None):
+        # The Temporal SDK's native threads can abort the interpreter's shutdown ("PyGILState_Release:
+        # thread state must be current", temporalio/sdk-python#300): the work is done, leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -151,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .aws_openapi import run_aws_openapi
 
             return run_aws_openapi(args)
+        if args.command == "worker" or (args.command == "runs" and getattr(args, "temporal", None)):
+            from .temporal import temporal_command
+
+            return temporal_command(args)
         if args.command in ("iam-policy", "export-asl"):
             from .aws_native import run_aws_native
 

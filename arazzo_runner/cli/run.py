@@ -131,6 +131,10 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         action="store_true",
         help="do not journal this run (it cannot be resumed after a crash)",
     )
+
+    from .temporal import add_run_options
+
+    add_run_options(run)
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -215,6 +219,8 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
+    if args.temporal:
+        return _run_on_temporal(args, document, workflow.workflow_id, inputs, options)
     cleanup = _cleanup_workflow(args, document)
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (
@@ -322,14 +328,7 @@ def print_result(
     data = result.to_dict(masked=True)
     if violations is not None:
         data["validation"] = violations.entries(result.masker)
-    if args.output == "json":
-        sys.stdout.write(strict_json(data) + "\n")
-    else:
-        for name, value in data["outputs"].items():
-            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-            sys.stdout.write(f"{name}: {text}\n")
-        if result.error is not None and args.quiet:
-            print(f"arazzo: {result.error.message}", file=sys.stderr)
+    _print_result(args, data)
     if problems:
         print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
         for problem in problems:
@@ -487,6 +486,70 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_finite(v) for v in value]
     return value
+
+
+def _run_on_temporal(
+    args: argparse.Namespace, document: Any, workflow_id: str, inputs: dict[str, Any], options: Any
+) -> int:
+    """Submit to Temporal and follow with the same progress and result as a local run (or --detach)."""
+    from ..errors import UsageError
+    from .main import EXIT_FAILED, EXIT_OK, _source_map
+    from .progress import ProgressRenderer
+    from .temporal import run_on_temporal
+
+    local_only = [name for name in ("record", "replay", "on_interrupt") if getattr(args, name)]
+    if local_only:
+        raise UsageError(
+            f"--{local_only[0].replace('_', '-')} is for local runs; it cannot be combined with --temporal"
+        )
+    if args.region or args.profile or args.transport_retries or args.http_timeout is not None:
+        raise UsageError(
+            "--region, --profile, --transport-retries and --http-timeout are the workers' settings with"
+            " --temporal (pass them to arazzo worker)"
+        )
+    show_progress = not args.detach and not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    renderer = (
+        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        if show_progress
+        else None
+    )
+    try:
+        data, run_id = run_on_temporal(
+            args,
+            document,
+            workflow_id,
+            inputs,
+            options,
+            _servers(args.server),
+            _source_map(args.source_map),
+            renderer,
+        )
+    except KeyboardInterrupt:
+        print(
+            "arazzo: stopped following; the run goes on on Temporal (arazzo runs show ID).", file=sys.stderr
+        )
+        raise
+    finally:
+        if renderer is not None:
+            renderer.close()
+    if data is None:
+        sys.stdout.write(run_id + "\n")
+        return EXIT_OK
+    data.setdefault("runId", run_id)  # as a local run's: the id `arazzo runs show ID` takes
+    _print_result(args, data)
+    return EXIT_OK if data["status"] == "succeeded" else EXIT_FAILED
+
+
+def _print_result(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """A run's result (local or on Temporal): one JSON object, or its outputs one per line."""
+    if args.output == "json":
+        sys.stdout.write(strict_json(data) + "\n")
+        return
+    for name, value in data["outputs"].items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        sys.stdout.write(f"{name}: {text}\n")
+    if data["error"] is not None and args.quiet:
+        print(f"arazzo: {data['error']['message']}", file=sys.stderr)
 
 
 def _recording_for(args: argparse.Namespace) -> Any:

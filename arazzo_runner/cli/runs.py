@@ -11,6 +11,7 @@ from typing import Any
 
 EXAMPLES = """examples:
   arazzo runs                          # newest first: id, workflow, status, started, last step, next poll
+  arazzo runs --temporal localhost:7233   # the runs on Temporal instead of the local journal
   arazzo runs --status interrupted     # the runs `arazzo resume` can continue
   arazzo runs show 20261126-0335       # inputs (secrets masked), steps, outputs, error, timeline
   arazzo runs prune --older-than 30d   # forget finished runs last updated more than 30 days ago
@@ -24,8 +25,8 @@ def add_runs_parser(commands: Any) -> None:
 
     runs = commands.add_parser(
         "runs",
-        help="list, show and prune the journal's runs",
-        description="The runs recorded in the journal.",
+        help="list, show and prune the journal's runs (or, with --temporal, the runs on Temporal)",
+        description="The runs recorded in the journal, or with --temporal the runs submitted to Temporal.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -38,6 +39,9 @@ def add_runs_parser(commands: Any) -> None:
     runs.add_argument(
         "--output", choices=("text", "json"), default="text", help="output format (default: text)"
     )
+    from .temporal import add_connection_options
+
+    add_connection_options(runs, required=False)
 
 
 def parse_age(text: str) -> float:

@@ -111,7 +111,8 @@ def _violations(
 
 
 def _answered(
-    execution: Execution,
+    document: Any,
+    validate: str,
     need: SendRequest,
     request: httpx.Request,
     payload: Any,
@@ -126,11 +127,7 @@ def _answered(
     ``violations`` already found (the async driver validates in a thread) are used as given.
     """
     if violations is None:
-        violations = (
-            _violations(execution.document, need, request, sent.response, endpoint)
-            if execution.options.validate != "off"
-            else ()
-        )
+        violations = _violations(document, need, request, sent.response, endpoint) if validate != "off" else ()
     return Exchange(
         request=adapter.sent(request, payload),
         response=adapter.response(sent.response),
@@ -215,7 +212,15 @@ def drive(
                 exchange = adapter.failed(request, payload, exc, started, clock)
             else:
                 exchange = _answered(
-                    execution, need, request, payload, endpoint, sent, clock() - started, wall()
+                    execution.document,
+                    execution.options.validate,
+                    need,
+                    request,
+                    payload,
+                    endpoint,
+                    sent,
+                    clock() - started,
+                    wall(),
                 )
         execution.feed(exchange, clock())
         events = execution.drain()
@@ -253,6 +258,59 @@ def run_sync(
     finally:
         if own:
             client.close()
+
+
+async def send_async(
+    document: Any,
+    need: SendRequest,
+    *,
+    client: httpx.AsyncClient,
+    environment: RunEnvironment,
+    validate: str = "off",
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.time,
+    wall: Callable[[], float] = time.time,
+    deadline: float | None = None,
+    now: float | None = None,
+) -> Exchange:
+    """Build, sign and send one request the core asked for; its outcome as a plain :class:`Exchange`.
+
+    The asyncio driver and the Temporal activity both send through here: the network policy, the
+    response limits (size, whole-exchange time, the run's ``deadline`` on the clock that read
+    ``now``), the step timeout, and OpenAPI validation off the event loop apply to both.
+    """
+    request, endpoint, payload, error = _prepare(document, need, environment)
+    started = clock()
+    if request is None:  # it could not be built: error says why
+        return Exchange(request=None, error=error)
+    adapter.limit_to_step_timeout(request, need.timeout)
+    try:
+        if environment.network_policy is not None:
+            await environment.network_policy.check_async(request.url)
+        sent = await asyncio.wait_for(
+            send_with_retries_async(
+                client,
+                request,
+                policy=endpoint.retry_policy,
+                auth=endpoint.auth,
+                sleep=sleep,
+                gate=environment.in_flight(),
+                limits=environment.response_limits(deadline, started if now is None else now),
+            ),
+            need.timeout,
+        )
+    except (ArazzoError, httpx.HTTPError) as exc:
+        return adapter.failed(request, payload, exc, started, clock)
+    except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
+        failure = TimeoutError(step_timeout.message(need.timeout or 0))
+        return adapter.failed(request, payload, failure, started, clock)
+    elapsed, received_at = clock() - started, wall()
+    violations: tuple[Any, ...] = ()
+    if validate != "off":
+        # openapi-core is CPU work (a big body takes a while): off the event loop, so the other runs
+        # on it keep going.
+        violations = await asyncio.to_thread(_violations, document, need, request, sent.response, endpoint)
+    return _answered(document, validate, need, request, payload, endpoint, sent, elapsed, received_at, violations)
 
 
 async def run_async(
@@ -303,43 +361,17 @@ async def run_async(
             execution.feed_message(delivery, clock())
             deliver()
             continue
-        request, endpoint, payload, error = _prepare(execution.document, need, environment)
-        started = clock()
-        if request is None:  # it could not be built: error says why
-            exchange = Exchange(request=None, error=error)
-        else:
-            adapter.limit_to_step_timeout(request, need.timeout)
-            try:
-                if environment.network_policy is not None:
-                    await environment.network_policy.check_async(request.url)
-                sent = await asyncio.wait_for(
-                    send_with_retries_async(
-                        client,
-                        request,
-                        policy=endpoint.retry_policy,
-                        auth=endpoint.auth,
-                        sleep=backoff,
-                        gate=environment.in_flight(),
-                        limits=environment.response_limits(execution.state.deadline, now),
-                    ),
-                    need.timeout,
-                )
-            except (ArazzoError, httpx.HTTPError) as exc:
-                exchange = adapter.failed(request, payload, exc, started, clock)
-            except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
-                failure = TimeoutError(step_timeout.message(need.timeout or 0))
-                exchange = adapter.failed(request, payload, failure, started, clock)
-            else:
-                elapsed, received_at = clock() - started, wall()
-                violations: tuple[Any, ...] = ()
-                if execution.options.validate != "off":
-                    # openapi-core is CPU work (a big body takes a while): off the event loop,
-                    # so the other runs on it keep going.
-                    violations = await asyncio.to_thread(
-                        _violations, execution.document, need, request, sent.response, endpoint
-                    )
-                exchange = _answered(
-                    execution, need, request, payload, endpoint, sent, elapsed, received_at, violations
-                )
+        exchange = await send_async(
+            execution.document,
+            need,
+            client=client,
+            environment=environment,
+            validate=execution.options.validate,
+            sleep=backoff,
+            clock=clock,
+            wall=wall,
+            deadline=execution.state.deadline,
+            now=now,
+        )
         execution.feed(exchange, clock())
         deliver()

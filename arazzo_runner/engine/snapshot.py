@@ -13,12 +13,14 @@ resumed run needs them): store it as carefully as the inputs themselves.
 from __future__ import annotations
 
 import hashlib
+import json
 import weakref
 from dataclasses import asdict
 from typing import Any
 
 from ..document.resolved import Document
 from ..errors import ArazzoError
+from ..yaml12 import pointer_tokens
 from .options import PollPacing, RunOptions
 
 FORMAT = 1
@@ -31,7 +33,24 @@ class SnapshotError(ArazzoError):
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+    """A short hash of plain data as written in the document (canonical JSON): it changes when the
+    document does, never when this runner's model of it gains a field (a snapshot, or a Temporal
+    history, taken by another version of the runner must still restore)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _written(doc: Document, pointer: str) -> Any:
+    """The document's own data at ``pointer`` (what its author wrote), or None."""
+    node: Any = doc.spec.file.data if doc.spec.file is not None else None
+    for token in pointer_tokens(pointer):
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
 
 
 #: A loaded document never changes: its fingerprint is worked out once.
@@ -54,24 +73,15 @@ def _fingerprint(document: Document) -> dict[str, str]:
         if id(doc) in seen:
             return
         seen.add(id(doc))
-        found[f"{prefix}components"] = _digest(doc.spec.components)
+        found[f"{prefix}components"] = _digest(_written(doc, "/components"))
         for workflow in doc.workflows:
             key = f"{prefix}{workflow.workflow_id}"
             # The workflow without its steps, then each step: a change is named precisely.
-            found[key] = _digest(
-                (
-                    workflow.inputs,
-                    workflow.depends_on,
-                    workflow.success_actions,
-                    workflow.failure_actions,
-                    workflow.outputs,
-                    workflow.parameters,
-                    workflow.extensions,
-                    tuple(step.step_id for step in workflow.steps),
-                )
-            )
+            written = _written(doc, workflow.pointer)
+            head = {k: v for k, v in written.items() if k != "steps"} if isinstance(written, dict) else written
+            found[key] = _digest([head, [step.step_id for step in workflow.steps]])
             for step in workflow.steps:
-                found[f"{key}/{step.step_id}"] = _digest(step)
+                found[f"{key}/{step.step_id}"] = _digest(_written(doc, step.pointer))
         for name, source in doc.sources.items():
             if isinstance(source, Document):
                 walk(source, f"{prefix}{name}:")

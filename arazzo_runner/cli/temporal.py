@@ -1,0 +1,287 @@
+"""``arazzo worker``, ``arazzo runs`` and ``arazzo run --temporal``: the CLI over :mod:`arazzo_runner.temporal`.
+
+Thin: options become a :class:`~arazzo_runner.temporal.connection.TemporalTarget`, the library
+does the rest. ``temporalio`` is imported only when one of these commands runs; without the
+extra installed the user is told what to install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from typing import Any
+
+WORKER_EXAMPLES = """examples:
+  temporal server start-dev                         # a local Temporal (UI on http://localhost:8233)
+  arazzo worker --temporal localhost:7233           # start one or more workers
+  arazzo worker --temporal localhost:7233 --task-queue training --max-concurrent 200
+  arazzo worker --temporal NS.ACCT.tmprl.cloud:7233 --namespace NS.ACCT --api-key-file key.txt
+"""
+
+def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    group = parser.add_argument_group("Temporal")
+    group.add_argument(
+        "--temporal",
+        metavar="HOST:PORT",
+        required=required,
+        help="the Temporal frontend (e.g. localhost:7233, or NS.ACCT.tmprl.cloud:7233)",
+    )
+    group.add_argument("--namespace", default="default", help="Temporal namespace (default: default)")
+    group.add_argument(
+        "--task-queue", default=None, metavar="Q", help="task queue of the workers (default: arazzo-runner)"
+    )
+    group.add_argument("--tls", action="store_true", help="connect with TLS (implied by the options below)")
+    group.add_argument("--tls-cert", metavar="FILE", help="client certificate (PEM) for mTLS")
+    group.add_argument("--tls-key", metavar="FILE", help="client private key (PEM) for mTLS")
+    group.add_argument(
+        "--tls-ca", metavar="FILE", help="CA certificate (PEM) the server's certificate must chain to"
+    )
+    group.add_argument("--tls-server-name", metavar="NAME", help="server name to verify (SNI override)")
+    group.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="Temporal Cloud API key, read from FILE (or set TEMPORAL_API_KEY); implies TLS",
+    )
+    group.add_argument(
+        "--encryption-key-file",
+        metavar="FILE",
+        help="encrypt every payload (inputs, responses, results) with this AES-256 key (32 bytes, base64;"
+        " or set ARAZZO_TEMPORAL_KEY); clients and workers must use the same key",
+    )
+
+
+def add_worker_parser(commands: Any) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="run a Temporal worker that executes submitted runs",
+        description="Poll a Temporal task queue and execute Arazzo runs: the workflow logic and every request"
+        " (signed here, with this machine's credentials).",
+        epilog=WORKER_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_connection_options(worker, required=True)
+    worker.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=100,
+        metavar="N",
+        help="workflow and request tasks at once (default 100)",
+    )
+    worker.add_argument(
+        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL (repeatable)"
+    )
+    worker.add_argument(
+        "--region", help="AWS region for SigV4 sources (default: from the URL or the environment)"
+    )
+    worker.add_argument(
+        "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
+    )
+    worker.add_argument(
+        "--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources"
+    )
+    worker.add_argument(
+        "--http-timeout", type=float, metavar="SECONDS", help="wait this long for an answer (default 30)"
+    )
+
+
+def add_run_options(run: argparse.ArgumentParser) -> None:
+    """``arazzo run DOC --temporal HOST:PORT [--detach]`` (the rest of the run options apply as locally)."""
+    add_connection_options(run, required=False)
+    run.add_argument(
+        "--detach", action="store_true", help="with --temporal: submit, print the run's id and exit"
+    )
+    run.add_argument(
+        "--run-id", metavar="ID", help="with --temporal: the workflow id to use (default: generated)"
+    )
+
+
+# -- connection ----------------------------------------------------------------------------
+def _read_secret(path: str, what: str) -> str:
+    from ..errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError as exc:
+        raise UsageError(f"cannot read the {what} file {path}: {exc.strerror}") from exc
+
+
+def target_from(args: argparse.Namespace) -> Any:
+    try:
+        from ..temporal.codec import key_from_environment, parse_key
+        from ..temporal.connection import TemporalTarget
+    except ImportError as exc:
+        from ..errors import UsageError
+
+        raise UsageError(
+            f"Temporal support is not installed ({exc.name} is missing): pip install 'arazzo-runner[temporal]'"
+        ) from exc
+    api_key = (
+        _read_secret(args.api_key_file, "API key")
+        if args.api_key_file
+        else os.environ.get("TEMPORAL_API_KEY")
+    )
+    key = (
+        parse_key(_read_secret(args.encryption_key_file, "encryption key"))
+        if args.encryption_key_file
+        else key_from_environment()
+    )
+    return TemporalTarget(
+        address=args.temporal,
+        namespace=args.namespace,
+        tls=args.tls,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_ca=args.tls_ca,
+        tls_server_name=args.tls_server_name,
+        api_key=api_key or None,
+        encryption_key=key,
+    )
+
+
+def _task_queue(args: argparse.Namespace) -> str:
+    from ..temporal import TASK_QUEUE
+
+    return args.task_queue or TASK_QUEUE
+
+
+# -- commands ------------------------------------------------------------------------------
+def temporal_command(args: argparse.Namespace) -> int:
+    """``worker`` and ``runs``: errors are one line and an exit code, never a traceback."""
+    from ..errors import ArazzoError
+
+    try:
+        if args.command == "worker":
+            return asyncio.run(_worker(args))
+        return asyncio.run(_runs(args))
+    except ArazzoError as exc:
+        print(f"arazzo: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from ..drivers import RunEnvironment
+    from ..http import AwsEnvironment
+    from ..temporal.connection import connect
+    from ..temporal.worker import serve
+    from .run import _servers
+
+    target = target_from(args)
+    servers = _servers(args.server)
+    aws = AwsEnvironment(region=args.region, profile=args.profile)
+
+    def make_environment(run_servers: dict[str, str]) -> RunEnvironment:
+        return RunEnvironment(
+            servers={**servers, **run_servers},
+            aws=aws,
+            transport_retries=args.transport_retries,
+            request_timeout=args.http_timeout,
+        )
+
+    client = await connect(target)
+    queue = _task_queue(args)
+
+    def ready(identity: str) -> None:
+        print(
+            f"arazzo worker {identity}: polling task queue {queue!r} at {target.address}"
+            f" (namespace {target.namespace}); Ctrl-C to stop",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    sent = await serve(
+        client,
+        task_queue=queue,
+        max_concurrent=args.max_concurrent,
+        make_environment=make_environment,
+        on_ready=ready,
+    )
+    print(f"arazzo worker: stopped after {sent} requests", file=sys.stderr, flush=True)
+    return 0
+
+
+async def _runs(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+    from ..temporal.connection import connect
+    from ..temporal.runs import list_runs, show_run
+
+    client = await connect(target_from(args))
+    if args.action == "show":
+        if not args.run_id:
+            raise UsageError("runs show needs the run's id (arazzo runs show ID --temporal HOST:PORT)")
+        data = await show_run(client, args.run_id)
+        if args.output == "json":
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+        else:
+            _render_run(data)
+        return 0
+    if args.run_id:
+        raise UsageError(
+            f"unexpected argument {args.run_id!r} (did you mean: arazzo runs show {args.run_id}?)"
+        )
+    found = await list_runs(client, limit=args.limit or 20)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, default=str) + "\n")
+    else:
+        for run in found:
+            sys.stdout.write(f"{run['id']}  {run['status']:<10} started {run['started']}\n")
+        if not found:
+            print("no runs yet", file=sys.stderr)
+    return 0
+
+
+def _render_run(data: dict[str, Any]) -> None:
+    sys.stdout.write(f"{data['id']}: {data['status']} (started {data['started']}")
+    sys.stdout.write(f", closed {data['closed']})\n" if data.get("closed") else ")\n")
+    if data.get("step"):
+        sys.stdout.write(f"  running step: {data['step']}\n")
+    result = data.get("result")
+    if result is not None:
+        sys.stdout.write(f"  workflow {result['workflowId']}: {result['status']}\n")
+        for name, value in result["outputs"].items():
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            sys.stdout.write(f"  {name}: {text}\n")
+        if result.get("error"):
+            sys.stdout.write(f"  error: {result['error']['message']}\n")
+    if data.get("failure"):
+        sys.stdout.write(f"  failure: {data['failure']}\n")
+
+
+def run_on_temporal(
+    args: argparse.Namespace,
+    document: Any,
+    workflow_id: str,
+    inputs: dict[str, Any],
+    options: Any,
+    servers: dict[str, str],
+    source_map: dict[str, str],
+    renderer: Any,
+) -> tuple[dict[str, Any] | None, str]:
+    """Submit the run; follow it (result) or, with ``--detach``, return (None, its id)."""
+    from ..temporal.connection import connect
+    from ..temporal.runs import follow, new_request, submit
+
+    request = new_request(
+        document,
+        workflow_id,
+        inputs,
+        options=options,
+        servers=servers,
+        source_map=source_map,
+        allow_remote=args.allow_remote,
+    )
+    target = target_from(args)
+
+    async def go() -> tuple[dict[str, Any] | None, str]:
+        client = await connect(target)
+        handle = await submit(client, request, task_queue=_task_queue(args), run_id=args.run_id)
+        if args.detach:
+            return None, handle.id
+        if renderer is not None:
+            print(f"arazzo: run {handle.id} submitted to {target.address}", file=sys.stderr, flush=True)
+        return await follow(handle, renderer), handle.id
+
+    return asyncio.run(go())

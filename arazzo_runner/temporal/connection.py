@@ -1,0 +1,75 @@
+"""Connecting to Temporal: the dev server, a production cluster (mTLS) or Temporal Cloud (API key).
+
+One place builds the client for the CLI, workers and tests, with the encrypting codec when a key
+is given, so a client and its workers agree on how payloads look.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import temporalio.converter
+from temporalio.client import Client
+from temporalio.service import TLSConfig
+
+from ..errors import UsageError
+from .codec import EncryptionCodec
+
+
+@dataclass(frozen=True)
+class TemporalTarget:
+    """Where and how to connect (the CLI's ``--temporal``, ``--namespace``, TLS and API-key options)."""
+
+    address: str
+    namespace: str = "default"
+    tls: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    tls_server_name: str | None = None
+    api_key: str | None = None
+    encryption_key: bytes | None = None
+
+    def tls_config(self) -> TLSConfig | bool:
+        if not (self.tls or self.tls_cert or self.tls_ca or self.api_key):
+            return False
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise UsageError("--tls-cert and --tls-key go together (the client certificate and its key)")
+
+        def read(path: str | None) -> bytes | None:
+            if path is None:
+                return None
+            try:
+                return Path(path).read_bytes()
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+        return TLSConfig(
+            client_cert=read(self.tls_cert),
+            client_private_key=read(self.tls_key),
+            server_root_ca_cert=read(self.tls_ca),
+            domain=self.tls_server_name,
+        )
+
+
+def data_converter(encryption_key: bytes | None) -> temporalio.converter.DataConverter:
+    converter = temporalio.converter.default()
+    if encryption_key is None:
+        return converter
+    return dataclasses.replace(converter, payload_codec=EncryptionCodec(encryption_key))
+
+
+async def connect(target: TemporalTarget) -> Client:
+    """A client for ``target``; a clear :class:`UsageError` when nothing answers there."""
+    try:
+        return await Client.connect(
+            target.address,
+            namespace=target.namespace,
+            tls=target.tls_config(),
+            api_key=target.api_key,
+            data_converter=data_converter(target.encryption_key),
+        )
+    except RuntimeError as exc:  # the SDK's connection failure
+        raise UsageError(f"cannot connect to Temporal at {target.address}: {exc}") from exc

@@ -1,0 +1,120 @@
+"""The plain JSON that crosses Temporal's boundary: run requests, exchanges, events.
+
+No ``temporalio`` here: the workflow, the activity and the CLI share these shapes, and every
+value is JSON so any data converter (and the encrypting codec) can carry it. Credentials never
+appear in them: a request names an operation and its evaluated values; signing happens in the
+activity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from ..engine import events as _events
+from ..engine.needs import Exchange, Response, Retried, SentRequest
+
+
+def run_request(
+    document: str,
+    fingerprint: Mapping[str, str],
+    workflow_id: str,
+    inputs: Mapping[str, Any],
+    options: Mapping[str, Any],
+    *,
+    servers: Mapping[str, str] | None = None,
+    source_map: Mapping[str, str] | None = None,
+    allow_remote: bool = False,
+    snapshot: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The workflow's input. ``document`` is a path every worker can read (same checkout or image);
+    ``fingerprint`` makes a worker with another version of it refuse the run."""
+    return {
+        "document": document,
+        "fingerprint": dict(fingerprint),
+        "workflowId": workflow_id,
+        "inputs": dict(inputs),
+        "options": dict(options),
+        "servers": dict(servers or {}),
+        "sourceMap": dict(source_map or {}),
+        "allowRemote": allow_remote,
+        "snapshot": dict(snapshot) if snapshot is not None else None,
+    }
+
+
+def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
+    request = exchange.request
+    response = exchange.response
+    return {
+        "request": None
+        if request is None
+        else {
+            "method": request.method,
+            "url": request.url,
+            "headers": [list(h) for h in request.headers],
+            "body": request.body,
+        },
+        "response": None
+        if response is None
+        else {
+            "statusCode": response.status_code,
+            "headers": [list(h) for h in response.headers],
+            "body": response.body,
+            "errorCode": response.error_code,
+        },
+        "error": exchange.error,
+        "retries": [[r.attempt, r.reason, r.delay] for r in exchange.retries],
+        "durationMs": exchange.duration_ms,
+        "receivedAt": exchange.received_at,
+        "note": exchange.note,
+        "violations": list(exchange.violations),
+    }
+
+
+def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
+    request = data["request"]
+    response = data["response"]
+    return Exchange(
+        request=None
+        if request is None
+        else SentRequest(
+            request["method"], request["url"], tuple((k, v) for k, v in request["headers"]), request["body"]
+        ),
+        response=None
+        if response is None
+        else Response(
+            response["statusCode"],
+            tuple((k, v) for k, v in response["headers"]),
+            response["body"],
+            response["errorCode"],
+        ),
+        error=data["error"],
+        retries=tuple(Retried(a, r, d) for a, r, d in data["retries"]),
+        duration_ms=data["durationMs"],
+        received_at=data["receivedAt"],
+        note=data["note"],
+        violations=tuple(data["violations"]),
+    )
+
+
+def _event_classes() -> dict[str, type[_events.Event]]:
+    found: dict[str, type[_events.Event]] = {}
+    pending = list(_events.Event.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found[cls.kind] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+_EVENT_CLASSES = _event_classes()
+
+
+def event_from_dict(data: Mapping[str, Any]) -> _events.Event | None:
+    """An event as the engine made it (``None`` for a kind this version does not know)."""
+    cls = _EVENT_CLASSES.get(data.get("kind", ""))
+    if cls is None:
+        return None
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})

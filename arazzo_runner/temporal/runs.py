@@ -1,0 +1,166 @@
+"""Submitting, following, listing and showing runs on Temporal (the CLI's side).
+
+A submitted run is a workflow execution of ``ArazzoRun`` with id ``arazzo-<workflow>-<random>``.
+Following it polls the workflow's ``events`` query and hands each event to the same listener a
+local run feeds (the CLI's progress renderer), then returns the same JSON result a local run
+prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
+from temporalio.service import RPCError
+
+from ..document.describe import pick_workflow
+from ..document.resolved import Document
+from ..engine.events import Event
+from ..engine.inputs import prepare_inputs
+from ..engine.options import RunOptions
+from ..engine.snapshot import fingerprint, options_to_json
+from ..errors import ArazzoError, UsageError
+from . import TASK_QUEUE, WORKFLOW_NAME
+from .messages import event_from_dict, run_request
+
+
+class RemoteRunFailed(ArazzoError):
+    """The workflow execution itself failed (not the Arazzo workflow: that is a result)."""
+
+    exit_code = 1
+
+
+def new_request(
+    document: Document,
+    workflow_id: str | None,
+    inputs: Mapping[str, Any],
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    source_map: Mapping[str, str] | None = None,
+    allow_remote: bool = False,
+) -> dict[str, Any]:
+    """The workflow input for a run; inputs are checked here so a bad one fails before submitting."""
+    workflow = pick_workflow(document, workflow_id)
+    prepare_inputs(document, workflow, inputs)  # raises InputsError (exit 2) before anything is sent
+    location = str(document.location)
+    if "://" not in location:
+        location = os.path.abspath(location)  # workers resolve it themselves, from any directory
+    return run_request(
+        location,
+        fingerprint(document),
+        workflow.workflow_id,
+        inputs,
+        options_to_json(options or RunOptions()),
+        servers=servers,
+        source_map=source_map,
+        allow_remote=allow_remote,
+    )
+
+
+async def submit(
+    client: Client, request: Mapping[str, Any], *, task_queue: str = TASK_QUEUE, run_id: str | None = None
+) -> WorkflowHandle[Any, Any]:
+    """Start the run; the handle names the run by id only, so it follows it across continue-as-new."""
+    run_id = run_id or f"arazzo-{request['workflowId']}-{uuid.uuid4().hex[:12]}"
+    started = await client.start_workflow(WORKFLOW_NAME, dict(request), id=run_id, task_queue=task_queue)
+    return client.get_workflow_handle(started.id)
+
+
+async def follow(
+    handle: WorkflowHandle[Any, Any],
+    on_event: Callable[[Event], None] | None = None,
+    *,
+    every: float = 0.25,
+) -> dict[str, Any]:
+    """Wait for the run's result, handing its events to ``on_event`` as they happen."""
+    result = asyncio.ensure_future(handle.result())
+    seen = 0
+    run_id: str | None = None
+    try:
+        while True:
+            done = result.done()
+            if on_event is not None:
+                seen, run_id = await _deliver(handle, on_event, seen, run_id)
+            if done:
+                break
+            await asyncio.wait({result}, timeout=every)
+        data: dict[str, Any] = result.result()
+        return data
+    except WorkflowFailureError as exc:
+        cause = exc.cause
+        raise RemoteRunFailed(
+            f"run {handle.id} failed on Temporal: {getattr(cause, 'message', cause)}"
+        ) from exc
+    finally:
+        if not result.done():
+            result.cancel()
+
+
+async def _deliver(
+    handle: WorkflowHandle[Any, Any], on_event: Callable[[Event], None], seen: int, run_id: str | None
+) -> tuple[int, str | None]:
+    try:
+        answer = await handle.query("events", seen)
+    except RPCError:
+        return seen, run_id  # no worker to answer just now, or the run closed: the result says the rest
+    except Exception:
+        return seen, run_id
+    if run_id is not None and answer["runId"] != run_id:  # continued as new: its events start at 0
+        seen = 0
+        answer = await handle.query("events", 0)
+    for data in answer["events"]:
+        event = event_from_dict(data)
+        if event is not None:
+            on_event(event)
+    return answer["next"], answer["runId"]
+
+
+async def list_runs(client: Client, *, limit: int = 50, query: str | None = None) -> list[dict[str, Any]]:
+    """The most recent runs first (id, status, workflow, started, closed)."""
+    filter_ = f"WorkflowType = '{WORKFLOW_NAME}'" + (f" AND ({query})" if query else "")
+    found = []
+    async for execution in client.list_workflows(filter_, limit=limit):
+        found.append(_summary(execution))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _summary(execution: Any) -> dict[str, Any]:
+    status = execution.status
+    return {
+        "id": execution.id,
+        "runId": execution.run_id,
+        "status": status.name.lower() if isinstance(status, WorkflowExecutionStatus) else str(status),
+        "started": execution.start_time.isoformat() if execution.start_time else None,
+        "closed": execution.close_time.isoformat() if execution.close_time else None,
+        "taskQueue": execution.task_queue,
+    }
+
+
+async def show_run(client: Client, run_id: str) -> dict[str, Any]:
+    """One run: its summary, the Arazzo workflow's result when closed, the current step when running."""
+    handle = client.get_workflow_handle(run_id)
+    try:
+        description = await handle.describe()
+    except RPCError as exc:
+        raise UsageError(f"no run {run_id!r} on Temporal ({exc.message})") from exc
+    data = _summary(description)
+    if description.status == WorkflowExecutionStatus.RUNNING:
+        try:
+            data["step"] = await handle.query("step")
+        except Exception:
+            data["step"] = None
+    elif description.status == WorkflowExecutionStatus.COMPLETED:
+        data["result"] = await handle.result()
+    else:
+        try:
+            await handle.result()
+        except WorkflowFailureError as exc:
+            data["failure"] = str(getattr(exc.cause, "message", exc.cause))
+    return data

@@ -1,0 +1,71 @@
+"""A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and the send activity.
+
+Start as many as you like, on as many machines: Temporal hands each task to one of them; a
+worker that dies loses nothing (its workflow tasks go to another worker, its in-flight request
+is retried after the heartbeat timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from . import TASK_QUEUE
+from .activities import SendActivity
+from .workflow import ArazzoRun
+
+
+def build_worker(
+    client: Client,
+    *,
+    task_queue: str = TASK_QUEUE,
+    max_concurrent: int = 100,
+    make_environment: Callable[[dict[str, str]], Any] | None = None,
+    identity: str | None = None,
+) -> tuple[Worker, SendActivity]:
+    """A worker for ``client`` (not started) and its send activity (closed by the caller)."""
+    sender = SendActivity(make_environment)
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ArazzoRun],
+        activities=[sender.send],
+        max_concurrent_activities=max_concurrent,
+        max_concurrent_workflow_tasks=max_concurrent,
+        identity=identity or f"arazzo-worker-{os.getpid()}@{os.uname().nodename}",
+    )
+    return worker, sender
+
+
+async def serve(
+    client: Client,
+    *,
+    task_queue: str = TASK_QUEUE,
+    max_concurrent: int = 100,
+    make_environment: Callable[[dict[str, str]], Any] | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> int:
+    """Run a worker until SIGINT/SIGTERM, then shut down gracefully; returns the requests it sent."""
+    worker, sender = build_worker(
+        client, task_queue=task_queue, max_concurrent=max_concurrent, make_environment=make_environment
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with worker:
+            if on_ready is not None:
+                on_ready(worker.config()["identity"] or "")
+            await stop.wait()
+    finally:
+        await sender.aclose()
+    return sender.sent

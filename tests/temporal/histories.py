@@ -1,0 +1,106 @@
+"""Recorded Temporal histories of the flagship, for the replay test (``python -m tests.temporal.histories``).
+
+Recording runs the unmodified flagship through a dev server and the SageMaker emulator and writes
+each run's history to ``tests/data/temporal/histories/``. The checkout's absolute path in the
+payloads (the document's location) is stored as ``${ROOT}`` so the files replay in any checkout. Re-record only when
+a change to the workflow's commands is intended (and say so: runs in flight would break).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import FLAGSHIP, ROOT
+
+FOLDER = ROOT / "tests" / "data" / "temporal" / "histories"
+PLACEHOLDER = "${ROOT}"
+
+
+def _rewrite_paths(history: Any, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in every JSON payload (the workflow's and the activities' inputs)."""
+    if isinstance(history, list):
+        for item in history:
+            _rewrite_paths(item, old, new)
+        return
+    if not isinstance(history, dict):
+        return
+    if "data" in history and isinstance(history.get("metadata"), dict):
+        text = base64.b64decode(history["data"]).decode("utf-8", "replace")
+        if old in text:
+            history["data"] = base64.b64encode(text.replace(old, new).encode()).decode()
+        return
+    for value in history.values():
+        _rewrite_paths(value, old, new)
+
+
+def load_history(path: Path) -> str:
+    """A recorded history as JSON, its document path pointing into this checkout."""
+    history = json.loads(path.read_text())
+    _rewrite_paths(history, PLACEHOLDER, str(ROOT))
+    return json.dumps(history)
+
+
+CASES = {
+    # name: (training job name, InProgress answers before the outcome)
+    "flagship-completed": ("replay-completed", 3),
+    "flagship-failed": ("replay--polls2-fail", 0),
+}
+
+
+async def _record(address: str, folder: Path) -> None:
+    import arazzo_runner
+    from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
+    from arazzo_runner.engine import PollPacing, RunOptions
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.runs import follow, new_request, submit
+    from arazzo_runner.temporal.worker import build_worker
+
+    document = arazzo_runner.load(FLAGSHIP)
+    inputs = json.loads(
+        (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
+    )
+    # Short polls with jitter: the histories hold timers whose lengths come from the seeded RNG.
+    options = RunOptions(pacing=PollPacing(interval=0.05, backoff=1.5, jitter=0.1))
+    client = await connect(TemporalTarget(address))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (job, in_progress) in CASES.items():
+        with EmulatorServer(SageMakerEmulator(in_progress=in_progress, stopping=0)) as emulator:
+            worker, sender = build_worker(client, task_queue=f"record-{name}")
+            async with worker:
+                request = new_request(
+                    document,
+                    None,
+                    {**inputs, "trainingJobName": job},
+                    options=options,
+                    servers={"sagemakerApi": emulator.url},
+                )
+                handle = await submit(client, request, task_queue=f"record-{name}", run_id=f"record-{name}")
+                result = await follow(handle)
+            await sender.aclose()
+        history = json.loads((await handle.fetch_history()).to_json())
+        _rewrite_paths(history, str(ROOT), PLACEHOLDER)
+        (folder / f"{name}.json").write_text(json.dumps(history, indent=1) + "\n")
+        print(f"{name}: {result['status']} {result['outputs'].get('trainingJobStatus')}")
+
+
+def main() -> None:
+    from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+    from arazzo_runner.temporal.devserver import DevServer
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY,
+        AWS_REGION="us-east-1",
+    )
+    with DevServer() as server:
+        asyncio.run(_record(server.address, FOLDER))
+    os._exit(0)  # temporalio/sdk-python#300: native threads can abort the interpreter's shutdown
+
+
+if __name__ == "__main__":
+    main()

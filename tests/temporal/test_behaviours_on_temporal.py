@@ -1,0 +1,104 @@
+"""Failing steps, retries with retryAfter and end actions decide on Temporal as they do locally."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import arazzo_runner
+from arazzo_runner.engine import PollPacing, RunOptions
+from tests.conftest import DATA
+from tests.engine.scripted_server import ScriptedServer
+from tests.temporal.conftest import comparable, run_on_temporal
+
+FAST = RunOptions(pacing=PollPacing(interval=0))
+
+
+@pytest.fixture(scope="module")
+def control():
+    return arazzo_runner.load(DATA / "engine" / "control.arazzo.yaml")
+
+
+@pytest.fixture(scope="module")
+def behaviours():
+    return arazzo_runner.load(DATA / "temporal" / "behaviours.arazzo.yaml")
+
+
+@pytest.fixture
+def server():
+    server = ScriptedServer()
+    yield server
+    server.close()
+
+
+def both_ways(temporal_server, task_queue, server, document, workflow_id, script):
+    """(local result, Temporal result, Temporal events, request paths of each, the Temporal run's handle)."""
+    server.reset(script)
+    local = document.run(workflow_id, None, servers={"api": server.url}, options=FAST, sleep=lambda s: None)
+    local_paths = [r.path for r in server.requests]
+    server.reset(script)
+    remote, events, handle = asyncio.run(
+        run_on_temporal(
+            temporal_server.address,
+            task_queue,
+            document,
+            workflow_id,
+            {},
+            servers={"api": server.url},
+            options=FAST,
+        )
+    )
+    return (
+        local.to_dict(masked=True),
+        remote,
+        events,
+        (local_paths, [r.path for r in server.requests]),
+        handle,
+    )
+
+
+def test_a_failing_step_fails_the_run_the_same_way(temporal_server, task_queue, server, control) -> None:
+    local, remote, _, (local_paths, paths), _ = both_ways(
+        temporal_server, task_queue, server, control, "failureEnd", {("GET", "/flaky"): [(500, {})]}
+    )
+    assert remote["status"] == "failed"
+    assert remote["error"]["type"] == "failure_end"
+    assert comparable(remote) == comparable(local)
+    assert paths == local_paths == ["/flaky"]
+
+
+def test_retry_after_is_a_durable_timer_and_decides_the_same(
+    temporal_server, task_queue, server, behaviours
+) -> None:
+    script = {("GET", "/flaky"): [(503, {}), (503, {}), (200, {"ok": True})]}
+    local, remote, events, (local_paths, paths), handle = both_ways(
+        temporal_server, task_queue, server, behaviours, "retryShortly", script
+    )
+    assert remote["status"] == "succeeded"
+    assert [s["attempt"] for s in remote["steps"]] == [1, 2, 3]
+    assert comparable(remote) == comparable(local)
+    assert paths == local_paths == ["/flaky"] * 3
+    sleeps = [e for e in events if e.kind == "sleeping"]
+    assert [e.seconds for e in sleeps] == [0.2, 0.2]
+
+    async def timers() -> list[float]:
+        history = await handle.fetch_history()
+        return [
+            e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+            for e in history.events
+            if e.HasField("timer_started_event_attributes")
+        ]
+
+    assert asyncio.run(timers()) == [0.2, 0.2]  # each wait is a durable timer in the run's history
+
+
+def test_end_stops_the_workflow_the_same_way(temporal_server, task_queue, server, control) -> None:
+    script = {("GET", "/flaky"): [(401, {}), (200, {})], ("POST", "/token"): [(200, {"token": "t"})]}
+    local, remote, _, (local_paths, paths), _ = both_ways(
+        temporal_server, task_queue, server, control, "retryRunsNamedStepFirst", script
+    )
+    assert remote["status"] == "succeeded"
+    assert [s["stepId"] for s in remote["steps"]] == ["call", "refresh", "call"]
+    assert comparable(remote) == comparable(local)
+    assert paths == local_paths == ["/flaky", "/token", "/flaky"]

@@ -1,0 +1,111 @@
+"""``arazzo worker``, ``arazzo run --temporal`` (follow and --detach) and ``arazzo runs``, as users run them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.temporal.worker_process import WorkerProcess
+
+INPUTS = "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
+DOC = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+@pytest.fixture
+def worker(temporal_server, task_queue):
+    process = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+    yield process
+    process.stop()
+    process.close()
+
+
+def flagship_args(emulator, temporal_server, task_queue, name: str) -> list[str]:
+    return [
+        "run",
+        DOC,
+        "--inputs",
+        INPUTS,
+        "-i",
+        f"trainingJobName={name}",
+        "--server",
+        f"sagemakerApi={emulator.url}",
+        "--poll-interval",
+        "0",
+        "--temporal",
+        temporal_server.address,
+        "--task-queue",
+        task_queue,
+    ]
+
+
+def test_run_on_temporal_prints_the_same_json_result_as_a_local_run(
+    temporal_server, task_queue, emulator, worker
+) -> None:
+    remote = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli"), "--output", "json")
+    assert remote.returncode == 0, remote.stderr
+    local_args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-local")[:-4]
+    local = cli(*local_args, "--output", "json")
+    assert local.returncode == 0, local.stderr
+    from tests.temporal.conftest import comparable
+
+    remote_data, local_data = json.loads(remote.stdout), json.loads(local.stdout)
+    assert remote_data["outputs"]["trainingJobArn"].endswith("/tmp-cli")
+    assert comparable(remote_data) == json.loads(
+        json.dumps(comparable(local_data)).replace("tmp-cli-local", "tmp-cli")
+    )
+
+
+def test_run_text_shows_progress_and_outputs(temporal_server, task_queue, emulator, worker) -> None:
+    done = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli-text"))
+    assert done.returncode == 0, done.stderr
+    assert "trainingJobStatus: Completed" in done.stdout
+    assert "submitted to" in done.stderr and "pollTrainingJob" in done.stderr  # live progress
+
+
+def test_detach_then_runs_and_runs_show(temporal_server, task_queue, emulator, worker) -> None:
+    detached = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli-detached"), "--detach")
+    assert detached.returncode == 0, detached.stderr
+    run_id = detached.stdout.strip()
+    assert run_id.startswith("arazzo-train-and-poll-job-")
+    shown = None
+    for _ in range(200):
+        shown = cli("runs", "show", run_id, "--temporal", temporal_server.address, "--output", "json")
+        assert shown.returncode == 0, shown.stderr
+        if json.loads(shown.stdout)["status"] == "completed":
+            break
+    data = json.loads(shown.stdout)
+    assert data["result"]["outputs"]["trainingJobArn"].endswith("/tmp-cli-detached")
+    listed = cli("runs", "--temporal", temporal_server.address, "--output", "json", "--limit", "100")
+    assert listed.returncode == 0, listed.stderr
+    assert run_id in [r["id"] for r in json.loads(listed.stdout)]
+    text = cli("runs", "show", run_id, "--temporal", temporal_server.address)
+    assert "trainingJobStatus: Completed" in text.stdout
+
+
+def test_clear_errors_without_a_traceback(temporal_server) -> None:
+    missing = cli("runs", "show", "no-such-run", "--temporal", temporal_server.address)
+    assert missing.returncode == 2
+    assert "no run 'no-such-run'" in missing.stderr and "Traceback" not in missing.stderr
+    nobody = cli("runs", "--temporal", "127.0.0.1:1")
+    assert nobody.returncode == 2
+    assert "cannot connect to Temporal at 127.0.0.1:1" in nobody.stderr and "Traceback" not in nobody.stderr
+    local_only = cli(
+        "run", DOC, "--inputs", INPUTS, "--temporal", temporal_server.address, "--record", "x.har"
+    )
+    assert local_only.returncode == 2 and "--record is for local runs" in local_only.stderr
+
+
+def test_importing_the_library_does_not_import_temporalio() -> None:
+    code = "import sys, arazzo_runner; arazzo_runner.load; import arazzo_runner.cli.main as m; m.build_parser(); print('temporalio' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

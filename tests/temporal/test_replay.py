@@ -1,0 +1,50 @@
+"""Determinism: recorded flagship histories replay against today's workflow code.
+
+A change to the core or the workflow that would make a run in flight decide differently (other
+commands, in another order) fails here, before it breaks runs on a cluster. Histories are in
+``tests/data/temporal/histories`` (re-record with ``python -m tests.temporal.histories`` only
+for an intended change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from arazzo_runner.temporal.workflow import ArazzoRun
+from tests.temporal.histories import FOLDER, load_history
+
+HISTORIES = sorted(FOLDER.glob("*.json"))
+
+
+def replay(text: str, name: str) -> None:
+    history = WorkflowHistory.from_json(f"replay-{name}", text)
+    asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(history))
+
+
+def test_there_are_recorded_histories() -> None:
+    assert {p.stem for p in HISTORIES} >= {"flagship-completed", "flagship-failed"}
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+def test_recorded_history_replays(path) -> None:
+    replay(load_history(path), path.stem)
+
+
+def test_a_run_that_would_decide_differently_fails_replay() -> None:
+    """The guard can fail: the last poll answered InProgress instead of Completed would make the
+    core ask for another timer where the history has the run completing."""
+    history = json.loads(load_history(FOLDER / "flagship-completed.json"))
+    completed = [e for e in history["events"] if "activityTaskCompletedEventAttributes" in e]
+    payload = completed[-1]["activityTaskCompletedEventAttributes"]["result"]["payloads"][0]
+    answer = json.loads(base64.b64decode(payload["data"]))
+    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
+    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
+    payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
+    with pytest.raises(Exception, match=r"(?i)nondetermin"):
+        replay(json.dumps(history), "tampered")
