@@ -4,7 +4,8 @@ Imports are lazy (the library, httpx, openapi-core and jsonschema are only impor
 command that needs them) so ``arazzo --help`` and ``arazzo --version`` stay fast.
 
 Exit codes: 0 success; 1 workflow failed; 2 bad usage or invalid document; 70 internal error
-(a bug of ours: the message says how to get the traceback); 130 interrupted.
+(a bug of ours: the message says how to get the traceback); 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="arazzo",
         description="Run and inspect Arazzo 1.0.x and 1.1.x workflows.",
         epilog="Exit codes: 0 ok, 1 workflow failed, 2 bad usage or invalid document, 70 internal error (a bug:"
-        " please report it), 130 interrupted.",
+        " please report it), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
     )
     parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
