@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -75,6 +76,17 @@ def _journal_for(
     return hook
 
 
+@contextmanager
+def _telling_journal(hook: Any) -> Iterator[None]:
+    """A run that stops by an exception (Ctrl-C, SIGTERM, a bug) is marked so in its journal."""
+    try:
+        yield
+    except BaseException as exc:
+        if hook is not None:
+            hook.interrupted(exc)
+        raise
+
+
 def run(
     document: Document,
     workflow_id: str | None = None,
@@ -101,7 +113,7 @@ def run(
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = _environment(environment, servers, aws)
     hook = _journal_for(journal, execution, environment, on_event, clock)
-    try:
+    with _telling_journal(hook):
         return drivers.run_sync(
             execution,
             client=client,
@@ -111,10 +123,6 @@ def run(
             clock=clock,
             journal=hook,
         )
-    except BaseException as exc:
-        if hook is not None:
-            hook.interrupted(exc)
-        raise
 
 
 async def run_async(
@@ -142,7 +150,7 @@ async def run_async(
         _environment(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
-    try:
+    with _telling_journal(hook):
         return await drivers.run_async(
             execution,
             client=client,
@@ -152,10 +160,6 @@ async def run_async(
             clock=clock,
             journal=hook,
         )
-    except BaseException as exc:
-        if hook is not None:
-            hook.interrupted(exc)
-        raise
 
 
 def iter_run(

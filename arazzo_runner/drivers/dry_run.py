@@ -21,7 +21,7 @@ from ..engine import compiled, selectors
 from ..engine.inputs import prepare_inputs, secret_input_names
 from ..engine.masking import Masker
 from ..engine.needs import SendRequest
-from ..engine.preparation import context_for, prepare_request
+from ..engine.preparation import context_for, prepare_request, render_tree
 from ..engine.redaction import Redactor
 from ..errors import ArazzoError
 from ..expressions import MISSING, EvaluationContext, render_text
@@ -58,6 +58,10 @@ def placeholder_render(value: Any, ctx: EvaluationContext) -> Any:
     An optional input that was not given is left out, as a run leaves it out; an Arazzo 1.1
     Selector Object shows its value when it can already be selected.
     """
+    return render_tree(value, ctx, _placeholder_leaf)
+
+
+def _placeholder_leaf(value: Any, ctx: EvaluationContext) -> Any:
     if isinstance(value, SelectorObject):
         return selectors.placeholder(value, ctx)
     if isinstance(value, str):
@@ -78,15 +82,6 @@ def placeholder_render(value: Any, ctx: EvaluationContext) -> Any:
             known = part.evaluate(ctx)
             pieces.append(f"<{part.text}>" if known is MISSING else render_text(known))
         return "".join(pieces)
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            rendered = placeholder_render(item, ctx)
-            if rendered is not MISSING:
-                out[key] = rendered
-        return out
-    if isinstance(value, list):
-        return [r for r in (placeholder_render(item, ctx) for item in value) if r is not MISSING]
     return value
 
 

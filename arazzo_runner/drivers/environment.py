@@ -146,18 +146,24 @@ class RunEnvironment:
         with self._lock:
             found = self._endpoints.get(key)
             if found is None:
-                found = endpoint_for(
-                    source,
-                    operation,
-                    aws=self.aws,
-                    server_override=self.servers.get(source.name),
-                    server_variables=self.server_variables.get(source.name),
-                    transport_retries=self.transport_retries,
-                    max_attempts=self.max_attempts,
-                    security=self.security,
-                )
-                self._endpoints[key] = found
+                found = self._endpoints[key] = self._build_endpoint(source, operation)
         return found
+
+    def _build_endpoint(
+        self, source: OpenApiSource, operation: Operation, x_security: Sequence[Mapping[str, Any]] = ()
+    ) -> Endpoint:
+        """The endpoint (base URL, auth, retry policy) with this environment's settings."""
+        return endpoint_for(
+            source,
+            operation,
+            aws=self.aws,
+            server_override=self.servers.get(source.name),
+            server_variables=self.server_variables.get(source.name),
+            transport_retries=self.transport_retries,
+            max_attempts=self.max_attempts,
+            security=self.security,
+            x_security=x_security,
+        )
 
     #: x-security endpoints kept (their values may differ per run: tokens from earlier steps).
     X_SECURITY_ENDPOINTS = 256
@@ -176,17 +182,7 @@ class RunEnvironment:
         found = self._x_endpoints.get(key)
         if found is not None:
             return found
-        found = endpoint_for(
-            source,
-            operation,
-            aws=self.aws,
-            server_override=self.servers.get(source.name),
-            server_variables=self.server_variables.get(source.name),
-            transport_retries=self.transport_retries,
-            max_attempts=self.max_attempts,
-            security=self.security,
-            x_security=x_security,
-        )
+        found = self._build_endpoint(source, operation, x_security)
         with self._lock:
             while len(self._x_endpoints) >= self.X_SECURITY_ENDPOINTS:
                 self._x_endpoints.pop(next(iter(self._x_endpoints)))

@@ -29,24 +29,33 @@ Render = Callable[[Any, EvaluationContext], Any]
 STEP_ERRORS = (ArazzoError, ResolutionError)
 
 
-def render(value: Any, ctx: EvaluationContext) -> Any:
-    """Evaluate expressions inside ``value``; absent values drop out of objects and arrays.
+def render_tree(value: Any, ctx: EvaluationContext, leaf: Render) -> Any:
+    """``leaf`` applied to every value inside objects and arrays; absent values drop out of them.
 
-    An Arazzo 1.1 Selector Object stands for the value it selects."""
-    if isinstance(value, SelectorObject):
-        return selectors.select(value, ctx)
-    if isinstance(value, str):
-        return compiled.value_template(value).render(ctx)
+    Runs and dry runs walk values the same way and differ only in how a leaf renders."""
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            rendered = render(item, ctx)
+            rendered = render_tree(item, ctx, leaf)
             if rendered is not MISSING:
                 out[key] = rendered
         return out
     if isinstance(value, list):
-        return [r for r in (render(item, ctx) for item in value) if r is not MISSING]
+        return [r for r in (render_tree(item, ctx, leaf) for item in value) if r is not MISSING]
+    return leaf(value, ctx)
+
+
+def _evaluated(value: Any, ctx: EvaluationContext) -> Any:
+    if isinstance(value, SelectorObject):  # Arazzo 1.1: stands for the value it selects
+        return selectors.select(value, ctx)
+    if isinstance(value, str):
+        return compiled.value_template(value).render(ctx)
     return value
+
+
+def render(value: Any, ctx: EvaluationContext) -> Any:
+    """Evaluate expressions inside ``value``; absent values drop out of objects and arrays."""
+    return render_tree(value, ctx, _evaluated)
 
 
 def context_for(
