@@ -16,6 +16,11 @@ recorded delivery: ``resume`` acks it again (SQS accepts a handle it already del
 that no longer works is noted in the timeline and as a warning on the step) and feeds it to the
 core **without receiving again**. The resumed run never waits twice for a message it already had.
 
+One thing no journal can see: a process killed during a long poll leaves that poll open on the
+broker's side, and SQS may hand the next message to the dead connection. That message is then
+hidden for its hold like any other the run was shown, and the resumed receive may take later
+messages first (a standard queue promises no order anyway). The short hold bounds how long.
+
 **A send found in doubt** (recorded "about to send", no later record) is decided like an HTTP
 request in doubt (:mod:`.in_doubt`): a journaled send carries a deduplication id derived from the
 run, the step and the attempt (the run's step-record count, the same after a restore), so

@@ -241,7 +241,7 @@ class RunJournal:
             line = messages.waiting_text(in_flight)
             if isinstance(need, Receive) and self._last_line.get(("wait", need.step_id)) != line:
                 self._last_line[("wait", need.step_id)] = line  # a receive loop: one line, not one per message
-                timeline.append((now, "waiting", need.step_id, line))
+                timeline.append((self.clock(), "waiting", need.step_id, line))  # after the step lines
         if isinstance(need, Done):
             result = need.result
             self.journal.transition(
