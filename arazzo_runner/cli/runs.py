@@ -145,7 +145,8 @@ def _show(journal: Any, run_id: str, output: str) -> int:
 
             out.write(f"  in flight {waiting_text(flight)} (step {flight['stepId']})\n")
         else:
-            out.write(f"  in flight {flight['method']} {flight['operation']} (step {flight['stepId']}, {flight['safety']})\n")
+            what = f"{flight['method']} {flight['operation']}"
+            out.write(f"  in flight {what} (step {flight['stepId']}, {flight['safety']})\n")
     out.write("  inputs\n")
     for name, value in record.inputs.items():
         shown = value if isinstance(value, str) else json.dumps(value, default=str)

@@ -54,7 +54,9 @@ class Journaling(Protocol):
         ...
 
 
-def _message_options(journal: Journaling | None, execution: Execution, need: SendMessage | Receive) -> dict[str, Any]:
+def _message_options(
+    journal: Journaling | None, execution: Execution, need: SendMessage | Receive
+) -> dict[str, Any]:
     """How to serve a message need: a journaled run sends with a stable deduplication id and
     receives without consuming (it records the message first: :mod:`arazzo_runner.journal.messages`)."""
     if journal is None:
@@ -77,6 +79,7 @@ def _recorded(
 def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Delivery:
     """Ack a recorded message; a failure becomes the step's warning (the message is not lost)."""
     return replace(delivery, ack=None, note=acknowledge(need, delivery, environment.messaging))
+
 
 #: The exceptions building a request can raise for what a document, its inputs or the options get
 #: wrong (a bad --server URL, a bad replacement): the step fails with the message.

@@ -111,7 +111,9 @@ def send_in_doubt(
         return None
     if choice == "assume-failed":
         note(f"send to {need.address} in doubt: assumed failed (--assume-failed)")
-        return Delivery(error="assumed failed: the message was being sent when the run stopped (resume --assume-failed)")
+        return Delivery(
+            error="assumed failed: the message was being sent when the run stopped (resume --assume-failed)"
+        )
     if fifo(need):
         at = (flight or {}).get("at")
         if isinstance(at, int | float) and now - at <= FIFO_WINDOW_SECONDS:

@@ -240,7 +240,8 @@ class RunJournal:
             fsync = isinstance(need, SendMessage)  # a send may not be safe to repeat
             line = messages.waiting_text(in_flight)
             if isinstance(need, Receive) and self._last_line.get(("wait", need.step_id)) != line:
-                self._last_line[("wait", need.step_id)] = line  # a receive loop: one line, not one per message
+                # a receive loop: one line, not one per message
+                self._last_line[("wait", need.step_id)] = line
                 timeline.append((self.clock(), "waiting", need.step_id, line))  # after the step lines
         if isinstance(need, Done):
             result = need.result
