@@ -38,11 +38,12 @@ import hashlib
 from typing import Any, Literal
 
 from ..engine.needs import Delivery, Receive, SendMessage
+from ..messaging.sqs import DEDUPLICATION_WINDOW_SECONDS
 from .in_doubt import RequestInDoubt
 
-#: SQS FIFO queues drop a resend with the same deduplication id within this window (seconds),
-#: minus a margin for clocks and the resume itself.
-FIFO_WINDOW_SECONDS = 300 - 30
+#: SQS FIFO queues drop a resend with the same deduplication id within their window; this much
+#: of it (seconds) is used, leaving a margin for clocks and the resume itself.
+FIFO_WINDOW_SECONDS = DEDUPLICATION_WINDOW_SECONDS - 30
 
 
 def fifo(need: SendMessage) -> bool:

@@ -13,7 +13,9 @@ transition that precedes a request which is *not* safe to send twice (a create, 
 without ``x-arazzo-idempotent``) is committed with ``synchronous=FULL``: fsynced before the
 request leaves. So a power cut can lose at most the last few poll/read transitions (a resumed run
 then repeats a read it had already made, which is harmless), never the record that an unsafe
-request was about to be sent.
+request was about to be sent. A message an Arazzo 1.1 ``receive`` matched is recorded the same way
+(fsynced) before it is deleted from its queue (:mod:`.messages`), and so is the record before a
+message ``send``.
 
 **Back-to-back reads.** A run firing requests that are safe to repeat with no wait in between
 (a poll loop with ``--poll-interval 0``) writes its state at most once a second
