@@ -8,11 +8,13 @@ point (tests/journal/event_kill_points.py): before or after the create, while wa
 receive, after a message matched but before it was recorded, after it was recorded but before it
 was deleted, after it was deleted, or after a seeded delay. Then `arazzo resume RUN_ID` must end
 every run Completed, with exactly one CreateTrainingJob, every event of the job consumed exactly
-once (recorded once in the journal, none left on the queue) and none consumed twice.
+once (recorded once in the journal, none left on the queue) and none consumed twice. A last
+test does the same with the real `python -m arazzo_runner` processes, killed while waiting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import multiprocessing
@@ -174,3 +176,60 @@ def test_sigkill_at_message_step_points_then_resume_completes_with_each_event_co
     # Every message-step point (and the create's) really killed a run at least once.
     assert set(POINTS) - {"timer"} <= killed, (trials, outcomes)
     assert not stack["pump"].errors
+
+
+def test_real_cli_killed_while_waiting_for_an_event_then_arazzo_resume(stack, tmp_path) -> None:
+    """`python -m arazzo_runner` as a user runs it: kill -9 while the run waits in its receive (no
+    event published yet), `arazzo runs` shows the wait, the events come, `arazzo resume` finishes."""
+    import subprocess
+    import sys
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | stack["env"]
+    key, secret = env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    emulator = SageMakerEmulator(
+        credentials={key: secret}, in_progress=IN_PROGRESS, advance="time", seconds_per_phase=SECONDS_PER_PHASE
+    )
+    publisher = RecordingPublisher(stack["events"])
+    pump = EventPump(emulator, publisher, interval=0.02)  # records the job's changes; publishes once entered
+    job = f"ev-real-{uuid.uuid4().hex[:6]}"
+    queue_url = queue_for(stack, job)
+    journal = tmp_path / "runs.db"
+    command = [sys.executable, "-m", "arazzo_runner"]
+    with EmulatorServer(emulator) as server:
+        process = subprocess.Popen(
+            [*command, "run", str(WORKFLOW), "--inputs", str(INPUTS_FILE), "-i", f"trainingJobName={job}",
+             "-i", f"eventQueue={queue_url}", "--server", f"sagemakerApi={server.url}", "--journal", str(journal)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and process.poll() is None:  # until it waits in the receive
+                with contextlib.suppress(Exception), Journal(journal) as store:
+                    records = store.runs()
+                    if records and (records[0].in_flight or {}).get("action") == "receive":
+                        break
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.communicate(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        with Journal(journal) as store:
+            (record,) = store.runs()
+        assert record.status == "interrupted" and record.last_step == "waitForStateChange"
+        listed = subprocess.run(
+            [*command, "runs", "--journal", str(journal)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )  # fmt: skip
+        assert f"message on {queue_url}" in listed.stdout, listed.stdout
+        with pump:  # the job's state changes reach EventBridge, then the queue, only now
+            resumed = subprocess.run(
+                [*command, "resume", record.id, "--journal", str(journal), "--output", "json"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+        assert resumed.returncode == 0, resumed.stderr
+        result = json.loads(resumed.stdout)
+        assert result["status"] == "succeeded" and result["outputs"]["trainingJobStatus"] == "Completed"
+        assert emulator.count("CreateTrainingJob") == 1 and emulator.count("DescribeTrainingJob") == 0
+    with Journal(journal) as store:
+        consumed = [line for line in store.timeline(record.id) if line["kind"] == "received" and line["stepId"]]
+    assert len(consumed) == publisher.per_job[job] == len({line["detail"] for line in consumed})
