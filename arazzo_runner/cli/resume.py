@@ -17,6 +17,10 @@ Requests in doubt (sent, no answer recorded) are sent again only when that is sa
 OPTIONS, PUT, DELETE, AWS Describe*/List*/Get*, operations marked `x-arazzo-idempotent: true`,
 and AWS Create* calls, which are first looked up with their Describe* twin (found and matching:
 the create is not sent again). Anything else stops the resume: choose --resend or --assume-failed.
+
+Arazzo 1.1 message steps: a run stopped in a `receive` waits again, or takes the message it had
+recorded (never received twice); a `send` in doubt is sent again to an SQS FIFO queue within its
+5-minute deduplication window (the queue drops the copy), otherwise --resend or --assume-failed.
 """
 
 
@@ -59,12 +63,12 @@ def add_resume_parser(commands: Any) -> None:
     )
     doubt = resume.add_mutually_exclusive_group()
     doubt.add_argument(
-        "--resend", action="store_true", help="send the request that was in flight again, whatever it is"
+        "--resend", action="store_true", help="send the request (or message) that was in flight again, whatever it is"
     )
     doubt.add_argument(
         "--assume-failed",
         action="store_true",
-        help="treat the request that was in flight as failed (the step's onFailure actions apply)",
+        help="treat the request (or message send) that was in flight as failed (the step's onFailure actions apply)",
     )
 
 

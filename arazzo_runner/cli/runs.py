@@ -67,6 +67,18 @@ def _next_poll(epoch: float | None, now: float) -> str:
     return _when(epoch) + (f" (in {left:.0f} s)" if left > 0 else " (due)")
 
 
+def _waiting(record: Any, now: float) -> str:
+    """The NEXT POLL cell: a poll's time, or what an Arazzo 1.1 message step waits for."""
+    flight = record.in_flight or {}
+    if flight.get("action") == "receive":
+        until = flight.get("until")
+        left = f" (until {_when(until)})" if until and until > now else ""
+        return f"message on {flight.get('channel')}{left}"
+    if flight.get("action") == "send":
+        return f"sending to {flight.get('channel')}"
+    return _next_poll(record.next_poll, now)
+
+
 def runs_command(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..journal.store import Journal
@@ -96,7 +108,7 @@ def runs_command(args: argparse.Namespace) -> int:
     now = time.time()
     rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
     rows += [
-        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _next_poll(r.next_poll, now))
+        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now))
         for r in records
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -128,7 +140,13 @@ def _show(journal: Any, run_id: str, output: str) -> int:
         out.write(f"  next poll {_next_poll(record.next_poll, time.time())}\n")
     if record.in_flight:
         flight = record.in_flight
-        out.write(f"  in flight {flight['method']} {flight['operation']} (step {flight['stepId']}, {flight['safety']})\n")
+        if "action" in flight:  # an Arazzo 1.1 message step
+            from ..journal.messages import waiting_text
+
+            out.write(f"  in flight {waiting_text(flight)} (step {flight['stepId']})\n")
+        else:
+            what = f"{flight['method']} {flight['operation']}"
+            out.write(f"  in flight {what} (step {flight['stepId']}, {flight['safety']})\n")
     out.write("  inputs\n")
     for name, value in record.inputs.items():
         shown = value if isinstance(value, str) else json.dumps(value, default=str)

@@ -10,8 +10,10 @@ injected so tests never sleep for real.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import replace
 from typing import Any, Protocol
 
 import httpx
@@ -19,11 +21,12 @@ import httpx
 from ..engine import step_timeout
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.needs import Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
+from ..engine.needs import Delivery, Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
 from ..http.transport import bounded_client
+from ..messaging.steps import acknowledge
 from ..messaging.steps import serve as serve_message
 from . import adapter
 from .environment import RunEnvironment
@@ -41,6 +44,42 @@ class Journaling(Protocol):
     def observe(self, events: list[Event]) -> None:
         """Events between transitions (an answer's outcome); recorded with the next transition."""
         ...
+
+    def deduplication_id(self, execution: Execution, need: SendMessage) -> str:
+        """A message send's deduplication id, the same when a resumed run sends it again."""
+        ...
+
+    def delivered(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
+        """Record a received message (durably) before the driver consumes it."""
+        ...
+
+
+def _message_options(
+    journal: Journaling | None, execution: Execution, need: SendMessage | Receive
+) -> dict[str, Any]:
+    """How to serve a message need: a journaled run sends with a stable deduplication id and
+    receives without consuming (it records the message first: :mod:`arazzo_runner.journal.messages`)."""
+    if journal is None:
+        return {}
+    if isinstance(need, SendMessage):
+        return {"deduplication_id": journal.deduplication_id(execution, need)}
+    return {"ack": False}
+
+
+def _recorded(
+    journal: Journaling | None, execution: Execution, need: SendMessage | Receive, delivery: Delivery
+) -> bool:
+    """Journal a received message before it is consumed; True when it must now be acked."""
+    if journal is None or not isinstance(need, Receive) or delivery.ack is None:
+        return False
+    journal.delivered(execution, need, delivery)
+    return True
+
+
+def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Delivery:
+    """Ack a recorded message; a failure becomes the step's warning (the message is not lost)."""
+    return replace(delivery, ack=None, note=acknowledge(need, delivery, environment.messaging))
+
 
 #: The exceptions building a request can raise for what a document, its inputs or the options get
 #: wrong (a bad --server URL, a bad replacement): the step fails with the message.
@@ -184,7 +223,10 @@ def drive(
             sleep(_until_deadline(need.seconds, execution, clock()))
             continue
         if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps
-            delivery = serve_message(need, environment.messaging, clock, execution.state.deadline)
+            options = _message_options(journal, execution, need)
+            delivery = serve_message(need, environment.messaging, clock, execution.state.deadline, **options)
+            if _recorded(journal, execution, need, delivery):  # received, recorded: now consume it
+                delivery = _consumed(need, delivery, environment)
             execution.feed_message(delivery, clock())
             events = execution.drain()
             if journal is not None:
@@ -355,9 +397,16 @@ async def run_async(
             await sleep(_until_deadline(need.seconds, execution, clock()))
             continue
         if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI (botocore is blocking)
+            options = _message_options(journal, execution, need)
             delivery = await asyncio.to_thread(
-                serve_message, need, environment.messaging, clock, execution.state.deadline
+                functools.partial(serve_message, **options),
+                need,
+                environment.messaging,
+                clock,
+                execution.state.deadline,
             )
+            if _recorded(journal, execution, need, delivery):  # on the loop's thread, as every journal write
+                delivery = await asyncio.to_thread(_consumed, need, delivery, environment)
             execution.feed_message(delivery, clock())
             deliver()
             continue

@@ -156,6 +156,8 @@ class Finishing(_Base):
         self._load_exchange(ctx, values)
         if self.listening:
             self._emit(message_steps.event(need, delivery, self.redactor), now)
+        if delivery.note:
+            self._emit(Warning(message=delivery.note, step_id=step.step_id), now)
         if not ok and isinstance(need, Receive) and self._out_of_time(frame, step, now):
             return  # the driver cut the wait at the run's deadline: the run ends, naming the wait
         if ok:

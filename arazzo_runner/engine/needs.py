@@ -211,6 +211,34 @@ class Delivery:
     duration_ms: float = 0.0
     #: A send: the payload as sent (after replacements), for the MessageSent event.
     payload: Any = None
+    #: A received message not consumed yet: what the transport's ``ack`` needs (plain data). The
+    #: driver journals the delivery with it, then acks; the core does not read it.
+    ack: Any = None
+    #: What the driver learned that the step should warn about (an ack that failed, a resend).
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "messageId": self.message_id,
+            "error": self.error,
+            "durationMs": self.duration_ms,
+            "payload": self.payload,
+            "ack": self.ack,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Delivery:
+        return cls(
+            data.get("message"),
+            data.get("messageId"),
+            data.get("error"),
+            float(data.get("durationMs") or 0.0),
+            data.get("payload"),
+            data.get("ack"),
+            data.get("note"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,10 @@
 
 :class:`RunJournal` is what ``drivers.loops`` calls (``journal=``) after every ``Execution.next``:
 the run's snapshot (secrets sealed out), what it waits for (the request in flight, the next
-poll's wall-clock time) and a few timeline lines are committed in one transaction. The record that
-precedes a request which is not safe to send twice is fsynced (see :mod:`.store`).
+poll's wall-clock time, the message a ``receive`` waits for) and a few timeline lines are
+committed in one transaction. The record that precedes a request which is not safe to send twice,
+or a message ``send``, is fsynced (see :mod:`.store`); so is a received message before it is
+consumed (:meth:`RunJournal.delivered`, the order in :mod:`.messages`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from ..document.resolved import Document
 from ..engine.core import Execution
 from ..engine.events import Event
 from ..engine.inputs import secret_input_names
-from ..engine.needs import Done, Need, SendRequest, Sleep
+from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
 from ..sources.openapi import OpenApiSource
+from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
 from .store import Journal, new_run_id, pack_rng
@@ -88,7 +91,7 @@ class RunJournal:
         #: Step records already in the journal (a resumed run starts with its restored ones).
         self.records_written = len(execution.state.records)
         self._last_step: str | None = None
-        self._last_line: dict[str | None, str] = {}
+        self._last_line: dict[Any, str] = {}
         #: Safety of the request handed out at the previous transition (None: not a request).
         self._previous_safety: str | None = None
         self._last_write = float("-inf")
@@ -173,6 +176,21 @@ class RunJournal:
     def observe(self, events: list[Event]) -> None:
         self._seen.extend(self._timeline(events))
 
+    def deduplication_id(self, execution: Execution, need: SendMessage) -> str:
+        """The send's deduplication id: the same when a resumed run sends it again."""
+        return messages.deduplication_id(self.run_id, need, len(execution.state.records))
+
+    def delivered(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
+        """Record a received message, fsynced, before the driver consumes it (see :mod:`.messages`)."""
+        if delivery.message is None:
+            return  # nothing to lose: a timeout or a broker error is recorded with the next transition
+        now = self.clock()
+        flight = messages.in_flight(need, now, execution.state.deadline, self.masker)
+        data = delivery.to_json()
+        flight["delivery"] = self.sealer.seal(data) if self.sealer.names else data
+        line = f"message {delivery.message_id or '(no id)'} on {need.address}"
+        self.journal.delivered(self.run_id, flight, now=now, step_id=need.step_id, detail=line)
+
     def _may_skip(self, need: Need, previous: str | None, now: float) -> bool:
         """Back-to-back safe reads within ``Journal.read_batch_seconds`` of the last write need no
         record each: losing them to a crash only repeats reads that are safe to repeat. Never
@@ -216,6 +234,15 @@ class RunJournal:
         elif isinstance(need, Sleep):
             next_poll = need.until or (now + need.seconds)
             last_step = need.step_id
+        elif isinstance(need, SendMessage | Receive):
+            last_step = need.step_id
+            in_flight = messages.in_flight(need, now, execution.state.deadline, self.masker)
+            fsync = isinstance(need, SendMessage)  # a send may not be safe to repeat
+            line = messages.waiting_text(in_flight)
+            if isinstance(need, Receive) and self._last_line.get(("wait", need.step_id)) != line:
+                # a receive loop: one line, not one per message
+                self._last_line[("wait", need.step_id)] = line
+                timeline.append((self.clock(), "waiting", need.step_id, line))  # after the step lines
         if isinstance(need, Done):
             result = need.result
             self.journal.transition(

@@ -4,7 +4,9 @@ Restore = the journal's snapshot with the secret inputs given again (:mod:`.seal
 against the document and its source files as they are now (a change is refused, naming it, unless
 ``force``), then :meth:`Execution.restore`. A poll wait keeps its wall-clock deadline: resumed
 after it, the poll happens at once; resumed early, the run waits what is left. A request that was
-in flight when the process died is decided by :mod:`.in_doubt`.
+in flight when the process died is decided by :mod:`.in_doubt`; an Arazzo 1.1 message step (a
+``receive`` waiting, a message received but maybe not consumed, a ``send`` in doubt) by
+:mod:`.messages`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import httpx
 from ..document.resolved import Document
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.needs import Exchange, Response, SendRequest
+from ..engine.needs import Delivery, Exchange, Receive, Response, SendMessage, SendRequest
 from ..engine.result import RunResult
 from ..engine.snapshot import differences, fingerprint
 from ..errors import ArazzoError
+from . import messages
 from .in_doubt import (
     NOT_FOUND_CODES,
     RequestInDoubt,
@@ -247,29 +250,33 @@ def _resume(
     own = client is None
     client = client or httpx.Client(timeout=environment.http_timeout())
     try:
-        pending = execution.state.pending_request
-        if pending is not None:
+        if execution.state.pending_request is not None or execution.state.pending_message is not None:
             need = execution.next(clock())
-            assert isinstance(need, SendRequest)
+            assert isinstance(need, SendRequest | SendMessage | Receive)
             try:
-                exchange = _settle_in_doubt(
-                    execution,
-                    need,
-                    in_doubt,
-                    environment=environment,
-                    client=client,
-                    sleep=sleep,
-                    clock=clock,
-                    note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
-                )
+                if isinstance(need, SendRequest):
+                    exchange = _settle_in_doubt(
+                        execution,
+                        need,
+                        in_doubt,
+                        environment=environment,
+                        client=client,
+                        sleep=sleep,
+                        clock=clock,
+                        note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
+                    )
+                    if exchange is not None:
+                        execution.feed(exchange, clock())
+                else:
+                    delivery = _settle_message(store, record, need, in_doubt, environment, clock, inputs)
+                    if delivery is not None:
+                        execution.feed_message(delivery, clock())
             except RequestInDoubt:
                 store.transition(
                     record.id, hook.snapshot_json(_drained(execution, on_event)), now=clock(),
                     last_step=need.step_id, next_poll=None, in_flight=record.in_flight, status="interrupted",
                 )  # fmt: skip
                 raise
-            if exchange is not None:
-                execution.feed(exchange, clock())
             _drained(execution, on_event)
         return loops.run_sync(
             execution,
@@ -288,6 +295,42 @@ def _resume(
     finally:
         if own:
             client.close()
+
+
+def _settle_message(
+    store: Journal,
+    record: Any,
+    need: SendMessage | Receive,
+    choice: InDoubt,
+    environment: Any,
+    clock: Callable[[], float],
+    inputs: Mapping[str, Any] | None,
+) -> Delivery | None:
+    """The delivery to feed for the message step the run stopped in, or ``None`` to serve it again.
+
+    A receive whose message was recorded is fed that message (consumed now if it was not yet),
+    never received again; a receive without one waits again. A send is decided by
+    :func:`.messages.send_in_doubt`. The order that makes this safe is in :mod:`.messages`.
+    """
+    from ..messaging.steps import acknowledge
+
+    def note(text: str, kind: str = "in_doubt") -> None:
+        store.note(record.id, kind, text, now=clock())
+
+    if isinstance(need, SendMessage):
+        return messages.send_in_doubt(need, record.in_flight, choice, clock(), note)
+    delivery = messages.recorded_delivery(record.in_flight, need)
+    if delivery is None:
+        note(f"{need.step_id}: waiting again for a message on {need.address}", "waiting")
+        return None
+    delivery = Delivery.from_json(unseal(delivery.to_json(), record.secret_inputs, dict(inputs or {})))
+    problem = acknowledge(need, delivery, environment.messaging)
+    note(
+        f"{need.step_id}: message {delivery.message_id or '(no id)'} was recorded before the run stopped:"
+        f" fed from the journal, not received again ({problem or 'consumed'})",
+        "received",
+    )
+    return replace(delivery, ack=None, note=problem)
 
 
 def _drained(execution: Execution, on_event: Callable[[Event], None] | None) -> Execution:

@@ -13,7 +13,9 @@ transition that precedes a request which is *not* safe to send twice (a create, 
 without ``x-arazzo-idempotent``) is committed with ``synchronous=FULL``: fsynced before the
 request leaves. So a power cut can lose at most the last few poll/read transitions (a resumed run
 then repeats a read it had already made, which is harmless), never the record that an unsafe
-request was about to be sent.
+request was about to be sent. A message an Arazzo 1.1 ``receive`` matched is recorded the same way
+(fsynced) before it is deleted from its queue (:mod:`.messages`), and so is the record before a
+message ``send``.
 
 **Back-to-back reads.** A run firing requests that are safe to repeat with no wait in between
 (a poll loop with ``--poll-interval 0``) writes its state at most once a second
@@ -161,13 +163,23 @@ class RunRecord:
             "updated": self.updated,
             "lastStep": self.last_step,
             "nextPoll": self.next_poll,
-            "inFlight": self.in_flight,
+            "inFlight": _shown_in_flight(self.in_flight),
             "pid": self.pid,
             "inputs": self.inputs,
             "secretInputs": self.secret_inputs,
             "outputs": self.outputs,
             "error": self.error,
         }
+
+
+def _shown_in_flight(flight: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``in_flight`` as listed: a received message's id, not the message and its receipt handle."""
+    if not flight or "delivery" not in flight:
+        return flight
+    shown = {k: v for k, v in flight.items() if k != "delivery"}
+    delivery = flight["delivery"]
+    shown["received"] = delivery.get("messageId") if isinstance(delivery, dict) else None
+    return shown
 
 
 def pack_rng(state: dict[str, Any]) -> None:
@@ -348,6 +360,17 @@ class Journal:
                     "INSERT OR REPLACE INTO records VALUES (?,?,?)",
                     [(run_id, first + i, _dumps(item)) for i, item in enumerate(items)],
                 )
+
+    def delivered(
+        self, run_id: str, in_flight: dict[str, Any], *, now: float, step_id: str, detail: str
+    ) -> None:
+        """Record a message a ``receive`` matched, before it is consumed: fsynced (``in_flight`` holds
+        it; the run's snapshot still waits for it, so ``resume`` feeds it instead of receiving again)."""
+        with self._write(fsync=True) as db:
+            db.execute(
+                "UPDATE runs SET in_flight=?, updated=? WHERE id=?", (_dumps(in_flight), now, run_id)
+            )
+            db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "received", step_id, detail))
 
     def note(self, run_id: str, kind: str, detail: str | None = None, *, now: float | None = None) -> None:
         """Add a line to the run's timeline (a resume, a decision about a request in doubt)."""

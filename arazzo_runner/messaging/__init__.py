@@ -1,8 +1,9 @@
 """Message transports for Arazzo 1.1 AsyncAPI steps: one interface, one module per protocol.
 
 :class:`~.base.Transport` is the whole contract (``send`` one message to an address;
-``receive`` the first message an ``accept`` predicate takes, within a timeout, removing only that
-one from the broker). :mod:`.bindings` maps an AsyncAPI server ``protocol`` to the module that
+``receive`` the first message an ``accept`` predicate takes, within a timeout, holding it;
+``ack`` consumes the message held, so a journaled run records it in between).
+:mod:`.bindings` maps an AsyncAPI server ``protocol`` to the module that
 implements it — :mod:`.sqs` (Amazon SQS over botocore) is the first. Adding AMQP or MQTT is a new
 module with an ``open_transport`` function and one line in :data:`.bindings.BINDINGS` (or an entry
 point in the ``arazzo_runner.messaging`` group): the engine and the drivers do not change.

@@ -34,6 +34,9 @@ class Message:
     message_id: str | None = None
     #: The raw body, as received.
     body: str = field(default="", repr=False)
+    #: What :meth:`Transport.ack` needs to consume it (plain JSON data, e.g. SQS's queue URL and
+    #: receipt handle): journaled with the delivery, so a resumed run can still consume it.
+    ack_token: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"headers": dict(self.headers), "payload": self.payload, "messageId": self.message_id}
@@ -46,6 +49,9 @@ class OutgoingMessage:
     headers: Mapping[str, str]
     payload: Any
     content_type: str | None = None
+    #: Stable across resends of the same send (a journaled run derives it from run, step and
+    #: attempt): a broker that deduplicates (SQS FIFO queues) drops the second copy.
+    deduplication_id: str | None = None
 
     def body(self) -> str:
         if isinstance(self.payload, str):
@@ -70,7 +76,13 @@ Accept = Callable[[Message], bool]
 
 
 class Transport(Protocol):
-    """One broker connection (per run and protocol). Implementations live in their own module."""
+    """One broker connection (per run and protocol). Implementations live in their own module.
+
+    Receiving is two calls so that a journaled run can record a message before it consumes it:
+    :meth:`receive` finds the message and holds it (hidden from other consumers for a short while,
+    given back by the broker on its own if this process dies), :meth:`ack` consumes it. AMQP's
+    ``basic.get`` without auto-ack and ``basic.ack`` map one to one.
+    """
 
     def send(self, address: str, message: OutgoingMessage) -> str | None:
         """Send ``message`` to the channel ``address``; returns the broker's message id if any."""
@@ -81,9 +93,16 @@ class Transport(Protocol):
     ) -> Message | None:
         """The first message on ``address`` that ``accept`` takes, waiting up to ``timeout`` seconds.
 
-        Only the accepted message is consumed (removed from the broker); messages not accepted are
-        left for other consumers. ``None`` when none came in time. Raises :class:`MessagingError`.
+        The accepted message is held, not consumed: :meth:`ack` it (with its ``ack_token``) to
+        remove it from the broker; left alone it comes back to the queue after a short hold.
+        Messages not accepted are left for other consumers. ``None`` when none came in time.
+        Raises :class:`MessagingError`.
         """
+        ...
+
+    def ack(self, token: Any) -> None:
+        """Consume the message a :meth:`receive` returned (its ``ack_token``); idempotent as far as
+        the broker allows. Raises :class:`MessagingError`."""
         ...
 
     def close(self) -> None: ...

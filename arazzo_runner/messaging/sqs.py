@@ -8,10 +8,16 @@ GetQueueUrl) or a queue URL. The region is the run's (``--region``, ``AWS_REGION
 the one in the server host ``sqs.<region>.amazonaws.com``.
 
 ``receive`` long-polls (``WaitTimeSeconds`` up to 20, within the step's timeout). Every message it
-is shown is hidden from other consumers only while this receive lasts (its visibility timeout is
-the time left, plus a margin, so a crash gives them back on their own); the one it accepts is
-deleted, every other one is made visible again (``ChangeMessageVisibility`` 0) before it returns.
-So a receive consumes exactly the message it matched and nothing else.
+is shown is hidden from other consumers for :data:`HOLD_SECONDS` only (its visibility timeout), so
+a process that dies mid-receive gives them all back within that time, the one it matched included;
+a message not accepted that is still held when the receive returns is made visible again at once
+(``ChangeMessageVisibility`` 0). The accepted message is returned held, not deleted: :meth:`ack`
+deletes it (``DeleteMessage`` with its receipt handle), after a journaled run has recorded it. So
+a receive consumes exactly the message it matched, and only once it is safe to.
+
+``send`` to a FIFO queue (``.fifo``) sets ``MessageDeduplicationId`` from the message's
+``deduplication_id`` (a ``MessageDeduplicationId`` header wins; neither: a random one), so a
+resend of the same send within SQS's 5-minute deduplication window is dropped by the queue.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .base import Accept, Message, MessagingError, OutgoingMessage, parse_body
@@ -29,6 +36,12 @@ from .bindings import BindingContext
 
 #: SQS's longest long poll.
 MAX_WAIT_SECONDS = 20
+#: How long a message this runner was shown stays hidden from other consumers (its visibility
+#: timeout): long enough to match, journal and delete it; short, so that a crash before the
+#: delete gives it back soon (a resumed receive then finds it again within this time).
+HOLD_SECONDS = 30
+#: SQS FIFO queues drop a message whose deduplication id they saw within this many seconds.
+DEDUPLICATION_WINDOW_SECONDS = 300
 _HOST_REGION = re.compile(r"^sqs[.-]([a-z0-9-]+)\.amazonaws\.com")
 
 
@@ -55,8 +68,9 @@ def open_transport(context: BindingContext) -> SqsTransport:
 class SqsTransport:
     """One botocore SQS client; queue URLs looked up once."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, hold_seconds: int | None = None) -> None:
         self.client = client
+        self.hold_seconds = HOLD_SECONDS if hold_seconds is None else hold_seconds
         self._urls: dict[str, str] = {}
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
@@ -85,7 +99,9 @@ class SqsTransport:
         headers = dict(message.headers)
         if url.endswith(".fifo"):
             extra["MessageGroupId"] = headers.pop("MessageGroupId", "arazzo-runner")
-            extra["MessageDeduplicationId"] = headers.pop("MessageDeduplicationId", uuid.uuid4().hex)
+            extra["MessageDeduplicationId"] = headers.pop(
+                "MessageDeduplicationId", message.deduplication_id or uuid.uuid4().hex
+            )
         attributes = {
             name: {"DataType": "String", "StringValue": str(value)} for name, value in headers.items()
         }
@@ -113,20 +129,26 @@ class SqsTransport:
                     QueueUrl=url,
                     MaxNumberOfMessages=10,
                     WaitTimeSeconds=min(MAX_WAIT_SECONDS, max(1, math.ceil(remaining))),
-                    VisibilityTimeout=min(43_200, math.ceil(remaining) + 5),
+                    VisibilityTimeout=self.hold_seconds,
                     MessageAttributeNames=["All"],
                 )
                 batch = answer.get("Messages") or ()
-                for raw in batch:  # every one is held until released, the rest of the batch too
+                for raw in batch:  # every one is held until released (a message shown again: its new handle)
                     held[raw.get("MessageId", raw.get("ReceiptHandle", ""))] = raw.get("ReceiptHandle", "")
                 for raw in batch:
                     message = _message(raw)
                     if accept(message):
                         handle = held.pop(raw.get("MessageId", raw.get("ReceiptHandle", "")))
-                        self._call("delete_message", QueueUrl=url, ReceiptHandle=handle)
-                        return message
+                        token = {"queueUrl": url, "receiptHandle": handle}
+                        return replace(message, ack_token=token)
         finally:
             self._release(url, list(held.values()))
+
+    def ack(self, token: Any) -> None:
+        """Delete the message a receive returned (SQS accepts a handle it already deleted)."""
+        if not isinstance(token, dict) or not token.get("receiptHandle") or not token.get("queueUrl"):
+            raise MessagingError("SQS: no receipt handle to delete the message with")
+        self._call("delete_message", QueueUrl=token["queueUrl"], ReceiptHandle=token["receiptHandle"])
 
     def _release(self, url: str, handles: list[str]) -> None:
         """Make the messages this receive saw but did not take visible to others again."""

@@ -1,9 +1,11 @@
-"""What a driver does for the engine's ``SendMessage`` / ``Receive`` needs: one function, :func:`serve`.
+"""What a driver does for the engine's ``SendMessage`` / ``Receive`` needs: :func:`serve`.
 
 It picks the transport for the need's protocol (opened once per run environment), sends or
 receives, and answers with a plain-data :class:`~arazzo_runner.engine.needs.Delivery`. Broker
 problems become ``Delivery(error=...)`` (the step fails, its ``onFailure`` actions apply), never an
-exception out of the driver.
+exception out of the driver. A journaled run receives with ``serve(..., ack=False)``, records the
+delivery, then consumes the message with :func:`acknowledge` (the order is in
+``arazzo_runner/journal/messages.py``).
 """
 
 from __future__ import annotations
@@ -46,12 +48,18 @@ def serve(
     transports: Transports,
     clock: Callable[[], float],
     deadline: float | None = None,
+    *,
+    ack: bool = True,
+    deduplication_id: str | None = None,
 ) -> Delivery:
     """Send or receive for ``need``; the outcome as plain data.
 
-    A send gets the need's body replacements applied first (as a request's are). A receive waits
-    at most its timeout, and never past ``deadline`` (the run's, on ``clock``): the core then
-    ends the run naming the wait.
+    A send gets the need's body replacements applied first (as a request's are), and
+    ``deduplication_id`` (see :class:`~.base.OutgoingMessage`). A receive waits at most its
+    timeout, and never past ``deadline`` (the run's, on ``clock``): the core then ends the run
+    naming the wait. The message received is consumed before this returns; with ``ack=False`` it
+    is returned held instead (``Delivery.ack`` set), for the caller to journal and then
+    :func:`acknowledge`.
     """
     from ..engine.needs import Delivery, SendMessage
     from ..errors import ArazzoError
@@ -65,19 +73,39 @@ def serve(
                 from ..http.bodies import Replacement, apply_replacements
 
                 payload = apply_replacements(payload, tuple(Replacement(*r) for r in need.replacements))
-            message_id = transport.send(
-                need.address, OutgoingMessage(need.headers, payload, need.content_type)
-            )
+            outgoing = OutgoingMessage(need.headers, payload, need.content_type, deduplication_id)
+            message_id = transport.send(need.address, outgoing)
             return Delivery(message_id=message_id, duration_ms=(clock() - started) * 1000, payload=payload)
         timeout = need.timeout if deadline is None else max(0.0, min(need.timeout, deadline - started))
         got = transport.receive(need.address, matcher(need.correlation_id, need.correlation), timeout, clock)
+        if got is not None and ack:
+            transport.ack(got.ack_token)
     except (MessagingError, ArazzoError) as exc:  # ArazzoError: a replacement that does not apply
         return Delivery(error=str(exc), duration_ms=(clock() - started) * 1000)
     return Delivery(
         message=got.to_dict() if got is not None else None,
         message_id=got.message_id if got is not None else None,
         duration_ms=(clock() - started) * 1000,
+        ack=None if got is None or ack else got.ack_token,
     )
+
+
+def acknowledge(need: Receive, delivery: Delivery, transports: Transports) -> str | None:
+    """Consume the message a ``serve(..., ack=False)`` returned; ``None``, or why it could not be.
+
+    A message that cannot be deleted is not lost: it comes back to the queue after its hold and
+    may be received again by a later receive (the caller says so in a warning).
+    """
+    if delivery.ack is None:
+        return None
+    try:
+        transports.get(need.protocol, need.host, need.bindings).ack(delivery.ack)
+    except MessagingError as exc:
+        return (
+            f"message {delivery.message_id or ''} on {need.address!r} was received but could not be"
+            f" consumed ({exc}); it returns to the queue after its hold and may be received again"
+        ).replace("message  on", "message on")
+    return None
 
 
 def _text(value: Any) -> str:

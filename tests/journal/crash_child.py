@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
@@ -91,12 +92,24 @@ def _with_flagship_loaded() -> None:
 _warm_run()
 
 
-def cli_child(argv: list[str], out: str, err: str) -> None:
-    """In the forked child: the `arazzo` command line with stdout/stderr to files."""
-    os.environ.update(ENV)
+def cli_child(
+    argv: list[str],
+    out: str,
+    err: str,
+    env: dict[str, str] | None = None,
+    prepare: Callable[[], None] | None = None,
+) -> None:
+    """In the forked child: the `arazzo` command line with stdout/stderr to files.
+
+    ``env`` replaces :data:`ENV` (another battery's credentials and endpoints); ``prepare`` runs
+    first (a battery's kill hooks).
+    """
     _with_flagship_loaded()
     for name in DROP_ENV:
         os.environ.pop(name, None)
+    os.environ.update(ENV if env is None else env)
+    if prepare is not None:
+        prepare()
     with open(out, "w") as stdout, open(err, "w") as stderr:
         os.dup2(stdout.fileno(), 1)
         os.dup2(stderr.fileno(), 2)

@@ -33,8 +33,14 @@ def test_send_then_receive_takes_only_the_matching_message(sqs_moto, monkeypatch
     got = sqs.receive("orders", _by("corr", "b"), timeout=5, clock=itertools.count().__next__)
     assert isinstance(got, Message)
     assert got.headers == {"corr": "b"} and got.payload == {"order": "b", "n": 1}
-    # Only "b" was consumed; "a" and "c" are visible again at once (released, not hidden).
     url = raw.get_queue_url(QueueName="orders")["QueueUrl"]
+    # "b" is held, not consumed, until it is acked (a journaled run records it in between).
+    held = raw.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert held["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+    assert got.ack_token == {"queueUrl": url, "receiptHandle": got.ack_token["receiptHandle"]}
+    sqs.ack(got.ack_token)
+    sqs.ack(got.ack_token)  # again (a resumed run acks what it recorded): SQS accepts it
+    # Only "b" was consumed; "a" and "c" are visible again at once (released, not hidden).
     left = raw.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
     assert sorted(m["MessageAttributes"]["corr"]["StringValue"] for m in left["Messages"]) == ["a", "c"]
 
