@@ -34,6 +34,9 @@ class Message:
     message_id: str | None = None
     #: The raw body, as received.
     body: str = field(default="", repr=False)
+    #: The broker's handle for a message received with ``hold`` (see :class:`HoldingTransport`):
+    #: what :meth:`HoldingTransport.acknowledge` deletes it with. Never shown, never compared.
+    receipt: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"headers": dict(self.headers), "payload": self.payload, "messageId": self.message_id}
@@ -87,3 +90,24 @@ class Transport(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class HoldingTransport(Transport, Protocol):
+    """A transport that can take a message in two phases (SQS can): receive it *held* — hidden from
+    other consumers for ``hold`` seconds but not deleted, its :attr:`Message.receipt` set — and
+    delete it with :meth:`acknowledge` once the receiver has recorded it. The Temporal driver uses
+    this so a worker that dies between taking a message and reporting it loses nothing (the message
+    comes back when ``hold`` ends). Transports without it consume the message they accept."""
+
+    def receive(
+        self,
+        address: str,
+        accept: Accept,
+        timeout: float,
+        clock: Callable[[], float],
+        hold: float | None = None,
+    ) -> Message | None: ...
+
+    def acknowledge(self, address: str, receipt: str) -> None:
+        """Delete the message received held with ``receipt``. Raises :class:`MessagingError`."""
+        ...

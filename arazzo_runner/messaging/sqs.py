@@ -11,7 +11,9 @@ the one in the server host ``sqs.<region>.amazonaws.com``.
 is shown is hidden from other consumers only while this receive lasts (its visibility timeout is
 the time left, plus a margin, so a crash gives them back on their own); the one it accepts is
 deleted, every other one is made visible again (``ChangeMessageVisibility`` 0) before it returns.
-So a receive consumes exactly the message it matched and nothing else.
+So a receive consumes exactly the message it matched and nothing else. With ``hold`` (the Temporal
+driver's two-phase receive) the accepted one is not deleted but hidden for ``hold`` seconds, and
+:meth:`SqsTransport.acknowledge` deletes it once the run has recorded it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .base import Accept, Message, MessagingError, OutgoingMessage, parse_body
@@ -98,8 +101,15 @@ class SqsTransport:
         return None if message_id is None else str(message_id)
 
     def receive(
-        self, address: str, accept: Accept, timeout: float, clock: Callable[[], float]
+        self,
+        address: str,
+        accept: Accept,
+        timeout: float,
+        clock: Callable[[], float],
+        hold: float | None = None,
     ) -> Message | None:
+        """See :meth:`.base.Transport.receive`; with ``hold``, the accepted message is not deleted but
+        hidden for ``hold`` seconds and returned with its receipt handle (:meth:`acknowledge`)."""
         url = self.queue_url(address)
         deadline = clock() + max(timeout, 0.0)
         held: dict[str, str] = {}  # MessageId -> receipt handle of messages shown but not ours
@@ -123,10 +133,22 @@ class SqsTransport:
                     message = _message(raw)
                     if accept(message):
                         handle = held.pop(raw.get("MessageId", raw.get("ReceiptHandle", "")))
-                        self._call("delete_message", QueueUrl=url, ReceiptHandle=handle)
-                        return message
+                        if hold is None:
+                            self._call("delete_message", QueueUrl=url, ReceiptHandle=handle)
+                            return message
+                        self._call(
+                            "change_message_visibility",
+                            QueueUrl=url,
+                            ReceiptHandle=handle,
+                            VisibilityTimeout=min(43_200, max(0, math.ceil(hold))),
+                        )
+                        return replace(message, receipt=handle)
         finally:
             self._release(url, list(held.values()))
+
+    def acknowledge(self, address: str, receipt: str) -> None:
+        """Delete a message received with ``hold`` (its receipt handle)."""
+        self._call("delete_message", QueueUrl=self.queue_url(address), ReceiptHandle=receipt)
 
     def _release(self, url: str, handles: list[str]) -> None:
         """Make the messages this receive saw but did not take visible to others again."""

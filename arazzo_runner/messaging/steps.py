@@ -1,5 +1,7 @@
 """What a driver does for the engine's ``SendMessage`` / ``Receive`` needs: one function, :func:`serve`.
 
+(The Temporal driver receives in two phases instead: :func:`take` then :func:`acknowledge`.)
+
 It picks the transport for the need's protocol (opened once per run environment), sends or
 receives, and answers with a plain-data :class:`~arazzo_runner.engine.needs.Delivery`. Broker
 problems become ``Delivery(error=...)`` (the step fails, its ``onFailure`` actions apply), never an
@@ -8,11 +10,11 @@ exception out of the driver.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Collection, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from ..sources.asyncapi import CorrelationLocation
-from .base import Message, MessagingError, OutgoingMessage
+from .base import HoldingTransport, Message, MessagingError, OutgoingMessage
 from .bindings import Transports
 
 if TYPE_CHECKING:
@@ -78,6 +80,67 @@ def serve(
         message_id=got.message_id if got is not None else None,
         duration_ms=(clock() - started) * 1000,
     )
+
+
+def take(
+    need: Receive,
+    transports: Transports,
+    clock: Callable[[], float],
+    timeout: float,
+    *,
+    hold: float,
+    skip: Collection[str] = (),
+) -> tuple[Delivery, str | None]:
+    """One receive of at most ``timeout`` seconds that *holds* the message it matches (hidden from
+    other consumers for ``hold`` seconds, not deleted) when the transport can
+    (:class:`~.base.HoldingTransport`); returns the delivery and the receipt to :func:`acknowledge`
+    it with once the delivery is recorded (``None``: nothing to acknowledge — no message, or a
+    transport that consumed it on receipt).
+
+    ``skip``: ids of messages the receiver has already recorded whose acknowledgement may have
+    been lost; such a message is acknowledged now and not delivered a second time.
+    """
+    from ..engine.needs import Delivery
+
+    started = clock()
+    match = matcher(need.correlation_id, need.correlation)
+    recorded = set(skip)
+    try:
+        transport = transports.get(need.protocol, need.host, need.bindings)
+        holding = callable(getattr(transport, "acknowledge", None))
+        holder = cast(HoldingTransport, transport)
+        while True:
+            left = timeout - (clock() - started)
+            if not holding:
+                got = transport.receive(need.address, match, max(left, 0.0), clock)
+            else:
+                got = holder.receive(
+                    need.address,
+                    lambda message: message.message_id in recorded or match(message),
+                    max(left, 0.0),
+                    clock,
+                    hold=hold,
+                )
+            if got is not None and holding and got.message_id in recorded:
+                holder.acknowledge(need.address, got.receipt or "")
+                if left > 0:
+                    continue
+                got = None
+            break
+    except MessagingError as exc:
+        return Delivery(error=str(exc), duration_ms=(clock() - started) * 1000), None
+    delivery = Delivery(
+        message=got.to_dict() if got is not None else None,
+        message_id=got.message_id if got is not None else None,
+        duration_ms=(clock() - started) * 1000,
+    )
+    return delivery, got.receipt if got is not None and holding else None
+
+
+def acknowledge(need: Receive, transports: Transports, receipt: str) -> None:
+    """Delete the message :func:`take` held (raises :class:`MessagingError`)."""
+    transport = cast(HoldingTransport, transports.get(need.protocol, need.host, need.bindings))
+    transport.acknowledge(need.address, receipt)
 
 
 def _text(value: Any) -> str:

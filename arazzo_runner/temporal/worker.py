@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from . import TASK_QUEUE
 from .activities import SendActivity
+from .message_activities import MessageActivities
 from .workflow import ArazzoRun
 
 
@@ -30,13 +31,15 @@ def build_worker(
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     identity: str | None = None,
 ) -> tuple[Worker, SendActivity]:
-    """A worker for ``client`` (not started) and its send activity (closed by the caller)."""
+    """A worker for ``client`` (not started) and its send activity (closed by the caller, which
+    closes the message activities too: ``sender.messages``)."""
     sender = SendActivity(make_environment)
+    messages = sender.messages = MessageActivities(sender.environment, max_concurrent=max_concurrent)
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[ArazzoRun],
-        activities=[sender.send],
+        activities=[sender.send, messages.send_message, messages.receive, messages.acknowledge],
         max_concurrent_activities=max_concurrent,
         max_concurrent_workflow_tasks=max_concurrent,
         identity=identity or f"arazzo-worker-{os.getpid()}@{os.uname().nodename}",

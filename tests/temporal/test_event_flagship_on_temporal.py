@@ -1,0 +1,122 @@
+"""The event flagship on Temporal: the receive is a durable, heartbeating activity; workers may die.
+
+``workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml`` runs unmodified on a real dev
+server, against the SageMaker emulator (SigV4 verified) whose state changes go to moto's EventBridge
+(signature checking on), a rule routing them to an SQS queue that the ``arazzo.receive`` activity
+long-polls (``AWS_ENDPOINT_URL_SQS`` pointing at moto, in the worker as a user would set it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+import arazzo_runner
+from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
+from arazzo_runner.aws.training_events import EventBridgePublisher, EventPump, route_to_queue
+from arazzo_runner.temporal.connection import TemporalTarget, connect
+from arazzo_runner.temporal.runs import new_request, submit
+from tests.conftest import ROOT
+from tests.moto_servers import admin_access_key, moto_server
+from tests.temporal.conftest import comparable, run_on_temporal
+from tests.temporal.test_worker_failover import identities, wait_until
+from tests.temporal.worker_process import WorkerProcess
+
+WORKFLOW = ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for-event-workflow.yml"
+INPUTS = json.loads(
+    (ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for-event-workflow.inputs.json").read_text()
+)
+MOTO_PROCESS = ROOT / "tests" / "integration" / "http" / "moto_process.py"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[tuple[str, str, str]]:
+    with moto_server(MOTO_PROCESS, "3") as url:
+        yield (url, *admin_access_key(url, "temporal-events"))
+
+
+class Stack:
+    """A fresh queue with its EventBridge rule, and clients on moto as the test's own user."""
+
+    def __init__(self, url: str, key: str, secret: str) -> None:
+        import botocore.session
+
+        session = botocore.session.Session()
+        session.set_credentials(key, secret)
+        self.events = session.create_client("events", region_name="us-east-1", endpoint_url=url)
+        self.sqs = session.create_client("sqs", region_name="us-east-1", endpoint_url=url)
+        self.queue = f"training-events-{uuid.uuid4().hex[:8]}"
+        self.queue_url = route_to_queue(self.events, self.sqs, self.queue, rule=f"rule-{self.queue}")
+        self.publisher = EventBridgePublisher(self.events)
+        self.credentials = {key: secret}
+
+    def left_on_queue(self) -> list[str]:
+        """The job names of the events still on the queue (visible now)."""
+        names: list[str] = []
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            names += [json.loads(m["Body"])["detail"]["TrainingJobName"] for m in batch]
+        return names
+
+
+@pytest.fixture
+def stack(moto, monkeypatch) -> Stack:
+    url, key, secret = moto
+    # The worker's own credentials and endpoint, as a user sets them for `arazzo worker`.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", url)
+    return Stack(url, key, secret)
+
+
+def _inputs(stack: Stack, name: str) -> dict:
+    return {**INPUTS, "trainingJobName": name, "eventQueue": stack.queue}
+
+
+def _expected(name: str, status: str = "Completed") -> dict:
+    return {
+        "trainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        "trainingJobStatus": status,
+        "modelArtifacts": f"s3://amzn-s3-demo-bucket/xgboost/output/{name}/output/model.tar.gz"
+        if status == "Completed"
+        else None,
+        "describedTrainingJobStatus": None,
+    }
+
+
+def test_event_flagship_on_temporal_exact_outputs_zero_describes(temporal_server, task_queue, stack) -> None:
+    emulator = SageMakerEmulator(
+        credentials=stack.credentials, in_progress=3, advance="time", seconds_per_phase=0.05
+    )
+    name = f"evt-{uuid.uuid4().hex[:6]}"
+    document = arazzo_runner.load(WORKFLOW)
+    with EmulatorServer(emulator) as server, EventPump(emulator, stack.publisher, interval=0.02) as pump:
+        # Another job's events share the queue: the run must leave them there.
+        emulator.jobs.create_training_job({"TrainingJobName": "someone-elses-job", "OutputDataConfig": {}})
+        result, events, _ = asyncio.run(
+            run_on_temporal(
+                temporal_server.address,
+                task_queue,
+                document,
+                None,
+                _inputs(stack, name),
+                servers={"sagemakerApi": server.url},
+            )
+        )
+    assert not pump.errors
+    assert result["status"] == "succeeded", result["error"]
+    assert result["outputs"] == _expected(name)
+    assert emulator.count("CreateTrainingJob") == 1
+    assert emulator.count("DescribeTrainingJob") == 0
+    received = [e for e in events if e.kind == "message_received"]
+    waits = [s for s in result["steps"] if s["stepId"] == "waitForStateChange"]
+    assert len(received) == len(waits) >= 2
+    assert len({e.message_id for e in received}) == len(received)  # each event delivered once
+    assert waits[-1]["outputs"]["trainingJobStatus"] == "Completed"
+    assert all(w["status"] == "succeeded" for w in waits)
+    others = stack.left_on_queue()
+    assert others and set(others) == {"someone-elses-job"}  # ours consumed, theirs left
