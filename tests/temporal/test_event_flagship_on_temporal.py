@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from temporalio.api.enums.v1 import PendingActivityState
 
 import arazzo_runner
 from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
@@ -23,7 +23,7 @@ from arazzo_runner.temporal.connection import TemporalTarget, connect
 from arazzo_runner.temporal.runs import new_request, submit
 from tests.conftest import ROOT
 from tests.moto_servers import admin_access_key, moto_server
-from tests.temporal.conftest import comparable, run_on_temporal
+from tests.temporal.conftest import run_on_temporal
 from tests.temporal.test_worker_failover import identities, wait_until
 from tests.temporal.worker_process import WorkerProcess
 
@@ -58,7 +58,9 @@ class Stack:
     def left_on_queue(self) -> list[str]:
         """The job names of the events still on the queue (visible now)."""
         names: list[str] = []
-        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+        while batch := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages"
+        ):
             names += [json.loads(m["Body"])["detail"]["TrainingJobName"] for m in batch]
         return names
 
@@ -120,3 +122,81 @@ def test_event_flagship_on_temporal_exact_outputs_zero_describes(temporal_server
     assert all(w["status"] == "succeeded" for w in waits)
     others = stack.left_on_queue()
     assert others and set(others) == {"someone-elses-job"}  # ours consumed, theirs left
+
+
+async def _progress(address: str, run_id: str) -> tuple[int, str | None, str | None]:
+    """(messages the run has received, the worker running its pending receive, that receive's state)."""
+    client = await connect(TemporalTarget(address))
+    handle = client.get_workflow_handle(run_id)
+    events = (await handle.query("events"))["events"]
+    received = sum(1 for e in events if e["kind"] == "message_received")
+    description = await handle.describe()
+    for pending in description.raw_description.pending_activities:
+        if pending.activity_type.name == "arazzo.receive":
+            return received, pending.last_worker_identity, PendingActivityState.Name(pending.state)
+    return received, None, None
+
+
+def test_sigkilled_worker_mid_receive_another_takes_over_event_consumed_once(
+    temporal_server, task_queue, stack
+) -> None:
+    clock = [1000.0]  # the emulator's: the test decides when the job changes state
+    emulator = SageMakerEmulator(
+        credentials=stack.credentials,
+        in_progress=2,
+        advance="time",
+        seconds_per_phase=10,
+        clock=lambda: clock[0],
+    )
+    pump = EventPump(emulator, stack.publisher)  # not started: the test publishes with pump.pump()
+    name = f"evt-failover-{uuid.uuid4().hex[:6]}"
+    document = arazzo_runner.load(WORKFLOW)
+    with EmulatorServer(emulator) as server:
+        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+        second = None
+        try:
+
+            async def start() -> str:
+                client = await connect(TemporalTarget(temporal_server.address))
+                request = new_request(
+                    document,
+                    None,
+                    _inputs(stack, name),
+                    servers={"sagemakerApi": server.url},
+                    heartbeat_timeout=3,  # a dead worker's receive goes to another after 3 s
+                )
+                return (await submit(client, request, task_queue=task_queue)).id
+
+            run_id = asyncio.run(start())
+            wait_until(lambda: emulator.count("CreateTrainingJob") == 1)
+            pump.pump()  # the job's first state change: the first receive takes it...
+            progress = lambda: asyncio.run(_progress(temporal_server.address, run_id))  # noqa: E731
+            # ...and the run waits for the next one, in a receive running on the first worker.
+            wait_until(lambda: progress() == (1, first.identity, "PENDING_ACTIVITY_STATE_STARTED"))
+            first.kill()
+            clock[0] += 1000  # the job runs to the end; every state change goes on the queue
+            pump.pump()
+            published = stack.publisher.published
+            assert published >= 3
+            second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+
+            async def result() -> dict:
+                client = await connect(TemporalTarget(temporal_server.address))
+                return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 90)
+
+            outcome = asyncio.run(result())
+            assert outcome["status"] == "succeeded", outcome["error"]
+            assert outcome["outputs"] == _expected(name)
+            assert emulator.count("CreateTrainingJob") == 1
+            assert emulator.count("DescribeTrainingJob") == 0
+            waits = [s for s in outcome["steps"] if s["stepId"] == "waitForStateChange"]
+            # Every state change received exactly once, in order, and none left on the queue.
+            assert len(waits) == published and all(w["status"] == "succeeded" for w in waits)
+            assert waits[-1]["outputs"]["trainingJobStatus"] == "Completed"
+            assert stack.left_on_queue() == []
+            who = asyncio.run(identities(temporal_server.address, run_id))
+            assert who[0] == first.identity and who[-1] == second.identity
+        finally:
+            first.close()
+            if second is not None:
+                second.close()
