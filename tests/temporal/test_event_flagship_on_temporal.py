@@ -200,3 +200,40 @@ def test_sigkilled_worker_mid_receive_another_takes_over_event_consumed_once(
             first.close()
             if second is not None:
                 second.close()
+
+
+def test_a_long_event_run_continues_as_new_and_receives_every_event_once(stack) -> None:
+    from arazzo_runner.temporal.devserver import DevServer
+
+    emulator = SageMakerEmulator(
+        credentials=stack.credentials, in_progress=4, advance="time", seconds_per_phase=0.1
+    )
+    name = f"evt-long-{uuid.uuid4().hex[:6]}"
+    # Temporal suggests continue-as-new past 25 history events (a received event costs ~12).
+    with (
+        DevServer(dynamic_config=("limit.historyCount.suggestContinueAsNew=25",)) as temporal,
+        EmulatorServer(emulator) as server,
+        EventPump(emulator, stack.publisher, interval=0.02),
+    ):
+        result, _, handle = asyncio.run(
+            run_on_temporal(
+                temporal.address,
+                f"test-{uuid.uuid4().hex[:8]}",
+                arazzo_runner.load(WORKFLOW),
+                None,
+                _inputs(stack, name),
+                servers={"sagemakerApi": server.url},
+            )
+        )
+
+        async def executions() -> int:
+            client = await connect(TemporalTarget(temporal.address))
+            return len([w async for w in client.list_workflows(f"WorkflowId = '{handle.id}'")])
+
+        assert asyncio.run(executions()) >= 2  # it did continue as new
+    assert result["status"] == "succeeded", result["error"]
+    assert result["outputs"] == _expected(name)
+    assert emulator.count("CreateTrainingJob") == 1 and emulator.count("DescribeTrainingJob") == 0
+    waits = [s for s in result["steps"] if s["stepId"] == "waitForStateChange"]
+    assert len(waits) == stack.publisher.published  # every state change once, across executions
+    assert stack.left_on_queue() == []
