@@ -42,7 +42,7 @@ from . import ACKNOWLEDGE_ACTIVITY, RECEIVE_ACTIVITY, SEND_MESSAGE_ACTIVITY
 from .activities import heartbeats
 from .messages import delivery_to_json
 
-#: One long-poll round: a cancellation or a shutdown is honoured between rounds at the latest.
+#: The longest long-poll round (SQS's longest long poll; no longer than the heartbeat timeout either).
 ROUND_SECONDS = 20.0
 
 
@@ -89,11 +89,15 @@ class MessageActivities:
         transports = self._environment(task["servers"]).messaging
         until, skip, hold = float(task["until"]), tuple(task.get("skip") or ()), float(task["hold"])
         delivery, receipt, rounds = Delivery(), None, 0
+        # No round longer than the heartbeat timeout: what a dead worker's last long poll took (SQS
+        # hides it for the round, plus a margin) is back by the time another worker takes over.
+        beat = activity.info().heartbeat_timeout
+        longest = self._round if beat is None else max(1.0, min(self._round, beat.total_seconds()))
         async with heartbeats():
             while (left := until - self._clock()) > 0:
                 activity.heartbeat({"rounds": rounds})
                 delivery, receipt = await self._in_thread(
-                    take, need, transports, self._clock, min(self._round, left), hold=hold, skip=skip
+                    take, need, transports, self._clock, min(longest, left), hold=hold, skip=skip
                 )
                 rounds += 1
                 if delivery.message is not None or delivery.error is not None:

@@ -103,6 +103,15 @@ def test_a_long_wait_is_rounds_with_a_heartbeat_between_and_ends_at_until() -> N
     activities.close()
 
 
+def test_no_round_is_longer_than_the_heartbeat_timeout() -> None:
+    """What a dead worker's last long poll hid is visible again when another worker takes over."""
+    _, transport, activities, env, _ = _setup([])
+    env.info = replace(env.info, heartbeat_timeout=timedelta(seconds=8))
+    asyncio.run(env.run(activities.receive, _task(START + 20)))
+    assert [timeout for timeout, _ in transport.calls] == [8, 8, 4]
+    activities.close()
+
+
 def test_a_retried_attempt_waits_only_until_the_same_until() -> None:
     clock, transport, activities, env, _ = _setup([])
     clock[0] = START + 45  # a first attempt's worker died after 45 s of the 50
