@@ -10,6 +10,7 @@ exception out of the driver.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -122,7 +123,8 @@ def take(
                     hold=hold,
                 )
             if got is not None and holding and got.message_id in recorded:
-                holder.acknowledge(need.address, got.receipt or "")
+                with contextlib.suppress(MessagingError):  # best effort: it is not delivered either way
+                    holder.acknowledge(need.address, got.receipt or "")
                 if left > 0:
                     continue
                 got = None

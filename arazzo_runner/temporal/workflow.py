@@ -6,8 +6,9 @@ signed, sent and parsed in a worker), a :class:`Sleep` a durable timer (``workfl
 Arazzo 1.1 :class:`SendMessage` the ``arazzo.send_message`` activity and a :class:`Receive` the
 ``arazzo.receive`` activity — a heartbeating wait as long as the step's timeout, whose matched
 message is deleted by ``arazzo.acknowledge`` only once its result is in history (see
-:mod:`.message_activities`) — and the activity's plain-data answer is fed back. Criteria, actions, retries and nested workflows
-stay in the core, so a run decides exactly what a local run decides.
+:mod:`.message_activities`) — and the activity's plain-data answer is fed back. Criteria,
+actions, retries and nested workflows stay in the core, so a run decides exactly what a local run
+decides.
 
 Determinism: the clock is ``workflow.now()``, the core's RNG is seeded from
 ``workflow.random()``, the document is loaded once per worker process and checked against the
