@@ -1,8 +1,10 @@
-"""A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and the send activity.
+"""A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and their activities
+(``arazzo.send`` for requests; ``arazzo.send_message``, ``arazzo.receive`` and
+``arazzo.acknowledge`` for Arazzo 1.1 message steps).
 
 Start as many as you like, on as many machines: Temporal hands each task to one of them; a
 worker that dies loses nothing (its workflow tasks go to another worker, its in-flight request
-is retried after the heartbeat timeout).
+or receive is retried after the heartbeat timeout).
 """
 
 from __future__ import annotations
