@@ -73,3 +73,21 @@ def test_an_event_run_that_would_decide_differently_fails_replay() -> None:
     payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         replay(json.dumps(history), "tampered-event")
+
+
+def test_a_receive_is_bounded_by_its_step_timeout_and_watched_by_heartbeats() -> None:
+    """Not a fixed limit: the flagship's receive may take its step's 15 minutes (plus a margin for
+    a lost worker's retry); a dead worker is noticed within the 30 s heartbeat timeout."""
+    history = json.loads(load_history(FOLDER / "event-flagship-completed.json"))
+    scheduled = [
+        e["activityTaskScheduledEventAttributes"]
+        for e in history["events"]
+        if e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name")
+        == "arazzo.receive"
+    ]
+    assert len(scheduled) >= 2
+    for receive in scheduled:
+        limit = float(receive["startToCloseTimeout"].rstrip("s"))
+        assert 900 <= limit <= 900 + 120, limit
+        assert receive["heartbeatTimeout"] == "30s"
+        assert "maximumAttempts" not in receive["retryPolicy"]  # retried as long as the wait lasts
