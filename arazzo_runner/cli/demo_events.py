@@ -7,15 +7,23 @@ state change to moto's EventBridge (:mod:`arazzo_runner.aws.training_events`), t
 ``workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml`` with ``AWS_ENDPOINT_URL_SQS``
 pointing at moto. It reports how many DescribeTrainingJob calls were made: none, when all goes well.
 Nothing leaves the machine; moto is a development dependency (``make`` installs it).
+
+``--temporal HOST:PORT`` runs it on Temporal instead (a dev server you started): an ``arazzo worker``
+is started with the same environment (credentials, ``AWS_ENDPOINT_URL_SQS``) on a task queue of its
+own, the run is submitted with ``arazzo run … --temporal``, and the worker is stopped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 
 from ..aws.sagemaker_emulator import (
     DEMO_ACCESS_KEY_ID,
@@ -40,6 +48,36 @@ def _clients(url: str) -> tuple[object, object]:
     )
 
 
+@contextlib.contextmanager
+def _worker(address: str, task_queue: str, moto_url: str) -> Iterator[None]:
+    """``arazzo worker`` in a child process (this process's environment: the throwaway credentials
+    and moto's SQS), ready before the run is submitted, stopped (SIGTERM) after it."""
+    command = ["worker", "--temporal", address, "--task-queue", task_queue]
+    print(f"$ AWS_ENDPOINT_URL_SQS={moto_url} arazzo " + " ".join(command) + " &", file=sys.stderr)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "arazzo_runner", *command], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        said = []
+        for line in worker.stderr or ():  # until it says it is polling (or exits)
+            said.append(line.rstrip())
+            print(said[-1], file=sys.stderr)
+            if "polling" in line:
+                break
+        else:
+            raise SystemExit(f"demo-events: the worker did not start: {' '.join(said)}")
+        yield
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            _, rest = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            _, rest = worker.communicate()
+        if rest:
+            print(rest.rstrip(), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m arazzo_runner.cli.demo_events", description=__doc__)
     parser.add_argument("--workflow-file", default=WORKFLOW)
@@ -47,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-progress", type=int, default=5, help="InProgress phases before Completed")
     parser.add_argument("--seconds-per-phase", type=float, default=1.0, help="how long each phase lasts")
     parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--temporal", metavar="HOST:PORT", help="run on this Temporal server, with a worker started here"
+    )
     args = parser.parse_args(argv)
     for path in (args.workflow_file, args.inputs):
         if not os.path.exists(path):
@@ -110,8 +151,16 @@ def main(argv: list[str] | None = None) -> int:
                 f" Training Job State Change}} -> queue {queue}",
                 file=sys.stderr,
             )
-            print(f"$ AWS_ENDPOINT_URL_SQS={moto_url} arazzo " + " ".join(command), file=sys.stderr)
-            code = arazzo(command)
+            if args.temporal:
+                queue_name = f"demo-events-{os.getpid()}"
+                command += ["--temporal", args.temporal, "--task-queue", queue_name]
+                with _worker(args.temporal, queue_name, moto_url):
+                    print(f"$ AWS_ENDPOINT_URL_SQS={moto_url} arazzo " + " ".join(command), file=sys.stderr)
+                    # A child process: `arazzo … --temporal` leaves with os._exit (see cli.main).
+                    code = subprocess.run([sys.executable, "-m", "arazzo_runner", *command]).returncode
+            else:
+                print(f"$ AWS_ENDPOINT_URL_SQS={moto_url} arazzo " + " ".join(command), file=sys.stderr)
+                code = arazzo(command)
         print(
             f"Emulator saw {emulator.count('CreateTrainingJob')} CreateTrainingJob and"
             f" {emulator.count('DescribeTrainingJob')} DescribeTrainingJob calls;"

@@ -1,5 +1,7 @@
 """What a driver does for the engine's ``SendMessage`` / ``Receive`` needs: :func:`serve`.
 
+(The Temporal driver receives in two activities instead: :func:`take`, then :func:`consume`.)
+
 It picks the transport for the need's protocol (opened once per run environment), sends or
 receives, and answers with a plain-data :class:`~arazzo_runner.engine.needs.Delivery`. Broker
 problems become ``Delivery(error=...)`` (the step fails, its ``onFailure`` actions apply), never an
@@ -10,7 +12,8 @@ delivery, then consumes the message with :func:`acknowledge` (the order is in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..sources.asyncapi import CorrelationLocation
@@ -99,13 +102,69 @@ def acknowledge(need: Receive, delivery: Delivery, transports: Transports) -> st
     if delivery.ack is None:
         return None
     try:
-        transports.get(need.protocol, need.host, need.bindings).ack(delivery.ack)
+        consume(need, transports, delivery.ack)
     except MessagingError as exc:
         return (
             f"message {delivery.message_id or ''} on {need.address!r} was received but could not be"
             f" consumed ({exc}); it returns to the queue after its hold and may be received again"
         ).replace("message  on", "message on")
     return None
+
+
+def consume(need: Receive, transports: Transports, token: Any) -> None:
+    """Delete the held message ``token`` names (a ``Delivery.ack`` or what :func:`take` returned).
+
+    Raises :class:`MessagingError`: the Temporal activity that calls this is retried on it.
+    """
+    transports.get(need.protocol, need.host, need.bindings).ack(token)
+
+
+def take(
+    need: Receive,
+    transports: Transports,
+    clock: Callable[[], float],
+    timeout: float,
+    *,
+    skip: Collection[str] = (),
+) -> tuple[Delivery, Any]:
+    """One receive of at most ``timeout`` seconds (the Temporal driver's round) that leaves the
+    message it matches *held* by the transport (hidden from other consumers, not deleted); returns
+    the delivery and the token to :func:`consume` it with once the delivery is recorded (``None``:
+    no message).
+
+    ``skip``: ids of messages the receiver has already recorded whose consumption may have been
+    lost; such a message is consumed now (best effort) and not delivered a second time.
+    """
+    from ..engine.needs import Delivery
+
+    started = clock()
+    match = matcher(need.correlation_id, need.correlation)
+    recorded = set(skip)
+    try:
+        transport = transports.get(need.protocol, need.host, need.bindings)
+        while True:
+            left = timeout - (clock() - started)
+            got = transport.receive(
+                need.address,
+                lambda message: message.message_id in recorded or match(message),
+                max(left, 0.0),
+                clock,
+            )
+            if got is not None and got.message_id in recorded:
+                with contextlib.suppress(MessagingError):  # it is not delivered either way
+                    transport.ack(got.ack_token)
+                if left > 0:
+                    continue
+                got = None
+            break
+    except MessagingError as exc:
+        return Delivery(error=str(exc), duration_ms=(clock() - started) * 1000), None
+    delivery = Delivery(
+        message=got.to_dict() if got is not None else None,
+        message_id=got.message_id if got is not None else None,
+        duration_ms=(clock() - started) * 1000,
+    )
+    return delivery, got.ack_token if got is not None else None
 
 
 def _text(value: Any) -> str:

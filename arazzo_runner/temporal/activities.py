@@ -5,7 +5,9 @@ OpenAPI security schemes), never from the workflow, and the request as sent is r
 is returned (no signature, session token, API key or cookie), so none enters Temporal's history; the
 answer goes back as plain data (encrypted at rest by :mod:`.codec` when the worker uses it).
 While a request is on the wire the activity heartbeats, so a worker that dies mid-request is
-noticed within the heartbeat timeout and the request handed to another worker.
+noticed within the heartbeat timeout and the request handed to another worker. Requests go out
+through the worker's environment's shared async client (the lean transport local async runs use),
+one per event loop, closed with it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -34,25 +36,52 @@ from .messages import exchange_to_json
 HEARTBEAT_EVERY = 5.0
 
 
+@contextlib.asynccontextmanager
+async def heartbeats(every: float | None = None) -> AsyncIterator[None]:
+    """Heartbeat every ``every`` seconds (default: a third of the activity's heartbeat timeout, at
+    most :data:`HEARTBEAT_EVERY`) while the block runs: a worker that dies is noticed, and a
+    cancellation (delivered with a heartbeat's answer) reaches the block as ``CancelledError``."""
+    if every is None:
+        timeout = activity.info().heartbeat_timeout
+        every = HEARTBEAT_EVERY if timeout is None else min(HEARTBEAT_EVERY, timeout.total_seconds() / 3)
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(every)
+
+    beating = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+
+
 class SendActivity:
-    """The worker's side of every request: one shared HTTP client, environments per server set."""
+    """The worker's side of every request: the environment's shared HTTP client, environments per server set."""
 
     def __init__(
         self,
         make_environment: Any = None,
         *,
         client: httpx.AsyncClient | None = None,
-        heartbeat_every: float = HEARTBEAT_EVERY,
+        heartbeat_every: float | None = None,
     ) -> None:
         #: ``make_environment(servers)`` → a RunEnvironment (the worker's credentials and options).
         self._make_environment = make_environment or (lambda servers: RunEnvironment(servers=servers))
         self._environments: dict[tuple[tuple[str, str], ...], RunEnvironment] = {}
+        #: A client the caller owns (tests); none: each environment's shared one for this event loop.
         self._client = client
         self._heartbeat_every = heartbeat_every
         #: Requests this worker sent (the multi-worker tests read it).
         self.sent = 0
+        #: The worker's message activities (:class:`.message_activities.MessageActivities`), closed with this.
+        self.messages: Any = None
 
-    def _environment(self, servers: Mapping[str, str]) -> RunEnvironment:
+    def environment(self, servers: Mapping[str, str]) -> RunEnvironment:
+        """The worker's environment for a run's server overrides (made once per distinct set)."""
         key = tuple(sorted(servers.items()))
         found = self._environments.get(key)
         if found is None:
@@ -67,30 +96,25 @@ class SendActivity:
             )
         except (ArazzoError, SnapshotError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
-        environment = self._environment(task["servers"])
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=environment.http_timeout())
+        environment = self.environment(task["servers"])
+        client = self._client or environment.shared_async_client()
         need = SendRequest.from_json(task["request"])
-        beating = asyncio.create_task(self._heartbeat())
-        try:
+        async with heartbeats(self._heartbeat_every):
             exchange = await send_async(
-                document, need, client=self._client, environment=environment, validate=task["validate"]
+                document, need, client=client, environment=environment, validate=task["validate"]
             )
-        finally:
-            beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beating
         self.sent += 1
         return exchange_to_json(_without_credentials(document, exchange))
 
-    async def _heartbeat(self) -> None:
-        while True:
-            activity.heartbeat()
-            await asyncio.sleep(self._heartbeat_every)
-
     async def aclose(self) -> None:
+        """Close a client given to the constructor and the message transports (the environments'
+        shared HTTP clients close with their event loop)."""
         if self._client is not None:
             await self._client.aclose()
+        if self.messages is not None:
+            self.messages.close()
+        for environment in self._environments.values():
+            environment.messaging.close()
 
 
 def _without_credentials(document: Any, exchange: Exchange) -> Exchange:

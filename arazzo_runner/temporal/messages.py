@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine import events as _events
-from ..engine.needs import Exchange, Response, Retried, SentRequest
+from ..engine.needs import Delivery, Exchange, Response, Retried, SentRequest
 
 
 def run_request(
@@ -27,10 +27,15 @@ def run_request(
     source_map: Mapping[str, str] | None = None,
     allow_remote: bool = False,
     snapshot: Mapping[str, Any] | None = None,
+    heartbeat_timeout: float | None = None,
 ) -> dict[str, Any]:
     """The workflow's input. ``document`` is a path every worker can read (same checkout or image);
-    ``fingerprint`` makes a worker with another version of it refuse the run."""
+    ``fingerprint`` makes a worker with another version of it refuse the run. ``heartbeat_timeout``
+    (seconds; default :data:`.workflow.HEARTBEAT_TIMEOUT`): how long an activity may go without a
+    heartbeat before Temporal hands it to another worker."""
+    extra = {} if heartbeat_timeout is None else {"heartbeatTimeout": heartbeat_timeout}
     return {
+        **extra,
         "document": document,
         "fingerprint": dict(fingerprint),
         "workflowId": workflow_id,
@@ -95,6 +100,27 @@ def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
         received_at=data["receivedAt"],
         note=data["note"],
         violations=tuple(data["violations"]),
+    )
+
+
+def delivery_to_json(delivery: Delivery) -> dict[str, Any]:
+    """A message step's outcome as it crosses the boundary (the received message is plain data already)."""
+    return {
+        "message": delivery.message,
+        "messageId": delivery.message_id,
+        "error": delivery.error,
+        "durationMs": delivery.duration_ms,
+        "payload": delivery.payload,
+    }
+
+
+def delivery_from_json(data: Mapping[str, Any]) -> Delivery:
+    return Delivery(
+        message=data["message"],
+        message_id=data["messageId"],
+        error=data["error"],
+        duration_ms=data["durationMs"],
+        payload=data["payload"],
     )
 
 

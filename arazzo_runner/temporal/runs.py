@@ -43,6 +43,7 @@ def new_request(
     servers: Mapping[str, str] | None = None,
     source_map: Mapping[str, str] | None = None,
     allow_remote: bool = False,
+    heartbeat_timeout: float | None = None,
 ) -> dict[str, Any]:
     """The workflow input for a run; inputs are checked here so a bad one fails before submitting."""
     workflow = pick_workflow(document, workflow_id)
@@ -59,6 +60,7 @@ def new_request(
         servers=servers,
         source_map=source_map,
         allow_remote=allow_remote,
+        heartbeat_timeout=heartbeat_timeout,
     )
 
 

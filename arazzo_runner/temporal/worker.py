@@ -1,8 +1,10 @@
-"""A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and the send activity.
+"""A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and their activities
+(``arazzo.send`` for requests; ``arazzo.send_message``, ``arazzo.receive`` and
+``arazzo.acknowledge`` for Arazzo 1.1 message steps).
 
 Start as many as you like, on as many machines: Temporal hands each task to one of them; a
 worker that dies loses nothing (its workflow tasks go to another worker, its in-flight request
-is retried after the heartbeat timeout).
+or receive is retried after the heartbeat timeout).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from temporalio.worker import Worker
 
 from . import TASK_QUEUE
 from .activities import SendActivity
+from .message_activities import MessageActivities
 from .workflow import ArazzoRun
 
 
@@ -30,13 +33,15 @@ def build_worker(
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     identity: str | None = None,
 ) -> tuple[Worker, SendActivity]:
-    """A worker for ``client`` (not started) and its send activity (closed by the caller)."""
+    """A worker for ``client`` (not started) and its send activity (closed by the caller, which
+    closes the message activities too: ``sender.messages``)."""
     sender = SendActivity(make_environment)
+    messages = sender.messages = MessageActivities(sender.environment, max_concurrent=max_concurrent)
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[ArazzoRun],
-        activities=[sender.send],
+        activities=[sender.send, messages.send_message, messages.receive, messages.acknowledge],
         max_concurrent_activities=max_concurrent,
         max_concurrent_workflow_tasks=max_concurrent,
         identity=identity or f"arazzo-worker-{os.getpid()}@{os.uname().nodename}",

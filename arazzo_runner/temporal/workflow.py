@@ -2,9 +2,13 @@
 
 ``ArazzoRun`` holds one :class:`~arazzo_runner.engine.Execution`. What the core asks for is
 fulfilled the Temporal way: a :class:`SendRequest` becomes the ``arazzo.send`` activity (built,
-signed, sent and parsed in a worker), a :class:`Sleep` a durable timer (``workflow.sleep``), and
-the activity's plain-data answer is fed back. Criteria, actions, retries and nested workflows
-stay in the core, so a run decides exactly what a local run decides.
+signed, sent and parsed in a worker), a :class:`Sleep` a durable timer (``workflow.sleep``), an
+Arazzo 1.1 :class:`SendMessage` the ``arazzo.send_message`` activity and a :class:`Receive` the
+``arazzo.receive`` activity — a heartbeating wait as long as the step's timeout, whose matched
+message is deleted by ``arazzo.acknowledge`` only once its result is in history (see
+:mod:`.message_activities`) — and the activity's plain-data answer is fed back. Criteria,
+actions, retries and nested workflows stay in the core, so a run decides exactly what a local run
+decides.
 
 Determinism: the clock is ``workflow.now()``, the core's RNG is seeded from
 ``workflow.random()``, the document is loaded once per worker process and checked against the
@@ -18,6 +22,7 @@ as new from a snapshot of the core.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import timedelta
 from typing import Any
@@ -29,12 +34,18 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from ..engine.core import Execution
     from ..engine.inputs import InputsError
-    from ..engine.needs import Done, Exchange, Sleep
+    from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
     from ..errors import ArazzoError
-    from . import SEND_ACTIVITY, WORKFLOW_NAME
+    from . import (
+        ACKNOWLEDGE_ACTIVITY,
+        RECEIVE_ACTIVITY,
+        SEND_ACTIVITY,
+        SEND_MESSAGE_ACTIVITY,
+        WORKFLOW_NAME,
+    )
     from .documents import load_document
-    from .messages import exchange_from_json
+    from .messages import delivery_from_json, exchange_from_json
 
 #: Events kept for the ``events`` query (the oldest are dropped past this; the result is complete).
 MAX_EVENTS = 5000
@@ -42,6 +53,13 @@ MAX_EVENTS = 5000
 SEND_TIMEOUT = timedelta(minutes=10)
 HEARTBEAT_TIMEOUT = timedelta(seconds=30)
 SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=5)
+#: A receive's attempts end with its wait (the wait plus this margin): retried after a lost worker
+#: as often as it takes within that time, never for longer.
+RECEIVE_MARGIN = 120.0
+RECEIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+ACKNOWLEDGE_TIMEOUT = timedelta(seconds=30)
+#: Ids of received messages the run remembers (its next receives delete them if they come back).
+MAX_CONSUMED = 100
 
 #: Calls into the engine: any module it imports lazily (the document loader, a JSONPath dialect...)
 #: is passed through too, i.e. shared with the worker and run unrestricted. The engine is pure
@@ -55,6 +73,8 @@ class ArazzoRun:
         self._events: list[dict[str, Any]] = []
         self._dropped = 0
         self._step: str | None = None
+        #: Ids of the messages this run received (newest last; carried across continue-as-new).
+        self._consumed: list[str] = []
 
     @workflow.query
     def events(self, since: int = 0) -> dict[str, Any]:
@@ -74,6 +94,7 @@ class ArazzoRun:
     @workflow.run
     async def run(self, request: dict[str, Any]) -> dict[str, Any]:
         execution = self._execution(request)
+        self._consumed = list(request.get("consumed") or ())
         while True:
             need = self._call(execution.next, workflow.now().timestamp())
             self._collect(execution)
@@ -84,11 +105,20 @@ class ArazzoRun:
                 if need.seconds > 0:
                     await workflow.sleep(need.seconds)
                 continue
-            exchange = await self._send(request, execution, need)
-            self._call(execution.feed, exchange, workflow.now().timestamp())
+            if isinstance(need, Receive):
+                delivery = await self._receive(request, execution, need)
+                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+            elif isinstance(need, SendMessage):
+                delivery = await self._send_message(request, need)
+                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+            else:
+                exchange = await self._send(request, execution, need)
+                self._call(execution.feed, exchange, workflow.now().timestamp())
             self._collect(execution)
             if workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new({**request, "snapshot": execution.snapshot()})
+                workflow.continue_as_new(
+                    {**request, "snapshot": execution.snapshot(), "consumed": self._consumed}
+                )
 
     async def _send(self, request: dict[str, Any], execution: Execution, need: Any) -> Exchange:
         """The request as an activity; one no worker could complete fails the step, as a lost
@@ -105,14 +135,69 @@ class ArazzoRun:
                     "request": need.to_json(),
                 },
                 start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
+                heartbeat_timeout=_heartbeat_timeout(request),
                 retry_policy=SEND_RETRY,
             )
         except ActivityError as exc:
-            cause = exc.cause
-            reason = getattr(cause, "message", None) or str(cause or exc)
-            return Exchange(request=None, error=f"the request was not completed by any worker: {reason}")
+            return Exchange(
+                request=None, error=f"the request was not completed by any worker: {_reason(exc)}"
+            )
         return exchange_from_json(answer)
+
+    async def _send_message(self, request: dict[str, Any], need: SendMessage) -> Delivery:
+        """A message to send, as an activity (retried after a lost worker: at least once)."""
+        try:
+            answer = await workflow.execute_activity(
+                SEND_MESSAGE_ACTIVITY,
+                {"servers": request["servers"], "need": need.to_json()},
+                start_to_close_timeout=SEND_TIMEOUT,
+                heartbeat_timeout=_heartbeat_timeout(request),
+                retry_policy=SEND_RETRY,
+            )
+        except ActivityError as exc:
+            return Delivery(error=f"the message was not sent by any worker: {_reason(exc)}")
+        return delivery_from_json(answer)
+
+    async def _receive(self, request: dict[str, Any], execution: Execution, need: Receive) -> Delivery:
+        """A wait for a message: one durable activity as long as the step's timeout (cut at the run's
+        deadline), its matched message acknowledged once the activity's result is in history."""
+        now = workflow.now().timestamp()
+        until = now + need.timeout
+        if execution.state.deadline is not None:
+            until = min(until, execution.state.deadline)
+        limit = timedelta(seconds=max(until - now, 0.0) + RECEIVE_MARGIN)
+        try:
+            answer = await workflow.execute_activity(
+                RECEIVE_ACTIVITY,
+                {
+                    "servers": request["servers"],
+                    "need": need.to_json(),
+                    "until": until,
+                    "startedAt": now,
+                    "skip": list(self._consumed),
+                },
+                start_to_close_timeout=limit,
+                schedule_to_close_timeout=limit,
+                heartbeat_timeout=_heartbeat_timeout(request),
+                retry_policy=RECEIVE_RETRY,
+            )
+        except ActivityError as exc:
+            return Delivery(error=f"the receive was not completed by any worker: {_reason(exc)}")
+        delivery = delivery_from_json(answer["delivery"])
+        if delivery.message_id is not None:
+            self._consumed = [*self._consumed, delivery.message_id][-MAX_CONSUMED:]
+        if answer.get("receipt"):
+            # Recorded all the same when no acknowledgement succeeds: the next receive deletes the
+            # message if it comes back (``skip``).
+            with contextlib.suppress(ActivityError):
+                await workflow.execute_activity(
+                    ACKNOWLEDGE_ACTIVITY,
+                    {"servers": request["servers"], "need": need.to_json(), "receipt": answer["receipt"]},
+                    start_to_close_timeout=ACKNOWLEDGE_TIMEOUT,
+                    heartbeat_timeout=_heartbeat_timeout(request),
+                    retry_policy=SEND_RETRY,
+                )
+        return delivery
 
     def _execution(self, request: dict[str, Any]) -> Execution:
         try:
@@ -157,3 +242,13 @@ class ArazzoRun:
         if excess > 0:
             del self._events[:excess]
             self._dropped += excess
+
+
+def _heartbeat_timeout(request: dict[str, Any]) -> timedelta:
+    seconds = request.get("heartbeatTimeout")
+    return HEARTBEAT_TIMEOUT if seconds is None else timedelta(seconds=float(seconds))
+
+
+def _reason(exc: ActivityError) -> str:
+    cause = exc.cause
+    return getattr(cause, "message", None) or str(cause or exc)

@@ -1,4 +1,5 @@
-"""Determinism: recorded flagship histories replay against today's workflow code.
+"""Determinism: recorded flagship histories (the poll flagship's and the event flagship's) replay
+against today's workflow code.
 
 A change to the core or the workflow that would make a run in flight decide differently (other
 commands, in another order) fails here, before it breaks runs on a cluster. Histories are in
@@ -28,7 +29,11 @@ def replay(text: str, name: str) -> None:
 
 
 def test_there_are_recorded_histories() -> None:
-    assert {p.stem for p in HISTORIES} >= {"flagship-completed", "flagship-failed"}
+    assert {p.stem for p in HISTORIES} >= {
+        "flagship-completed",
+        "flagship-failed",
+        "event-flagship-completed",
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
@@ -48,3 +53,41 @@ def test_a_run_that_would_decide_differently_fails_replay() -> None:
     payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         replay(json.dumps(history), "tampered")
+
+
+def test_an_event_run_that_would_decide_differently_fails_replay() -> None:
+    """The guard covers message steps: the last event saying InProgress instead of Completed would
+    make the core wait for another event where the history has the run completing."""
+    history = json.loads(load_history(FOLDER / "event-flagship-completed.json"))
+    completed = [e for e in history["events"] if "activityTaskCompletedEventAttributes" in e]
+    received = []
+    for event in completed:
+        payload = event["activityTaskCompletedEventAttributes"]["result"]["payloads"][0]
+        answer = json.loads(base64.b64decode(payload.get("data", "")) or "null")  # acknowledge: None
+        if isinstance(answer, dict) and "delivery" in answer:
+            received.append((payload, answer))
+    payload, answer = received[-1]
+    detail = answer["delivery"]["message"]["payload"]["detail"]
+    assert detail["TrainingJobStatus"] == "Completed"
+    detail["TrainingJobStatus"] = "InProgress"
+    payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
+    with pytest.raises(Exception, match=r"(?i)nondetermin"):
+        replay(json.dumps(history), "tampered-event")
+
+
+def test_a_receive_is_bounded_by_its_step_timeout_and_watched_by_heartbeats() -> None:
+    """Not a fixed limit: the flagship's receive may take its step's 15 minutes (plus a margin for
+    a lost worker's retry); a dead worker is noticed within the 30 s heartbeat timeout."""
+    history = json.loads(load_history(FOLDER / "event-flagship-completed.json"))
+    scheduled = [
+        e["activityTaskScheduledEventAttributes"]
+        for e in history["events"]
+        if e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name")
+        == "arazzo.receive"
+    ]
+    assert len(scheduled) >= 2
+    for receive in scheduled:
+        limit = float(receive["startToCloseTimeout"].rstrip("s"))
+        assert 900 <= limit <= 900 + 120, limit
+        assert receive["heartbeatTimeout"] == "30s"
+        assert "maximumAttempts" not in receive["retryPolicy"]  # retried as long as the wait lasts
