@@ -86,7 +86,9 @@ class Jobs:
             if done:
                 data["ModelArtifacts"] = {"S3ModelArtifacts": f"s3://b/out/{name}/output/model.tar.gz"}
             return _answer(200, json.dumps(data).encode(), self.content_type)
-        return _answer(400, b'{"__type":"UnknownOperationException","message":"unknown target"}', self.content_type)
+        return _answer(
+            400, b'{"__type":"UnknownOperationException","message":"unknown target"}', self.content_type
+        )
 
 
 Verifier = Callable[[str, str, list[tuple[str, str]], bytes], bool]

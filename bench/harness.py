@@ -64,7 +64,9 @@ def aws_environment() -> Any:
 
 
 @contextlib.contextmanager
-def server_process(in_progress: int, *, verify: bool = False, content_type: str | None = None) -> Iterator[str]:
+def server_process(
+    in_progress: int, *, verify: bool = False, content_type: str | None = None
+) -> Iterator[str]:
     """Run ``bench/fast_server.py`` in a child process on 127.0.0.1; yields its URL, stops it after.
 
     ``content_type``: what the answers say they are (default AWS's ``application/x-amz-json-1.1``).

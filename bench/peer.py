@@ -147,12 +147,16 @@ def ensure_python_peer(name: str) -> tuple[Path, str]:
     probe = subprocess.run([str(python), "-m", "pip", "show", package], capture_output=True, text=True)
     if probe.returncode != 0:
         install = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", f"{package}=={version}"], capture_output=True, text=True
+            [str(python), "-m", "pip", "install", "-q", f"{package}=={version}"],
+            capture_output=True,
+            text=True,
         )
         if install.returncode != 0:
             raise RuntimeError(f"pip install {package}=={version}: {install.stderr.strip()[-500:]}")
         probe = subprocess.run([str(python), "-m", "pip", "show", package], capture_output=True, text=True)
-    found = [line.split(":", 1)[1].strip() for line in probe.stdout.splitlines() if line.startswith("Version:")]
+    found = [
+        line.split(":", 1)[1].strip() for line in probe.stdout.splitlines() if line.startswith("Version:")
+    ]
     return python, f"{package} {found[0] if found else '?'}"
 
 
@@ -165,7 +169,14 @@ def ensure_redocly() -> Path:
             raise RuntimeError("npm is not installed (Redocly CLI is a node package)")
         folder.mkdir(parents=True, exist_ok=True)
         install = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", f"@redocly/cli@{REDOCLY_VERSION}"],
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"@redocly/cli@{REDOCLY_VERSION}",
+            ],
             capture_output=True,
             text=True,
             cwd=folder,
@@ -231,7 +242,10 @@ def rewrite_for(peer: str, folder: Path, url: str) -> Path:
             action["criteria"] = [{"condition": condition}]
         elif peer == "arazzo-exec":
             action["criteria"] = [
-                {"actual": "$response.body#/TrainingJobStatus", ("equals" if still else "notEquals"): "InProgress"}
+                {
+                    "actual": "$response.body#/TrainingJobStatus",
+                    ("equals" if still else "notEquals"): "InProgress",
+                }
             ]
         elif peer == "redocly":
             condition = f"$[?@.TrainingJobStatus {operator} 'InProgress']"
@@ -258,7 +272,15 @@ def run_python_peer(name: str, polls: int, reps: int) -> Side:
         workflow = rewrite_for(name, Path(tmp), url)
         inputs = Path(tmp) / "inputs.json"
         inputs.write_text(harness.FLAGSHIP_INPUTS.read_text())
-        command = [str(python), str(harness.BENCH / "peer_run.py"), name, str(workflow), str(inputs), str(reps), url]
+        command = [
+            str(python),
+            str(harness.BENCH / "peer_run.py"),
+            name,
+            str(workflow),
+            str(inputs),
+            str(reps),
+            url,
+        ]
         done = subprocess.run(command, capture_output=True, text=True, cwd=tmp, timeout=1800)
     lines = done.stdout.strip().splitlines()
     answer = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
@@ -287,7 +309,9 @@ def run_redocly(polls: int, reps: int) -> Side:
             inputs = json.dumps(dict(base, trainingJobName=f"redocly-{rep}-{uuid.uuid4().hex[:8]}"))
             command = [str(binary), "respect", str(workflow), "-S", f"sagemakerApi={url}", "-i", inputs]
             command += ["--severity", "SCHEMA_CHECK=warn", "--max-steps", str(expected + 10)]
-            done = subprocess.run(command, capture_output=True, text=True, cwd=tmp, env=redocly_env(), timeout=900)
+            done = subprocess.run(
+                command, capture_output=True, text=True, cwd=tmp, env=redocly_env(), timeout=900
+            )
             out = done.stdout + done.stderr
             took, steps = _REDOCLY_TIME.search(out), _REDOCLY_STEPS.search(out)
             if done.returncode != 0 or not took or not steps or int(steps.group(1)) != expected:
@@ -310,7 +334,9 @@ def measure_ours(polls: int, reps: int, plain: Side, ours: Side) -> None:
         ]
         for rep in range(reps):
             for run, side in sides if rep % 2 == 0 else reversed(sides):
-                inputs = poll_loop.flagship_inputs(f"{'a' if side is plain else 'b'}-{rep}-{uuid.uuid4().hex[:8]}")
+                inputs = poll_loop.flagship_inputs(
+                    f"{'a' if side is plain else 'b'}-{rep}-{uuid.uuid4().hex[:8]}"
+                )
                 started = time.perf_counter()
                 requests = run(inputs)
                 seconds = time.perf_counter() - started
@@ -318,7 +344,9 @@ def measure_ours(polls: int, reps: int, plain: Side, ours: Side) -> None:
                 side.us_per_request.append(seconds / expected * 1e6)
 
 
-def measure(polls: int = 500, reps: int = 3, peers: tuple[str, ...] = ALL_PEERS, log: Any = print) -> PeerFigures:
+def measure(
+    polls: int = 500, reps: int = 3, peers: tuple[str, ...] = ALL_PEERS, log: Any = print
+) -> PeerFigures:
     """The whole comparison; ``log`` gets one line per side as it finishes."""
     import importlib.metadata
 
@@ -348,14 +376,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the flagship's poll loop: our engine vs the public peers")
     parser.add_argument("--polls", type=int, default=500, help="InProgress answers per job (default 500)")
     parser.add_argument("--reps", type=int, default=3, help="runs of each engine (default 3)")
-    parser.add_argument("--only", default=",".join(ALL_PEERS), help=f"peers, comma list (default {','.join(ALL_PEERS)})")
+    parser.add_argument(
+        "--only", default=",".join(ALL_PEERS), help=f"peers, comma list (default {','.join(ALL_PEERS)})"
+    )
     args = parser.parse_args(argv)
     peers = tuple(p for p in args.only.split(",") if p)
     unknown = set(peers) - set(ALL_PEERS)
     if unknown:
         parser.error(f"unknown peers {sorted(unknown)}; known: {', '.join(ALL_PEERS)}")
     print(f"machine: {harness.machine()}")
-    print(f"server: bench/fast_server.py, signatures not checked, {args.polls + 2} requests a run, {args.reps} runs each")
+    print(
+        f"server: bench/fast_server.py, signatures not checked, {args.polls + 2} requests a run, {args.reps} runs each"
+    )
     figures = measure(args.polls, args.reps, peers)
     print("\n".join(figures.markdown()))
     return 0

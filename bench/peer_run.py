@@ -37,7 +37,9 @@ def jentic(workflow: str, url: str) -> Callable[[dict[str, Any]], tuple[str, dic
     return run
 
 
-def arazzo_exec(workflow: str, url: str) -> Callable[[dict[str, Any]], tuple[str, dict[str, Any], str | None]]:
+def arazzo_exec(
+    workflow: str, url: str
+) -> Callable[[dict[str, Any]], tuple[str, dict[str, Any], str | None]]:
     """PyPI ``arazzo-exec``: its default registry, the server URL as its ``baseUrl`` runtime setting."""
     from arazzo_exec import ArazzoRunner
     from arazzo_exec.extensions import build_default_registry
@@ -56,7 +58,13 @@ PEERS = {"jentic": jentic, "arazzo-exec": arazzo_exec}
 
 
 def main() -> int:
-    kind, workflow, inputs_path, reps, url = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+    kind, workflow, inputs_path, reps, url = (
+        sys.argv[1],
+        sys.argv[2],
+        sys.argv[3],
+        int(sys.argv[4]),
+        sys.argv[5],
+    )
     logging.disable(logging.CRITICAL)  # Jentic logs every criterion at INFO: do not time the logging
     with open(inputs_path) as handle:
         base = json.load(handle)
