@@ -47,9 +47,10 @@ fuzz: $(STAMP)
 demo: $(STAMP)
 	@$(BIN)/python -m arazzo_runner.cli.demo
 
-# Issue 20's figures in one run (not part of CI; ~10 min on 2 cores): transports vs the raw asyncio floor,
+# Issue 20's figures in one run (not part of CI; ~5 min on 2 cores): transports vs the raw asyncio floor,
 # the 1,000-run fleet journal off/on, the poll-loop ratio, the peers (installed on first use into
-# bench/.peers/). Markdown for bench/RESULTS.md on stdout. BENCH_ARGS=--with-10000 adds the 10,000-run fleet.
+# bench/.peers/). Markdown for bench/RESULTS.md on stdout. BENCH_ARGS=--with-10000 adds the 10,000-run fleet
+# (~12 min more).
 bench: $(STAMP)
 	@$(BIN)/python bench/figures.py $(BENCH_ARGS)
 

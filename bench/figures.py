@@ -1,9 +1,9 @@
 """Issue 20's figures in one run, side by side, printed as Markdown ready for ``bench/RESULTS.md``.
 
-Run: ``make bench`` or ``.venv/bin/python bench/figures.py`` (~8-12 min on the 2-core VM, peers
-installed on first use into ``bench/.peers/``); ``--with-10000`` adds the 10,000-run fleet,
-journal off and on (each ~5-10 min more); ``--out FILE`` also writes the Markdown to FILE.
-Progress goes to stderr, the Markdown to stdout.
+Run: ``make bench`` or ``.venv/bin/python bench/figures.py`` (4.5 min on the 2-core VM at load
+average ~3, plus the peers' first install); ``--with-10000`` adds the 10,000-run fleet, journal off
+and on (12.5 min more at load ~3: 230 s off, 520 s on); ``--out FILE`` also writes the Markdown to
+FILE. Progress goes to stderr, the Markdown to stdout.
 
 What it runs, in this order, every part with the server (``bench/fast_server.py``) in its own
 process on 127.0.0.1:
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: `nproc` = {os.cpu_count()}, {harness.machine().split(', ', 1)[1]}, {memory_gb():.0f} GB;"
         f" {versions()}. Load average (1/5/15 min) before **{load_before}**, after **{load()}**.",
     ]
-    if not args.with_10000:
+    if "fleet" not in skip and not args.with_10000 and args.fleet_runs != 10000:
         lines.append("The 10,000-run fleet was not run (`--with-10000` adds it).")
     for title, rows in sections:
         lines += ["", f"#### {title}", "", *rows]

@@ -350,7 +350,9 @@ def measure(
     """The whole comparison; ``log`` gets one line per side as it finishes."""
     import importlib.metadata
 
-    plain = Side(name="(a) plain httpx + botocore SigV4", note="`poll_loop.py` (a): a hand-written signed loop")
+    plain = Side(
+        name="(a) plain httpx + botocore SigV4", note="`poll_loop.py` (a): a hand-written signed loop"
+    )
     ours = Side(
         name="(b) arazzo_runner",
         version=importlib.metadata.version("arazzo-runner"),
