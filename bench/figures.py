@@ -46,6 +46,8 @@ import harness
 import peer
 
 CONNECTIONS = 20
+#: Headline rows of every part, for the one summary table at the top: ``| figure | measured | target |``.
+SUMMARY: list[str] = []
 
 
 def log(message: str) -> None:
@@ -150,6 +152,9 @@ def transports(tasks: int, reps: int) -> list[str]:
             f"| {label} | **{median:,.0f}** ({min(values):,.0f}-{max(values):,.0f}) | {median / floor:.2f} |"
             f" {1e6 / median:,.0f} | `fleet.py --only {command}` |"
         )
+        SUMMARY.append(
+            f"| {label}, {tasks:,} tasks | {median:,.0f} req/s, {median / floor:.2f} of the floor | — |"
+        )
     return rows
 
 
@@ -188,6 +193,10 @@ def fleet_rows(sizes: list[int]) -> list[str]:
             rows.append(
                 f"| {runs:,} | {mode} | {row['wall_s']:.1f} s | **{row['steps_per_s']:,.0f}**{failed} | {rss} | {size} | {at_start} |"
             )
+            SUMMARY.append(
+                f"| fleet, {runs:,} concurrent runs, journal {mode} | {row['steps_per_s']:,.0f} steps/s{failed},"
+                f" peak RSS {row['peak_rss_mb']:.0f} MB | >= 2,000 steps/s{f'; RSS <= {target} MB' if target else ''} |"
+            )
     return rows
 
 
@@ -225,6 +234,9 @@ def poll_loop_rows(reps: int) -> list[str]:
             f" {float(sides['b'].group(3)):,.0f} µs/req; client CPU ratio {float(cpu.group(2)):.3f} |"
             f" <= 1.15: {'met' if median <= 1.15 else 'MISSED'} | {at_start} |"
         )
+        SUMMARY.append(
+            f"| poll-loop ratio, engine / plain signed loop | {median:.3f} (median of {reps}) | <= 1.15 |"
+        )
     log(f"  poll loop ratio: {ratio.group(2) if ratio else 'failed'}")
     at_start = load()
     done = subprocess.run(
@@ -243,6 +255,7 @@ def poll_loop_rows(reps: int) -> list[str]:
             f"| engine journaled / not journaled, wall, {reps} reps | **{median:.3f}** median (min"
             f" {float(journal.group(1)):.3f}) | <= 1.10: {'met' if median <= 1.10 else 'MISSED'} | {at_start} |"
         )
+        SUMMARY.append(f"| poll loop, journaled / not | {median:.3f} (median of {reps}) | <= 1.10 |")
     log(f"  poll loop journal ratio: {journal.group(2) if journal else 'failed'}")
     return rows
 
@@ -253,6 +266,11 @@ def poll_loop_rows(reps: int) -> list[str]:
 def peer_rows(polls: int, reps: int) -> list[str]:
     at_start = load()
     figures = peer.measure(polls, reps, peer.ALL_PEERS, log=log)
+    for side in [figures.ours, *figures.peers]:
+        factor = f"{side.median / figures.plain.median:.2f}x" if not side.error else "could not run"
+        SUMMARY.append(
+            f"| poll loop, {side.name} {side.version}, factor over the plain signed loop | {factor} | — |"
+        )
     return [
         f"Peers on the flagship's poll loop ({polls + 2} requests a run, {reps} runs each; (a) and (b)"
         f" {2 * reps} runs each, before and after the peers; load at start {at_start}). Every change"
@@ -315,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if "fleet" not in skip and not args.with_10000 and args.fleet_runs != 10000:
         lines.append("The 10,000-run fleet was not run (`--with-10000` adds it).")
+    lines += ["", "| figure | measured | target |", "| --- | --- | --- |", *SUMMARY]
     for title, rows in sections:
         lines += ["", f"#### {title}", "", *rows]
     text = "\n".join(lines) + "\n"
