@@ -20,7 +20,8 @@ process on 127.0.0.1:
 4. the peers on the same poll loop (``bench/peer.py``): Jentic, arazzo-exec, Redocly.
 
 The machine's facts (cores, CPU, memory, versions, load average before and after and at the start
-of every part) head the Markdown: on a shared VM the load says how far to trust each figure.
+of every part) head the Markdown, then one summary table of every part's headline figures, then
+each part's own table: on a shared VM the load says how far to trust each figure.
 """
 
 from __future__ import annotations
