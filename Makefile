@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint typecheck demo demo-events clean lock test-latest openapi fuzz
+.PHONY: test lint typecheck demo demo-events clean lock test-latest openapi fuzz bench
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -46,6 +46,13 @@ fuzz: $(STAMP)
 
 demo: $(STAMP)
 	@$(BIN)/python -m arazzo_runner.cli.demo
+
+# Issue 20's figures in one run (not part of CI; ~5 min on 2 cores): transports vs the raw asyncio floor,
+# the 1,000-run fleet journal off/on, the poll-loop ratio, the peers (installed on first use into
+# bench/.peers/). Markdown for bench/RESULTS.md on stdout. BENCH_ARGS=--with-10000 adds the 10,000-run fleet
+# (~12 min more).
+bench: $(STAMP)
+	@$(BIN)/python bench/figures.py $(BENCH_ARGS)
 
 # The event-driven flagship (Arazzo 1.1 AsyncAPI receive): the emulator publishes training job state changes
 # to moto's EventBridge, a rule sends them to an SQS queue, the workflow receives them (0 DescribeTrainingJob).

@@ -45,11 +45,11 @@ _DESCRIBE_TEMPLATE: dict[str, Any] = {
 }
 
 
-def _answer(status: int, body: bytes) -> bytes:
+def _answer(status: int, body: bytes, content_type: bytes = CONTENT_TYPE) -> bytes:
     reason = b"OK" if status == 200 else b"Bad Request"
     return (
         b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nx-amzn-RequestId: bench\r\nContent-Length: %d\r\n\r\n"
-        % (status, reason, CONTENT_TYPE, len(body))
+        % (status, reason, content_type, len(body))
         + body
     )
 
@@ -57,8 +57,9 @@ def _answer(status: int, body: bytes) -> bytes:
 class Jobs:
     """Per-job Describe counters: InProgress ``in_progress`` times, then Completed (then forgotten)."""
 
-    def __init__(self, in_progress: int) -> None:
+    def __init__(self, in_progress: int, content_type: bytes = CONTENT_TYPE) -> None:
         self.in_progress = in_progress
+        self.content_type = content_type
         self.polls: dict[str, int] = {}
         self.requests = 0
 
@@ -67,11 +68,11 @@ class Jobs:
         try:
             name = str(json.loads(body).get("TrainingJobName"))
         except (ValueError, AttributeError):
-            return _answer(400, b'{"__type":"ValidationException","message":"bad body"}')
+            return _answer(400, b'{"__type":"ValidationException","message":"bad body"}', self.content_type)
         arn = f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}"
         if target == "SageMaker.CreateTrainingJob":
             self.polls[name] = 0
-            return _answer(200, json.dumps({"TrainingJobArn": arn}).encode())
+            return _answer(200, json.dumps({"TrainingJobArn": arn}).encode(), self.content_type)
         if target == "SageMaker.DescribeTrainingJob":
             seen = self.polls.get(name, 0)
             done = seen >= self.in_progress
@@ -84,8 +85,10 @@ class Jobs:
             data["SecondaryStatus"] = "Completed" if done else "Training"
             if done:
                 data["ModelArtifacts"] = {"S3ModelArtifacts": f"s3://b/out/{name}/output/model.tar.gz"}
-            return _answer(200, json.dumps(data).encode())
-        return _answer(400, b'{"__type":"UnknownOperationException","message":"unknown target"}')
+            return _answer(200, json.dumps(data).encode(), self.content_type)
+        return _answer(
+            400, b'{"__type":"UnknownOperationException","message":"unknown target"}', self.content_type
+        )
 
 
 Verifier = Callable[[str, str, list[tuple[str, str]], bytes], bool]
@@ -163,10 +166,15 @@ class Connection(asyncio.Protocol):
 
 
 async def start(
-    in_progress: int, *, verify: bool = False, host: str = "127.0.0.1", port: int = 0
+    in_progress: int,
+    *,
+    verify: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    content_type: str = CONTENT_TYPE.decode(),
 ) -> tuple[asyncio.Server, Jobs]:
     """Listen on ``host:port`` (0: any free port); returns the server and its job counters."""
-    jobs = Jobs(in_progress)
+    jobs = Jobs(in_progress, content_type.encode("latin-1"))
     verifier = _emulator_verifier() if verify else None
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: Connection(jobs, verifier), host, port, backlog=4096)
@@ -179,7 +187,9 @@ def url_of(server: asyncio.Server) -> str:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    server, jobs = await start(args.in_progress, verify=args.verify, port=args.port)
+    server, jobs = await start(
+        args.in_progress, verify=args.verify, port=args.port, content_type=args.content_type
+    )
     print(url_of(server), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -199,6 +209,11 @@ def main() -> None:
     )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--verify", action="store_true", help="verify SigV4 signatures (off by default)")
+    parser.add_argument(
+        "--content-type",
+        default=CONTENT_TYPE.decode(),
+        help="Content-Type of the answers (default AWS's; peers that parse only application/json need that)",
+    )
     args = parser.parse_args()
     asyncio.run(_serve(args))
 

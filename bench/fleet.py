@@ -1,15 +1,24 @@
 """Many flagship runs in one process through the async API: wall time, steps/s, peak RSS; then a soak.
 
 Run: ``.venv/bin/python bench/fleet.py`` (all configurations, ~3-5 min on 2 cores), or one part:
-``--only server``, ``--only concurrent:1000``, ``--only sequential``.
+``--only server``, ``--only raw:1000``, ``--only transport:1000``, ``--only httpx:1000``, ``--only concurrent:1000``, ``--only sequential``;
+``--transport httpx|lean`` picks the async transport, ``--journal`` journals the concurrent runs.
 
-1. The server alone (and ``httpx:N``: bare ``httpx.AsyncClient`` posts from N tasks, no engine): ``bench/fast_server.py`` (asyncio protocol, a child process, signatures not
+1. The server alone: ``bench/fast_server.py`` (asyncio protocol, a child process, signatures not
    checked) driven by a raw asyncio keep-alive load generator, so we know it is not the bottleneck.
+   The client stacks alone, no engine, no signing, the same unsigned Describe posts from N tasks
+   sharing ``--connections`` keep-alive connections: ``raw:N``, a minimal asyncio HTTP/1.1 client
+   (the floor: write the request, read the head, read Content-Length bytes, parse the JSON);
+   ``transport:N``, the transport's ``handle_async_request`` alone (no client: no auth flow,
+   cookies or redirects): httpcore's pool (``--transport httpx``) or our lean transport
+   (``--transport lean``); ``httpx:N``, ``httpx.AsyncClient`` over the same transport.
 2. N concurrent runs (1,000 and 10,000) of the flagship, unmodified, each job InProgress 20 times
    (22 requests, 22 step executions), ``asyncio.gather`` of ``Document.run_async`` on one loaded
    document, one shared ``RunEnvironment`` (credentials and endpoints made once) and one
    ``httpx.AsyncClient`` (pool of ``--connections``, default 100, no pool timeout). Each
-   configuration runs in a fresh child process so ``getrusage``'s peak RSS is its own.
+   configuration runs in a fresh child process so ``getrusage``'s peak RSS is its own. With
+   ``--journal`` every run is journaled in one SQLite journal (``arazzo_runner.journal.Journal``,
+   default batching) in a temporary folder, as ``arazzo run`` journals by default.
    Targets: 1,000 runs <= 200 MB peak RSS, 10,000 <= 1 GB, >= 2,000 steps/s on 2 cores
    (client and server sharing them).
 3. 10,000 sequential runs on the same loaded document (``--seq-polls`` InProgress answers each,
@@ -26,6 +35,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -81,6 +91,53 @@ def server_alone(connections: int) -> None:
 
 # -- 1b. the client stack alone -------------------------------------------------------------------
 
+
+async def _raw_alone(url: str, tasks: int, per_task: int, connections: int) -> float:
+    """Requests/s of a minimal asyncio HTTP/1.1 client: ``tasks`` tasks share ``connections`` sockets.
+
+    The floor for any client on this loop: a request is one write; the answer is one read of the head
+    and one of the body (its Content-Length), parsed as JSON like the others do. No timeouts, no
+    chunked bodies, no error handling: not a client to use, only a measure of what asyncio costs.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection(host, int(port)))
+
+    async def one(index: int) -> None:
+        body = json.dumps({"TrainingJobName": f"raw-{index}"}).encode()
+        request = (
+            b"POST / HTTP/1.1\r\nHost: %s:%s\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\n"
+            b"Content-Type: application/x-amz-json-1.1\r\nContent-Length: %d\r\n\r\n"
+            % (host.encode(), port.encode(), len(body))
+            + body
+        )
+        for _ in range(per_task):
+            reader, writer = await idle.get()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+            json.loads(await reader.readexactly(length))
+            idle.put_nowait((reader, writer))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(tasks)))
+    rate = tasks * per_task / (time.perf_counter() - started)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
+    return rate
+
+
+def raw_alone(tasks: int, connections: int) -> float:
+    with harness.server_process(20) as url:
+        rate = run_loop(_raw_alone(url, tasks, 22, connections))
+    print(
+        f"raw asyncio HTTP/1.1 client{' + uvloop' if USE_UVLOOP else ''} ({tasks:,} tasks x 22 unsigned posts,"
+        f" {connections} connections, no httpx, no engine): {rate:,.0f} requests/s"
+    )
+    return rate
+
+
 TRANSPORT = "httpx"  # --transport: "httpx" (httpcore's pool) or "lean" (arazzo_runner.http.lean_transport)
 
 
@@ -128,7 +185,58 @@ async def _httpx_alone(url: str, tasks: int, per_task: int, connections: int) ->
         return tasks * per_task / (time.perf_counter() - started)
 
 
-def httpx_alone(tasks: int, connections: int) -> None:
+def make_transport(connections: int) -> Any:
+    """The transport chosen with ``--transport``, without an ``httpx.AsyncClient`` on top."""
+    import httpx
+
+    if TRANSPORT == "lean":
+        from arazzo_runner.http.lean_transport import LeanAsyncTransport
+
+        return LeanAsyncTransport(max_connections=connections)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncHTTPTransport(limits=limits)
+
+
+async def _transport_alone(url: str, tasks: int, per_task: int, connections: int) -> float:
+    """Requests/s of the transport itself (``handle_async_request``; no client, no auth, no cookies)."""
+    import httpx
+
+    transport = make_transport(connections)
+    timeout = httpx.Timeout(60.0, pool=None).as_dict()
+    target = httpx.URL(url + "/")
+
+    async def one(index: int) -> None:
+        body = json.dumps({"TrainingJobName": f"bare-{index}"}).encode()
+        headers = {
+            "X-Amz-Target": "SageMaker.DescribeTrainingJob",
+            "Content-Type": "application/x-amz-json-1.1",
+        }
+        for _ in range(per_task):
+            request = httpx.Request(
+                "POST", target, content=body, headers=headers, extensions={"timeout": timeout}
+            )
+            response = await transport.handle_async_request(request)
+            json.loads(await response.aread())
+            await response.aclose()
+
+    async with transport:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(tasks)))
+        return tasks * per_task / (time.perf_counter() - started)
+
+
+def transport_alone(tasks: int, connections: int) -> float:
+    with harness.server_process(20) as url:
+        rate = run_loop(_transport_alone(url, tasks, 22, connections))
+    name = "LeanAsyncTransport" if TRANSPORT == "lean" else "httpx.AsyncHTTPTransport (httpcore)"
+    print(
+        f"{name}{' + uvloop' if USE_UVLOOP else ''} alone, no client ({tasks:,} tasks x 22 unsigned posts,"
+        f" {connections} connections, no engine): {rate:,.0f} requests/s"
+    )
+    return rate
+
+
+def httpx_alone(tasks: int, connections: int) -> float:
     with harness.server_process(20) as url:
         rate = run_loop(_httpx_alone(url, tasks, 22, connections))
     print(
@@ -136,12 +244,14 @@ def httpx_alone(tasks: int, connections: int) -> None:
         f" unsigned posts, {connections} connections, no engine):"
         f" {rate:,.0f} requests/s"
     )
+    return rate
 
 
 # -- 2. concurrent runs ----------------------------------------------------------------------------
 
 
-async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
+async def _concurrent(url: str, runs: int, connections: int, journal: Any = None) -> dict[str, Any]:
+    """``runs`` flagship runs at once; ``journal``: one ``Journal`` every run records in (or None)."""
     import httpx
 
     import arazzo_runner
@@ -166,6 +276,7 @@ async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
             options=options,
             environment=environment,
             client=client,
+            journal=journal,
         )
         started = time.perf_counter()
         results = await asyncio.gather(
@@ -176,6 +287,7 @@ async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
                     options=options,
                     environment=environment,
                     client=client,
+                    journal=journal,
                 )
                 for i in range(runs)
             )
@@ -195,37 +307,50 @@ async def _concurrent(url: str, runs: int, connections: int) -> dict[str, Any]:
     }
 
 
-def concurrent_child(runs: int, connections: int, fixes: str) -> None:
+def concurrent_child(runs: int, connections: int, fixes: str, journaled: bool) -> None:
     """Runs in a fresh process (peak RSS is per process); prints one JSON line."""
     if fixes:
         import fixes as patches
 
         patches.apply(fixes)
-    with harness.server_process(20) as url:
-        print(json.dumps(run_loop(_concurrent(url, runs, connections))))
+    with tempfile.TemporaryDirectory() as folder, harness.server_process(20) as url:
+        journal = None
+        if journaled:
+            from arazzo_runner.journal import Journal
+
+            journal = Journal(Path(folder) / "fleet.db")
+        row = run_loop(_concurrent(url, runs, connections, journal))
+        if journal is not None:
+            journal.close()
+            row["journal_mb"] = sum(p.stat().st_size for p in Path(folder).glob("fleet.db*")) / 1e6
+        print(json.dumps(row))
 
 
-def concurrent(runs: int, connections: int, fixes: str) -> None:
+def concurrent(runs: int, connections: int, fixes: str, journaled: bool = False) -> dict[str, Any] | None:
+    """``runs`` concurrent runs in a child process; prints a line and returns its figures (None: failed)."""
     command = [sys.executable, __file__, "--child-concurrent", str(runs), "--connections", str(connections)]
     command += ["--transport", TRANSPORT] + (["--uvloop"] if USE_UVLOOP else [])
+    command += ["--journal"] if journaled else []
     if fixes:
         command += ["--fixes", fixes]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
         print(f"{runs} concurrent runs: child failed: {done.stderr[-2000:]}")
-        return
-    row = json.loads(done.stdout.strip().splitlines()[-1])
+        return None
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     target = TARGET_RSS_MB.get(runs)
     rss_verdict = (
         f" (target <= {target} MB: {'MET' if row['peak_rss_mb'] <= target else 'MISSED'})" if target else ""
     )
     rate_verdict = "MET" if row["steps_per_s"] >= TARGET_STEPS_PER_S else "MISSED"
+    journal_note = f", journal on ({row['journal_mb']:.1f} MB)" if journaled else ", journal off"
     print(
-        f"{runs:>6,} concurrent runs x 22 steps ({TRANSPORT}{' + uvloop' if USE_UVLOOP else ''}): wall {row['wall_s']:6.1f} s, {row['steps_per_s']:7,.0f} steps/s"
+        f"{runs:>6,} concurrent runs x 22 steps ({TRANSPORT}{' + uvloop' if USE_UVLOOP else ''}{journal_note}): wall {row['wall_s']:6.1f} s, {row['steps_per_s']:7,.0f} steps/s"
         f" (target >= {TARGET_STEPS_PER_S}: {rate_verdict}), peak RSS {row['peak_rss_mb']:6.1f} MB{rss_verdict},"
         f" RSS before {row['rss_before_mb']:.1f} MB, failed {row['failed']}"
         + (f" ({row['first_error']})" if row["failed"] else "")
     )
+    return row
 
 
 # -- 3. sequential soak ----------------------------------------------------------------------------
@@ -268,7 +393,9 @@ def sequential(runs: int, polls: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="concurrent and sequential flagship runs in one process")
-    parser.add_argument("--only", help="server | httpx:N | concurrent:N | sequential (default: all)")
+    parser.add_argument(
+        "--only", help="server | raw:N | transport:N | httpx:N | concurrent:N | sequential (default: all)"
+    )
     parser.add_argument(
         "--connections", type=int, default=20, help="httpx pool size and requests in flight (default 20)"
     )
@@ -279,12 +406,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--uvloop", action="store_true", help="run on uvloop (pip install 'arazzo-runner[fast]')"
     )
+    parser.add_argument(
+        "--journal",
+        action="store_true",
+        help="journal the concurrent runs (one SQLite journal, a temp folder)",
+    )
     parser.add_argument("--child-concurrent", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     global TRANSPORT, USE_UVLOOP
     TRANSPORT, USE_UVLOOP = args.transport, args.uvloop
     if args.child_concurrent:
-        concurrent_child(args.child_concurrent, args.connections, args.fixes)
+        concurrent_child(args.child_concurrent, args.connections, args.fixes, args.journal)
         return 0
     print(f"machine: {harness.machine()}")
     if args.fixes:
@@ -292,11 +424,15 @@ def main(argv: list[str] | None = None) -> int:
     parts = (
         [args.only]
         if args.only
-        else ["server", "httpx:1000", "concurrent:1000", "concurrent:10000", "sequential"]
+        else ["server", "raw:1000", "httpx:1000", "concurrent:1000", "concurrent:10000", "sequential"]
     )
     for part in parts:
         if part == "server":
             server_alone(args.connections)
+        elif part.startswith("raw:"):
+            raw_alone(int(part.split(":", 1)[1]), args.connections)
+        elif part.startswith("transport:"):
+            transport_alone(int(part.split(":", 1)[1]), args.connections)
         elif part.startswith("httpx:"):
             if args.fixes:
                 import fixes as patches
@@ -304,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                 patches.apply(args.fixes)
             httpx_alone(int(part.split(":", 1)[1]), args.connections)
         elif part.startswith("concurrent:"):
-            concurrent(int(part.split(":", 1)[1]), args.connections, args.fixes)
+            concurrent(int(part.split(":", 1)[1]), args.connections, args.fixes, args.journal)
         elif part == "sequential":
             if args.fixes:
                 import fixes as patches

@@ -64,11 +64,18 @@ def aws_environment() -> Any:
 
 
 @contextlib.contextmanager
-def server_process(in_progress: int, *, verify: bool = False) -> Iterator[str]:
-    """Run ``bench/fast_server.py`` in a child process on 127.0.0.1; yields its URL, stops it after."""
+def server_process(
+    in_progress: int, *, verify: bool = False, content_type: str | None = None
+) -> Iterator[str]:
+    """Run ``bench/fast_server.py`` in a child process on 127.0.0.1; yields its URL, stops it after.
+
+    ``content_type``: what the answers say they are (default AWS's ``application/x-amz-json-1.1``).
+    """
     command = [sys.executable, str(BENCH / "fast_server.py"), "--in-progress", str(in_progress)]
     if verify:
         command.append("--verify")
+    if content_type:
+        command += ["--content-type", content_type]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert child.stdout is not None
