@@ -34,10 +34,10 @@ from .aws import DEFAULT_REGION, AwsEnvironment, region_from_host, service_from_
 from .errors import CredentialsError
 
 #: Headers this auth sets; stale copies are removed before each signature.
-_SIGNING_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256")
-#: Headers botocore's ``add_auth`` sets, copied onto the request sent. ``Date``: a request that has one
-#: is signed with botocore's rewrite of it (the signing time), so the rewrite must be what is sent.
-_SIGNED_BY_BOTOCORE = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "Date")
+_STALE = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
+#: Headers botocore's ``add_auth`` adds, copied onto the request sent. It also rewrites a ``Date``
+#: header (to the signing time) and signs the rewrite, so that is copied too when it changed.
+_ADDED_BY_BOTOCORE = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 
 
 @lru_cache(maxsize=64)
@@ -229,18 +229,21 @@ class SigV4Auth(httpx.Auth):
         host = request.url.host
         headers = request.headers
         current = SigningHeaders(headers.items())  # lower-case names, repeats joined by httpx
-        for name in _SIGNING_HEADERS:
-            if name in current:  # a retry: the last attempt's signature goes
+        if not _STALE.isdisjoint(current):  # a retry: the last attempt's signature goes
+            for name in _STALE.intersection(current):
                 del headers[name]
                 del current[name]
+        date = current.get("date")
         credentials = self._environment.frozen_credentials()
         signing = SigningRequest(request.method, str(request.url), current, request.content)
         signer = caching_signer_class()(credentials, self.signing_name_for(host), self.region_for(host))
         signer.add_auth(signing)
-        for name in _SIGNED_BY_BOTOCORE:
+        for name in _ADDED_BY_BOTOCORE:
             value = current.get(name)
-            if value is not None and headers.get(name) != value:
+            if value is not None:
                 headers[name] = value
+        if date is not None and current["date"] != date:
+            headers["Date"] = current["date"]
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._hosts is None or request.url.host.lower() in self._hosts:
