@@ -130,11 +130,11 @@ class SignedHeaders(dict[str, str]):
 
     @classmethod
     def of(cls, request: SigningRequest) -> SignedHeaders:
-        from botocore.auth import SIGNED_HEADERS_BLACKLIST, _host_from_url
-
-        blacklist = _blacklist(tuple(SIGNED_HEADERS_BLACKLIST))
+        blacklist = _unsigned()
         found = cls((name, value) for name, value in request.headers.items() if name not in blacklist)
         if "host" not in found:
+            from botocore.auth import _host_from_url
+
             found["host"] = _host_from_url(request.url)
         return found
 
@@ -143,9 +143,17 @@ class SignedHeaders(dict[str, str]):
         return failobj if value is None else [value]
 
 
-@lru_cache(maxsize=4)
-def _blacklist(names: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(names)
+_UNSIGNED: frozenset[str] | None = None
+
+
+def _unsigned() -> frozenset[str]:
+    """botocore's ``SIGNED_HEADERS_BLACKLIST`` as a set (read on first use: botocore loads lazily)."""
+    global _UNSIGNED
+    if _UNSIGNED is None:
+        from botocore.auth import SIGNED_HEADERS_BLACKLIST
+
+        _UNSIGNED = frozenset(SIGNED_HEADERS_BLACKLIST)
+    return _UNSIGNED
 
 
 class SigningRequest:
