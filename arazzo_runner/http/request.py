@@ -236,7 +236,20 @@ def new_request(
 def _parsed_url(url: str) -> httpx.URL:
     """``httpx.URL`` objects are immutable, and a poll loop sends the same URL thousands of times:
     parse each once (about half the cost of building a request)."""
-    return httpx.URL(url)
+    return _URL(url)
+
+
+class _URL(httpx.URL):
+    """An ``httpx.URL`` that writes its text once: the signer, the exchange record and the
+    transport each ask for it on every request, and httpx rebuilds it from the parts each time."""
+
+    _text: str | None = None
+
+    def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = super().__str__()
+        return text
 
 
 def _fill_path(operation: Operation, values: Mapping[str, str]) -> str:
