@@ -15,7 +15,8 @@ What stays as ``Client.send`` does it:
 * an answer with ``Set-Cookie`` still goes into ``client.cookies`` (runs never send the jar's
   cookies: requests are built from the document, not by ``client.build_request``; the jar is
   kept for callers who look at it);
-* a transport error carries its request.
+* a transport error carries its request;
+* httpx's ``HTTP Request: ...`` line still goes to the ``httpx`` logger when INFO is on for it.
 
 A client this path cannot serve the same way (event hooks, redirects followed, credentials in
 the URL and no auth, closed, or an httpx without ``_transport_for_url``) goes through
@@ -25,9 +26,13 @@ take this path too.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
+
+#: httpx's own logger: ``Client.send`` logs every answered request there at INFO.
+_LOGGER = logging.getLogger("httpx")
 
 
 def _direct(
@@ -54,6 +59,15 @@ def _answered(
     response.request = request
     if "set-cookie" in response.headers:
         client.cookies.extract_cookies(response)
+    if _LOGGER.isEnabledFor(logging.INFO):
+        _LOGGER.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
 
 
 async def send_async(

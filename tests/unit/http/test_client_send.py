@@ -147,3 +147,12 @@ def test_event_hooks_redirects_and_url_credentials_go_through_client_send(kind: 
     assert response.request.url.path == "/new"
     response, _ = _send(kind, handler, httpx.Request("GET", "http://u:p@api.test/"))
     assert response.text.startswith("Basic ")
+
+
+@KINDS
+def test_the_request_line_still_goes_to_httpxs_logger(kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="httpx"):
+        _send(kind, lambda request: httpx.Response(204), httpx.Request("DELETE", "http://api.test/jobs/1"))
+    assert [r.getMessage() for r in caplog.records if r.name == "httpx"] == [
+        'HTTP Request: DELETE http://api.test/jobs/1 "HTTP/1.1 204 No Content"'
+    ]
