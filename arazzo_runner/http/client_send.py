@@ -1,6 +1,6 @@
 """Send one request through an httpx client's transport, driving the ``httpx.Auth`` flow here.
 
-Why: ``Client.send`` does work for every request that the requests runs build never need, and it
+Why: ``Client.send`` does work on every request that a run's requests never need, and it
 measured about a tenth of the engine's own CPU per step (``bench/engine_cost.py``): the redirect
 and event-hook loops, a stream wrapper that times the answer, and above all the cookie jar's
 ``extract_cookies`` on every answer (a ``urllib.request.Request`` and an ``http.cookiejar`` pass)
