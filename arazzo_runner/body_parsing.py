@@ -27,6 +27,7 @@ import codecs
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -77,6 +78,35 @@ def decode_text(content: bytes, charset: str | None) -> tuple[str, tuple[str, ..
         return content.decode("utf-8", errors="replace"), (warning,)
 
 
+class _Found(threading.local):
+    #: The non-finite literals of the body being decoded in this thread (a list while decoding).
+    found: list[str] | None = None
+
+
+_NON_FINITE = _Found()
+
+
+def _constant(name: str) -> None:
+    assert _NON_FINITE.found is not None
+    _NON_FINITE.found.append(name)
+    return None
+
+
+def _number(literal: str) -> float | None:
+    value = float(literal)
+    if math.isfinite(value):
+        return value
+    assert _NON_FINITE.found is not None
+    _NON_FINITE.found.append(literal if len(literal) <= 20 else literal[:20] + "…")
+    return None
+
+
+#: One decoder for every body: ``json.loads`` with hooks builds a decoder (and its C scanner) per
+#: call, about half the cost of reading a small answer. Its hooks report to the calling thread's
+#: ``_NON_FINITE`` (decoding never yields to another body in the same thread).
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_number)
+
+
 def read_json(content: bytes, charset: str | None = None) -> BodyRead:
     """Parse a JSON body within the bounds above; never raises."""
     text, warnings = decode_text(content, charset)
@@ -88,22 +118,15 @@ def read_json(content: bytes, charset: str | None = None) -> BodyRead:
     if openings > MAX_DEPTH and json_depth(content) > MAX_DEPTH:
         return BodyRead(text, f"JSON nested deeper than {MAX_DEPTH} levels", warnings)
     non_finite: list[str] = []
-
-    def constant(name: str) -> None:
-        non_finite.append(name)
-        return None
-
-    def number(literal: str) -> float | None:
-        value = float(literal)
-        if math.isfinite(value):
-            return value
-        non_finite.append(literal if len(literal) <= 20 else literal[:20] + "…")
-        return None
-
+    _NON_FINITE.found = non_finite
     try:
-        value = json.loads(text, parse_constant=constant, parse_float=number)
+        if text.startswith("\ufeff"):
+            json.loads(text)  # raises json.loads's own error for a byte order mark (decode() would not)
+        value = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, int digits limit, deep nesting
         return BodyRead(text, f"invalid JSON: {_first_line(exc)}", warnings)
+    finally:
+        _NON_FINITE.found = None
     if non_finite:
         shown = ", ".join(sorted(set(non_finite))[:3])
         warnings += (

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
+from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
 from ..sources.openapi import OpenApiSource, Operation
 
 #: Per event loop: the environments ``run_async`` made for default arguments (see ``shared``).
@@ -77,10 +79,6 @@ class RunEnvironment:
 
         The deadline becomes time left, counted on ``time.monotonic`` while reading: a driver's
         clock may be a test's fake one, and the core's deadline stays the one in its state."""
-        import time
-
-        from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
-
         return ResponseLimits(
             max_bytes=self.max_response_size or DEFAULT_MAX_RESPONSE_BYTES,
             seconds=self.request_timeout if self.request_timeout is not None else DEFAULT_TIMEOUT.read,
@@ -119,8 +117,6 @@ class RunEnvironment:
     def http_timeout(self) -> Any:
         """The httpx timeout for clients a run makes itself."""
         import httpx
-
-        from ..http.transport import DEFAULT_TIMEOUT
 
         return (
             DEFAULT_TIMEOUT

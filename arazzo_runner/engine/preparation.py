@@ -33,6 +33,8 @@ def render_tree(value: Any, ctx: EvaluationContext, leaf: Render) -> Any:
     """``leaf`` applied to every value inside objects and arrays; absent values drop out of them.
 
     Runs and dry runs walk values the same way and differ only in how a leaf renders."""
+    if type(value) is str:  # most values: skip the Mapping ABC check, the slowest test here
+        return leaf(value, ctx)
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():

@@ -40,6 +40,11 @@ class Redactor:
     header_names: frozenset[str] = frozenset()
     #: Extra secret query parameter names, from apiKey schemes.
     query_names: frozenset[str] = frozenset()
+    #: Every secret header name (the fixed ones and ``header_names``), joined once, not per request.
+    _secret_headers: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_secret_headers", SECRET_HEADERS | self.header_names)
 
     @classmethod
     def for_document(cls, document: Any, masker: Masker | None = None) -> Redactor:
@@ -55,7 +60,7 @@ class Redactor:
         in memory only, never in a snapshot: after a restore the request handed out again is
         signed and fed again, so they are learned again before its answer is reported."""
         values: list[str] = []
-        secret_headers = SECRET_HEADERS | self.header_names
+        secret_headers = self._secret_headers
         for name, value in request.headers:
             # A SigV4 Authorization value is new on every request and holds no secret (the key
             # never leaves the machine): learning it would grow the masker on every poll.

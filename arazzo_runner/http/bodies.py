@@ -25,6 +25,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,19 +40,38 @@ _XML = re.compile(r"^(application/xml|text/xml|[a-z]+/[^;]*\+xml)$")
 
 def media_type(content_type: str | None) -> str:
     """``Application/JSON; charset=utf-8`` → ``application/json``."""
+    if content_type is not None and len(content_type) <= _CACHED_LENGTH:
+        return _kinds(content_type)[0]
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def is_json(content_type: str | None) -> bool:
+    if content_type is not None and len(content_type) <= _CACHED_LENGTH:
+        return _kinds(content_type)[1]
     return bool(_JSON.match(media_type(content_type)))
 
 
 def is_aws_json(content_type: str | None) -> bool:
+    if content_type is not None and len(content_type) <= _CACHED_LENGTH:
+        return _kinds(content_type)[2]
     return bool(_AWS_JSON.match(media_type(content_type)))
 
 
 def is_xml(content_type: str | None) -> bool:
+    if content_type is not None and len(content_type) <= _CACHED_LENGTH:
+        return _kinds(content_type)[3]
     return bool(_XML.match(media_type(content_type)))
+
+
+#: Content types up to this long are looked up in :func:`_kinds` (a server's odd, long ones are not kept).
+_CACHED_LENGTH = 200
+
+
+@lru_cache(maxsize=256)
+def _kinds(content_type: str) -> tuple[str, bool, bool, bool]:
+    """(media type, JSON?, AWS JSON?, XML?) of a content type: every request and answer asks."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind, bool(_JSON.match(kind)), bool(_AWS_JSON.match(kind)), bool(_XML.match(kind))
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,9 @@ def parameter_definitions(
     Worked out once per operation (walking the description through SchemaPath costs ~60 µs,
     and a poll loop sends the same operation thousands of times); callers must not mutate it.
     """
-    found: dict[tuple[str, str], dict[str, Any]] = source.once("parameters", operation, _parameter_definitions)
+    found: dict[tuple[str, str], dict[str, Any]] = source.once(
+        "parameters", operation, _parameter_definitions
+    )
     return found
 
 
@@ -195,14 +197,59 @@ def build_request(
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Type", encoded.content_type))
         content = encoded.content
-    return httpx.Request(operation.method.upper(), _parsed_url(url), headers=headers, content=content)
+    return new_request(operation.method.upper(), _parsed_url(url), headers, content)
+
+
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def new_request(
+    method: str, url: httpx.URL, headers: list[tuple[str, str]], content: bytes | None
+) -> httpx.Request:
+    """What ``httpx.Request(method, url, headers=headers, content=content)`` makes, in one pass.
+
+    httpx normalises the headers, adds ``Content-Length`` one lookup at a time, then normalises
+    them all again to put ``Host`` first: about a quarter of building a step's request. The
+    headers come out the same and in the same order (a property test compares the two):
+    ``Host`` (unless given), ``Content-Length: 0`` for a POST/PUT/PATCH without body (unless a
+    length or ``Transfer-Encoding`` is given), the given headers, then the body's
+    ``Content-Length`` (unless given).
+    """
+    body = content or b""
+    names = {name.lower() for name, _ in headers}
+    first: list[tuple[str, str]] = []
+    if "host" not in names and url.host:
+        first.append(("Host", url.netloc.decode("ascii")))  # netloc is ASCII: IDNA-encoded host
+    given_length = "content-length" in names
+    if body and not given_length:
+        raw = [*first, *headers, ("Content-Length", str(len(body)))]
+    else:
+        if not given_length and "transfer-encoding" not in names and method in _BODY_METHODS:
+            first.append(("Content-Length", "0"))
+        raw = [*first, *headers]
+    request = httpx.Request(method, url, headers=raw, stream=httpx.ByteStream(body))
+    request.read()
+    return request
 
 
 @lru_cache(maxsize=4096)
 def _parsed_url(url: str) -> httpx.URL:
     """``httpx.URL`` objects are immutable, and a poll loop sends the same URL thousands of times:
     parse each once (about half the cost of building a request)."""
-    return httpx.URL(url)
+    return _URL(url)
+
+
+class _URL(httpx.URL):
+    """An ``httpx.URL`` that writes its text once: the signer, the exchange record and the
+    transport each ask for it on every request, and httpx rebuilds it from the parts each time."""
+
+    _text: str | None = None
+
+    def __str__(self) -> str:
+        text = self._text
+        if text is None:
+            text = self._text = super().__str__()
+        return text
 
 
 def _fill_path(operation: Operation, values: Mapping[str, str]) -> str:

@@ -34,6 +34,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from . import client_send
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy
@@ -299,11 +300,7 @@ def _exchange_within(
     why: str,
 ) -> tuple[httpx.Response, bytes]:
     clock = limits.clock
-    response = (
-        client.send(request, auth=auth, stream=True)
-        if auth is not None
-        else client.send(request, stream=True)
-    )
+    response = client_send.send(client, request, auth)
     try:
         declared = _declared_size(response)
         if declared is not None and declared > limits.max_bytes:
@@ -332,11 +329,7 @@ async def _exchange_async(
     chunks: list[bytes] = []
     try:
         async with asyncio.timeout(seconds):
-            response = await (
-                client.send(request, auth=auth, stream=True)
-                if auth is not None
-                else client.send(request, stream=True)
-            )
+            response = await client_send.send_async(client, request, auth)
             try:
                 declared = _declared_size(response)
                 if declared is not None and declared > limits.max_bytes:

@@ -53,3 +53,18 @@ def test_deep_xml_is_refused_by_parse_and_by_xpath_context() -> None:
 @given(st.binary(max_size=300), st.sampled_from(["application/json", "application/xml", "text/plain", ""]))
 def test_any_bytes_any_type_never_raise(content: bytes, content_type: str) -> None:
     read_body(content, content_type, "utf-8")
+
+
+def test_non_finite_numbers_are_counted_per_body_across_threads_and_after_a_failure() -> None:
+    """One shared decoder reports non-finite literals to the thread decoding: bodies read at the
+    same time in other threads, or after an invalid body, never see each other's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert read_json(b'{"a": NaN, "b": [1e400').problem is not None  # fails midway: nothing carried over
+    bodies = [("[" + ", ".join(["NaN"] * n + ["1.5"] * 50) + "]").encode() for n in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(read_json, bodies * 25))
+    for n, read in zip(list(range(8)) * 25, results, strict=True):
+        assert read.value.count(None) == n and read.value.count(1.5) == 50
+        assert (f"{n} in all" in read.warnings[0]) if n else read.warnings == ()
+    assert read_json(b"[1.0]").warnings == ()
