@@ -162,6 +162,14 @@ def transports(tasks: int, reps: int) -> list[str]:
 # -- 2. the fleet --------------------------------------------------------------------------------
 
 
+def uvloop_installed() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def fleet_rows(sizes: list[int]) -> list[str]:
     fleet.TRANSPORT = "lean"
     rows = [
@@ -171,17 +179,21 @@ def fleet_rows(sizes: list[int]) -> list[str]:
         "| runs | journal | wall | steps/s (target >= 2,000) | peak RSS (target) | journal size | load at start |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    # (journaled, uvloop): uvloop rows only where it is installed (the dev extra installs it).
+    variants = [(False, False), (True, False)] + ([(False, True)] if uvloop_installed() else [])
     for runs in sizes:
-        for journaled in (False, True):
+        for journaled, uvloop in variants:
             at_start = load()
             started = time.perf_counter()
-            row = quietly(
-                lambda runs=runs, journaled=journaled: fleet.concurrent(runs, CONNECTIONS, "", journaled)
-            )
-            log(
-                f"  fleet {runs:,} journal {'on' if journaled else 'off'}: {time.perf_counter() - started:.0f} s"
-            )
-            mode = "on" if journaled else "off"
+            fleet.USE_UVLOOP = uvloop
+            try:
+                row = quietly(
+                    lambda runs=runs, journaled=journaled: fleet.concurrent(runs, CONNECTIONS, "", journaled)
+                )
+            finally:
+                fleet.USE_UVLOOP = False
+            mode = ("on" if journaled else "off") + (", uvloop" if uvloop else "")
+            log(f"  fleet {runs:,} journal {mode}: {time.perf_counter() - started:.0f} s")
             if row is None:
                 rows.append(f"| {runs:,} | {mode} | child failed (see stderr) | | | | {at_start} |")
                 continue

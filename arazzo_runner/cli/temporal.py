@@ -151,11 +151,12 @@ def _task_queue(args: argparse.Namespace) -> str:
 # -- commands ------------------------------------------------------------------------------
 def temporal_command(args: argparse.Namespace) -> int:
     """``worker`` and ``runs``: errors are one line and an exit code, never a traceback."""
+    from .. import event_loop
     from ..errors import ArazzoError
 
     try:
         if args.command == "worker":
-            return asyncio.run(_worker(args))
+            return event_loop.run(_worker(args))  # a fleet's activities: uvloop when installed
         return asyncio.run(_runs(args))
     except ArazzoError as exc:
         print(f"arazzo: error: {exc}", file=sys.stderr)
