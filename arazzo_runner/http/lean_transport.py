@@ -40,6 +40,8 @@ import httpx
 __all__ = ["LeanAsyncTransport"]
 
 _READ_SIZE = 64 * 1024
+#: Request bytes gathered before a write: a whole small request goes out in one send.
+_COALESCE = 64 * 1024
 _Origin = tuple[str, str, int]
 
 
@@ -288,14 +290,20 @@ class LeanAsyncTransport(httpx.AsyncBaseTransport):
             method=request.method.encode("ascii"), target=request.url.raw_path, headers=request.headers.raw
         )
         try:
-            head = connection.h11.send(h11_request) or b""
-            await connection.write(head, write_timeout, request)
+            # One write (one send syscall) for a small request's head, body and end; a large body
+            # goes out in pieces of about _COALESCE bytes, so memory stays bounded while streaming.
+            pending = [connection.h11.send(h11_request) or b""]
+            size = len(pending[0])
             async for chunk in request.stream:  # type: ignore[union-attr]
                 if chunk:
-                    await connection.write(
-                        connection.h11.send(h11.Data(data=chunk)) or b"", write_timeout, request
-                    )
-            await connection.write(connection.h11.send(h11.EndOfMessage()) or b"", write_timeout, request)
+                    data = connection.h11.send(h11.Data(data=chunk)) or b""
+                    pending.append(data)
+                    size += len(data)
+                    if size >= _COALESCE:
+                        await connection.write(b"".join(pending), write_timeout, request)
+                        pending, size = [], 0
+            pending.append(connection.h11.send(h11.EndOfMessage()) or b"")
+            await connection.write(b"".join(pending), write_timeout, request)
         except h11.LocalProtocolError as exc:
             raise httpx.LocalProtocolError(str(exc), request=request) from None
         read_timeout = timeouts.get("read")

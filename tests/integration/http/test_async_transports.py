@@ -154,7 +154,7 @@ class RawServer:
             return False
         else:
             answer = json.dumps(
-                {"method": method, "target": target, "body": body.decode(), "headers": headers}
+                {"method": method, "target": target, "body": body.decode("latin-1"), "headers": headers}
             )
             data = answer.encode()
             writer.write(
@@ -253,6 +253,26 @@ def test_streamed_request_body_is_sent_chunked(kind: str) -> None:
     answer = run(kind, scenario)
     assert answer["body"] == "abcd"
     assert answer["headers"]["transfer-encoding"] == "chunked"
+
+
+def test_bodies_larger_than_one_write_arrive_whole(kind: str) -> None:
+    """The lean transport gathers a request into one write up to 64 KiB, then writes in pieces:
+    a 200 KB body, given whole and streamed in uneven parts, arrives byte for byte."""
+    body = bytes(range(256)) * 800  # 204,800 bytes, every byte value
+    text = body.decode("latin-1")
+
+    async def parts() -> Any:
+        for start in range(0, len(body), 70_001):
+            yield body[start : start + 70_001]
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[Any, Any]:
+        whole = (await client.post(f"{server.url}/echo", content=body)).json()
+        streamed = (await client.post(f"{server.url}/echo", content=parts())).json()
+        return whole, streamed
+
+    whole, streamed = run(kind, scenario)
+    assert whole["body"] == text and whole["headers"]["content-length"] == str(len(body))
+    assert streamed["body"] == text and streamed["headers"]["transfer-encoding"] == "chunked"
 
 
 def test_connection_refused_is_a_connect_error(kind: str) -> None:
