@@ -144,11 +144,17 @@ class RunState:
 
     def to_json(self) -> dict[str, Any]:
         """A deep copy made of JSON values only (enums become their strings; anything else raises)."""
+        copied: dict[str, Any] = json.loads(encode(self.json_view()))  # a deep copy; proves it is JSON
+        return copied
+
+    def json_view(self) -> dict[str, Any]:
+        """The state as :meth:`to_json` gives it, but sharing the live values (no copy): encode it
+        with :func:`encode` at once, before the run moves on. A journal writing every transition
+        then encodes the state once instead of copying it through JSON first."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stack"}
         data["phase"] = self.phase.value
         data["stack"] = [_frame_json(frame) for frame in self.stack]
-        copied: dict[str, Any] = json.loads(json.dumps(data, default=_bytes_out))  # a deep copy; proves it is JSON
-        return copied
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
@@ -158,6 +164,12 @@ class RunState:
         state.phase = RunPhase(state.phase)
         state.stack = stack
         return state
+
+
+def encode(value: Any) -> str:
+    """Compact JSON text of run-state data (:meth:`RunState.json_view`), bytes as :data:`BYTES_KEY`
+    objects; anything that is not JSON raises ``TypeError``."""
+    return json.dumps(value, default=_bytes_out, ensure_ascii=False, separators=(",", ":"))
 
 
 #: How bytes (an answer body that is neither JSON nor text, e.g. an empty 204) travel in JSON.
