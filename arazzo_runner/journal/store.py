@@ -396,7 +396,9 @@ class Journal:
         settings: Mapping[str, Any],
         now: float,
     ) -> None:
-        with self._write() as db:
+        # A new run's row: nothing queued for a group commit can be this run's, so no need to
+        # commit the queue first (a fleet starting its runs keeps their first records grouped).
+        with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs (id, workflow_id, document, identity, status, started, updated, pid, host,"
                 " inputs, secret_inputs, sources, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
