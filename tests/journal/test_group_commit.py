@@ -243,3 +243,29 @@ def test_the_journal_encoding_decodes_to_the_sealed_snapshot(
             headers = (("Retry-After", retry_after),) if retry_after is not None else ()
             execution.feed(answer(status, {"done": done, "id": "j", "state": "s"}, headers, at=now), now)
         execution.drain()
+
+
+# -- order: a run's own later write never lands before its queued one ---------------------------
+
+
+def test_a_write_queued_for_the_group_commit_lands_before_the_runs_next_direct_write(tmp_path: Path) -> None:
+    """A run cancelled (Ctrl-C) while awaiting its group commit is marked interrupted after its
+    queued transition is committed, not overwritten by it when the group commits later."""
+
+    async def cancelled(journal: Journal) -> None:
+        queued = journal.transition_soon(
+            "run-1", '{"state":{}}', now=2.0, last_step="a", next_poll=None, in_flight=None
+        )
+        journal.interrupted("run-1", "KeyboardInterrupt", now=3.0)  # before the loop runs the flush
+        assert queued.done()
+        await asyncio.sleep(0)  # the scheduled flush finds nothing left to write
+
+    with Journal(tmp_path / "runs.db") as journal:
+        journal.start_run(
+            "run-1", workflow_id="w", document="d", identity="i", inputs={}, secret_inputs=[], sources={},
+            settings={}, now=1.0,
+        )  # fmt: skip
+        asyncio.run(cancelled(journal))
+        record = journal.get("run-1")
+        assert (record.status, record.last_step, record.updated) == ("interrupted", "a", 3.0)
+        assert [line["kind"] for line in journal.timeline("run-1")] == ["started", "interrupted"]
