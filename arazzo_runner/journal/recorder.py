@@ -191,27 +191,31 @@ class RunJournal:
 
     def delivered(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
         """Record a received message, fsynced, before the driver consumes it (see :mod:`.messages`)."""
-        if delivery.message is None:
-            return  # nothing to lose: a timeout or a broker error is recorded with the next transition
-        now = self.clock()
-        flight = messages.in_flight(need, now, execution.state.deadline, self.masker)
-        data = delivery.to_json()
-        flight["delivery"] = self.sealer.seal(data) if self.sealer.names else data
-        line = f"message {delivery.message_id or '(no id)'} on {need.address}"
-        self.journal.delivered(self.run_id, flight, now=now, step_id=need.step_id, detail=line)
+        record = self._delivery_record(execution, need, delivery)
+        if record is not None:
+            self.journal.delivered(self.run_id, record[0], **record[1])
 
     async def delivered_async(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
         """:meth:`delivered` for a run on an event loop: fsynced with the loop's other journal
         writes of this tick (group commit, :meth:`Journal.delivered_soon`), awaited before the
         message is consumed."""
+        record = self._delivery_record(execution, need, delivery)
+        if record is not None:
+            await self.journal.delivered_soon(self.run_id, record[0], **record[1])
+
+    def _delivery_record(
+        self, execution: Execution, need: Receive, delivery: Delivery
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(in_flight, the other fields) recording ``delivery``; None when there is nothing to lose
+        (a timeout or a broker error is recorded with the next transition)."""
         if delivery.message is None:
-            return
+            return None
         now = self.clock()
         flight = messages.in_flight(need, now, execution.state.deadline, self.masker)
         data = delivery.to_json()
         flight["delivery"] = self.sealer.seal(data) if self.sealer.names else data
         line = f"message {delivery.message_id or '(no id)'} on {need.address}"
-        await self.journal.delivered_soon(self.run_id, flight, now=now, step_id=need.step_id, detail=line)
+        return flight, {"now": now, "step_id": need.step_id, "detail": line}
 
     def _may_skip(self, need: Need, previous: str | None, now: float) -> bool:
         """Back-to-back safe reads within ``Journal.read_batch_seconds`` of the last write need no
