@@ -53,6 +53,15 @@ class Journaling(Protocol):
         """Record a received message (durably) before the driver consumes it."""
         ...
 
+    async def transition_async(self, execution: Execution, need: Need, events: list[Event]) -> Need:
+        """:meth:`transition` on an event loop: committed (with the loop's other runs' writes of
+        this tick, one transaction) when it returns."""
+        ...
+
+    async def delivered_async(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
+        """:meth:`delivered` on an event loop (group commit, fsynced), done when it returns."""
+        ...
+
 
 def _message_options(
     journal: Journaling | None, execution: Execution, need: SendMessage | Receive
@@ -376,21 +385,24 @@ async def run_async(
     async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
         await sleep(_until_deadline(seconds, execution, clock()))
 
-    def deliver(need: Any = None) -> Any:
+    def deliver() -> None:
         events = execution.drain()
         if journal is not None:
-            if need is None:
-                journal.observe(events)
-            else:
-                need = journal.transition(execution, need, events)
+            journal.observe(events)
         if on_event is not None:
             for event in events:
                 on_event(event)
-        return need
 
     while True:
         now = clock()  # the core's time for this need: the run's deadline is counted from it
-        need = deliver(execution.next(now))
+        need = execution.next(now)
+        events = execution.drain()
+        if journal is not None:
+            # committed before the need is fulfilled; the runs on this loop share the transaction
+            need = await journal.transition_async(execution, need, events)
+        if on_event is not None:
+            for event in events:
+                on_event(event)
         if isinstance(need, Done):
             return need.result
         if isinstance(need, Sleep):
@@ -405,7 +417,9 @@ async def run_async(
                 clock,
                 execution.state.deadline,
             )
-            if _recorded(journal, execution, need, delivery):  # on the loop's thread, as every journal write
+            if journal is not None and isinstance(need, Receive) and delivery.ack is not None:
+                # recorded (fsynced, on the loop's thread as every journal write), then consumed
+                await journal.delivered_async(execution, need, delivery)
                 delivery = await asyncio.to_thread(_consumed, need, delivery, environment)
             execution.feed_message(delivery, clock())
             deliver()

@@ -132,6 +132,26 @@ class Execution(Applying, Finishing, Lookups):
     # -- snapshots ---------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """The run as a JSON document (``json.dumps``-able); take it after draining the events."""
+        self._settle_state()
+        return {**self.snapshot_head(), "state": self.state.to_json()}
+
+    def snapshot_head(self) -> dict[str, Any]:
+        """The snapshot's envelope without its ``state``: the same for the whole run (a journal
+        encodes it once)."""
+        return {
+            "format": FORMAT,
+            "document": {"location": self.document.location, "fingerprint": fingerprint(self.document)},
+            "options": options_to_json(self.options),
+        }
+
+    def snapshot_state_view(self) -> dict[str, Any]:
+        """The snapshot's ``state`` sharing the live values (:meth:`RunState.json_view`): encode it
+        at once (``engine.state.encode``); :meth:`snapshot` is the copy to keep."""
+        self._settle_state()
+        return self.state.json_view()
+
+    def _settle_state(self) -> None:
+        """Write into the state what lives beside it between snapshots (the RNG, the need handed out)."""
         if self.events:
             raise RuntimeError("drain() the events before taking a snapshot (they are not part of it)")
         self.state.rng = rng_to_json(self.rng.getstate())
@@ -139,12 +159,6 @@ class Execution(Applying, Finishing, Lookups):
         pending = self._pending
         self.state.pending_request = pending.to_json() if isinstance(pending, SendRequest) else None
         self.state.pending_message = pending.to_json() if isinstance(pending, SendMessage | Receive) else None
-        return {
-            "format": FORMAT,
-            "document": {"location": self.document.location, "fingerprint": fingerprint(self.document)},
-            "options": options_to_json(self.options),
-            "state": self.state.to_json(),
-        }
 
     @classmethod
     def restore(

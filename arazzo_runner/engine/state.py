@@ -144,11 +144,17 @@ class RunState:
 
     def to_json(self) -> dict[str, Any]:
         """A deep copy made of JSON values only (enums become their strings; anything else raises)."""
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stack"}
+        copied: dict[str, Any] = json.loads(encode(self.json_view()))  # a deep copy; proves it is JSON
+        return copied
+
+    def json_view(self) -> dict[str, Any]:
+        """The state as :meth:`to_json` gives it, but sharing the live values (no copy): encode it
+        with :func:`encode` at once, before the run moves on. A journal writing every transition
+        then encodes the state once instead of copying it through JSON first."""
+        data = {name: getattr(self, name) for name in _STATE_FIELDS}
         data["phase"] = self.phase.value
         data["stack"] = [_frame_json(frame) for frame in self.stack]
-        copied: dict[str, Any] = json.loads(json.dumps(data, default=_bytes_out))  # a deep copy; proves it is JSON
-        return copied
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
@@ -158,6 +164,12 @@ class RunState:
         state.phase = RunPhase(state.phase)
         state.stack = stack
         return state
+
+
+def encode(value: Any) -> str:
+    """Compact JSON text of run-state data (:meth:`RunState.json_view`), bytes as :data:`BYTES_KEY`
+    objects; anything that is not JSON raises ``TypeError``."""
+    return json.dumps(value, default=_bytes_out, ensure_ascii=False, separators=(",", ":"))
 
 
 #: How bytes (an answer body that is neither JSON nor text, e.g. an empty 204) travel in JSON.
@@ -176,8 +188,13 @@ def _bytes_in(value: dict[str, Any]) -> Any:
     return value
 
 
+#: Field names, worked out once (``dataclasses.fields`` per snapshot showed in the fleet's profile).
+_STATE_FIELDS = tuple(f.name for f in fields(RunState) if f.name != "stack")
+_FRAME_FIELDS = tuple(f.name for f in fields(FrameState))
+
+
 def _frame_json(frame: FrameState) -> dict[str, Any]:
-    data = {f.name: getattr(frame, f.name) for f in fields(frame)}
+    data = {name: getattr(frame, name) for name in _FRAME_FIELDS}
     data["phase"] = frame.phase.value
     data["waiting_for"] = frame.waiting_for.value if frame.waiting_for is not None else None
     return data

@@ -23,6 +23,7 @@ from ..engine.core import Execution
 from ..engine.events import Event
 from ..engine.inputs import secret_input_names
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
+from ..engine.state import encode
 from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
@@ -95,7 +96,9 @@ class RunJournal:
         #: Safety of the request handed out at the previous transition (None: not a request).
         self._previous_safety: str | None = None
         self._last_write = float("-inf")
-
+        #: The snapshot's encoded envelope, for the execution it was made for (snapshot_json).
+        self._head_text = ""
+        self._head_for: Execution | None = None
 
     @classmethod
     def start(
@@ -135,17 +138,23 @@ class RunJournal:
         return found
 
     def snapshot_json(self, execution: Execution) -> str:
-        """The snapshot without the step records (see :meth:`new_records`), secrets sealed, as JSON."""
-        state = execution.state
-        records, state.records = state.records, []  # only the new ones are written (new_records)
-        try:
-            snapshot = execution.snapshot()
-        finally:
-            state.records = records
-        pack_rng(snapshot["state"])
+        """The snapshot without the step records (see :meth:`new_records`), secrets sealed, as JSON.
+
+        Encoded once, straight from the live state (no copy through JSON first), and its envelope
+        (document fingerprint, options: the same all run long) encoded once per run; the text
+        decodes to what sealing ``execution.snapshot()`` gives (tested)."""
+        view = execution.snapshot_state_view()  # a fresh dict sharing the live values: not mutated below
+        view["records"] = []  # only the new ones are written (new_records)
+        pack_rng(view)
         if self.sealer.names:
-            snapshot = self.sealer.seal(snapshot)
-        return json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+            view = self.sealer.seal(view)
+        if self._head_for is not execution:
+            head = execution.snapshot_head()
+            if self.sealer.names:
+                head = self.sealer.seal(head)
+            self._head_text = encode(head)[:-1] + ',"state":'
+            self._head_for = execution
+        return self._head_text + encode(view) + "}"
 
     def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
         """Step records made since the last transition: (index of the first, records)."""
@@ -182,14 +191,31 @@ class RunJournal:
 
     def delivered(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
         """Record a received message, fsynced, before the driver consumes it (see :mod:`.messages`)."""
+        record = self._delivery_record(execution, need, delivery)
+        if record is not None:
+            self.journal.delivered(self.run_id, record[0], **record[1])
+
+    async def delivered_async(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
+        """:meth:`delivered` for a run on an event loop: fsynced with the loop's other journal
+        writes of this tick (group commit, :meth:`Journal.delivered_soon`), awaited before the
+        message is consumed."""
+        record = self._delivery_record(execution, need, delivery)
+        if record is not None:
+            await self.journal.delivered_soon(self.run_id, record[0], **record[1])
+
+    def _delivery_record(
+        self, execution: Execution, need: Receive, delivery: Delivery
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(in_flight, the other fields) recording ``delivery``; None when there is nothing to lose
+        (a timeout or a broker error is recorded with the next transition)."""
         if delivery.message is None:
-            return  # nothing to lose: a timeout or a broker error is recorded with the next transition
+            return None
         now = self.clock()
         flight = messages.in_flight(need, now, execution.state.deadline, self.masker)
         data = delivery.to_json()
         flight["delivery"] = self.sealer.seal(data) if self.sealer.names else data
         line = f"message {delivery.message_id or '(no id)'} on {need.address}"
-        self.journal.delivered(self.run_id, flight, now=now, step_id=need.step_id, detail=line)
+        return flight, {"now": now, "step_id": need.step_id, "detail": line}
 
     def _may_skip(self, need: Need, previous: str | None, now: float) -> bool:
         """Back-to-back safe reads within ``Journal.read_batch_seconds`` of the last write need no
@@ -203,12 +229,40 @@ class RunJournal:
         return now - self._last_write < self.journal.read_batch_seconds
 
     def transition(self, execution: Execution, need: Need, events: list[Event]) -> Need:
+        """Record the run's state before ``need`` is fulfilled: committed when this returns."""
+        write = self._write_for(execution, need, events)
+        if write is None:
+            return need
+        fsync, fields = write
+        self.journal.transition(self.run_id, fsync=fsync, **fields)
+        return self._written(need)
+
+    async def transition_async(self, execution: Execution, need: Need, events: list[Event]) -> Need:
+        """:meth:`transition` for a run on an event loop: its write joins the other runs' writes of
+        this tick in one transaction (group commit, :meth:`Journal.transition_soon`); it is
+        committed when this returns, so before the run's next request goes out."""
+        write = self._write_for(execution, need, events)
+        if write is None:
+            return need
+        fsync, fields = write
+        await self.journal.transition_soon(self.run_id, fsync=fsync, **fields)
+        return self._written(need)
+
+    def _written(self, need: Need) -> Need:
+        if isinstance(need, Done):
+            self.release()
+            return Done(replace(need.result, run_id=self.run_id))
+        return need
+
+    def _write_for(self, execution: Execution, need: Need, events: list[Event]) -> tuple[bool, dict[str, Any]] | None:
+        """What to write for this transition: (fsync, the journal's fields); None: nothing (a
+        back-to-back read within the batch, :meth:`_may_skip`)."""
         now = self.clock()
         previous = self._previous_safety
         self._previous_safety = self.safety_of(need) if isinstance(need, SendRequest) else None
         if self._may_skip(need, previous, now):
             self._seen.extend(self._timeline(events))
-            return need
+            return None
         self._last_write = now
         records = self.new_records(execution)
         timeline = self._seen + self._timeline(events)
@@ -243,35 +297,26 @@ class RunJournal:
                 # a receive loop: one line, not one per message
                 self._last_line[("wait", need.step_id)] = line
                 timeline.append((self.clock(), "waiting", need.step_id, line))  # after the step lines
+        fields: dict[str, Any] = {
+            "snapshot_json": self.snapshot_json(execution),
+            "now": now,
+            "last_step": last_step,
+            "next_poll": next_poll,
+            "in_flight": in_flight,
+            "timeline": timeline,
+            "records": records,
+        }
         if isinstance(need, Done):
             result = need.result
-            self.journal.transition(
-                self.run_id,
-                self.snapshot_json(execution),
-                now=now,
-                last_step=last_step,
+            fields.update(
                 next_poll=None,
                 in_flight=None,
-                timeline=timeline,
-                records=records,
                 status=result.status,
                 outputs=self.masker.mask(result.outputs),
                 error=self.masker.mask(result.error.to_dict()) if result.error else None,
             )
-            self.release()
-            return Done(replace(result, run_id=self.run_id))
-        self.journal.transition(
-            self.run_id,
-            self.snapshot_json(execution),
-            now=now,
-            last_step=last_step,
-            next_poll=next_poll,
-            in_flight=in_flight,
-            timeline=timeline,
-            fsync=fsync,
-            records=records,
-        )
-        return need
+            fsync = False
+        return fsync, fields
 
     def _timeline(self, events: list[Event]) -> list[tuple[float, str, str | None, str | None]]:
         """Limits and the end, from the events (the steps come from the step records)."""

@@ -57,7 +57,7 @@ class Sealer:
                 else:
                     out[key] = self.seal(item, input_keys=key in ("inputs",))
             return out
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):  # a tuple is a JSON array too (the state is encoded unconverted)
             return [self.seal(item) for item in value]
         return value
 

@@ -23,6 +23,15 @@ message ``send``.
 second of reads, which the resumed run repeats. Waits, the answer to an unsafe request and the
 record before one are always written before the run moves on.
 
+**Group commit (asyncio).** Runs on one event loop that share a :class:`Journal` queue their
+transitions (:meth:`Journal.transition_soon`, :meth:`Journal.delivered_soon`) instead of
+committing each alone: the writes queued in one tick of the loop are committed in one transaction
+in the next (``loop.call_soon``), fsynced once if any of them must be, and each run awaits that
+commit before it sends anything. A thousand runs whose answers arrive together then cost one
+transaction, not a thousand; the rules above hold for each run unchanged. Any other write
+(``interrupted``, ``note``...) commits what is queued first, so the order of one run's records is
+kept.
+
 **Several processes.** WAL lets readers run while one process writes; writes are short
 ``BEGIN IMMEDIATE`` transactions with a busy timeout, so many runs (and ``arazzo runs`` in
 another terminal) share one file.
@@ -30,6 +39,7 @@ another terminal) share one file.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -206,6 +216,88 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: SQL statements of one write, parameters encoded: (sql, rows, many).
+_Statements = list[tuple[str, Any, bool]]
+
+
+def _settle(future: asyncio.Future[None], exc: Exception | None) -> None:
+    """Wake the run awaiting ``future`` (one cancelled meanwhile, or whose loop is gone, has its
+    write in all the same and nothing to wake)."""
+    if future.done() or future.get_loop().is_closed():
+        return
+    if exc is None:
+        future.set_result(None)
+    else:
+        future.set_exception(exc)
+
+
+def _execute(db: sqlite3.Connection, statements: _Statements) -> None:
+    for sql, params, many in statements:
+        if many:
+            db.executemany(sql, params)
+        else:
+            db.execute(sql, params)
+
+
+def _transition_statements(
+    run_id: str,
+    snapshot_json: str,
+    *,
+    now: float,
+    last_step: str | None,
+    next_poll: float | None,
+    in_flight: dict[str, Any] | None,
+    timeline: list[tuple[float, str, str | None, str | None]],
+    records: tuple[int, list[Any]] | None,
+    status: str,
+    outputs: dict[str, Any] | None,
+    error: dict[str, Any] | None,
+) -> _Statements:
+    """What :meth:`Journal.transition` writes, every value encoded now."""
+    statements: _Statements = [
+        (
+            "UPDATE runs SET snapshot=?, updated=?, last_step=COALESCE(?, last_step), next_poll=?,"
+            " in_flight=?, status=?, outputs=?, error=?, pid=? WHERE id=?",
+            (
+                snapshot_json,
+                now,
+                last_step,
+                next_poll,
+                None if in_flight is None else _dumps(in_flight),
+                status,
+                None if outputs is None else _dumps(outputs),
+                None if error is None else _dumps(error),
+                os.getpid() if status == "running" else None,
+                run_id,
+            ),
+            False,
+        )
+    ]
+    if timeline:
+        statements.append(
+            ("INSERT INTO timeline VALUES (?,?,?,?,?)", [(run_id, *item) for item in timeline], True)
+        )
+    if records:
+        first, items = records
+        statements.append(
+            (
+                "INSERT OR REPLACE INTO records VALUES (?,?,?)",
+                [(run_id, first + i, _dumps(item)) for i, item in enumerate(items)],
+                True,
+            )
+        )
+    return statements
+
+
+def _delivered_statements(
+    run_id: str, in_flight: dict[str, Any], *, now: float, step_id: str, detail: str
+) -> _Statements:
+    return [
+        ("UPDATE runs SET in_flight=?, updated=? WHERE id=?", (_dumps(in_flight), now, run_id), False),
+        ("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "received", step_id, detail), False),
+    ]
+
+
 #: Default of :attr:`Journal.read_batch_seconds`.
 READ_BATCH_SECONDS = 1.0
 
@@ -222,6 +314,10 @@ class Journal:
         self, path: str | os.PathLike[str] | None = None, *, read_batch_seconds: float = READ_BATCH_SECONDS
     ) -> None:
         self.read_batch_seconds = read_batch_seconds
+        #: Transactions committed through this instance (tests and benchmarks count them).
+        self.commits = 0
+        #: Writes queued for the next group commit: (statements, fsync, the future its run awaits).
+        self._queued: list[tuple[_Statements, bool, asyncio.Future[None]]] = []
         self.path = Path(path).expanduser() if path is not None else default_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,6 +345,7 @@ class Journal:
         self.mode = mode
 
     def close(self) -> None:
+        self.flush()
         self._db.close()
 
     def __enter__(self) -> Journal:
@@ -259,7 +356,16 @@ class Journal:
 
     @contextmanager
     def _write(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction; ``fsync``: committed with ``synchronous=FULL``."""
+        """One ``BEGIN IMMEDIATE`` transaction; ``fsync``: committed with ``synchronous=FULL``.
+
+        Writes queued for a group commit are committed first (they came first)."""
+        if self._queued:
+            self.flush()
+        with self._transaction(fsync=fsync) as db:
+            yield db
+
+    @contextmanager
+    def _transaction(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
         db = self._db
         if fsync:
             db.execute("PRAGMA synchronous = FULL")
@@ -271,6 +377,7 @@ class Journal:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+            self.commits += 1
         finally:
             if fsync:
                 db.execute("PRAGMA synchronous = NORMAL")
@@ -289,7 +396,9 @@ class Journal:
         settings: Mapping[str, Any],
         now: float,
     ) -> None:
-        with self._write() as db:
+        # A new run's row: nothing queued for a group commit can be this run's, so no need to
+        # commit the queue first (a fleet starting its runs keeps their first records grouped).
+        with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs (id, workflow_id, document, identity, status, started, updated, pid, host,"
                 " inputs, secret_inputs, sources, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -333,33 +442,68 @@ class Journal:
         make every snapshot, and so every transition, larger); ``records`` is ``(index of the
         first, new records)``, appended here and put back into the snapshot by :meth:`get`.
         """
+        statements = _transition_statements(
+            run_id, snapshot_json, now=now, last_step=last_step, next_poll=next_poll, in_flight=in_flight,
+            timeline=timeline, records=records, status=status, outputs=outputs, error=error,
+        )  # fmt: skip
         with self._write(fsync=fsync) as db:
-            db.execute(
-                "UPDATE runs SET snapshot=?, updated=?, last_step=COALESCE(?, last_step), next_poll=?,"
-                " in_flight=?, status=?, outputs=?, error=?, pid=? WHERE id=?",
-                (
-                    snapshot_json,
-                    now,
-                    last_step,
-                    next_poll,
-                    None if in_flight is None else _dumps(in_flight),
-                    status,
-                    None if outputs is None else _dumps(outputs),
-                    None if error is None else _dumps(error),
-                    os.getpid() if status == "running" else None,
-                    run_id,
-                ),
-            )
-            if timeline:
-                db.executemany(
-                    "INSERT INTO timeline VALUES (?,?,?,?,?)", [(run_id, *item) for item in timeline]
-                )
-            if records:
-                first, items = records
-                db.executemany(
-                    "INSERT OR REPLACE INTO records VALUES (?,?,?)",
-                    [(run_id, first + i, _dumps(item)) for i, item in enumerate(items)],
-                )
+            _execute(db, statements)
+
+    def transition_soon(
+        self,
+        run_id: str,
+        snapshot_json: str,
+        *,
+        now: float,
+        last_step: str | None,
+        next_poll: float | None,
+        in_flight: dict[str, Any] | None,
+        timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
+        fsync: bool = False,
+        records: tuple[int, list[Any]] | None = None,
+        status: str = "running",
+        outputs: dict[str, Any] | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> asyncio.Future[None]:
+        """:meth:`transition` by group commit: queued now (encoded now), committed with the other
+        writes of this event-loop tick; the run awaits the future before it sends anything."""
+        statements = _transition_statements(
+            run_id, snapshot_json, now=now, last_step=last_step, next_poll=next_poll, in_flight=in_flight,
+            timeline=timeline, records=records, status=status, outputs=outputs, error=error,
+        )  # fmt: skip
+        return self._queue(statements, fsync)
+
+    def _queue(self, statements: _Statements, fsync: bool) -> asyncio.Future[None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        if not self._queued:
+            loop.call_soon(self.flush)
+        self._queued.append((statements, fsync, future))
+        return future
+
+    def flush(self) -> None:
+        """Commit the queued writes in one transaction (fsynced once if any must be), then wake
+        their runs. When the group fails, each write is tried alone, so each run gets its own
+        outcome (one bad write does not fail the others)."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        try:
+            with self._transaction(fsync=any(fsync for _, fsync, _ in queued)) as db:
+                for statements, _, _ in queued:
+                    _execute(db, statements)
+        except Exception:
+            for statements, fsync, future in queued:
+                try:
+                    with self._transaction(fsync=fsync) as db:
+                        _execute(db, statements)
+                except Exception as exc:
+                    _settle(future, exc)
+                else:
+                    _settle(future, None)
+            return
+        for _, _, future in queued:
+            _settle(future, None)
 
     def delivered(
         self, run_id: str, in_flight: dict[str, Any], *, now: float, step_id: str, detail: str
@@ -367,10 +511,14 @@ class Journal:
         """Record a message a ``receive`` matched, before it is consumed: fsynced (``in_flight`` holds
         it; the run's snapshot still waits for it, so ``resume`` feeds it instead of receiving again)."""
         with self._write(fsync=True) as db:
-            db.execute(
-                "UPDATE runs SET in_flight=?, updated=? WHERE id=?", (_dumps(in_flight), now, run_id)
-            )
-            db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "received", step_id, detail))
+            _execute(db, _delivered_statements(run_id, in_flight, now=now, step_id=step_id, detail=detail))
+
+    def delivered_soon(
+        self, run_id: str, in_flight: dict[str, Any], *, now: float, step_id: str, detail: str
+    ) -> asyncio.Future[None]:
+        """:meth:`delivered` by group commit (fsynced with its group): await it before consuming."""
+        statements = _delivered_statements(run_id, in_flight, now=now, step_id=step_id, detail=detail)
+        return self._queue(statements, True)
 
     def note(self, run_id: str, kind: str, detail: str | None = None, *, now: float | None = None) -> None:
         """Add a line to the run's timeline (a resume, a decision about a request in doubt)."""
