@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,7 +29,7 @@ from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
-from .store import Journal, new_run_id, pack_rng
+from .store import Journal, JournalError, new_run_id, pack_rng
 
 
 def source_hashes(document: Document) -> dict[str, str]:
@@ -70,6 +71,10 @@ def identity_of(document: Document, workflow_id: str, sealed_inputs: Any) -> str
     """Same document, workflow and inputs (secret values left out) → same identity."""
     text = json.dumps([document.location, workflow_id, sealed_inputs], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+#: Fresh ids drawn for a new run before giving up (a clash needs two runs in one second).
+_ID_ATTEMPTS = 8
 
 
 class RunJournal:
@@ -117,18 +122,30 @@ class RunJournal:
         run = cls(journal, run_id or new_run_id(), execution, names)
         sealed_inputs = run.sealer.seal(execution.state.inputs, input_keys=True)
         run.identity = identity_of(document, execution.workflow_id, sealed_inputs)
-        journal.start_run(
-            run.run_id,
-            workflow_id=execution.workflow_id,
-            document=document.location,
-            identity=run.identity,
-            inputs=execution.masker.mask(execution.state.inputs),
-            secret_inputs=names,
-            sources=source_hashes(document),
-            settings=settings or {},
-            now=time.time(),
-        )
-        return run
+        sources = source_hashes(document)
+        for _ in range(_ID_ATTEMPTS):
+            try:
+                journal.start_run(
+                    run.run_id,
+                    workflow_id=execution.workflow_id,
+                    document=document.location,
+                    identity=run.identity,
+                    inputs=execution.masker.mask(execution.state.inputs),
+                    secret_inputs=names,
+                    sources=sources,
+                    settings=settings or {},
+                    now=time.time(),
+                )
+                return run
+            except sqlite3.IntegrityError:
+                # A fleet starting thousands of runs in one second can draw an id twice: draw
+                # again. An id the caller chose that is already taken is the caller's error.
+                if run_id is not None:
+                    raise JournalError(
+                        f"run id {run_id!r} is already in the journal {journal.path}"
+                    ) from None
+                run.run_id = new_run_id()
+        raise JournalError(f"no free run id after {_ID_ATTEMPTS} draws in the journal {journal.path}")
 
     def safety_of(self, need: SendRequest) -> Safety:
         key = (need.document_path, need.source, need.operation_path, need.method)

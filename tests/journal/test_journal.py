@@ -253,3 +253,25 @@ def test_back_to_back_reads_are_batched_and_repeated_after_a_crash(workdir, serv
     result = resume(record.id, journal=workdir / "runs.db", inputs=INPUTS, sleep=lambda s: None)
     assert result.status == "succeeded"
     assert [r.method for r in server.requests] == ["GET", "POST"]  # the poll repeated, then confirm
+
+
+def test_a_drawn_run_id_that_is_taken_is_drawn_again_and_a_chosen_one_is_refused(workdir, monkeypatch) -> None:
+    """A fleet starting thousands of runs in one second can draw the same short id twice
+    (the 10,000-run bench did, with 24 random bits): the second run draws again."""
+    from arazzo_runner.journal import recorder
+
+    doc = arazzo_runner.load(workdir / "orders.arazzo.yaml")
+    draws = iter(["20261126-000000-aaaaaaaa", "20261126-000000-aaaaaaaa", "20261126-000000-bbbbbbbb"])
+    monkeypatch.setattr(recorder, "new_run_id", lambda: next(draws))
+    with Journal(workdir / "runs.db") as journal:
+        first = recorder.RunJournal.start(journal, Execution(doc, "order", INPUTS))
+        second = recorder.RunJournal.start(journal, Execution(doc, "order", INPUTS))
+        assert (first.run_id, second.run_id) == ("20261126-000000-aaaaaaaa", "20261126-000000-bbbbbbbb")
+        with pytest.raises(JournalError, match="run id 'chosen' is already in the journal"):
+            for _ in range(2):
+                recorder.RunJournal.start(journal, Execution(doc, "order", INPUTS), run_id="chosen")
+        assert sorted(record.id for record in journal.runs()) == [
+            "20261126-000000-aaaaaaaa",
+            "20261126-000000-bbbbbbbb",
+            "chosen",
+        ]
