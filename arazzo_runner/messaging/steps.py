@@ -104,10 +104,11 @@ def acknowledge(need: Receive, delivery: Delivery, transports: Transports) -> st
     try:
         consume(need, transports, delivery.ack)
     except MessagingError as exc:
+        named = f"message {delivery.message_id}" if delivery.message_id else "message"
         return (
-            f"message {delivery.message_id or ''} on {need.address!r} was received but could not be"
-            f" consumed ({exc}); it returns to the queue after its hold and may be received again"
-        ).replace("message  on", "message on")
+            f"{named} on {need.address!r} was received but could not be consumed ({exc});"
+            " it returns to the queue after its hold and may be received again"
+        )
     return None
 
 

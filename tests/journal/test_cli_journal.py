@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -14,21 +13,7 @@ import pytest
 from arazzo_runner.journal import Journal
 from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
-from tests.journal.test_journal import DATA, SCRIPT, TOKEN, Crash, crash_on, crashing_sleep, start
-
-
-@pytest.fixture
-def server():
-    server = ScriptedServer(dict(SCRIPT))
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    for name in ("orders.arazzo.yaml", "orders.openapi.yaml"):
-        shutil.copy(DATA / name, tmp_path / name)
-    return tmp_path
+from tests.journal.test_journal import SCRIPT, TOKEN, Crash, crash_on, crashing_sleep, start
 
 
 def arazzo(*args: str) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,6 @@ battery's job (``test_crash_battery.py``).
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import httpx
@@ -44,20 +43,6 @@ SCRIPT = {
 
 class Crash(BaseException):
     """The process dies here (nothing in the drivers catches it)."""
-
-
-@pytest.fixture
-def server():
-    server = ScriptedServer(dict(SCRIPT))
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    for name in ("orders.arazzo.yaml", "orders.openapi.yaml"):
-        shutil.copy(DATA / name, tmp_path / name)
-    return tmp_path
 
 
 def crash_on(method: str, path: str) -> httpx.Client:
