@@ -29,7 +29,7 @@ The whole hierarchy (``exit_code`` in brackets where a class sets its own; 1 oth
     │   │   ├── XSecurityError                   http/x_security.py
     │   │   └── SecurityUnsatisfied              http/security.py
     │   ├── TransportFailure                     http/errors.py      no answer after the transport's retries
-    │   │   └── ResponseLimitExceeded            http/transport.py   an answer over the response limits
+    │   │   └── ResponseLimitExceeded            http/retry_loop.py  an answer over the response limits
     │   ├── ApiError                             http/errors.py      an error answer, with its typed code
     │   └── NetworkPolicyError                   http/network_policy.py  a destination the policy refuses
     ├── MissingCredential                        http/security.py
