@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .temporal import add_worker_parser
 
     add_worker_parser(commands)  # `runs --temporal` is part of the runs parser (cli/runs.py)
+
+    from .mcp import add_mcp_parser
+
+    add_mcp_parser(commands)
     return parser
 
 
@@ -178,7 +182,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
-            if args.command in ("resume", "runs"):
+            if args.command in ("resume", "runs", "mcp"):
                 return _journal_command(args)
             from .commands import run_command
 
@@ -205,7 +209,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _journal_command(args: argparse.Namespace) -> int:
-    """``resume`` and ``runs``: read the journal, not a document given on the command line."""
+    """``resume``, ``runs`` and ``mcp``: read the journal, not a document given on the command line."""
     from ..errors import ArazzoError
 
     try:
@@ -213,6 +217,10 @@ def _journal_command(args: argparse.Namespace) -> int:
             from .resume import resume_command
 
             return resume_command(args)
+        if args.command == "mcp":
+            from .mcp import mcp_command
+
+            return mcp_command(args)
         from .runs import runs_command
 
         return runs_command(args)
