@@ -46,6 +46,7 @@ class ServedRun:
     stopped: str | None = None
     #: Set to stop a resumed run (it runs in a thread; its sleeper watches this).
     stop: threading.Event = field(default_factory=threading.Event)
+    ended: bool = False
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def observe(self, event: ev.Event) -> None:
@@ -75,7 +76,8 @@ class ServedRun:
 
     @property
     def done(self) -> bool:
-        return self.task is not None and self.task.done()
+        """The run ended and its result (or why it stopped) is known (set by the task's done callback)."""
+        return self.ended
 
     def state(self) -> dict[str, Any]:
         """The ``--output json`` result once finished; before that, the same shape with ``running``."""
@@ -205,24 +207,31 @@ class RunRegistry:
             )
         else:
             served.result = task.result()
+        served.ended = True
         served._changed.set()
 
-    async def follow(self, served: ServedRun, wait: float, progress: Progress | None = None) -> dict[str, Any]:
-        """Wait up to ``wait`` seconds for the run to end, reporting each finished step; its state then."""
+    async def follow(
+        self, served: ServedRun, wait: float, progress: Progress | None = None, *, interrupt: bool = True
+    ) -> dict[str, Any]:
+        """Wait up to ``wait`` seconds for the run to end, reporting each finished step; its state then.
+
+        Cancelled (the client cancelled its call): the run is interrupted when ``interrupt``.
+        """
         deadline = time.monotonic() + wait
         reported = 0
         try:
             while not served.done:
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                await served.changed(left)
+                if left <= 0 and served.run_id is not None:
+                    break  # the answer names the run, so the caller can follow it
+                await served.changed(max(left, 0.01))
                 if progress is not None and len(served.steps) > reported:
                     reported = len(served.steps)
                     last = served.steps[-1]
                     await progress(reported, f"step {last['stepId']} {last['status']}")
         except asyncio.CancelledError:
-            self.interrupt(served, "the run was interrupted: the MCP client cancelled the call")
+            if interrupt:
+                self.interrupt(served, "the run was interrupted: the MCP client cancelled the call")
             raise
         return served.state()
 

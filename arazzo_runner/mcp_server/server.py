@@ -32,7 +32,8 @@ _WAIT = {
     "wait": {
         "type": "number",
         "minimum": 0,
-        "description": "seconds to wait for the run to end before answering (capped by the server's --wait)",
+        "maximum": 600,
+        "description": "seconds to wait for the run to end before answering (arazzo_run_status: default 0, answer now; arazzo_resume: the server's --wait)",
     }
 }
 
@@ -105,7 +106,7 @@ class _Handlers:
             types.Tool(
                 name="arazzo_run_status",
                 description="A run's state: status, outputs so far, current step and next poll time;"
-                " the full result once it ended. 'wait' waits (at most the server's --wait) for it to end.",
+                " the full result once it ended. 'wait' waits up to that many seconds for it to end.",
                 input_schema={
                     "type": "object",
                     "properties": {**RUN_ID, **_WAIT},
@@ -154,15 +155,16 @@ class _Handlers:
                 content=[types.TextContent(type="text", text=text)], structured_content={"runs": runs}
             )
         if name in ("arazzo_run_status", "arazzo_resume"):
-            run_id, wait, problems = _run_arguments(arguments, self.settings.wait)
+            default = self.settings.wait if name == "arazzo_resume" else 0.0
+            run_id, wait, problems = _run_arguments(arguments, default)
             if problems:
                 return _invalid(name, problems)
             if name == "arazzo_resume":
                 served = self.registry.resume(run_id)
                 return await self._follow(ctx, name, served, wait)
             served_here = self.registry.runs.get(run_id) or self.registry.runs.get(self.registry.record(run_id).id)
-            if served_here is not None and wait > 0:
-                return await self._follow(ctx, name, served_here, wait)
+            if served_here is not None and wait > 0:  # cancelling a status call leaves the run alone
+                return await self._follow(ctx, name, served_here, wait, interrupt=False)
             return _answer(self.registry.status(run_id))
         tool = self.tools.get(name)
         if tool is None:
@@ -174,13 +176,13 @@ class _Handlers:
         return await self._follow(ctx, name, served, self.settings.wait)
 
     async def _follow(
-        self, ctx: ServerRequestContext[Any], name: str, served: ServedRun, wait: float
+        self, ctx: ServerRequestContext[Any], name: str, served: ServedRun, wait: float, *, interrupt: bool = True
     ) -> types.CallToolResult:
         async def progress(done: int, message: str) -> None:
             await ctx.session.report_progress(done, None, message)
 
         try:
-            state = await self.registry.follow(served, wait, progress)
+            state = await self.registry.follow(served, wait, progress, interrupt=interrupt)
         except BaseException:
             if served.stopped:
                 self.on_event(RunCancelled(tool=name, run_id=served.run_id, at=time.time()))
@@ -255,18 +257,18 @@ def _mime(path: str) -> str:
     return "application/json" if path.endswith(".json") else "application/yaml"
 
 
-def _run_arguments(arguments: Mapping[str, Any], cap: float) -> tuple[str, float, list[str]]:
+def _run_arguments(arguments: Mapping[str, Any], default: float) -> tuple[str, float, list[str]]:
     problems = []
     run_id = arguments.get("runId")
     if not isinstance(run_id, str) or not run_id:
         problems.append("runId: required, a run id string")
-    wait = arguments.get("wait", 0)
+    wait = arguments.get("wait", default)
     if isinstance(wait, bool) or not isinstance(wait, int | float) or wait < 0:
         problems.append("wait: a number of seconds, 0 or more")
         wait = 0
     unknown = sorted(set(arguments) - {"runId", "wait"})
     problems += [f"{name}: no such argument" for name in unknown]
-    return str(run_id), min(float(wait), cap), problems
+    return str(run_id), min(float(wait), 600.0), problems
 
 
 def _error(text: str) -> types.CallToolResult:

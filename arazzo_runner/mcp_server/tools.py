@@ -205,5 +205,6 @@ def _server_side(problem: str, tool: WorkflowTool) -> str:
 
 
 def secret_variable(name: str) -> str:
-    """The environment variable a secret input is read from: ``ARAZZO_SECRET_<NAME>``."""
-    return "ARAZZO_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    """The environment variable a secret input is read from: ``ARAZZO_SECRET_<NAME>`` (apiToken: ``..._API_TOKEN``)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)  # apiToken -> api_Token
+    return "ARAZZO_SECRET_" + re.sub(r"[^A-Za-z0-9]", "_", words).upper()
