@@ -40,22 +40,42 @@ def add_mcp_parser(commands: Any) -> None:
         metavar="SECONDS",
         help="answer a call after this long with the run id and its state so far; the run goes on (default 20)",
     )
-    mcp.add_argument("--allow-workflow", action="append", metavar="GLOB", help="serve only these (repeatable)")
-    mcp.add_argument("--deny-workflow", action="append", metavar="GLOB", help="never serve these (repeatable)")
-    mcp.add_argument("--secrets", metavar="FILE", help="JSON/YAML object of secret input values (server-side)")
+    mcp.add_argument(
+        "--allow-workflow", action="append", metavar="GLOB", help="serve only these (repeatable)"
+    )
+    mcp.add_argument(
+        "--deny-workflow", action="append", metavar="GLOB", help="never serve these (repeatable)"
+    )
+    mcp.add_argument(
+        "--secrets", metavar="FILE", help="JSON/YAML object of secret input values (server-side)"
+    )
     mcp.add_argument("--log", metavar="FILE", help="append the call log (JSON lines) here instead of stderr")
     mcp.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
-    mcp.add_argument("--allow-outside", action="store_true", help="let documents read files outside their folder")
-    mcp.add_argument("--source-map", action="append", metavar="URL=FILE", help="read a source from a local file")
+    mcp.add_argument(
+        "--allow-outside", action="store_true", help="let documents read files outside their folder"
+    )
+    mcp.add_argument(
+        "--source-map", action="append", metavar="URL=FILE", help="read a source from a local file"
+    )
     runs = mcp.add_argument_group("run options (applied to every run the server starts)")
-    runs.add_argument("--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL")
-    runs.add_argument("--poll-interval", type=float, metavar="SECONDS", help="first wait of a poll loop (default 5)")
+    runs.add_argument(
+        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL"
+    )
+    runs.add_argument(
+        "--poll-interval", type=float, metavar="SECONDS", help="first wait of a poll loop (default 5)"
+    )
     runs.add_argument("--max-steps", type=int, metavar="N", help="step budget per run (default 20000)")
     runs.add_argument("--timeout", type=float, metavar="SECONDS", help="fail a run after this much wall time")
-    runs.add_argument("--http-timeout", type=float, metavar="SECONDS", help="bound on each exchange (default 30)")
+    runs.add_argument(
+        "--http-timeout", type=float, metavar="SECONDS", help="bound on each exchange (default 30)"
+    )
     runs.add_argument("--max-response-size", type=_byte_size, metavar="SIZE", help="largest answer read")
-    runs.add_argument("--allow-host", action="append", metavar="GLOB", help="send requests only to these hosts")
-    runs.add_argument("--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts")
+    runs.add_argument(
+        "--allow-host", action="append", metavar="GLOB", help="send requests only to these hosts"
+    )
+    runs.add_argument(
+        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts"
+    )
     runs.add_argument(
         "--deny-private-networks",
         action="store_true",
@@ -70,8 +90,12 @@ def add_mcp_parser(commands: Any) -> None:
     runs.add_argument("--client-cert", action="append", metavar="HOST=CERT.pem[,KEY.pem]", help="mutual TLS")
     runs.add_argument("--region", help="AWS region for SigV4 sources")
     runs.add_argument("--profile", help="AWS profile for SigV4 sources")
-    runs.add_argument("--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources")
-    runs.add_argument("--validate", nargs="?", const="warn", choices=("warn", "strict"), help="check against OpenAPI")
+    runs.add_argument(
+        "--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources"
+    )
+    runs.add_argument(
+        "--validate", nargs="?", const="warn", choices=("warn", "strict"), help="check against OpenAPI"
+    )
     add_journal_options(runs)
 
 
@@ -83,7 +107,9 @@ def mcp_command(args: argparse.Namespace) -> int:
     try:
         import mcp  # noqa: F401  the SDK speaks the protocol
     except ImportError:
-        print("arazzo: error: `arazzo mcp` needs the MCP SDK: pip install 'arazzo-runner[mcp]'", file=sys.stderr)
+        print(
+            "arazzo: error: `arazzo mcp` needs the MCP SDK: pip install 'arazzo-runner[mcp]'", file=sys.stderr
+        )
         return EXIT_USAGE
     if args.deny_private_networks and args.allow_private_networks:
         raise UsageError("--deny-private-networks and --allow-private-networks contradict each other")

@@ -82,10 +82,10 @@ class ServedRun:
     def state(self) -> dict[str, Any]:
         """The ``--output json`` result once finished; before that, the same shape with ``running``."""
         if self.result is not None:
-            data = self.result.to_dict(masked=True)
+            result = self.result.to_dict(masked=True)
             if self.run_id is not None:
-                data.setdefault("runId", self.run_id)
-            return data
+                result.setdefault("runId", self.run_id)
+            return result
         data: dict[str, Any] = {
             "workflowId": self.workflow_id,
             "status": "interrupted" if self.stopped else "running",

@@ -67,7 +67,9 @@ def build_server(
 
 
 class _Handlers:
-    def __init__(self, settings: ServerSettings, registry: RunRegistry, on_event: Callable[[Event], None]) -> None:
+    def __init__(
+        self, settings: ServerSettings, registry: RunRegistry, on_event: Callable[[Event], None]
+    ) -> None:
         self.settings = settings
         self.registry = registry
         self.on_event = on_event
@@ -138,8 +140,14 @@ class _Handlers:
             result = _error(self.masker.text(str(exc)))
         status = (result.structured_content or {}).get("status") if not result.is_error else "error"
         run_id = (result.structured_content or {}).get("runId")
-        detail = result.content[0].text if result.is_error and isinstance(result.content[0], types.TextContent) else None
-        self.on_event(ToolAnswered(tool=params.name, status=str(status), run_id=run_id, detail=detail, at=time.time()))
+        detail = (
+            result.content[0].text
+            if result.is_error and isinstance(result.content[0], types.TextContent)
+            else None
+        )
+        self.on_event(
+            ToolAnswered(tool=params.name, status=str(status), run_id=run_id, detail=detail, at=time.time())
+        )
         return result
 
     async def _call(
@@ -162,13 +170,17 @@ class _Handlers:
             if name == "arazzo_resume":
                 served = self.registry.resume(run_id)
                 return await self._follow(ctx, name, served, wait)
-            served_here = self.registry.runs.get(run_id) or self.registry.runs.get(self.registry.record(run_id).id)
+            served_here = self.registry.runs.get(run_id) or self.registry.runs.get(
+                self.registry.record(run_id).id
+            )
             if served_here is not None and wait > 0:  # cancelling a status call leaves the run alone
                 return await self._follow(ctx, name, served_here, wait, interrupt=False)
             return _answer(self.registry.status(run_id))
         tool = self.tools.get(name)
         if tool is None:
-            return _error(f"no tool {name!r}; this server has: {', '.join([*self.tools, 'arazzo_runs', 'arazzo_run_status', 'arazzo_resume'])}")
+            return _error(
+                f"no tool {name!r}; this server has: {', '.join([*self.tools, 'arazzo_runs', 'arazzo_run_status', 'arazzo_resume'])}"
+            )
         inputs, problems = check_arguments(tool, arguments, self.registry.secrets)
         if problems:
             return _invalid(name, problems)
@@ -176,7 +188,13 @@ class _Handlers:
         return await self._follow(ctx, name, served, self.settings.wait)
 
     async def _follow(
-        self, ctx: ServerRequestContext[Any], name: str, served: ServedRun, wait: float, *, interrupt: bool = True
+        self,
+        ctx: ServerRequestContext[Any],
+        name: str,
+        served: ServedRun,
+        wait: float,
+        *,
+        interrupt: bool = True,
     ) -> types.CallToolResult:
         async def progress(done: int, message: str) -> None:
             await ctx.session.report_progress(done, None, message)
@@ -250,7 +268,9 @@ class _Handlers:
                 raise MCPError(types.INVALID_PARAMS, str(exc)) from None
         if text is None:
             raise MCPError(types.INVALID_PARAMS, f"no resource {uri}")
-        return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)])
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)]
+        )
 
 
 def _mime(path: str) -> str:
@@ -277,12 +297,16 @@ def _error(text: str) -> types.CallToolResult:
 
 def _invalid(name: str, problems: Sequence[str]) -> types.CallToolResult:
     """Bad arguments: every problem named, nothing sent."""
-    return _error(f"invalid arguments for {name} (nothing was run):\n" + "\n".join(f"- {p}" for p in problems))
+    return _error(
+        f"invalid arguments for {name} (nothing was run):\n" + "\n".join(f"- {p}" for p in problems)
+    )
 
 
 def _answer(state: dict[str, Any]) -> types.CallToolResult:
     """A run's state as structured content plus a short summary for the model."""
-    state = _finite(json.loads(json.dumps(state, ensure_ascii=False, default=str)))  # as --output json prints it
+    state = _finite(
+        json.loads(json.dumps(state, ensure_ascii=False, default=str))
+    )  # as --output json prints it
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=summary(state))],
         structured_content=state,
@@ -305,7 +329,9 @@ def summary(state: Mapping[str, Any]) -> str:
     """One or two lines: how the run ended (or where it is), its outputs, what to do next."""
     status = state.get("status")
     run = f" (run {state['runId']})" if state.get("runId") else ""
-    outputs = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in (state.get("outputs") or {}).items())
+    outputs = ", ".join(
+        f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in (state.get("outputs") or {}).items()
+    )
     outputs_text = f"; outputs: {outputs}" if outputs else ""
     if status == "running":
         where = f" at step {state['currentStep']}" if state.get("currentStep") else ""

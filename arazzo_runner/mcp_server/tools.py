@@ -104,14 +104,16 @@ def _description(workflow: Workflow, secrets: frozenset[str]) -> str:
     parts = [p.strip() for p in (workflow.summary, workflow.description) if p and p.strip()]
     text = "\n\n".join(dict.fromkeys(parts)) or f"Runs the Arazzo workflow {workflow.workflow_id!r}."
     if secrets:
-        text += f"\n\nSecret inputs ({', '.join(sorted(secrets))}) are supplied by the server, not by the caller."
+        text += (
+            f"\n\nSecret inputs ({', '.join(sorted(secrets))}) are supplied by the server, not by the caller."
+        )
     return text
 
 
 def input_schema(document: Document, workflow: Workflow, secrets: frozenset[str]) -> dict[str, Any]:
     """The workflow's inputs schema, self-contained (local ``$ref``s inlined), secrets removed."""
     raw = document.spec.inputs_schema(workflow)
-    schema = _inline(document, copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}, 0)
+    schema: dict[str, Any] = _inline(document, copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}, 0)
     schema.setdefault("type", "object")
     properties = schema.get("properties")
     if isinstance(properties, dict):
@@ -186,7 +188,9 @@ def check_arguments(
     declared = tool.document.spec.declared_inputs(tool.workflow)
     if declared is not None:
         problems += [f"{name}: no such input" for name in sorted(given) if name not in declared]
-    known = {k: v for k, v in given.items() if k not in tool.secret_inputs and (declared is None or k in declared)}
+    known = {
+        k: v for k, v in given.items() if k not in tool.secret_inputs and (declared is None or k in declared)
+    }
     inputs = {**known, **{k: v for k, v in secrets.items() if k in tool.secret_inputs}}
     try:
         inputs = prepare_inputs(tool.document, tool.workflow, inputs)
@@ -200,7 +204,9 @@ def _server_side(problem: str, tool: WorkflowTool) -> str:
     for name in tool.secret_inputs:
         if problem.startswith((f"'{name}' is required", f"{name}:", f"{name}/")):
             env = secret_variable(name)
-            return f"{name}: secret input not configured on the server (set {env} or give it in --secrets FILE)"
+            return (
+                f"{name}: secret input not configured on the server (set {env} or give it in --secrets FILE)"
+            )
     return problem
 
 

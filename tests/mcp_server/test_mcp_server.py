@@ -41,7 +41,17 @@ EXPECTED_OUTPUTS = {
     "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/{name}/output/model.tar.gz",
 }
 #: The keys of `arazzo run --output json` (cli/run.py: RunResult.to_dict) for a journaled run.
-RESULT_KEYS = {"workflowId", "status", "outputs", "steps", "error", "requests", "transportRetries", "durationMs", "runId"}
+RESULT_KEYS = {
+    "workflowId",
+    "status",
+    "outputs",
+    "steps",
+    "error",
+    "requests",
+    "transportRetries",
+    "durationMs",
+    "runId",
+}
 
 
 def expected(name: str) -> dict[str, str]:
@@ -63,17 +73,34 @@ def env(tmp_path: Path) -> dict[str, str]:
         "AWS_REGION": "us-east-1",
         "XDG_STATE_HOME": str(tmp_path / "state"),
     }
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER", "ARAZZO_JOURNAL"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_SAGEMAKER",
+        "ARAZZO_JOURNAL",
+    ):
         values.pop(name, None)
     return values
 
 
 def mcp_args(tmp_path: Path, *args: str) -> list[str]:
-    return ["-m", "arazzo_runner", "mcp", *args, "--journal", str(tmp_path / "runs.db"), "--log", str(tmp_path / "calls.log")]
+    return [
+        "-m",
+        "arazzo_runner",
+        "mcp",
+        *args,
+        "--journal",
+        str(tmp_path / "runs.db"),
+        "--log",
+        str(tmp_path / "calls.log"),
+    ]
 
 
 def stdio(tmp_path: Path, env: dict[str, str], *args: str) -> Client:
-    params = StdioServerParameters(command=sys.executable, args=mcp_args(tmp_path, *args), env=env, cwd=str(ROOT))
+    params = StdioServerParameters(
+        command=sys.executable, args=mcp_args(tmp_path, *args), env=env, cwd=str(ROOT)
+    )
     return Client(params)
 
 
@@ -107,14 +134,18 @@ def test_stdio_lists_the_flagship_and_runs_it_to_completion(tmp_path, env, emula
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
             assert set(tools) == {"train-and-poll-job", "arazzo_runs", "arazzo_run_status", "arazzo_resume"}
             tool = tools["train-and-poll-job"]
-            assert tool.description.startswith("Create a training job and poll it to a terminal status.\n\nSubmits")
+            assert tool.description.startswith(
+                "Create a training job and poll it to a terminal status.\n\nSubmits"
+            )
             schema = tool.input_schema
             assert set(schema["properties"]) == set(INPUTS)
             assert {"trainingJobName", "roleArn"} <= set(schema["required"])
             assert set(tool.output_schema["properties"]["outputs"]["properties"]) == set(EXPECTED_OUTPUTS)
 
             name = "mcp-stdio-flagship"
-            result = await client.call_tool(tool.name, {**INPUTS, "trainingJobName": name}, progress_callback=on_progress)
+            result = await client.call_tool(
+                tool.name, {**INPUTS, "trainingJobName": name}, progress_callback=on_progress
+            )
             assert not result.is_error, result.content
             data = result.structured_content
             assert data["status"] == "succeeded"
@@ -123,6 +154,7 @@ def test_stdio_lists_the_flagship_and_runs_it_to_completion(tmp_path, env, emula
             assert [s["stepId"] for s in data["steps"]][:2] == ["createTrainingJob", "pollTrainingJob"]
             text = result.content[0].text
             assert "succeeded" in text and data["runId"] in text
+
     run(scenario)
     assert emulator.emulator.count("CreateTrainingJob") == 1
     assert emulator.emulator.count("DescribeTrainingJob") == 3
@@ -133,7 +165,9 @@ def test_stdio_lists_the_flagship_and_runs_it_to_completion(tmp_path, env, emula
     assert stat.S_IMODE((tmp_path / "calls.log").stat().st_mode) == 0o600
 
 
-def test_bad_arguments_are_a_tool_error_naming_each_problem_and_nothing_is_sent(tmp_path, env, emulator) -> None:
+def test_bad_arguments_are_a_tool_error_naming_each_problem_and_nothing_is_sent(
+    tmp_path, env, emulator
+) -> None:
     async def scenario() -> None:
         async with stdio(tmp_path, env, *flagship_args(emulator)) as client:
             arguments = {**INPUTS, "instanceCount": "two", "bogus": 1}
@@ -149,6 +183,7 @@ def test_bad_arguments_are_a_tool_error_naming_each_problem_and_nothing_is_sent(
 
             unknown = await client.call_tool("no-such-tool", {})
             assert unknown.is_error and "train-and-poll-job" in unknown.content[0].text
+
     run(scenario)
     assert emulator.emulator.calls == []
 
@@ -265,7 +300,9 @@ def test_cancelling_a_call_interrupts_the_run_and_arazzo_resume_finishes_it(tmp_
 
                     async def call() -> None:
                         await client.call_tool(
-                            "train-and-poll-job", {**INPUTS, "trainingJobName": name}, progress_callback=on_progress
+                            "train-and-poll-job",
+                            {**INPUTS, "trainingJobName": name},
+                            progress_callback=on_progress,
                         )
 
                     group.start_soon(call)
@@ -334,14 +371,14 @@ async def http_server(tmp_path: Path, env: dict[str, str], *args: str) -> AsyncI
 
 def test_streamable_http_lists_and_runs_the_flagship(tmp_path, env, emulator) -> None:
     async def scenario() -> None:
-        async with http_server(tmp_path, env, *flagship_args(emulator), "--allow-private-networks") as url:
-            async with Client(url) as client:
-                tools = {tool.name: tool for tool in (await client.list_tools()).tools}
-                assert set(tools["train-and-poll-job"].input_schema["properties"]) == set(INPUTS)
-                name = "mcp-http-flagship"
-                result = await client.call_tool("train-and-poll-job", {**INPUTS, "trainingJobName": name})
-                assert result.structured_content["status"] == "succeeded", result.content
-                assert result.structured_content["outputs"] == expected(name)
+        args = [*flagship_args(emulator), "--allow-private-networks"]
+        async with http_server(tmp_path, env, *args) as url, Client(url) as client:
+            tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+            assert set(tools["train-and-poll-job"].input_schema["properties"]) == set(INPUTS)
+            name = "mcp-http-flagship"
+            result = await client.call_tool("train-and-poll-job", {**INPUTS, "trainingJobName": name})
+            assert result.structured_content["status"] == "succeeded", result.content
+            assert result.structured_content["outputs"] == expected(name)
 
     run(scenario)
     assert emulator.emulator.count("CreateTrainingJob") == 1
@@ -357,4 +394,3 @@ def test_streamable_http_denies_private_networks_by_default(tmp_path, env, emula
 
     run(scenario)
     assert emulator.emulator.calls == []
-
