@@ -168,6 +168,11 @@ class _Handlers:
             if problems:
                 return _invalid(name, problems)
             if name == "arazzo_resume":
+                here = self.registry.runs.get(self.registry.record(run_id).id)
+                if here is not None and not here.done:
+                    return _error(
+                        f"run {here.run_id} is running in this server: follow it with arazzo_run_status"
+                    )
                 served = self.registry.resume(run_id)
                 return await self._follow(ctx, name, served, wait)
             served_here = self.registry.runs.get(run_id) or self.registry.runs.get(

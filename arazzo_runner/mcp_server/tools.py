@@ -113,7 +113,9 @@ def _description(workflow: Workflow, secrets: frozenset[str]) -> str:
 def input_schema(document: Document, workflow: Workflow, secrets: frozenset[str]) -> dict[str, Any]:
     """The workflow's inputs schema, self-contained (local ``$ref``s inlined), secrets removed."""
     raw = document.spec.inputs_schema(workflow)
-    schema: dict[str, Any] = _inline(document, copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}, 0)
+    schema: dict[str, Any] = _inline(
+        document, copy.deepcopy(dict(raw)) if isinstance(raw, Mapping) else {}, 0
+    )
     schema.setdefault("type", "object")
     properties = schema.get("properties")
     if isinstance(properties, dict):

@@ -265,6 +265,7 @@ def test_a_long_call_answers_with_a_run_id_and_the_status_tool_sees_it_finish(tm
                 assert not first.is_error
                 state = first.structured_content
                 assert state["status"] == "running"
+                assert {"currentStep", "nextPoll", "outputs", "steps"} <= set(state)
                 run_id = state["runId"]
                 assert "arazzo_run_status" in first.content[0].text
 

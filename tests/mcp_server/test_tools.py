@@ -23,8 +23,13 @@ def test_colliding_and_reserved_names_are_prefixed_by_their_document(documents) 
 
 
 def test_allow_and_deny_globs_match_the_workflow_id_or_the_tool_name(documents) -> None:
-    assert [t.name for t in workflow_tools(documents, allow=["addNote"])] == ["notes.addNote", "more-notes.addNote"]
-    assert [t.name for t in workflow_tools(documents, allow=["*Note"], deny=["more-notes.*"])] == ["notes.addNote"]
+    assert [t.name for t in workflow_tools(documents, allow=["addNote"])] == [
+        "notes.addNote",
+        "more-notes.addNote",
+    ]
+    assert [t.name for t in workflow_tools(documents, allow=["*Note"], deny=["more-notes.*"])] == [
+        "notes.addNote"
+    ]
     assert [t.name for t in workflow_tools(documents, deny=["*"])] == []
 
 
