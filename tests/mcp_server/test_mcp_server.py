@@ -236,7 +236,8 @@ def test_a_secret_input_never_reaches_the_schema_the_result_or_the_log(tmp_path,
     called = [e for e in call_log(tmp_path) if e["kind"] == "mcp_tool_called"]
     assert called[0]["arguments"] == {"text": "hi", "apiToken": "***"}
     assert called[1]["arguments"] == {"text": "hello"}
-    assert SECRET.encode() not in (tmp_path / "runs.db").read_bytes()
+    for journal_file in tmp_path.glob("runs.db*"):  # the database and its write-ahead log
+        assert SECRET.encode() not in journal_file.read_bytes()
 
 
 def test_a_missing_secret_is_the_servers_to_configure(tmp_path, env) -> None:
@@ -331,6 +332,35 @@ def test_cancelling_a_call_interrupts_the_run_and_arazzo_resume_finishes_it(tmp_
         assert emulator.emulator.count("CreateTrainingJob") == 1  # resumed, not started again
     cancelled = [e for e in call_log(tmp_path) if e["kind"] == "mcp_run_cancelled"]
     assert len(cancelled) == 1 and cancelled[0]["run_id"]
+
+
+def test_runs_left_running_when_the_server_stops_are_resumed_by_the_next_server(tmp_path, env) -> None:
+    name = "mcp-server-stopped"
+    with EmulatorServer(SageMakerEmulator(in_progress=1000, stopping=0)) as emulator:
+        args = [*flagship_args(emulator), "--wait", "0"]
+
+        async def first_server() -> str:
+            async with stdio(tmp_path, env, *args) as client:
+                started = await client.call_tool("train-and-poll-job", {**INPUTS, "trainingJobName": name})
+                assert started.structured_content["status"] == "running"
+                return str(started.structured_content["runId"])
+
+        run_id = anyio.run(first_server)  # the client leaves: the server stops, the run is interrupted
+        from arazzo_runner.journal import Journal
+
+        with Journal(tmp_path / "runs.db") as journal:
+            assert journal.get(run_id).status == "interrupted"
+        (job,) = emulator.emulator.jobs.jobs("training")
+        job.position = len(job.phases) - 1  # meanwhile, the training job completed
+
+        async def second_server() -> None:
+            async with stdio(tmp_path, env, *args) as client:
+                resumed = await client.call_tool("arazzo_resume", {"runId": run_id, "wait": 30})
+                assert resumed.structured_content["status"] == "succeeded", resumed.content
+                assert resumed.structured_content["outputs"] == expected(name)
+
+        run(second_server)
+        assert emulator.emulator.count("CreateTrainingJob") == 1
 
 
 # -- resources ------------------------------------------------------------------------------------
