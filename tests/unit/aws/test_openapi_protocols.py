@@ -90,7 +90,9 @@ def test_s3_keys_carry_the_literal_query_as_fragment_and_constant_parameters(s3:
     assert uploads["schema"]["const"] == "" and uploads["allowEmptyValue"] is True
     key = params(upload)[("Key+", "path")]
     assert key["required"] is True and key["x-aws-greedy"] is True
-    assert params(upload)[("x-amz-acl", "header")]["schema"] == {"$ref": "#/components/schemas/ObjectCannedACL"}
+    assert params(upload)[("x-amz-acl", "header")]["schema"] == {
+        "$ref": "#/components/schemas/ObjectCannedACL"
+    }
 
 
 def test_s3_bodies_are_xml_with_member_names_and_element_names(s3: dict[str, Any]) -> None:
@@ -101,8 +103,12 @@ def test_s3_bodies_are_xml_with_member_names_and_element_names(s3: dict[str, Any
     tag_set = schema_of(s3, root)["properties"]["TagSet"]
     assert tag_set["xml"] == {"wrapped": True} and tag_set["items"]["xml"] == {"name": "Tag"}
     delete = s3["paths"]["/{Bucket}#delete"]["post"]
-    objects = schema_of(s3, delete["requestBody"]["content"]["application/xml"]["schema"])["properties"]["Objects"]
-    assert "wrapped" not in objects.get("xml", {}) and objects["items"]["xml"] == {"name": "Object"}  # flattened
+    objects = schema_of(s3, delete["requestBody"]["content"]["application/xml"]["schema"])["properties"][
+        "Objects"
+    ]
+    assert "wrapped" not in objects.get("xml", {}) and objects["items"]["xml"] == {
+        "name": "Object"
+    }  # flattened
     answer = delete["responses"]["200"]["content"]["application/xml"]["schema"]
     assert answer["properties"]["Errors"]["items"]["xml"] == {"name": "Error"}  # member name, element name
     listing = s3["paths"]["/{Bucket}#list-type=2"]["get"]["responses"]["200"]
