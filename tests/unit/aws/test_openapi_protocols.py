@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 from arazzo_runner.aws.openapi_common import aliases, lower_camel
 from arazzo_runner.aws.openapi_gen import generate_openapi, render_openapi
 from arazzo_runner.aws.service_models import load_service_model
-from arazzo_runner.http import RequestBody, StepParameter, build_request
+from arazzo_runner.http import StepParameter, build_request
 from tests.unit.http.sources import openapi_source
 
 S3_OPERATIONS = [
