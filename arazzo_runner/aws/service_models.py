@@ -143,7 +143,8 @@ def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[s
     One server per partition where the service is offered, whose URL is the partition's
     hostname template (``https://api.sagemaker.{region}.amazonaws.com``) and whose ``region``
     variable enumerates that partition's regions (default ``us-east-1`` in ``aws``); a region
-    whose hostname differs from the template gets its own server. Deprecated pseudo-regions
+    whose hostname differs from the template gets its own server (one that spells out the
+    template's own host, as S3's list does, is just a region of the template). Deprecated pseudo-regions
     (``us-east-1-fips``) and FIPS/dual-stack variants are left out. A global service (one
     partition endpoint) gets its fixed URL. A service missing from the data (endpoint rules
     only) gets the standard ``https://{prefix}.{region}.amazonaws.com``.
@@ -172,7 +173,8 @@ def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[s
         for region, spec in endpoints.items():
             if spec.get("deprecated") or "credentialScope" in spec:
                 continue
-            if spec.get("hostname"):
+            usual = template.format(service=endpoint_prefix, region=region, dnsSuffix=dns_suffix)
+            if spec.get("hostname") and spec["hostname"] != usual:
                 special.append({"url": f"https://{spec['hostname']}", "description": f"region {region}"})
             else:
                 regions.append(region)
