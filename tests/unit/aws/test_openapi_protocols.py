@@ -178,6 +178,13 @@ def test_operations_may_be_asked_for_in_lower_camel_and_aliases_never_shadow_a_n
     assert aliases(fake, "Get") == []  # "get" is another operation's name
 
 
+def test_an_endpoint_host_prefix_is_carried() -> None:
+    document = generate_openapi("s3control", ["GetPublicAccessBlock"])
+    (item,) = document["paths"].values()
+    assert item["get"]["x-aws-hostPrefix"] == "{AccountId}."
+    assert params(item["get"])[("x-amz-account-id", "header")]["required"] is True
+
+
 def test_a_subset_has_the_same_keys_as_the_whole_service() -> None:
     alone = generate_openapi("s3", ["PutObject"])
     assert list(alone["paths"]) == ["/{Bucket}/{Key+}#x-aws-operation=PutObject"]
