@@ -67,7 +67,11 @@ def _journal_for(
     from ..journal.store import Journal
 
     store = open_journal(None if journal is True else journal)
-    hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    from ..run_settings import settings_of
+
+    # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them.
+    settings = settings_of(environment, execution.options.validate)
+    hook = RunJournal.start(store, execution, settings=settings.to_json())
     hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock
     if on_event is not None:
@@ -147,7 +151,9 @@ async def run_async(
     # Defaults are shared per event loop (environment, and through it the client): thousands of
     # concurrent runs with default arguments then cost what one shared client and environment do.
     environment = (
-        _environment(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
+        _environment(environment, servers, aws)
+        if environment is not None
+        else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
     with _telling_journal(hook):
