@@ -271,7 +271,9 @@ class RunJournal:
             return Done(replace(need.result, run_id=self.run_id))
         return need
 
-    def _write_for(self, execution: Execution, need: Need, events: list[Event]) -> tuple[bool, dict[str, Any]] | None:
+    def _write_for(
+        self, execution: Execution, need: Need, events: list[Event]
+    ) -> tuple[bool, dict[str, Any]] | None:
         """What to write for this transition: (fsync, the journal's fields); None: nothing (a
         back-to-back read within the batch, :meth:`_may_skip`)."""
         now = self.clock()
@@ -357,7 +359,9 @@ class RunJournal:
                 if isinstance(record, dict)
                 else (record[0], record[3], record[4], record[7])
             )
-            text = " ".join(str(x) for x in (status, code) if x) + (f": {self.masker.text(str(reason))}" if reason else "")
+            text = " ".join(str(x) for x in (status, code) if x) + (
+                f": {self.masker.text(str(reason))}" if reason else ""
+            )
             if self._last_line.get(step) != text:
                 self._last_line[step] = text
                 lines.append((wall, "step_finished", step, text))
