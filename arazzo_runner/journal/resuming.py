@@ -253,8 +253,8 @@ def _resume(
             " repeat its requests (--force if that process is gone)"
         )
     recorded = RunSettings.from_json(record.settings)
-    changes = {"servers": servers, "allow_remote": allow_remote, **(tighten or {})}
-    settings = recorded.tightened(**changes)
+    asked = {"servers": servers, "allow_remote": allow_remote, **(tighten or {})}
+    settings = recorded.tightened(**asked)
     loosened = loosenings(recorded, settings)
     if loosened and not force:
         raise JournalError(
