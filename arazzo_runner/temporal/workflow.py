@@ -153,7 +153,7 @@ class ArazzoRun:
         try:
             answer = await workflow.execute_activity(
                 SEND_MESSAGE_ACTIVITY,
-                _with_settings(request, {"servers": request["servers"], "need": need.to_json()}),
+                {"servers": request["servers"], "need": need.to_json()},
                 start_to_close_timeout=SEND_TIMEOUT,
                 heartbeat_timeout=_heartbeat_timeout(request),
                 retry_policy=SEND_RETRY,
@@ -173,16 +173,13 @@ class ArazzoRun:
         try:
             answer = await workflow.execute_activity(
                 RECEIVE_ACTIVITY,
-                _with_settings(
-                    request,
-                    {
-                        "servers": request["servers"],
-                        "need": need.to_json(),
-                        "until": until,
-                        "startedAt": now,
-                        "skip": list(self._consumed),
-                    },
-                ),
+                {
+                    "servers": request["servers"],
+                    "need": need.to_json(),
+                    "until": until,
+                    "startedAt": now,
+                    "skip": list(self._consumed),
+                },
                 start_to_close_timeout=limit,
                 schedule_to_close_timeout=limit,
                 heartbeat_timeout=_heartbeat_timeout(request),
@@ -199,10 +196,7 @@ class ArazzoRun:
             with contextlib.suppress(ActivityError):
                 await workflow.execute_activity(
                     ACKNOWLEDGE_ACTIVITY,
-                    _with_settings(
-                        request,
-                        {"servers": request["servers"], "need": need.to_json(), "receipt": answer["receipt"]},
-                    ),
+                    {"servers": request["servers"], "need": need.to_json(), "receipt": answer["receipt"]},
                     start_to_close_timeout=ACKNOWLEDGE_TIMEOUT,
                     heartbeat_timeout=_heartbeat_timeout(request),
                     retry_policy=SEND_RETRY,
@@ -269,8 +263,9 @@ def _reason(exc: ActivityError) -> str:
 
 
 def _with_settings(request: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
-    """An activity's task with the run's settings, which the worker applies (a run submitted without
-    them, as every run was before they existed, keeps the task it always had: replays match)."""
+    """A send task with the run's settings, which the worker applies (a run submitted without
+    them, as every run was before they existed, keeps the task it always had: replays match).
+    Message steps (SQS) go through botocore, under no network policy, locally as on workers."""
     if request.get("settings") is not None:
         task["settings"] = request["settings"]
     return task
