@@ -86,3 +86,17 @@ def test_a_setting_the_worker_does_not_know_fails_the_run(temporal_server, task_
     with pytest.raises(RemoteRunFailed, match="cannot apply: denyEverythingNew"):
         asyncio.run(go())
     assert emulator.emulator.count("CreateTrainingJob") == 0
+
+
+def test_a_workers_own_policy_applies_to_every_run(temporal_server, task_queue, emulator) -> None:
+    from tests.temporal.worker_process import WorkerProcess
+
+    guarded = WorkerProcess(temporal_server.address, task_queue, "--deny-host", "127.0.0.0/8").wait_ready()
+    try:
+        done = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-guarded"), "--output", "json")
+    finally:
+        guarded.stop()
+        guarded.close()
+    assert done.returncode == 1, done.stderr
+    assert "refused by --deny-host '127.0.0.0/8'" in json.loads(done.stdout)["error"]["message"]
+    assert emulator.emulator.count("CreateTrainingJob") == 0
