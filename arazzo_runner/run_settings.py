@@ -242,10 +242,10 @@ def loosenings(before: RunSettings, after: RunSettings) -> list[str]:
         found.append("--deny-private-networks dropped")
     if before.client_certs != after.client_certs:
         found.append("other client certificates (--client-cert)")
-    if (after.http_timeout or DEFAULT_HTTP_TIMEOUT) > (before.http_timeout or DEFAULT_HTTP_TIMEOUT):
-        found.append(
-            f"--http-timeout {after.http_timeout:g} (the run used {before.http_timeout or DEFAULT_HTTP_TIMEOUT:g})"
-        )
+    after_timeout = after.http_timeout or DEFAULT_HTTP_TIMEOUT
+    before_timeout = before.http_timeout or DEFAULT_HTTP_TIMEOUT
+    if after_timeout > before_timeout:
+        found.append(f"--http-timeout {after_timeout:g} (the run used {before_timeout:g})")
     after_size = after.max_response_size or DEFAULT_MAX_RESPONSE_SIZE
     before_size = before.max_response_size or DEFAULT_MAX_RESPONSE_SIZE
     if after_size > before_size:
