@@ -26,7 +26,7 @@ from typing import Any
 
 from .errors import UsageError
 
-#: The defaults a ``None`` stands for, for comparing settings (``http.transport``).
+#: The defaults a ``None`` stands for, for comparing settings (``http.retry_loop``).
 DEFAULT_HTTP_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 _VALIDATE_STRENGTH = {"off": 0, "warn": 1, "strict": 2}

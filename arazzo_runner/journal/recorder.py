@@ -24,16 +24,40 @@ from ..engine.core import Execution
 from ..engine.events import Event
 from ..engine.inputs import secret_input_names
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
-from ..engine.state import encode
+from ..engine.result import StepRecord
+from ..engine.state import encode, record_to_json
 from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
 from .store import Journal, JournalError, new_run_id, pack_rng
 
+#: Prefix of a content digest taken from the parsed, canonicalised file (not its bytes).
+CONTENT_DIGEST = "c1:"
+
+
+def _bytes_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
+def _content_digest(path: Path) -> str:
+    """A digest of what the run uses from ``path``: its parsed content as canonical JSON (sorted
+    keys), so a comment, a blank line, quoting or key order changes nothing, and any value does."""
+    from ..yaml12 import YamlReadError, read_file
+
+    try:
+        data = read_file(str(path)).data
+    except (OSError, YamlReadError):
+        return "unreadable"
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return CONTENT_DIGEST + hashlib.sha256(text.encode()).hexdigest()[:16]
+
 
 def source_hashes(document: Document) -> dict[str, str]:
-    """A content hash per local source file the run reads (``document`` and its OpenAPI sources)."""
+    """A content digest per local source file the run reads (``document`` and its OpenAPI sources)."""
     found: dict[str, str] = {}
     seen: set[int] = set()
 
@@ -41,10 +65,7 @@ def source_hashes(document: Document) -> dict[str, str]:
         if "://" in location and not location.startswith("file://"):
             return
         path = Path(location.removeprefix("file://"))
-        try:
-            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        except OSError:
-            found[str(path)] = "unreadable"
+        found[str(path)] = _content_digest(path)
 
     def walk(doc: Document) -> None:
         if id(doc) in seen:
@@ -62,7 +83,15 @@ def source_hashes(document: Document) -> dict[str, str]:
 
 
 def changed_sources(saved: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
-    changes = [f"{path} changed" for path, digest in saved.items() if current.get(path, digest) != digest]
+    """The files whose content changed since the run started. A digest journaled before content
+    digests existed (the file's bytes) is compared with the file's bytes as they are now."""
+
+    def same(path: str, digest: str) -> bool:
+        if digest.startswith(CONTENT_DIGEST) or digest == "unreadable":
+            return current.get(path, digest) == digest
+        return _bytes_digest(Path(path)) == digest
+
+    changes = [f"{path} changed" for path, digest in saved.items() if path in current and not same(path, digest)]
     changes += [f"{path} is no longer read" for path in saved if path not in current]
     return changes
 
@@ -160,8 +189,9 @@ class RunJournal:
         Encoded once, straight from the live state (no copy through JSON first), and its envelope
         (document fingerprint, options: the same all run long) encoded once per run; the text
         decodes to what sealing ``execution.snapshot()`` gives (tested)."""
-        view = execution.snapshot_state_view()  # a fresh dict sharing the live values: not mutated below
-        view["records"] = []  # only the new ones are written (new_records)
+        # A fresh dict sharing the live values (not mutated below); the step records are written apart
+        # (new_records), so the view holds none.
+        view = execution.snapshot_state_view(records=False)
         pack_rng(view)
         if self.sealer.names:
             view = self.sealer.seal(view)
@@ -173,8 +203,8 @@ class RunJournal:
             self._head_for = execution
         return self._head_text + encode(view) + "}"
 
-    def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
-        """Step records made since the last transition: (index of the first, records)."""
+    def new_records(self, execution: Execution) -> tuple[int, list[dict[str, Any]]] | None:
+        """Step records made since the last transition: (index of the first, records as JSON)."""
         records = execution.state.records
         first = self.records_written
         if len(records) <= first:
@@ -182,7 +212,9 @@ class RunJournal:
         self.records_written = len(records)
         fresh = records[first:]
         self._seen.extend(self._step_lines(fresh))
-        return first, self.sealer.seal(fresh) if self.sealer.names else fresh
+        self._last_step = fresh[-1].step_id
+        written = [record_to_json(record) for record in fresh]
+        return first, self.sealer.seal(written) if self.sealer.names else written
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""
@@ -271,9 +303,7 @@ class RunJournal:
             return Done(replace(need.result, run_id=self.run_id))
         return need
 
-    def _write_for(
-        self, execution: Execution, need: Need, events: list[Event]
-    ) -> tuple[bool, dict[str, Any]] | None:
+    def _write_for(self, execution: Execution, need: Need, events: list[Event]) -> tuple[bool, dict[str, Any]] | None:
         """What to write for this transition: (fsync, the journal's fields); None: nothing (a
         back-to-back read within the batch, :meth:`_may_skip`)."""
         now = self.clock()
@@ -286,8 +316,6 @@ class RunJournal:
         records = self.new_records(execution)
         timeline = self._seen + self._timeline(events)
         self._seen = []
-        if records:
-            self._last_step = (lambda r: r["stepId"] if isinstance(r, dict) else r[0])(records[1][-1])
         last_step = self._last_step
         next_poll = None
         in_flight = None
@@ -348,20 +376,14 @@ class RunJournal:
                 lines.append((wall, event.kind, step, self.masker.text(str(text)) if text else None))
         return lines
 
-    def _step_lines(self, records: list[Any]) -> list[tuple[float, str, str | None, str | None]]:
+    def _step_lines(self, records: list[StepRecord]) -> list[tuple[float, str, str | None, str | None]]:
         """A step's outcome when it differs from its previous one: a poll loop of 10,000 identical
         answers is one line, not 10,000 (the step records keep every execution)."""
         lines: list[tuple[float, str, str | None, str | None]] = []
         wall = self.clock()
         for record in records:
-            step, status, code, reason = (
-                (record["stepId"], record["status"], record["statusCode"], record["reason"])
-                if isinstance(record, dict)
-                else (record[0], record[3], record[4], record[7])
-            )
-            text = " ".join(str(x) for x in (status, code) if x) + (
-                f": {self.masker.text(str(reason))}" if reason else ""
-            )
+            step, status, code, reason = record.step_id, record.status, record.status_code, record.reason
+            text = " ".join(str(x) for x in (status, code) if x) + (f": {self.masker.text(str(reason))}" if reason else "")
             if self._last_line.get(step) != text:
                 self._last_line[step] = text
                 lines.append((wall, "step_finished", step, text))

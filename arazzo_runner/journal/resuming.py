@@ -242,7 +242,7 @@ def _resume(
     tighten: Mapping[str, Any] | None = None,
 ) -> RunResult:
     from ..drivers import loops
-    from ..http.transport import bounded_client
+    from ..http.retry_loop import bounded_client
 
     record = store.get(run_id)
     if record.snapshot is None:
@@ -297,7 +297,7 @@ def _resume(
     own = client is None
     client = client or bounded_client(**environment.client_options())  # the client a run makes
     try:
-        if execution.state.pending_request is not None or execution.state.pending_message is not None:
+        if execution.state.pending is not None:
             need = execution.next(clock())
             assert isinstance(need, SendRequest | SendMessage | Receive)
             try:

@@ -148,7 +148,7 @@ class SourceFetcher:
         import httpx
 
         from ..http.network_policy import NetworkPolicyError
-        from ..http.transport import bounded_client, ending_by
+        from ..http.retry_loop import bounded_client, ending_by
 
         ends = time.monotonic() + self.timeout
         try:
