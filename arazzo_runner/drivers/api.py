@@ -151,9 +151,7 @@ async def run_async(
     # Defaults are shared per event loop (environment, and through it the client): thousands of
     # concurrent runs with default arguments then cost what one shared client and environment do.
     environment = (
-        _environment(environment, servers, aws)
-        if environment is not None
-        else RunEnvironment.shared(servers, aws)
+        _environment(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
     with _telling_journal(hook):

@@ -63,11 +63,7 @@ class RunJournaled(Event):
 
 
 def _send_once(
-    document: Document,
-    need: SendRequest,
-    environment: Any,
-    client: httpx.Client,
-    sleep: Callable[[float], None],
+    document: Document, need: SendRequest, environment: Any, client: httpx.Client, sleep: Callable[[float], None]
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
@@ -148,24 +144,18 @@ def _settle_in_doubt(
         note(f"{what} in doubt: {twin} found no such resource, so the create is sent")
         return None
     if answer is None or not 200 <= answer.status_code < 300 or not isinstance(answer.body, Mapping):
-        shown = looked.error or (
-            f"{answer.status_code} {answer.error_code or ''}".strip() if answer else "no answer"
-        )
+        shown = looked.error or (f"{answer.status_code} {answer.error_code or ''}".strip() if answer else "no answer")
         raise RequestInDoubt(_in_doubt_message(need, f"{twin} could not tell whether it was done ({shown})"))
     if not same_resource(need.payload, answer.body):
         raise RequestInDoubt(
-            _in_doubt_message(
-                need, f"{twin} shows a resource of that name that differs from what this run sent"
-            )
+            _in_doubt_message(need, f"{twin} shows a resource of that name that differs from what this run sent")
         )
     members = response_members(document, need) or []
     body = {name: answer.body[name] for name in members if name in answer.body}
     if not body:
         raise RequestInDoubt(_in_doubt_message(need, f"its answer cannot be rebuilt from {twin}"))
     note(f"{what} in doubt: {twin} shows this run's resource, so it is not sent again")
-    content_type = (
-        need.body.content_type if need.body is not None and need.body.content_type else "application/json"
-    )
+    content_type = need.body.content_type if need.body is not None and need.body.content_type else "application/json"
     return Exchange(
         request=looked.request,
         response=Response(200, (("content-type", content_type),), body),
@@ -206,7 +196,8 @@ def resume(
     ``max_response_size``...), ``servers`` and ``allow_remote`` change them: a change that
     loosens them or points a source at another server raises :class:`~.store.JournalError`
     unless ``force``; the settings in force are journaled for the next resume. An
-    ``environment`` given is used as it is, but must have the run's network policy if it had one. Raises :class:`RequestInDoubt` when a request that is not
+    ``environment`` given is used as it is, but must have the run's network policy if it had one.
+    Raises :class:`RequestInDoubt` when a request that is not
     safe to repeat was in flight (``in_doubt="resend"`` / ``"assume-failed"`` decide), and
     :class:`~.store.JournalError` when the run is unknown, running elsewhere, or its document or
     sources changed (``force=True`` accepts the change).
