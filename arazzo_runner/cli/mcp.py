@@ -20,7 +20,7 @@ Every tool call is logged to stderr (or --log FILE) as a JSON line, secrets mask
 
 
 def add_mcp_parser(commands: Any) -> None:
-    from .run import _byte_size, add_journal_options
+    from .run import add_journal_options
 
     mcp = commands.add_parser(
         "mcp",
@@ -66,33 +66,17 @@ def add_mcp_parser(commands: Any) -> None:
     )
     runs.add_argument("--max-steps", type=int, metavar="N", help="step budget per run (default 20000)")
     runs.add_argument("--timeout", type=float, metavar="SECONDS", help="fail a run after this much wall time")
-    runs.add_argument(
-        "--http-timeout", type=float, metavar="SECONDS", help="bound on each exchange (default 30)"
-    )
-    runs.add_argument("--max-response-size", type=_byte_size, metavar="SIZE", help="largest answer read")
-    runs.add_argument(
-        "--allow-host", action="append", metavar="GLOB", help="send requests only to these hosts"
-    )
-    runs.add_argument(
-        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts"
-    )
-    runs.add_argument(
-        "--deny-private-networks",
-        action="store_true",
-        default=None,
-        help="refuse loopback, link-local and private addresses (on by default with --transport http)",
-    )
+    from .settings import add_limit_options, add_network_options
+
+    add_network_options(runs)  # --deny-private-networks: on by default with --transport http
     runs.add_argument(
         "--allow-private-networks",
         action="store_true",
-        help="with --transport http: let runs reach loopback and private addresses",
+        help="with --transport http: let runs reach loopback and private addresses (denied by default)",
     )
-    runs.add_argument("--client-cert", action="append", metavar="HOST=CERT.pem[,KEY.pem]", help="mutual TLS")
+    add_limit_options(runs)
     runs.add_argument("--region", help="AWS region for SigV4 sources")
     runs.add_argument("--profile", help="AWS profile for SigV4 sources")
-    runs.add_argument(
-        "--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources"
-    )
     runs.add_argument(
         "--validate", nargs="?", const="warn", choices=("warn", "strict"), help="check against OpenAPI"
     )
@@ -182,10 +166,11 @@ def _load(args: argparse.Namespace) -> list[tuple[str, Any, str]] | None:
 
 
 def _environment(args: argparse.Namespace, documents: list[Any]) -> Any:
-    from ..drivers import RunEnvironment
+    """Every run's environment, from the same flags (and the same RunSettings) as ``arazzo run``'s."""
     from ..errors import UsageError
     from .names import openapi_source_names
-    from .run import _aws, _network_policy, _servers
+    from .run import _aws, _servers
+    from .settings import settings_from
 
     servers = _servers(args.server)
     known = {name for document in documents for name in openapi_source_names(document)}
@@ -194,17 +179,11 @@ def _environment(args: argparse.Namespace, documents: list[Any]) -> Any:
         raise UsageError(
             f"--server {', '.join(unknown)}: no such source in the documents (the sources are: {', '.join(sorted(known))})"
         )
-    if args.deny_private_networks is None:
-        # An agent reaching the server over HTTP must not make it reach the metadata service or the LAN.
-        args.deny_private_networks = args.transport == "http" and not args.allow_private_networks
-    return RunEnvironment(
-        servers=servers,
-        aws=_aws(args, False),
-        transport_retries=args.transport_retries,
-        request_timeout=args.http_timeout,
-        max_response_size=args.max_response_size,
-        network_policy=_network_policy(args),
+    # An agent reaching the server over HTTP must not make it reach the metadata service or the LAN.
+    args.deny_private_networks = args.deny_private_networks or (
+        args.transport == "http" and not args.allow_private_networks
     )
+    return settings_from(args, servers).environment(aws=_aws(args, False))
 
 
 def _options(args: argparse.Namespace) -> Any:

@@ -154,7 +154,11 @@ class RunRegistry:
         return served
 
     def resume(self, run_id: str) -> ServedRun:
-        """Carry the journaled run ``run_id`` on (in a thread: resuming is synchronous), secrets from the server."""
+        """Carry the journaled run ``run_id`` on (in a thread: resuming is synchronous), secrets from the server.
+
+        The run keeps the settings it was started with (the journal's: servers, network policy,
+        limits); this server's deny rules are added to them, never loosened.
+        """
         from ..journal import resume
 
         record = self.record(run_id)
@@ -170,13 +174,21 @@ class RunRegistry:
                 raise KeyboardInterrupt  # as Ctrl-C does: the journal marks the run interrupted
 
         secrets = {k: v for k, v in self.secrets.items() if k in record.secret_inputs}
+        # The run's journaled settings rebuild its environment; this server's deny rules are added.
+        policy = self.environment.network_policy
+        tighten = (
+            {"deny_hosts": tuple(policy.deny_hosts), "deny_private_networks": policy.deny_private_networks}
+            if policy is not None
+            else None
+        )
         served.task = asyncio.ensure_future(
             asyncio.to_thread(
                 resume,
                 record.id,
                 journal=self.journal,
                 inputs=secrets or None,
-                environment=self.environment,
+                aws=self.environment.aws,
+                tighten=tighten,
                 on_event=on_event,
                 sleep=sleep,
             )
