@@ -293,32 +293,13 @@ def test_cancelling_a_call_interrupts_the_run_and_arazzo_resume_finishes_it(tmp_
         async def scenario() -> None:
             args = [*flagship_args(emulator), "--wait", "30"]
             async with stdio(tmp_path, env, *args) as client:
-                created = anyio.Event()
-
-                async def on_progress(value: float, total: float | None, message: str | None) -> None:
-                    created.set()
-
-                async with anyio.create_task_group() as group:
-
-                    async def call() -> None:
-                        await client.call_tool(
-                            "train-and-poll-job",
-                            {**INPUTS, "trainingJobName": name},
-                            progress_callback=on_progress,
-                        )
-
-                    group.start_soon(call)
-                    await created.wait()
-                    group.cancel_scope.cancel()
-
-                runs: list[dict[str, Any]] = []
-                for _ in range(200):  # the interruption is recorded as the cancellation arrives
-                    runs = (await client.call_tool("arazzo_runs", {})).structured_content["runs"]
-                    if runs and runs[0]["status"] == "interrupted":
-                        break
-                    await anyio.sleep(0.01)
-                assert [r["status"] for r in runs] == ["interrupted"]
+                await cancel_after_first_progress(
+                    client, "train-and-poll-job", {**INPUTS, "trainingJobName": name}
+                )
+                runs = (await client.call_tool("arazzo_runs", {})).structured_content["runs"]
+                assert len(runs) == 1
                 run_id = runs[0]["runId"]
+                assert await status_once_settled(client, run_id) == "interrupted"
 
                 timeline = await client.read_resource(f"arazzo://runs/{run_id}/timeline")
                 kinds = [entry["kind"] for entry in json.loads(timeline.contents[0].text)]
@@ -350,17 +331,50 @@ def test_runs_left_running_when_the_server_stops_are_resumed_by_the_next_server(
 
         with Journal(tmp_path / "runs.db") as journal:
             assert journal.get(run_id).status == "interrupted"
-        (job,) = emulator.emulator.jobs.jobs("training")
-        job.position = len(job.phases) - 1  # meanwhile, the training job completed
 
         async def second_server() -> None:
             async with stdio(tmp_path, env, *args) as client:
+                # A resumed run (it runs in a thread) is interrupted by a cancelled call too.
+                await cancel_after_first_progress(client, "arazzo_resume", {"runId": run_id, "wait": 30})
+                assert await status_once_settled(client, run_id) == "interrupted"
+                (job,) = emulator.emulator.jobs.jobs("training")
+                job.position = len(job.phases) - 1  # meanwhile, the training job completed
+
                 resumed = await client.call_tool("arazzo_resume", {"runId": run_id, "wait": 30})
                 assert resumed.structured_content["status"] == "succeeded", resumed.content
                 assert resumed.structured_content["outputs"] == expected(name)
 
         run(second_server)
         assert emulator.emulator.count("CreateTrainingJob") == 1
+
+
+async def cancel_after_first_progress(client: Client, tool: str, arguments: dict[str, Any]) -> None:
+    """Call ``tool`` and cancel the call as soon as the server reports progress (a step finished)."""
+    progressed = anyio.Event()
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progressed.set()
+
+    async with anyio.create_task_group() as group:
+
+        async def call() -> None:
+            await client.call_tool(tool, arguments, progress_callback=on_progress)
+
+        group.start_soon(call)
+        await progressed.wait()
+        group.cancel_scope.cancel()
+
+
+async def status_once_settled(client: Client, run_id: str) -> str:
+    """The run's journaled status once it is no longer running here (the interruption lands as the
+    cancellation arrives, a moment after the client gave up)."""
+    for _ in range(500):
+        runs = (await client.call_tool("arazzo_runs", {})).structured_content["runs"]
+        row = next(r for r in runs if r["runId"] == run_id)
+        if not row["servedHere"] and row["status"] != "running":
+            return str(row["status"])
+        await anyio.sleep(0.01)
+    raise AssertionError(f"run {run_id} still running")
 
 
 # -- resources ------------------------------------------------------------------------------------
