@@ -180,7 +180,7 @@ class _Handlers:
             )
             if served_here is not None and wait > 0:  # cancelling a status call leaves the run alone
                 return await self._follow(ctx, name, served_here, wait, interrupt=False)
-            return _answer(self.registry.status(run_id))
+            return _answer(self.registry.status(run_id), failed_is_error=False)
         tool = self.tools.get(name)
         if tool is None:
             return _error(
@@ -210,7 +210,7 @@ class _Handlers:
             if served.stopped:
                 self.on_event(RunCancelled(tool=name, run_id=served.run_id, at=time.time()))
             raise
-        return _answer(state)
+        return _answer(state, failed_is_error=interrupt)
 
     # -- resources -----------------------------------------------------------------------------------
 
@@ -307,15 +307,18 @@ def _invalid(name: str, problems: Sequence[str]) -> types.CallToolResult:
     )
 
 
-def _answer(state: dict[str, Any]) -> types.CallToolResult:
-    """A run's state as structured content plus a short summary for the model."""
+def _answer(state: dict[str, Any], *, failed_is_error: bool = True) -> types.CallToolResult:
+    """A run's state as structured content plus a short summary for the model.
+
+    A workflow that failed is a tool error for the call that ran it (not for a status query).
+    """
     state = _finite(
         json.loads(json.dumps(state, ensure_ascii=False, default=str))
     )  # as --output json prints it
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=summary(state))],
         structured_content=state,
-        is_error=state.get("status") == "failed",
+        is_error=failed_is_error and state.get("status") == "failed",
     )
 
 

@@ -278,6 +278,9 @@ def test_a_long_call_answers_with_a_run_id_and_the_status_tool_sees_it_finish(tm
                 runs = (await client.call_tool("arazzo_runs", {})).structured_content["runs"]
                 assert [(r["runId"], r["status"]) for r in runs] == [(run_id, "succeeded")]
 
+                unknown = await client.call_tool("arazzo_run_status", {"runId": "no-such-run"})
+                assert unknown.is_error and "no run 'no-such-run' in the journal" in unknown.content[0].text
+
                 bad = await client.call_tool("arazzo_run_status", {"wait": -1})
                 assert bad.is_error
                 assert "runId: required" in bad.content[0].text and "wait:" in bad.content[0].text
