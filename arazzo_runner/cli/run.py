@@ -308,6 +308,11 @@ class JournalNotices:
             if not self.quiet:
                 verb = "resuming" if event.resumed else "run"
                 print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)
+            if event.took_over_from:
+                print(
+                    f"arazzo: took run {event.run_id} over from {event.took_over_from}, which is gone",
+                    file=sys.stderr,
+                )
             for other in event.unfinished:
                 print(
                     f"arazzo: warning: run {other} of the same document, workflow and inputs is unfinished;"

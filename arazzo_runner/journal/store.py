@@ -35,6 +35,14 @@ kept.
 **Several processes.** WAL lets readers run while one process writes; writes are short
 ``BEGIN IMMEDIATE`` transactions with a busy timeout, so many runs (and ``arazzo runs`` in
 another terminal) share one file.
+
+**One owner per run (the lease).** A run's row names the process that carries it on: ``pid``,
+``host`` and ``claimed`` (since when). :meth:`Journal.claim` takes it in one ``BEGIN IMMEDIATE``
+transaction (read the holder, decide, write: no other process can slip in between), so of two
+``arazzo resume`` of one run exactly one gets it; the other is refused with
+:class:`RunClaimed`, naming the holder. A holder on this host whose process is gone is taken
+over, and the takeover is written to the run's timeline (``lease_taken_over``). A holder on
+another host cannot be checked from here: ``--force`` takes it over.
 """
 
 from __future__ import annotations
@@ -79,7 +87,8 @@ CREATE TABLE IF NOT EXISTS runs (
     settings TEXT NOT NULL,
     snapshot TEXT,
     outputs TEXT,
-    error TEXT
+    error TEXT,
+    claimed REAL
 );
 CREATE INDEX IF NOT EXISTS runs_identity ON runs (identity, status);
 CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
@@ -106,6 +115,27 @@ FINISHED = ("succeeded", "failed")
 
 class JournalError(UsageError):
     """The journal cannot be opened or does not hold the run asked for."""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who carries a run on: process ``pid`` on ``host`` since ``since`` (epoch seconds)."""
+
+    pid: int
+    host: str
+    since: float | None
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since)) if self.since else "an unknown time"
+        return f"process {self.pid} on {self.host} (since {when})"
+
+
+class RunClaimed(JournalError):
+    """Another live process holds the run (``arazzo resume`` of a run that is already running)."""
+
+    def __init__(self, message: str, holder: Lease) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 def default_path() -> Path:
@@ -333,6 +363,9 @@ class Journal:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+                if "claimed" not in columns:  # a journal from before the lease
+                    self._db.execute("ALTER TABLE runs ADD COLUMN claimed REAL")
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
                 if version == 0:
                     self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -403,7 +436,7 @@ class Journal:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs (id, workflow_id, document, identity, status, started, updated, pid, host,"
-                " inputs, secret_inputs, sources, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " inputs, secret_inputs, sources, settings, claimed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     workflow_id,
@@ -418,6 +451,7 @@ class Journal:
                     _dumps(list(secret_inputs)),
                     _dumps(dict(sources)),
                     _dumps(dict(settings)),
+                    now,
                 ),
             )
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "started", None, None))
@@ -536,10 +570,41 @@ class Journal:
             db.execute("UPDATE runs SET status='interrupted', pid=NULL, updated=? WHERE id=?", (now, run_id))
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "interrupted", None, detail))
 
-    def claim(self, run_id: str) -> None:
-        """Mark the run as running in this process (``arazzo resume``)."""
-        with self._write() as db:
-            db.execute("UPDATE runs SET status='running', pid=? WHERE id=?", (os.getpid(), run_id))
+    def claim(self, run_id: str, *, force: bool = False, now: float | None = None) -> Lease | None:
+        """Take the run's lease for this process (``arazzo resume``), atomically.
+
+        Raises :class:`RunClaimed` when another process holds it and may be alive (on this host
+        and running; or on another host, which cannot be checked: ``force`` takes it anyway).
+        Returns the lease taken over from a holder that is gone (logged in the timeline), or
+        ``None`` when the run was free."""
+        now = time.time() if now is None else now
+        me, here = os.getpid(), os.uname().nodename
+        with self._write(fsync=True) as db:
+            row = db.execute("SELECT status, pid, host, claimed FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                raise JournalError(f"no run {run_id!r} in the journal {self.path}")
+            status, pid, host, since = row
+            previous = None
+            if status == "running" and pid and (pid, host) != (me, here):
+                previous = Lease(pid, host or "?", since)
+                alive = host != here or _pid_alive(pid)
+                if alive and not force:
+                    where = "" if host == here else " (another host: this one cannot tell whether it is alive)"
+                    raise RunClaimed(
+                        f"run {run_id} is held by {previous.describe()}{where}; resuming it here too would"
+                        " repeat its requests. Wait for it, stop it, or --force if that process is gone",
+                        previous,
+                    )
+            db.execute(
+                "UPDATE runs SET status='running', pid=?, host=?, claimed=? WHERE id=?", (me, here, now, run_id)
+            )
+            if previous is not None:
+                db.execute(
+                    "INSERT INTO timeline VALUES (?,?,?,?,?)",
+                    (run_id, now, "lease_taken_over", None,
+                     f"{previous.describe()} is gone; process {me} on {here} took the run over"),
+                )  # fmt: skip
+        return previous
 
     def prune(self, older_than: float, *, now: float | None = None) -> list[str]:
         """Delete finished runs last updated more than ``older_than`` seconds ago; their ids."""
