@@ -308,6 +308,8 @@ class JournalNotices:
             if not self.quiet:
                 verb = "resuming" if event.resumed else "run"
                 print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)
+            for warning in event.warnings:
+                print(f"arazzo: warning: {warning}", file=sys.stderr)
             if event.took_over_from:
                 print(
                     f"arazzo: took run {event.run_id} over from {event.took_over_from}, which is gone",

@@ -85,6 +85,8 @@ def runs_command(args: argparse.Namespace) -> int:
     from .main import EXIT_OK
 
     journal = Journal(args.journal)
+    for warning in journal.warnings:
+        print(f"arazzo: warning: {warning}", file=sys.stderr)
     out = sys.stdout
     if args.action == "prune":
         if not args.older_than:
@@ -176,6 +178,6 @@ def _show(journal: Any, run_id: str, output: str) -> int:
 def _masked(value: Any, record: Any) -> Any:
     """Secret inputs are sealed in the snapshot already; show their placeholders as ``***``."""
     text = json.dumps(value, ensure_ascii=False, default=str)
-    text = re.sub(r"\\u0000arazzo-secret:\d+\\u0000", "***", text)
-    text = re.sub(r'\{"\$arazzoSecret": \d+\}', '"***"', text)
+    text = re.sub(r"\\u0000arazzo-secret:.*?\\u0000", "***", text)
+    text = re.sub(r'\{"\$arazzoSecret": \d+(, "at": "[^"]*")?\}', '"***"', text)
     return json.loads(text)

@@ -48,9 +48,8 @@ from .events import (
     WorkflowStarted,
 )
 from .finishing import Finishing
-from .inputs import inputs_for, prepare_inputs, secret_input_names
+from .inputs import input_masker, inputs_for, prepare_inputs
 from .lookups import Lookups
-from .masking import Masker
 from .needs import (
     Delivery,
     Done,
@@ -99,7 +98,7 @@ class Execution(Applying, Finishing, Lookups):
             prepared = prepare_inputs(document, workflow, inputs)  # raises InputsError before any request
             state = RunState(workflow_id=self.workflow_id, inputs=prepared)
         self.state = state
-        self.masker = Masker.for_inputs(secret_input_names(document, workflow), state.inputs)
+        self.masker = input_masker(document, workflow, state.inputs)
         #: Everything an event shows goes through this: credentials, apiKey values, secret inputs.
         self.redactor = Redactor.for_document(document, self.masker)
         self.events: list[Event] = []

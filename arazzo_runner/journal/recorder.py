@@ -22,7 +22,7 @@ from typing import Any
 from ..document.resolved import Document
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.inputs import secret_input_names
+from ..engine.inputs import secret_input_names, secret_input_paths
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.state import encode
 from ..sources.openapi import OpenApiSource
@@ -83,8 +83,12 @@ class RunJournal:
     def __init__(self, journal: Journal, run_id: str, execution: Execution, secret_names: list[str]) -> None:
         self.journal = journal
         self.run_id = run_id
-        self.sealer = Sealer(secret_names, execution.state.inputs)
+        workflow = execution.document.workflow(execution.workflow_id)
+        paths = secret_input_paths(execution.document, workflow, execution.state.inputs) if workflow else None
+        self.sealer = Sealer(secret_names, execution.state.inputs, paths)
         self.masker = execution.masker
+        #: Credentials learned from the requests as sent are scrubbed out of everything written.
+        self.redactor = execution.redactor
         self._safety: dict[tuple[Any, ...], Safety] = {}
         self.document = execution.document
         #: Set by whoever opened ``journal`` for this run alone: closed when the run stops.
@@ -171,7 +175,8 @@ class RunJournal:
                 head = self.sealer.seal(head)
             self._head_text = encode(head)[:-1] + ',"state":'
             self._head_for = execution
-        return self._head_text + encode(view) + "}"
+        text = self._head_text + encode(view) + "}"
+        return self.redactor.learned_out_of_json(text) if self.masker.learned else text
 
     def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
         """Step records made since the last transition: (index of the first, records)."""
@@ -182,7 +187,10 @@ class RunJournal:
         self.records_written = len(records)
         fresh = records[first:]
         self._seen.extend(self._step_lines(fresh))
-        return first, self.sealer.seal(fresh) if self.sealer.names else fresh
+        fresh = self.sealer.seal(fresh) if self.sealer.names else fresh
+        if self.masker.learned:  # a credential a server echoed never reaches the journal
+            fresh = json.loads(self.redactor.learned_out_of_json(encode(fresh)))
+        return first, fresh
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""

@@ -57,6 +57,8 @@ class RunJournaled(Event):
     unfinished: tuple[str, ...] = ()
     #: A resume that took the run over from a holder that is gone: who that was (else ``None``).
     took_over_from: str | None = None
+    #: What the user should hear about the journal itself (a folder or file others can read).
+    warnings: tuple[str, ...] = ()
 
 
 def _send_once(
@@ -252,6 +254,7 @@ def _resume(
             RunJournaled(
                 record.id, str(store.path), resumed=True, at=clock(),
                 took_over_from=previous.describe() if previous is not None else None,
+                warnings=tuple(store.warnings),
             )
         )  # fmt: skip
     own = client is None

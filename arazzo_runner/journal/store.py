@@ -351,8 +351,10 @@ class Journal:
         #: Writes queued for the next group commit: (statements, fsync, the future its run awaits).
         self._queued: list[tuple[_Statements, bool, asyncio.Future[None]]] = []
         self.path = Path(path).expanduser() if path is not None else default_path()
+        #: What the user should hear about this journal (a folder or file others can read).
+        self.warnings: list[str] = []
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_private()
             self._db = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
@@ -378,6 +380,35 @@ class Journal:
             raise JournalError(f"cannot open the run journal {self.path}: {exc}") from exc
         #: "wal" unless the file system cannot do it (then SQLite's rollback journal is used).
         self.mode = mode
+
+    def _make_private(self) -> None:
+        """The journal holds run data: its folder is created 0700 and the file 0600 (SQLite gives
+        its -wal and -shm files the database file's mode). An existing folder or file that others
+        can read is left as it is (it may be shared on purpose) and said so in :attr:`warnings`."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+        elif folder.stat().st_mode & 0o077:
+            self.warnings.append(
+                f"the journal's folder {folder} can be read by other users (mode"
+                f" {folder.stat().st_mode & 0o777:o}); `chmod 700 {folder}` keeps run data private"
+            )
+        try:
+            created = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            created = None
+        if created is not None:
+            os.close(created)
+            os.chmod(self.path, 0o600)
+        else:
+            for file in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                mode = file.stat().st_mode if file.exists() else 0
+                if mode & 0o077:
+                    self.warnings.append(
+                        f"the journal {file} can be read by other users (mode {mode & 0o777:o});"
+                        f" `chmod 600 {file}` keeps run data private"
+                    )
 
     def close(self) -> None:
         self.flush()
