@@ -78,7 +78,8 @@ def resume_command(args: argparse.Namespace) -> int:
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _servers, _use_live, print_result
+    from ..journal.store import JournalWriteError
+    from .run import JournalNotices, _Progress, _servers, _use_live, journal_failed, print_result
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
@@ -87,6 +88,8 @@ def resume_command(args: argparse.Namespace) -> int:
         if show_progress
         else None
     )
+    # What the run started, for a report if its journal fails mid-run; passes every event on.
+    tracker = _Progress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
     try:
         result = resume(
@@ -97,9 +100,13 @@ def resume_command(args: argparse.Namespace) -> int:
             in_doubt=choice,  # type: ignore[arg-type]
             servers=_servers(args.server) or None,
             aws=AwsEnvironment(region=args.region, profile=args.profile),
-            on_event=JournalNotices(renderer, quiet=args.quiet),
+            on_event=JournalNotices(tracker, quiet=args.quiet),
             allow_remote=args.allow_remote,
         )
+    except JournalWriteError as exc:
+        if renderer is not None:
+            renderer.close()
+        return journal_failed(exc, exc.run_id or args.run_id, tracker, tracker.workflow_id or "?", args.output)
     except KeyboardInterrupt:
         print(f"arazzo: interrupted; `arazzo resume {args.run_id}` continues the run.", file=sys.stderr)
         return EXIT_INTERRUPTED

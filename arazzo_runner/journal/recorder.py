@@ -10,11 +10,12 @@ consumed (:meth:`RunJournal.delivered`, the order in :mod:`.messages`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
-from .store import Journal, JournalError, new_run_id, pack_rng
+from .store import Journal, JournalError, JournalWriteError, new_run_id, pack_rng
 
 
 def source_hashes(document: Document) -> dict[str, str]:
@@ -141,6 +142,8 @@ class RunJournal:
                     now=time.time(),
                 )
                 return run
+            except JournalWriteError as exc:  # nothing was sent yet: a problem of the journal, exit 2
+                raise JournalError(str(exc)) from None
             except sqlite3.IntegrityError:
                 # A fleet starting thousands of runs in one second can draw an id twice: draw
                 # again. An id the caller chose that is already taken is the caller's error.
@@ -194,12 +197,10 @@ class RunJournal:
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""
-        import contextlib
-        import sqlite3
-
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, JournalError):
             self.journal.interrupted(self.run_id, self.masker.text(type(exc).__name__), now=self.clock())
-        self.release()
+        with contextlib.suppress(sqlite3.Error, JournalError):
+            self.release()
 
     def release(self) -> None:
         """Close the journal when this run opened it (a path was given, not a Journal)."""
@@ -218,7 +219,8 @@ class RunJournal:
         """Record a received message, fsynced, before the driver consumes it (see :mod:`.messages`)."""
         record = self._delivery_record(execution, need, delivery)
         if record is not None:
-            self.journal.delivered(self.run_id, record[0], **record[1])
+            with self._naming_run():
+                self.journal.delivered(self.run_id, record[0], **record[1])
 
     async def delivered_async(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
         """:meth:`delivered` for a run on an event loop: fsynced with the loop's other journal
@@ -226,7 +228,8 @@ class RunJournal:
         message is consumed."""
         record = self._delivery_record(execution, need, delivery)
         if record is not None:
-            await self.journal.delivered_soon(self.run_id, record[0], **record[1])
+            with self._naming_run():
+                await self.journal.delivered_soon(self.run_id, record[0], **record[1])
 
     def _delivery_record(
         self, execution: Execution, need: Receive, delivery: Delivery
@@ -259,7 +262,8 @@ class RunJournal:
         if write is None:
             return need
         fsync, fields = write
-        self.journal.transition(self.run_id, fsync=fsync, **fields)
+        with self._naming_run():
+            self.journal.transition(self.run_id, fsync=fsync, **fields)
         return self._written(need)
 
     async def transition_async(self, execution: Execution, need: Need, events: list[Event]) -> Need:
@@ -270,8 +274,18 @@ class RunJournal:
         if write is None:
             return need
         fsync, fields = write
-        await self.journal.transition_soon(self.run_id, fsync=fsync, **fields)
+        with self._naming_run():
+            await self.journal.transition_soon(self.run_id, fsync=fsync, **fields)
         return self._written(need)
+
+    @contextlib.contextmanager
+    def _naming_run(self) -> Iterator[None]:
+        """A write that failed names this run (the CLI says which run stopped, and what it started)."""
+        try:
+            yield
+        except JournalWriteError as exc:
+            exc.run_id = self.run_id
+            raise
 
     def _written(self, need: Need) -> Need:
         if isinstance(need, Done):

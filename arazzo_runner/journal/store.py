@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import sqlite3
@@ -115,6 +116,41 @@ FINISHED = ("succeeded", "failed")
 
 class JournalError(UsageError):
     """The journal cannot be opened or does not hold the run asked for."""
+
+
+class DamagedRun(JournalError):
+    """A run's row cannot be read back (edited by hand, a disk fault): that run is reported, the
+    others still read."""
+
+    def __init__(self, run_id: str, why: str) -> None:
+        super().__init__(f"run {run_id} in the journal is damaged and cannot be read ({why})")
+        self.run_id = run_id
+
+
+class JournalWriteError(JournalError):
+    """The journal could not record a write: read-only, locked by another process for longer than
+    the busy timeout, or out of space. Mid-run, the run stops before its next request (exit 1);
+    ``run_id`` names it when the write was one run's."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+def _write_failure(path: Path, exc: BaseException) -> JournalWriteError:
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        why = f"another process held its lock for more than {BUSY_TIMEOUT_MS // 1000} s"
+    elif "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError):
+        why = "it is read-only"
+    elif "full" in lowered or "disk i/o" in lowered or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG
+        why = "the disk is full or failing (or the file may grow no larger)"
+    else:
+        why = "a write failed"
+    return JournalWriteError(f"the journal {path} could not be written: {why} ({text})")
 
 
 @dataclass(frozen=True)
@@ -376,7 +412,7 @@ class Journal:
                         f"journal {self.path} has schema version {version}; this version of arazzo-runner"
                         f" reads version {SCHEMA_VERSION}"
                     )
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, JournalWriteError) as exc:
             raise JournalError(f"cannot open the run journal {self.path}: {exc}") from exc
         #: "wal" unless the file system cannot do it (then SQLite's rollback journal is used).
         self.mode = mode
@@ -411,8 +447,10 @@ class Journal:
                     )
 
     def close(self) -> None:
-        self.flush()
-        self._db.close()
+        try:
+            self.flush()
+        finally:
+            self._db.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -432,6 +470,19 @@ class Journal:
 
     @contextmanager
     def _transaction(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction. A failure of the file (read-only, locked past the busy timeout,
+        full) is a :class:`JournalWriteError`; a constraint (a run id taken) stays
+        ``sqlite3.IntegrityError`` for the caller to decide."""
+        try:
+            with self._raw_transaction(fsync=fsync) as db:
+                yield db
+        except sqlite3.IntegrityError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise _write_failure(self.path, exc) from exc
+
+    @contextmanager
+    def _raw_transaction(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
         db = self._db
         if fsync:
             db.execute("PRAGMA synchronous = FULL")
@@ -439,14 +490,16 @@ class Journal:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a failed statement or COMMIT may have ended it
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
             self.commits += 1
         finally:
             if fsync:
-                db.execute("PRAGMA synchronous = NORMAL")
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("PRAGMA synchronous = NORMAL")
 
     # -- writing -----------------------------------------------------------------------------
     def start_run(
@@ -659,15 +712,36 @@ class Journal:
     )
 
     def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        """A row as a :class:`RunRecord`; :class:`DamagedRun` when a field cannot be read back."""
+        try:
+            return self._decode(row)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, struct.error) as exc:
+            raise DamagedRun(str(row[0]), f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+    def _decode(self, row: tuple[Any, ...]) -> RunRecord:
         (rid, wf, doc, identity, status, started, updated, last, nxt, flight, pid, host, inputs, secret,
          sources, settings, snapshot, outputs, error) = row  # fmt: skip
+        if status not in (*UNFINISHED, *FINISHED):
+            raise ValueError(f"unknown status {status!r}")
+        started, updated = float(started), float(updated)
+        nxt = None if nxt is None else float(nxt)
+        pid = None if pid is None else int(pid)
         if status == "running" and host == os.uname().nodename and not _pid_alive(pid):
             status = "interrupted"  # its process is gone: resume continues it
-        return RunRecord(
-            rid, wf, doc, identity, status, started, updated, last, nxt, _loads(flight), pid, host,
+        record = RunRecord(
+            str(rid), str(wf), str(doc), identity, status, started, updated, last, nxt, _loads(flight), pid, host,
             _loads(inputs), _loads(secret), _loads(sources), _loads(settings), _loads(snapshot),
             _loads(outputs), _loads(error),
         )  # fmt: skip
+        kinds = (
+            (record.in_flight, dict, True), (record.inputs, dict, False), (record.secret_inputs, list, False),
+            (record.sources, dict, False), (record.settings, dict, False), (record.snapshot, dict, True),
+            (record.outputs, dict, True), (record.error, dict, True),
+        )  # fmt: skip
+        for value, kind, optional in kinds:
+            if not isinstance(value, kind) and not (optional and value is None):
+                raise TypeError(f"a {type(value).__name__} where a {kind.__name__} was written")
+        return record
 
     def get(self, run_id: str) -> RunRecord:
         """The run ``run_id`` (a unique prefix is enough); :class:`JournalError` if unknown."""
@@ -681,15 +755,25 @@ class Journal:
             raise JournalError(f"{run_id!r} names several runs ({', '.join(r[0] for r in rows)}...): give more")
         record = self._record((exact or rows)[0])
         if record.snapshot is not None:
-            unpack_rng(record.snapshot["state"])
-            found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
-            record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+            try:
+                if not isinstance(record.snapshot.get("state"), dict):
+                    raise TypeError("the snapshot holds no run state")
+                unpack_rng(record.snapshot["state"])
+                found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
+                record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, struct.error) as exc:
+                raise DamagedRun(record.id, f"its saved state: {type(exc).__name__}: {str(exc)[:200]}") from None
         return record
 
-    def runs(self, *, status: str | None = None, limit: int | None = None) -> list[RunRecord]:
-        """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included)."""
+    def runs(
+        self, *, status: str | None = None, limit: int | None = None, damaged: list[DamagedRun] | None = None
+    ) -> list[RunRecord]:
+        """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included).
+
+        A row that cannot be read is left out, and added to ``damaged`` when given (the others
+        are listed all the same)."""
         sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs ORDER BY started DESC"
-        records = [self._record(row) for row in self._db.execute(sql)]
+        records = self._readable(self._db.execute(sql), damaged)
         if status is not None:
             records = [r for r in records if r.status == status]
         return records[:limit] if limit is not None else records
@@ -697,8 +781,18 @@ class Journal:
     def unfinished_like(self, identity: str, *, excluding: str | None = None) -> list[RunRecord]:
         """Unfinished runs of the same document, workflow and inputs (for ``arazzo run``'s warning)."""
         sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs WHERE identity = ? AND status IN ('running', 'interrupted')"
-        found = [self._record(row) for row in self._db.execute(sql, (identity,))]
+        found = self._readable(self._db.execute(sql, (identity,)), None)
         return [r for r in found if r.id != excluding]
+
+    def _readable(self, rows: Any, damaged: list[DamagedRun] | None) -> list[RunRecord]:
+        records = []
+        for row in rows:
+            try:
+                records.append(self._record(row))
+            except DamagedRun as exc:
+                if damaged is not None:
+                    damaged.append(exc)
+        return records
 
     def timeline(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
