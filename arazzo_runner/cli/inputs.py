@@ -16,7 +16,6 @@ from typing import Any
 
 from ..errors import UsageError
 
-
 #: Deepest nesting an input value may have (as answers: deeper is refused, not a crash later on).
 MAX_INPUT_DEPTH = 100
 

@@ -75,10 +75,10 @@ def add_resume_parser(commands: Any) -> None:
 def resume_command(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..journal import resume
+    from ..journal.store import JournalWriteError
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
-    from ..journal.store import JournalWriteError
     from .run import JournalNotices, _Progress, _servers, _use_live, journal_failed, print_result
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}

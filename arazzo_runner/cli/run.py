@@ -186,9 +186,9 @@ def _use_live(stream: Any) -> bool:
 
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
-    from ..journal.store import JournalWriteError
     from ..drivers import RunEnvironment
     from ..engine import PollPacing, RunOptions
+    from ..journal.store import JournalWriteError
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names

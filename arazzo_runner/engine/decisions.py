@@ -136,8 +136,9 @@ def evaluate_criteria(
                 Check(purpose, criterion.condition, criterion.type, outcome.passed, outcome.explanation)
             )
         if not outcome.passed:
-            if bounds is not None and getattr(outcome, "bound", None):
-                bounds.append(outcome.bound)
+            bound = getattr(outcome, "bound", None)
+            if bounds is not None and bound:
+                bounds.append(bound)
             return False
     return True
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..document.model import Workflow
 from ..document.resolved import Document
 from ..errors import UsageError
+from .masking import Masker
 
 _SECRET_NAME = re.compile(r"(pass(word|wd)?|secret|token|api[-_]?key|credential|private[-_]?key|auth)", re.I)
 
@@ -116,7 +117,8 @@ def secret_input_paths(
     for name in sorted(secret_input_names(document, workflow)):
         if name not in inputs:
             continue
-        prop = properties.get(name) if isinstance(properties.get(name), Mapping) else {}
+        found_prop = properties.get(name)
+        prop: Mapping[str, Any] = found_prop if isinstance(found_prop, Mapping) else {}
         if _secret_property(name, prop):
             found += [(name, path) for path, _ in _leaves(inputs[name], ())]
         else:
@@ -130,9 +132,8 @@ def value_at(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def input_masker(document: Document, workflow: Workflow, inputs: Mapping[str, Any]) -> Any:
+def input_masker(document: Document, workflow: Workflow, inputs: Mapping[str, Any]) -> Masker:
     """The run's :class:`~.masking.Masker`: secret inputs by name, their secret scalars by value."""
-    from .masking import Masker
 
     paths = secret_input_paths(document, workflow, inputs)
     return Masker.for_inputs(

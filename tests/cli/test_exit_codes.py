@@ -98,7 +98,10 @@ def test_a_journal_that_fails_mid_run_is_exit_1_naming_the_run_and_what_it_start
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert f"could not be written: {expected}" in result.stderr, result.stderr
     run_id = result.stderr.split("arazzo: run ", 1)[1].split(" ", 1)[0]
-    assert f"arazzo: run {run_id} of workflow 'train-and-poll-job' stopped before its next request" in result.stderr
+    assert (
+        f"arazzo: run {run_id} of workflow 'train-and-poll-job' stopped before its next request"
+        in result.stderr
+    )
     assert ARN in result.stderr  # what the run started, still running on the server
     assert f"`arazzo resume {run_id}`" in result.stderr
 

@@ -49,7 +49,11 @@ OPENAPI = {
             }
         },
         "/basic": {
-            "get": {"operationId": "basic", "security": [{"basic": []}], "responses": {"200": {"description": "ok"}}}
+            "get": {
+                "operationId": "basic",
+                "security": [{"basic": []}],
+                "responses": {"200": {"description": "ok"}},
+            }
         },
         "/login/{user}": {
             "post": {
@@ -112,7 +116,12 @@ CODE = 90817263
 
 def arazzo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+        [sys.executable, "-m", "arazzo_runner", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
 
 
@@ -180,17 +189,28 @@ def test_an_echoed_aws_session_token_never_reaches_the_journal(reflecting, tmp_p
         assert spelled not in everything, spelled
 
 
-def test_secret_inputs_in_every_spelling_nested_and_numeric_are_sealed_and_given_back(reflecting, tmp_path) -> None:
+def test_secret_inputs_in_every_spelling_nested_and_numeric_are_sealed_and_given_back(
+    reflecting, tmp_path
+) -> None:
     (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
     (tmp_path / "doc.arazzo.yaml").write_text(INPUTS)
     journal = tmp_path / "runs.db"
     har = tmp_path / "run.har"
     given = {"user": "bob", "password": PASSWORD, "account": {"name": "acct", "pin": PIN}, "code": CODE}
-    args = ["run", str(tmp_path / "doc.arazzo.yaml"), "--server", f"api={reflecting.url}", "--inputs", json.dumps(given)]
+    args = [
+        "run",
+        str(tmp_path / "doc.arazzo.yaml"),
+        "--server",
+        f"api={reflecting.url}",
+        "--inputs",
+        json.dumps(given),
+    ]
     run = arazzo(*args, "--journal", str(journal), env=dict(os.environ))
     verbose = arazzo(*args, "--no-journal", "--record", str(har), "-v", env=dict(os.environ))
     assert run.returncode == 0 and verbose.returncode == 0, run.stderr + verbose.stderr
-    everything = journal_bytes(tmp_path) + run.stdout + run.stderr + verbose.stdout + verbose.stderr + har.read_text()
+    everything = (
+        journal_bytes(tmp_path) + run.stdout + run.stderr + verbose.stdout + verbose.stderr + har.read_text()
+    )
     for secret in (PASSWORD, PIN, str(CODE)):
         for spelled in spellings(secret):
             assert spelled not in everything, spelled

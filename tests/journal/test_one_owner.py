@@ -44,7 +44,9 @@ class RacingServer:
     A DescribeTrainingJob of a job that does not exist is held until :attr:`release` is set or a
     second such look-up arrives, then answered with ``not_found`` (code, message)."""
 
-    def __init__(self, not_found_answer: tuple[str, str] = ("ValidationException", "Requested resource not found.")):
+    def __init__(
+        self, not_found_answer: tuple[str, str] = ("ValidationException", "Requested resource not found.")
+    ):
         self.emulator = SageMakerEmulator(in_progress=1, stopping=0)
         self.kill_pid: int | None = None
         self.not_found_answer = not_found_answer
@@ -154,18 +156,31 @@ def test_two_concurrent_resumes_one_owner_one_create(tmp_path, env) -> None:
     with racing() as server:
         run_id = crash_at_create(server, tmp_path, env, "lease-race")
         first = subprocess.Popen(
-            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            resume_argv(run_id, tmp_path),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert server.lookup_arrived.wait(60), "the first resume never looked the create up"
         second = subprocess.Popen(
-            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            resume_argv(run_id, tmp_path),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        second_out, second_err = second.communicate(timeout=60)
+        _, second_err = second.communicate(timeout=60)
         server.release.set()  # the second one is done (refused, or blocked in its own look-up: released)
         first_out, first_err = first.communicate(timeout=60)
         assert first.returncode == 0, first_err
         assert json.loads(first_out)["status"] == "succeeded"
-        assert [(c.status, c.code) for c in server.creates("lease-race")] == [(200, None)], (second_err, first_err)
+        assert [(c.status, c.code) for c in server.creates("lease-race")] == [(200, None)], (
+            second_err,
+            first_err,
+        )
         assert second.returncode == 2, second_err
         assert f"run {run_id} is held by process {first.pid} on {os.uname().nodename}" in second_err
         assert "Traceback" not in second_err
@@ -178,7 +193,9 @@ def test_a_dead_holders_lease_is_taken_over_and_logged(tmp_path, env) -> None:
         # The killed run's row still says "running" in a process that is gone.
         with Journal(tmp_path / "runs.db") as journal:
             dead_pid = journal.get(run_id).pid
-        done = subprocess.run(resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         assert f"took run {run_id} over from process {dead_pid} on {os.uname().nodename}" in done.stderr
         with Journal(tmp_path / "runs.db") as journal:
@@ -201,7 +218,9 @@ def test_the_in_doubt_lookup_knows_aws_not_found_codes(tmp_path, env, answer: tu
     with racing(answer) as server:
         server.release.set()
         run_id = crash_at_create(server, tmp_path, env, name)
-        done = subprocess.run(resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         assert [(c.status, c.code) for c in server.creates(name)] == [(200, None)]
 
@@ -214,7 +233,9 @@ def test_every_gone_code_of_botocores_waiters_is_recognised() -> None:
     import botocore
 
     codes: set[str] = set()
-    for path in glob.glob(os.path.join(os.path.dirname(botocore.__file__), "data", "*", "*", "waiters-2.json")):
+    for path in glob.glob(
+        os.path.join(os.path.dirname(botocore.__file__), "data", "*", "*", "waiters-2.json")
+    ):
         with open(path) as handle:
             waiters = json.load(handle).get("waiters", {})
         for waiter_name, waiter in waiters.items():
