@@ -218,7 +218,7 @@ def _resume(
     if record.snapshot is None:
         raise JournalError(f"run {record.id} has no recorded state yet: start it again with `arazzo run`")
     if record.status == "running" and not force:  # a first look; the claim below decides, atomically
-        lease = Lease(record.pid or 0, record.host or "?", None)
+        lease = Lease(record.pid or 0, record.host or "?", record.claimed)
         raise RunClaimed(
             f"run {record.id} is held by {lease.describe()}; resuming it here too would repeat its requests."
             " Wait for it, stop it, or --force if that process is gone",

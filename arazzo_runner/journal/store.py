@@ -225,6 +225,8 @@ class RunRecord:
     snapshot: dict[str, Any] | None
     outputs: dict[str, Any] | None
     error: dict[str, Any] | None
+    #: Since when ``pid`` on ``host`` holds the run (its lease; ``None`` in journals from before it).
+    claimed: float | None = None
 
     @property
     def unfinished(self) -> bool:
@@ -708,7 +710,7 @@ class Journal:
     # -- reading -----------------------------------------------------------------------------
     _COLUMNS = (
         "id, workflow_id, document, identity, status, started, updated, last_step, next_poll, in_flight,"
-        " pid, host, inputs, secret_inputs, sources, settings, {snapshot}, outputs, error"
+        " pid, host, inputs, secret_inputs, sources, settings, {snapshot}, outputs, error, claimed"
     )
 
     def _record(self, row: tuple[Any, ...]) -> RunRecord:
@@ -720,7 +722,7 @@ class Journal:
 
     def _decode(self, row: tuple[Any, ...]) -> RunRecord:
         (rid, wf, doc, identity, status, started, updated, last, nxt, flight, pid, host, inputs, secret,
-         sources, settings, snapshot, outputs, error) = row  # fmt: skip
+         sources, settings, snapshot, outputs, error, claimed) = row  # fmt: skip
         if status not in (*UNFINISHED, *FINISHED):
             raise ValueError(f"unknown status {status!r}")
         started, updated = float(started), float(updated)
@@ -731,7 +733,7 @@ class Journal:
         record = RunRecord(
             str(rid), str(wf), str(doc), identity, status, started, updated, last, nxt, _loads(flight), pid, host,
             _loads(inputs), _loads(secret), _loads(sources), _loads(settings), _loads(snapshot),
-            _loads(outputs), _loads(error),
+            _loads(outputs), _loads(error), None if claimed is None else float(claimed),
         )  # fmt: skip
         kinds = (
             (record.in_flight, dict, True), (record.inputs, dict, False), (record.secret_inputs, list, False),

@@ -182,7 +182,7 @@ def test_two_concurrent_resumes_one_owner_one_create(tmp_path, env) -> None:
             first_err,
         )
         assert second.returncode == 2, second_err
-        assert f"run {run_id} is held by process {first.pid} on {os.uname().nodename}" in second_err
+        assert f"run {run_id} is held by process {first.pid} on {os.uname().nodename} (since 20" in second_err
         assert "Traceback" not in second_err
 
 
