@@ -143,7 +143,7 @@ def _write_failure(path: Path, exc: BaseException) -> JournalWriteError:
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
-        why = f"another process held its lock for more than {BUSY_TIMEOUT_MS // 1000} s"
+        why = f"another process held its lock for more than {BUSY_TIMEOUT_MS / 1000:g} s"
     elif "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError):
         why = "it is read-only"
     elif "full" in lowered or "disk i/o" in lowered or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG

@@ -250,3 +250,24 @@ def test_the_journal_is_private_and_a_wider_one_is_reported(tmp_path) -> None:
     assert listed.returncode == 0
     assert f"the journal's folder {folder} can be read by other users (mode 755)" in listed.stderr
     assert f"the journal {folder / 'runs.db'} can be read by other users (mode 644)" in listed.stderr
+
+
+def test_nested_and_numeric_secrets_sealed_in_every_spelling_come_back_exactly() -> None:
+    from arazzo_runner.journal.sealing import Sealer, unseal
+
+    inputs = {"account": {"name": "acct", "pin": PIN}, "code": CODE, "password": PASSWORD}
+    paths = [("account", ("pin",)), ("code", ()), ("password", ())]
+    names = ["account", "code", "password"]
+    sealer = Sealer(names, inputs, paths)
+    state = {
+        "inputs": inputs,
+        "url": f"http://h/x/{quote(PIN, safe='')}?q={quote_plus(PASSWORD)}&c={CODE}",
+        "body": {"pin": PIN, "code": CODE, "other": CODE + 1, "text": json.dumps({"pw": PASSWORD})},
+    }
+    sealed = sealer.seal(state, input_keys=True)
+    text = json.dumps(sealed)
+    for secret in (PIN, PASSWORD, str(CODE)):
+        for spelled in spellings(secret):
+            assert spelled not in text, spelled
+    assert sealed["body"]["other"] == CODE + 1  # other numbers are left alone
+    assert unseal(json.loads(text), names, inputs) == state
