@@ -13,6 +13,9 @@ EXAMPLES = """examples:
   arazzo resume ID --assume-failed                 # a POST was in flight: treat it as failed
   arazzo resume ID --force                         # the document changed since the run started
 
+One process carries a run on at a time: a second `arazzo resume` of a run that another live
+process holds is refused, naming it (pid, host, since when); a holder that is gone is taken over.
+
 Requests in doubt (sent, no answer recorded) are sent again only when that is safe: GET, HEAD,
 OPTIONS, PUT, DELETE, AWS Describe*/List*/Get*, operations marked `x-arazzo-idempotent: true`,
 and AWS Create* calls, which are first looked up with their Describe* twin (found and matching:
@@ -59,7 +62,8 @@ def add_resume_parser(commands: Any) -> None:
     resume.add_argument(
         "--force",
         action="store_true",
-        help="resume even though the document or its sources changed since the run started",
+        help="resume even though the document or its sources changed since the run started, or another"
+        " process (on another host, where it cannot be checked) is named as the run's holder",
     )
     doubt = resume.add_mutually_exclusive_group()
     doubt.add_argument(

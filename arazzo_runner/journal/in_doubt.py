@@ -9,7 +9,9 @@ The rule (``safety``), first match wins:
    called with the create's name members; if the resource exists and matches what this run sent
    (every member both carry is equal), the create *was* done by this run: its answer is rebuilt
    from the description (the members of the create's response schema) and the run carries on,
-   without a second create. If the resource does not exist, the create is sent.
+   without a second create. If the resource does not exist (HTTP 404, an AWS not-found code in
+   any of its spellings, or a generic validation code whose message says so: :func:`not_found`),
+   the create is sent.
 5. anything else (a ``POST``, a ``PATCH``): **ask**. ``resume`` stops naming the step and the
    request; ``--resend`` sends it again, ``--assume-failed`` treats it as failed (the step's
    ``onFailure`` actions apply).
