@@ -247,7 +247,7 @@ def _resume(
     hook = RunJournal(store, record.id, execution, record.secret_inputs)
     hook.clock = clock
     # The lease, taken atomically before anything is sent: of two resumes, one carries on.
-    previous = store.claim(record.id, force=force, now=clock())
+    previous = store.claim(record.id, force=force)
     store.note(record.id, "resumed", f"after {record.last_step or 'start'}", now=clock())
     if on_event is not None:
         on_event(

@@ -191,7 +191,10 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
 
 
-def _pid_alive(pid: int | None) -> bool:
+def _pid_alive(pid: int | None, since: float | None = None) -> bool:
+    """Whether process ``pid`` of this host is alive and, when ``since`` (the lease's start) is
+    known, is the process that took the lease: a process that started after it only reuses the
+    number of a holder that is gone (Linux: its start time from ``/proc``; elsewhere, trusted)."""
     if not pid:
         return False
     try:
@@ -199,8 +202,24 @@ def _pid_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
+    if since is not None:
+        started = _process_start(pid)
+        if started is not None and started > since + 2:  # clock-tick rounding and boot-time jitter
+            return False
     return True
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), from ``/proc``; ``None`` where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        with open("/proc/stat") as handle:
+            boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 @dataclass(frozen=True)
@@ -658,7 +677,8 @@ class Journal:
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "interrupted", None, detail))
 
     def claim(self, run_id: str, *, force: bool = False, now: float | None = None) -> Lease | None:
-        """Take the run's lease for this process (``arazzo resume``), atomically.
+        """Take the run's lease for this process (``arazzo resume``), atomically. ``now`` is wall-clock
+        time (the lease's start is compared with process start times; never a test's fake clock).
 
         Raises :class:`RunClaimed` when another process holds it and may be alive (on this host
         and running; or on another host, which cannot be checked: ``force`` takes it anyway).
@@ -671,10 +691,11 @@ class Journal:
             if row is None:
                 raise JournalError(f"no run {run_id!r} in the journal {self.path}")
             status, pid, host, since = row
+            since = since if isinstance(since, int | float) else None  # a damaged one is not trusted
             previous = None
             if status == "running" and pid and (pid, host) != (me, here):
                 previous = Lease(pid, host or "?", since)
-                alive = host != here or _pid_alive(pid)
+                alive = host != here or _pid_alive(pid, since)
                 if alive and not force:
                     where = "" if host == here else " (another host: this one cannot tell whether it is alive)"
                     raise RunClaimed(
@@ -729,12 +750,13 @@ class Journal:
         started, updated = float(started), float(updated)
         nxt = None if nxt is None else float(nxt)
         pid = None if pid is None else int(pid)
-        if status == "running" and host == os.uname().nodename and not _pid_alive(pid):
+        claimed = None if claimed is None else float(claimed)
+        if status == "running" and host == os.uname().nodename and not _pid_alive(pid, claimed):
             status = "interrupted"  # its process is gone: resume continues it
         record = RunRecord(
             str(rid), str(wf), str(doc), identity, status, started, updated, last, nxt, _loads(flight), pid, host,
             _loads(inputs), _loads(secret), _loads(sources), _loads(settings), _loads(snapshot),
-            _loads(outputs), _loads(error), None if claimed is None else float(claimed),
+            _loads(outputs), _loads(error), claimed,
         )  # fmt: skip
         kinds = (
             (record.in_flight, dict, True), (record.inputs, dict, False), (record.secret_inputs, list, False),

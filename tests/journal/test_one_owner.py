@@ -251,3 +251,37 @@ def test_every_gone_code_of_botocores_waiters_is_recognised() -> None:
     assert not not_found(400, "ValidationException", "1 validation error detected: Value null at 'x'")
     assert not not_found(400, "ThrottlingException", "Rate exceeded")
     assert not_found(404, None, "")
+
+
+def test_a_holder_pid_reused_by_a_younger_process_is_taken_over(tmp_path) -> None:
+    """A pid that is alive but belongs to a process started after the lease is not the holder."""
+    import sqlite3
+    import time
+
+    from arazzo_runner.journal.store import RunClaimed
+
+    path = tmp_path / "runs.db"
+    with Journal(path) as journal:
+        journal.start_run(
+            "20260101-000000-reuse", workflow_id="w", document="d", identity="i", inputs={}, secret_inputs=[],
+            sources={}, settings={}, now=time.time(),
+        )  # fmt: skip
+    younger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with sqlite3.connect(path) as db:  # the lease was taken an hour before that process started
+            db.execute(
+                "UPDATE runs SET status='running', pid=?, claimed=? WHERE id='20260101-000000-reuse'",
+                (younger.pid, time.time() - 3600),
+            )
+        with Journal(path) as journal:
+            assert journal.get("20260101-000000-reuse").status == "interrupted"
+            previous = journal.claim("20260101-000000-reuse")
+            assert previous is not None and previous.pid == younger.pid
+            # Now held by this (live, older) process: another claim from "elsewhere" is refused.
+            with sqlite3.connect(path) as db:
+                db.execute("UPDATE runs SET pid=? WHERE id='20260101-000000-reuse'", (os.getppid(),))
+            with pytest.raises(RunClaimed, match=f"held by process {os.getppid()}"):
+                journal.claim("20260101-000000-reuse")
+    finally:
+        younger.kill()
+        younger.wait()
