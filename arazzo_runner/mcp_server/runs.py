@@ -19,6 +19,7 @@ from typing import Any
 
 from ..drivers.environment import RunEnvironment
 from ..engine import events as ev
+from ..engine.masking import Masker
 from ..engine.options import RunOptions
 from ..engine.result import RunResult
 from .tools import WorkflowTool
@@ -44,6 +45,8 @@ class ServedRun:
     result: RunResult | None = None
     #: Why the run stopped unfinished (cancelled by the client, the server shutting down).
     stopped: str | None = None
+    #: Why the run could not run or go on (a journal or document error, a request in doubt...).
+    failure: dict[str, Any] | None = None
     #: Set to stop a resumed run (it runs in a thread; its sleeper watches this).
     stop: threading.Event = field(default_factory=threading.Event)
     ended: bool = False
@@ -88,7 +91,7 @@ class ServedRun:
             return result
         data: dict[str, Any] = {
             "workflowId": self.workflow_id,
-            "status": "interrupted" if self.stopped else "running",
+            "status": "failed" if self.failure else "interrupted" if self.stopped else "running",
             "outputs": dict(self.outputs),
             "steps": list(self.steps),
             "error": None,
@@ -98,7 +101,9 @@ class ServedRun:
             "currentStep": self.current_step,
             "nextPoll": self.next_poll,
         }
-        if self.stopped:
+        if self.failure:
+            data["error"] = self.failure
+        elif self.stopped:
             data["error"] = {"type": "interrupted", "message": self.stopped, "stepId": self.current_step}
         if self.run_id is not None:
             data["runId"] = self.run_id
@@ -130,6 +135,8 @@ class RunRegistry:
         #: The journal's path: every run is journaled (a long run must survive this process).
         self.journal = journal
         self.secrets = dict(secrets)
+        #: Masks the server's secret values out of the reasons a run could not run.
+        self.masker = Masker.for_inputs(self.secrets, self.secrets)
         self.on_event = on_event
         self.runs: dict[str, ServedRun] = {}
         self._unnamed: list[ServedRun] = []
@@ -214,9 +221,14 @@ class RunRegistry:
             served.stopped = served.stopped or "the run was interrupted"
         elif task.exception() is not None:
             exc = task.exception()
-            served.stopped = served.stopped or (
-                "the run was interrupted" if isinstance(exc, KeyboardInterrupt) else f"the run stopped: {exc}"
-            )
+            if isinstance(exc, KeyboardInterrupt):
+                served.stopped = served.stopped or "the run was interrupted"
+            else:  # never a quiet "running": the caller sees why it could not run
+                served.failure = {
+                    "type": type(exc).__name__,
+                    "message": self.masker.text(str(exc)),
+                    "stepId": served.current_step,
+                }
         else:
             served.result = task.result()
         served.ended = True

@@ -167,8 +167,14 @@ def output_schema(workflow: Workflow) -> dict[str, Any]:
             "requests": {"type": "integer"},
             "transportRetries": {"type": ["integer", "null"]},
             "durationMs": {"type": "number"},
-            "currentStep": {"type": ["string", "null"]},
-            "nextPoll": {"type": ["number", "null"]},
+            "currentStep": {
+                "type": ["string", "null"],
+                "description": "the step running now (while running)",
+            },
+            "nextPoll": {
+                "type": ["number", "null"],
+                "description": "when the next poll is due, in seconds since the epoch (while running)",
+            },
         },
         "required": ["workflowId", "status"],
     }

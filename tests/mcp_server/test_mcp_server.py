@@ -278,6 +278,10 @@ def test_a_long_call_answers_with_a_run_id_and_the_status_tool_sees_it_finish(tm
                 runs = (await client.call_tool("arazzo_runs", {})).structured_content["runs"]
                 assert [(r["runId"], r["status"]) for r in runs] == [(run_id, "succeeded")]
 
+                again = await client.call_tool("arazzo_resume", {"runId": run_id, "wait": 30})
+                assert again.structured_content["status"] == "succeeded"  # its result, not a second run
+                assert again.structured_content["outputs"] == expected(name)
+
                 unknown = await client.call_tool("arazzo_run_status", {"runId": "no-such-run"})
                 assert unknown.is_error and "no run 'no-such-run' in the journal" in unknown.content[0].text
 
