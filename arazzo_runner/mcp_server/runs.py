@@ -50,6 +50,8 @@ class ServedRun:
     #: Set to stop a resumed run (it runs in a thread; its sleeper watches this).
     stop: threading.Event = field(default_factory=threading.Event)
     ended: bool = False
+    #: ``--validate``: the OpenAPI violations, one entry per distinct one with a count (as ``run``'s JSON).
+    violations: dict[tuple[Any, ...], dict[str, Any]] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def observe(self, event: ev.Event) -> None:
@@ -73,6 +75,10 @@ class ServedRun:
             self.next_poll = time.time() + event.seconds
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
+        elif isinstance(event, ev.Warning) and event.violation is not None and self.violations is not None:
+            key = (event.step_id, *event.violation.values())
+            entry = self.violations.setdefault(key, {"step": event.step_id, **event.violation, "count": 0})
+            entry["count"] += 1
         elif event.kind == "run_journaled":
             self.run_id = event.run_id  # type: ignore[attr-defined]
         self._changed.set()
@@ -88,6 +94,12 @@ class ServedRun:
             result = self.result.to_dict(masked=True)
             if self.run_id is not None:
                 result.setdefault("runId", self.run_id)
+            if self.violations is not None:
+                masker = self.result.masker
+                result["validation"] = [
+                    {**e, "message": masker.text(e["message"]) if masker is not None else e["message"]}
+                    for e in self.violations.values()
+                ]
             return result
         data: dict[str, Any] = {
             "workflowId": self.workflow_id,
@@ -144,6 +156,8 @@ class RunRegistry:
     def start(self, tool: WorkflowTool, inputs: dict[str, Any]) -> ServedRun:
         """Start ``tool``'s workflow in the background (journaled)."""
         served = ServedRun(workflow_id=tool.workflow_id, tool=tool.name)
+        if self.options.validate != "off":
+            served.violations = {}
 
         async def run() -> RunResult:
             return await tool.document.run_async(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import arazzo_runner
 from arazzo_runner.drivers import RunEnvironment
@@ -32,3 +33,38 @@ def test_a_run_that_cannot_start_is_failed_with_its_reason_never_left_running(tm
     assert state["error"]["type"] == "JournalError"
     assert "not-a-folder" in state["error"]["message"]
     assert "s3cr3t-token-value" not in str(state)
+
+
+def test_with_validate_the_result_carries_the_validation_list_as_run_output_json_does(monkeypatch) -> None:
+    import json
+
+    from arazzo_runner.aws.sagemaker_emulator import (
+        DEMO_ACCESS_KEY_ID,
+        DEMO_SECRET_ACCESS_KEY,
+        EmulatorServer,
+        SageMakerEmulator,
+    )
+    from arazzo_runner.engine import PollPacing
+    from tests.conftest import FLAGSHIP, ROOT
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DEMO_SECRET_ACCESS_KEY)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    inputs = json.loads(
+        (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
+    )
+    (tool,) = workflow_tools([(str(FLAGSHIP), arazzo_runner.load(FLAGSHIP))])
+    with EmulatorServer(SageMakerEmulator(in_progress=1, stopping=0)) as emulator:
+        registry = RunRegistry(
+            environment=RunEnvironment(servers={"sagemakerApi": emulator.url}),
+            options=RunOptions(pacing=PollPacing(interval=0), validate="warn"),
+            journal=os.environ["ARAZZO_JOURNAL"],  # the tests' own (conftest)
+            secrets={},
+        )
+
+        async def scenario() -> dict:
+            return await registry.follow(registry.start(tool, inputs), wait=30)
+
+        state = asyncio.run(scenario())
+    assert state["status"] == "succeeded", state["error"]
+    assert state["validation"] == []  # the flagship matches its OpenAPI description
