@@ -122,6 +122,7 @@ def mcp_command(args: argparse.Namespace) -> int:
         journal=_journal_path(args.journal),
         secrets=secrets,
         on_event=log,
+        served=frozenset((tool.document.location, tool.workflow_id) for tool in tools),
     )
     settings = ServerSettings(
         tools=tools, documents=[(path, text) for path, _, text in documents], wait=args.wait

@@ -141,6 +141,7 @@ class RunRegistry:
         journal: str,
         secrets: Mapping[str, Any],
         on_event: Callable[[ev.Event], None] | None = None,
+        served: frozenset[tuple[str, str]] | None = None,
     ) -> None:
         self.environment = environment
         self.options = options
@@ -150,6 +151,9 @@ class RunRegistry:
         #: Masks the server's secret values out of the reasons a run could not run.
         self.masker = Masker.for_inputs(self.secrets, self.secrets)
         self.on_event = on_event
+        #: (document location, workflow id) of the served workflows: the only journaled runs this
+        #: server shows or resumes (``None``: all of the journal's).
+        self.served = served
         self.runs: dict[str, ServedRun] = {}
         self._unnamed: list[ServedRun] = []
 
@@ -289,18 +293,28 @@ class RunRegistry:
             await asyncio.wait([r.task for r in pending if r.task is not None], timeout=5)
 
     def record(self, run_id: str) -> Any:
-        """The journal's record of ``run_id`` (a unique prefix is enough); JournalError if unknown."""
+        """The journal's record of ``run_id`` (a unique prefix is enough) when it is a run of a served
+        workflow; JournalError otherwise (the journal's other runs are not this server's to show)."""
+        from ..journal import Journal, JournalError
+
+        with Journal(self.journal) as store:
+            record = store.get(run_id)
+        if not self._serves(record):
+            raise JournalError(f"no run {run_id!r} of a workflow this server serves")
+        return record
+
+    def _serves(self, record: Any) -> bool:
+        return self.served is None or (record.document, record.workflow_id) in self.served
+
+    def listing(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The served workflows' runs in the journal, newest first (secrets masked), and whether this
+        server is running each."""
         from ..journal import Journal
 
         with Journal(self.journal) as store:
-            return store.get(run_id)
-
-    def listing(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The journal's runs, newest first (secrets masked), and whether this server is running each."""
-        from ..journal import list_runs
-
+            records = [r for r in store.runs() if self._serves(r)][:limit]
         rows = []
-        for record in list_runs(journal=self.journal, limit=limit):
+        for record in records:
             row = record.to_dict()
             served = self.runs.get(record.id)
             row["servedHere"] = served is not None and not served.done

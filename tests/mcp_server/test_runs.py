@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 
+import pytest
+
 import arazzo_runner
 from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.engine import RunOptions
+from arazzo_runner.journal import JournalError
 from arazzo_runner.mcp_server import RunRegistry, workflow_tools
 from tests.conftest import DATA
 
@@ -68,3 +71,22 @@ def test_with_validate_the_result_carries_the_validation_list_as_run_output_json
         state = asyncio.run(scenario())
     assert state["status"] == "succeeded", state["error"]
     assert state["validation"] == []  # the flagship matches its OpenAPI description
+
+    # The journal's runs of workflows a server does not serve are not its to show or resume.
+    def registry_serving(served: frozenset[tuple[str, str]]) -> RunRegistry:
+        return RunRegistry(
+            environment=RunEnvironment(),
+            options=RunOptions(),
+            journal=os.environ["ARAZZO_JOURNAL"],
+            secrets={},
+            served=served,
+        )
+
+    mine = registry_serving(frozenset({(tool.document.location, tool.workflow_id)}))
+    assert state["runId"] in [row["runId"] for row in mine.listing()]
+    other = registry_serving(frozenset({(tool.document.location, "another-workflow")}))
+    assert other.listing() == []
+    with pytest.raises(JournalError, match="of a workflow this server serves"):
+        other.status(state["runId"])
+    with pytest.raises(JournalError):
+        other.timeline(state["runId"])
