@@ -129,6 +129,13 @@ def mcp_command(args: argparse.Namespace) -> int:
     )
     server = build_server(settings, registry, on_event=log)
     _warn_missing_secrets(tools, secrets)
+    if args.transport == "http" and args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"arazzo: warning: serving on {args.host} without authentication: whoever reaches it can run"
+            " these workflows with this server's credentials (bind 127.0.0.1, or put an authenticating proxy"
+            " in front)",
+            file=sys.stderr,
+        )
     try:
         if args.transport == "http":
             announce = lambda url: print(f"arazzo: MCP server at {url}", file=sys.stderr, flush=True)  # noqa: E731
