@@ -295,7 +295,7 @@ def test_a_long_call_answers_with_a_run_id_and_the_status_tool_sees_it_finish(tm
 
 def test_cancelling_a_call_interrupts_the_run_and_arazzo_resume_finishes_it(tmp_path, env) -> None:
     name = "mcp-cancelled"
-    with EmulatorServer(SageMakerEmulator(in_progress=5, stopping=0)) as emulator:
+    with EmulatorServer(SageMakerEmulator(in_progress=1000, stopping=0)) as emulator:
 
         async def scenario() -> None:
             args = [*flagship_args(emulator), "--wait", "30"]
@@ -312,6 +312,8 @@ def test_cancelling_a_call_interrupts_the_run_and_arazzo_resume_finishes_it(tmp_
                 kinds = [entry["kind"] for entry in json.loads(timeline.contents[0].text)]
                 assert "interrupted" in kinds
 
+                (job,) = emulator.emulator.jobs.jobs("training")
+                job.position = len(job.phases) - 1  # meanwhile, the training job completed
                 resumed = await client.call_tool("arazzo_resume", {"runId": run_id})
                 assert resumed.structured_content["status"] == "succeeded", resumed.content
                 assert resumed.structured_content["outputs"] == expected(name)
