@@ -448,3 +448,33 @@ def test_streamable_http_denies_private_networks_by_default(tmp_path, env, emula
 
     run(scenario)
     assert emulator.emulator.calls == []
+
+
+def test_sigterm_stops_the_http_server_and_leaves_its_runs_resumable(tmp_path, env) -> None:
+    with EmulatorServer(SageMakerEmulator(in_progress=1000, stopping=0)) as emulator:
+        args = [*flagship_args(emulator), "--allow-private-networks", "--wait", "0"]
+        command = [sys.executable, *mcp_args(tmp_path, *args, "--transport", "http", "--port", "0")]
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        assert process.stderr is not None
+        try:
+            url = process.stderr.readline().split(" at ", 1)[1].strip()
+
+            async def start() -> str:
+                async with Client(url) as client:
+                    started = await client.call_tool(
+                        "train-and-poll-job", {**INPUTS, "trainingJobName": "mcp-term"}
+                    )
+                    return str(started.structured_content["runId"])
+
+            run_id = anyio.run(start)
+            process.terminate()  # as a container runtime stops it
+            assert process.wait(timeout=20) == 143
+            assert "terminated (SIGTERM)" in process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.stderr.close()
+    from arazzo_runner.journal import Journal
+
+    with Journal(tmp_path / "runs.db") as journal:
+        assert journal.get(run_id).status == "interrupted"
