@@ -8,6 +8,7 @@ The protocol (framing, sessions, progress, cancellation, stdio, streamable HTTP)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -206,8 +207,8 @@ class _Handlers:
 
         try:
             state = await self.registry.follow(served, wait, progress, interrupt=interrupt)
-        except BaseException:
-            if served.stopped:
+        except asyncio.CancelledError:
+            if interrupt:
                 self.on_event(RunCancelled(tool=name, run_id=served.run_id, at=time.time()))
             raise
         return _answer(state, failed_is_error=interrupt)
