@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint typecheck demo demo-events clean lock test-latest openapi fuzz bench
+.PHONY: test lint imports typecheck demo demo-events clean lock test-latest openapi fuzz bench
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -36,7 +36,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+# The layer rules (.importlinter): what each package may import, no import cycles.
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+test: $(STAMP) lint imports typecheck
 	$(BIN)/python -m pytest -q
 
 # The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target

@@ -50,11 +50,11 @@ def run_aws_openapi(args: argparse.Namespace) -> int:
     if not args.output_file:
         sys.stdout.write(text)
         return EXIT_OK
-    _write_atomically(args.output_file, text)
+    write_atomically(args.output_file, text)
     return EXIT_OK
 
 
-def _write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Write through a temporary file in the same folder, so a failed run never leaves half a file."""
     folder = os.path.dirname(os.path.abspath(path))
     with tempfile.NamedTemporaryFile(

@@ -25,7 +25,7 @@ recorded (never received twice); a `send` in doubt is sent again to an SQS FIFO 
 
 
 def add_resume_parser(commands: Any) -> None:
-    from .run import add_journal_options
+    from .arguments import add_journal_options
 
     resume = commands.add_parser(
         "resume",
@@ -75,15 +75,17 @@ def add_resume_parser(commands: Any) -> None:
 def resume_command(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..journal import resume
+    from .arguments import servers as servers_argument
+    from .arguments import use_live
+    from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
-    from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _servers, _use_live, print_result
+    from .run import JournalNotices, print_result
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
-    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -95,7 +97,7 @@ def resume_command(args: argparse.Namespace) -> int:
             inputs=inputs,
             force=args.force,
             in_doubt=choice,  # type: ignore[arg-type]
-            servers=_servers(args.server) or None,
+            servers=servers_argument(args.server) or None,
             aws=AwsEnvironment(region=args.region, profile=args.profile),
             on_event=JournalNotices(renderer, quiet=args.quiet),
             allow_remote=args.allow_remote,

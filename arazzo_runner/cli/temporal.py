@@ -168,10 +168,10 @@ async def _worker(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..temporal.connection import connect
     from ..temporal.worker import serve
-    from .run import _servers
+    from .arguments import servers as servers_argument
 
     target = target_from(args)
-    servers = _servers(args.server)
+    servers = servers_argument(args.server)
     aws = AwsEnvironment(region=args.region, profile=args.profile)
 
     def make_environment(run_servers: dict[str, str]) -> RunEnvironment:

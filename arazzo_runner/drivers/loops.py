@@ -21,6 +21,7 @@ import httpx
 from ..engine import step_timeout
 from ..engine.core import Execution
 from ..engine.events import Event
+from ..engine.lookups import operation_of
 from ..engine.needs import Delivery, Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
@@ -95,7 +96,7 @@ def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Del
 _BUILD_ERRORS = (ArazzoError, ValueError, httpx.InvalidURL)
 
 
-def _prepare(
+def prepare_send(
     document: Any, need: SendRequest, environment: RunEnvironment
 ) -> tuple[httpx.Request | None, Any, Any, str | None]:
     """(request, endpoint, payload as sent, error) for a send; building problems become a failed exchange."""
@@ -148,7 +149,7 @@ def _violations(
     """OpenAPI violations of what was sent and received (``Violation``: str() is a located line)."""
     from ..http.validation import validate_exchange
 
-    source, operation = adapter.operation_of(document, need)
+    source, operation = operation_of(document, need)
     answer = None
     if response is not None:
         answer = httpx.Response(
@@ -242,7 +243,7 @@ def drive(
                 journal.observe(events)
             yield from events
             continue
-        request, endpoint, payload, error = _prepare(execution.document, need, environment)
+        request, endpoint, payload, error = prepare_send(execution.document, need, environment)
         started = clock()
         if request is None:  # it could not be built: error says why
             exchange = Exchange(request=None, error=error)
@@ -330,7 +331,7 @@ async def send_async(
     response limits (size, whole-exchange time, the run's ``deadline`` on the clock that read
     ``now``), the step timeout, and OpenAPI validation off the event loop apply to both.
     """
-    request, endpoint, payload, error = _prepare(document, need, environment)
+    request, endpoint, payload, error = prepare_send(document, need, environment)
     started = clock()
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)

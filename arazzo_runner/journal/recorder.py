@@ -15,9 +15,9 @@ import json
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..document.resolved import Document
 from ..engine.core import Execution
@@ -31,6 +31,21 @@ from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
 from .store import Journal, JournalError, new_run_id, pack_rng
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournaled(Event):
+    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
+
+    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
+    only), so that a user who meant ``arazzo resume`` can say so.
+    """
+
+    kind: ClassVar[str] = "run_journaled"
+    run_id: str
+    path: str
+    resumed: bool = False
+    unfinished: tuple[str, ...] = ()
 
 
 def source_hashes(document: Document) -> dict[str, str]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 import httpx
 
@@ -35,26 +35,11 @@ from .in_doubt import (
     safety,
     same_resource,
 )
-from .recorder import RunJournal, changed_sources, source_hashes
+from .recorder import RunJournal, RunJournaled, changed_sources, source_hashes
 from .sealing import unseal
-from .store import FINISHED, Journal, JournalError
+from .store import FINISHED, Journal, JournalError, open_journal
 
 InDoubt = Literal["safe", "resend", "assume-failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunJournaled(Event):
-    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
-
-    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
-    only), so that a user who meant ``arazzo resume`` can say so.
-    """
-
-    kind: ClassVar[str] = "run_journaled"
-    run_id: str
-    path: str
-    resumed: bool = False
-    unfinished: tuple[str, ...] = ()
 
 
 def _send_once(
@@ -62,10 +47,10 @@ def _send_once(
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
-    from ..drivers.loops import _prepare
+    from ..drivers.loops import prepare_send
     from ..http import send_with_retries
 
-    request, endpoint, payload, error = _prepare(document, need, environment)
+    request, endpoint, payload, error = prepare_send(document, need, environment)
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
     try:
@@ -150,12 +135,6 @@ def _settle_in_doubt(
     )
 
 
-def open_journal(journal: Journal | str | Any | None) -> Journal:
-    if isinstance(journal, Journal):
-        return journal
-    return Journal(journal)
-
-
 def resume(
     run_id: str,
     *,
@@ -211,7 +190,7 @@ def _resume(
     allow_remote: bool,
 ) -> RunResult:
     from ..drivers import loops
-    from ..drivers.api import _environment
+    from ..drivers.environment import environment_for
 
     record = store.get(run_id)
     if record.snapshot is None:
@@ -237,7 +216,7 @@ def _resume(
         snapshot["document"]["fingerprint"] = fingerprint(document)
     if servers is None and environment is None:
         servers = record.settings.get("servers") or None
-    environment = _environment(environment, servers, aws)
+    environment = environment_for(environment, servers, aws)
     execution = Execution.restore(document, snapshot)
     if record.status in FINISHED:
         return replace(loops.run_sync(execution, environment=environment, clock=clock), run_id=record.id)
