@@ -40,8 +40,13 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
+# The suite on TEST_WORKERS processes (pytest-xdist; 0: in this process). A file's tests stay on one worker
+# (--dist loadfile: module fixtures such as a scripted server are made once); session fixtures (moto's and
+# Temporal's dev servers, the journal folder) are per worker, on free ports and in their own folders.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) lint imports typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target
 # (FUZZ_EXAMPLES=N to change), a deadline per example so that a hang fails, statistics printed.
