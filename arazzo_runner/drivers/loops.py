@@ -76,14 +76,13 @@ def _message_options(
     return {"ack": False}
 
 
-def _recorded(
-    journal: Journaling | None, execution: Execution, need: SendMessage | Receive, delivery: Delivery
-) -> bool:
-    """Journal a received message before it is consumed; True when it must now be acked."""
+def _to_record(journal: Journaling | None, need: SendMessage | Receive, delivery: Delivery) -> Receive | None:
+    """The journal rule for a received message, one spelling for both loops: a message that a
+    journaled run received and has not consumed is recorded (fsynced) first, then consumed; the
+    receive to record it under, or None when there is nothing to record."""
     if journal is None or not isinstance(need, Receive) or delivery.ack is None:
-        return False
-    journal.delivered(execution, need, delivery)
-    return True
+        return None
+    return need
 
 
 def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Delivery:
@@ -235,8 +234,10 @@ def drive(
         if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps
             options = _message_options(journal, execution, need)
             delivery = serve_message(need, environment.messaging, clock, execution.state.deadline, **options)
-            if _recorded(journal, execution, need, delivery):  # received, recorded: now consume it
-                delivery = _consumed(need, delivery, environment)
+            receive = _to_record(journal, need, delivery)
+            if journal is not None and receive is not None:  # recorded, then consumed
+                journal.delivered(execution, receive, delivery)
+                delivery = _consumed(receive, delivery, environment)
             execution.feed_message(delivery, clock())
             events = execution.drain()
             if journal is not None:
@@ -418,10 +419,10 @@ async def run_async(
                 clock,
                 execution.state.deadline,
             )
-            if journal is not None and isinstance(need, Receive) and delivery.ack is not None:
-                # recorded (fsynced, on the loop's thread as every journal write), then consumed
-                await journal.delivered_async(execution, need, delivery)
-                delivery = await asyncio.to_thread(_consumed, need, delivery, environment)
+            receive = _to_record(journal, need, delivery)
+            if journal is not None and receive is not None:  # recorded (on the loop's thread), then consumed
+                await journal.delivered_async(execution, receive, delivery)
+                delivery = await asyncio.to_thread(_consumed, receive, delivery, environment)
             execution.feed_message(delivery, clock())
             deliver()
             continue
