@@ -12,12 +12,12 @@ absolute times in it, so a snapshot taken in one process means the same in anoth
 
 from __future__ import annotations
 
-import os
+import functools
 import random
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec
 
 import httpx
 
@@ -31,6 +31,8 @@ from .engine.options import RunOptions
 from .engine.result import RunResult
 from .http import AwsEnvironment
 from .http.retry_loop import bounded_client
+
+P = ParamSpec("P")
 
 
 def _journal_for(
@@ -197,17 +199,16 @@ class RunnableDocument(Document):
     iter_run = iter_run
 
 
-def load(
-    path: str | os.PathLike[str],
-    *,
-    allow_remote: bool = False,
-    source_map: Mapping[str, str] | None = None,
-    documents: Sequence[str | os.PathLike[str]] = (),
-    allow_outside: bool = False,
-) -> RunnableDocument:
-    """:func:`arazzo_runner.document.loader.load` (every problem raised as one ``DocumentError``),
-    the document made runnable."""
-    document = loader.load(
-        path, allow_remote=allow_remote, source_map=source_map, documents=documents, allow_outside=allow_outside
-    )
-    return RunnableDocument.of(document)
+def _runnable(read: Callable[P, Document]) -> Callable[P, RunnableDocument]:
+    """``read`` (a loader function, with its own parameters) returning the document made runnable."""
+
+    @functools.wraps(read)
+    def load(*args: P.args, **kwargs: P.kwargs) -> RunnableDocument:
+        return RunnableDocument.of(read(*args, **kwargs))
+
+    return load
+
+
+#: :func:`arazzo_runner.document.loader.load` (every problem raised as one ``DocumentError``), the
+#: document made runnable: what ``arazzo_runner.load`` is.
+load = _runnable(loader.load)
