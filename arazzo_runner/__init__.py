@@ -18,6 +18,7 @@ __all__ = [
     "Journal",
     "Location",
     "Problem",
+    "RunSettings",
     "RunnableDocument",
     "Severity",
     "StateMachineExport",
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
     from .journal import Journal, list_runs, resume
+    from .run_settings import RunSettings
     from .running import RunnableDocument, load
 
 _LAZY = {
@@ -60,6 +62,7 @@ _LAZY = {
     "Journal": ("journal.store", "Journal"),
     "resume": ("journal.resuming", "resume"),
     "list_runs": ("journal.resuming", "list_runs"),
+    "RunSettings": ("run_settings", "RunSettings"),
 }
 
 
