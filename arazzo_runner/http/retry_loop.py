@@ -39,7 +39,7 @@ import httpx
 from . import client_send, httpx_internals
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
-from .retries import RetryDecision, RetryPolicy
+from .retries import RetryDecision, RetryPolicy, unsafe_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +376,7 @@ class _Attempts:
         """No answer (a transport error, a response limit): the delay before a retry, or raised."""
         if isinstance(exc, _Stop):
             raise _stopped(self.request, exc, self.attempt, self.retries) from None
-        decision = self.policy.decide(self.attempt, error=exc)
+        decision = self.policy.decide(self.attempt, error=exc, unsafe=unsafe_request(self.request))
         if decision is None:
             raise _failure(self.request, exc, self.attempt, self.retries) from None
         return self._retry(decision)
