@@ -20,7 +20,7 @@ Every tool call is logged to stderr (or --log FILE) as a JSON line, secrets mask
 
 
 def add_mcp_parser(commands: Any) -> None:
-    from .run import add_journal_options
+    from .arguments import add_journal_options
 
     mcp = commands.add_parser(
         "mcp",
@@ -86,7 +86,7 @@ def add_mcp_parser(commands: Any) -> None:
 def mcp_command(args: argparse.Namespace) -> int:
     """Load the documents, build the tools and serve until the client (or Ctrl-C) stops it."""
     from ..errors import UsageError
-    from .main import EXIT_OK, EXIT_USAGE
+    from .exit_codes import EXIT_OK, EXIT_USAGE
 
     try:
         import mcp  # noqa: F401  the SDK speaks the protocol
@@ -151,7 +151,7 @@ def _load(args: argparse.Namespace) -> list[tuple[str, Any, str]] | None:
     """(path, document, text) of each document; their problems printed and ``None`` if any is invalid."""
     from ..document.loader import load_report
     from ..errors import Severity
-    from .main import _source_map
+    from .arguments import source_map
 
     loaded = []
     broken = False
@@ -159,7 +159,7 @@ def _load(args: argparse.Namespace) -> list[tuple[str, Any, str]] | None:
         report = load_report(
             path,
             allow_remote=args.allow_remote,
-            source_map=_source_map(args.source_map),
+            source_map=source_map(args.source_map),
             allow_outside=args.allow_outside,
         )
         errors = [p for p in report.problems if p.severity is Severity.ERROR]
@@ -176,11 +176,12 @@ def _load(args: argparse.Namespace) -> list[tuple[str, Any, str]] | None:
 def _environment(args: argparse.Namespace, documents: list[Any]) -> Any:
     """Every run's environment, from the same flags (and the same RunSettings) as ``arazzo run``'s."""
     from ..errors import UsageError
+    from ..http import AwsEnvironment
+    from .arguments import servers as servers_argument
     from .names import openapi_source_names
-    from .run import _aws, _servers
     from .settings import settings_from
 
-    servers = _servers(args.server)
+    servers = servers_argument(args.server)
     known = {name for document in documents for name in openapi_source_names(document)}
     unknown = sorted(set(servers) - known)
     if unknown:
@@ -191,7 +192,9 @@ def _environment(args: argparse.Namespace, documents: list[Any]) -> Any:
     args.deny_private_networks = args.deny_private_networks or (
         args.transport == "http" and not args.allow_private_networks
     )
-    return settings_from(args, servers).environment(aws=_aws(args, False))
+    return settings_from(args, servers).environment(
+        aws=AwsEnvironment(region=args.region, profile=args.profile)
+    )
 
 
 def _options(args: argparse.Namespace) -> Any:

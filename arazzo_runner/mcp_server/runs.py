@@ -22,6 +22,7 @@ from ..engine import events as ev
 from ..engine.masking import Masker
 from ..engine.options import RunOptions
 from ..engine.result import RunResult
+from ..running import run_async
 from .tools import WorkflowTool
 
 #: ``progress(done_steps, message)``: a waiting call's progress notifications.
@@ -164,7 +165,8 @@ class RunRegistry:
             served.violations = {}
 
         async def run() -> RunResult:
-            return await tool.document.run_async(
+            return await run_async(
+                tool.document,
                 tool.workflow_id,
                 inputs,
                 options=self.options,
