@@ -17,7 +17,8 @@ from typing import Any
 from ..errors import UsageError
 
 
-def _load_inputs_argument(value: str) -> dict[str, Any]:
+def load_inputs_argument(value: str) -> dict[str, Any]:
+    """One ``--inputs`` value: a JSON/YAML file or inline JSON object (:class:`UsageError` otherwise)."""
     text = value.strip()
     if text.startswith("{"):
         try:
@@ -66,7 +67,7 @@ def collect_inputs(
     """
     inputs: dict[str, Any] = copy.deepcopy(dict(base or {}))
     for value in files or ():
-        inputs.update(_load_inputs_argument(value))
+        inputs.update(load_inputs_argument(value))
     problems = []
     for pair in pairs or ():
         name, sep, raw = pair.partition("=")

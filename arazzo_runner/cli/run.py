@@ -197,7 +197,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
     servers = _servers(args.server)
     check_server_names(servers, document)
-    check_input_names(args.input_pairs, document, workflow)
+    check_input_names(args.input_pairs, document, workflow, args.inputs)
     inputs = collect_inputs(
         args.inputs, args.input_pairs, recording.inputs if recording is not None else None
     )
