@@ -81,7 +81,8 @@ class Finishing(_Base):
         if frame.phase is not Phase.AWAIT_RESPONSE or not isinstance(self._pending, SendRequest):
             raise RuntimeError("feed() without a pending request")
         step = self._workflow(frame).steps[frame.index]
-        state.requests += 1 + len(exchange.retries)
+        if not exchange.unsent:
+            state.requests += 1 + len(exchange.retries)
         state.transport_retries += len(exchange.retries)
         for retry in exchange.retries:
             self._emit(
@@ -102,6 +103,7 @@ class Finishing(_Base):
         response = exchange.response
         if response is None:
             failure = exchange.error or "no response"
+            self._emit_violations(step, exchange, now)  # --validate=strict: why it was not sent
             self._emit(TransportFailed(step_id=step.step_id, message=self.masker.text(failure)), now)
             self._step_done(frame, step, succeeded=False, reason=failure, now=now, status_code=None)
             return
@@ -128,9 +130,7 @@ class Finishing(_Base):
         ok, reason = self._criteria(frame, step, ctx, response.status_code)
         if not ok and response.said:
             reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
-        for violation in exchange.violations:
-            detail = violation.to_dict() if hasattr(violation, "to_dict") else None
-            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail), now)
+        self._emit_violations(step, exchange, now)
         if exchange.violations and self.options.validate == "strict" and ok:
             ok, reason = (
                 False,
@@ -141,6 +141,11 @@ class Finishing(_Base):
             if not ok:
                 reason = f"{reason} ({exchange.note})"
         self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
+
+    def _emit_violations(self, step: Any, exchange: Exchange, now: float) -> None:
+        for violation in exchange.violations:
+            detail = violation.to_dict() if hasattr(violation, "to_dict") else None
+            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail), now)
 
     def _feed_message(self, delivery: Delivery, now: float) -> None:
         """An AsyncAPI step's answer: ``$message`` kept (a receive), criteria checked, the step done."""

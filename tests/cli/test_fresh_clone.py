@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.test_run import INPUTS, arazzo, inputs_file
+import pytest
+
+from tests.cli.test_run import CREATE, INPUTS, arazzo, flagship_args, inputs_file, job_script
+from tests.engine.scripted_server import ScriptedServer
 
 FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
 
@@ -42,3 +45,41 @@ def test_iam_policy_refuses_a_misspelled_input_instead_of_a_wildcard_resource(tm
     right = arazzo("iam-policy", FLAGSHIP, "-i", "trainingJobName=my-job")
     assert right.returncode == 0, right.stderr
     assert "training-job/my-job" in right.stdout and "training-job/*" not in right.stdout
+
+
+# -- 4. --validate=strict never sends an invalid request ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = ScriptedServer()
+    yield server
+    server.close()
+
+
+def test_strict_validation_never_sends_a_request_that_violates_the_description(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=0))
+    long_name = {**INPUTS, "trainingJobName": "j" * 71}  # the description allows 63 characters
+    args = [*flagship_args(server.url, tmp_path, long_name), "--poll-interval", "0", "--output", "json"]
+    strict = arazzo(*args, "--validate=strict")
+    assert strict.returncode == 1, strict.stderr
+    assert server.count(CREATE) == 0  # the Create was never sent
+    data = json.loads(strict.stdout)
+    assert data["requests"] == 0
+    assert data["steps"][0]["stepId"] == "createTrainingJob" and data["steps"][0]["status"] == "failed"
+    assert "not sent" in data["error"]["message"] and "TrainingJobName" in data["error"]["message"]
+    assert any(v["pointer"] == "/TrainingJobName" for v in data["validation"])
+    warn = arazzo(*args, "--validate")  # warn mode still sends it, and says what is wrong
+    assert server.count(CREATE) == 1 and warn.returncode == 0, warn.stderr
+    assert any(v["pointer"] == "/TrainingJobName" for v in json.loads(warn.stdout)["validation"])
+
+
+# -- 9. small ones -----------------------------------------------------------------------------
+
+
+def test_a_request_refused_by_the_network_policy_is_not_counted_as_sent(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=0))
+    result = arazzo(*flagship_args(server.url, tmp_path), "--deny-host", "127.0.0.1", "--output", "text")
+    assert result.returncode == 1
+    assert server.requests == []
+    assert "0 requests" in result.stdout + result.stderr and "1 request" not in result.stdout + result.stderr
