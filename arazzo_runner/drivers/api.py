@@ -67,7 +67,11 @@ def _journal_for(
     from ..journal.store import Journal
 
     store = open_journal(None if journal is True else journal)
-    hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    settings: dict[str, Any] = {"servers": environment.servers}
+    root = getattr(execution.document, "confinement_root", None)
+    if root is not None:  # so that `resume` from any working directory reads the same folder tree
+        settings["confinementRoot"] = root
+    hook = RunJournal.start(store, execution, settings=settings)
     hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock
     if on_event is not None:

@@ -224,7 +224,8 @@ def _resume(
     if document is None:
         from ..document.loader import load
 
-        document = load(record.document, allow_remote=allow_remote)
+        # The folder tree the run was started with, whatever the working directory now.
+        document = load(record.document, allow_remote=allow_remote, root=record.settings.get("confinementRoot"))
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
     changes += changed_sources(record.sources, source_hashes(document))

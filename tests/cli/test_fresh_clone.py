@@ -6,11 +6,14 @@ Each test runs ``python -m arazzo_runner`` in a subprocess (dry runs and scripte
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_run import CREATE, INPUTS, arazzo, flagship_args, inputs_file, job_script
+from tests.cli.test_run import CREATE, ENV, INPUTS, arazzo, flagship_args, inputs_file, job_script
+from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
 
 FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
@@ -83,3 +86,20 @@ def test_a_request_refused_by_the_network_policy_is_not_counted_as_sent(server, 
     assert result.returncode == 1
     assert server.requests == []
     assert "0 requests" in result.stdout + result.stderr and "1 request" not in result.stdout + result.stderr
+
+
+# -- 6. the catalog layout works from any folder -----------------------------------------------
+
+
+def test_validate_from_the_workflows_folder(tmp_path: Path) -> None:
+    name = Path(FLAGSHIP).name
+    inside = subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "validate", name],
+        capture_output=True, text=True, cwd=ROOT / "workflows", env=ENV, timeout=60,
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "validate", str(ROOT / FLAGSHIP)],
+        capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=60,
+    )  # fmt: skip
+    assert elsewhere.returncode == 0, elsewhere.stderr
