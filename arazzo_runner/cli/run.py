@@ -276,7 +276,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         if run_id is not None and cleanup is None:
             print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
         if args.output == "json":  # still exactly one JSON object on stdout
-            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
+            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what, run_id)) + "\n")
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -414,6 +414,7 @@ class _Progress:
         self.last_step_outputs: dict[str, Any] = {}
         self.steps: list[dict[str, Any]] = []
         self.requests = 0
+        self.transport_retries = 0
         self.started = time.monotonic()
 
     def __call__(self, event: Any) -> None:
@@ -424,6 +425,7 @@ class _Progress:
             self.steps.append(
                 {
                     "stepId": event.step_id,
+                    "workflowId": event.workflow_id,
                     "attempt": event.attempt,
                     "status": event.status,
                     "statusCode": event.status_code,
@@ -434,21 +436,33 @@ class _Progress:
             )
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
+        elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are
+            self.requests += 1
+            self.transport_retries += 1
         if self.renderer is not None:
             self.renderer(event)
 
-    def interrupted(self, workflow_id: str, what: str) -> dict[str, Any]:
-        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``)."""
-        return {
+    def interrupted(self, workflow_id: str, what: str, run_id: str | None = None) -> dict[str, Any]:
+        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``): the same
+        schema as every other ending (``result.schema.json``), with the ``runId`` to resume."""
+        data: dict[str, Any] = {
             "workflowId": workflow_id,
             "status": "interrupted",
             "outputs": dict(self.last_step_outputs),
             "steps": self.steps,
-            "error": {"type": "interrupted", "message": f"the run was {what}", "stepId": None},
+            "error": {
+                "type": "interrupted",
+                "message": f"the run was {what}",
+                "stepId": None,
+                "workflowId": workflow_id,
+            },
             "requests": self.requests,
-            "transportRetries": None,
+            "transportRetries": self.transport_retries,
             "durationMs": round((time.monotonic() - self.started) * 1000, 3),
         }
+        if run_id is not None:
+            data["runId"] = run_id
+        return data
 
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}

@@ -106,15 +106,19 @@ def runs_command(args: argparse.Namespace) -> int:
         out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
         return EXIT_OK
     now = time.time()
-    rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
-    rows += [
-        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now))
-        for r in records
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    table([(r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now)) for r in records], out)
+    return EXIT_OK
+
+
+COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
+
+
+def table(rows: list[tuple[str, ...]], out: Any) -> None:
+    """The runs table, local or ``--temporal``: the same columns, aligned."""
+    rows = [COLUMNS, *rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     for row in rows:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
-    return EXIT_OK
 
 
 def _show(journal: Any, run_id: str, output: str) -> int:

@@ -227,15 +227,30 @@ async def _runs(args: argparse.Namespace) -> int:
     if args.output == "json":
         sys.stdout.write(json.dumps(found, ensure_ascii=False, default=str) + "\n")
     else:
-        for run in found:
-            sys.stdout.write(f"{run['id']}  {run['status']:<10} started {run['started']}\n")
+        _table(found)
         if not found:
             print("no runs yet", file=sys.stderr)
     return 0
 
 
+def _table(found: list[dict[str, Any]]) -> None:
+    """The same columns and words as the local ``arazzo runs`` (NEXT POLL: Temporal keeps it to itself)."""
+    from datetime import datetime
+
+    from .runs import table
+
+    def when(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S") if iso else "-"
+
+    rows = [
+        (r["id"], r.get("workflowId") or "-", r["status"], when(r["started"]), r.get("lastStep") or "-", "-")
+        for r in found
+    ]
+    table(rows, sys.stdout)
+
+
 def _render_run(data: dict[str, Any]) -> None:
-    sys.stdout.write(f"{data['id']}: {data['status']} (started {data['started']}")
+    sys.stdout.write(f"run {data['id']}  {data['status']} (started {data['started']}")
     sys.stdout.write(f", closed {data['closed']})\n" if data.get("closed") else ")\n")
     if data.get("step"):
         sys.stdout.write(f"  running step: {data['step']}\n")

@@ -103,3 +103,73 @@ def test_validate_from_the_workflows_folder(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=60,
     )  # fmt: skip
     assert elsewhere.returncode == 0, elsewhere.stderr
+
+
+# -- 5. one result schema for every ending -----------------------------------------------------
+
+
+def check_schema(data: dict) -> None:
+    import jsonschema
+
+    import arazzo_runner
+
+    schema = arazzo_runner.result_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def test_the_published_schema_refuses_what_it_should() -> None:
+    import jsonschema
+
+    good = {
+        "workflowId": "w", "status": "interrupted", "runId": "r", "outputs": {}, "steps": [], "requests": 0,
+        "error": {"type": "interrupted", "message": "m", "stepId": None, "workflowId": "w"},
+        "transportRetries": 0, "durationMs": 1.0,
+    }  # fmt: skip
+    check_schema(good)
+    for bad in (
+        {**good, "transportRetries": None},
+        {**good, "error": None},  # an interrupted run says why
+        {**good, "status": "succeeded"},  # a succeeded run has no error
+        {**good, "steps": [{"stepId": "a", "attempt": 1, "status": "succeeded", "statusCode": 200,
+                            "outputs": {}, "durationMs": 1, "reason": None}]},  # no workflowId
+    ):  # fmt: skip
+        with pytest.raises(jsonschema.ValidationError):
+            check_schema(bad)
+
+
+@pytest.mark.parametrize("journal", [True, False])
+def test_succeeded_and_failed_results_match_the_schema(server, tmp_path, journal: bool) -> None:
+    extra = ["--poll-interval", "0", "--output", "json"] + ([] if journal else ["--no-journal"])
+    server.reset(job_script(in_progress=1))
+    succeeded = arazzo(*flagship_args(server.url, tmp_path), *extra)
+    assert succeeded.returncode == 0, succeeded.stderr
+    check_schema(json.loads(succeeded.stdout))
+    assert ("runId" in json.loads(succeeded.stdout)) is journal
+    refused = job_script(in_progress=0)
+    refused[("POST", CREATE)] = [
+        (400, {"__type": "ValidationException", "message": "no"}, {"content-type": "application/x-amz-json-1.1"})
+    ]
+    server.reset(refused)
+    failed = arazzo(*flagship_args(server.url, tmp_path), *extra, "--validate")
+    assert failed.returncode == 1, failed.stderr
+    data = json.loads(failed.stdout)
+    check_schema(data)
+    assert data["status"] == "failed"
+
+
+def test_an_interrupted_result_matches_the_schema_and_names_the_run_to_resume(server, tmp_path) -> None:
+    from tests.cli.test_run import DESCRIBE, interrupt_while_polling
+
+    server.reset(job_script(in_progress=10_000))
+    process_output: dict = {}
+
+    code, stderr = interrupt_while_polling(
+        server.url, lambda: server.count(DESCRIBE), tmp_path, "--output", "json", stdout=process_output
+    )
+    assert code == 130, stderr
+    data = json.loads(process_output["stdout"])
+    check_schema(data)
+    assert data["status"] == "interrupted" and data["transportRetries"] == 0
+    assert data["runId"] and f"arazzo resume {data['runId']}" in stderr
+    assert all(step["workflowId"] == "train-and-poll-job" for step in data["steps"])

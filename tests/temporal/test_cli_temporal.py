@@ -59,6 +59,10 @@ def test_run_on_temporal_prints_the_same_json_result_as_a_local_run(
     from tests.temporal.conftest import comparable
 
     remote_data, local_data = json.loads(remote.stdout), json.loads(local.stdout)
+    from tests.cli.test_fresh_clone import check_schema
+
+    check_schema(remote_data)  # one result schema, local or on Temporal (issue 26 point 5)
+    check_schema(local_data)
     assert remote_data["outputs"]["trainingJobArn"].endswith("/tmp-cli")
     assert comparable(remote_data) == json.loads(
         json.dumps(comparable(local_data)).replace("tmp-cli-local", "tmp-cli")
@@ -87,7 +91,13 @@ def test_detach_then_runs_and_runs_show(temporal_server, task_queue, emulator, w
     assert data["result"]["outputs"]["trainingJobArn"].endswith("/tmp-cli-detached")
     listed = cli("runs", "--temporal", temporal_server.address, "--output", "json", "--limit", "100")
     assert listed.returncode == 0, listed.stderr
-    assert run_id in [r["id"] for r in json.loads(listed.stdout)]
+    (mine,) = [r for r in json.loads(listed.stdout) if r["id"] == run_id]
+    assert mine["status"] == "succeeded" and mine["workflowId"] == "train-and-poll-job"
+    assert mine["lastStep"] == "pollTrainingJob"
+    table = cli("runs", "--temporal", temporal_server.address, "--limit", "100").stdout.splitlines()
+    assert table[0].split() == ["ID", "WORKFLOW", "STATUS", "STARTED", "LAST", "STEP", "NEXT", "POLL"]
+    (row,) = [line for line in table if line.startswith(run_id)]
+    assert row.split()[1:3] == ["train-and-poll-job", "succeeded"]  # the local runs' words
     text = cli("runs", "show", run_id, "--temporal", temporal_server.address)
     assert "trainingJobStatus: Completed" in text.stdout
 
