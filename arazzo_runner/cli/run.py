@@ -165,6 +165,8 @@ def add_journal_options(parser: Any) -> None:
 
 
 def _servers(values: list[str] | None) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
     from ..errors import UsageError
 
     servers = {}
@@ -172,6 +174,12 @@ def _servers(values: list[str] | None) -> dict[str, str]:
         name, sep, url = value.partition("=")
         if not sep or not name or not url:
             raise UsageError(f"--server expects SOURCE=URL, got {value!r}")
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            # `127.0.0.1:8080` parses as scheme "127.0.0.1": say so now, not as a failed first step.
+            raise UsageError(
+                f"--server {name}={url}: the URL needs a scheme and a host, e.g. {name}=http://{url.split('://')[-1]}"
+            )
         servers[name] = url
     return servers
 

@@ -173,3 +173,14 @@ def test_an_interrupted_result_matches_the_schema_and_names_the_run_to_resume(se
     assert data["status"] == "interrupted" and data["transportRetries"] == 0
     assert data["runId"] and f"arazzo resume {data['runId']}" in stderr
     assert all(step["workflowId"] == "train-and-poll-job" for step in data["steps"])
+
+
+def test_a_server_without_a_scheme_is_exit_2_at_startup(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=0))
+    bare = server.url.removeprefix("http://")
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS)]
+    result = arazzo(*args, "--server", f"sagemakerApi={bare}")
+    assert result.returncode == 2, result.stderr
+    assert f"e.g. sagemakerApi=http://{bare}" in result.stderr
+    assert server.requests == [] and "Traceback" not in result.stderr
+    assert arazzo(*args, "--server", "sagemakerApi=ftp://127.0.0.1:9", "--dry-run").returncode == 2
