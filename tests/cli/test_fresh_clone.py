@@ -184,3 +184,17 @@ def test_a_server_without_a_scheme_is_exit_2_at_startup(server, tmp_path) -> Non
     assert f"e.g. sagemakerApi=http://{bare}" in result.stderr
     assert server.requests == [] and "Traceback" not in result.stderr
     assert arazzo(*args, "--server", "sagemakerApi=ftp://127.0.0.1:9", "--dry-run").returncode == 2
+
+
+def test_resume_of_a_finished_run_says_it_is_finished(server, tmp_path) -> None:
+    server.reset(job_script(in_progress=0))
+    journal = str(tmp_path / "runs.db")
+    first = arazzo(*flagship_args(server.url, tmp_path), "--journal", journal, "--output", "json")
+    assert first.returncode == 0, first.stderr
+    run_id = json.loads(first.stdout)["runId"]
+    sent = len(server.requests)
+    again = arazzo("resume", run_id, "--journal", journal)
+    assert again.returncode == 0, again.stderr
+    assert f"run {run_id} already finished (succeeded); nothing to resume" in again.stderr
+    assert "trainingJobStatus: Completed" in again.stdout
+    assert len(server.requests) == sent  # nothing sent again
