@@ -33,7 +33,9 @@ def _source_map(values: list[str] | None) -> dict[str, str]:
     for value in values or ():
         url, sep, path = value.rpartition("=")
         if not sep or not url or not path:
-            raise SystemExit(f"arazzo: error: --source-map expects URL=FILE, got {value!r}")
+            from ..errors import UsageError
+
+            raise UsageError(f"--source-map expects URL=FILE, got {value!r}")
         mapping[url] = os.path.abspath(path)
     return mapping
 
@@ -159,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ..errors import ArazzoError
+
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -173,16 +177,25 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return temporal_command(args)
         if args.command in ("iam-policy", "export-asl"):
             from .aws_native import run_aws_native
+            from .commands import usage_error
 
-            return run_aws_native(args, _source_map(args.source_map))
+            try:
+                source_map = _source_map(args.source_map)
+            except ArazzoError as exc:
+                return usage_error(args, exc)
+            return run_aws_native(args, source_map)
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
             if args.command in ("resume", "runs"):
                 return _journal_command(args)
-            from .commands import run_command
+            from .commands import run_command, usage_error
 
-            return run_command(args, _source_map(args.source_map))
+            try:
+                source_map = _source_map(args.source_map)
+            except ArazzoError as exc:  # with --output json, stdout still holds only JSON
+                return usage_error(args, exc)
+            return run_command(args, source_map)
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
 

@@ -198,3 +198,15 @@ def test_resume_of_a_finished_run_says_it_is_finished(server, tmp_path) -> None:
     assert f"run {run_id} already finished (succeeded); nothing to resume" in again.stderr
     assert "trainingJobStatus: Completed" in again.stdout
     assert len(server.requests) == sent  # nothing sent again
+
+
+def test_json_output_with_a_bad_source_map_prints_only_json(tmp_path) -> None:
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--dry-run", "--output", "json"]
+    for bad in ("nonsense", "https://example.com/nothing.yml=/no/such/file"):
+        result = arazzo(*args, "--source-map", bad)
+        assert result.returncode == 2, result.stderr
+        data = json.loads(result.stdout)  # exactly one JSON object
+        assert data["valid"] is False and any(p["severity"] == "error" for p in data["problems"])
+        assert result.stderr == ""
+    text = arazzo(*args[:-2], "--source-map", "nonsense")
+    assert text.returncode == 2 and "--source-map expects URL=FILE" in text.stderr and text.stdout == ""
