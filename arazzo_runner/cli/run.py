@@ -637,6 +637,20 @@ def _dry_run(
     from .main import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)
+    if any((p.note or "").startswith("cannot build the request: no AWS credentials found") for p in planned):
+        # Nothing is sent: show the requests signed with placeholder keys rather than not at all.
+        from ..drivers import RunEnvironment
+        from ..recording.runs import THROWAWAY_ACCESS_KEY_ID, replay_aws_environment
+
+        placeholder = RunEnvironment(
+            servers=environment.servers, aws=replay_aws_environment(region=args.region, environ={})
+        )
+        planned = plan_requests(document, workflow_id, inputs, environment=placeholder)
+        print(
+            f"arazzo: no AWS credentials found; --dry-run signs with placeholder credentials"
+            f" ({THROWAWAY_ACCESS_KEY_ID}) to show the requests. A real run needs credentials.",
+            file=sys.stderr,
+        )
     if args.output == "json":
         sys.stdout.write(json.dumps([p.to_dict() for p in planned], ensure_ascii=False, default=str) + "\n")
     else:

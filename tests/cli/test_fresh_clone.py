@@ -210,3 +210,21 @@ def test_json_output_with_a_bad_source_map_prints_only_json(tmp_path) -> None:
         assert result.stderr == ""
     text = arazzo(*args[:-2], "--source-map", "nonsense")
     assert text.returncode == 2 and "--source-map expects URL=FILE" in text.stderr and text.stdout == ""
+
+
+def test_dry_run_without_credentials_signs_with_placeholders_and_says_so(tmp_path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in ENV.items() if not k.startswith("AWS_")} | {
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_REGION": "us-east-1",
+    }
+    args = ["run", FLAGSHIP, "--inputs", inputs_file(tmp_path, INPUTS), "--dry-run"]
+    result = arazzo(*args, "--server", "sagemakerApi=http://127.0.0.1:9", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "--dry-run signs with placeholder credentials (AKIAREPLAYEXAMPLE000)" in result.stderr
+    assert result.stdout.count("POST http://127.0.0.1:9/") == 2
+    assert "authorization: [redacted]" in result.stdout and "cannot build" not in result.stdout
