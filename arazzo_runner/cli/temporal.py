@@ -298,6 +298,40 @@ def run_on_temporal(
             return None, handle.id
         if renderer is not None:
             print(f"arazzo: run {handle.id} submitted to {target.address}", file=sys.stderr, flush=True)
-        return await follow(handle, renderer), handle.id
+        hint = asyncio.ensure_future(_hint_without_worker(client, _task_queue(args), target.address))
+        try:
+            return await follow(handle, renderer), handle.id
+        finally:
+            hint.cancel()
 
     return asyncio.run(go())
+
+
+#: Seconds after submitting before ``run --temporal`` checks that a worker polls its task queue.
+NO_WORKER_HINT_AFTER = 3.0
+
+
+async def _hint_without_worker(client: Any, task_queue: str, address: str) -> None:
+    """A run nobody picks up waits silently: after a few seconds with no poller on the task queue, say
+    so and name the command that starts a worker (``ARAZZO_NO_WORKER_HINT_AFTER`` sets the seconds)."""
+    from ..temporal.runs import has_workflow_pollers
+
+    await asyncio.sleep(float(os.environ.get("ARAZZO_NO_WORKER_HINT_AFTER", NO_WORKER_HINT_AFTER)))
+    try:
+        if await has_workflow_pollers(client, task_queue):
+            return
+    except Exception:  # the hint is a courtesy: a server that cannot say is not an error
+        return
+    queue = "" if task_queue == _default_task_queue() else f" --task-queue {task_queue}"
+    print(
+        f"arazzo: no worker is polling task queue {task_queue!r} on {address}; the run waits until one does."
+        f" Start one with: arazzo worker --temporal {address}{queue}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _default_task_queue() -> str:
+    from ..temporal import TASK_QUEUE
+
+    return TASK_QUEUE

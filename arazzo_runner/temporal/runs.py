@@ -28,6 +28,22 @@ from . import TASK_QUEUE, WORKFLOW_NAME
 from .messages import event_from_dict, run_request
 
 
+async def has_workflow_pollers(client: Client, task_queue: str) -> bool:
+    """Whether any worker polls ``task_queue`` for workflow tasks (Temporal's DescribeTaskQueue)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    answer = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return bool(answer.pollers)
+
+
 class RemoteRunFailed(ArazzoError):
     """The workflow execution itself failed (not the Arazzo workflow: that is a result)."""
 

@@ -26,7 +26,10 @@ def worker(temporal_server, task_queue):
     process = WorkerProcess(temporal_server.address, task_queue).wait_ready()
     yield process
     process.stop()
+    output = process.output()
     process.close()
+    # Issue 26 point 8: no "[TMPRL1101] Potential deadlock detected" (imports inside the sandbox did it).
+    assert "TMPRL1101" not in output and "Traceback" not in output, output
 
 
 def flagship_args(emulator, temporal_server, task_queue, name: str) -> list[str]:
@@ -119,3 +122,28 @@ def test_importing_the_library_does_not_import_temporalio() -> None:
     code = "import sys, arazzo_runner; arazzo_runner.load; import arazzo_runner.cli.main as m; m.build_parser(); print('temporalio' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_run_without_a_worker_says_how_to_start_one(temporal_server, task_queue, emulator, tmp_path) -> None:
+    """Issue 26 point 8: no poller on the task queue after a few seconds is said, with the command."""
+    import os
+    import time
+
+    log = tmp_path / "stderr"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "arazzo_runner", *flagship_args(emulator, temporal_server, task_queue, "tmp-no-worker")],
+            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT,
+            env={**os.environ, "ARAZZO_NO_WORKER_HINT_AFTER": "0.2"},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while "no worker is polling" not in log.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.05)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+    text = log.read_text()
+    assert f"no worker is polling task queue '{task_queue}' on {temporal_server.address}" in text
+    assert f"Start one with: arazzo worker --temporal {temporal_server.address} --task-queue {task_queue}" in text
