@@ -118,9 +118,19 @@ def state_machine_policy(
     from .asl_export import export_asl
 
     exported = export_asl(document, workflow_id, optimise=optimise)
-    return _policy(
+    policy = _policy(
         document, workflow_id, inputs, region=region, account_id=account_id, sync=dict(exported.sync_tasks)
     )
+    notes = [
+        f"steps {create} and {poll}: one .sync task in the state machine; its statements are what Step"
+        " Functions' own policy for that integration grants (create, describe and stop on the job,"
+        " ListTags on *, the EventBridge rule through which it learns the job ended), not calls the"
+        " workflow makes itself"
+        for create, poll in exported.sync_tasks
+    ]
+    if not optimise:
+        notes.append("--no-optimise: the state machine polls with aws-sdk tasks, so this is the runner's policy")
+    return replace(policy, notes=(*policy.notes, *notes))
 
 
 def _policy(

@@ -228,3 +228,13 @@ def test_dry_run_without_credentials_signs_with_placeholders_and_says_so(tmp_pat
     assert "--dry-run signs with placeholder credentials (AKIAREPLAYEXAMPLE000)" in result.stderr
     assert result.stdout.count("POST http://127.0.0.1:9/") == 2
     assert "authorization: [redacted]" in result.stdout and "cannot build" not in result.stdout
+
+
+def test_iam_policy_for_the_state_machine_says_what_its_sync_statements_are() -> None:
+    text = arazzo("iam-policy", FLAGSHIP, "--for-state-machine", "-i", "trainingJobName=j")
+    assert text.returncode == 0, text.stderr
+    assert "note: steps createTrainingJob and pollTrainingJob: one .sync task" in text.stderr
+    data = json.loads(arazzo("iam-policy", FLAGSHIP, "--for-state-machine", "--output", "json").stdout)
+    assert any("one .sync task" in note for note in data["notes"])
+    plain = arazzo("iam-policy", FLAGSHIP, "-i", "trainingJobName=j")
+    assert ".sync" not in plain.stderr  # the runner's own policy has no .sync statements
