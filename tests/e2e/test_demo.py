@@ -53,3 +53,24 @@ def test_temporal_db_is_ignored_by_git() -> None:
         pytest.skip("not a git checkout")
     result = subprocess.run(["git", "check-ignore", "-q", "temporal.db"], cwd=ROOT, timeout=30)
     assert result.returncode == 0
+
+
+def test_setup_says_once_how_to_put_arazzo_on_the_path() -> None:
+    """Issue 26 point 7: `make` creates .venv/bin/arazzo but cannot change the user's PATH; it says how."""
+    plan = subprocess.run(
+        ["make", "-n", "-B", ".venv/.synced"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert plan.returncode == 0, plan.stderr
+    assert plan.stdout.count(". .venv/bin/activate") == 1  # only in the last setup phase: printed once
+    assert "uv run arazzo" in plan.stdout
+    readme = (ROOT / "README.md").read_text()
+    assert ". .venv/bin/activate" in readme.split("## Setup")[0]  # before the first bare `arazzo`
+
+
+def test_readme_timings_give_their_load() -> None:
+    """Issue 26 point 10: each setup/test figure is given quiet and busy."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| command | wall time") :].split("\n\n")[0].splitlines()
+    assert "quiet" in table[0] and "busy" in table[0]
+    for row in table[2:]:
+        assert row.count("|") == 4 and all(cell.strip() for cell in row.strip("|").split("|")), row
