@@ -238,3 +238,31 @@ def test_iam_policy_for_the_state_machine_says_what_its_sync_statements_are() ->
     assert any("one .sync task" in note for note in data["notes"])
     plain = arazzo("iam-policy", FLAGSHIP, "-i", "trainingJobName=j")
     assert ".sync" not in plain.stderr  # the runner's own policy has no .sync statements
+
+
+EVENTS = "workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml"
+
+
+def test_iam_policy_covers_the_event_workflow_sqs_receive(tmp_path) -> None:
+    """It used to refuse the AsyncAPI source; the receive step needs the SQS calls the runner makes."""
+    by_name = arazzo(
+        "iam-policy", EVENTS, "--region", "eu-west-1", "--account-id", "123456789012", "--output", "json",
+        "-i", "eventQueue=training-events", "-i", "trainingJobName=j",
+    )  # fmt: skip
+    assert by_name.returncode == 0, by_name.stderr
+    data = json.loads(by_name.stdout)
+    (receive,) = [s for s in data["policy"]["Statement"] if any(a.startswith("sqs:") for a in s["Action"])]
+    assert set(receive["Action"]) == {
+        "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl"
+    }  # fmt: skip
+    assert receive["Resource"] == ["arn:aws:sqs:eu-west-1:123456789012:training-events"]
+    assert any("EventBridge rule" in note for note in data["notes"])
+    by_url = arazzo(
+        "iam-policy", EVENTS, "--output", "json", "-i", "trainingJobName=j",
+        "-i", "eventQueue=https://sqs.us-west-2.amazonaws.com/210987654321/q1",
+    )  # fmt: skip
+    assert by_url.returncode == 0, by_url.stderr
+    statements = json.loads(by_url.stdout)["policy"]["Statement"]
+    (receive,) = [s for s in statements if any(a.startswith("sqs:") for a in s["Action"])]
+    assert receive["Resource"] == ["arn:aws:sqs:us-west-2:210987654321:q1"]
+    assert "sqs:GetQueueUrl" not in receive["Action"]  # a URL is used as given
