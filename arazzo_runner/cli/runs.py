@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 EXAMPLES = """examples:
@@ -113,7 +114,7 @@ def runs_command(args: argparse.Namespace) -> int:
 COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
 
 
-def table(rows: list[tuple[str, ...]], out: Any) -> None:
+def table(rows: Sequence[Sequence[str]], out: Any) -> None:
     """The runs table, local or ``--temporal``: the same columns, aligned."""
     rows = [COLUMNS, *rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
