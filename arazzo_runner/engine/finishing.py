@@ -81,8 +81,7 @@ class Finishing(_Base):
         if frame.phase is not Phase.AWAIT_RESPONSE or not isinstance(self._pending, SendRequest):
             raise RuntimeError("feed() without a pending request")
         step = self._workflow(frame).steps[frame.index]
-        if not exchange.unsent:
-            state.requests += 1 + len(exchange.retries)
+        state.requests += 0 if exchange.unsent else 1 + len(exchange.retries)  # refused: never sent
         state.transport_retries += len(exchange.retries)
         for retry in exchange.retries:
             self._emit(
@@ -132,10 +131,7 @@ class Finishing(_Base):
             reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
         self._emit_violations(step, exchange, now)
         if exchange.violations and self.options.validate == "strict" and ok:
-            ok, reason = (
-                False,
-                f"the exchange does not match the OpenAPI description: {exchange.violations[0]}",
-            )
+            ok, reason = False, f"the exchange does not match the OpenAPI description: {exchange.violations[0]}"
         if exchange.note:
             self._emit(Warning(message=exchange.note, step_id=step.step_id), now)
             if not ok:
@@ -143,9 +139,8 @@ class Finishing(_Base):
         self._step_done(frame, step, succeeded=ok, reason=reason, now=now, status_code=response.status_code)
 
     def _emit_violations(self, step: Any, exchange: Exchange, now: float) -> None:
-        for violation in exchange.violations:
-            detail = violation.to_dict() if hasattr(violation, "to_dict") else None
-            self._emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail), now)
+        for v in exchange.violations:
+            self._emit(Warning(message=f"OpenAPI: {v}", step_id=step.step_id, violation=getattr(v, "to_dict", lambda: None)()), now)
 
     def _feed_message(self, delivery: Delivery, now: float) -> None:
         """An AsyncAPI step's answer: ``$message`` kept (a receive), criteria checked, the step done."""
