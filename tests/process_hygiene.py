@@ -98,6 +98,23 @@ def living_processes() -> dict[int, tuple[int, int]]:
     return found
 
 
+def _direct_children() -> dict[int, tuple[int, int]] | None:
+    """Our own living children, from ``/proc/self/task/*/children`` (cheap: no scan of every process);
+    None where the kernel does not list them."""
+    pids: set[int] = set()
+    try:
+        for task in (_PROC / "self" / "task").iterdir():
+            pids.update(int(p) for p in (task / "children").read_text().split())
+    except OSError:
+        return None
+    found = {}
+    for pid in pids:
+        stat = _stat(pid)
+        if stat is not None and stat[0] not in ("Z", "X") and not _is_session_helper(pid):
+            found[pid] = (stat[1], stat[2])
+    return found
+
+
 def kill(processes: dict[int, tuple[int, int]]) -> None:
     """SIGKILL each process, and its whole group when it leads one of its own (never our own group)."""
     own_group = os.getpgrp()
@@ -124,14 +141,18 @@ def _describe(processes: dict[int, tuple[int, int]]) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """Snapshot before the test body; whatever it started and left running is killed with its group."""
-    before = set(living_processes())
+    """Snapshot before the test body; the children it started and left running (e.g. after
+    ``communicate(timeout=…)`` timed out) are killed with their process group. Only our direct children
+    are looked at here, which is cheap; anything deeper that escapes is caught at session end."""
+    listed = _direct_children()
+    before = set(listed) if listed is not None else set(living_processes())
     try:
         return (yield)
     finally:
-        leftovers = {pid: v for pid, v in living_processes().items() if pid not in before}
-        # A process started by a session or module fixture's own child is that fixture's business.
-        leftovers = {pid: v for pid, v in leftovers.items() if v[0] == os.getpid() or v[0] not in before}
+        now = _direct_children()
+        if now is None:  # no per-task children list: scan, and leave a fixture's grandchildren alone
+            now = {pid: v for pid, v in living_processes().items() if v[0] == os.getpid() or v[0] not in before}
+        leftovers = {pid: v for pid, v in now.items() if pid not in before}
         if leftovers:
             item.add_report_section("call", "leftover processes", "killed:\n" + _describe(leftovers))
             kill(leftovers)
