@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.asyncapi import AsyncApiSource, check_asyncapi
@@ -115,6 +116,7 @@ def load(
     documents: Sequence[str | os.PathLike[str]] = (),
     allow_outside: bool = False,
     root: str | None = None,
+    network_policy: Any = None,
 ) -> Document:
     """Load, validate and resolve the Arazzo document at ``path``.
 
@@ -123,6 +125,8 @@ def load(
     ``documents`` are other Arazzo documents an Arazzo 1.1 source may name by their ``$self``
     (identity before location: such a source is read from the document that has that ``$self``).
     ``root`` replaces :func:`confinement_root` (``resume`` passes the one its run was started with).
+    ``network_policy`` (``http.network_policy.NetworkPolicy``) bounds where ``allow_remote``
+    fetches may go, redirects included.
     """
     document, problems = load_with_problems(
         path,
@@ -131,6 +135,7 @@ def load(
         documents=documents,
         allow_outside=allow_outside,
         root=root,
+        network_policy=network_policy,
     )
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
@@ -147,6 +152,7 @@ def load_with_problems(
     unused_source_map: bool = False,
     allow_outside: bool = False,
     root: str | None = None,
+    network_policy: Any = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
 
@@ -163,6 +169,7 @@ def load_with_problems(
         unused_source_map=unused_source_map,
         allow_outside=allow_outside,
         root=root,
+        network_policy=network_policy,
     )
     return report.document, report.problems
 
@@ -176,6 +183,7 @@ def load_report(
     unused_source_map: bool = False,
     allow_outside: bool = False,
     root: str | None = None,
+    network_policy: Any = None,
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
@@ -185,7 +193,11 @@ def load_report(
         location = os.path.abspath(location)
         root = root or confinement_root(location)
     fetcher = SourceFetcher(
-        allow_remote=allow_remote, source_map=dict(source_map or {}), root=root, allow_outside=allow_outside
+        allow_remote=allow_remote,
+        source_map=dict(source_map or {}),
+        root=root,
+        allow_outside=allow_outside,
+        network_policy=network_policy,
     )
     if root is not None:
         fetcher.allow(location)  # the document itself, wherever a symbolic link points
@@ -450,6 +462,7 @@ def validate(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     allow_outside: bool = False,
+    network_policy: Any = None,
 ) -> list[Problem]:
     """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
     return load_with_problems(
@@ -458,4 +471,5 @@ def validate(
         source_map=source_map,
         documents=documents,
         allow_outside=allow_outside,
+        network_policy=network_policy,
     )[1]

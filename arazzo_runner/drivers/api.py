@@ -67,11 +67,15 @@ def _journal_for(
     from ..journal.store import Journal
 
     store = open_journal(None if journal is True else journal)
-    settings: dict[str, Any] = {"servers": environment.servers}
-    root = getattr(execution.document, "confinement_root", None)
-    if root is not None:  # so that `resume` from any working directory reads the same folder tree
-        settings["confinementRoot"] = root
-    hook = RunJournal.start(store, execution, settings=settings)
+    from dataclasses import replace
+
+    from ..run_settings import settings_of
+
+    # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them; and
+    # the folder tree its local files were confined to, so that resume from any directory reads the same.
+    settings = settings_of(environment, execution.options.validate)
+    settings = replace(settings, confinement_root=getattr(execution.document, "confinement_root", None))
+    hook = RunJournal.start(store, execution, settings=settings.to_json())
     hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock
     if on_event is not None:
