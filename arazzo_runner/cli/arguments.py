@@ -5,6 +5,7 @@ that none of them imports another for a helper."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -57,3 +58,14 @@ def add_journal_options(parser: Any) -> None:
         metavar="PATH",
         help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
+
+
+RUNS_COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
+
+
+def runs_table(rows: Sequence[Sequence[str]], out: Any) -> None:
+    """The runs table, local or ``--temporal``: the same columns, aligned."""
+    rows = [RUNS_COLUMNS, *rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(RUNS_COLUMNS))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")

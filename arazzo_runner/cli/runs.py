@@ -7,7 +7,6 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
 from typing import Any
 
 EXAMPLES = """examples:
@@ -116,19 +115,10 @@ def runs_command(args: argparse.Namespace) -> int:
         out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
         return code
     now = time.time()
-    table([(r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now)) for r in records], out)
+    from .arguments import runs_table
+
+    runs_table([(r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now)) for r in records], out)
     return code
-
-
-COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
-
-
-def table(rows: Sequence[Sequence[str]], out: Any) -> None:
-    """The runs table, local or ``--temporal``: the same columns, aligned."""
-    rows = [COLUMNS, *rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 def _show(journal: Any, run_id: str, output: str) -> int:

@@ -266,7 +266,7 @@ def _table(found: list[dict[str, Any]]) -> None:
     """The same columns and words as the local ``arazzo runs`` (NEXT POLL: Temporal keeps it to itself)."""
     from datetime import datetime
 
-    from .runs import table
+    from .arguments import runs_table
 
     def when(iso: str | None) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S") if iso else "-"
@@ -275,7 +275,7 @@ def _table(found: list[dict[str, Any]]) -> None:
         (r["id"], r.get("workflowId") or "-", r["status"], when(r["started"]), r.get("lastStep") or "-", "-")
         for r in found
     ]
-    table(rows, sys.stdout)
+    runs_table(rows, sys.stdout)
 
 
 def _render_run(data: dict[str, Any]) -> None:
