@@ -168,25 +168,30 @@ def dependency_chains(cases: Sequence[TestCase]) -> list[list[TestCase]]:
     groups: dict[int, list[int]] = {}
     for i in range(len(cases)):
         groups.setdefault(find(i), []).append(i)
-    chains = []
-    for members in sorted(groups.values(), key=min):
-        ordered: list[int] = []
-        seen: set[int] = set()
+    return [
+        [cases[i] for i in _ordered(cases, index, members)] for members in sorted(groups.values(), key=min)
+    ]
 
-        def visit(i: int, path: frozenset[int]) -> None:
-            if i in seen or i in path:  # a cycle is the document's problem (validate reports it)
-                return
-            for dep in cases[i].depends_on:
-                j = index.get((cases[i].document_path, dep))
-                if j is not None:
-                    visit(j, path | {i})
-            seen.add(i)
-            ordered.append(i)
 
-        for i in members:
-            visit(i, frozenset())
-        chains.append([cases[i] for i in ordered])
-    return chains
+def _ordered(cases: Sequence[TestCase], index: dict[tuple[str, str], int], members: list[int]) -> list[int]:
+    """``members`` with every workflow after the ones it depends on (a cycle is the document's
+    problem: ``arazzo validate`` reports it; here it just stops the walk)."""
+    ordered: list[int] = []
+    seen: set[int] = set()
+
+    def visit(i: int, path: frozenset[int]) -> None:
+        if i in seen or i in path:
+            return
+        for dep in cases[i].depends_on:
+            j = index.get((cases[i].document_path, dep))
+            if j is not None:
+                visit(j, path | {i})
+        seen.add(i)
+        ordered.append(i)
+
+    for i in members:
+        visit(i, frozenset())
+    return ordered
 
 
 def skipped(case: TestCase, now: float) -> CaseOutcome:
