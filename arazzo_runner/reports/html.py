@@ -53,8 +53,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .case .body { padding: 12px 16px; }
 .failure { background: #fff4f4; border: 1px solid #f3c2c2; border-left: 4px solid var(--bad);
   padding: 10px 12px; margin-bottom: 12px; border-radius: 4px; }
-.failure dt { font-weight: 600; float: left; clear: left; width: 130px; color: #7a1f1f; }
-.failure dd { margin: 0 0 4px 130px; white-space: pre-wrap; word-break: break-word; }
+.failure dt { font-weight: 600; float: left; clear: left; width: 150px; color: #7a1f1f; }
+.failure dd { margin: 0 0 4px 150px; white-space: pre-wrap; word-break: break-word; }
 .skipnote { color: var(--muted); }
 svg.timeline { width: 100%; height: auto; display: block; margin: 4px 0 12px; }
 svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--ink); }
@@ -76,7 +76,9 @@ def html_report(outcomes: Sequence[CaseOutcome], *, title: str = "Arazzo test re
     counts = {status: sum(o.status == status for o in outcomes) for status in _LABELS}
     total_time = sum(o.duration for o in outcomes)
     generated = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
-    documents = len({o.document_path for o in outcomes})
+    paths = sorted({o.document_path for o in outcomes})
+    base = _common_folder(paths)
+    where = f" in {escape(base)}" if base else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -84,7 +86,7 @@ def html_report(outcomes: Sequence[CaseOutcome], *, title: str = "Arazzo test re
         # No network at all, even if a value in the report looked like markup: a strict policy.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{escape(title)}</h1><p>{len(outcomes)} workflows in {documents} documents"
+        f"<header><h1>{escape(title)}</h1><p>{len(outcomes)} workflows of {len(paths)} documents{where}"
         f" · {total_time:.2f}s of runs · generated {generated}</p></header><main>",
         f'<section id="summary" data-total="{len(outcomes)}" data-passed="{counts["succeeded"]}"'
         f' data-failed="{counts["failed"]}" data-skipped="{counts["skipped"]}" data-errors="{counts["error"]}">',
@@ -94,10 +96,10 @@ def html_report(outcomes: Sequence[CaseOutcome], *, title: str = "Arazzo test re
         _count("skipped", counts["skipped"]),
         _count("errors", counts["error"]),
         "</section>",
-        _overview(outcomes),
+        _overview(outcomes, base),
     ]
     for number, outcome in enumerate(outcomes):
-        parts.append(_case(number, outcome))
+        parts.append(_case(number, outcome, base))
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
 
@@ -106,7 +108,24 @@ def _count(name: str, value: int) -> str:
     return f'<div class="count {name}"><b class="value">{value}</b><span>{name}</span></div>'
 
 
-def _overview(outcomes: Sequence[CaseOutcome]) -> str:
+def _common_folder(paths: Sequence[str]) -> str:
+    """The folder every document is in (shown once in the header; rows show the rest)."""
+    import os
+
+    if not paths:
+        return ""
+    folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
+    common = os.path.commonpath(folders)
+    return common if all(os.path.abspath(p).startswith(common + os.sep) for p in paths) else ""
+
+
+def _shown(path: str, base: str) -> str:
+    import os
+
+    return os.path.relpath(os.path.abspath(path), base) if base else path
+
+
+def _overview(outcomes: Sequence[CaseOutcome], base: str) -> str:
     rows = []
     for number, o in enumerate(outcomes):
         note = ""
@@ -116,7 +135,8 @@ def _overview(outcomes: Sequence[CaseOutcome]) -> str:
             note = o.failure.summary()
         rows.append(
             f'<tr class="case-row" data-status="{o.status}"><td><span class="badge {o.status}">{_LABELS[o.status]}</span></td>'
-            f'<td><a href="#case-{number}">{escape(o.workflow_id)}</a></td><td>{escape(o.document_path)}</td>'
+            f'<td><a href="#case-{number}">{escape(o.workflow_id)}</a></td>'
+            f'<td title="{escape(o.document_path)}">{escape(_shown(o.document_path, base))}</td>'
             f'<td class="num">{_duration(o.duration)}</td><td class="num">{o.result.get("requests", 0)}</td>'
             f"<td>{escape(_short(note, 160))}</td></tr>"
         )
@@ -126,11 +146,11 @@ def _overview(outcomes: Sequence[CaseOutcome]) -> str:
     )
 
 
-def _case(number: int, o: CaseOutcome) -> str:
+def _case(number: int, o: CaseOutcome, base: str) -> str:
     head = (
         f'<section class="case" id="case-{number}" data-status="{o.status}" data-workflow="{escape(o.workflow_id)}">'
         f'<h2><span class="badge {o.status}">{_LABELS[o.status]}</span>{escape(o.workflow_id)}'
-        f"<small>{escape(o.document_path)} · {_duration(o.duration)} · {o.result.get('requests', 0)} requests</small></h2>"
+        f"<small>{escape(_shown(o.document_path, base))} · {_duration(o.duration)} · {o.result.get('requests', 0)} requests</small></h2>"
         '<div class="body">'
     )
     body: list[str] = []
