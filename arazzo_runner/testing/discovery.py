@@ -88,7 +88,7 @@ def find_documents(paths: Sequence[str]) -> list[str]:
             if not candidates:
                 raise UsageError(f"arazzo test: {spec!r} matches no file or folder")
         for path in sorted(candidates):
-            if os.path.isfile(path) and _looks_like_arazzo(path):
+            if os.path.isfile(path) and looks_like_arazzo(path):
                 found[os.path.normpath(path)] = None
     return sorted(found)
 
@@ -100,7 +100,8 @@ def _hidden_or_vendored(root: str) -> bool:
     )
 
 
-def _looks_like_arazzo(path: str) -> bool:
+def looks_like_arazzo(path: str) -> bool:
+    """A YAML/JSON file (not an inputs file) whose first lines hold a top-level ``arazzo`` field."""
     if not path.endswith(_DOCUMENT_SUFFIXES) or path.endswith(_INPUTS_SUFFIXES):
         return False
     try:

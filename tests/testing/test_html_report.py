@@ -31,9 +31,20 @@ def _chromium() -> str:
 
 def _headless(browser: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-         "--disable-dev-shm-usage", *args],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
 
 
@@ -77,7 +88,14 @@ def test_html_report_in_headless_chromium(shop, suite, arazzo, tmp_path) -> None
     dom.feed(_headless(browser, "--dump-dom", page.as_uri()).stdout)
     # summary: 6 workflows (shop: 2 pass, 1 fail, 1 skip; together: 2 pass side by side)
     assert dom.summary == {"total": "6", "passed": "4", "failed": "1", "skipped": "1", "errors": "0"}
-    assert [c["data-workflow"] for c in dom.cases] == ["get-item", "order", "after-item", "needs-token", "left", "right"]
+    assert [c["data-workflow"] for c in dom.cases] == [
+        "get-item",
+        "order",
+        "after-item",
+        "needs-token",
+        "left",
+        "right",
+    ]
     # one row per step execution: get-item 1, order 2 (lookUp, placeOrder), after-item 2 (its
     # dependency get-item runs first), together 2
     rows = [(r["data-step"], r["data-status"]) for r in dom.step_rows]
