@@ -193,9 +193,9 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     _write_reports(args, outcomes)
     renderer.summary(outcomes, time.time() - started)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from ..reports.annotations import annotations
+        from ..reports.annotations import error_annotations
 
-        for line in annotations(outcomes):
+        for line in error_annotations(outcomes):
             sys.stdout.write(line + "\n")
     if args.output == "json":
         from .run import strict_json

@@ -24,7 +24,7 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(outcomes: Sequence[CaseOutcome]) -> list[str]:
+def error_annotations(outcomes: Sequence[CaseOutcome]) -> list[str]:
     """One ``::error`` line per failed or errored case (skips are not errors)."""
     lines = []
     for outcome in outcomes:

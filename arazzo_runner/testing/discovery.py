@@ -163,8 +163,10 @@ def missing_required(document: Any, workflow: Any, inputs: Mapping[str, Any]) ->
     schema = document.spec.inputs_schema(workflow)
     if not isinstance(schema, Mapping):
         return []
-    properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    found_properties = schema.get("properties")
+    properties: Mapping[str, Any] = found_properties if isinstance(found_properties, Mapping) else {}
+    found_required = schema.get("required")
+    required: list[Any] = found_required if isinstance(found_required, list) else []
     return [
         name
         for name in required

@@ -216,7 +216,7 @@ def skipped(case: TestCase, now: float) -> CaseOutcome:
 
 def broken_document(broken: BrokenDocument, now: float) -> CaseOutcome:
     """A document that did not load, as an error outcome (a CI report must show it)."""
-    result = {
+    result: dict[str, Any] = {
         "document": broken.document_path,
         "workflowId": None,
         "status": "error",
@@ -350,7 +350,8 @@ def api_error(exchange: Any) -> tuple[str | None, str | None]:
     code = exchange.error_code
     message = None
     if isinstance(body, dict):
-        error = body.get("error") if isinstance(body.get("error"), dict) else body
+        nested = body.get("error")
+        error: dict[str, Any] = nested if isinstance(nested, dict) else body
         for key in ("__type", "code", "Code", "type", "title", "error"):
             value = error.get(key)
             if code is None and isinstance(value, str | int):

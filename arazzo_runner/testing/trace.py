@@ -93,7 +93,8 @@ class Trace:
             self.spans.append(span)
             self._open[event.step_id] = span
         elif isinstance(event, ev.StepFinished):
-            span = self._open.pop(event.step_id, None) or StepSpan(event.step_id, 0, t)
+            found = self._open.pop(event.step_id, None)
+            span = found if found is not None else StepSpan(event.step_id, 0, t)
             span.end, span.status, span.status_code = t, event.status, event.status_code
             span.reason = event.reason
             if span.start >= t and event.duration_ms:  # same tick: the step's own measure
