@@ -109,20 +109,21 @@ def _count(name: str, value: int) -> str:
 
 
 def _common_folder(paths: Sequence[str]) -> str:
-    """The folder every document is in (shown once in the header; rows show the rest)."""
+    """The folder every document is in, as the paths were given (shown once in the header; rows
+    show the rest); "" when there is none worth showing."""
     import os
 
-    if not paths:
+    folders = [os.path.dirname(p) or "." for p in paths]
+    if not folders or len({os.path.isabs(f) for f in folders}) > 1:
         return ""
-    folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
     common = os.path.commonpath(folders)
-    return common if all(os.path.abspath(p).startswith(common + os.sep) for p in paths) else ""
+    return "" if common in ("", ".") else common
 
 
 def _shown(path: str, base: str) -> str:
     import os
 
-    return os.path.relpath(os.path.abspath(path), base) if base else path
+    return os.path.relpath(path, base) if base else path
 
 
 def _overview(outcomes: Sequence[CaseOutcome], base: str) -> str:
@@ -171,8 +172,9 @@ def _case(number: int, o: CaseOutcome, base: str) -> str:
         body.append(_legend())
         body.append(timeline_svg(o.trace))
         body.append(_steps_table(o.trace))
-    for warning in o.trace.warnings[:20]:
-        body.append(f'<p class="warn">warning: {escape(warning)}</p>')
+    for warning, times in list(_counted(o.trace.warnings).items())[:20]:
+        again = f" (×{times})" if times > 1 else ""
+        body.append(f'<p class="warn">warning: {escape(warning)}{again}</p>')
     if o.trace.exchanges:
         body.append(f"<h3>Requests and responses ({len(o.trace.exchanges)})</h3>")
         if o.trace.dropped_exchanges:
@@ -181,6 +183,14 @@ def _case(number: int, o: CaseOutcome, base: str) -> str:
             )
         body.extend(_exchange(e) for e in o.trace.exchanges)
     return head + "".join(body) + "</div></section>"
+
+
+def _counted(texts: Sequence[str]) -> dict[str, int]:
+    """Each distinct text once, in order, with how often it came (a poll loop repeats its warnings)."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        counts[text] = counts.get(text, 0) + 1
+    return counts
 
 
 def _legend() -> str:

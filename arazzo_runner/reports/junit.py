@@ -120,9 +120,11 @@ def _testcase(suite: ET.Element, outcome: CaseOutcome) -> None:
     if timing:
         ET.SubElement(case, "system-out").text = _clean(timing)
     if outcome.trace.warnings:
-        ET.SubElement(case, "system-err").text = _clean(
-            "\n".join(f"warning: {w}" for w in outcome.trace.warnings)
-        )
+        counts: dict[str, int] = {}
+        for warning in outcome.trace.warnings:  # a poll loop repeats its warnings: each once, counted
+            counts[warning] = counts.get(warning, 0) + 1
+        lines = [f"warning: {w}" + (f" (x{n})" if n > 1 else "") for w, n in counts.items()]
+        ET.SubElement(case, "system-err").text = _clean("\n".join(lines))
 
 
 def _failure_text(outcome: CaseOutcome) -> str:
