@@ -394,9 +394,10 @@ class LineRenderer:
             )
             more = f" +{len(self.running) - 4}" if len(self.running) > 4 else ""
             text = f"[{self.finished}/{self.total}] running: {names}{more}"
-            width = (
-                os.get_terminal_size(self.stream.fileno()).columns if hasattr(self.stream, "fileno") else 100
-            )
+            try:
+                width = os.get_terminal_size(self.stream.fileno()).columns
+            except (OSError, ValueError, AttributeError):  # not a real terminal (a test's stream)
+                width = 100
             self.stream.write(text[: max(20, width - 1)])
             self.stream.flush()
             self._status_shown = True

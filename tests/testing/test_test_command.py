@@ -201,3 +201,35 @@ def test_parallel_depends_on_runs_independent_dependencies_together() -> None:
     log = _schedule(True)
     assert log.index("start b") < log.index("end a")  # a and b side by side
     assert log.index("start c") > max(log.index("end a"), log.index("end b"))  # c after both
+
+
+def test_live_runs_are_journaled_side_by_side(shop, suite, arazzo) -> None:
+    code, out, err = arazzo(
+        "test", str(suite / "together.arazzo.yaml"), "--server", f"shop={shop.url}", "-j", "2"
+    )
+    assert code == 0, out + err
+    code, listing, _ = arazzo("runs", "list")
+    assert code == 0 and listing.count("succeeded") >= 2, listing
+
+
+def test_terminal_progress_names_the_running_steps_and_clears_before_each_result() -> None:
+    import io
+
+    from arazzo_runner.engine.events import StepStarted
+    from arazzo_runner.testing import TestCase
+    from arazzo_runner.testing.suite import skipped
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    from arazzo_runner.cli.test_command import LineRenderer
+
+    stream = Terminal()
+    renderer = LineRenderer(stream, quiet=False, total=2)
+    first = TestCase("d.yaml", "first", None)
+    renderer.case_started(first)
+    renderer.case_event(first, StepStarted("first", "poll", 1, 3))
+    assert stream.getvalue().endswith("[0/2] running: first (poll #3)")
+    renderer.case_finished(skipped(TestCase("d.yaml", "second", None, skip_reason="no inputs"), 0.0))
+    assert "\r\x1b[2KSKIP  d.yaml::second: no inputs\n[1/2] running: first (poll #3)" in stream.getvalue()
