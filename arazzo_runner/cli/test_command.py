@@ -346,10 +346,23 @@ _MARK = {"succeeded": "PASS", "failed": "FAIL", "skipped": "SKIP", "error": "ERR
 
 
 class LineRenderer:
-    """One line per finished workflow; on a terminal, one rewritten line says what is running."""
+    """One line per finished workflow. What is running: on a terminal, one rewritten status line;
+    in a CI log (no terminal), a ``... running:`` line at most every ``heartbeat`` seconds, so a
+    long live suite never looks hung."""
 
-    def __init__(self, stream: Any, *, quiet: bool, total: int) -> None:
+    def __init__(
+        self,
+        stream: Any,
+        *,
+        quiet: bool,
+        total: int,
+        heartbeat: float = 30.0,
+        clock: Any = time.monotonic,
+    ) -> None:
         self.stream = stream
+        self.heartbeat = heartbeat
+        self.clock = clock
+        self._last_note = clock()
         self.quiet = quiet
         self.total = total
         self.finished = 0
@@ -362,10 +375,16 @@ class LineRenderer:
         self._status()
 
     def case_event(self, case: Any, event: Any) -> None:
-        if event.kind == "step_started" and self.live:
-            poll = f" #{event.execution}" if event.execution > 1 else ""
-            self.running[case.name] = f"{event.step_id}{poll}"
+        if event.kind != "step_started":
+            return
+        poll = f" #{event.execution}" if event.execution > 1 else ""
+        self.running[case.name] = f"{event.step_id}{poll}"
+        if self.live:
             self._status()
+        elif not self.quiet and self.clock() - self._last_note >= self.heartbeat:
+            self._last_note = self.clock()
+            self.stream.write(f"... {self._running_text()}\n")
+            self.stream.flush()
 
     def case_finished(self, outcome: Any) -> None:
         self.running.pop(outcome.name, None)
@@ -389,11 +408,7 @@ class LineRenderer:
             return
         self._clear()
         if self.running:
-            names = ", ".join(
-                f"{n.rsplit('::', 1)[-1]} ({step})" for n, step in list(self.running.items())[:4]
-            )
-            more = f" +{len(self.running) - 4}" if len(self.running) > 4 else ""
-            text = f"[{self.finished}/{self.total}] running: {names}{more}"
+            text = self._running_text()
             try:
                 width = os.get_terminal_size(self.stream.fileno()).columns
             except (OSError, ValueError, AttributeError):  # not a real terminal (a test's stream)
@@ -401,6 +416,11 @@ class LineRenderer:
             self.stream.write(text[: max(20, width - 1)])
             self.stream.flush()
             self._status_shown = True
+
+    def _running_text(self) -> str:
+        names = ", ".join(f"{n.rsplit('::', 1)[-1]} ({step})" for n, step in list(self.running.items())[:4])
+        more = f" +{len(self.running) - 4}" if len(self.running) > 4 else ""
+        return f"[{self.finished}/{self.total}] running: {names}{more}"
 
     def _clear(self) -> None:
         if self._status_shown:

@@ -233,3 +233,40 @@ def test_terminal_progress_names_the_running_steps_and_clears_before_each_result
     assert stream.getvalue().endswith("[0/2] running: first (poll #3)")
     renderer.case_finished(skipped(TestCase("d.yaml", "second", None, skip_reason="no inputs"), 0.0))
     assert "\r\x1b[2KSKIP  d.yaml::second: no inputs\n[1/2] running: first (poll #3)" in stream.getvalue()
+
+
+def test_ci_log_gets_a_running_line_at_most_every_heartbeat() -> None:
+    import io
+
+    from arazzo_runner.cli.test_command import LineRenderer
+    from arazzo_runner.engine.events import StepStarted
+    from arazzo_runner.testing import TestCase
+
+    now = [0.0]
+    stream = io.StringIO()  # not a terminal: a CI log
+    renderer = LineRenderer(stream, quiet=False, total=1, heartbeat=30, clock=lambda: now[0])
+    case = TestCase("d.yaml", "train", None)
+    renderer.case_started(case)
+    for execution in range(1, 5):
+        now[0] += 10
+        renderer.case_event(case, StepStarted("train", "poll", 1, execution))
+    assert stream.getvalue() == "... [0/1] running: train (poll #3)\n"
+
+
+def test_output_json_prints_the_result_array_and_lines_go_to_stderr(shop, suite, arazzo) -> None:
+    code, out, err = arazzo(
+        "test",
+        str(suite / "shop.arazzo.yaml"),
+        "--server",
+        f"shop={shop.url}",
+        "--no-journal",
+        "--output",
+        "json",
+    )
+    assert code == 1
+    results = json.loads(out)
+    assert [r["status"] for r in results] == ["succeeded", "failed", "succeeded", "skipped"]
+    assert results[1]["error"]["stepId"] == "placeOrder" and results[0]["document"].endswith(
+        "shop.arazzo.yaml"
+    )
+    assert "FAIL" in err and "2 passed, 1 failed, 1 skipped" in err
