@@ -14,6 +14,13 @@ drift hits both):
    every round so job names are free; its start is not timed).
 3. **live, poll interval P** (``--poll-interval``, default 0.1 s): the same with the poll loops'
    waits, as a real suite waits for jobs; here -j 4 overlaps the waits.
+4. **live, emulator + moto**: jobs advance with time (``--seconds-per-phase``, default 0.2 s) in an
+   emulator in this process whose state changes an event pump publishes to moto's EventBridge,
+   routed to an SQS queue the event-driven workflow receives from (``AWS_ENDPOINT_URL_SQS``), as
+   ``make demo-events`` wires it; fresh emulator and moto for every round.
+
+Rows 2 and 3 leave out the event-driven workflow (``-k 'not wait-for-event'``, 7 workflows): with
+no SQS endpoint it would ask AWS's own SQS. Nothing in this script leaves 127.0.0.1.
 
 Timed: the ``arazzo test`` command end to end in a child process (interpreter start, imports and
 document loading included), and the suite alone as the command reports it ("in N.NNs").
@@ -33,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+#: The event-driven workflow receives from SQS: only the moto row gives it a local queue.
+NOT_EVENTS = ("-k", "not wait-for-event")
 KEYS = {
     "AWS_ACCESS_KEY_ID": "AKIAEMULATOREXAMPLE1",
     "AWS_SECRET_ACCESS_KEY": "emulator/secret/access/key/not-a-real-one",
@@ -60,9 +69,47 @@ class Emulator:
         self.process.wait(timeout=10)
 
 
-def arazzo_test(*args: str, state: str) -> tuple[float, float, str]:
+class EmulatorWithEvents:
+    """An emulator whose jobs advance with time, publishing their state changes to moto's EventBridge
+    (a rule routes them to the workflow's SQS queue), both on 127.0.0.1 in this process."""
+
+    def __init__(self, seconds_per_phase: float) -> None:
+        self.seconds_per_phase = seconds_per_phase
+
+    def __enter__(self) -> EmulatorWithEvents:
+        import contextlib
+        import json
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
+        from arazzo_runner.aws.training_events import EventBridgePublisher, EventPump, route_to_queue
+        from arazzo_runner.cli.demo_events import INPUTS, _clients
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        self.moto_url = f"http://127.0.0.1:{self.moto.get_host_and_port()[1]}"
+        events, sqs = _clients(self.moto_url)
+        route_to_queue(events, sqs, json.loads((ROOT / INPUTS).read_text())["eventQueue"])
+        emulator = SageMakerEmulator(in_progress=2, advance="time", seconds_per_phase=self.seconds_per_phase)
+        self.stack = contextlib.ExitStack()
+        server = self.stack.enter_context(EmulatorServer(emulator))
+        self.stack.enter_context(
+            EventPump(emulator, EventBridgePublisher(events), interval=self.seconds_per_phase / 4)
+        )
+        self.url = server.url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+        self.moto.stop()
+
+
+def arazzo_test(*args: str, state: str, env_extra: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, suite seconds as reported, summary line) of one ``arazzo test`` run."""
-    env = {**os.environ, **KEYS, "XDG_STATE_HOME": state, "NO_COLOR": "1"}
+    env = {**os.environ, **KEYS, "XDG_STATE_HOME": state, "NO_COLOR": "1", **(env_extra or {})}
     env.pop("GITHUB_ACTIONS", None)
     started = time.perf_counter()
     done = subprocess.run(
@@ -106,6 +153,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--poll-interval", type=float, default=0.1)
+    parser.add_argument("--seconds-per-phase", type=float, default=0.2)
     args = parser.parse_args()
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -113,6 +161,7 @@ def main() -> int:
         recordings = os.path.join(scratch, "recordings")
         with Emulator() as emulator:
             arazzo_test(
+                *NOT_EVENTS,
                 "--server",
                 f"sagemakerApi={emulator.url}",
                 "--poll-interval",
@@ -125,7 +174,7 @@ def main() -> int:
         rows += measure(
             "replayed (--replay DIR)",
             args.reps,
-            lambda j: arazzo_test("--replay", recordings, "-j", str(j), state=state),
+            lambda j: arazzo_test(*NOT_EVENTS, "--replay", recordings, "-j", str(j), state=state),
             state,
         )
 
@@ -133,6 +182,7 @@ def main() -> int:
             def run(jobs: int) -> tuple[float, float, str]:
                 with Emulator() as emulator:
                     return arazzo_test(
+                        *NOT_EVENTS,
                         "--server",
                         f"sagemakerApi={emulator.url}",
                         "--poll-interval",
@@ -151,9 +201,29 @@ def main() -> int:
             live(args.poll_interval),
             state,
         )
+
+        def with_events(jobs: int) -> tuple[float, float, str]:
+            with EmulatorWithEvents(args.seconds_per_phase) as world:
+                return arazzo_test(
+                    "--server",
+                    f"sagemakerApi={world.url}",
+                    "--poll-interval",
+                    str(args.poll_interval),
+                    "-j",
+                    str(jobs),
+                    state=state,
+                    env_extra={"AWS_ENDPOINT_URL_SQS": world.moto_url},
+                )
+
+        rows += measure(
+            f"live emulator + moto events (8 workflows), jobs advance every {args.seconds_per_phase:g}s",
+            args.reps,
+            with_events,
+            state,
+        )
     load = os.getloadavg()
     print(
-        f"`arazzo test workflows/` (8 workflows), median of {args.reps} rounds; {os.cpu_count()} cores,"
+        f"`arazzo test workflows/` (7 workflows; 8 with moto), median of {args.reps} rounds; {os.cpu_count()} cores,"
         f" load average {load[0]:.2f} at the end.\n"
     )
     print("| suite | -j 1 | -j 4 | speed-up | -j 1 wall | -j 4 wall | verdicts (-j 4) |")
