@@ -205,6 +205,12 @@ def cases_of_document(
         skip = None
         if recording is not None and not os.path.isfile(recording):
             skip = f"no recording {recording} (arazzo test --record {replay_dir} writes it)"
+        messages = message_steps(document, workflow)
+        if recording is not None and skip is None and messages:
+            skip = (
+                f"its AsyncAPI message step{'s' if len(messages) > 1 else ''} {', '.join(messages)} cannot be"
+                " replayed (a HAR recording holds HTTP exchanges only); run it live"
+            )
         has_own = bool(available) or keyed is not None
         if recording is not None and skip is None and not has_own:
             from ..recording import read_har
@@ -222,6 +228,11 @@ def cases_of_document(
         local = tuple(d for d in (workflow.depends_on or ()) if d in ids)
         cases.append(TestCase(path, wid, document, inputs, skip, recording, local))
     return cases
+
+
+def message_steps(document: Any, workflow: Any) -> list[str]:
+    """Ids of the workflow's Arazzo 1.1 message steps (send/receive on an AsyncAPI channel)."""
+    return [step.step_id for step in workflow.steps if document.is_async_step(step)]
 
 
 def _expected_inputs_file(path: str) -> str:

@@ -270,3 +270,15 @@ def test_output_json_prints_the_result_array_and_lines_go_to_stderr(shop, suite,
         "shop.arazzo.yaml"
     )
     assert "FAIL" in err and "2 passed, 1 failed, 1 skipped" in err
+
+
+def test_replay_skips_a_workflow_with_message_steps_rather_than_reach_its_broker(arazzo, tmp_path) -> None:
+    from tests.conftest import ROOT
+
+    document = ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for-event-workflow.yml"
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    (recordings / f"{document.stem}.train-and-wait-for-event.har").write_text("{}")
+    code, out, _ = arazzo("test", str(document), "--replay", str(recordings))
+    assert code == 0
+    assert "SKIP" in out and "message step waitForStateChange cannot be replayed" in out
