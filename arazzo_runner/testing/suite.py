@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from ..engine.events import Event
@@ -65,7 +65,10 @@ class CaseOutcome:
 
     @property
     def document_path(self) -> str:
-        return self.case.document_path if self.case is not None else self.broken.document_path  # type: ignore[union-attr]
+        if self.case is not None:
+            return self.case.document_path
+        assert self.broken is not None  # an outcome is of a case or of a broken document
+        return self.broken.document_path
 
     @property
     def workflow_id(self) -> str:
@@ -100,8 +103,8 @@ class SuiteSettings:
     #: Write one HAR per workflow into this folder (``--record DIR``).
     record_dir: str | None = None
     clock: Callable[[], float] = time.time
+    #: The runs' sleeper (tests inject one); ``None``: the driver's ``asyncio.sleep``.
     sleep: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 async def run_suite(
@@ -373,14 +376,16 @@ def step_line(document: Any, workflow_id: str, step_id: str) -> int | None:
             continue
         for si, step in enumerate(workflow.steps):
             if step.step_id == step_id:
-                return document.spec.locate(f"/workflows/{wi}/steps/{si}").line  # type: ignore[no-any-return]
+                line: int | None = document.spec.locate(f"/workflows/{wi}/steps/{si}").line
+                return line
     return None
 
 
 def workflow_line(document: Any, workflow_id: str) -> int | None:
     for wi, workflow in enumerate(document.workflows):
         if workflow.workflow_id == workflow_id:
-            return document.spec.locate(f"/workflows/{wi}").line  # type: ignore[no-any-return]
+            found: int | None = document.spec.locate(f"/workflows/{wi}").line
+            return found
     return None
 
 
