@@ -189,6 +189,8 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         )
     finally:
         renderer.close()
+        if settings.journal is not None:
+            settings.journal.close()
     outcomes = [broken_document(b, started) for b in broken] + outcomes
     _write_reports(args, outcomes)
     renderer.summary(outcomes, time.time() - started)
@@ -318,11 +320,19 @@ def _settings(args: argparse.Namespace) -> Any:
         options=options,
         environment=environment,
         replay_environment=replay_environment,
-        journal=(args.journal or True) if live and not args.no_journal else None,
+        journal=_journal(args) if live and not args.no_journal else None,
         replay_match=args.replay_match,
         replay_pace=args.poll_interval is not None,
         record_dir=args.record,
     )
+
+
+def _journal(args: argparse.Namespace) -> Any:
+    """One journal for the whole suite: its runs' transitions share a transaction per event-loop
+    tick (group commit), as a fleet's do, instead of one connection per run."""
+    from ..journal import open_journal
+
+    return open_journal(args.journal)
 
 
 def _write_reports(args: argparse.Namespace, outcomes: list[Any]) -> None:

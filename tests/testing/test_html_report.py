@@ -57,6 +57,7 @@ class _Dom(HTMLParser):
         self.step_rows: list[dict[str, str]] = []
         self.cases: list[dict[str, str]] = []
         self.svgs = 0
+        self.exchanges = 0
         self.external: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -68,6 +69,8 @@ class _Dom(HTMLParser):
             self.step_rows.append(found)
         if tag == "section" and "case" in classes:
             self.cases.append(found)
+        if tag == "details" and "exchange" in classes:
+            self.exchanges += 1
         if tag == "svg" and "timeline" in classes:
             self.svgs += 1
         for name in ("src", "href"):
@@ -109,6 +112,7 @@ def test_html_report_in_headless_chromium(shop, suite, arazzo, tmp_path) -> None
         ("meet", "succeeded"),
     ]
     assert dom.svgs == 5  # a timeline for every workflow that ran
+    assert dom.exchanges == 7  # each request with its response, as many as the steps sent
     assert dom.external == []
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTEFACTS / "arazzo-test-report.png"
