@@ -187,6 +187,17 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
                 listener=renderer,
             )
         )
+    except KeyboardInterrupt:
+        # The reports still say what finished (the interrupted workflows are not in them).
+        renderer.close()
+        done = [broken_document(b, started) for b in broken] + renderer.outcomes
+        _write_reports(args, done)
+        print(
+            f"arazzo: test interrupted after {len(renderer.outcomes)} of {len(cases)} workflows"
+            + ("; the reports hold the finished ones" if args.junit or args.html or args.report_json else ""),
+            file=sys.stderr,
+        )
+        raise
     finally:
         renderer.close()
         if settings.journal is not None:
@@ -378,6 +389,8 @@ class LineRenderer:
         self.finished = 0
         self.live = bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
         self.running: dict[str, str] = {}  # case name -> current step (and poll count)
+        #: Finished cases in the order they finished (what an interrupted suite still reports).
+        self.outcomes: list[Any] = []
         self._status_shown = False
 
     def case_started(self, case: Any) -> None:
@@ -397,6 +410,7 @@ class LineRenderer:
             self.stream.flush()
 
     def case_finished(self, outcome: Any) -> None:
+        self.outcomes.append(outcome)
         self.running.pop(outcome.name, None)
         self.finished += 1
         if not (self.quiet and outcome.status in ("succeeded", "skipped")):

@@ -282,3 +282,31 @@ def test_replay_skips_a_workflow_with_message_steps_rather_than_reach_its_broker
     code, out, _ = arazzo("test", str(document), "--replay", str(recordings))
     assert code == 0
     assert "SKIP" in out and "message step waitForStateChange cannot be replayed" in out
+
+
+def test_interrupted_suite_exits_130_and_reports_what_finished(
+    shop, suite, arazzo, tmp_path, monkeypatch
+) -> None:
+    from arazzo_runner.testing import suite as suite_module
+
+    original = suite_module.run_case
+
+    async def interrupt_at_order(case, settings, listener):
+        if case.workflow_id == "order":
+            raise KeyboardInterrupt
+        return await original(case, settings, listener)
+
+    monkeypatch.setattr(suite_module, "run_case", interrupt_at_order)
+    report = tmp_path / "partial.json"
+    code, _, err = arazzo(
+        "test",
+        str(suite / "shop.arazzo.yaml"),
+        "--server",
+        f"shop={shop.url}",
+        "--no-journal",
+        "--report-json",
+        str(report),
+    )
+    assert code == 130
+    assert "interrupted after 2 of 4 workflows" in err  # get-item ran; needs-token was skipped at once
+    assert sorted(r["workflowId"] for r in json.loads(report.read_text())) == ["get-item", "needs-token"]
