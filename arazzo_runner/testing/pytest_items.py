@@ -76,7 +76,7 @@ class ArazzoDocument(pytest.File):
             yield WorkflowItem.from_parent(self, name=case.workflow_id, case=case)
 
 
-class WorkflowFailed(Exception):
+class _WorkflowFailed(Exception):
     """A workflow that ran and failed (shown without a Python traceback)."""
 
 
@@ -94,10 +94,10 @@ class WorkflowItem(pytest.Item):
 
         self.outcome = run_loop(run_case(self.case, _settings(self.config), None))
         if self.outcome.status != "succeeded":
-            raise WorkflowFailed(self.outcome)
+            raise _WorkflowFailed(self.outcome)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        if isinstance(excinfo.value, WorkflowFailed):
+        if isinstance(excinfo.value, _WorkflowFailed):
             from ..reports.junit import _failure_text, step_timing
 
             return _failure_text(self.outcome) + "\n\n" + step_timing(self.outcome)
@@ -116,7 +116,7 @@ class BrokenDocumentItem(pytest.Item):
         self.problems = problems
 
     def runtest(self) -> None:
-        raise WorkflowFailed("\n".join(str(p) for p in self.problems))
+        raise _WorkflowFailed("\n".join(str(p) for p in self.problems))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         return f"{self.path}: the document does not load:\n" + "\n".join(str(p) for p in self.problems)

@@ -424,7 +424,7 @@ async def _record(case: TestCase, settings: SuiteSettings, on_event: Callable[[E
     environment = settings.environment
     if environment is not None and environment.max_response_size:
         recorder.max_response_bytes = environment.max_response_size
-    from ..http.transport import DEFAULT_TIMEOUT
+    from ..http.retry_loop import DEFAULT_TIMEOUT
 
     timeout = environment.http_timeout() if environment is not None else DEFAULT_TIMEOUT
     path = recording_for(settings.record_dir, case.document_path, case.workflow_id)
