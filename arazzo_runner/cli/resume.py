@@ -34,7 +34,9 @@ def add_resume_parser(commands: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    resume.add_argument("run_id", metavar="RUN_ID", help="the run's id (or a unique prefix): see `arazzo runs`")
+    resume.add_argument(
+        "run_id", metavar="RUN_ID", help="the run's id (or a unique prefix): see `arazzo runs`"
+    )
     add_journal_options(resume)
     resume.add_argument(
         "--inputs", action="append", metavar="FILE|JSON", help="secret inputs, given again (as for run)"
@@ -63,7 +65,9 @@ def add_resume_parser(commands: Any) -> None:
     )
     doubt = resume.add_mutually_exclusive_group()
     doubt.add_argument(
-        "--resend", action="store_true", help="send the request (or message) that was in flight again, whatever it is"
+        "--resend",
+        action="store_true",
+        help="send the request (or message) that was in flight again, whatever it is",
     )
     doubt.add_argument(
         "--assume-failed",

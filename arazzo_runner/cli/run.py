@@ -274,7 +274,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
         run_id = notices.run_id if notices is not None else None
         if run_id is not None and cleanup is None:
-            print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
+            print(
+                f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr
+            )
         if args.output == "json":  # still exactly one JSON object on stdout
             sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
         if cleanup is None:

@@ -35,7 +35,9 @@ def add_runs_parser(commands: Any) -> None:
     add_journal_options(runs)
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
     runs.add_argument("--limit", type=int, metavar="N", help="at most N runs (newest first)")
-    runs.add_argument("--older-than", metavar="AGE", help="prune: finished runs older than AGE (30d, 12h, 90m)")
+    runs.add_argument(
+        "--older-than", metavar="AGE", help="prune: finished runs older than AGE (30d, 12h, 90m)"
+    )
     runs.add_argument(
         "--output", choices=("text", "json"), default="text", help="output format (default: text)"
     )
@@ -93,7 +95,10 @@ def runs_command(args: argparse.Namespace) -> int:
         if args.output == "json":
             out.write(json.dumps({"pruned": removed}) + "\n")
         else:
-            print(f"arazzo: pruned {len(removed)} finished run{'s' if len(removed) != 1 else ''}", file=sys.stderr)
+            print(
+                f"arazzo: pruned {len(removed)} finished run{'s' if len(removed) != 1 else ''}",
+                file=sys.stderr,
+            )
         return EXIT_OK
     if args.action == "show":
         if not args.run_id:
@@ -113,7 +118,9 @@ def runs_command(args: argparse.Namespace) -> int:
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+        out.write(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
     return EXIT_OK
 
 

@@ -21,6 +21,7 @@ WORKER_EXAMPLES = """examples:
   arazzo worker --temporal NS.ACCT.tmprl.cloud:7233 --namespace NS.ACCT --api-key-file key.txt
 """
 
+
 def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     group = parser.add_argument_group("Temporal")
     group.add_argument(

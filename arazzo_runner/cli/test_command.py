@@ -208,8 +208,10 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from ..reports.annotations import error_annotations
 
+        # stdout, where the runner reads workflow commands; stderr with --output json (stdout is the JSON)
+        stream = sys.stdout if args.output == "text" else sys.stderr
         for line in error_annotations(outcomes):
-            sys.stdout.write(line + "\n")
+            stream.write(line + "\n")
     if args.output == "json":
         from .run import strict_json
 

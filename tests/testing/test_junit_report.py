@@ -89,9 +89,13 @@ def test_failure_end_counts_as_failed_against_the_emulator(arazzo, tmp_path, mon
             "--no-journal",
             "--junit",
             str(report),
+            "--html",
+            str(tmp_path / "report.html"),
         )
     assert code == 1, out  # the workflow's failureActions `end` ran: a failed test
     (case,) = next(iter(JUnitXml.fromfile(str(report))))
     (failure,) = case.result
     assert failure.type == "failure_end" and "pollTrainingJob" in failure.message
     assert DEMO_SECRET_ACCESS_KEY not in report.read_text()
+    page = (tmp_path / "report.html").read_text()  # every SigV4 request shown, its signature not
+    assert page.count("authorization: [redacted]") == 3 and "AWS4-HMAC" not in page

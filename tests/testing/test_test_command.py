@@ -310,3 +310,23 @@ def test_interrupted_suite_exits_130_and_reports_what_finished(
     assert code == 130
     assert "interrupted after 2 of 4 workflows" in err  # get-item ran; needs-token was skipped at once
     assert sorted(r["workflowId"] for r in json.loads(report.read_text())) == ["get-item", "needs-token"]
+
+
+def test_annotations_keep_json_stdout_parseable(shop, suite, capsys, monkeypatch) -> None:
+    from arazzo_runner.cli.main import main
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    args = [
+        "test",
+        str(suite / "shop.arazzo.yaml"),
+        "--server",
+        f"shop={shop.url}",
+        "--no-journal",
+        "-k",
+        "order",
+    ]
+    code = main([*args, "--output", "json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert json.loads(out)[0]["status"] == "failed"
+    assert err.count("::error file=") == 1
