@@ -175,6 +175,10 @@ def _case(number: int, o: CaseOutcome, base: str) -> str:
     for warning, times in list(_counted(o.trace.warnings).items())[:20]:
         again = f" (×{times})" if times > 1 else ""
         body.append(f'<p class="warn">warning: {escape(warning)}{again}</p>')
+    outputs = o.result.get("outputs") or {}
+    if outputs:  # masked, as --output json prints them
+        body.append("<h3>Outputs</h3>")
+        body.append(f'<pre class="outputs">{escape(_short(_body(outputs), 4000))}</pre>')
     if o.trace.exchanges:
         body.append(f"<h3>Requests and responses ({len(o.trace.exchanges)})</h3>")
         if o.trace.dropped_exchanges:
