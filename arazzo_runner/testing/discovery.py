@@ -21,16 +21,18 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, UsageError
 
 _DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 _INPUTS_SUFFIXES = (".inputs.json", ".inputs.yaml", ".inputs.yml")
-_ARAZZO_FIELD = re.compile(r'^\s*(?:"arazzo"|arazzo)\s*:', re.M)
+#: A top-level ``arazzo:`` line (YAML); in JSON, an ``"arazzo": "<version>"`` member anywhere (compact JSON
+#: has no lines), which only a document has (a false hit is reported as a document that does not load).
+_ARAZZO_FIELD = re.compile(r'^(?:"arazzo"|arazzo)\s*:', re.M)
+_ARAZZO_JSON_MEMBER = re.compile(r'"arazzo"\s*:\s*"')
 #: How much of a candidate file is read to decide whether it is an Arazzo document.
 _SNIFF_BYTES = 4096
 
@@ -77,12 +79,7 @@ def find_documents(paths: Sequence[str]) -> list[str]:
             found[os.path.normpath(spec)] = None
             continue
         if os.path.isdir(spec):
-            candidates: Iterable[str] = (
-                os.path.join(root, name)
-                for root, dirs, files in os.walk(spec)
-                if not _hidden_or_vendored(root)
-                for name in files
-            )
+            candidates: Iterable[str] = _walk(spec)
         else:
             candidates = glob.glob(spec, recursive=True)
             if not candidates:
@@ -93,11 +90,16 @@ def find_documents(paths: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def _hidden_or_vendored(root: str) -> bool:
-    parts = Path(root).parts
-    return any(
-        (p.startswith(".") and p not in (".", "..")) or p in ("node_modules", "__pycache__") for p in parts
-    )
+#: Folders never searched: hidden ones (.git, .venv) and other tools' vendored trees.
+_SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """Every file under ``folder``, without descending into hidden or vendored folders."""
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_FOLDERS)
+        for name in files:
+            yield os.path.join(root, name)
 
 
 def looks_like_arazzo(path: str) -> bool:
@@ -109,7 +111,8 @@ def looks_like_arazzo(path: str) -> bool:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return False
-    return bool(_ARAZZO_FIELD.search(head))
+    pattern = _ARAZZO_JSON_MEMBER if path.endswith(".json") else _ARAZZO_FIELD
+    return bool(pattern.search(head))
 
 
 def inputs_file_for(document_path: str) -> str | None:

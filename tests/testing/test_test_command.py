@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 from .conftest import SECRET_KEY
 
@@ -330,3 +331,17 @@ def test_annotations_keep_json_stdout_parseable(shop, suite, capsys, monkeypatch
     assert code == 1
     assert json.loads(out)[0]["status"] == "failed"
     assert err.count("::error file=") == 1
+
+
+def test_folders_are_searched_without_hidden_or_vendored_trees(suite) -> None:
+    from arazzo_runner.testing import find_documents
+
+    (suite / ".venv" / "lib").mkdir(parents=True)
+    (suite / ".venv" / "lib" / "vendored.arazzo.yaml").write_text("arazzo: 1.0.1\n")
+    (suite / "node_modules").mkdir()
+    (suite / "node_modules" / "x.arazzo.yaml").write_text("arazzo: 1.0.1\n")
+    (suite / "nested").mkdir()
+    (suite / "nested" / "more.json").write_text('{"arazzo": "1.0.1"}')
+    (suite / "nested" / "openapi.json").write_text('{"openapi": "3.0.0"}')
+    found = [Path(p).relative_to(suite).as_posix() for p in find_documents([str(suite)])]
+    assert found == ["nested/more.json", "shop.arazzo.yaml", "together.arazzo.yaml"]
