@@ -171,12 +171,15 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         )
     settings = _settings(args)
     renderer = LineRenderer(
-        sys.stdout if args.output == "text" else sys.stderr, quiet=args.quiet, total=len(cases)
+        sys.stdout if args.output == "text" else sys.stderr, quiet=args.quiet, total=len(cases) + len(broken)
     )
     from ..event_loop import run as run_loop
     from ..testing.suite import broken_document, run_suite
 
     started = time.time()
+    unloadable = [broken_document(b, started) for b in broken]
+    for outcome in unloadable:  # said first, each on its line, as any other case that ends
+        renderer.case_finished(outcome)
     try:
         outcomes = run_loop(
             run_suite(
@@ -190,10 +193,9 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     except KeyboardInterrupt:
         # The reports still say what finished (the interrupted workflows are not in them).
         renderer.close()
-        done = [broken_document(b, started) for b in broken] + renderer.outcomes
-        _write_reports(args, done)
+        _write_reports(args, renderer.outcomes)
         print(
-            f"arazzo: test interrupted after {len(renderer.outcomes)} of {len(cases)} workflows"
+            f"arazzo: test interrupted after {len(renderer.outcomes) - len(unloadable)} of {len(cases)} workflows"
             + ("; the reports hold the finished ones" if args.junit or args.html or args.report_json else ""),
             file=sys.stderr,
         )
@@ -202,7 +204,7 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         renderer.close()
         if settings.journal is not None:
             settings.journal.close()
-    outcomes = [broken_document(b, started) for b in broken] + outcomes
+    outcomes = unloadable + outcomes
     _write_reports(args, outcomes)
     renderer.summary(outcomes, time.time() - started)
     if os.environ.get("GITHUB_ACTIONS") == "true":

@@ -145,6 +145,8 @@ def test_a_document_that_does_not_load_is_an_error_not_a_silent_gap(suite, arazz
     code, _out, _ = arazzo("test", str(suite / "broken.arazzo.yaml"), "--junit", str(junit))
     assert code == 2
     assert "<error" in junit.read_text()
+    (line,) = [line for line in _out.splitlines() if line.startswith("ERROR")]
+    assert line.startswith(f"ERROR {suite / 'broken.arazzo.yaml'}::(document)") and "workflows" in line
 
 
 def test_no_workflow_found_is_a_usage_error(tmp_path, arazzo) -> None:
