@@ -15,7 +15,8 @@ import sys
 import time
 from typing import Any
 
-from .run import _byte_size, add_journal_options
+from .run import add_journal_options
+from .settings import add_limit_options, add_network_options
 
 EXAMPLES = """examples:
   arazzo test workflows/                                  # every workflow of every document
@@ -101,27 +102,10 @@ def add_test_parser(commands: Any) -> None:
     run.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="fail a workflow after this much wall time"
     )
-    run.add_argument(
-        "--http-timeout", type=float, metavar="SECONDS", help="bound of each exchange (default 30)"
-    )
-    run.add_argument(
-        "--allow-host", action="append", metavar="GLOB", help="send requests only to matching hosts"
-    )
-    run.add_argument(
-        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts"
-    )
-    run.add_argument(
-        "--deny-private-networks", action="store_true", help="refuse loopback/link-local/private addresses"
-    )
-    run.add_argument(
-        "--client-cert", action="append", metavar="HOST=CERT.pem[,KEY.pem]", help="mutual TLS with HOST"
-    )
-    run.add_argument(
-        "--max-response-size", type=_byte_size, metavar="SIZE", help="bound of an answer (default 64MiB)"
-    )
+    add_network_options(run)
+    add_limit_options(run)
     run.add_argument("--region", help="AWS region for SigV4 sources")
     run.add_argument("--profile", help="AWS profile for SigV4 sources")
-    run.add_argument("--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources")
     run.add_argument(
         "--validate",
         nargs="?",
@@ -257,6 +241,7 @@ def _collect(
     from ..errors import ArazzoError, Severity, UsageError
     from ..testing import BrokenDocument, cases_of_document
     from .names import openapi_source_names
+    from .settings import network_policy_from
 
     select = _selector(args)
     servers = _servers_option(args.server)
@@ -264,7 +249,11 @@ def _collect(
     cases, broken = [], []
     for path in paths:
         report = load_report(
-            path, allow_remote=args.allow_remote, source_map=source_map, allow_outside=args.allow_outside
+            path,
+            allow_remote=args.allow_remote,
+            source_map=source_map,
+            allow_outside=args.allow_outside,
+            network_policy=network_policy_from(args),  # --allow-remote fetches obey the host flags too
         )
         errors = [p for p in report.problems if p.severity is Severity.ERROR]
         if report.document is None or errors:
@@ -301,11 +290,10 @@ def _servers_option(values: list[str] | None) -> dict[str, str]:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from ..drivers import RunEnvironment
     from ..engine import PollPacing, RunOptions
     from ..http import AwsEnvironment
     from ..testing import SuiteSettings
-    from .run import _network_policy
+    from .settings import settings_from
 
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
@@ -314,22 +302,16 @@ def _settings(args: argparse.Namespace) -> Any:
         run_timeout=args.timeout,
         validate=args.validate or "off",
     )
-    servers = _servers_option(args.server)
-    common = {
-        "servers": servers,
-        "transport_retries": args.transport_retries,
-        "request_timeout": args.http_timeout,
-        "max_response_size": args.max_response_size,
-        "network_policy": _network_policy(args),
-    }
+    # The settings `run` journals and carries (servers, network policy, limits): every live run has them.
+    run_settings = settings_from(args, _servers_option(args.server))
     replay_environment = None
     if args.replay:
         from ..recording import replay_aws_environment
 
-        replay_environment = RunEnvironment(
-            aws=replay_aws_environment(region=args.region, profile=args.profile), **common
+        replay_environment = run_settings.environment(
+            aws=replay_aws_environment(region=args.region, profile=args.profile)
         )
-    environment = RunEnvironment(aws=AwsEnvironment(region=args.region, profile=args.profile), **common)
+    environment = run_settings.environment(aws=AwsEnvironment(region=args.region, profile=args.profile))
     live = not args.replay and not args.record
     return SuiteSettings(
         options=options,
