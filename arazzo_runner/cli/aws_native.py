@@ -17,9 +17,7 @@ EXIT_USAGE = 2
 COMMANDS = ("iam-policy", "export-asl")
 
 
-def add_aws_native_parsers(
-    commands: Any, add_document_options: Callable[[argparse.ArgumentParser], None]
-) -> None:
+def add_aws_native_parsers(commands: Any, add_document_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add ``iam-policy`` and ``export-asl`` to the ``arazzo`` subcommands."""
     policy = commands.add_parser(
         "iam-policy",
@@ -47,9 +45,7 @@ def add_aws_native_parsers(
         help="the policy for the execution role of `arazzo export-asl`'s state machine instead",
     )
     policy.add_argument(
-        "--no-optimise",
-        action="store_true",
-        help="with --for-state-machine: for the export without .sync tasks",
+        "--no-optimise", action="store_true", help="with --for-state-machine: for the export without .sync tasks"
     )
 
     asl = commands.add_parser(
@@ -144,8 +140,7 @@ def _export_asl(args: argparse.Namespace, document: Any) -> int:
                 {
                     "complete": False,
                     "untranslatable": [
-                        {"step": u.step, "construct": u.construct, "why": u.why}
-                        for u in exported.untranslatable
+                        {"step": u.step, "construct": u.construct, "why": u.why} for u in exported.untranslatable
                     ],
                     "notes": list(exported.notes),
                 }
