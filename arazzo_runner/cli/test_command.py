@@ -15,7 +15,7 @@ import sys
 import time
 from typing import Any
 
-from .run import add_journal_options
+from .arguments import add_journal_options
 from .settings import add_limit_options, add_network_options
 
 EXAMPLES = """examples:
@@ -132,7 +132,7 @@ def add_test_parser(commands: Any) -> None:
 def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     from ..errors import UsageError
     from ..testing import find_documents
-    from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+    from .exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
     if args.jobs < 1:
         raise UsageError("-j must be 1 or more")
@@ -284,9 +284,9 @@ def _problem(path: str, message: str) -> Any:
 
 
 def _servers_option(values: list[str] | None) -> dict[str, str]:
-    from .run import _servers
+    from .arguments import servers
 
-    return _servers(values)
+    return servers(values)
 
 
 def _settings(args: argparse.Namespace) -> Any:

@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from ..testing.suite import CaseOutcome
+from ..testing.texts import failure_text as _failure_text
+from ..testing.texts import step_timing
 
 #: Characters XML 1.0 cannot hold (a server's answer may contain them): replaced, not dropped silently.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -28,25 +30,6 @@ def _clean(text: str) -> str:
 
 def _seconds(value: float) -> str:
     return f"{max(0.0, value):.3f}"
-
-
-def step_timing(outcome: CaseOutcome) -> str:
-    """One line per step execution: when it started, how long it took, its status (for system-out)."""
-    lines = []
-    for span in outcome.trace.spans:
-        took = (span.end - span.start) if span.end is not None else None
-        status = span.status or "unfinished"
-        code = f" HTTP {span.status_code}" if span.status_code is not None else ""
-        reason = f": {span.reason}" if span.reason else ""
-        lines.append(
-            f"{span.start:9.3f}s  {span.step_id} #{span.execution}  {status}{code}"
-            + (f"  {took * 1000:.1f} ms" if took is not None else "")
-            + reason
-        )
-    for wait in outcome.trace.waits:
-        lines.append(f"{wait.start:9.3f}s  {wait.step_id}  waits {wait.seconds:g}s ({wait.reason})")
-    lines.sort(key=lambda line: float(line.split("s", 1)[0]))
-    return "\n".join(lines)
 
 
 def junit_xml(outcomes: Sequence[CaseOutcome], *, name: str = "arazzo test") -> str:
@@ -125,22 +108,3 @@ def _testcase(suite: ET.Element, outcome: CaseOutcome) -> None:
             counts[warning] = counts.get(warning, 0) + 1
         lines = [f"warning: {w}" + (f" (x{n})" if n > 1 else "") for w, n in counts.items()]
         ET.SubElement(case, "system-err").text = _clean("\n".join(lines))
-
-
-def _failure_text(outcome: CaseOutcome) -> str:
-    failure = outcome.failure
-    assert failure is not None
-    lines = [f"{outcome.name}"]
-    if failure.step_id:
-        where = f" (line {failure.line})" if failure.line else ""
-        lines.append(f"step: {failure.step_id}{where}")
-    lines.append(f"reason: {failure.message}")
-    if failure.status_code is not None:
-        lines.append(f"HTTP status: {failure.status_code}")
-    if failure.error_code:
-        lines.append(f"API error code: {failure.error_code}")
-    if failure.error_message:
-        lines.append(f"API error message: {failure.error_message}")
-    for problem in outcome.problems:
-        lines.append(problem)
-    return "\n".join(lines)

@@ -98,9 +98,9 @@ class WorkflowItem(pytest.Item):
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, _WorkflowFailed):
-            from ..reports.junit import _failure_text, step_timing
+            from .texts import failure_text, step_timing
 
-            return _failure_text(self.outcome) + "\n\n" + step_timing(self.outcome)
+            return failure_text(self.outcome) + "\n\n" + step_timing(self.outcome)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
