@@ -1,6 +1,6 @@
 """Run test cases concurrently on one event loop: ``arazzo test -j N``.
 
-Every case is a workflow run on the asyncio driver (:func:`arazzo_runner.drivers.api.run_async`
+Every case is a workflow run on the asyncio driver (:func:`arazzo_runner.running.run_async`
 or :func:`arazzo_runner.recording.replay_async`), all sharing one :class:`RunEnvironment`
 (credentials, endpoints, the pooled HTTP client), at most ``jobs`` at a time.
 
@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from .. import running
 from ..engine.events import Event
 from .discovery import BrokenDocument, TestCase, recording_for
 from .trace import Trace
@@ -262,7 +263,8 @@ async def run_case(case: TestCase, settings: SuiteSettings, listener: SuiteListe
         elif settings.record_dir is not None:
             result = await _record(case, settings, on_event)
         else:
-            result = await document.run_async(
+            result = await running.run_async(
+                document,
                 case.workflow_id,
                 case.inputs,
                 options=settings.options,
@@ -430,7 +432,8 @@ async def _record(case: TestCase, settings: SuiteSettings, on_event: Callable[[E
     path = recording_for(settings.record_dir, case.document_path, case.workflow_id)
     os.makedirs(settings.record_dir, exist_ok=True)
     async with httpx.AsyncClient(transport=recorder.async_transport(), timeout=timeout) as client:
-        result = await case.document.run_async(
+        result = await running.run_async(
+            case.document,
             case.workflow_id,
             case.inputs,
             options=settings.options,
