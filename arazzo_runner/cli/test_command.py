@@ -210,9 +210,9 @@ def test_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
 def _given_inputs(value: str | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    from .inputs import _load_inputs_argument
+    from .inputs import load_inputs_argument
 
-    return _load_inputs_argument(value)
+    return load_inputs_argument(value)
 
 
 def _selector(args: argparse.Namespace) -> Any:
