@@ -1,0 +1,103 @@
+"""Run a catalog workflow once against moto, as a user would: its own file, ``--server`` to moto.
+
+Every source description of the document is pointed at moto's URL (what ``arazzo run --server
+NAME=URL`` does); nothing else about the document changes. Credentials come from the environment
+(the conftest sets an IAM user's key), so the engine signs exactly as it would against AWS and moto
+verifies the signatures. Each workflow runs once per module; both corpus tests read that one run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+import arazzo_runner
+from arazzo_runner.engine import PollPacing, RunOptions
+
+from .aws_state import MotoState
+from .cases import Case
+
+#: A goto loop (poll) over moto's born-terminal resources needs a handful of steps; a runaway loop
+#: is stopped early instead of spinning to the default budget.
+MAX_STEPS = 60
+
+
+@dataclass
+class CatalogRun:
+    case: Case
+    #: "succeeded" / "failed" (the run's status) or "invalid" (the document was refused: exit 2).
+    status: str
+    outputs: dict[str, Any]
+    error: str | None
+    events: list[Any] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Any]:
+        return [e for e in self.events if e.kind == "warning"]
+
+    def describe(self) -> str:
+        """What a failing assertion shows: status, error, outputs, warnings, every exchange."""
+        lines = [f"{self.case.id}: {self.status}", f"  error: {self.error}", f"  outputs: {self.outputs}"]
+        lines += [f"  warning [{w.step_id}]: {w.message}" for w in self.warnings]
+        for event in self.events:
+            if event.kind == "request_built":
+                lines.append(f"  -> {event.step_id}: {event.method} {event.url}")
+            elif event.kind == "response_received":
+                body = str(event.body)[:300]
+                lines.append(f"  <- {event.step_id}: {event.status_code} {event.error_code or ''} {body}")
+        return "\n".join(lines)
+
+
+def source_names(case: Case) -> list[str]:
+    document = yaml.safe_load(case.path.read_text())
+    return [source["name"] for source in document["sourceDescriptions"]]
+
+
+def workflow_id(case: Case) -> str:
+    document = yaml.safe_load(case.path.read_text())
+    (workflow,) = document["workflows"]
+    return str(workflow["workflowId"])
+
+
+class CorpusRunner:
+    def __init__(self, url: str, state: MotoState) -> None:
+        self.url = url
+        self.state = state
+        self._runs: dict[str, CatalogRun] = {}
+
+    def run(self, case: Case) -> CatalogRun:
+        if case.id not in self._runs:
+            case.prepare(self.state)
+            self._runs[case.id] = self._run(case)
+        return self._runs[case.id]
+
+    def _run(self, case: Case) -> CatalogRun:
+        events: list[Any] = []
+        try:
+            document = arazzo_runner.load(case.path)
+        except arazzo_runner.ArazzoError as exc:
+            return CatalogRun(case, "invalid", {}, str(exc))
+        result = document.run(
+            workflow_id(case),
+            case.inputs,
+            servers={name: self.url for name in source_names(case)},
+            options=RunOptions(pacing=PollPacing(interval=0), max_steps=MAX_STEPS),
+            on_event=events.append,
+            sleep=lambda seconds: None,
+        )
+        error = None if result.error is None else f"{result.error.type}: {result.error.message}"
+        return CatalogRun(case, result.status, dict(result.outputs), error, events)
+
+
+def explains(run: CatalogRun, output: str) -> bool:
+    """Whether a warning explains workflow output ``output``: it names it, or the step it comes from."""
+    document = yaml.safe_load(run.case.path.read_text())
+    expression = str(document["workflows"][0].get("outputs", {}).get(output, ""))
+    match = re.match(r"^\$steps\.([A-Za-z0-9_\-]+)\.", expression)
+    step = match.group(1) if match else None
+    return any(
+        output in w.message or (step is not None and (w.step_id == step or step in w.message)) for w in run.warnings
+    )

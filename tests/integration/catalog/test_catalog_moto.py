@@ -1,0 +1,56 @@
+"""The public catalog's SageMaker, S3 and DynamoDB workflows, unmodified, signed, against moto.
+
+Issue 24's measure of "AWS workflows as people write them": each of the 37 workflows runs with its own
+OpenAPI files, every source pointed at one moto server that verifies SigV4, with inputs we wrote and
+whatever moto must hold first (``cases.py``). A workflow passes when the run succeeds and every output
+equals what moto holds afterwards. Where the document itself (or moto) is at fault, the case is a
+strict xfail naming the fault.
+
+The second test holds for every workflow, faulty or not: a run that exits 0 never hides a null or
+wrong output — each one is explained by a warning the user sees.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .cases import CASES, Case
+from .corpus import CorpusRunner, explains
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _marked(case: Case) -> object:
+    marks = []
+    if case.fault:
+        marks.append(pytest.mark.xfail(reason=case.fault, strict=True))
+    elif case.engine_gap:
+        marks.append(pytest.mark.xfail(reason=f"engine: {case.engine_gap}", strict=False))
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_marked(c) for c in CASES])
+def test_catalog_workflow_outputs_are_what_moto_holds(corpus: CorpusRunner, case: Case) -> None:
+    run = corpus.run(case)
+    assert run.status == "succeeded", run.describe()
+    missing = [name for name in case.absent if name not in run.outputs]
+    assert not missing, run.describe()
+    try:
+        case.check(run.outputs, corpus.state, case.inputs)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{run.describe()}") from exc
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_catalog_run_never_succeeds_with_an_unexplained_null_or_wrong_output(
+    corpus: CorpusRunner, case: Case
+) -> None:
+    run = corpus.run(case)
+    if run.status != "succeeded":
+        return  # a failed or refused run is not a silent answer (exit 1 / 2 with its error)
+    unexplained = [name for name, value in run.outputs.items() if value is None and not explains(run, name)]
+    assert not unexplained, f"null outputs without a warning: {unexplained}\n{run.describe()}"
+    try:
+        case.check(run.outputs, corpus.state, case.inputs)
+    except AssertionError as exc:
+        assert run.warnings, f"exit 0 with wrong outputs and no warning: {exc}\n{run.describe()}"
