@@ -87,7 +87,10 @@ class MotoState:
     def model(self, name: str, data_url: str = "s3://catalog-models/existing/model.tar.gz") -> None:
         self.sagemaker.create_model(
             ModelName=name,
-            PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/inference:1", "ModelDataUrl": data_url},
+            PrimaryContainer={
+                "Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/inference:1",
+                "ModelDataUrl": data_url,
+            },
             ExecutionRoleArn=self.sagemaker_role(),
         )
 
@@ -96,7 +99,12 @@ class MotoState:
         self.sagemaker.create_endpoint_config(
             EndpointConfigName=f"{name}-config",
             ProductionVariants=[
-                {"VariantName": "primary", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+                {
+                    "VariantName": "primary",
+                    "ModelName": model,
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large",
+                }
             ],
         )
         self.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
@@ -105,7 +113,10 @@ class MotoState:
         """A training job (moto's are born ``Completed``)."""
         self.sagemaker.create_training_job(
             TrainingJobName=name,
-            AlgorithmSpecification={"TrainingImage": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/xgboost:1", "TrainingInputMode": "File"},
+            AlgorithmSpecification={
+                "TrainingImage": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/xgboost:1",
+                "TrainingInputMode": "File",
+            },
             RoleArn=self.sagemaker_role(),
             OutputDataConfig={"S3OutputPath": "s3://catalog-training/earlier/"},
             ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},

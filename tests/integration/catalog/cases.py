@@ -102,7 +102,11 @@ def _check_provision_and_seed(out: Outputs, state: MotoState, inputs: Inputs) ->
 def _check_provision(out: Outputs, state: MotoState, inputs: Inputs) -> None:
     table = state.dynamodb.describe_table(TableName=inputs["tableName"])["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    assert out["tableArn"] == table["TableArn"] == f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{inputs['tableName']}"
+    assert (
+        out["tableArn"]
+        == table["TableArn"]
+        == f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{inputs['tableName']}"
+    )
     assert out["tableStatus"] == table["TableStatus"] == "ACTIVE"
 
 
@@ -119,7 +123,9 @@ def _check_put_then_query(out: Outputs, state: MotoState, inputs: Inputs) -> Non
 
 def _check_scan(out: Outputs, state: MotoState, inputs: Inputs) -> None:
     first = state.dynamodb.scan(TableName=inputs["tableName"], Limit=2)
-    last = state.dynamodb.scan(TableName=inputs["tableName"], Limit=2, ExclusiveStartKey=first["LastEvaluatedKey"])
+    last = state.dynamodb.scan(
+        TableName=inputs["tableName"], Limit=2, ExclusiveStartKey=first["LastEvaluatedKey"]
+    )
     assert "LastEvaluatedKey" not in last and len(last["Items"]) == 1
     assert out["lastPageItems"] == last["Items"]
 
@@ -140,7 +146,8 @@ DYNAMODB = [
         "amazon-dynamodb",
         "conditional-update-item",
         lambda s: s.table(
-            "catalog-conditional", items=[{"pk": {"S": "user-1"}, "status": {"S": "new"}, "plan": {"S": "pro"}}]
+            "catalog-conditional",
+            items=[{"pk": {"S": "user-1"}, "status": {"S": "new"}, "plan": {"S": "pro"}}],
         ),
         _check_conditional_update,
     ),
@@ -161,7 +168,9 @@ DYNAMODB = [
         "amazon-dynamodb",
         "put-then-query",
         lambda s: s.table(
-            "catalog-orders", range_key="sk", items=[{"pk": {"S": "order-1"}, "sk": {"S": "line-1"}, "sku": {"S": "gear"}}]
+            "catalog-orders",
+            range_key="sk",
+            items=[{"pk": {"S": "order-1"}, "sk": {"S": "line-1"}, "sku": {"S": "gear"}}],
         ),
         _check_put_then_query,
     ),
@@ -307,7 +316,9 @@ def _check_cors(out: Outputs, state: MotoState, inputs: Inputs) -> None:
 
 
 def _check_encryption(out: Outputs, state: MotoState, inputs: Inputs) -> None:
-    rules = state.s3.get_bucket_encryption(Bucket=inputs["bucket"])["ServerSideEncryptionConfiguration"]["Rules"]
+    rules = state.s3.get_bucket_encryption(Bucket=inputs["bucket"])["ServerSideEncryptionConfiguration"][
+        "Rules"
+    ]
     assert rules == inputs["rules"]
     assert out["rules"] == rules
 
@@ -350,7 +361,12 @@ S3 = [
         _bucket("catalog-download", objects={"docs/readme.txt": b"read me"}),
         _check_download,
     ),
-    Case("amazon-s3", "copy-object", _two_buckets("catalog-copy-src", "data/in.json", "catalog-copy-dst"), _check_copy),
+    Case(
+        "amazon-s3",
+        "copy-object",
+        _two_buckets("catalog-copy-src", "data/in.json", "catalog-copy-dst"),
+        _check_copy,
+    ),
     Case("amazon-s3", "create-bucket-put-object", _nothing, _check_create_bucket),
     Case(
         "amazon-s3",
@@ -427,7 +443,9 @@ def _check_audit(out: Outputs, state: MotoState, inputs: Inputs) -> None:
     assert out["productionVariants"] == described["ProductionVariants"]
 
 
-def _check_endpoint_deployed(model_name: str, config: str, endpoint: str) -> Callable[[Outputs, MotoState, Inputs], None]:
+def _check_endpoint_deployed(
+    model_name: str, config: str, endpoint: str
+) -> Callable[[Outputs, MotoState, Inputs], None]:
     def check(out: Outputs, state: MotoState, inputs: Inputs) -> None:
         model = state.sagemaker.describe_model(ModelName=model_name)
         described_config = state.sagemaker.describe_endpoint_config(EndpointConfigName=config)
@@ -443,7 +461,9 @@ def _check_endpoint_deployed(model_name: str, config: str, endpoint: str) -> Cal
 
 
 def _check_inventory(out: Outputs, state: MotoState, inputs: Inputs) -> None:
-    newest = state.sagemaker.list_models(SortBy="CreationTime", SortOrder="Descending", MaxResults=10)["Models"][0]
+    newest = state.sagemaker.list_models(SortBy="CreationTime", SortOrder="Descending", MaxResults=10)[
+        "Models"
+    ][0]
     model = state.sagemaker.describe_model(ModelName=newest["ModelName"])
     assert out["newestModelName"] == newest["ModelName"]
     assert out["modelArn"] == model["ModelArn"]
@@ -506,7 +526,9 @@ SAGEMAKER = [
         "amazon-sagemaker",
         "deploy-existing-model",
         lambda s: s.model("catalog-existing-model"),
-        _check_endpoint_deployed("catalog-existing-model", "catalog-existing-config", "catalog-existing-endpoint"),
+        _check_endpoint_deployed(
+            "catalog-existing-model", "catalog-existing-config", "catalog-existing-endpoint"
+        ),
     ),
     Case(
         "amazon-sagemaker",

@@ -93,11 +93,34 @@ class CorpusRunner:
 
 
 def explains(run: CatalogRun, output: str) -> bool:
-    """Whether a warning explains workflow output ``output``: it names it, or the step it comes from."""
+    """Whether a warning explains the null of workflow output ``output``.
+
+    It must name the output, or name the step output it reads (``$steps.S.outputs.N``: the warning is
+    on step S and names N) or that step output's expression. A warning about something else (say, a
+    criterion's spelling on the same step) does not explain a null.
+    """
     document = yaml.safe_load(run.case.path.read_text())
-    expression = str(document["workflows"][0].get("outputs", {}).get(output, ""))
-    match = re.match(r"^\$steps\.([A-Za-z0-9_\-]+)\.", expression)
-    step = match.group(1) if match else None
-    return any(
-        output in w.message or (step is not None and (w.step_id == step or step in w.message)) for w in run.warnings
-    )
+    workflow = document["workflows"][0]
+    expression = str(workflow.get("outputs", {}).get(output, ""))
+    match = re.match(r"^\$steps\.([A-Za-z0-9_\-]+)\.outputs\.([A-Za-z0-9_\-.]+)$", expression)
+    step, step_output, source = None, None, None
+    if match:
+        step, step_output = match.group(1), match.group(2)
+        for candidate in workflow["steps"]:
+            if candidate["stepId"] == step:
+                source = str((candidate.get("outputs") or {}).get(step_output, "")) or None
+
+    def names(name: str, text: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+
+    for warning in run.warnings:
+        text = warning.message
+        if names(output, text) or (source is not None and source in text):
+            return True
+        if (
+            step_output is not None
+            and names(step_output, text)
+            and (warning.step_id == step or names(str(step), text))
+        ):
+            return True
+    return False

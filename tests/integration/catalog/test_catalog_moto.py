@@ -54,3 +54,19 @@ def test_catalog_run_never_succeeds_with_an_unexplained_null_or_wrong_output(
         case.check(run.outputs, corpus.state, case.inputs)
     except AssertionError as exc:
         assert run.warnings, f"exit 0 with wrong outputs and no warning: {exc}\n{run.describe()}"
+
+
+def test_the_corpus_moto_refuses_what_is_not_signed(corpus: CorpusRunner) -> None:
+    """The measure is only worth something if moto checks signatures: unsigned and badly signed fail."""
+    import httpx
+
+    target = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
+    unsigned = httpx.post(corpus.url + "/", headers=target, content=b"{}")
+    assert unsigned.status_code >= 400
+    forged = {
+        **target,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFORGED0000000000/20260101/us-east-1/dynamodb/aws4_request,"
+        " SignedHeaders=host;x-amz-target, Signature=" + "0" * 64,
+    }
+    assert httpx.post(corpus.url + "/", headers=forged, content=b"{}").status_code == 403
+    assert corpus.state.tables() is not None  # while the IAM user's signed calls go through
