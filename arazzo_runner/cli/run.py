@@ -103,6 +103,13 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
     )
     run.add_argument("--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources")
     run.add_argument(
+        "--no-aws-signing",
+        dest="aws_signing",
+        action="store_false",
+        help="do not sign sources whose server is an AWS endpoint with SigV4 unless they declare it"
+        " (they keep their declared security schemes)",
+    )
+    run.add_argument(
         "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="print only the result")
@@ -216,6 +223,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         request_timeout=args.http_timeout,
         max_response_size=args.max_response_size,
         network_policy=_network_policy(args),
+        aws_signing=args.aws_signing,
     )
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
@@ -274,7 +282,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
         run_id = notices.run_id if notices is not None else None
         if run_id is not None and cleanup is None:
-            print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
+            print(
+                f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr
+            )
         if args.output == "json":  # still exactly one JSON object on stdout
             sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
         if cleanup is None:
