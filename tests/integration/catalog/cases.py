@@ -141,7 +141,16 @@ def _ledger(state: MotoState) -> None:
 
 
 DYNAMODB = [
-    Case("amazon-dynamodb", "batch-write-then-batch-get", lambda s: s.table("catalog-batch"), _check_batch),
+    Case(
+        "amazon-dynamodb",
+        "batch-write-then-batch-get",
+        lambda s: s.table("catalog-batch"),
+        _check_batch,
+        fault=(
+            "document: the criteria `$.UnprocessedItems != {}` and `$.UnprocessedItems == {}` are not JSONPath"
+            " (RFC 9535 has no object literal `{}`), so the document is refused (exit 2)"
+        ),
+    ),
     Case(
         "amazon-dynamodb",
         "conditional-update-item",
