@@ -5,6 +5,8 @@ and its inputs in ``tests/data/catalog/inputs/<provider>/<file>.inputs.json``. `
 moto what the workflow expects to find; ``check`` compares the run's outputs with what moto holds
 after the run (read back with botocore), so an output is right only when it is moto's value.
 
+``must_warn`` names criteria that cannot read the answer as written: the run may still succeed
+(the next step follows by default), but only with a warning saying so.
 ``absent`` names outputs whose null is the right answer for these inputs (a header S3 does not send,
 a branch the run did not take); the engine must still explain each of them with a warning.
 ``fault`` is set when the document itself (or moto) keeps the workflow from passing: the test is then
@@ -34,6 +36,10 @@ class Case:
     prepare: Callable[[MotoState], None]
     check: Callable[[Outputs, MotoState, Inputs], None]
     absent: tuple[str, ...] = ()
+    #: Text a warning must carry when the run succeeds: a criterion that cannot read the answer the
+    #: way it is written (``$.Models.length`` is a member lookup in JSONPath; a list has no member
+    #: ``length``) decides nothing, and the user must be told.
+    must_warn: tuple[str, ...] = ()
     fault: str | None = None
     #: The engine still lacks something (filled in from the engine branches' results).
     engine_gap: str | None = None
@@ -530,6 +536,7 @@ SAGEMAKER = [
         "audit-endpoint-fleet",
         lambda s: s.endpoint("catalog-fleet-endpoint", "catalog-fleet-model"),
         _check_audit,
+        must_warn=("$.Endpoints.length",),
     ),
     Case(
         "amazon-sagemaker",
@@ -550,6 +557,7 @@ SAGEMAKER = [
         "inventory-models",
         lambda s: s.model("catalog-inventory-model", "s3://catalog-models/inventory/model.tar.gz"),
         _check_inventory,
+        must_warn=("$.Models.length",),
     ),
     Case("amazon-sagemaker", "provision-notebook-instance", _role, _check_notebook),
     Case(
@@ -557,6 +565,7 @@ SAGEMAKER = [
         "register-latest-completed-training",
         lambda s: s.training_job("catalog-earlier-training"),
         _check_register,
+        must_warn=("$.TrainingJobSummaries.length",),
     ),
     Case("amazon-sagemaker", "train-and-poll-job", _role, _check_train_and_poll),
     Case("amazon-sagemaker", "train-then-deploy", _role, _check_train_then_deploy),

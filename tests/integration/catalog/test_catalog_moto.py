@@ -50,6 +50,8 @@ def test_catalog_run_never_succeeds_with_an_unexplained_null_or_wrong_output(
         return  # a failed or refused run is not a silent answer (exit 1 / 2 with its error)
     unexplained = [name for name, value in run.outputs.items() if value is None and not explains(run, name)]
     assert not unexplained, f"null outputs without a warning: {unexplained}\n{run.describe()}"
+    unwarned = [text for text in case.must_warn if not any(text in w.message for w in run.warnings)]
+    assert not unwarned, f"criteria that read nothing, without a warning: {unwarned}\n{run.describe()}"
     try:
         case.check(run.outputs, corpus.state, case.inputs)
     except AssertionError as exc:
