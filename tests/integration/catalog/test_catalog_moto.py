@@ -72,3 +72,54 @@ def test_the_corpus_moto_refuses_what_is_not_signed(corpus: CorpusRunner) -> Non
     }
     assert httpx.post(corpus.url + "/", headers=forged, content=b"{}").status_code == 403
     assert corpus.state.tables() is not None  # while the IAM user's signed calls go through
+
+
+def _cli_drain(corpus: CorpusRunner, table: str, *flags: str) -> tuple[int, dict]:
+    """``arazzo run`` (in process) of drain-and-delete-table on its own table, every source on moto."""
+    import contextlib
+    import io
+    import json
+
+    from arazzo_runner.cli.main import main
+
+    from .corpus import source_names
+
+    case = next(c for c in CASES if c.name == "drain-and-delete-table")
+    corpus.state.table(table, items=[{"pk": {"S": "old-1"}}])
+    inputs = {
+        "tableName": table,
+        "deleteRequestItems": {table: [{"DeleteRequest": {"Key": {"pk": {"S": "old-1"}}}}]},
+    }
+    servers = [arg for name in source_names(case) for arg in ("--server", f"{name}={corpus.url}")]
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(
+            [
+                "run",
+                str(case.path),
+                "--inputs",
+                json.dumps(inputs),
+                *servers,
+                "--output",
+                "json",
+                "--no-journal",
+                *flags,
+            ]
+        )
+    return code, json.loads(stdout.getvalue())
+
+
+def test_the_cli_reports_a_catalog_null_output_and_strict_fails_the_run(corpus: CorpusRunner) -> None:
+    """drain-and-delete-table reads /Table/TableStatus from DeleteTable's {TableDescription: ...}.
+
+    The table is really gone (the run did its work), so the run exits 0 — with the null output
+    explained in the JSON the CLI prints; ``--strict`` turns that warning into exit 1.
+    """
+    code, printed = _cli_drain(corpus, "catalog-drain-cli")
+    assert code == 0, printed
+    assert "catalog-drain-cli" not in corpus.state.tables()
+    assert printed["outputs"] == {"tableStatus": None}
+    assert any("tableStatus" in w["message"] for w in printed.get("warnings", [])), printed
+
+    code, printed = _cli_drain(corpus, "catalog-drain-strict", "--strict")
+    assert code == 1, printed
