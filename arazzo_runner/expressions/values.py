@@ -13,7 +13,17 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MISSING", "Missing", "loose_equals", "loose_order", "render_text", "to_number", "truthy"]
+__all__ = [
+    "MISSING",
+    "MappedText",
+    "Missing",
+    "json_view",
+    "loose_equals",
+    "loose_order",
+    "render_text",
+    "to_number",
+    "truthy",
+]
 
 
 class Missing:
@@ -43,6 +53,32 @@ class Missing:
 
 
 MISSING: Final = Missing()
+
+
+class MappedText(str):
+    """An answer's text (XML) that also has a JSON *view*: what JSON pointers and JSONPath read.
+
+    An S3 or EC2 answer is XML; ``$response.body#/KeyCount`` and ``$[?@.KeyCount > 0]`` read the
+    view (botocore's parse by the service model, or the generic XML mapping), while XPath criteria
+    and ``$response.body`` itself see the text as sent. Made when the exchange is loaded into the
+    evaluation context; the run state keeps the text and the view as two plain values.
+    """
+
+    view: Any
+
+    def __new__(cls, text: str, view: Any) -> MappedText:
+        made = super().__new__(cls, text)
+        made.view = view
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MappedText, (str(self), self.view))
+
+
+def json_view(value: Any) -> Any:
+    """What a JSON pointer or JSONPath reads of ``value``: the view of a :class:`MappedText`."""
+    return value.view if isinstance(value, MappedText) else value
+
 
 # RFC 8259 number grammar: what a "numeric string" is when coercing for comparisons.
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
