@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..expressions.values import AliasedObject
+
 __all__ = [
     "AwsOperation",
     "input_params",
@@ -313,9 +315,12 @@ def serialise_request(
     prepared = create_request_object(request_dict).prepare()
     url = str(prepared.url)
     if mapped.extra_query:
-        from urllib.parse import urlencode
+        from urllib.parse import parse_qsl, urlencode, urlsplit
 
-        url += ("&" if "?" in url else "?") + urlencode(mapped.extra_query)
+        present = set(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        extra = [(k, v) for k, v in mapped.extra_query if (k, v) not in present]  # ?list-type=2 once
+        if extra:
+            url += ("&" if "?" in url else "?") + urlencode(extra)
     headers = [(str(k), str(v)) for k, v in prepared.headers.items()]
     known = {k.lower() for k, _ in headers}
     headers.extend((k, v) for k, v in mapped.extra_headers if k.lower() not in known)
@@ -334,17 +339,13 @@ def _checksums(request_dict: dict[str, Any], operation: AwsOperation) -> None:
     required = model.http_checksum_required or (model.http_checksum or {}).get("requestChecksumRequired")
     if not required or not request_dict.get("body"):
         return
+    from botocore.config import Config
     from botocore.httpchecksum import apply_request_checksum, resolve_request_checksum_algorithm
 
     context = request_dict.setdefault("context", {})
-    context.setdefault("client_config", None)
-    try:
-        resolve_request_checksum_algorithm(request_dict, model, {})
-        apply_request_checksum(request_dict)
-    except Exception:  # an older botocore: fall back to its Content-MD5 handler
-        from botocore.handlers import conditionally_calculate_md5
-
-        conditionally_calculate_md5(request_dict)
+    context["client_config"] = Config(request_checksum_calculation="when_required")
+    resolve_request_checksum_algorithm(request_dict, model, {})
+    apply_request_checksum(request_dict)
 
 
 # -- parse -------------------------------------------------------------------------------------
@@ -366,7 +367,48 @@ def parse_answer(operation: AwsOperation, status: int, headers: Mapping[str, str
         if member.type_name in ("blob", "string"):
             return None  # the payload is the body itself: $response.body reads it as it is
     parsed = parser.parse(response, output)
-    return jsonable(parsed)
+    view = jsonable(parsed)
+    if output is None or not isinstance(view, dict) or "Error" in parsed:
+        return view
+    view = _with_wire_names(view, output, 0)
+    payload = output.serialization.get("payload")
+    if payload and isinstance(view.get(payload), dict):
+        # The XML document is the payload member (S3's ServerSideEncryptionConfiguration): its
+        # members are read at the top, as the document's root element's children are.
+        inner = view[payload]
+        rest = {k: v for k, v in view.items() if k != payload}
+        aliases = {**getattr(inner, "aliases", {}), payload: None}
+        wire = output.members[payload].serialization.get("name")
+        if isinstance(wire, str) and wire != payload:
+            aliases[wire] = None
+        return AliasedObject({**inner, **rest}, aliases)
+    return view
+
+
+def _with_wire_names(value: Any, shape: Any, depth: int) -> Any:
+    """``value`` whose structures may also be read by their members' wire names when those differ
+    (S3's ``Errors`` is ``Error`` on the wire, EC2's ``Reservations`` is ``reservationSet``):
+    documents written against the XML read the view by the element names they see."""
+    if depth > 64 or shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members = {}
+        aliases: dict[str, str | None] = {}
+        for name, member in shape.members.items():
+            wire = member.serialization.get("name")
+            located = member.serialization.get("location")  # headers are read as $response.header
+            if isinstance(wire, str) and not located and wire != name and wire not in shape.members:
+                aliases[wire] = name
+        for key, item in value.items():
+            member = shape.members.get(key)
+            members[key] = _with_wire_names(item, member, depth + 1) if member is not None else item
+        return AliasedObject(members, aliases) if aliases else members
+    if kind == "list" and isinstance(value, list):
+        return [_with_wire_names(item, shape.member, depth + 1) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _with_wire_names(v, shape.value, depth + 1) for k, v in value.items()}
+    return value
 
 
 def jsonable(value: Any, depth: int = 0) -> Any:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 __all__ = [
     "MISSING",
+    "AliasedObject",
     "MappedText",
     "Missing",
     "json_view",
@@ -73,6 +74,35 @@ class MappedText(str):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MappedText, (str(self), self.view))
+
+
+class AliasedObject(dict[str, Any]):
+    """A JSON object whose members may also be read by a second name (``aliases``: name → member;
+    ``None`` means the object itself). An AWS answer's view reads both by member name
+    (``Errors``) and by the XML element name the document's author saw (``Error``), without the
+    member appearing twice in outputs. The aliases are a reading aid: written out (JSON, the run
+    state) the object is a plain one."""
+
+    aliases: dict[str, str | None]
+
+    def __init__(self, members: Any = (), aliases: dict[str, str | None] | None = None) -> None:
+        super().__init__(members)
+        self.aliases = dict(aliases or {})
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        aliases = getattr(self, "aliases", {})
+        if key in aliases:
+            target = aliases[key]
+            if target is None:
+                return self
+            if dict.__contains__(self, target):
+                return dict.__getitem__(self, target)
+        return default
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (AliasedObject, (dict(self), self.aliases))
 
 
 def json_view(value: Any) -> Any:
