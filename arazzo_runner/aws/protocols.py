@@ -116,10 +116,15 @@ def match_operation(
     operation_id: str | None,
     target: str | None = None,
     action: str | None = None,
+    given: tuple[str, ...] = (),
 ) -> AwsOperation | None:
-    """The botocore operation a step's call is, in the first of ``services`` that has it."""
+    """The botocore operation a step's call is, in the first of ``services`` that has it.
+
+    ``given`` (lower-cased names of the step's parameters and body members) tells apart
+    operations that share a method and path (S3's PutObject and CopyObject): the one that takes
+    the most of them, then the one that requires the fewest members."""
     for service in services:
-        found = _match_in(service, method.upper(), path_key, operation_id, target, action)
+        found = _match_in(service, method.upper(), path_key, operation_id, target, action, given)
         if found is not None:
             return AwsOperation(service, _protocol_for(service_model(service), target, action), found)
     return None
@@ -137,7 +142,13 @@ def _protocol_for(model: Any, target: str | None, action: str | None) -> str:
 
 
 def _match_in(
-    service: str, method: str, path_key: str, operation_id: str | None, target: str | None, action: str | None
+    service: str,
+    method: str,
+    path_key: str,
+    operation_id: str | None,
+    target: str | None,
+    action: str | None,
+    given: tuple[str, ...] = (),
 ) -> Any:
     operations = _operations(service)
     by_lower = {name.lower(): op for name, op in operations.items()}
@@ -159,7 +170,27 @@ def _match_in(
         if op.http.get("method", "POST").upper() == method
         and _template(op.http.get("requestUri", "/")) == wanted
     ]
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:
+        # The path key's own query placeholders (?uploadId={uploadId}) are given too.
+        named = set(given) | {k.lower() for k, _, v in _query_items(path_key) if "{" in v}
+        found.sort(key=lambda op: _fit(op, named), reverse=True)
+        if _fit(found[0], named) == _fit(found[1], named):
+            return None  # nothing tells them apart: the generic path applies
+    return found[0] if found else None
+
+
+def _query_items(uri: str) -> list[tuple[str, str, str]]:
+    query = uri.split("#", 1)[0].partition("?")[2]
+    return [item.partition("=") for item in query.split("&") if item]
+
+
+def _fit(operation: Any, given: set[str]) -> tuple[int, int]:
+    shape = operation.input_shape
+    if shape is None:
+        return (0, 0)
+    names = set(_members_by_wire_name(shape))
+    required = getattr(shape, "required_members", []) or []
+    return (len(names & given), -len(required))
 
 
 # -- what the step says → the operation's input members ---------------------------------------

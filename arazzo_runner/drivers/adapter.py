@@ -75,7 +75,7 @@ def aws_view(document: Document, need: SendRequest, endpoint: Endpoint | None, p
     if endpoint is None or not endpoint.is_aws or parsed is None:
         return None
     source, operation = operation_of(document, need)
-    found = aws_operation(endpoint, source, operation, need.parameters)
+    found = aws_operation(endpoint, source, operation, need.parameters, need.payload)
     return answer_view(found, parsed.status_code, parsed.headers, parsed.content)
 
 

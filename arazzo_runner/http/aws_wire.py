@@ -73,16 +73,29 @@ def _routing(operation: Operation, parameters: Iterable[EvaluatedParameter]) -> 
 
 
 def aws_operation(
-    endpoint: Endpoint, source: OpenApiSource, operation: Operation, parameters: Iterable[EvaluatedParameter]
+    endpoint: Endpoint,
+    source: OpenApiSource,
+    operation: Operation,
+    parameters: Iterable[EvaluatedParameter],
+    payload: Any = None,
 ) -> AwsOperation | None:
     """The botocore operation this step's call is (``None``: not AWS, or no operation fits)."""
     services = _service_names(endpoint, source)
     if not services or _json_only(endpoint, source):
         return None
     target, action = _routing(operation, parameters)
+    given = {p.name.rstrip("+").lower() for p in parameters if p.value is not None}
+    if isinstance(payload, Mapping):
+        given.update(str(k).lower() for k in payload)
     try:
         return match_operation(
-            services, operation.method, operation.path, operation.operation_id, target, action
+            services,
+            operation.method,
+            operation.path,
+            operation.operation_id,
+            target,
+            action,
+            tuple(sorted(given)),
         )
     except Exception:  # botocore lacks the model (an older botocore): the generic path applies
         return None
@@ -100,7 +113,7 @@ def build_aws_request(
     """The request botocore's serialiser makes for this step, or ``None`` to build it generically
     (not an AWS operation, the json protocol, or a body given as text)."""
     parameters = list(parameters)
-    found = aws_operation(endpoint, source, operation, parameters)
+    found = aws_operation(endpoint, source, operation, parameters, payload)
     if found is None or found.protocol not in WIRE_PROTOCOLS:
         return None
     if has_body and isinstance(payload, str | bytes | bytearray) and not _raw_payload(found):
