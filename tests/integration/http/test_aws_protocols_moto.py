@@ -130,8 +130,19 @@ def _cli(keys, tmp_path, *extra: str):
     }
     servers = [arg for name in SOURCES for arg in ("--server", f"{name}={keys.url}")]
     done = subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", "run", str(DOC), "--workflow", "ec2-and-iam", "--no-journal"]
-        + ["-i", f"userName=cli-{uuid.uuid4().hex[:8]}", *servers, *extra],
+        [
+            *(
+                sys.executable,
+                "-m",
+                "arazzo_runner",
+                "run",
+                str(DOC),
+                "--workflow",
+                "ec2-and-iam",
+                "--no-journal",
+            ),
+            *("-i", f"userName=cli-{uuid.uuid4().hex[:8]}", *servers, *extra),
+        ],
         capture_output=True,
         text=True,
         env=env,

@@ -63,7 +63,7 @@ def test_a_query_placeholder_is_sent_once_from_the_query_parameter(source) -> No
 def test_a_query_placeholder_is_not_asked_for_as_a_path_parameter(source) -> None:
     found = url(source, "abort", StepParameter("Bucket", "path", "b"), StepParameter("Key+", "path", "k"))
     assert found == "https://h/b/k"  # left out when not given (the server says what is missing)
-    with pytest.raises(RequestBuildError, match="'Key\\+' of DELETE .* has no value"):
+    with pytest.raises(RequestBuildError, match=r"'Key\+' of DELETE .* has no value"):
         url(source, "abort", StepParameter("Bucket", "path", "b"))
 
 
