@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from .warnings_log import WarningLog
+
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
       --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
@@ -108,6 +110,11 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         action="store_false",
         help="do not sign sources whose server is an AWS endpoint with SigV4 unless they declare it"
         " (they keep their declared security schemes)",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail the run (exit 1) when it has warnings, e.g. an output read as null from an answer",
     )
     run.add_argument(
         "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
@@ -238,8 +245,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     )
     problems: tuple[str, ...] = ()
     violations = ViolationLog(renderer) if args.validate else None
+    warnings = WarningLog(violations if violations is not None else renderer)
     # What was started, for an interrupted run's report; passes every event on (violations, renderer).
-    tracker = _Progress(violations if violations is not None else renderer)
+    tracker = _Progress(warnings)
     notices: JournalNotices | None = None
     try:
         if recording is not None:
@@ -299,7 +307,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     finally:
         if renderer is not None:
             renderer.close()
-    return print_result(args, result, problems, violations)
+    return print_result(args, result, problems, violations, warnings)
 
 
 class JournalNotices:
@@ -330,15 +338,33 @@ class JournalNotices:
 
 
 def print_result(
-    args: argparse.Namespace, result: Any, problems: tuple[str, ...] = (), violations: Any = None
+    args: argparse.Namespace,
+    result: Any,
+    problems: tuple[str, ...] = (),
+    violations: Any = None,
+    warnings: Any = None,
 ) -> int:
-    """Print a run's outputs (or its JSON result, with the ``--validate`` violations) and return the exit code."""
+    """Print a run's outputs (or its JSON result, with the ``--validate`` violations and the
+    warnings) and return the exit code: 1 when the run failed, or with ``--strict`` and warnings."""
     from .main import EXIT_FAILED, EXIT_OK
 
     data = result.to_dict(masked=True)
     if violations is not None:
         data["validation"] = violations.entries(result.masker)
+    if warnings is not None:
+        data["warnings"] = warnings.entries(result.masker)
+    strict = bool(getattr(args, "strict", False) and warnings)
+    if strict:
+        data["strict"] = {"failed": True, "warnings": len(warnings)}
     _print_result(args, data)
+    if strict and result.succeeded:
+        count = len(warnings)
+        print(
+            f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
+            " (an answer it could not read as its expressions need)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if problems:
         print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
         for problem in problems:

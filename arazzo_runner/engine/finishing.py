@@ -10,11 +10,10 @@ works on ``self.state`` (plain data) and queues events, nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ..document.model import Step
-from ..expressions import MISSING, EvaluationContext
+from ..expressions import EvaluationContext
 from . import decisions as d
 from . import message_steps, step_timeout
 from .body_needs import unreadable_body
@@ -30,9 +29,9 @@ from .events import (
 )
 from .exchange import exchange_values, load_exchange
 from .needs import Delivery, Done, Exchange, Receive, SendMessage, SendRequest
-from .preparation import STEP_ERRORS, render
 from .result import RunError, RunResult, StepRecord
 from .state import FrameState, Phase, RunPhase, Waiting
+from .unread_values import evaluate_outputs, unreadable_criteria
 
 #: The mixin's base: ``Execution`` (core.py) inherits from this class, so naming it here would be a
 #: cyclic class definition; its attributes are typed there (mypy: subclassing Any allowed here only).
@@ -126,6 +125,8 @@ class Finishing(_Base):
                 self._step_done(frame, step, succeeded=False, reason=unreadable, now=now, status_code=status)
                 return
         ok, reason = self._criteria(frame, step, ctx, response.status_code)
+        for message in unreadable_criteria(step, ctx):  # a pointer into text reads nothing: say so
+            self._emit(Warning(message=message, step_id=step.step_id), now)
         if not ok and response.said:
             reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
         for violation in exchange.violations:
@@ -185,25 +186,16 @@ class Finishing(_Base):
         raise RuntimeError("frame not on the stack")
 
     def _outputs(
-        self, frame: FrameState, outputs: Mapping[str, Any], where: str, warn: bool, now: float
-    ) -> dict[str, Any]:
-        ctx = self._context_of(frame)
-        values: dict[str, Any] = {}
-        for name, text in outputs.items():
-            try:
-                value = render(text, ctx)  # a runtime expression, or a 1.1 Selector Object
-            except STEP_ERRORS as exc:
-                value = MISSING
-                if warn:
-                    self._emit(Warning(message=f"{where} output {name!r}: {exc}"), now)
-            if value is MISSING:
-                if warn:
-                    self._emit(
-                        Warning(message=f"{where} output {name!r} ({text}) has no value; it is null"), now
-                    )
-                value = None
-            values[name] = value
-        return values
+        self, frame: FrameState, outputs: Any, where: str, warn: bool, now: float, step: Any = ""
+    ) -> Any:
+        """Evaluate ``outputs``; each that has no value is null and, when ``warn``, a warning. A step's
+        are kept until its workflow ends: a poll loop's last execution is the one whose nulls matter."""
+        found, warnings = evaluate_outputs(outputs, self._context_of(frame), where, explain=bool(step))
+        if step:
+            self.__dict__.setdefault("_nulls", {})[(id(frame), step)] = warnings if warn else []
+        for message in warnings if warn and not step else ():
+            self._emit(Warning(message=message, step_id=None), now)
+        return found
 
     def _step_done(
         self,
@@ -216,7 +208,7 @@ class Finishing(_Base):
         status_code: int | None,
     ) -> None:
         """Record the step execution, then decide and apply what follows."""
-        outputs = self._outputs(frame, step.outputs, f"step {step.step_id!r}", warn=succeeded, now=now)
+        outputs = self._outputs(frame, step.outputs, f"step {step.step_id!r}", succeeded, now, step.step_id)
         frame.steps[step.step_id] = outputs
         duration = (now - frame.step_started) * 1000
         status = "succeeded" if succeeded else "failed"
@@ -259,6 +251,11 @@ class Finishing(_Base):
     def _finish_frame(self, frame: FrameState, status: str, error: RunError | None, now: float) -> None:
         workflow = self._workflow(frame)
         where = f"workflow {workflow.workflow_id!r}"
+        for (owner, step_id), messages in list(self.__dict__.get("_nulls", {}).items()):
+            if owner == id(frame):  # the nulls its steps' last executions left: said once, now
+                del self._nulls[(owner, step_id)]
+                for message in messages if status == "succeeded" else ():
+                    self._emit(Warning(message=message, step_id=step_id), now)
         outputs = self._outputs(frame, workflow.outputs, where, warn=status == "succeeded", now=now)
         state = self.state
         state.workflow_results[frame.workflow_id] = {"inputs": frame.inputs, "outputs": outputs}
@@ -322,7 +319,9 @@ class Finishing(_Base):
                 self._step_done(parent, step, succeeded=False, reason=why, now=now, status_code=None)
                 return
             ok, reason = self._criteria(parent, step, self._contexts[-1], None)
-            timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
+            timed_out = step_timeout.exceeded_after(
+                step_timeout.seconds(step.timeout), parent.step_started, now
+            )
             if timed_out is not None:  # Arazzo 1.1 step timeout, held when the called workflow ends
                 ok, reason = False, timed_out
             self._step_done(parent, step, succeeded=ok, reason=reason, now=now, status_code=None)
