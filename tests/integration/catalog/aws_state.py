@@ -7,6 +7,7 @@ the workflow's outputs can be compared with it. They never carry the workflow's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -64,7 +65,7 @@ class MotoState:
         for key, body in (objects or {}).items():
             self.s3.put_object(Bucket=name, Key=key, Body=body)
 
-    def table(self, name: str, *, range_key: str | None = None, items: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+    def table(self, name: str, *, range_key: str | None = None, items: Sequence[dict[str, Any]] = ()) -> None:
         keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
         attributes = [{"AttributeName": "pk", "AttributeType": "S"}]
         if range_key:
@@ -141,7 +142,10 @@ class MotoState:
         return bucket in [b["Name"] for b in self.s3.list_buckets()["Buckets"]]
 
     def item(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        return self.dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        item: dict[str, Any] | None = self.dynamodb.get_item(
+            TableName=table, Key=key, ConsistentRead=True
+        ).get("Item")
+        return item
 
     def tables(self) -> list[str]:
         return list(self.dynamodb.list_tables()["TableNames"])

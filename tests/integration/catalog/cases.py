@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ class Case:
     fault: str | None = None
     #: The engine still lacks something (filled in from the engine branches' results).
     engine_gap: str | None = None
-    tags: tuple[str, ...] = field(default=())
 
     @property
     def id(self) -> str:
@@ -56,7 +55,8 @@ class Case:
     @property
     def inputs(self) -> dict[str, Any]:
         path = CATALOG / "inputs" / self.provider / f"{self.provider}-{self.name}-workflow.inputs.json"
-        return json.loads(path.read_text())
+        inputs: dict[str, Any] = json.loads(path.read_text())
+        return inputs
 
 
 def _nothing(state: MotoState) -> None:

@@ -12,6 +12,8 @@ wrong output — each one is explained by a warning the user sees.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from .cases import CASES, Case
@@ -74,7 +76,7 @@ def test_the_corpus_moto_refuses_what_is_not_signed(corpus: CorpusRunner) -> Non
     assert corpus.state.tables() is not None  # while the IAM user's signed calls go through
 
 
-def _cli_drain(corpus: CorpusRunner, table: str, *flags: str) -> tuple[int, dict]:
+def _cli_drain(corpus: CorpusRunner, table: str, *flags: str) -> tuple[int, dict[str, Any]]:
     """``arazzo run`` (in process) of drain-and-delete-table on its own table, every source on moto."""
     import contextlib
     import io
