@@ -25,7 +25,7 @@ class MotoState:
     """botocore clients for S3, DynamoDB, SageMaker and IAM against one moto server."""
 
     def __init__(self, url: str, key: str, secret: str) -> None:
-        self.url, self._key, self._secret = url, key, secret
+        self.url, self.access_key_id, self._secret = url, key, secret
 
     def _client(self, service: str) -> Any:
         import botocore.session
@@ -35,7 +35,7 @@ class MotoState:
             service,
             region_name=REGION,
             endpoint_url=self.url,
-            aws_access_key_id=self._key,
+            aws_access_key_id=self.access_key_id,
             aws_secret_access_key=self._secret,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
         )

@@ -61,19 +61,37 @@ def test_catalog_run_never_succeeds_with_an_unexplained_null_or_wrong_output(
 
 
 def test_the_corpus_moto_refuses_what_is_not_signed(corpus: CorpusRunner) -> None:
-    """The measure is only worth something if moto checks signatures: unsigned and badly signed fail."""
+    """The measure is only worth something if moto checks signatures: unsigned and badly signed fail.
+
+    For the JSON protocols (DynamoDB, SageMaker) and for S3, whose signing rules differ.
+    """
     import httpx
 
     target = {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"}
-    unsigned = httpx.post(corpus.url + "/", headers=target, content=b"{}")
-    assert unsigned.status_code >= 400
+    assert httpx.post(corpus.url + "/", headers=target, content=b"{}").status_code >= 400
     forged = {
         **target,
         "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAFORGED0000000000/20260101/us-east-1/dynamodb/aws4_request,"
         " SignedHeaders=host;x-amz-target, Signature=" + "0" * 64,
     }
     assert httpx.post(corpus.url + "/", headers=forged, content=b"{}").status_code == 403
-    assert corpus.state.tables() is not None  # while the IAM user's signed calls go through
+    listing = {"X-Amz-Target": "SageMaker.ListModels", "Content-Type": "application/x-amz-json-1.1"}
+    assert httpx.post(corpus.url + "/", headers=listing, content=b"{}").status_code >= 400
+
+    corpus.state.bucket("catalog-signing-probe", objects={"probe.txt": b"probe"})
+    assert httpx.get(corpus.url + "/catalog-signing-probe/probe.txt").status_code == 403
+    assert httpx.put(corpus.url + "/catalog-signing-probe/new.txt", content=b"x").status_code >= 400
+    key_id = (
+        corpus.state.s3._request_signer._credentials.access_key
+    )  # the real user's key id, wrong signature
+    wrong = {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={key_id}/20260101/us-east-1/s3/aws4_request,"
+        " SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + "0" * 64,
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        "x-amz-date": "20260101T000000Z",
+    }
+    assert httpx.get(corpus.url + "/catalog-signing-probe/probe.txt", headers=wrong).status_code >= 400
+    assert corpus.state.keys("catalog-signing-probe") == ["probe.txt"]  # signed calls go through
 
 
 def _cli_drain(corpus: CorpusRunner, table: str, *flags: str) -> tuple[int, dict[str, Any]]:
