@@ -217,10 +217,10 @@ def conform(value: Any, shape: Any, depth: int = 0) -> Any:
         names = _members_by_wire_name(shape)
         out: dict[str, Any] = {}
         for key, item in value.items():
-            name = names.get(str(key).lower())
+            name = names.get(str(key).lstrip("@").lower())  # @xsi:type: an XML attribute member
             if name is None:
-                out[str(key)] = item
-                continue
+                members = ", ".join(shape.members)
+                raise ValueError(f"{shape.name} has no member {str(key)!r} (its members: {members})")
             if item is None:
                 continue  # an optional input that was not given: left out, as botocore does
             out[name] = conform(item, shape.members[name], depth + 1)

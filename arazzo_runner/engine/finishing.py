@@ -254,7 +254,7 @@ class Finishing(_Base):
         for (owner, step_id), messages in list(self.__dict__.get("_nulls", {}).items()):
             if owner == id(frame):  # the nulls its steps' last executions left: said once, now
                 del self._nulls[(owner, step_id)]
-                for message in messages if status == "succeeded" else ():
+                for message in messages:  # a failed run's nulls explain its failure too
                     self._emit(Warning(message=message, step_id=step_id), now)
         outputs = self._outputs(frame, workflow.outputs, where, warn=status == "succeeded", now=now)
         state = self.state
