@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from arazzo_runner.document.model import Criterion, Step
-from arazzo_runner.engine.unread_values import evaluate_outputs, unreadable_criteria, why_missing
+from arazzo_runner.engine.answers import outputs
+from arazzo_runner.engine.unread_values import unreadable_criteria, why_missing
 from arazzo_runner.expressions import EvaluationContext
 from arazzo_runner.expressions.values import AliasedObject, MappedText
 
@@ -34,11 +35,10 @@ def test_text_and_unmapped_xml_cannot_be_read_by_a_pointer() -> None:
 def test_mapped_xml_and_aliases_are_read_through_their_view() -> None:
     view = AliasedObject({"Errors": [{"Key": "k"}]}, {"Error": "Errors"})
     body = MappedText("<DeleteResult/>", view)
-    values, warnings = evaluate_outputs(
-        {"e": "$response.body#/Error/0/Key"}, ctx(body), "step 's'", explain=True
-    )
+    warnings: list[str] = []
+    values = outputs({"e": "$response.body#/Error/0/Key"}, ctx(body), "step 's'", warnings, explain=True)
     assert values == {"e": "k"} and warnings == []
-    values, warnings = evaluate_outputs({"d": "$response.body#/Deleted"}, ctx(body), "step 's'", explain=True)
+    values = outputs({"d": "$response.body#/Deleted"}, ctx(body), "step 's'", warnings, explain=True)
     assert values == {"d": None}
     assert warnings == [
         "step 's' output 'd' ($response.body#/Deleted) has no value; it is null: the answer has no member"
