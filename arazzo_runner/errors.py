@@ -1,9 +1,47 @@
-"""Error types shared by every layer.
+"""Error types shared by every layer, and the map of every error the library raises.
 
 Every error a user can cause carries *where* (file, line, column, JSON pointer, workflow and
 step ids) so that the CLI can print one located line instead of a traceback. There is a single
 root, :class:`ArazzoError`, so callers embedding the library can catch everything of ours
-without catching Python's own bugs.
+without catching Python's own bugs (``tests/unit/test_error_root.py`` holds every module to it).
+The whole hierarchy (``exit_code`` in brackets where a class sets its own; 1 otherwise)::
+
+    ArazzoError                                  errors.py
+    ├── UsageError [2]                           errors.py           bad option, unknown workflow id
+    │   ├── InputsError [2]                      engine/inputs.py    inputs that fail the workflow's schema
+    │   ├── JournalError [2]                     journal/store.py    journal unreadable, no such run
+    │   ├── SecretInputsMissing [2]              journal/sealing.py  a resume without the secret inputs
+    │   └── AwsModelError [2]                    aws/errors.py       an AWS service model we cannot use
+    ├── DocumentError [2]                        errors.py           every Problem found in a document
+    ├── YamlReadError [2]                        yaml12.py           a file that is not YAML 1.2 / JSON
+    ├── ResolutionError [2]                      document/resolved.py  a reference that does not resolve
+    │   └── SourceUnavailable [2]                document/resolved.py  a source description not loaded
+    ├── AsyncApiError [2]                        sources/asyncapi.py   an AsyncAPI operation a step cannot use
+    ├── ExpressionSyntaxError [2]                expressions/errors.py
+    ├── ExpressionEvaluationError                expressions/errors.py  a value the engine required is absent
+    ├── BudgetExceeded (also TimeoutError)       expressions/budget.py  a criterion over its time/size budget
+    ├── SnapshotError [2]                        engine/snapshot.py  a snapshot of another format or document
+    ├── MessageStepError                         engine/message_steps.py  an AsyncAPI step that cannot be prepared
+    ├── MessagingError                           messaging/base.py   a message not sent or not received
+    ├── HttpError                                http/errors.py
+    │   ├── RequestBuildError                    http/errors.py      values that cannot make the request
+    │   ├── CredentialsError                     http/errors.py      no (readable) credentials
+    │   │   ├── XSecurityError                   http/x_security.py
+    │   │   └── SecurityUnsatisfied              http/security.py
+    │   ├── TransportFailure                     http/errors.py      no answer after the transport's retries
+    │   │   └── ResponseLimitExceeded            http/retry_loop.py  an answer over the response limits
+    │   ├── ApiError                             http/errors.py      an error answer, with its typed code
+    │   └── NetworkPolicyError                   http/network_policy.py  a destination the policy refuses
+    ├── MissingCredential                        http/security.py
+    ├── RequestInDoubt [2]                       journal/in_doubt.py a resumed request that may have been done
+    ├── ReplayMismatch                           recording/replay.py a request the recording does not hold
+    ├── HarError [2]                             recording/har.py    a HAR file that cannot be read
+    └── RemoteRunFailed                          temporal/runs.py    a Temporal run that failed remotely
+
+Exceptions that never leave their module (control flow inside one function: ``_Stop``,
+``_TooDeep``, ``_NotRegular``, ``NotXML``, ``NotTranslatable``) and the SageMaker emulator's
+``SageMakerError`` (turned into an AWS error answer by the emulator's server) are not part of it,
+nor is the CLI's ``Terminated`` (SIGTERM as a ``KeyboardInterrupt``: a signal, not an error).
 """
 
 from __future__ import annotations

@@ -127,10 +127,10 @@ def fast_json_response() -> None:
         )
 
     module.parse_response = parse_response  # type: ignore[assignment]
-    # transport.py imported the name: patch its reference too.
-    from arazzo_runner.http import transport
+    # retry_loop.py imported the name: patch its reference too.
+    from arazzo_runner.http import retry_loop
 
-    transport.parse_response = parse_response  # type: ignore[attr-defined]
+    retry_loop.parse_response = parse_response  # type: ignore[attr-defined]
 
 
 def sniffio_present() -> None:

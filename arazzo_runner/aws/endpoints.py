@@ -139,12 +139,41 @@ def _service_in(partition: _Partition, labels: list[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _dns_suffixes() -> tuple[str, ...]:
+    """Every partition's DNS suffixes, from botocore's small ``partitions.json`` read as a file:
+    a host that ends with none of them is not AWS, and deciding so imports nothing (botocore and
+    its 1 MB ``endpoints.json`` are loaded only for hosts that could be AWS)."""
+    import importlib.util
+    import json
+    import os
+
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        return ()
+    path = os.path.join(os.path.dirname(spec.origin), "data", "partitions.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return ("",)  # unknown layout: let the full data decide
+    found = set()
+    for partition in data.get("partitions", ()):
+        outputs = partition.get("outputs") or {}
+        for key in ("dnsSuffix", "dualStackDnsSuffix"):
+            if outputs.get(key):
+                found.add("." + str(outputs[key]).lower())
+    return tuple(found)
+
+
 @lru_cache(maxsize=512)
 def recognise_host(host: str | None) -> AwsHost | None:
     """The AWS service and region of ``host``, or ``None`` when it is not an AWS endpoint."""
     if not host:
         return None
     host = host.lower().rstrip(".")
+    if not host.endswith(_dns_suffixes()):
+        return None
     partitions = _partitions()
     for partition in partitions:
         known = partition.hosts.get(host)

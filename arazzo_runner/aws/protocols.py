@@ -16,7 +16,8 @@ rest-json, rest-xml, query, ec2); nothing of a format is written by hand here. T
   member (S3's ``Tagging``, ``Delete``, ``CompleteMultipartUpload``…), that member's contents (a
   document may also name the member itself). Inside, a key is a member's name or its wire name
   (``locationName``: ``Part`` for ``Parts``, ``Object`` for ``Objects``), ignoring case; a list may be
-  written with its XML wrapper (``TagSet: {Tag: [...]}``) or a single item for a one-item list.
+  written with its XML wrapper (``TagSet: {Tag: [...]}``) or a single item for a one-item list;
+  a blob member written as text is taken as base64 when it is valid base64, else as UTF-8.
   Parameters with no member (a header the model does not know) are sent as given.
 * **The answer** (:func:`parse_answer`): botocore's parser for the protocol with the operation's
   output shape; timestamps and blobs are kept as the text the server sent, so the view is plain
@@ -217,10 +218,10 @@ def conform(value: Any, shape: Any, depth: int = 0) -> Any:
         names = _members_by_wire_name(shape)
         out: dict[str, Any] = {}
         for key, item in value.items():
-            name = names.get(str(key).lower())
+            name = names.get(str(key).lstrip("@").lower())  # @xsi:type: an XML attribute member
             if name is None:
-                out[str(key)] = item
-                continue
+                members = ", ".join(shape.members)
+                raise ValueError(f"{shape.name} has no member {str(key)!r} (its members: {members})")
             if item is None:
                 continue  # an optional input that was not given: left out, as botocore does
             out[name] = conform(item, shape.members[name], depth + 1)
@@ -241,9 +242,24 @@ def conform(value: Any, shape: Any, depth: int = 0) -> Any:
         return value.lower() == "true"
     if kind in ("integer", "long") and isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value)
-    if kind in ("blob",) and isinstance(value, str):
-        return value.encode("utf-8")
+    if kind == "blob" and isinstance(value, str):
+        return _blob(value)
     return value
+
+
+def _blob(text: str) -> bytes:
+    """A blob member written as text: base64 when it is valid base64 (how JSON and XML carry
+    blobs, so what authors copy from AWS's documentation), else the text's UTF-8 bytes."""
+    import base64
+    import binascii
+
+    compact = text.strip()
+    if compact and len(compact) % 4 == 0:
+        try:
+            return base64.b64decode(compact, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    return text.encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,11 +122,10 @@ def _show(journal: Any, run_id: str, output: str) -> int:
 
     record = journal.get(run_id)
     state = (record.snapshot or {}).get("state") or {}
-    from ..engine.result import StepRecord
+    from ..engine.state import record_from_json
 
-    steps = [
-        step if isinstance(step, dict) else StepRecord(*step).to_dict() for step in state.get("records", [])
-    ]
+    # The journal reads every snapshot in the current format (engine.snapshot.migrate).
+    steps = [record_from_json(step).to_dict() for step in state.get("records", [])]
     masked_steps = _masked(steps, record)
     data = {**record.to_dict(), "steps": masked_steps, "timeline": journal.timeline(record.id)}
     if output == "json":

@@ -21,7 +21,7 @@ from ..engine.options import RunOptions
 from ..engine.result import RunResult
 from ..errors import UsageError
 from ..http import AwsEnvironment
-from ..http.transport import bounded_client
+from ..http.retry_loop import bounded_client
 from . import loops as drivers
 from .environment import RunEnvironment
 

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
-from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
+from ..http.retry_loop import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
 from ..sources.openapi import OpenApiSource, Operation
 
 #: Per event loop: the environments ``run_async`` made for default arguments (see ``shared``).
@@ -65,10 +65,10 @@ class RunEnvironment:
         self._async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         self._closers: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
         #: Seconds to wait for a connection or an answer when the run makes its own HTTP client
-        #: (default 30 s to read, 10 s to connect: ``http.transport.DEFAULT_TIMEOUT``).
+        #: (default 30 s to read, 10 s to connect: ``http.retry_loop.DEFAULT_TIMEOUT``).
         #: It bounds each exchange as a whole too (connect to last body byte: ``response_limits``).
         self.request_timeout = request_timeout
-        #: Largest answer body read, counted decoded (``http.transport.DEFAULT_MAX_RESPONSE_BYTES``).
+        #: Largest answer body read, counted decoded (``http.retry_loop.DEFAULT_MAX_RESPONSE_BYTES``).
         self.max_response_size = max_response_size
         #: Where requests may go (``http.network_policy.NetworkPolicy``; ``None``: anywhere).
         self.network_policy = network_policy

@@ -25,7 +25,7 @@ from ..engine.needs import Delivery, Done, Exchange, Need, Receive, SendMessage,
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
-from ..http.transport import bounded_client
+from ..http.retry_loop import bounded_client
 from ..messaging.steps import acknowledge
 from ..messaging.steps import serve as serve_message
 from . import adapter

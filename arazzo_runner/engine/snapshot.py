@@ -23,7 +23,14 @@ from ..errors import ArazzoError
 from ..yaml12 import pointer_tokens
 from .options import PollPacing, RunOptions
 
-FORMAT = 1
+#: Format 2 (issue 27): step records, finished dependencies and the wait as JSON objects.
+FORMAT = 2
+#: Older formats :func:`migrate` reads: 1 kept step records (``[stepId, workflowId, attempt, status,
+#: statusCode, outputs, durationMs, reason]``) and finished dependencies (``[location, workflowId,
+#: status]``) as positional lists, and the wait as ``sleep``.
+MIGRATED_FORMATS = (1,)
+
+_RECORD_KEYS = ("stepId", "workflowId", "attempt", "status", "statusCode", "outputs", "durationMs", "reason")
 
 
 class SnapshotError(ArazzoError):
@@ -123,13 +130,47 @@ def options_from_json(data: dict[str, Any]) -> RunOptions:
     return RunOptions(pacing=pacing, **data)
 
 
+def migrate(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` in the current format: an older one (a journal or a Temporal history written by an
+    earlier version) is rewritten into a copy; anything else is returned as it is, for
+    :func:`check_envelope` to judge."""
+    if not isinstance(snapshot, dict) or snapshot.get("format") not in MIGRATED_FORMATS:
+        return snapshot
+    state = snapshot.get("state")
+    return {**snapshot, "format": FORMAT, "state": migrate_state(state) if isinstance(state, dict) else state}
+
+
+def migrate_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A format-1 ``state`` in format 2 (a copy). Idempotent, item by item: a journal resumed across
+    the change holds step records of both shapes."""
+    state = dict(state)
+    state["records"] = [migrate_record(record) for record in state.get("records", [])]
+    state["completed_deps"] = [
+        {"location": dep[0], "workflowId": dep[1], "status": dep[2]} if isinstance(dep, list) else dep
+        for dep in state.get("completed_deps", [])
+    ]
+    if "sleep" in state:
+        state.setdefault("wait", state.pop("sleep"))
+    state.setdefault("wait", None)
+    return state
+
+
+def migrate_record(record: Any) -> dict[str, Any]:
+    """A step record of any format as format 2 writes it (a JSON object)."""
+    if isinstance(record, list):
+        return dict(zip(_RECORD_KEYS, record, strict=False))
+    found: dict[str, Any] = record
+    return found
+
+
 def check_envelope(document: Document, snapshot: dict[str, Any]) -> None:
-    """Raise :class:`SnapshotError` unless ``snapshot`` can be restored into ``document``."""
+    """Raise :class:`SnapshotError` unless ``snapshot`` (migrated) can be restored into ``document``."""
     if not isinstance(snapshot, dict) or "format" not in snapshot:
         raise SnapshotError("not a run snapshot (no 'format' field)")
     if snapshot["format"] != FORMAT:
         raise SnapshotError(
-            f"snapshot format {snapshot['format']!r} is not supported (this version reads format {FORMAT})"
+            f"snapshot format {snapshot['format']!r} is not supported (this version reads format {FORMAT}"
+            f" and migrates {', '.join(str(f) for f in MIGRATED_FORMATS)})"
         )
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
     if changes:

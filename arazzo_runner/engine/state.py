@@ -1,7 +1,9 @@
 """Everything a run has decided, as plain data: the state a snapshot saves and a restore reads.
 
-Only ``str``/``int``/``float``/``bool``/``None``/``list``/``dict`` live here (and the ``str``
-enums below, which are ``str``): ids instead of objects (a frame names its document by the path
+Only ``str``/``int``/``float``/``bool``/``None``/``list``/``dict`` live here, the ``str`` enums
+below, and small typed records of such values (:class:`~.result.StepRecord`, :class:`Wait`,
+:class:`CompletedDependency`, :class:`Outcome`, the need handed out), each with its JSON form:
+ids instead of objects (a frame names its document by the path
 of source names from the root document, its workflow by id and its step by index), counters,
 the values expressions can see, and absolute times in the driver's clock (UTC epoch seconds
 with the bundled drivers). :meth:`RunState.to_json` / :meth:`RunState.from_json` are exact
@@ -18,6 +20,9 @@ import json
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
+
+from .needs import Receive, SendMessage, SendRequest, message_need_from_json
+from .result import RunError, RunStatus, StepRecord
 
 
 class Phase(StrEnum):
@@ -105,7 +110,113 @@ class FrameState:
     exchange: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class CompletedDependency:
+    """A ``dependsOn`` workflow that has finished in this run (it runs once per run)."""
+
+    #: The location of the document that holds it (with ``workflow_id``, its key).
+    location: str
+    workflow_id: str
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"location": self.location, "workflowId": self.workflow_id, "status": self.status}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CompletedDependency:
+        return cls(data["location"], data["workflowId"], data["status"])
+
+
+@dataclass(slots=True)
+class Wait:
+    """A wait the core asked for (a poll's pacing, a retry's delay), until the driver has slept it."""
+
+    #: Driver time (UTC epoch seconds) the wait ends: absolute, so it survives a restart.
+    until: float
+    seconds: float
+    #: "poll" or "retry".
+    reason: str
+    step_id: str
+    #: Whether :class:`~.needs.Sleep` was handed to the driver (the next ``next`` then ends the wait).
+    handed_out: bool = False
+    #: Restored from a snapshot: only what is left of it until ``until`` is slept again.
+    resumed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "until": self.until,
+            "seconds": self.seconds,
+            "reason": self.reason,
+            "stepId": self.step_id,
+            "handedOut": self.handed_out,
+            "resumed": self.resumed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Wait:
+        return cls(
+            data["until"],
+            data["seconds"],
+            data["reason"],
+            data["stepId"],
+            bool(data.get("handedOut")),
+            bool(data.get("resumed")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the run ended: kept in the state, so a restored finished run returns the same result."""
+
+    status: RunStatus
+    outputs: dict[str, Any]
+    error: RunError | None
+    duration_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "outputs": self.outputs,
+            "error": self.error.to_dict() if self.error is not None else None,
+            "durationMs": self.duration_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        error = data["error"]
+        return cls(
+            "succeeded" if data["status"] == "succeeded" else "failed",
+            data["outputs"],
+            RunError(error["type"], error["message"], error["stepId"], error["workflowId"]) if error else None,
+            data["durationMs"],
+        )
+
+
+def record_to_json(record: StepRecord) -> dict[str, Any]:
+    """A step record as the state keeps it (:meth:`StepRecord.to_dict`, its duration not rounded)."""
+    data = record.to_dict()
+    data["durationMs"] = record.duration_ms
+    return data
+
+
+def record_from_json(data: dict[str, Any]) -> StepRecord:
+    return StepRecord(
+        data["stepId"],
+        data["workflowId"],
+        data["attempt"],
+        data["status"],
+        data["statusCode"],
+        data["outputs"],
+        data["durationMs"],
+        data.get("reason"),
+    )
+
+
+#: What the core handed to the driver and was not answered yet.
+PendingNeed = SendRequest | SendMessage | Receive
+
+
+@dataclass(eq=False)
 class RunState:
     """The whole run: the workflow stack plus what the run has counted and produced."""
 
@@ -120,27 +231,24 @@ class RunState:
     requests: int = 0
     transport_retries: int = 0
     step_count: int = 0
-    #: StepRecord.to_dict() of every step execution so far.
-    #: One per step execution: [stepId, workflowId, attempt, status, statusCode, outputs, durationMs, reason].
-    records: list[list[Any]] = field(default_factory=list)
+    #: One per step execution, in order.
+    records: list[StepRecord] = field(default_factory=list)
     #: $workflows: workflowId -> {"inputs": ..., "outputs": ...}.
     workflow_results: dict[str, Any] = field(default_factory=dict)
-    #: Finished dependencies: [document location, workflowId, status].
-    completed_deps: list[list[str]] = field(default_factory=list)
-    #: A wait the core asked for: {"until", "seconds", "reason", "stepId", "handedOut"}.
-    sleep: dict[str, Any] | None = None
-    #: The request handed to the driver and not yet answered (SendRequest.to_json(); written by
-    #: Execution.snapshot(), the live object is kept beside the state between snapshots).
-    pending_request: dict[str, Any] | None = None
-    #: The same for an Arazzo 1.1 AsyncAPI step: SendMessage.to_json() or Receive.to_json()
-    #: (``action`` says which); at most one of the two is set.
-    pending_message: dict[str, Any] | None = None
+    #: Finished ``dependsOn`` workflows.
+    completed_deps: list[CompletedDependency] = field(default_factory=list)
+    #: A wait the core asked for and the driver has not finished.
+    wait: Wait | None = None
+    #: The request (or Arazzo 1.1 message need) handed to the driver and not yet answered. A
+    #: snapshot writes it as ``pending_request`` (SendRequest.to_json()) or ``pending_message``
+    #: (SendMessage/Receive.to_json(), ``action`` says which).
+    pending: PendingNeed | None = None
     #: Wall time the current answer arrived (for an HTTP-date Retry-After).
     received_at: float | None = None
-    #: ``random.Random.getstate()`` as JSON (version, 625 ints, gauss_next).
+    #: ``random.Random.getstate()`` as JSON (version, 625 ints, gauss_next); written at a snapshot.
     rng: list[Any] | None = None
-    #: Set when the run is over: {"status", "outputs", "error", "durationMs"}.
-    outcome: dict[str, Any] | None = None
+    #: Set when the run is over.
+    outcome: Outcome | None = None
     #: Set in the ERROR phase: what raised.
     error: str | None = None
 
@@ -149,23 +257,63 @@ class RunState:
         copied: dict[str, Any] = json.loads(encode(self.json_view()))  # a deep copy; proves it is JSON
         return copied
 
-    def json_view(self) -> dict[str, Any]:
+    def json_view(self, *, records: bool = True) -> dict[str, Any]:
         """The state as :meth:`to_json` gives it, but sharing the live values (no copy): encode it
         with :func:`encode` at once, before the run moves on. A journal writing every transition
-        then encodes the state once instead of copying it through JSON first."""
-        data = {name: getattr(self, name) for name in _STATE_FIELDS}
-        data["phase"] = self.phase.value
-        data["stack"] = [_frame_json(frame) for frame in self.stack]
-        return data
+        then encodes the state once instead of copying it through JSON first (and, writing the step
+        records apart, asks for ``records=False``: an empty list)."""
+        pending = self.pending
+        return {
+            "workflow_id": self.workflow_id,
+            "inputs": self.inputs,
+            "phase": self.phase.value,
+            "stack": [_frame_json(frame) for frame in self.stack],
+            "started": self.started,
+            "deadline": self.deadline,
+            "requests": self.requests,
+            "transport_retries": self.transport_retries,
+            "step_count": self.step_count,
+            "records": [record_to_json(r) for r in self.records] if records else [],
+            "workflow_results": self.workflow_results,
+            "completed_deps": [dep.to_json() for dep in self.completed_deps],
+            "wait": self.wait.to_json() if self.wait is not None else None,
+            "pending_request": pending.to_json() if isinstance(pending, SendRequest) else None,
+            "pending_message": pending.to_json() if isinstance(pending, SendMessage | Receive) else None,
+            "received_at": self.received_at,
+            "rng": self.rng,
+            "outcome": self.outcome.to_json() if self.outcome is not None else None,
+            "error": self.error,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunState:
+        """The state of a current-format snapshot (``snapshot.migrate`` brings older ones here)."""
         data = json.loads(json.dumps(data), object_hook=_bytes_in)
-        stack = [_frame_from_json(item) for item in data.pop("stack")]
-        state = cls(**data)
-        state.phase = RunPhase(state.phase)
-        state.stack = stack
-        return state
+        pending: PendingNeed | None = None
+        if data["pending_request"] is not None:
+            pending = SendRequest.from_json(data["pending_request"])
+        elif data["pending_message"] is not None:
+            pending = message_need_from_json(data["pending_message"])
+        return cls(
+            workflow_id=data["workflow_id"],
+            inputs=data["inputs"],
+            phase=RunPhase(data["phase"]),
+            stack=[_frame_from_json(item) for item in data["stack"]],
+            started=data["started"],
+            deadline=data["deadline"],
+            requests=data["requests"],
+            transport_retries=data["transport_retries"],
+            step_count=data["step_count"],
+            records=[record_from_json(r) for r in data["records"]],
+            workflow_results=data["workflow_results"],
+            completed_deps=[CompletedDependency.from_json(d) for d in data["completed_deps"]],
+            wait=Wait.from_json(data["wait"]) if data["wait"] is not None else None,
+            pending=pending,
+            received_at=data["received_at"],
+            rng=data["rng"],
+            outcome=Outcome.from_json(data["outcome"]) if data["outcome"] is not None else None,
+            error=data["error"],
+        )
 
 
 def encode(value: Any) -> str:
@@ -191,7 +339,6 @@ def _bytes_in(value: dict[str, Any]) -> Any:
 
 
 #: Field names, worked out once (``dataclasses.fields`` per snapshot showed in the fleet's profile).
-_STATE_FIELDS = tuple(f.name for f in fields(RunState) if f.name != "stack")
 _FRAME_FIELDS = tuple(f.name for f in fields(FrameState))
 
 
@@ -203,10 +350,8 @@ def _frame_json(frame: FrameState) -> dict[str, Any]:
 
 
 def _frame_from_json(data: dict[str, Any]) -> FrameState:
-    frame = FrameState(**data)
-    frame.phase = Phase(frame.phase)
-    frame.waiting_for = Waiting(frame.waiting_for) if frame.waiting_for is not None else None
-    return frame
+    waiting = data["waiting_for"]
+    return FrameState(**{**data, "phase": Phase(data["phase"]), "waiting_for": Waiting(waiting) if waiting else None})
 
 
 def rng_to_json(state: tuple[Any, ...]) -> list[Any]:

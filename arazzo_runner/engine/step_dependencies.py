@@ -15,19 +15,18 @@ workflow of this document) and ``$sourceDescriptions.<name>.<workflowId>.steps.<
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from ..document.model import step_dependency
+from .result import StepRecord
 
 
-def unmet(depends_on: Iterable[str], workflow_id: str, records: Iterable[list[Any]]) -> str | None:
-    """Why the step cannot run yet, or ``None`` when every step it depends on has completed.
-
-    ``records`` are the run state's step records: ``[stepId, workflowId, attempt, status, ...]``."""
+def unmet(depends_on: Iterable[str], workflow_id: str, records: Iterable[StepRecord]) -> str | None:
+    """Why the step cannot run yet, or ``None`` when every step it depends on has completed
+    (``records``: the run state's step records)."""
     depends_on = tuple(depends_on)
     if not depends_on:
         return None
-    done = {(r[1], r[0]) for r in records if r[3] == "succeeded"}
+    done = {(r.workflow_id, r.step_id) for r in records if r.status == "succeeded"}
     for entry in depends_on:
         named = step_dependency(entry, workflow_id)
         if named is not None and named not in done:

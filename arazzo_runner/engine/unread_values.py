@@ -82,30 +82,6 @@ def why_missing(expression: Any, ctx: EvaluationContext) -> str | None:
     return None
 
 
-def evaluate_outputs(
-    outputs: Mapping[str, Any], ctx: EvaluationContext, where: str, *, explain: bool
-) -> tuple[dict[str, Any], list[str]]:
-    """``(values, warnings)``: each output rendered; one that cannot be evaluated or has no value
-    is null with a warning (saying why from the step's answer when ``explain``)."""
-    from .preparation import STEP_ERRORS, render
-
-    values: dict[str, Any] = {}
-    warnings: list[str] = []
-    for name, text in outputs.items():
-        try:
-            value = render(text, ctx)  # a runtime expression, or a 1.1 Selector Object
-        except STEP_ERRORS as exc:
-            value = MISSING
-            warnings.append(f"{where} output {name!r}: {exc}")
-        if value is MISSING:
-            message = f"{where} output {name!r} ({text}) has no value; it is null"
-            why = why_missing(text, ctx) if explain else None
-            warnings.append(f"{message}: {why}" if why else message)
-            value = None
-        values[name] = value
-    return values, warnings
-
-
 def unreadable_criteria(step: Step, ctx: EvaluationContext) -> list[str]:
     """One warning per success criterion that applies a JSON pointer or JSONPath to an answer body
     that is text or bytes (not JSON, nor XML mapped to an object)."""

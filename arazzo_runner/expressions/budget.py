@@ -28,6 +28,8 @@ from typing import Any
 
 import regex
 
+from ..errors import ArazzoError
+
 CRITERION_SECONDS = 1.0
 """Longest one criterion (all its regexes and ranges together) may run."""
 
@@ -40,8 +42,10 @@ MAX_DESCENT_NODES = 50_000
 _deadline: ContextVar[float | None] = ContextVar("criterion_deadline", default=None)
 
 
-class BudgetExceeded(TimeoutError):
-    """A criterion went over its budget; the message says which."""
+class BudgetExceeded(ArazzoError, TimeoutError):
+    """A criterion went over its budget; the message says which.
+
+    Also a ``TimeoutError``: the evaluators that stop at any timeout (a regex's own) catch both."""
 
 
 @contextlib.contextmanager

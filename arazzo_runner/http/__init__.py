@@ -1,14 +1,28 @@
 """The HTTP layer: OpenAPI operation + evaluated step values → signed request → parsed answer.
 
-Modules, one job each: :mod:`.servers` (base URL), :mod:`.serialize` (parameter styles),
-:mod:`.bodies` (request bodies and replacements), :mod:`.request` (the ``httpx.Request``),
-:mod:`.responses` (parsing by media type), :mod:`.errors` (typed errors, API error codes),
-:mod:`.aws` (SigV4 declaration, botocore environment), :mod:`.sigv4` (the ``httpx.Auth``),
-:mod:`.retries` (transport retry policy), :mod:`.transport` (sync/async send loops),
-:mod:`.endpoint` (per-source wiring), :mod:`.redact` (secrets out of output),
-:mod:`.security` (OpenAPI security requirements → auth, credential lookup), :mod:`.auths`
-(apiKey / http / chained ``httpx.Auth``), :mod:`.oauth2` (client credentials, token cache),
-:mod:`.x_security` (Redocly's ``x-security``), :mod:`.validation` (openapi-core checks).
+Modules, one job each (``tests/unit/http/test_module_map.py`` holds this list to the folder):
+
+Building the request
+    :mod:`.servers` (base URL), :mod:`.serialize` (parameter styles), :mod:`.querystring` (the
+    query string as written), :mod:`.bodies` (request bodies and replacements),
+    :mod:`.replacement_targets` (where a replacement points: JSON Pointer, JSONPath, XPath),
+    :mod:`.request` (the ``httpx.Request``), :mod:`.endpoint` (per-source wiring).
+Auth
+    :mod:`.security` (OpenAPI security requirements → auth, credential lookup), :mod:`.auths`
+    (apiKey / http / chained ``httpx.Auth``), :mod:`.oauth2` (client credentials, token cache),
+    :mod:`.x_security` (Redocly's ``x-security``), :mod:`.aws` (SigV4 declaration, botocore
+    environment), :mod:`.sigv4` (the ``httpx.Auth``).
+Sending
+    :mod:`.retry_loop` (the retry-and-limits loop, sync and asyncio: bounded answers, transport
+    retries), :mod:`.retries` (the retry policy it follows), :mod:`.client_send` (one request
+    through a client's transport without ``Client.send``'s per-request machinery),
+    :mod:`.clients` (the clients a run makes: timeouts, certificates, mounts),
+    :mod:`.lean_transport` (an HTTP/1.1 keep-alive transport for asyncio fleets),
+    :mod:`.network_policy` (which destinations a run may reach), :mod:`.httpx_internals` (the one
+    module that touches httpx's and httpcore's private internals).
+The answer
+    :mod:`.responses` (parsing by media type), :mod:`.errors` (typed errors, API error codes),
+    :mod:`.validation` (openapi-core checks), :mod:`.redact` (secrets out of output).
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ from .redact import redacted_headers, redacted_url
 from .request import StepParameter, build_request, parameter_definitions
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy
+from .retry_loop import SendResult, TransportRetry, send_with_retries, send_with_retries_async
 from .security import (
     SecretNames,
     SecurityEnvironment,
@@ -44,7 +59,6 @@ from .security import (
 )
 from .servers import resolve_base_url
 from .sigv4 import SigV4Auth, sigv4_auth_for
-from .transport import SendResult, TransportRetry, send_with_retries, send_with_retries_async
 from .validation import Violation, validate_exchange, validate_request, validate_response
 from .x_security import XSecurityError, auth_from_x_security
 

@@ -116,8 +116,11 @@ def build_aws_request(
     found = aws_operation(endpoint, source, operation, parameters, payload)
     if found is None or found.protocol not in WIRE_PROTOCOLS:
         return None
-    if has_body and isinstance(payload, str | bytes | bytearray) and not _raw_payload(found):
-        return None  # the document serialised the body itself: sent as written
+    raw = _raw_payload(found)
+    if has_body and isinstance(payload, str | bytes | bytearray) != raw:
+        # Text for a structured body: the document serialised it itself, sent as written. An
+        # object for a blob body (InvokeEndpoint's): encoded by its media type, as any body.
+        return None
     mapped = input_params(found, [(p.name, str(p.location), p.value) for p in parameters], payload, has_body)
     host = httpx.URL(endpoint.base_url).host
     try:

@@ -19,7 +19,7 @@ What stays as ``Client.send`` does it:
 * httpx's ``HTTP Request: ...`` line still goes to the ``httpx`` logger when INFO is on for it.
 
 A client this path cannot serve the same way (event hooks, redirects followed, credentials in
-the URL and no auth, closed, or an httpx without ``_transport_for_url``) goes through
+the URL and no auth, closed, or an httpx whose internals :mod:`.httpx_internals` cannot reach) goes through
 ``Client.send`` exactly as before. ``MockTransport`` tests and HAR replay are transports, so they
 take this path too.
 """
@@ -31,6 +31,8 @@ from typing import Any
 
 import httpx
 
+from . import httpx_internals
+
 #: httpx's own logger: ``Client.send`` logs every answered request there at INFO.
 _LOGGER = logging.getLogger("httpx")
 
@@ -39,7 +41,7 @@ def _direct(
     client: httpx.Client | httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None
 ) -> bool:
     """Whether ``client.send`` would do nothing here that :func:`send_async`/:func:`send` leave out."""
-    if client.is_closed or client.follow_redirects or not hasattr(client, "_transport_for_url"):
+    if client.is_closed or client.follow_redirects or not httpx_internals.has_transport_for_url(client):
         return False
     hooks = client.event_hooks
     if hooks["request"] or hooks["response"]:
@@ -102,7 +104,7 @@ async def send_async(
 
 
 async def _send_single_async(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    transport: Any = client._transport_for_url(request.url)
+    transport: Any = httpx_internals.transport_for_url(client, request.url)
     try:
         response: httpx.Response = await transport.handle_async_request(request)
     except httpx.RequestError as exc:
@@ -142,7 +144,7 @@ def send(client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None =
 
 
 def _send_single(client: httpx.Client, request: httpx.Request) -> httpx.Response:
-    transport: Any = client._transport_for_url(request.url)
+    transport: Any = httpx_internals.transport_for_url(client, request.url)
     try:
         response: httpx.Response = transport.handle_request(request)
     except httpx.RequestError as exc:

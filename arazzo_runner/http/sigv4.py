@@ -67,7 +67,7 @@ def _caching_signer_class(base: str = "v4") -> type:
 
     parent = S3SigV4Auth if base == "s3v4" else BotocoreSigV4Auth
 
-    class CachingSigV4Signer(parent):  # type: ignore[valid-type,misc]  # type: ignore[misc]
+    class CachingSigV4Signer(parent):  # type: ignore[valid-type,misc]
         def signature(self, string_to_sign: str, request: Any) -> str:
             key = _signing_key(
                 self.credentials.secret_key,

@@ -92,7 +92,8 @@ def object_to_xml(payload: Any, root_name: str | None) -> bytes:
             )
     root = ElementTree.Element(str(root_name))
     _fill(root, payload, 0)
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    text: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=False)
+    return text
 
 
 def _text(value: Any) -> str:

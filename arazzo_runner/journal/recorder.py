@@ -24,7 +24,8 @@ from ..engine.core import Execution
 from ..engine.events import Event
 from ..engine.inputs import secret_input_names
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
-from ..engine.state import encode
+from ..engine.result import StepRecord
+from ..engine.state import encode, record_to_json
 from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
@@ -160,8 +161,9 @@ class RunJournal:
         Encoded once, straight from the live state (no copy through JSON first), and its envelope
         (document fingerprint, options: the same all run long) encoded once per run; the text
         decodes to what sealing ``execution.snapshot()`` gives (tested)."""
-        view = execution.snapshot_state_view()  # a fresh dict sharing the live values: not mutated below
-        view["records"] = []  # only the new ones are written (new_records)
+        # A fresh dict sharing the live values (not mutated below); the step records are written apart
+        # (new_records), so the view holds none.
+        view = execution.snapshot_state_view(records=False)
         pack_rng(view)
         if self.sealer.names:
             view = self.sealer.seal(view)
@@ -173,8 +175,8 @@ class RunJournal:
             self._head_for = execution
         return self._head_text + encode(view) + "}"
 
-    def new_records(self, execution: Execution) -> tuple[int, list[Any]] | None:
-        """Step records made since the last transition: (index of the first, records)."""
+    def new_records(self, execution: Execution) -> tuple[int, list[dict[str, Any]]] | None:
+        """Step records made since the last transition: (index of the first, records as JSON)."""
         records = execution.state.records
         first = self.records_written
         if len(records) <= first:
@@ -182,7 +184,9 @@ class RunJournal:
         self.records_written = len(records)
         fresh = records[first:]
         self._seen.extend(self._step_lines(fresh))
-        return first, self.sealer.seal(fresh) if self.sealer.names else fresh
+        self._last_step = fresh[-1].step_id
+        written = [record_to_json(record) for record in fresh]
+        return first, self.sealer.seal(written) if self.sealer.names else written
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""
@@ -284,8 +288,6 @@ class RunJournal:
         records = self.new_records(execution)
         timeline = self._seen + self._timeline(events)
         self._seen = []
-        if records:
-            self._last_step = (lambda r: r["stepId"] if isinstance(r, dict) else r[0])(records[1][-1])
         last_step = self._last_step
         next_poll = None
         in_flight = None
@@ -346,17 +348,13 @@ class RunJournal:
                 lines.append((wall, event.kind, step, self.masker.text(str(text)) if text else None))
         return lines
 
-    def _step_lines(self, records: list[Any]) -> list[tuple[float, str, str | None, str | None]]:
+    def _step_lines(self, records: list[StepRecord]) -> list[tuple[float, str, str | None, str | None]]:
         """A step's outcome when it differs from its previous one: a poll loop of 10,000 identical
         answers is one line, not 10,000 (the step records keep every execution)."""
         lines: list[tuple[float, str, str | None, str | None]] = []
         wall = self.clock()
         for record in records:
-            step, status, code, reason = (
-                (record["stepId"], record["status"], record["statusCode"], record["reason"])
-                if isinstance(record, dict)
-                else (record[0], record[3], record[4], record[7])
-            )
+            step, status, code, reason = record.step_id, record.status, record.status_code, record.reason
             text = " ".join(str(x) for x in (status, code) if x) + (f": {self.masker.text(str(reason))}" if reason else "")
             if self._last_line.get(step) != text:
                 self._last_line[step] = text

@@ -250,7 +250,7 @@ def _resume(
     own = client is None
     client = client or httpx.Client(timeout=environment.http_timeout())
     try:
-        if execution.state.pending_request is not None or execution.state.pending_message is not None:
+        if execution.state.pending is not None:
             need = execution.next(clock())
             assert isinstance(need, SendRequest | SendMessage | Receive)
             try:

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..engine.snapshot import migrate, migrate_state
 from ..errors import UsageError
 
 SCHEMA_VERSION = 1
@@ -588,6 +589,11 @@ class Journal:
             unpack_rng(record.snapshot["state"])
             found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
             record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+            # A journal written by an earlier version (or resumed across versions: step records of
+            # both shapes) reads as the current format.
+            snapshot = record.snapshot
+            snapshot.update(migrate(snapshot))
+            snapshot["state"] = migrate_state(snapshot["state"])
         return record
 
     def runs(self, *, status: str | None = None, limit: int | None = None) -> list[RunRecord]:

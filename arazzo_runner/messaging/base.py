@@ -14,13 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..errors import ArazzoError
 from ..sources.asyncapi import DEFAULT_RECEIVE_TIMEOUT as DEFAULT_RECEIVE_TIMEOUT  # re-exported
 
 #: Bodies larger than this are kept as text (SQS's own maximum is 1 MiB).
 MAX_MESSAGE_BYTES = 1024 * 1024
 
 
-class MessagingError(Exception):
+class MessagingError(ArazzoError):
     """A message could not be sent or received (the step fails with this message)."""
 
 

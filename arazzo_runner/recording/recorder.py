@@ -20,7 +20,7 @@ import httpx
 
 from ..engine.events import Event, StepStarted
 from ..engine.redaction import Redactor
-from ..http.transport import DEFAULT_MAX_RESPONSE_BYTES
+from ..http.retry_loop import DEFAULT_MAX_RESPONSE_BYTES
 from .har import RecordedExchange, RecordedRequest, RecordedResponse, Recording
 
 #: Headers that describe the wire encoding, not the content we store (decoded) in the recording.
@@ -144,7 +144,7 @@ def _redacted(exchange: RecordedExchange, redactor: Redactor) -> RecordedExchang
 
 def _check_size(request: httpx.Request, size: int, limit: int) -> None:
     if size > limit:
-        from ..http.transport import ResponseLimitExceeded
+        from ..http.retry_loop import ResponseLimitExceeded
 
         where = f"{request.method} {request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
         raise ResponseLimitExceeded(

@@ -28,7 +28,7 @@ from ..engine.options import PollPacing, RunOptions
 from ..engine.redaction import Redactor
 from ..engine.result import RunResult
 from ..http import AwsEnvironment
-from ..http.transport import DEFAULT_TIMEOUT
+from ..http.retry_loop import DEFAULT_TIMEOUT
 from .canned import Canned, canned_entries
 from .har import Recording, read_har, write_har
 from .matching import parse_match

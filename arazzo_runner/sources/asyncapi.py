@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..errors import ArazzoError
 from ..yaml12 import ParsedFile, escape_token, pointer_tokens
 
 MAX_REF_DEPTH = 32
@@ -31,8 +32,10 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _LOCATION = re.compile(r"^\$message\.(header|payload)(?:#(/.*)?)?$")
 
 
-class AsyncApiError(Exception):
+class AsyncApiError(ArazzoError):
     """Something in the AsyncAPI description that a step needs cannot be used (the message says what)."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

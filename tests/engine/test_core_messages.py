@@ -128,7 +128,7 @@ def test_message_values_live_in_the_frame_state_and_survive_a_snapshot(doc) -> N
     }
     assert snapshot["state"]["pending_message"] is None
     restored = Execution.restore(doc, snapshot)
-    ctx = restored._contexts[-1]
+    ctx = restored.machine.contexts[-1]
     assert ctx.message_payload == CONFIRMED and ctx.message_headers["orderCorrelationId"] == CORRELATION
     done = restored.next(START + 3)
     assert isinstance(done, Done) and done.result.outputs == {"orderId": "o-42"}
@@ -156,9 +156,9 @@ def test_a_new_step_starts_without_the_last_message(doc) -> None:
     ex = Execution(doc, "placeAndConfirm", INPUTS)
     sent(ex)
     ex.feed_message(confirmation(), START + 2)
-    frame, ctx = ex.state.stack[-1], ex._contexts[-1]
+    frame, ctx = ex.state.stack[-1], ex.machine.contexts[-1]
     assert ctx.message_payload == CONFIRMED
-    ex._clear_exchange(frame, ctx)  # what starting the next step does
+    ex.machine.clear_exchange(frame, ctx)  # what starting the next step does
     assert ctx.message_payload is MISSING and dict(ctx.message_headers) == {} and frame.exchange == {}
 
 

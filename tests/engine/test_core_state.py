@@ -25,7 +25,7 @@ from arazzo_runner.engine import Execution, PollPacing, RunOptions
 from arazzo_runner.engine.decisions import Fail, decide
 from arazzo_runner.engine.needs import Done, Exchange, Response, SendRequest, SentRequest, Sleep
 from arazzo_runner.engine.snapshot import SnapshotError
-from arazzo_runner.engine.state import Phase, RunPhase, Waiting
+from arazzo_runner.engine.state import CompletedDependency, Phase, RunPhase, Wait, Waiting
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
 START = 1_750_000_000.0
@@ -56,13 +56,7 @@ def test_retry_after_header_wins_and_state_counts_the_retry(doc) -> None:
     assert ex.snapshot()["state"]["pending_request"] == need.to_json()
     ex.feed(answer(503, headers=(("Retry-After", "7"),)), START + 1)
     assert frame.attempt == 2 and frame.retries_used == {"call": {"again": 1}}
-    assert ex.state.sleep == {
-        "until": START + 8,
-        "seconds": 7.0,
-        "reason": "retry",
-        "stepId": "call",
-        "handedOut": False,
-    }
+    assert ex.state.wait == Wait(until=START + 8, seconds=7.0, reason="retry", step_id="call", handed_out=False)
     sleep = ex.next(START + 1)
     assert sleep == Sleep(7.0, "retry", "call", START + 8)
     assert isinstance(ex.next(START + 8), SendRequest)
@@ -91,11 +85,11 @@ def test_goto_poll_loop_is_paced_and_counted(doc) -> None:
     ex.next(START)
     ex.feed(answer(200, {"done": False}), START)
     frame = ex.state.stack[-1]
-    assert frame.polls == {"poll": 1} and frame.index == 0 and ex.state.sleep["seconds"] == 2.0
+    assert frame.polls == {"poll": 1} and frame.index == 0 and ex.state.wait.seconds == 2.0
     assert ex.next(START).seconds == 2.0
     ex.next(START + 2)
     ex.feed(answer(200, {"done": False}), START + 2)
-    assert frame.polls == {"poll": 2} and ex.state.sleep["seconds"] == 4.0
+    assert frame.polls == {"poll": 2} and ex.state.wait.seconds == 4.0
     ex.next(START + 2)
     ex.next(START + 6)
     ex.feed(answer(200, {"done": True}), START + 6)
@@ -132,7 +126,7 @@ def test_depends_on_runs_first_once(doc) -> None:
     ex.feed(answer(201, {"id": "1"}), START)
     need = ex.next(START)  # dependent: its own dependency (base) already ran
     assert need.workflow_id == "dependent" and need.step_id == "read"
-    assert ex.state.completed_deps == [[str(doc.location), "base", "succeeded"]]
+    assert ex.state.completed_deps == [CompletedDependency(str(doc.location), "base", "succeeded")]
     ex.feed(answer(200, {"state": "ok"}), START)
     assert ex.next(START).step_id == "last"
 
@@ -170,7 +164,7 @@ def test_unknown_action_type_fails_instead_of_goto(doc) -> None:
     step = dataclasses.replace(workflow.steps[0], on_failure=(FailureAction("jump", "leap", step_id="call"),))
     ex = Execution(doc, "noCriteria")
     decision = decide(
-        doc, workflow, step, ex._contexts[-1], succeeded=False, reason="x", retries_used={}, received_at=None
+        doc, workflow, step, ex.machine.contexts[-1], succeeded=False, reason="x", retries_used={}, received_at=None
     )
     assert isinstance(decision, Fail) and decision.type == "invalid_action" and "'leap'" in decision.message
 

@@ -102,7 +102,7 @@ def _dry_first(
     if not isinstance(execution.next(START), SendRequest):
         return None
     frame = execution.state.stack[-1]
-    document = execution._document_at(frame.document_path)
+    document = execution.machine.index.document_at(frame.document_path)
     workflow = document.workflow(frame.workflow_id)
     ctx = context_for(document, frame.inputs, {}, {}, {})
     if frame.index != 0:

@@ -32,9 +32,16 @@ def test_the_core_loads_no_http_library() -> None:
     assert out.strip() == "[]"
 
 
+#: The one module that owns every transition of the state machine (issue 27; h11's ``_state.py`` rule:
+#: everything that changes the state lives in one file) may be longer: splitting it would spread the
+#: machine over files again. What it works out without changing the run lives in answers.py & co.
+LONGER = {"transitions.py": 800}
+
+
 def test_engine_modules_stay_small() -> None:
     sizes = {p.name: len(p.read_text().splitlines()) for p in ENGINE.glob("*.py")}
-    assert max(sizes.values()) <= 400, sizes
+    too_long = {name: size for name, size in sizes.items() if size > LONGER.get(name, 400)}
+    assert too_long == {}, sizes
 
 
 def test_errors_have_one_root() -> None:

@@ -110,7 +110,7 @@ def test_a_fleet_on_one_journal_commits_fewer_transactions_than_transitions(tmp_
         record = records[result.run_id]
         assert record.status == "succeeded"
         assert record.outputs == expected_outputs(record.inputs["trainingJobName"]) == result.outputs
-        assert [r[0] for r in record.snapshot["state"]["records"]] == ["createTrainingJob"] + ["pollTrainingJob"] * (IN_PROGRESS + 1)
+        assert [r["stepId"] for r in record.snapshot["state"]["records"]] == ["createTrainingJob"] + ["pollTrainingJob"] * (IN_PROGRESS + 1)
 
 
 # -- a fleet killed mid-flight resumes, run by run ----------------------------------------------

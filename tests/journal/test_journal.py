@@ -206,7 +206,7 @@ def test_async_runs_are_journaled_too(workdir, server) -> None:
     kinds = [line["kind"] for line in Journal(workdir / "runs.db").timeline(record.id)]
     # Three polls with the same outcome are one timeline line; the step records keep all three.
     assert kinds == ["started", "step_finished", "step_finished", "step_finished", "run_finished"]
-    assert [s[0] for s in Journal(workdir / "runs.db").get(record.id).snapshot["state"]["records"]] == [
+    assert [s["stepId"] for s in Journal(workdir / "runs.db").get(record.id).snapshot["state"]["records"]] == [
         "create", "poll", "poll", "poll", "confirm"
     ]  # fmt: skip
 

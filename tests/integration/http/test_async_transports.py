@@ -21,7 +21,7 @@ import pytest
 from arazzo_runner.http.errors import TransportFailure
 from arazzo_runner.http.lean_transport import LeanAsyncTransport
 from arazzo_runner.http.retries import RetryPolicy
-from arazzo_runner.http.transport import ResponseLimitExceeded, ResponseLimits, send_with_retries_async
+from arazzo_runner.http.retry_loop import ResponseLimitExceeded, ResponseLimits, send_with_retries_async
 
 TRANSPORTS: dict[str, Callable[..., httpx.AsyncBaseTransport]] = {
     "httpx": lambda **kw: httpx.AsyncHTTPTransport(

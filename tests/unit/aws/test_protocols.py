@@ -107,3 +107,18 @@ def test_a_payload_answer_is_read_from_its_root_and_by_wire_names() -> None:
     assert view["Rules"] == rules and view.get("Rule") == rules  # member name and XML element name
     assert view.get("ServerSideEncryptionConfiguration") is view
     assert "Rule" not in dict(view)  # not twice in outputs
+
+
+def test_rest_json_location_members_and_blobs_written_as_base64() -> None:
+    op = match_operation(("lambda",), "post", "/2015-03-31/functions/{FunctionName}/invocations", None)
+    assert op is not None and op.name == "Invoke"
+    mapped = input_params(
+        op, [("FunctionName", "path", "fn"), ("X-Amz-Invocation-Type", "header", "Event")], b"{}", True
+    )
+    wire = serialise_request(op, mapped, "http://127.0.0.1:9", host_prefix=False)
+    assert (wire.url, wire.body) == ("http://127.0.0.1:9/2015-03-31/functions/fn/invocations", b"{}")
+    assert ("X-Amz-Invocation-Type", "Event") in wire.headers
+    op = match_operation(("lambda",), "post", "/2015-03-31/functions", "createFunction")
+    payload = {"FunctionName": "f", "Role": "r", "Code": {"ZipFile": "UEsDBA=="}, "Handler": "h"}
+    wire = serialise_request(op, input_params(op, [], payload, True), "http://127.0.0.1:9", host_prefix=False)
+    assert b'"ZipFile": "UEsDBA=="' in wire.body  # base64 given is base64 sent, not encoded twice

@@ -1,4 +1,6 @@
-"""Send a request with transport retries: thin sync and asyncio drivers around :class:`RetryPolicy`.
+"""The retry-and-limits loop: send a request, bounded, retrying as :class:`RetryPolicy` says
+(sync and asyncio). Not a transport: it sits on top of the client's transport (httpx's, the lean
+one, a replay or a ``MockTransport``).
 
 The policy decides; these loops only send, parse and sleep (the sleeper is injected). Each retry
 is listed in the result (or in the ``TransportFailure`` when all attempts failed), so a run can
@@ -34,7 +36,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from . import client_send
+from . import client_send, httpx_internals
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy
@@ -142,16 +144,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 def bounded_client(**options: Any) -> httpx.Client:
     """An ``httpx.Client`` whose connections honour the exchange deadline on every socket read.
 
-    httpx does not expose httpcore's ``network_backend``; it is set on each transport's pool
-    (httpcore 1.x keeps it as ``_network_backend``). Should that change, the client still works,
-    with the between-chunks check only.
+    httpx does not expose httpcore's ``network_backend``: :mod:`.httpx_internals` sets it on each
+    transport's pool. Should that fail, the client still works, with the between-chunks check only.
     """
     client = httpx.Client(**options)
-    for transport in [client._transport, *client._mounts.values()]:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, _DeadlineBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    httpx_internals.wrap_network_backends(client, _DeadlineBackend, _DeadlineBackend)
     return client
 
 
