@@ -10,6 +10,9 @@ that maps a step to botocore's serialisers and parsers) finds it however it is s
   left out;
 * ``x-aws-operation`` is botocore's operation name again, as data a program reads without
   parsing the path key (``botocore.model.ServiceModel.operation_model(name)``).
+
+An operation whose model gives an endpoint ``hostPrefix`` (S3 Control's ``{AccountId}.``) says
+so in ``x-aws-hostPrefix``: botocore prepends it to the host, which the document's servers do not.
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ def operation_header(model: ServiceModel, name: str) -> dict[str, Any]:
         operation["deprecated"] = True
     if spec.get("documentationUrl"):
         operation["externalDocs"] = {"url": spec["documentationUrl"]}
+    host_prefix = (spec.get("endpoint") or {}).get("hostPrefix")
+    if host_prefix:
+        # botocore prepends it to the endpoint's host (``{AccountId}.`` from the input member
+        # AccountId, ``runtime.``); the servers above do not carry it.
+        operation["x-aws-hostPrefix"] = str(host_prefix)
     return operation
 
 

@@ -38,8 +38,12 @@ from typing import Any
 from .doc_text import description
 from .errors import AwsModelError
 from .openapi_common import modeled_errors, operation_header
+from .openapi_query import XML as QUERY_MEDIA
+from .openapi_query import error_schema_name as query_error_name
 from .openapi_query import query_error_schema, query_operation
-from .openapi_rest import rest_error_schema, rest_operation
+from .openapi_rest import error_schema_name as rest_error_name
+from .openapi_rest import media_type as rest_media
+from .openapi_rest import request_target, rest_error_schema, rest_operation
 from .service_models import ServiceModel, endpoint_servers, load_service_model
 from .shape_schemas import SchemaBuilder
 
@@ -78,9 +82,12 @@ def generate_openapi(
     builder = SchemaBuilder(model.shapes, xml=model.protocol in XML_PROTOCOLS)
     if model.protocol == "json":
         return _json_document(model, builder, names, loader=loader)
-    paths = _rest_paths(model, builder, names) if model.protocol.startswith("rest-") else {}
     if model.protocol in ("query", "ec2"):
         paths = {f"/#Action={name}": {"post": query_operation(model, builder, name)} for name in names}
+        error_name, error_schema, media = query_error_name(model), query_error_schema(model), QUERY_MEDIA
+    else:  # rest-json, rest-xml
+        paths = _rest_paths(model, builder, names)
+        error_name, error_schema, media = rest_error_name(model), rest_error_schema(model), rest_media(model)
     info = _info(model, names)
     info.update(
         {
@@ -96,12 +103,6 @@ def generate_openapi(
         info["x-aws-signatureVersion"] = str(model.metadata["signatureVersion"])
     if model.xml_namespace:
         info["x-aws-xmlNamespace"] = model.xml_namespace
-    if model.protocol.startswith("rest-"):
-        error_name, error_schema = _rest_error(model)
-        media = "application/xml" if model.protocol == "rest-xml" else "application/json"
-    else:
-        error_name, error_schema = _query_error(model)
-        media = "text/xml"
     return {
         "openapi": "3.1.0",
         "info": info,
@@ -122,22 +123,8 @@ def generate_openapi(
     }
 
 
-def _rest_error(model: ServiceModel) -> tuple[str, dict[str, Any]]:
-    from .openapi_rest import error_schema_name
-
-    return error_schema_name(model), rest_error_schema(model)
-
-
-def _query_error(model: ServiceModel) -> tuple[str, dict[str, Any]]:
-    from .openapi_query import error_schema_name
-
-    return error_schema_name(model), query_error_schema(model)
-
-
 def _rest_paths(model: ServiceModel, builder: SchemaBuilder, names: list[str]) -> dict[str, Any]:
     """Path items of REST operations: keys as :mod:`.openapi_rest` says, methods grouped per key."""
-    from .openapi_rest import request_target
-
     keys: dict[str, tuple[str, str]] = {}
     for name in model.operations:  # the whole model, so a subset's keys are the same as the full file's
         method, path, literal = request_target(model, name)

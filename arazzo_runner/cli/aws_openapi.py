@@ -63,11 +63,26 @@ def run_aws_openapi(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Write through a temporary file in the same folder, so a failed run never leaves half a file."""
+    """Write through a temporary file in the same folder, so a failed run never leaves half a file.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (the existing file's, else
+    0666 less the umask): a description holds no run data or secret, and the temporary file's
+    private 0600 would surprise whoever shares or serves it."""
     folder = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp"
     ) as handle:
         handle.write(text)
         temporary = handle.name
+    os.chmod(temporary, mode)
     os.replace(temporary, path)
+
+
+def _umask() -> int:
+    current = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(current)
+    return current

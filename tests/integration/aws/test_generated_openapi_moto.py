@@ -3,9 +3,9 @@
 * DynamoDB (JSON 1.0), as the public catalog's workflows are written (lowerCamel ``operationId``,
   a source URL that is not there): ``arazzo run --source-map`` to a generated file, signed and
   checked by moto;
-* EC2 and STS (Query protocols), signed and checked by moto: the constant ``Action``/``Version``
-  of ``/#Action=…`` keys are sent in the query string without the step naming them (AWS reads them
-  there or in the body alike);
+* EC2 and IAM (Query protocols), signed and checked by moto: the steps name neither ``Action`` nor
+  ``Version``; the generated ``/#Action=…`` operation supplies them (as constant query parameters,
+  which AWS reads there or in the body alike);
 * S3 (REST-XML): the greedy label keeps its ``/``, ``?uploads`` and ``?list-type=2`` are sent from
   the key. moto does not check signatures here: S3's own SigV4 rules (the payload hash header) are
   the signer's work (issue 24, first deliverable), not the description's.
@@ -157,21 +157,19 @@ def test_catalog_style_dynamodb_workflow_runs_with_source_map_to_a_generated_fil
 
 
 QUERY_FLOW = """arazzo: 1.0.1
-info: {title: EC2 and STS from generated descriptions, version: '1'}
+info: {title: EC2 and IAM from generated descriptions, version: '1'}
 sourceDescriptions:
 - {name: ec2, url: ./ec2.yml, type: openapi}
-- {name: sts, url: ./sts.yml, type: openapi}
+- {name: iam, url: ./iam.yml, type: openapi}
 workflows:
 - workflowId: launch
   inputs: {type: object, properties: {image: {type: string}}}
   steps:
-  - stepId: whoAmI
-    operationId: getCallerIdentity
-    # moto checks the signature of a POST without body as if its query were the body (AWS does not):
-    # this call also writes its Action in the form body, as botocore does.
+  - stepId: createUser
+    operationId: createUser
     requestBody:
       contentType: application/x-www-form-urlencoded
-      payload: {Action: GetCallerIdentity}
+      payload: {UserName: from-generated}
     successCriteria: [{condition: $statusCode == 200}]
   - stepId: runInstances
     operationId: RunInstances
@@ -182,27 +180,27 @@ workflows:
 """
 
 
-def test_ec2_and_sts_operations_from_generated_files_reach_moto_signed(
+def test_ec2_and_iam_operations_from_generated_files_reach_moto_signed(
     signed_moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, key, secret = signed_moto
     (tmp_path / "ec2.yml").write_text(render_openapi("ec2", ["RunInstances"]))
-    (tmp_path / "sts.yml").write_text(render_openapi("sts", ["GetCallerIdentity"]))
+    (tmp_path / "iam.yml").write_text(render_openapi("iam", ["CreateUser"]))
     (tmp_path / "flow.yml").write_text(QUERY_FLOW)
     ec2 = client("ec2", url, key, secret)
     image = ec2.describe_images()["Images"][0]["ImageId"]
     credentials(monkeypatch, key, secret)
     events: list = []
     result = arazzo_runner.load(tmp_path / "flow.yml").run(
-        None, {"image": image}, servers={"ec2": url, "sts": url}, on_event=events.append
+        None, {"image": image}, servers={"ec2": url, "iam": url}, on_event=events.append
     )
-    sent = {e.step_id: e for e in events if e.kind == "request_built"}
-    assert sent["runInstances"].url == f"{url}/?Action=RunInstances&Version=2016-11-15"
-    assert sent["whoAmI"].url == f"{url}/?Action=GetCallerIdentity&Version=2011-06-15"
     answers = {e.step_id: e for e in events if e.kind == "response_received"}
-    assert [answers[s].error_code for s in ("whoAmI", "runInstances")] == [None, None]
+    assert [answers[s].error_code for s in ("createUser", "runInstances")] == [None, None]
     assert result.status == "succeeded", result
-    assert ":user/admin" in str(answers["whoAmI"].body)  # moto answered for the signing user
+    assert (
+        client("iam", url, key, secret).get_user(UserName="from-generated")["User"]["UserName"]
+        == "from-generated"
+    )
     launched = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     assert [(i["ImageId"], i["InstanceType"]) for i in launched] == [(image, "t2.micro")]
 
@@ -255,12 +253,12 @@ def test_s3_operations_from_a_generated_file_reach_moto(
             servers={"s3": url},
             on_event=events.append,
         )
-        sent = {e.step_id: (e.method, e.url) for e in events if e.kind == "request_built"}
-        assert sent == {
-            "createBucket": ("PUT", f"{url}/generated"),
-            "putObject": ("PUT", f"{url}/generated/reports/2026/a%20b.txt"),
-            "startUpload": ("POST", f"{url}/generated/reports/2026/a%20b.txt?uploads="),
-            "listObjects": ("GET", f"{url}/generated?list-type=2"),
+        sent = {e.step_id: _address(e.method, e.url, url) for e in events if e.kind == "request_built"}
+        assert sent == {  # method, path and query names ('?uploads' or '?uploads=': the same flag to S3)
+            "createBucket": ("PUT", "/generated", []),
+            "putObject": ("PUT", "/generated/reports/2026/a%20b.txt", []),
+            "startUpload": ("POST", "/generated/reports/2026/a%20b.txt", ["uploads"]),
+            "listObjects": ("GET", "/generated", ["list-type=2"]),
         }
         assert result.status == "succeeded", result
         s3 = client("s3", url, "AKIAEXAMPLE000000000", "secret")
@@ -269,3 +267,8 @@ def test_s3_operations_from_a_generated_file_reach_moto(
         assert s3.get_object(Bucket="generated", Key=stored["Key"])["Body"].read() == b"hello"
         (upload,) = s3.list_multipart_uploads(Bucket="generated")["Uploads"]
         assert upload["Key"] == "reports/2026/a b.txt"
+
+
+def _address(method: str, sent: str, base: str) -> tuple[str, str, list[str]]:
+    path, _, query = sent.removeprefix(base).partition("?")
+    return method, path, sorted(item.removesuffix("=") for item in query.split("&") if item)

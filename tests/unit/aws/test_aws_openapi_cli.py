@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -15,6 +16,12 @@ def test_writes_the_file(run_cli, tmp_path: Path) -> None:
     document = yaml.safe_load(target.read_text())
     assert list(document["paths"]) == ["/#X-Amz-Target=SageMaker.DescribeTrainingJob"]
     assert not list(tmp_path.glob("*.tmp"))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() makes it, not tempfile's 0600
+    target.chmod(0o640)
+    again = run_cli("aws-openapi", "sagemaker", "--operations", "DescribeTrainingJob", "-o", str(target))
+    assert again.returncode == 0 and target.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
 
 
 def test_stdout_and_usage_errors(run_cli) -> None:

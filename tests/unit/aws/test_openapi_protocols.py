@@ -44,7 +44,7 @@ def params(operation: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 @pytest.mark.parametrize(
     ("service", "operations"),
     [
-        ("s3", S3_OPERATIONS),
+        ("s3", None),  # the whole service: every shape kind of REST-XML
         ("dynamodb", ["GetItem", "Query"]),
         ("lambda", ["CreateFunction", "Invoke", "GetFunction", "ListFunctions"]),
         ("ec2", ["RunInstances", "DescribeInstances", "TerminateInstances"]),
@@ -176,6 +176,13 @@ def test_operations_may_be_asked_for_in_lower_camel_and_aliases_never_shadow_a_n
     assert aliases(model, "GetItem") == ["getItem"]
     fake = type(model)(name="x", metadata={}, operations={"Get": {}, "get": {}}, shapes={}, documentation="")
     assert aliases(fake, "Get") == []  # "get" is another operation's name
+
+
+def test_an_endpoint_host_prefix_is_carried() -> None:
+    document = generate_openapi("s3control", ["GetPublicAccessBlock"])
+    (item,) = document["paths"].values()
+    assert item["get"]["x-aws-hostPrefix"] == "{AccountId}."
+    assert params(item["get"])[("x-amz-account-id", "header")]["required"] is True
 
 
 def test_a_subset_has_the_same_keys_as_the_whole_service() -> None:
