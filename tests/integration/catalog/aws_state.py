@@ -25,7 +25,7 @@ class MotoState:
     """botocore clients for S3, DynamoDB, SageMaker and IAM against one moto server."""
 
     def __init__(self, url: str, key: str, secret: str) -> None:
-        self.url, self.access_key_id, self._secret = url, key, secret
+        self.url, self.access_key_id, self.secret_access_key = url, key, secret
 
     def _client(self, service: str) -> Any:
         import botocore.session
@@ -36,7 +36,7 @@ class MotoState:
             region_name=REGION,
             endpoint_url=self.url,
             aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self._secret,
+            aws_secret_access_key=self.secret_access_key,
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
         )
 

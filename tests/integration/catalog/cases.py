@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class Case:
     #: non-strict xfail with reason "engine: ...", to be removed when the engine closes the gap.
     engine_gap: str | None = None
     warning_gap: str | None = None
+    #: ... for the run with ``arazzo aws-openapi``'s descriptions in place of the document's own.
+    generated_gap: str | None = None
 
     @property
     def id(self) -> str:
@@ -587,6 +589,19 @@ SAGEMAKER = [
     ),
     Case("amazon-sagemaker", "train-and-poll-job", _role, _check_train_and_poll),
     Case("amazon-sagemaker", "train-then-deploy", _role, _check_train_then_deploy),
+]
+
+#: With ``arazzo aws-openapi s3``'s description in place of the catalog's, S3 requests without a body
+#: fail (the one workflow whose every request has a body passes).
+_S3_DECLARED_SIGV4_GAP = (
+    "a source that declares SigV4 itself (x-amazon-apigateway-authtype: awsSigv4, as `arazzo aws-openapi s3`"
+    " writes it) is signed with plain SigV4Auth, not botocore's S3SigV4Auth: a request without a body carries"
+    " no x-amz-content-sha256 and moto answers SignatureDoesNotMatch (403); the catalog's own S3 file,"
+    " recognised by its host, is signed right"
+)
+S3 = [
+    case if case.name == "provision-secure-bucket" else replace(case, generated_gap=_S3_DECLARED_SIGV4_GAP)
+    for case in S3
 ]
 
 CASES: list[Case] = [*SAGEMAKER, *S3, *DYNAMODB]

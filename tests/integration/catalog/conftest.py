@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.moto_servers import admin_access_key, moto_server
 
-from .aws_state import REGION, MotoState
+from .aws_state import MotoState
 from .corpus import CorpusRunner
+from .generated import generate_descriptions
 
 #: The same launcher the HTTP tests use: moto with ``INITIAL_NO_AUTH_ACTION_COUNT`` set, so only the
 #: first 3 calls (the IAM user and its key) go unchecked and every later request must be signed.
 MOTO_LAUNCHER = Path(__file__).resolve().parents[1] / "http" / "moto_process.py"
 
 
+@contextmanager
+def _signed_moto(source_map: dict[str, str] | None = None) -> Iterator[CorpusRunner]:
+    with moto_server(MOTO_LAUNCHER, "3") as url:
+        key, secret = admin_access_key(url, "catalog")
+        yield CorpusRunner(url, MotoState(url, key, secret), source_map)
+
+
 @pytest.fixture(scope="module")
 def corpus() -> Iterator[CorpusRunner]:
-    with moto_server(MOTO_LAUNCHER, "3") as url, pytest.MonkeyPatch.context() as env:
-        key, secret = admin_access_key(url, "catalog")
-        env.setenv("AWS_ACCESS_KEY_ID", key)
-        env.setenv("AWS_SECRET_ACCESS_KEY", secret)
-        env.setenv("AWS_REGION", REGION)
-        env.setenv("AWS_DEFAULT_REGION", REGION)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE"):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        yield CorpusRunner(url, MotoState(url, key, secret))
+    """The workflows with their own OpenAPI files."""
+    with _signed_moto() as runner:
+        yield runner
+
+
+@pytest.fixture(scope="module")
+def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CorpusRunner]:
+    """The same workflows, their OpenAPI files replaced by ``arazzo aws-openapi``'s (a moto of its own)."""
+    source_map = generate_descriptions(tmp_path_factory.mktemp("aws-openapi"))
+    with _signed_moto(source_map) as runner:
+        yield runner

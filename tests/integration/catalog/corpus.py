@@ -1,23 +1,25 @@
 """Run a catalog workflow once against moto, as a user would: its own file, ``--server`` to moto.
 
 Every source description of the document is pointed at moto's URL (what ``arazzo run --server
-NAME=URL`` does); nothing else about the document changes. Credentials come from the environment
-(the conftest sets an IAM user's key), so the engine signs exactly as it would against AWS and moto
-verifies the signatures. Each workflow runs once per module; both corpus tests read that one run.
+NAME=URL`` does); nothing else about the document changes. The credentials are an IAM user's key
+given to botocore's session, so the engine signs exactly as it would against AWS and moto verifies
+the signatures. Each workflow runs once per module; both corpus tests read that one run.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import yaml
 
 import arazzo_runner
 from arazzo_runner.engine import PollPacing, RunOptions
+from arazzo_runner.http import AwsEnvironment
 
-from .aws_state import MotoState
+from .aws_state import REGION, MotoState
 from .cases import Case
 
 #: A goto loop (poll) over moto's born-terminal resources needs a handful of steps; a runaway loop
@@ -63,10 +65,23 @@ def workflow_id(case: Case) -> str:
 
 
 class CorpusRunner:
-    def __init__(self, url: str, state: MotoState) -> None:
+    """Runs each case once; with ``source_map``, the documents read those OpenAPI files instead."""
+
+    def __init__(self, url: str, state: MotoState, source_map: dict[str, str] | None = None) -> None:
         self.url = url
         self.state = state
+        self.source_map = source_map
         self._runs: dict[str, CatalogRun] = {}
+
+    @cached_property
+    def aws(self) -> AwsEnvironment:
+        """The IAM user's key, as botocore's credential chain would find it (here given, not read from
+        the environment, so that two corpus servers can live side by side)."""
+        import botocore.session
+
+        session = botocore.session.Session()
+        session.set_credentials(self.state.access_key_id, self.state.secret_access_key)
+        return AwsEnvironment(session=session, region=REGION, environ={})
 
     def run(self, case: Case) -> CatalogRun:
         if case.id not in self._runs:
@@ -77,13 +92,17 @@ class CorpusRunner:
     def _run(self, case: Case) -> CatalogRun:
         events: list[Any] = []
         try:
-            document = arazzo_runner.load(case.path)
+            document = arazzo_runner.load(case.path, source_map=self.source_map)
         except arazzo_runner.ArazzoError as exc:
             return CatalogRun(case, "invalid", {}, str(exc))
+        if self.source_map is not None:
+            read = {str(source.file.path) for source in document.openapi_sources}
+            assert read <= set(self.source_map.values()), f"the source map was not applied: {read}"
         result = document.run(
             workflow_id(case),
             case.inputs,
             servers={name: self.url for name in source_names(case)},
+            aws=self.aws,
             options=RunOptions(pacing=PollPacing(interval=0), max_steps=MAX_STEPS),
             on_event=events.append,
             sleep=lambda seconds: None,
