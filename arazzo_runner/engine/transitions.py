@@ -444,13 +444,13 @@ class Machine:
         frame: FrameState,
         outputs: Mapping[str, Any],
         where: str,
-        warn: bool,
+        warn: bool | str,
         now: float,
         step: str = "",
     ) -> dict[str, Any]:
-        """A step's warnings wait for its workflow's end (``nulls``); a workflow's are said now."""
+        """A step's warnings (``warn="failed"``: of a failed step) wait for its workflow's end."""
         warnings: list[str] | None = [] if warn else None
-        values = answers.outputs(outputs, self._context_of(frame), where, warnings, explain=bool(step))
+        values = answers.outputs(outputs, self._context_of(frame), where or f"step {step!r}", warnings, warn)
         if step:
             self.nulls[(id(frame), step)] = warnings or []
         for message in () if step else warnings or ():
@@ -469,7 +469,7 @@ class Machine:
         status_code: int | None,
     ) -> None:
         """Record the step execution, then decide and apply what follows."""
-        outputs = self._outputs(frame, step.outputs, f"step {step.step_id!r}", succeeded, now, step.step_id)
+        outputs = self._outputs(frame, step.outputs, "", succeeded or "failed", now, step.step_id)
         frame.steps[step.step_id] = outputs
         duration = (now - frame.step_started) * 1000
         status: Any = "succeeded" if succeeded else "failed"

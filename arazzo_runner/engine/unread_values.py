@@ -82,6 +82,12 @@ def why_missing(expression: Any, ctx: EvaluationContext) -> str | None:
     return None
 
 
+def failed_step(ctx: EvaluationContext) -> str:
+    """Why a failed step's outputs are null (a run may go on after it: ``onFailure: goto``)."""
+    status = ctx.status_code
+    return f"the step failed (HTTP {status})" if isinstance(status, int) else "the step failed"
+
+
 def unreadable_criteria(step: Step, ctx: EvaluationContext) -> list[str]:
     """One warning per success criterion that applies a JSON pointer or JSONPath to an answer body
     that is text or bytes (not JSON, nor XML mapped to an object)."""

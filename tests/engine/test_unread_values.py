@@ -53,3 +53,36 @@ def test_a_pointer_criterion_over_text_is_reported() -> None:
         " is text, not JSON: it reads nothing there"
     ]
     assert unreadable_criteria(step, ctx({"count": 1})) == []
+
+
+def test_a_failed_steps_null_output_says_the_step_failed() -> None:
+    warnings: list[str] = []
+    values = outputs(
+        {"etag": "$response.header.ETag"}, EvaluationContext(status_code=404), "step 'h'", warnings, "failed"
+    )
+    assert values == {"etag": None}
+    assert warnings == [
+        "step 'h' output 'etag' ($response.header.ETag) has no value; it is null: the step failed (HTTP 404)"
+    ]
+
+
+def test_a_jsonpath_comparison_false_on_nothing_is_a_warning() -> None:
+    from arazzo_runner.engine import decisions as d
+    from arazzo_runner.engine.answers import criteria_events
+    from arazzo_runner.engine.masking import Masker
+
+    criterion = Criterion("$.Endpoints.length > 0", context="$response.body", type="jsonpath")
+    checks: list[d.Check] = []
+    assert not d.evaluate_criteria((criterion,), ctx({"Endpoints": [{"n": 1}]}), "onSuccess:exist", checks)
+    assert checks[0].unread == ("$.Endpoints.length",)
+    (_, warning) = criteria_events("list", tuple(checks), Masker())
+    assert warning.kind == "warning" and warning.step_id == "list"
+    assert warning.message.startswith(
+        "onSuccess:exist '$.Endpoints.length > 0' is false because the JSONPath $.Endpoints.length selects"
+        " nothing in the answer (JSONPath has no .length: RFC 9535 writes length(@.Endpoints)"
+    )
+    checks = []
+    assert d.evaluate_criteria(
+        (Criterion("$.NextToken == null", "$response.body", "jsonpath"),), ctx({}), "x", checks
+    )
+    assert checks[0].unread == ()  # it held: reading nothing was what it asked
