@@ -241,6 +241,13 @@ def _responses(model: ServiceModel, builder: SchemaBuilder, name: str) -> dict[s
     }
     if modeled:
         client["x-aws-errors"] = modeled
+    if model.protocol == "rest-json":
+        client["headers"] = {
+            "x-amzn-ErrorType": {
+                "description": "The error code (some services send it here rather than in the body).",
+                "schema": {"type": "string"},
+            }
+        }
     return {
         code: success,
         "4XX": client,

@@ -21,10 +21,10 @@ def add_aws_openapi_parser(commands: Any) -> None:
         "aws-openapi",
         help="generate an OpenAPI 3.1 description of an AWS service from botocore's model",
         description=(
-            "Generate an OpenAPI 3.1 description of an AWS service (sagemaker, dynamodb, s3, lambda, ec2,"
-            " sts...) from the service model inside botocore, in its own protocol (JSON, REST-JSON,"
-            " REST-XML, Query, EC2): servers per region, operations with botocore's ids plus lowerCamel"
-            " aliases, parameters, schemas, AWS errors and SigV4."
+            "Generate an OpenAPI 3.1 description of an AWS service (sagemaker, dynamodb, s3, lambda,\n"
+            "ec2, sts...) from the service model inside botocore, in its own protocol (JSON, REST-JSON,\n"
+            "REST-XML, Query, EC2): servers per region, operations with botocore's ids plus lowerCamel\n"
+            "aliases, parameters, schemas, AWS errors and SigV4."
         ),
         epilog="examples:\n  arazzo aws-openapi s3 --operations GetObject,PutObject -o s3.yml\n"
         "  arazzo aws-openapi dynamodb -o dynamodb.yml\n"

@@ -146,6 +146,8 @@ def test_rest_json_lambda() -> None:
     assert {"FunctionName", "Role"} <= set(body["required"])
     assert "201" in create["responses"]
     assert document["components"]["schemas"]["AwsRestJsonError"]["type"] == "object"
+    assert "x-amzn-ErrorType" in invoke["responses"]["4XX"]["headers"]
+    assert "ResourceNotFoundException" in invoke["responses"]["4XX"]["x-aws-errors"]
 
 
 def test_ec2_and_query_operations_are_keyed_by_action_with_form_bodies() -> None:
