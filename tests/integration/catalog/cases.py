@@ -41,10 +41,9 @@ class Case:
     #: ``length``) decides nothing, and the user must be told.
     must_warn: tuple[str, ...] = ()
     fault: str | None = None
-    #: The engine still lacks something for the outputs test / for the never-silent test: a
-    #: non-strict xfail with reason "engine: ...", to be removed when the engine closes the gap.
+    #: The engine still lacks something the outputs test needs: a non-strict xfail with reason
+    #: "engine: ...", to be removed when the engine closes the gap.
     engine_gap: str | None = None
-    warning_gap: str | None = None
     #: ... for the run with ``arazzo aws-openapi``'s descriptions in place of the document's own.
     generated_gap: str | None = None
 
@@ -61,12 +60,6 @@ class Case:
         path = CATALOG / "inputs" / self.provider / f"{self.provider}-{self.name}-workflow.inputs.json"
         inputs: dict[str, Any] = json.loads(path.read_text())
         return inputs
-
-
-_LENGTH_GAP = (
-    "criteria `{0} > 0` / `{0} == 0` select nothing (JSONPath has no `.length`; a list has no member"
-    " `length`), so both are false and the run falls through to the next step with no warning event"
-)
 
 
 def _nothing(state: MotoState) -> None:
@@ -415,11 +408,6 @@ S3 = [
         _bucket("catalog-get-or-create"),
         _check_get_or_create,
         absent=("existingEtag",),
-        warning_gap=(
-            "workflow output existingEtag reads $steps.headObject.outputs.existingEtag; headObject failed"
-            " (404, onFailure goto putObject) so the step output was never evaluated, and the null carries"
-            " no warning"
-        ),
     ),
     Case(
         "amazon-s3",
@@ -553,7 +541,6 @@ SAGEMAKER = [
         "audit-endpoint-fleet",
         lambda s: s.endpoint("catalog-fleet-endpoint", "catalog-fleet-model"),
         _check_audit,
-        warning_gap=_LENGTH_GAP.format("$.Endpoints.length"),
         must_warn=("$.Endpoints.length",),
     ),
     Case(
@@ -575,7 +562,6 @@ SAGEMAKER = [
         "inventory-models",
         lambda s: s.model("catalog-inventory-model", "s3://catalog-models/inventory/model.tar.gz"),
         _check_inventory,
-        warning_gap=_LENGTH_GAP.format("$.Models.length"),
         must_warn=("$.Models.length",),
     ),
     Case("amazon-sagemaker", "provision-notebook-instance", _role, _check_notebook),
@@ -584,7 +570,6 @@ SAGEMAKER = [
         "register-latest-completed-training",
         lambda s: s.training_job("catalog-earlier-training"),
         _check_register,
-        warning_gap=_LENGTH_GAP.format("$.TrainingJobSummaries.length"),
         must_warn=("$.TrainingJobSummaries.length",),
     ),
     Case("amazon-sagemaker", "train-and-poll-job", _role, _check_train_and_poll),
