@@ -580,8 +580,9 @@ SAGEMAKER = [
 #: fail (the one workflow whose every request has a body passes).
 _S3_DECLARED_SIGV4_GAP = (
     "a source that declares SigV4 itself (x-amazon-apigateway-authtype: awsSigv4, as `arazzo aws-openapi s3`"
-    " writes it) is signed with plain SigV4Auth, not botocore's S3SigV4Auth: a request without a body carries"
-    " no x-amz-content-sha256 and moto answers SignatureDoesNotMatch (403); the catalog's own S3 file,"
+    " writes it) is signed with plain SigV4Auth, not S3SigV4Auth (http/endpoint.py's declared branch calls"
+    " sigv4_auth_for without the service's signature_version s3v4): a request without a body carries no"
+    " x-amz-content-sha256 and moto answers SignatureDoesNotMatch (403); the catalog's own S3 file,"
     " recognised by its host, is signed right"
 )
 S3 = [
