@@ -3,8 +3,10 @@
 Nothing here is imported by the engine or by ``arazzo --help``; each module imports botocore
 only when it is used, so the CLI stays fast.
 
-* :mod:`.openapi_gen` — an OpenAPI 3.1 description of an AWS JSON-protocol service, generated
-  from the service model shipped inside botocore (``arazzo aws-openapi``);
+* :mod:`.openapi_gen` — an OpenAPI 3.1 description of an AWS service in any of botocore's
+  protocols, generated from the service model shipped inside botocore (``arazzo aws-openapi``);
+* :mod:`.openapi_rest`, :mod:`.openapi_query`, :mod:`.openapi_common` — its operations per
+  protocol family and what they share (ids, aliases, documentation);
 * :mod:`.service_models`, :mod:`.shape_schemas`, :mod:`.doc_text` — its parts (model loading and
   endpoints, shapes → JSON Schema, HTML documentation → short text);
 * :mod:`.sagemaker_emulator` — a local SageMaker (JSON 1.1, SigV4-verified) for demos and tests,

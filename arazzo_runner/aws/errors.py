@@ -9,5 +9,5 @@ class AwsModelError(UsageError):
     """The service or operation asked for cannot be described; the message says what to ask instead.
 
     A usage error (exit code 2): a misspelt service, an operation the service lacks, or a
-    protocol other than AWS JSON 1.0/1.1.
+    protocol the generator does not describe (Smithy RPC v2 CBOR only).
     """

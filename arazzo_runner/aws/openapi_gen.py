@@ -1,18 +1,28 @@
-"""Generate an OpenAPI 3.1 description of an AWS JSON-protocol service from botocore's model.
+"""Generate an OpenAPI 3.1 description of an AWS service from botocore's model, in any of its protocols.
 
 ``arazzo aws-openapi sagemaker --operations CreateTrainingJob,DescribeTrainingJob`` calls
 :func:`render_openapi`. The output is what a workflow needs to call the service as the SDKs do:
 
-* ``servers``: botocore's endpoint templates per partition, ``region`` as a variable;
-* one ``POST`` per operation keyed ``/#X-Amz-Target=<targetPrefix>.<Operation>`` (the fragment
-  keeps keys unique; the URL sent is ``/``), with a required ``X-Amz-Target`` header whose only
-  value is the target, and ``application/x-amz-json-<version>`` bodies;
+* ``servers``: botocore's endpoint templates per partition, ``region`` as a variable (a global
+  service such as IAM gets its fixed URL);
+* operations keyed and shaped per protocol:
+
+  - AWS JSON 1.0/1.1 (``json``: SageMaker, DynamoDB): one ``POST`` per operation keyed
+    ``/#X-Amz-Target=<targetPrefix>.<Operation>`` (the fragment keeps keys unique; the URL sent
+    is ``/``), with a required ``X-Amz-Target`` header whose only value is the target, and
+    ``application/x-amz-json-<version>`` bodies; errors as HTTP 400 with ``__type``;
+  - REST-JSON and REST-XML (Lambda, S3): see :mod:`.openapi_rest` (the ``requestUri``'s path,
+    its literal query as constant parameters, greedy labels, payload members, headers);
+  - Query and EC2 (STS, EC2): see :mod:`.openapi_query` (``/#Action=<Operation>``, constant
+    ``Action``/``Version``, form bodies, XML answers);
+
+* every operation: ``operationId`` in botocore's spelling, ``x-operationId-aliases`` with the
+  lowerCamel one, ``x-aws-operation`` (see :mod:`.openapi_common`);
 * request and response schemas from the shapes (see :mod:`.shape_schemas`);
-* errors as AWS JSON services send them: HTTP 400 with ``__type`` and ``message`` (the
-  operation's modeled error codes listed in ``x-aws-errors``), 403 for authentication, 5XX;
 * SigV4: a security scheme with ``x-amazon-apigateway-authtype: awsSigv4`` and
   ``info.x-aws-signingName`` (what :func:`arazzo_runner.http.aws_signing` reads), plus
-  ``info.x-aws-serviceName`` (botocore's client name, for ``AWS_ENDPOINT_URL_<SERVICE>``).
+  ``info.x-aws-serviceName`` (botocore's client name, for ``AWS_ENDPOINT_URL_<SERVICE>``) and
+  ``info.x-aws-protocol``.
 
 Output is deterministic: operations and components sorted by name, members in model order,
 no dates; the header names the botocore version whose model it was generated from, so a test can
@@ -25,12 +35,19 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from .doc_text import description, summary
+from .doc_text import description
 from .errors import AwsModelError
+from .openapi_common import modeled_errors, operation_header
+from .openapi_query import XML as QUERY_MEDIA
+from .openapi_query import error_schema_name as query_error_name
+from .openapi_query import query_error_schema, query_operation
+from .openapi_rest import error_schema_name as rest_error_name
+from .openapi_rest import media_type as rest_media
+from .openapi_rest import request_target, rest_error_schema, rest_operation
 from .service_models import ServiceModel, endpoint_servers, load_service_model
 from .shape_schemas import SchemaBuilder
 
-OPERATION_DESCRIPTION_LIMIT = 500
+XML_PROTOCOLS = frozenset({"rest-xml", "query", "ec2"})
 SERVICE_DESCRIPTION_LIMIT = 400
 SECURITY_SCHEME = "sigv4"
 ERROR_SCHEMA = "AwsJsonError"
@@ -55,17 +72,76 @@ def generate_openapi(
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document (plain dicts) for ``service``, limited to ``operations`` if given.
 
-    ``service`` is botocore's client name (``sagemaker``, ``dynamodb``); ``operations`` are
-    model operation names (``CreateTrainingJob``). Raises :class:`AwsModelError` for an unknown
-    service or operation, or a service whose protocol is not AWS JSON 1.0/1.1.
+    ``service`` is botocore's client name (``sagemaker``, ``s3``, ``ec2``); ``operations`` are
+    model operation names (``CreateTrainingJob``) or their lowerCamel spelling. Raises
+    :class:`AwsModelError` for an unknown service or operation, or a protocol we cannot describe
+    (Smithy RPC v2 CBOR only).
     """
     model = load_service_model(service, loader=loader)
     names = _select_operations(model, operations)
-    builder = SchemaBuilder(model.shapes)
+    builder = SchemaBuilder(model.shapes, xml=model.protocol in XML_PROTOCOLS)
+    if model.protocol == "json":
+        return _json_document(model, builder, names, loader=loader)
+    if model.protocol in ("query", "ec2"):
+        paths = {f"/#Action={name}": {"post": query_operation(model, builder, name)} for name in names}
+        error_name, error_schema, media = query_error_name(model), query_error_schema(model), QUERY_MEDIA
+    else:  # rest-json, rest-xml
+        paths = _rest_paths(model, builder, names)
+        error_name, error_schema, media = rest_error_name(model), rest_error_schema(model), rest_media(model)
+    info = _info(model, names)
+    info.update(
+        {
+            "x-aws-signingName": model.signing_name,
+            "x-aws-serviceName": model.name,
+            "x-aws-serviceId": str(model.metadata.get("serviceId", "")),
+            "x-aws-endpointPrefix": model.endpoint_prefix,
+            "x-aws-protocol": model.protocol,
+            "x-aws-apiVersion": model.api_version,
+        }
+    )
+    if model.metadata.get("signatureVersion"):
+        info["x-aws-signatureVersion"] = str(model.metadata["signatureVersion"])
+    if model.xml_namespace:
+        info["x-aws-xmlNamespace"] = model.xml_namespace
+    return {
+        "openapi": "3.1.0",
+        "info": info,
+        "servers": endpoint_servers(model.endpoint_prefix, loader=loader),
+        "security": [{SECURITY_SCHEME: []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": _security_schemes(),
+            "responses": {
+                "ServerError": {
+                    "description": "A server-side failure (InternalError, ServiceUnavailable); safe to"
+                    " retry with backoff.",
+                    "content": {media: {"schema": {"$ref": f"#/components/schemas/{error_name}"}}},
+                }
+            },
+            "schemas": dict(sorted({**builder.components, error_name: error_schema}.items())),
+        },
+    }
+
+
+def _rest_paths(model: ServiceModel, builder: SchemaBuilder, names: list[str]) -> dict[str, Any]:
+    """Path items of REST operations: keys as :mod:`.openapi_rest` says, methods grouped per key."""
+    keys: dict[str, tuple[str, str]] = {}
+    for name in model.operations:  # the whole model, so a subset's keys are the same as the full file's
+        method, path, literal = request_target(model, name)
+        keys[name] = (method, f"{path}#{literal}" if literal else path)
+    taken: dict[tuple[str, str], int] = {}
+    for method, key in keys.values():
+        taken[(method, key)] = taken.get((method, key), 0) + 1
     paths: dict[str, Any] = {}
     for name in names:
-        target = f"{model.target_prefix}.{name}"
-        paths[f"/#X-Amz-Target={target}"] = {"post": _operation(model, builder, name, target)}
+        method, key = keys[name]
+        if taken[(method, key)] > 1:
+            key += ("&" if "#" in key else "#") + f"x-aws-operation={name}"
+        paths.setdefault(key, {})[method] = rest_operation(model, builder, name)
+    return paths
+
+
+def _info(model: ServiceModel, names: list[str]) -> dict[str, Any]:
     info: dict[str, Any] = {
         "title": str(model.metadata.get("serviceFullName") or model.name),
         "version": str(model.metadata.get("apiVersion", "")),
@@ -76,6 +152,30 @@ def generate_openapi(
         text = f"{text}\n\nSubset: {len(names)} of the service's {len(model.operations)} operations.".strip()
     if text:
         info["description"] = text
+    return info
+
+
+def _security_schemes() -> dict[str, Any]:
+    return {
+        SECURITY_SCHEME: {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "description": "AWS Signature Version 4 (the request is signed with botocore).",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        }
+    }
+
+
+def _json_document(
+    model: ServiceModel, builder: SchemaBuilder, names: list[str], *, loader: Any
+) -> dict[str, Any]:
+    """The AWS JSON 1.0/1.1 description (its layout is fixed: a committed file is compared with it)."""
+    paths: dict[str, Any] = {}
+    for name in names:
+        target = f"{model.target_prefix}.{name}"
+        paths[f"/#X-Amz-Target={target}"] = {"post": _operation(model, builder, name, target)}
+    info = _info(model, names)
     info.update(
         {
             "x-aws-signingName": model.signing_name,
@@ -94,15 +194,7 @@ def generate_openapi(
         "security": [{SECURITY_SCHEME: []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                SECURITY_SCHEME: {
-                    "type": "apiKey",
-                    "name": "Authorization",
-                    "in": "header",
-                    "description": "AWS Signature Version 4 (the request is signed with botocore).",
-                    "x-amazon-apigateway-authtype": "awsSigv4",
-                }
-            },
+            "securitySchemes": _security_schemes(),
             "responses": _shared_responses(model),
             "schemas": dict(sorted({**builder.components, ERROR_SCHEMA: _error_schema()}.items())),
         },
@@ -116,7 +208,8 @@ def render_openapi(service: str, operations: Sequence[str] | None = None, *, loa
     document = generate_openapi(service, operations, loader=loader)
     command = f"arazzo aws-openapi {service}"
     if operations:
-        command += " --operations " + ",".join(_requested(operations))
+        names = [op["x-aws-operation"] for item in document["paths"].values() for op in item.values()]
+        command += " --operations " + ",".join(sorted(names))
     import botocore
 
     header = (
@@ -130,7 +223,8 @@ def render_openapi(service: str, operations: Sequence[str] | None = None, *, loa
 def _select_operations(model: ServiceModel, operations: Sequence[str] | None) -> list[str]:
     if not operations:
         return sorted(model.operations)
-    wanted = _requested(operations)
+    by_folded = {name.lower(): name for name in model.operations}
+    wanted = sorted({by_folded.get(op.lower(), op) for op in _requested(operations)})
     unknown = [op for op in wanted if op not in model.operations]
     if unknown:
         hints = []
@@ -138,8 +232,8 @@ def _select_operations(model: ServiceModel, operations: Sequence[str] | None) ->
             close = difflib.get_close_matches(op, list(model.operations), n=2)
             hints.append(f"{op} (did you mean {' or '.join(close)}?)" if close else op)
         raise AwsModelError(
-            f"service {model.name!r} has no operation {', '.join(hints)}; names are the model's, as in"
-            f" X-Amz-Target (e.g. {sorted(model.operations)[0]})"
+            f"service {model.name!r} has no operation {', '.join(hints)}; names are botocore's"
+            f" (e.g. {sorted(model.operations)[0]}), in any case"
         )
     return wanted
 
@@ -151,17 +245,7 @@ def _requested(operations: Sequence[str]) -> list[str]:
 def _operation(model: ServiceModel, builder: SchemaBuilder, name: str, target: str) -> dict[str, Any]:
     spec = model.operations[name]
     media = model.content_type
-    operation: dict[str, Any] = {"operationId": name}
-    text = summary(spec.get("documentation"))
-    if text:
-        operation["summary"] = text
-    long_text = description(spec.get("documentation"), OPERATION_DESCRIPTION_LIMIT)
-    if long_text and long_text != text:
-        operation["description"] = long_text
-    if spec.get("deprecated"):
-        operation["deprecated"] = True
-    if spec.get("documentationUrl"):
-        operation["externalDocs"] = {"url": spec["documentationUrl"]}
+    operation = operation_header(model, name)
     operation["parameters"] = [
         {
             "name": "X-Amz-Target",
@@ -178,7 +262,7 @@ def _operation(model: ServiceModel, builder: SchemaBuilder, name: str, target: s
         if spec.get("output")
         else {"type": "object", "description": "An empty JSON object."}
     )
-    modeled = sorted(_error_code(model, error["shape"]) for error in spec.get("errors") or [])
+    modeled = modeled_errors(model, name)
     error_text = "Client error; the body's __type names it"
     if modeled:
         error_text += f": one of this operation's ({', '.join(modeled)}) or"
@@ -196,11 +280,6 @@ def _operation(model: ServiceModel, builder: SchemaBuilder, name: str, target: s
         "5XX": {"$ref": "#/components/responses/ServerError"},
     }
     return operation
-
-
-def _error_code(model: ServiceModel, shape_name: str) -> str:
-    error = model.shapes.get(shape_name, {}).get("error") or {}
-    return str(error.get("code") or shape_name)
 
 
 def _error_schema() -> dict[str, Any]:

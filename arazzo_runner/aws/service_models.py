@@ -26,15 +26,23 @@ _PROTOCOL_NAMES = {
 }
 
 
+#: The protocols described, in botocore's order of preference (``botocore.utils``): a service that
+#: lists several (``["json", "query"]``) is described in the one botocore itself would speak.
+SUPPORTED_PROTOCOLS = ("json", "rest-json", "rest-xml", "query", "ec2")
+_BOTOCORE_PREFERENCE = ("json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor", "query", "ec2")
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceModel:
-    """A botocore ``service-2`` model: ``name`` is botocore's client name (``sagemaker``)."""
+    """A botocore ``service-2`` model: ``name`` is botocore's client name (``sagemaker``);
+    ``protocol`` is the one of :data:`SUPPORTED_PROTOCOLS` it is described in."""
 
     name: str
     metadata: dict[str, Any]
     operations: dict[str, Any]
     shapes: dict[str, Any]
     documentation: str
+    protocol: str = "json"
 
     @property
     def json_version(self) -> str:
@@ -43,6 +51,18 @@ class ServiceModel:
     @property
     def content_type(self) -> str:
         return f"application/x-amz-json-{self.json_version}"
+
+    @property
+    def api_version(self) -> str:
+        return str(self.metadata.get("apiVersion", ""))
+
+    @property
+    def xml_namespace(self) -> str | None:
+        """The XML namespace of a REST-XML service's bodies (``metadata.xmlNamespace``), if any."""
+        namespace = self.metadata.get("xmlNamespace")
+        if isinstance(namespace, dict):
+            namespace = namespace.get("uri")
+        return str(namespace) if namespace else None
 
     @property
     def target_prefix(self) -> str:
@@ -73,7 +93,7 @@ def _loader() -> Any:
 
 
 def load_service_model(name: str, *, loader: Any = None) -> ServiceModel:
-    """botocore's latest ``service-2`` model for ``name``, checked to be an AWS JSON service."""
+    """botocore's latest ``service-2`` model for ``name``, in the protocol botocore would speak."""
     from botocore.exceptions import DataNotFoundError
 
     loader = loader or _loader()
@@ -87,15 +107,15 @@ def load_service_model(name: str, *, loader: Any = None) -> ServiceModel:
         )
         raise AwsModelError(f"botocore has no service model named {name!r}{hint}") from None
     metadata = plain(data.get("metadata") or {})
-    protocols = list(metadata.get("protocols") or [metadata.get("protocol")])
-    if "json" not in protocols:
+    protocol = _chosen_protocol(metadata)
+    if protocol is None:
+        protocols = list(metadata.get("protocols") or [metadata.get("protocol")])
         spoken = ", ".join(_PROTOCOL_NAMES.get(str(p), str(p)) for p in protocols if p)
         raise AwsModelError(
-            f"service {name!r} speaks {spoken or 'an unknown protocol'}; aws-openapi only describes"
-            " AWS JSON 1.0/1.1 services (POST / with X-Amz-Target), such as sagemaker, dynamodb, logs,"
-            " stepfunctions or sqs"
+            f"service {name!r} speaks {spoken or 'an unknown protocol'}; aws-openapi describes the"
+            " AWS JSON, REST-JSON, REST-XML, Query and EC2 protocols"
         )
-    if not metadata.get("targetPrefix"):
+    if protocol == "json" and not metadata.get("targetPrefix"):
         raise AwsModelError(f"service {name!r} has no targetPrefix in its model; cannot build X-Amz-Target")
     return ServiceModel(
         name=name,
@@ -103,7 +123,18 @@ def load_service_model(name: str, *, loader: Any = None) -> ServiceModel:
         operations=plain(data.get("operations") or {}),
         shapes=plain(data.get("shapes") or {}),
         documentation=str(data.get("documentation") or ""),
+        protocol=protocol,
     )
+
+
+def _chosen_protocol(metadata: dict[str, Any]) -> str | None:
+    """The protocol botocore would pick among the model's ``protocols`` (or its one ``protocol``),
+    if it is one we describe."""
+    offered = [str(p) for p in (metadata.get("protocols") or [metadata.get("protocol")]) if p]
+    for protocol in _BOTOCORE_PREFERENCE:
+        if protocol in offered:
+            return protocol if protocol in SUPPORTED_PROTOCOLS else None
+    return None
 
 
 def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[str, Any]]:
@@ -112,7 +143,8 @@ def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[s
     One server per partition where the service is offered, whose URL is the partition's
     hostname template (``https://api.sagemaker.{region}.amazonaws.com``) and whose ``region``
     variable enumerates that partition's regions (default ``us-east-1`` in ``aws``); a region
-    whose hostname differs from the template gets its own server. Deprecated pseudo-regions
+    whose hostname differs from the template gets its own server (one that spells out the
+    template's own host, as S3's list does, is just a region of the template). Deprecated pseudo-regions
     (``us-east-1-fips``) and FIPS/dual-stack variants are left out. A global service (one
     partition endpoint) gets its fixed URL. A service missing from the data (endpoint rules
     only) gets the standard ``https://{prefix}.{region}.amazonaws.com``.
@@ -141,7 +173,8 @@ def endpoint_servers(endpoint_prefix: str, *, loader: Any = None) -> list[dict[s
         for region, spec in endpoints.items():
             if spec.get("deprecated") or "credentialScope" in spec:
                 continue
-            if spec.get("hostname"):
+            usual = template.format(service=endpoint_prefix, region=region, dnsSuffix=dns_suffix)
+            if spec.get("hostname") and spec["hostname"] != usual:
                 special.append({"url": f"https://{spec['hostname']}", "description": f"region {region}"})
             else:
                 regions.append(region)

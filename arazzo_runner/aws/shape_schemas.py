@@ -1,6 +1,19 @@
-"""botocore shapes → JSON Schema 2020-12 (OpenAPI 3.1), as the AWS JSON protocol puts them on the wire.
+"""botocore shapes → JSON Schema 2020-12 (OpenAPI 3.1), as AWS protocols put them on the wire.
 
-Choices, all mirroring what botocore's JSON serializer and parser do:
+Two views, chosen per builder:
+
+* **JSON** (``json``, ``rest-json``): a member's key is its wire key, as below;
+* **XML** (``rest-xml``, ``query``, ``ec2``; ``xml=True``): a member's key is its *member name*, the
+  key of botocore's JSON view of the answer (what ``$response.body#/KeyCount`` reads once the
+  engine parses the XML with botocore) and of the object botocore's serializers take; the element
+  name, when it differs, is OpenAPI's ``xml.name``. Lists are ``xml.wrapped`` unless the model
+  says ``flattened``, their items named as the model says (``member`` by default); members with
+  ``xmlAttribute`` are ``xml.attribute``; maps say their entry/key/value names in
+  ``x-aws-xmlMap``; timestamps default to ISO 8601 strings, as the XML protocols send them.
+  The same component then serves a query protocol's form body (botocore's input object, which
+  its serializer flattens as ``Name.1``/``Name.member.1``) and its XML answer.
+
+Choices common to both, all mirroring what botocore's serializers and parsers do:
 
 * structures and enum strings become named components (``#/components/schemas/<ShapeName>``),
   which keeps the file reviewable and makes recursive shapes finite; other shapes are inlined;
@@ -33,9 +46,12 @@ _NUMBER_FORMATS = {"float": "float", "double": "double"}
 class SchemaBuilder:
     """Turns shape references into schemas, collecting named components as it goes."""
 
-    def __init__(self, shapes: dict[str, Any], *, ref_prefix: str = "#/components/schemas/") -> None:
+    def __init__(
+        self, shapes: dict[str, Any], *, ref_prefix: str = "#/components/schemas/", xml: bool = False
+    ) -> None:
         self._shapes = shapes
         self._prefix = ref_prefix
+        self.xml = xml
         self.components: dict[str, dict[str, Any]] = {}
         self._building: set[str] = set()
 
@@ -73,15 +89,30 @@ class SchemaBuilder:
             schema = {"description": text, **schema}
         return schema
 
+    def shape_type(self, name: str) -> str:
+        """The model type of shape ``name`` (``structure``, ``blob``, ``map``...)."""
+        return str(self._shapes[name]["type"])
+
+    def members(self, shape_name: str, names: list[str]) -> dict[str, Any]:
+        """An inline object schema of some members of structure ``shape_name`` (a REST body, whose
+        other members travel in the URI, the query or headers)."""
+        shape = self._shapes[shape_name]
+        members = shape.get("members") or {}
+        return self._structure({**shape, "members": {name: members[name] for name in names}})
+
+    def _key(self, member_name: str, member: dict[str, Any]) -> str:
+        return member_name if self.xml else str(member.get("locationName", member_name))
+
     def _structure(self, shape: dict[str, Any]) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         for member_name, member in (shape.get("members") or {}).items():
-            properties[member.get("locationName", member_name)] = self.member(member)
+            member_schema = self.member(member)
+            if self.xml:
+                member_schema = self._xml_member(member_name, member, member_schema)
+            properties[self._key(member_name, member)] = member_schema
         schema: dict[str, Any] = {"type": "object"}
         required = [
-            (shape["members"][m].get("locationName", m))
-            for m in shape.get("required") or []
-            if m in properties
+            self._key(m, shape["members"][m]) for m in shape.get("required") or [] if m in shape["members"]
         ]
         if required:
             schema["required"] = required
@@ -112,9 +143,18 @@ class SchemaBuilder:
             schema = {"type": "string", "contentEncoding": "base64"}
             _bounds(schema, shape, "minLength", "maxLength")
         elif kind == "timestamp":
-            schema = _timestamp(timestamp_format or shape.get("timestampFormat"))
+            default = "iso8601" if self.xml else None
+            schema = _timestamp(timestamp_format or shape.get("timestampFormat") or default)
         elif kind == "list":
-            schema = {"type": "array", "items": self.member(shape["member"])}
+            items = self.member(shape["member"])
+            if self.xml:
+                items = {**items, "xml": {"name": str(shape["member"].get("locationName") or "member")}}
+                if not shape.get("flattened"):
+                    schema = {"type": "array", "xml": {"wrapped": True}, "items": items}
+                else:
+                    schema = {"type": "array", "items": items}
+            else:
+                schema = {"type": "array", "items": items}
             _bounds(schema, shape, "minItems", "maxItems")
         elif kind == "map":
             schema = {"type": "object"}
@@ -123,11 +163,50 @@ class SchemaBuilder:
             if key_schema:
                 schema["propertyNames"] = key_schema
             schema["additionalProperties"] = self.member(shape["value"])
+            if self.xml:
+                schema["x-aws-xmlMap"] = {
+                    "entry": "" if shape.get("flattened") else "entry",
+                    "key": str(shape["key"].get("locationName") or "key"),
+                    "value": str(shape["value"].get("locationName") or "value"),
+                }
             _bounds(schema, shape, "minProperties", "maxProperties")
         elif kind == "document":
             schema = {}
         else:  # pragma: no cover - botocore has no other shape types
             raise ValueError(f"unknown shape type {kind!r}")
+        return schema
+
+    def _xml_member(self, name: str, member: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+        """``schema`` with the member's XML facts: element name, attribute, namespace, flattening."""
+        xml: dict[str, Any] = dict(schema.get("xml") or {})
+        location = member.get("locationName")
+        target = self._shapes[member["shape"]]
+        if target["type"] == "list":
+            flattened = bool(member.get("flattened") or target.get("flattened"))
+            if flattened:
+                # Each item is an element named after the member (or its locationName).
+                items = dict(schema["items"])
+                items["xml"] = {"name": str(location or name)}
+                schema = {**schema, "items": items}
+                xml.pop("wrapped", None)
+            elif location and location != name:
+                xml["name"] = str(location)
+        elif location and location != name:
+            xml["name"] = str(location)
+        if member.get("xmlAttribute"):
+            xml["attribute"] = True
+            if ":" in str(location or ""):
+                prefix, _, local = str(location).partition(":")
+                xml["name"] = local
+                xml["prefix"] = prefix
+        namespace = member.get("xmlNamespace")
+        if isinstance(namespace, dict) and namespace.get("uri"):
+            xml["namespace"] = str(namespace["uri"])
+            if namespace.get("prefix"):
+                xml["prefix"] = str(namespace["prefix"])
+        schema = {k: v for k, v in schema.items() if k != "xml"}
+        if xml:
+            schema["xml"] = xml
         return schema
 
 

@@ -15,6 +15,11 @@ Rules (each one tested):
   ``/?Action=RunInstances``) sends its literal items as they are; an item ``k={name}`` is sent
   once, from the query parameter ``name`` when the step gives one (else from a path parameter of
   that name; else it is left out): neither sent twice nor asked for as a path parameter.
+* A required query or header parameter the step does not give, whose schema allows one value
+  only (``const``), is sent with that value: it is part of the operation's address (a
+  ``?uploads`` or ``Action=RunInstances`` that ``arazzo aws-openapi`` writes this way).
+* A path parameter marked ``x-aws-greedy`` (an AWS greedy label, ``{Key+}``) keeps its ``/``;
+  everything else in it is percent-encoded, as botocore does.
 * ``in: querystring`` (Arazzo 1.1, OpenAPI 3.2) is the whole query string, in the media type
   of the operation's ``querystring`` parameter (see :mod:`.querystring`); it cannot be combined
   with ``query`` parameters, and there is at most one.
@@ -30,6 +35,7 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -39,6 +45,7 @@ from .errors import RequestBuildError
 from .querystring import querystring_media_type, serialize_querystring
 from .serialize import (
     ParameterStyle,
+    scalar_text,
     serialize_cookie,
     serialize_header,
     serialize_path,
@@ -151,6 +158,8 @@ def build_request(
     querystring: list[str] = []
     headers: list[tuple[str, str]] = []
     cookies: list[str] = []
+    parameters = list(parameters)
+    parameters.extend(_constants_not_given(definitions, parameters))
     for parameter in parameters:
         location = parameter.location
         if location is None:
@@ -173,7 +182,14 @@ def build_request(
             definition = None
         style = style_of(definition, location)
         if location == "path":
-            path_values[parameter.name] = serialize_path(parameter.name, parameter.value, style)
+            if (
+                definition is not None
+                and definition.get("x-aws-greedy") is True
+                and not isinstance(parameter.value, list | dict)
+            ):
+                path_values[parameter.name] = _greedy(parameter.value)
+            else:
+                path_values[parameter.name] = serialize_path(parameter.name, parameter.value, style)
         elif location == "query":
             texts = serialize_query(parameter.name, parameter.value, style)
             query.extend(texts)
@@ -206,6 +222,29 @@ def build_request(
         headers.append(("Content-Type", encoded.content_type))
         content = encoded.content
     return new_request(operation.method.upper(), _parsed_url(url), headers, content)
+
+
+def _constants_not_given(
+    definitions: Mapping[tuple[str, str], Mapping[str, Any]], given: list[EvaluatedParameter]
+) -> list[StepParameter]:
+    """Required query/header parameters with a ``const`` schema that the step leaves out."""
+    present = {_key(p.name, p.location) for p in given if p.location}
+    found = []
+    for (_, location), definition in definitions.items():
+        if location not in ("query", "header") or definition.get("required") is not True:
+            continue
+        name = definition.get("name")
+        schema = definition.get("schema")
+        if not isinstance(name, str) or not isinstance(schema, Mapping) or "const" not in schema:
+            continue
+        if _key(name, location) not in present and isinstance(schema["const"], str | int | float):
+            found.append(StepParameter(name, location, schema["const"]))
+    return found
+
+
+def _greedy(value: Any) -> str:
+    """An AWS greedy label's value: each segment percent-encoded, the ``/`` between them kept."""
+    return "/".join(quote(segment, safe="") for segment in scalar_text(value).split("/"))
 
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")

@@ -9,6 +9,12 @@ because most runs of a loaded document never need it and building it validates t
 Operations are indexed by ``operationId`` and by ``(path, method)``. Path keys are used verbatim:
 keys carrying a fragment, such as ``/#X-Amz-Target=SageMaker.CreateTrainingJob`` in descriptions
 generated from AWS models, are ordinary keys here; the request builder drops the fragment.
+
+An operation may also answer to other ids, listed in its ``x-operationId-aliases`` extension
+(``arazzo aws-openapi`` writes ``GetItem`` with the alias ``getItem``, the lowerCamel spelling
+many hand-written AWS workflows use). An alias never hides a real ``operationId``: when another
+operation has that id, the alias is ignored; two operations claiming one alias make it
+ambiguous, as two equal ids are.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from ..yaml12 import ParsedFile, escape_token
 from .fetch import SourceFetcher, resolve_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: Extension listing other ids an operation answers to (see the module docstring).
+ALIASES_EXTENSION = "x-operationId-aliases"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class OpenApiSource:
     def _index(self) -> tuple[dict[str, list[Operation]], dict[tuple[str, str], Operation]]:
         by_id: dict[str, list[Operation]] = {}
         by_path: dict[tuple[str, str], Operation] = {}
+        aliases: dict[str, list[Operation]] = {}
         paths = self.data.get("paths") or {}
         if not isinstance(paths, Mapping):
             return by_id, by_path
@@ -144,6 +153,13 @@ class OpenApiSource:
                 by_path[(path, method)] = operation
                 if operation.operation_id is not None:
                     by_id.setdefault(operation.operation_id, []).append(operation)
+                listed = op.get(ALIASES_EXTENSION)
+                if isinstance(listed, list):
+                    for alias in listed:
+                        if isinstance(alias, str) and alias != operation.operation_id:
+                            aliases.setdefault(alias, []).append(operation)
+        for alias, operations in aliases.items():
+            by_id.setdefault(alias, operations)  # a real operationId wins over an alias
         return by_id, by_path
 
     def _follow(self, ref: str) -> Mapping[str, Any] | None:

@@ -71,6 +71,8 @@ def test_operations_are_keyed_by_target_and_carry_the_header(sagemaker: dict[str
     assert list(sagemaker["paths"]) == [f"/#X-Amz-Target=SageMaker.{name}" for name in sorted(TRAINING)]
     create = sagemaker["paths"]["/#X-Amz-Target=SageMaker.CreateTrainingJob"]["post"]
     assert create["operationId"] == "CreateTrainingJob"
+    assert create["x-operationId-aliases"] == ["createTrainingJob"]
+    assert create["x-aws-operation"] == "CreateTrainingJob"
     assert create["summary"] == "Starts a model training job."
     (header,) = create["parameters"]
     assert header["name"] == "X-Amz-Target" and header["in"] == "header" and header["required"] is True
@@ -142,9 +144,7 @@ def test_json_10_service_with_recursive_shapes() -> None:
 @pytest.mark.parametrize(
     ("service", "operations", "message"),
     [
-        ("s3", None, "speaks AWS REST-XML; aws-openapi only describes AWS JSON 1.0/1.1"),
-        ("lambda", None, "speaks AWS REST-JSON"),
-        ("ec2", None, "speaks EC2 Query"),
+        ("cloudwatchomni", None, "speaks Smithy RPC v2 CBOR; aws-openapi describes the AWS JSON, REST-JSON"),
         ("sagemakr", None, "did you mean sagemaker"),
         ("sagemaker", ["CreateTrainingJb"], "no operation CreateTrainingJb (did you mean CreateTrainingJob"),
     ],

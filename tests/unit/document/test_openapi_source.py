@@ -94,3 +94,47 @@ paths:
         causes.append(str(error))
         error = error.__cause__ or error.__context__
     assert any("--allow-remote" in c for c in causes), causes
+
+
+def test_operation_id_aliases_resolve_and_never_hide_a_real_id(tmp_path: Path) -> None:
+    """``x-operationId-aliases`` (written by ``arazzo aws-openapi``): a step may name an operation by an
+    alias; a real ``operationId`` equal to another operation's alias wins; a shared alias is ambiguous."""
+    (tmp_path / "api.yaml").write_text(
+        """openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /items:
+    get:
+      operationId: GetItem
+      x-operationId-aliases: [getItem, shared]
+      responses: {'200': {description: ok}}
+    post:
+      operationId: PutItem
+      x-operationId-aliases: [getItem, shared, putItem]
+      responses: {'200': {description: ok}}
+  /other:
+    get:
+      operationId: getItem
+      responses: {'200': {description: ok}}
+"""
+    )
+    (tmp_path / "doc.arazzo.yaml").write_text(
+        """arazzo: 1.0.1
+info: {title: T, version: '1'}
+sourceDescriptions:
+- {name: api, url: ./api.yaml, type: openapi}
+workflows:
+- workflowId: w
+  steps:
+  - {stepId: put, operationId: putItem}
+  - {stepId: real, operationId: getItem}
+  - {stepId: exact, operationId: GetItem}
+"""
+    )
+    document = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")  # raises when a step's operationId is unknown
+    source = document.sources["api"]
+    (put,) = source.operations_by_id("putItem")
+    assert (put.path, put.method) == ("/items", "post")
+    (real,) = source.operations_by_id("getItem")
+    assert (real.path, real.method) == ("/other", "get")  # the real id, not GetItem's or PutItem's alias
+    assert [op.method for op in source.operations_by_id("shared")] == ["get", "post"]

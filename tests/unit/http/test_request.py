@@ -130,3 +130,20 @@ def _with_servers(source, servers):
     clone = OpenApiSource(source.name, source.url, source.location, source.file, source.fetcher)
     clone.__dict__["servers"] = tuple(servers)
     return clone
+
+
+def test_a_required_const_parameter_the_step_leaves_out_is_sent_once(sagemaker) -> None:
+    """The generated description's X-Amz-Target is required with one value: a step that leaves it
+    out still reaches the operation; a step that gives it (in any case) sends it once, as written."""
+    describe = operation(sagemaker, "DescribeTrainingJob")
+    body = RequestBody({"TrainingJobName": "j"})
+    left_out = build_request(sagemaker, describe, [], body, base_url="http://h")
+    assert left_out.headers.get_list("X-Amz-Target") == ["SageMaker.DescribeTrainingJob"]
+    given = build_request(
+        sagemaker,
+        describe,
+        [StepParameter("x-amz-target", "header", "SageMaker.Other")],
+        body,
+        base_url="http://h",
+    )
+    assert given.headers.get_list("X-Amz-Target") == ["SageMaker.Other"]

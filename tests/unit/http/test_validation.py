@@ -158,3 +158,23 @@ def test_sagemaker_create_and_describe_training_job(sagemaker) -> None:
 def test_violation_is_a_plain_value() -> None:
     v = Violation("bad", "request", "query", name="q")
     assert str(v) == "request query 'q': bad"
+
+
+def test_generated_s3_operation_greedy_label_and_optional_body(tmp_path) -> None:
+    """A greedy label ({Key+}) is read across '/', and an absent optional body is no violation."""
+    from arazzo_runner.aws.openapi_gen import render_openapi
+
+    target = tmp_path / "s3.yml"
+    target.write_text(render_openapi("s3", ["CreateBucket", "CreateMultipartUpload"]))
+    s3 = openapi_source(target, name="s3")
+    upload = operation(s3, "CreateMultipartUpload")
+    request = build_request(
+        s3,
+        upload,
+        [StepParameter("Bucket", "path", "b-1"), StepParameter("Key+", "path", "dir/sub/a b.txt")],
+        base_url="https://s3.us-east-1.amazonaws.com",
+    )
+    assert validate_request(s3, upload, request, base_url="https://s3.us-east-1.amazonaws.com") == []
+    create = operation(s3, "CreateBucket")  # its CreateBucketConfiguration body is optional
+    bare = build_request(s3, create, [StepParameter("Bucket", "path", "b-1")], base_url="http://h")
+    assert validate_request(s3, create, bare, base_url="http://h") == []
