@@ -18,6 +18,7 @@ __all__ = [
     "Journal",
     "Location",
     "Problem",
+    "RunSettings",
     "Severity",
     "StateMachineExport",
     "UsageError",
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
     from .journal import Journal, list_runs, resume
+    from .run_settings import RunSettings
 
 _LAZY = {
     "load": ("document.loader", "load"),
@@ -57,6 +59,7 @@ _LAZY = {
     "Journal": ("journal.store", "Journal"),
     "resume": ("journal.resuming", "resume"),
     "list_runs": ("journal.resuming", "list_runs"),
+    "RunSettings": ("run_settings", "RunSettings"),
 }
 
 

@@ -20,6 +20,7 @@ only when it is used, so the CLI stays fast.
   :mod:`.asl_schema` (the States Language JSON Schema check);
 * :mod:`.endpoints` — is a host an AWS endpoint, of which service, signing name and region
   (botocore's endpoint data and service models), and :mod:`.protocols` — a step's call as a
-  botocore operation, serialised and parsed by botocore for every protocol. The HTTP layer uses
-  these two (``http.aws_recognition``, ``http.aws_wire``); they import botocore when asked.
+  botocore operation, serialised by botocore for every protocol, its answer read by
+  :mod:`.answer_views`. The HTTP layer uses these (``http.aws_recognition``, ``http.aws_wire``);
+  they import botocore when asked.
 """

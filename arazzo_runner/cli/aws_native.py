@@ -70,12 +70,14 @@ def run_aws_native(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     """Load the document, build the policy or state machine, print it; problems go to stderr."""
     from ..document.loader import load_with_problems
     from ..errors import ArazzoError, Severity
+    from .settings import network_policy_from
 
     document, problems = load_with_problems(
         args.document,
         allow_remote=args.allow_remote,
         source_map=source_map,
         allow_outside=getattr(args, "allow_outside", False),
+        network_policy=network_policy_from(args),
     )
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if document is None or errors:

@@ -12,6 +12,7 @@ from ..document.describe import describe_workflow, describe_workflows
 from ..document.loader import load_report
 from ..errors import ArazzoError, Problem, Severity
 from .main import EXIT_OK, EXIT_USAGE
+from .settings import network_policy_from
 
 
 def _print_json(data: Any) -> None:
@@ -31,6 +32,7 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         documents=getattr(args, "with_document", None) or (),
         unused_source_map=True,
         allow_outside=getattr(args, "allow_outside", False),
+        network_policy=network_policy_from(args),
     )
     document, problems = report.document, report.problems
     errors = [p for p in problems if p.severity is Severity.ERROR]

@@ -57,6 +57,9 @@ def _add_document_options(parser: argparse.ArgumentParser) -> None:
         metavar="URL=FILE",
         help="read the source description at URL from a local FILE (repeatable; a URL ending in / maps a folder)",
     )
+    from .settings import add_network_options
+
+    add_network_options(parser)
     parser.add_argument(
         "--with-document",
         action="append",

@@ -12,6 +12,13 @@ EXAMPLES = """examples:
   arazzo resume 20261126-0335 -i apiToken=...      # a unique prefix; secret inputs are asked for again
   arazzo resume ID --assume-failed                 # a POST was in flight: treat it as failed
   arazzo resume ID --force                         # the document changed since the run started
+  arazzo resume ID --deny-host '*.internal'        # tighten the run's network policy
+
+The run's settings come back from the journal: --server values, --allow-host/--deny-host/
+--deny-private-networks, --client-cert, --http-timeout, --max-response-size, --transport-retries,
+--validate, --allow-remote/--allow-outside. Flags given here may tighten them (a deny rule is added,
+an allow list narrowed, a limit lowered); one that loosens them, or a --server other than the run
+used, is refused unless --force.
 
 Requests in doubt (sent, no answer recorded) are sent again only when that is safe: GET, HEAD,
 OPTIONS, PUT, DELETE, AWS Describe*/List*/Get*, operations marked `x-arazzo-idempotent: true`,
@@ -46,7 +53,8 @@ def add_resume_parser(commands: Any) -> None:
         "--server",
         action="append",
         metavar="SOURCE=URL",
-        help="send a source's requests to URL (default: the run's own --server values)",
+        help="send a source's requests to URL (default: the run's own --server values; a different URL"
+        " than the run used is refused without --force)",
     )
     resume.add_argument("--region", help="AWS region for SigV4 sources")
     resume.add_argument("--profile", help="AWS profile for SigV4 sources")
@@ -55,11 +63,21 @@ def add_resume_parser(commands: Any) -> None:
     )
     resume.add_argument("-v", "--verbose", action="store_true", help="show requests, responses and criteria")
     resume.add_argument("-q", "--quiet", action="store_true", help="print only the result")
-    resume.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
+    resume.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="fetch http(s) source descriptions (a run started without it needs --force)",
+    )
+    from .settings import add_limit_options, add_network_options
+
+    policy = resume.add_argument_group("settings (tighten the run's own; loosening needs --force)")
+    add_network_options(policy, resuming=True)
+    add_limit_options(policy)
     resume.add_argument(
         "--force",
         action="store_true",
-        help="resume even though the document or its sources changed since the run started",
+        help="resume even though the document or its sources changed since the run started, or with"
+        " settings that loosen the run's (another --server, a wider --allow-host, a larger limit...)",
     )
     doubt = resume.add_mutually_exclusive_group()
     doubt.add_argument(
@@ -79,6 +97,7 @@ def resume_command(args: argparse.Namespace) -> int:
     from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
     from .run import JournalNotices, _servers, _use_live, print_result
+    from .settings import resume_changes
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
@@ -95,10 +114,9 @@ def resume_command(args: argparse.Namespace) -> int:
             inputs=inputs,
             force=args.force,
             in_doubt=choice,  # type: ignore[arg-type]
-            servers=_servers(args.server) or None,
             aws=AwsEnvironment(region=args.region, profile=args.profile),
             on_event=JournalNotices(renderer, quiet=args.quiet),
-            allow_remote=args.allow_remote,
+            tighten=resume_changes(args, _servers(args.server)),
         )
     except KeyboardInterrupt:
         print(f"arazzo: interrupted; `arazzo resume {args.run_id}` continues the run.", file=sys.stderr)

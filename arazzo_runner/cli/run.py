@@ -64,46 +64,15 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         metavar="SECONDS",
         help="fail the run after this much wall time, poll and retry waits included",
     )
-    run.add_argument(
-        "--http-timeout",
-        type=float,
-        metavar="SECONDS",
-        help="each exchange, from sending to the last byte of the answer, ends within this (default 30;"
-        " connecting: at most 10)",
-    )
-    run.add_argument(
-        "--allow-host",
-        action="append",
-        metavar="GLOB",
-        help="send requests only to hosts matching one of these globs (repeatable; e.g. '*.amazonaws.com')",
-    )
-    run.add_argument(
-        "--deny-host", action="append", metavar="GLOB", help="never send requests to these hosts (repeatable)"
-    )
-    run.add_argument(
-        "--deny-private-networks",
-        action="store_true",
-        help="refuse hosts that resolve to loopback, link-local (169.254.169.254) or private addresses",
-    )
-    run.add_argument(
-        "--client-cert",
-        action="append",
-        metavar="HOST=CERT.pem[,KEY.pem]",
-        help="client certificate for mutual TLS with HOST (repeatable)",
-    )
-    run.add_argument(
-        "--max-response-size",
-        type=_byte_size,
-        metavar="SIZE",
-        help="stop reading an answer past this many bytes, counted decoded (default 64MiB; e.g. 500k, 2MiB)",
-    )
+    from .settings import add_limit_options
+
+    add_limit_options(run)
     run.add_argument(
         "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
     )
     run.add_argument(
         "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
     )
-    run.add_argument("--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources")
     run.add_argument(
         "--no-aws-signing",
         dest="aws_signing",
@@ -200,12 +169,12 @@ def _use_live(stream: Any) -> bool:
 
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
-    from ..drivers import RunEnvironment
     from ..engine import PollPacing, RunOptions
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
+    from .settings import settings_from
 
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
@@ -216,26 +185,19 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
         args.inputs, args.input_pairs, recording.inputs if recording is not None else None
     )
     _check_inputs(args, document, workflow, inputs)
+    settings = settings_from(args, servers)  # the run's settings: one value, journaled, sent to Temporal
     pacing = PollPacing() if args.poll_interval is None else PollPacing(interval=args.poll_interval)
     options = RunOptions(
         pacing=pacing,
         max_steps=args.max_steps if args.max_steps is not None else RunOptions().max_steps,
         run_timeout=args.timeout,
-        validate=args.validate or "off",
+        validate=settings.validate,
     )
-    environment = RunEnvironment(
-        servers=servers,
-        aws=_aws(args, recording is not None),
-        transport_retries=args.transport_retries,
-        request_timeout=args.http_timeout,
-        max_response_size=args.max_response_size,
-        network_policy=_network_policy(args),
-        aws_signing=args.aws_signing,
-    )
+    environment = settings.environment(aws=_aws(args, recording is not None))
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
     if args.temporal:
-        return _run_on_temporal(args, document, workflow.workflow_id, inputs, options)
+        return _run_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (
@@ -416,30 +378,6 @@ class ViolationLog:
         ]
 
 
-def _network_policy(args: argparse.Namespace) -> Any:
-    """The ``--allow-host``/``--deny-host``/``--deny-private-networks``/``--client-cert`` policy."""
-    from ..errors import UsageError
-    from ..http.network_policy import NetworkPolicy, parse_client_cert
-
-    certs: dict[str, tuple[str, str | None]] = {}
-    for text in args.client_cert or ():
-        try:
-            host, files = parse_client_cert(text)
-        except ValueError as exc:
-            raise UsageError(f"--client-cert: {exc}") from None
-        for path in filter(None, files):
-            if not os.path.isfile(path):
-                raise UsageError(f"--client-cert {text}: {path} is not a file")
-        certs[host] = files
-    policy = NetworkPolicy(
-        allow_hosts=tuple(args.allow_host or ()),
-        deny_hosts=tuple(args.deny_host or ()),
-        deny_private_networks=args.deny_private_networks,
-        client_certs=certs,
-    )
-    return policy if policy.restricts or certs else None
-
-
 class _Progress:
     """Listens to a run's events (passing them on to the renderer, if any) and keeps what an
     interrupted run must still report: the last outputs of each step (masked, as events are),
@@ -487,19 +425,11 @@ class _Progress:
         }
 
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
-_SIZE_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
-
-
 def _byte_size(text: str) -> int:
-    """``--max-response-size``: bytes, with an optional unit (k, KiB, MB, MiB, G...)."""
-    import re
+    """``--max-response-size``'s parser (kept here for callers of the old name)."""
+    from .settings import byte_size
 
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in _SIZE_UNITS or float(match.group(1)) * _SIZE_UNITS[unit] < 1:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 1048576, 500k, 64MiB)")
-    return int(float(match.group(1)) * _SIZE_UNITS[unit])
+    return byte_size(text)
 
 
 def strict_json(data: Any) -> str:
@@ -525,10 +455,19 @@ def _finite(value: Any) -> Any:
 
 
 def _run_on_temporal(
-    args: argparse.Namespace, document: Any, workflow_id: str, inputs: dict[str, Any], options: Any
+    args: argparse.Namespace,
+    document: Any,
+    workflow_id: str,
+    inputs: dict[str, Any],
+    options: Any,
+    settings: Any,
 ) -> int:
-    """Submit to Temporal and follow with the same progress and result as a local run (or --detach)."""
+    """Submit to Temporal and follow with the same progress and result as a local run (or --detach).
+
+    The run's settings go in the workflow's input and every worker applies them; one a worker
+    cannot apply is refused here, before anything is submitted."""
     from ..errors import UsageError
+    from ..run_settings import temporal_refusals
     from .main import EXIT_FAILED, EXIT_OK, _source_map
     from .progress import ProgressRenderer
     from .temporal import run_on_temporal
@@ -538,11 +477,13 @@ def _run_on_temporal(
         raise UsageError(
             f"--{local_only[0].replace('_', '-')} is for local runs; it cannot be combined with --temporal"
         )
-    if args.region or args.profile or args.transport_retries or args.http_timeout is not None:
+    if args.region or args.profile:
         raise UsageError(
-            "--region, --profile, --transport-retries and --http-timeout are the workers' settings with"
-            " --temporal (pass them to arazzo worker)"
+            "--region and --profile are the workers' settings with --temporal (pass them to arazzo worker)"
         )
+    refused = temporal_refusals(settings)
+    if refused:
+        raise UsageError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
     show_progress = not args.detach and not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (
         ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
@@ -556,7 +497,7 @@ def _run_on_temporal(
             workflow_id,
             inputs,
             options,
-            _servers(args.server),
+            settings,
             _source_map(args.source_map),
             renderer,
         )

@@ -21,6 +21,7 @@ WORKER_EXAMPLES = """examples:
   arazzo worker --temporal NS.ACCT.tmprl.cloud:7233 --namespace NS.ACCT --api-key-file key.txt
 """
 
+
 def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     group = parser.add_argument_group("Temporal")
     group.add_argument(
@@ -83,8 +84,20 @@ def add_worker_parser(commands: Any) -> None:
         "--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources"
     )
     worker.add_argument(
-        "--http-timeout", type=float, metavar="SECONDS", help="wait this long for an answer (default 30)"
+        "--http-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for an answer (default 30; a run's own --http-timeout replaces it for that run)",
     )
+    worker.add_argument(
+        "--client-cert",
+        action="append",
+        metavar="HOST=CERT.pem[,KEY.pem]",
+        help="client certificate for mutual TLS with HOST, for every run (repeatable)",
+    )
+    from .settings import add_network_options
+
+    add_network_options(worker)  # the worker's own rules; each run's own apply on top of them
 
 
 def add_run_options(run: argparse.ArgumentParser) -> None:
@@ -165,21 +178,37 @@ def temporal_command(args: argparse.Namespace) -> int:
 
 async def _worker(args: argparse.Namespace) -> int:
     from ..drivers import RunEnvironment
-    from ..http import AwsEnvironment
+    from ..http import AwsEnvironment, NetworkPolicy
     from ..temporal.connection import connect
     from ..temporal.worker import serve
     from .run import _servers
+    from .settings import client_certs_from, network_policy_from
 
     target = target_from(args)
     servers = _servers(args.server)
     aws = AwsEnvironment(region=args.region, profile=args.profile)
+    certs = client_certs_from(args)
+    own = network_policy_from(args)
+    policy = (
+        NetworkPolicy(
+            allow_hosts=own.allow_hosts if own else (),
+            deny_hosts=own.deny_hosts if own else (),
+            deny_private_networks=bool(own and own.deny_private_networks),
+            client_certs={host: (cert, key) for host, cert, key in certs},
+        )
+        if own is not None or certs
+        else None
+    )
 
     def make_environment(run_servers: dict[str, str]) -> RunEnvironment:
+        # A fresh environment per run's servers and settings: the send activity applies the run's
+        # settings (network policy, limits) on top of this one (RunSettings.apply_to).
         return RunEnvironment(
             servers={**servers, **run_servers},
             aws=aws,
             transport_retries=args.transport_retries,
             request_timeout=args.http_timeout,
+            network_policy=policy,
         )
 
     client = await connect(target)
@@ -257,7 +286,7 @@ def run_on_temporal(
     workflow_id: str,
     inputs: dict[str, Any],
     options: Any,
-    servers: dict[str, str],
+    settings: Any,
     source_map: dict[str, str],
     renderer: Any,
 ) -> tuple[dict[str, Any] | None, str]:
@@ -270,9 +299,8 @@ def run_on_temporal(
         workflow_id,
         inputs,
         options=options,
-        servers=servers,
+        settings=settings,
         source_map=source_map,
-        allow_remote=args.allow_remote,
     )
     target = target_from(args)
 

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.asyncapi import AsyncApiSource, check_asyncapi
@@ -114,6 +115,7 @@ def load(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     allow_outside: bool = False,
+    network_policy: Any = None,
 ) -> Document:
     """Load, validate and resolve the Arazzo document at ``path``.
 
@@ -121,6 +123,8 @@ def load(
     (things that are legal but probably not meant) are on the returned document's ``warnings``.
     ``documents`` are other Arazzo documents an Arazzo 1.1 source may name by their ``$self``
     (identity before location: such a source is read from the document that has that ``$self``).
+    ``network_policy`` (``http.network_policy.NetworkPolicy``) bounds where ``allow_remote``
+    fetches may go, redirects included.
     """
     document, problems = load_with_problems(
         path,
@@ -128,6 +132,7 @@ def load(
         source_map=source_map,
         documents=documents,
         allow_outside=allow_outside,
+        network_policy=network_policy,
     )
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
@@ -143,6 +148,7 @@ def load_with_problems(
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
     allow_outside: bool = False,
+    network_policy: Any = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
 
@@ -158,6 +164,7 @@ def load_with_problems(
         documents=documents,
         unused_source_map=unused_source_map,
         allow_outside=allow_outside,
+        network_policy=network_policy,
     )
     return report.document, report.problems
 
@@ -170,6 +177,7 @@ def load_report(
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
     allow_outside: bool = False,
+    network_policy: Any = None,
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
@@ -178,7 +186,11 @@ def load_report(
         location = os.path.abspath(location)
         root = confinement_root(location)
     fetcher = SourceFetcher(
-        allow_remote=allow_remote, source_map=dict(source_map or {}), root=root, allow_outside=allow_outside
+        allow_remote=allow_remote,
+        source_map=dict(source_map or {}),
+        root=root,
+        allow_outside=allow_outside,
+        network_policy=network_policy,
     )
     if root is not None:
         fetcher.allow(location)  # the document itself, wherever a symbolic link points
@@ -435,6 +447,7 @@ def validate(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     allow_outside: bool = False,
+    network_policy: Any = None,
 ) -> list[Problem]:
     """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
     return load_with_problems(
@@ -443,4 +456,5 @@ def validate(
         source_map=source_map,
         documents=documents,
         allow_outside=allow_outside,
+        network_policy=network_policy,
     )[1]

@@ -67,7 +67,11 @@ def _journal_for(
     from ..journal.store import Journal
 
     store = open_journal(None if journal is True else journal)
-    hook = RunJournal.start(store, execution, settings={"servers": environment.servers})
+    from ..run_settings import settings_of
+
+    # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them.
+    settings = settings_of(environment, execution.options.validate)
+    hook = RunJournal.start(store, execution, settings=settings.to_json())
     hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock
     if on_event is not None:

@@ -76,6 +76,9 @@ class RunEnvironment:
         #: SQS otherwise follows botocore: ``AWS_ENDPOINT_URL_SQS``, profile, AWS).
         self.message_endpoints = dict(message_endpoints or {})
         self._messaging: Any = None
+        #: The :class:`~arazzo_runner.run_settings.RunSettings` this environment was built from
+        #: (``None``: a caller's own; the journal then reads the settings off the fields above).
+        self.settings: Any = None
 
     def response_limits(self, deadline: float | None = None, now: float = 0.0) -> Any:
         """Bounds of each exchange: body size, ``request_timeout`` (default 30 s) for the whole

@@ -93,6 +93,17 @@ class ResponseLimits:
 _EXCHANGE_ENDS: ContextVar[float | None] = ContextVar("exchange_ends", default=None)
 
 
+@contextlib.contextmanager
+def ending_by(ends: float | None) -> Any:
+    """Within this block, every socket read and write of a :func:`bounded_client` ends by ``ends``
+    (``time.monotonic()``; ``None``: no bound), whatever the per-read timeout says."""
+    token = _EXCHANGE_ENDS.set(ends)
+    try:
+        yield
+    finally:
+        _EXCHANGE_ENDS.reset(token)
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """A network stream whose reads and writes never wait past the exchange's end."""
 

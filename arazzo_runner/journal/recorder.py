@@ -32,9 +32,32 @@ from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
 from .store import Journal, JournalError, new_run_id, pack_rng
 
+#: Prefix of a content digest taken from the parsed, canonicalised file (not its bytes).
+CONTENT_DIGEST = "c1:"
+
+
+def _bytes_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
+def _content_digest(path: Path) -> str:
+    """A digest of what the run uses from ``path``: its parsed content as canonical JSON (sorted
+    keys), so a comment, a blank line, quoting or key order changes nothing, and any value does."""
+    from ..yaml12 import YamlReadError, read_file
+
+    try:
+        data = read_file(str(path)).data
+    except (OSError, YamlReadError):
+        return "unreadable"
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return CONTENT_DIGEST + hashlib.sha256(text.encode()).hexdigest()[:16]
+
 
 def source_hashes(document: Document) -> dict[str, str]:
-    """A content hash per local source file the run reads (``document`` and its OpenAPI sources)."""
+    """A content digest per local source file the run reads (``document`` and its OpenAPI sources)."""
     found: dict[str, str] = {}
     seen: set[int] = set()
 
@@ -42,10 +65,7 @@ def source_hashes(document: Document) -> dict[str, str]:
         if "://" in location and not location.startswith("file://"):
             return
         path = Path(location.removeprefix("file://"))
-        try:
-            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        except OSError:
-            found[str(path)] = "unreadable"
+        found[str(path)] = _content_digest(path)
 
     def walk(doc: Document) -> None:
         if id(doc) in seen:
@@ -63,7 +83,15 @@ def source_hashes(document: Document) -> dict[str, str]:
 
 
 def changed_sources(saved: Mapping[str, str], current: Mapping[str, str]) -> list[str]:
-    changes = [f"{path} changed" for path, digest in saved.items() if current.get(path, digest) != digest]
+    """The files whose content changed since the run started. A digest journaled before content
+    digests existed (the file's bytes) is compared with the file's bytes as they are now."""
+
+    def same(path: str, digest: str) -> bool:
+        if digest.startswith(CONTENT_DIGEST) or digest == "unreadable":
+            return current.get(path, digest) == digest
+        return _bytes_digest(Path(path)) == digest
+
+    changes = [f"{path} changed" for path, digest in saved.items() if path in current and not same(path, digest)]
     changes += [f"{path} is no longer read" for path in saved if path not in current]
     return changes
 

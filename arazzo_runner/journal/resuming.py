@@ -2,7 +2,11 @@
 
 Restore = the journal's snapshot with the secret inputs given again (:mod:`.sealing`), checked
 against the document and its source files as they are now (a change is refused, naming it, unless
-``force``), then :meth:`Execution.restore`. A poll wait keeps its wall-clock deadline: resumed
+``force``), then :meth:`Execution.restore`. The run's settings come back from the journal
+(:class:`~arazzo_runner.run_settings.RunSettings`: network policy, limits, client certificates,
+servers, remote/outside permissions) and rebuild the same environment and client the run had; a
+resume may tighten them, and one that loosens them or sends the run to another server is refused
+unless ``force``. A poll wait keeps its wall-clock deadline: resumed
 after it, the poll happens at once; resumed early, the run waits what is left. A request that was
 in flight when the process died is decided by :mod:`.in_doubt`; an Arazzo 1.1 message step (a
 ``receive`` waiting, a message received but maybe not consumed, a ``send`` in doubt) by
@@ -25,6 +29,7 @@ from ..engine.needs import Delivery, Exchange, Receive, Response, SendMessage, S
 from ..engine.result import RunResult
 from ..engine.snapshot import differences, fingerprint
 from ..errors import ArazzoError
+from ..run_settings import RunSettings, loosenings
 from . import messages
 from .in_doubt import (
     NOT_FOUND_CODES,
@@ -69,7 +74,16 @@ def _send_once(
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
     try:
-        sent = send_with_retries(client, request, policy=endpoint.retry_policy, auth=endpoint.auth, sleep=sleep)
+        if environment.network_policy is not None:  # the look-up obeys the run's policy as its steps do
+            environment.network_policy.check(request.url)
+        sent = send_with_retries(
+            client,
+            request,
+            policy=endpoint.retry_policy,
+            auth=endpoint.auth,
+            sleep=sleep,
+            limits=environment.response_limits(),
+        )
     except (ArazzoError, httpx.HTTPError) as exc:
         return adapter.failed(request, payload, exc, time.time(), time.time)
     return Exchange(request=adapter.sent(request, payload), response=adapter.response(sent.response))
@@ -172,11 +186,18 @@ def resume(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
     allow_remote: bool = False,
+    tighten: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Continue the journaled run ``run_id`` to its end; returns its :class:`RunResult`.
 
-    ``inputs``: the run's secret inputs (the journal never keeps them). ``servers`` default to
-    the ones the run started with. Raises :class:`RequestInDoubt` when a request that is not
+    ``inputs``: the run's secret inputs (the journal never keeps them). The run's settings are
+    the journaled ones; ``tighten`` (keyword arguments of
+    :meth:`~arazzo_runner.run_settings.RunSettings.tightened`: ``deny_hosts``, ``allow_hosts``,
+    ``max_response_size``...), ``servers`` and ``allow_remote`` change them: a change that
+    loosens them or points a source at another server raises :class:`~.store.JournalError`
+    unless ``force``; the settings in force are journaled for the next resume. An
+    ``environment`` given is used as it is, but must have the run's network policy if it had one.
+    Raises :class:`RequestInDoubt` when a request that is not
     safe to repeat was in flight (``in_doubt="resend"`` / ``"assume-failed"`` decide), and
     :class:`~.store.JournalError` when the run is unknown, running elsewhere, or its document or
     sources changed (``force=True`` accepts the change).
@@ -186,7 +207,7 @@ def resume(
         return _resume(
             store, run_id, inputs=inputs, document=document, force=force, in_doubt=in_doubt, servers=servers,
             aws=aws, environment=environment, client=client, on_event=on_event, sleep=sleep, clock=clock,
-            allow_remote=allow_remote,
+            allow_remote=allow_remote, tighten=tighten,
         )  # fmt: skip
     finally:
         if not isinstance(journal, Journal):
@@ -209,9 +230,10 @@ def _resume(
     sleep: Callable[[float], None],
     clock: Callable[[], float],
     allow_remote: bool,
+    tighten: Mapping[str, Any] | None = None,
 ) -> RunResult:
     from ..drivers import loops
-    from ..drivers.api import _environment
+    from ..http.retry_loop import bounded_client
 
     record = store.get(run_id)
     if record.snapshot is None:
@@ -221,10 +243,24 @@ def _resume(
             f"run {record.id} is running in process {record.pid} on {record.host}; resuming it here too would"
             " repeat its requests (--force if that process is gone)"
         )
+    recorded = RunSettings.from_json(record.settings)
+    asked = {"servers": servers, "allow_remote": allow_remote, **(tighten or {})}
+    settings = recorded.tightened(**asked)
+    loosened = loosenings(recorded, settings)
+    if loosened and not force:
+        raise JournalError(
+            f"run {record.id} cannot resume with {'; '.join(loosened)}: a resume may tighten the run's"
+            " settings, not loosen them or send it to another server (--force to accept the change)"
+        )
     if document is None:
         from ..document.loader import load
 
-        document = load(record.document, allow_remote=allow_remote)
+        document = load(
+            record.document,
+            allow_remote=settings.allow_remote,
+            allow_outside=settings.allow_outside,
+            network_policy=settings.network_policy(),
+        )
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
     changes += changed_sources(record.sources, source_hashes(document))
@@ -235,9 +271,7 @@ def _resume(
         )
     if force:
         snapshot["document"]["fingerprint"] = fingerprint(document)
-    if servers is None and environment is None:
-        servers = record.settings.get("servers") or None
-    environment = _environment(environment, servers, aws)
+    environment = _settled_environment(environment, settings, aws, record.id)
     execution = Execution.restore(document, snapshot)
     if record.status in FINISHED:
         return replace(loops.run_sync(execution, environment=environment, clock=clock), run_id=record.id)
@@ -245,10 +279,14 @@ def _resume(
     hook.clock = clock
     store.claim(record.id)
     store.note(record.id, "resumed", f"after {record.last_step or 'start'}", now=clock())
+    if settings != recorded:
+        store.update_settings(record.id, settings.to_json())
+        changed = f" (--force: {'; '.join(loosened)})" if loosened else " (tightened)"
+        store.note(record.id, "settings", "the run's settings changed on resume" + changed, now=clock())
     if on_event is not None:
         on_event(RunJournaled(record.id, str(store.path), resumed=True, at=clock()))
     own = client is None
-    client = client or httpx.Client(timeout=environment.http_timeout())
+    client = client or bounded_client(**environment.client_options())  # the client a run makes
     try:
         if execution.state.pending is not None:
             need = execution.next(clock())
@@ -295,6 +333,34 @@ def _resume(
     finally:
         if own:
             client.close()
+
+
+def _settled_environment(environment: Any, settings: RunSettings, aws: Any, run_id: str) -> Any:
+    """The environment of the resumed run: built from its settings, or the caller's own, which
+    must then enforce the run's network policy (a resume never quietly drops it)."""
+    if environment is None:
+        return settings.environment(aws=aws)
+    if aws is not None:
+        from ..errors import UsageError
+
+        raise UsageError("aws= cannot be combined with environment=: the environment already holds it")
+    wanted = settings.network_policy()
+    if wanted is not None and wanted.restricts and environment.network_policy is None:
+        raise JournalError(
+            f"run {run_id} has a network policy ({_policy_text(settings)}) that the environment given to"
+            " resume does not enforce: pass environment=None (the run's settings rebuild it), or give it"
+            " that network_policy"
+        )
+    return environment
+
+
+def _policy_text(settings: RunSettings) -> str:
+    parts = [f"--allow-host {p}" for p in settings.allow_hosts] + [
+        f"--deny-host {p}" for p in settings.deny_hosts
+    ]
+    if settings.deny_private_networks:
+        parts.append("--deny-private-networks")
+    return " ".join(parts)
 
 
 def _settle_message(

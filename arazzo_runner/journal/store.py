@@ -537,6 +537,11 @@ class Journal:
             db.execute("UPDATE runs SET status='interrupted', pid=NULL, updated=? WHERE id=?", (now, run_id))
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "interrupted", None, detail))
 
+    def update_settings(self, run_id: str, settings: Mapping[str, Any]) -> None:
+        """Journal the settings a resumed run now has (tightened, or changed with ``--force``)."""
+        with self._write() as db:
+            db.execute("UPDATE runs SET settings=? WHERE id=?", (_dumps(dict(settings)), run_id))
+
     def claim(self, run_id: str) -> None:
         """Mark the run as running in this process (``arazzo resume``)."""
         with self._write() as db:

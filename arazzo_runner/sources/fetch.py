@@ -11,17 +11,29 @@ is inside it, else the document's own folder; see ``loader.confinement_root``): 
 ``url`` or a ``$ref`` cannot read ``/etc/passwd``, ``/proc/self/environ`` or ``../../`` outside
 it (symbolic links are followed before the check) unless the caller allows it
 (``allow_outside``, ``--allow-outside``) or maps the location explicitly (``source_map``).
+
+A remote fetch (``--allow-remote``) obeys the run's network policy (``--allow-host``,
+``--deny-host``, ``--deny-private-networks``) like every request the run sends: each redirect
+hop is checked before it is followed (at most :data:`MAX_REDIRECTS`, ``http(s)`` only), and
+the whole fetch (every hop, every byte) ends within ``timeout`` seconds and
+:data:`~arazzo_runner.yaml12.MAX_DOCUMENT_BYTES` bytes: a trickling server cannot hold a
+``validate`` or a run's start for longer.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import Location, Problem
 from ..yaml12 import MAX_DOCUMENT_BYTES, ParsedFile, YamlReadError, parse_bytes, read_file
+
+#: Redirects a remote source fetch follows (each one checked against the network policy).
+MAX_REDIRECTS = 5
 
 
 def is_remote(url: str) -> bool:
@@ -57,6 +69,8 @@ class SourceFetcher:
     #: The folder local files must be inside (``None``: anywhere); mapped locations are exempt.
     root: str | None = None
     allow_outside: bool = False
+    #: Where remote fetches may go (``http.network_policy.NetworkPolicy``; ``None``: anywhere).
+    network_policy: Any = None
     _cache: dict[str, ParsedFile] = field(default_factory=dict, repr=False)
     #: Every location looked up, and the source-map keys that served one (to report unused keys).
     seen: list[str] = field(default_factory=list, repr=False)
@@ -133,8 +147,46 @@ class SourceFetcher:
             )
         import httpx
 
+        from ..http.network_policy import NetworkPolicyError
+        from ..http.retry_loop import bounded_client, ending_by
+
+        ends = time.monotonic() + self.timeout
         try:
-            with httpx.stream("GET", url, timeout=self.timeout, follow_redirects=True) as response:
+            with bounded_client(timeout=self.timeout) as client, ending_by(ends):
+                return parse_bytes(self._read_following(client, url, ends), url)
+        except NetworkPolicyError as exc:
+            raise YamlReadError(
+                [Problem(f"cannot fetch source: {exc}", Location(url), code="refused")]
+            ) from None
+        except httpx.TimeoutException:
+            raise YamlReadError(
+                [
+                    Problem(
+                        f"cannot fetch source: not read within {self.timeout:g} s",
+                        Location(url),
+                        code="fetch-failed",
+                    )
+                ]
+            ) from None
+        except httpx.HTTPError as exc:
+            raise YamlReadError(
+                [Problem(f"cannot fetch source: {exc}", Location(url), code="fetch-failed")]
+            ) from None
+
+    def _read_following(self, client: Any, url: str, ends: float) -> bytes:
+        """The body at ``url``, following redirects one hop at a time, each checked first."""
+        import httpx
+
+        target = httpx.URL(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            if target.scheme not in ("http", "https"):
+                raise httpx.UnsupportedProtocol(f"a redirect to {target.scheme}: is not followed")
+            if self.network_policy is not None:
+                self.network_policy.check(target)
+            with client.stream("GET", target) as response:
+                if response.is_redirect and "location" in response.headers:
+                    target = target.join(response.headers["location"])
+                    continue
                 response.raise_for_status()
                 chunks: list[bytes] = []
                 size = 0
@@ -148,9 +200,8 @@ class SourceFetcher:
                                 )
                             ]
                         )
+                    if time.monotonic() > ends:
+                        raise httpx.ReadTimeout("the fetch's total time ran out")
                     chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise YamlReadError(
-                [Problem(f"cannot fetch source: {exc}", Location(url), code="fetch-failed")]
-            ) from None
-        return parse_bytes(b"".join(chunks), url)
+                return b"".join(chunks)
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -29,6 +30,7 @@ from ..engine.needs import Exchange, SendRequest
 from ..engine.redaction import Redactor
 from ..engine.snapshot import SnapshotError
 from ..errors import ArazzoError
+from ..run_settings import RunSettings, SettingsError
 from . import SEND_ACTIVITY
 from .documents import load_document
 from .messages import exchange_to_json
@@ -71,7 +73,7 @@ class SendActivity:
     ) -> None:
         #: ``make_environment(servers)`` → a RunEnvironment (the worker's credentials and options).
         self._make_environment = make_environment or (lambda servers: RunEnvironment(servers=servers))
-        self._environments: dict[tuple[tuple[str, str], ...], RunEnvironment] = {}
+        self._environments: dict[tuple[Any, ...], RunEnvironment] = {}
         #: A client the caller owns (tests); none: each environment's shared one for this event loop.
         self._client = client
         self._heartbeat_every = heartbeat_every
@@ -80,23 +82,43 @@ class SendActivity:
         #: The worker's message activities (:class:`.message_activities.MessageActivities`), closed with this.
         self.messages: Any = None
 
-    def environment(self, servers: Mapping[str, str]) -> RunEnvironment:
-        """The worker's environment for a run's server overrides (made once per distinct set)."""
-        key = tuple(sorted(servers.items()))
+    def environment(
+        self, servers: Mapping[str, str], settings: Mapping[str, Any] | None = None
+    ) -> RunEnvironment:
+        """The worker's environment for a run's server overrides and settings (made once per
+        distinct pair): the worker's own, with the run's settings applied on top
+        (:meth:`~arazzo_runner.run_settings.RunSettings.apply_to`; one this worker does not know
+        raises :class:`~arazzo_runner.run_settings.SettingsError`, never ignored)."""
+        text = json.dumps(settings, sort_keys=True) if settings is not None else None
+        key = (tuple(sorted(servers.items())), text)
         found = self._environments.get(key)
         if found is None:
-            found = self._environments[key] = self._make_environment(dict(servers))
+            environment = self._make_environment(dict(servers))
+            if settings is not None:
+                environment = RunSettings.from_json(settings).apply_to(environment)
+            found = self._environments[key] = environment
         return found
+
+    def task_environment(self, task: Mapping[str, Any]) -> RunEnvironment:
+        """:meth:`environment` for an activity's task; settings it cannot apply fail the activity
+        for good (no other worker of this version could apply them either)."""
+        try:
+            return self.environment(task["servers"], task.get("settings"))
+        except SettingsError as exc:
+            raise ApplicationError(str(exc), type="SettingsError", non_retryable=True) from exc
 
     @activity.defn(name=SEND_ACTIVITY)
     async def send(self, task: dict[str, Any]) -> dict[str, Any]:
         try:
+            environment = self.task_environment(task)
             document = load_document(
-                task["document"], source_map=task["sourceMap"], allow_remote=task["allowRemote"]
+                task["document"],
+                source_map=task["sourceMap"],
+                allow_remote=task["allowRemote"],
+                network_policy=environment.network_policy,
             )
         except (ArazzoError, SnapshotError) as exc:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
-        environment = self.environment(task["servers"])
         client = self._client or environment.shared_async_client()
         need = SendRequest.from_json(task["request"])
         async with heartbeats(self._heartbeat_every):

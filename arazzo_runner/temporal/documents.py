@@ -25,9 +25,15 @@ def load_document(
     source_map: Mapping[str, str] | None = None,
     allow_remote: bool = False,
     expected: Mapping[str, str] | None = None,
+    network_policy: Any = None,
 ) -> Document:
-    """The document at ``location`` (cached per process); raises :class:`SnapshotError` on a mismatch."""
-    key = (location, tuple(sorted((source_map or {}).items())), allow_remote)
+    """The document at ``location`` (cached per process); raises :class:`SnapshotError` on a mismatch.
+
+    ``network_policy``: the run's, which its remote sources (``allow_remote``) are fetched under."""
+    rules = None
+    if allow_remote and network_policy is not None:
+        rules = (network_policy.allow_hosts, network_policy.deny_hosts, network_policy.deny_private_networks)
+    key = (location, tuple(sorted((source_map or {}).items())), allow_remote, rules)
     document = _CACHE.get(key)
     if document is None:
         with _LOCK:
@@ -35,7 +41,9 @@ def load_document(
             if document is None:
                 from ..document.loader import load
 
-                document = _CACHE[key] = load(location, allow_remote=allow_remote, source_map=source_map)
+                document = _CACHE[key] = load(
+                    location, allow_remote=allow_remote, source_map=source_map, network_policy=network_policy
+                )
     if expected is not None:
         changes = differences(dict(expected), fingerprint(document))
         if changes:

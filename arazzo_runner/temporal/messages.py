@@ -28,12 +28,17 @@ def run_request(
     allow_remote: bool = False,
     snapshot: Mapping[str, Any] | None = None,
     heartbeat_timeout: float | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The workflow's input. ``document`` is a path every worker can read (same checkout or image);
     ``fingerprint`` makes a worker with another version of it refuse the run. ``heartbeat_timeout``
     (seconds; default :data:`.workflow.HEARTBEAT_TIMEOUT`): how long an activity may go without a
-    heartbeat before Temporal hands it to another worker."""
-    extra = {} if heartbeat_timeout is None else {"heartbeatTimeout": heartbeat_timeout}
+    heartbeat before Temporal hands it to another worker. ``settings``: the run's
+    :meth:`~arazzo_runner.run_settings.RunSettings.to_json`, which every activity of the run
+    carries to the worker that applies it (left out when ``None``: a run without them)."""
+    extra: dict[str, Any] = {} if heartbeat_timeout is None else {"heartbeatTimeout": heartbeat_timeout}
+    if settings is not None:
+        extra["settings"] = dict(settings)
     return {
         **extra,
         "document": document,
@@ -67,6 +72,8 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "headers": [list(h) for h in response.headers],
             "body": response.body,
             "errorCode": response.error_code,
+            # An XML answer's JSON view (botocore's parse): what pointers read in the workflow.
+            "view": response.view,
         },
         "error": exchange.error,
         "retries": [[r.attempt, r.reason, r.delay] for r in exchange.retries],
@@ -93,6 +100,7 @@ def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
             tuple((k, v) for k, v in response["headers"]),
             response["body"],
             response["errorCode"],
+            view=response.get("view"),
         ),
         error=data["error"],
         retries=tuple(Retried(a, r, d) for a, r, d in data["retries"]),

@@ -24,6 +24,7 @@ from ..engine.inputs import prepare_inputs
 from ..engine.options import RunOptions
 from ..engine.snapshot import fingerprint, options_to_json
 from ..errors import ArazzoError, UsageError
+from ..run_settings import RunSettings, SettingsError, temporal_refusals
 from . import TASK_QUEUE, WORKFLOW_NAME
 from .messages import event_from_dict, run_request
 
@@ -44,8 +45,20 @@ def new_request(
     source_map: Mapping[str, str] | None = None,
     allow_remote: bool = False,
     heartbeat_timeout: float | None = None,
+    settings: RunSettings | None = None,
 ) -> dict[str, Any]:
-    """The workflow input for a run; inputs are checked here so a bad one fails before submitting."""
+    """The workflow input for a run; inputs are checked here so a bad one fails before submitting.
+
+    ``settings``: the run's :class:`~arazzo_runner.run_settings.RunSettings` (network policy, limits,
+    validation...), applied by every worker to this run's requests; ``servers`` and ``allow_remote``
+    are taken from them when given. A setting a worker cannot apply raises
+    :class:`~arazzo_runner.run_settings.SettingsError` here, before anything is submitted."""
+    if settings is not None:
+        refused = temporal_refusals(settings)
+        if refused:
+            raise SettingsError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
+        servers = settings.server_map
+        allow_remote = settings.allow_remote
     workflow = pick_workflow(document, workflow_id)
     prepare_inputs(document, workflow, inputs)  # raises InputsError (exit 2) before anything is sent
     location = str(document.location)
@@ -61,6 +74,7 @@ def new_request(
         source_map=source_map,
         allow_remote=allow_remote,
         heartbeat_timeout=heartbeat_timeout,
+        settings=None if settings is None else settings.to_json(),
     )
 
 

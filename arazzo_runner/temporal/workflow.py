@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
     from ..errors import ArazzoError
+    from ..run_settings import RunSettings
     from . import (
         ACKNOWLEDGE_ACTIVITY,
         RECEIVE_ACTIVITY,
@@ -126,14 +127,17 @@ class ArazzoRun:
         try:
             answer = await workflow.execute_activity(
                 SEND_ACTIVITY,
-                {
-                    "document": request["document"],
-                    "sourceMap": request["sourceMap"],
-                    "allowRemote": request["allowRemote"],
-                    "servers": request["servers"],
-                    "validate": execution.options.validate,
-                    "request": need.to_json(),
-                },
+                _with_settings(
+                    request,
+                    {
+                        "document": request["document"],
+                        "sourceMap": request["sourceMap"],
+                        "allowRemote": request["allowRemote"],
+                        "servers": request["servers"],
+                        "validate": execution.options.validate,
+                        "request": need.to_json(),
+                    },
+                ),
                 start_to_close_timeout=SEND_TIMEOUT,
                 heartbeat_timeout=_heartbeat_timeout(request),
                 retry_policy=SEND_RETRY,
@@ -209,11 +213,15 @@ class ArazzoRun:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
 
     def _new_execution(self, request: dict[str, Any]) -> Execution:
+        # The run's settings are read first: one this worker cannot apply fails the run here,
+        # before any step, rather than being ignored (SettingsError is an ArazzoError).
+        settings = RunSettings.from_json(request["settings"]) if request.get("settings") is not None else None
         document = load_document(
             request["document"],
             source_map=request["sourceMap"],
             allow_remote=request["allowRemote"],
             expected=request["fingerprint"],
+            network_policy=settings.network_policy() if settings is not None else None,
         )
         if request.get("snapshot") is not None:
             return Execution.restore(document, request["snapshot"])
@@ -252,3 +260,12 @@ def _heartbeat_timeout(request: dict[str, Any]) -> timedelta:
 def _reason(exc: ActivityError) -> str:
     cause = exc.cause
     return getattr(cause, "message", None) or str(cause or exc)
+
+
+def _with_settings(request: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """A send task with the run's settings, which the worker applies (a run submitted without
+    them, as every run was before they existed, keeps the task it always had: replays match).
+    Message steps (SQS) go through botocore, under no network policy, locally as on workers."""
+    if request.get("settings") is not None:
+        task["settings"] = request["settings"]
+    return task

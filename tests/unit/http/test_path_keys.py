@@ -72,3 +72,15 @@ def test_literal_query_items_of_the_path_key_are_sent_as_they_are(source) -> Non
     assert url(source, "runInstances", StepParameter("MaxCount", "query", 1)) == (
         "https://h/?Action=RunInstances&MaxCount=1"
     )
+
+
+def test_validation_reads_path_parameters_of_a_path_key_that_carries_a_query() -> None:
+    """``/{Bucket}?list-type=2``: the query part is not part of the path template --validate reads."""
+    from arazzo_runner.http.validation import validate_request
+    from tests.unit.http.sources import ROOT
+
+    s3 = openapi_source(ROOT / "tests" / "data" / "aws" / "recognised" / "s3-apikey.openapi.yml", "s3")
+    op = operation(s3, "ListObjectsV2")
+    request = build_request(s3, op, [StepParameter("Bucket", "path", "b1")], base_url="https://h")
+    assert str(request.url) == "https://h/b1?list-type=2"
+    assert validate_request(s3, op, request, base_url="https://h") == []
