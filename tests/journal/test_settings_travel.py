@@ -241,4 +241,5 @@ def test_the_journal_records_every_setting_of_a_cli_run(workdir, server) -> None
         "validate": "warn",
         "allowRemote": False,
         "allowOutside": False,
+        "awsSigning": True,
     }

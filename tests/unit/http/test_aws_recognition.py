@@ -130,3 +130,16 @@ def test_a_declared_sigv4_source_keeps_its_own_path() -> None:
 )
 def test_the_note_validate_prints(path: Path, expected: str) -> None:
     assert aws_source_note(openapi_source(path, "api")) == expected
+
+
+def test_no_aws_signing_travels_with_the_run_settings() -> None:
+    """--no-aws-signing is journaled and sent to Temporal with the run; a resume cannot drop it quietly."""
+    from arazzo_runner.run_settings import RunSettings, loosenings
+
+    settings = RunSettings(aws_signing=False)
+    back = RunSettings.from_json(settings.to_json())
+    assert back.aws_signing is False and back.environment().aws_signing is False
+    assert RunSettings.from_json({}).aws_signing is True  # a run journaled before the setting existed
+    assert loosenings(settings, RunSettings()) == [
+        "AWS signing (the run used --no-aws-signing: credentials would go to its AWS hosts)"
+    ]
