@@ -45,6 +45,7 @@ _KEYS = {
     "allowRemote": "allow_remote",
     "allowOutside": "allow_outside",
     "awsSigning": "aws_signing",
+    "confinementRoot": "confinement_root",
 }
 
 
@@ -72,6 +73,9 @@ class RunSettings:
     allow_outside: bool = False
     #: sign sources whose server is an AWS endpoint with SigV4 (``--no-aws-signing``: ``False``)
     aws_signing: bool = True
+    #: The folder tree the document's local files were confined to (``loader.confinement_root``), so
+    #: that ``resume`` from any working directory reads the same one (``None``: a remote document).
+    confinement_root: str | None = None
 
     # -- plain JSON --------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

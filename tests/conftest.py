@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,27 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _journal_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
-    """`arazzo run` journals by default: never into the user's own journal from the tests."""
-    import os
-
-    path = tmp_path_factory.mktemp("journal") / "runs.db"
-    saved = os.environ.get("ARAZZO_JOURNAL")
-    os.environ["ARAZZO_JOURNAL"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("ARAZZO_JOURNAL", None)
-    else:
-        os.environ["ARAZZO_JOURNAL"] = saved
+# Loaded before any test module is imported: the journal and state live in a folder of the session, children
+# get default signal dispositions, leftovers are killed (see tests/process_hygiene.py).
+pytest_plugins = ["tests.process_hygiene"]
 
 
 @pytest.fixture
 def run_cli():
-    """Run ``python -m arazzo_runner ARGS`` in a subprocess, as a user would."""
+    """Run ``arazzo ARGS`` as a user would, in this process (``tests/cli/in_process.py``: its
+    streams, environment and directory are the call's own); ``process=True``: in a subprocess."""
+    from tests.cli.in_process import run_cli as in_process
 
-    def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, cwd: Path | None = None, process: bool = False) -> Any:
+        if not process:
+            return in_process(args, env=os.environ, cwd=cwd or ROOT)
         return subprocess.run(
             [sys.executable, "-m", "arazzo_runner", *args],
             capture_output=True,

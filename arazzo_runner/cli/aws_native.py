@@ -99,8 +99,12 @@ def _print_json(data: Any) -> None:
 
 def _iam_policy(args: argparse.Namespace, document: Any) -> int:
     from ..aws.iam_policy import iam_policy, state_machine_policy
+    from ..document.describe import pick_workflow
     from .inputs import collect_inputs
+    from .names import check_input_names
 
+    # A misspelled input name must not fall back silently to a wildcard resource (``training-job/*``).
+    check_input_names(args.input, document, pick_workflow(document, args.workflow), args.inputs)
     inputs = collect_inputs(args.inputs, args.input)
     if args.for_state_machine:
         policy = state_machine_policy(
@@ -148,9 +152,9 @@ def _export_asl(args: argparse.Namespace, document: Any) -> int:
         return EXIT_USAGE
     text = json.dumps(exported.definition, indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        from .aws_openapi import _write_atomically
+        from .aws_openapi import write_atomically
 
-        _write_atomically(args.out, text)
+        write_atomically(args.out, text)
     elif args.output == "json":
         _print_json({"complete": True, "definition": exported.definition, "notes": list(exported.notes)})
         return EXIT_OK

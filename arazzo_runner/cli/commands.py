@@ -11,7 +11,7 @@ from typing import Any
 from ..document.describe import describe_workflow, describe_workflows
 from ..document.loader import load_report
 from ..errors import ArazzoError, Problem, Severity
-from .main import EXIT_OK, EXIT_USAGE
+from .exit_codes import EXIT_OK, EXIT_USAGE
 from .settings import network_policy_from
 
 
@@ -24,7 +24,20 @@ def _report(problems: list[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
-def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
+def usage_error(args: argparse.Namespace, exc: ArazzoError) -> int:
+    """A mistake on the command line, before any document is read: one JSON object with
+    ``--output json`` (as an invalid document gives), else the ``arazzo: error:`` line."""
+    if getattr(args, "output", "text") == "json":
+        problem = {"severity": "error", "code": "usage", "message": str(exc)}
+        _print_json({"valid": False, "problems": [problem]})
+    else:
+        print(f"arazzo: error: {exc}", file=sys.stderr)
+    return exc.exit_code
+
+
+def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
+    """The commands that read a document without running it (validate, list, show, ...); ``run``
+    goes on to :func:`.run.run_workflow_command`."""
     report = load_report(
         args.document,
         allow_remote=args.allow_remote,
@@ -40,18 +53,20 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         notes = aws_notes(document) if document is not None else []
         return _validate(args, document is not None and not errors, problems, report.rules, notes)
     if document is None or errors:
-        if args.output == "json":
+        if args.output == "json":  # only JSON: the same problems are not repeated as text
             _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
-        _report(problems)
+        else:
+            _report(problems)
         return EXIT_USAGE
     try:
         if args.command == "run":
-            from .run import run_command as run_workflow
+            from ..running import RunnableDocument
+            from .run import run_workflow_command as run_workflow
 
             for warning in document.warnings:
                 if getattr(args, "verbose", False):
                     print(warning, file=sys.stderr)
-            return run_workflow(args, document)
+            return run_workflow(args, RunnableDocument.of(document))
         if args.command == "graph":
             from ..document.graph import mermaid
 

@@ -15,27 +15,16 @@ import os
 import sys
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
+from .arguments import source_map
+from .exit_codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _source_map(values: list[str] | None) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for value in values or ():
-        url, sep, path = value.rpartition("=")
-        if not sep or not url or not path:
-            raise SystemExit(f"arazzo: error: --source-map expects URL=FILE, got {value!r}")
-        mapping[url] = os.path.abspath(path)
-    return mapping
 
 
 def _add_document_options(parser: argparse.ArgumentParser) -> None:
@@ -162,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ..errors import ArazzoError
+
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -176,16 +167,25 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return temporal_command(args)
         if args.command in ("iam-policy", "export-asl"):
             from .aws_native import run_aws_native
+            from .commands import usage_error
 
-            return run_aws_native(args, _source_map(args.source_map))
+            try:
+                mapping = source_map(args.source_map)
+            except ArazzoError as exc:
+                return usage_error(args, exc)
+            return run_aws_native(args, mapping)
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
             if args.command in ("resume", "runs"):
                 return _journal_command(args)
-            from .commands import run_command
+            from .commands import document_command, usage_error
 
-            return run_command(args, _source_map(args.source_map))
+            try:
+                mapping = source_map(args.source_map)
+            except ArazzoError as exc:  # with --output json, stdout still holds only JSON
+                return usage_error(args, exc)
+            return document_command(args, mapping)
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .arguments import add_journal_options, source_map, use_live
+from .arguments import servers as servers_argument
+
+if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
+    from ..running import RunnableDocument
 
 from .warnings_log import WarningLog
 
@@ -139,49 +144,22 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
     )
 
 
-def add_journal_options(parser: Any) -> None:
-    parser.add_argument(
-        "--journal",
-        metavar="PATH",
-        help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
-    )
-
-
-def _servers(values: list[str] | None) -> dict[str, str]:
-    from ..errors import UsageError
-
-    servers = {}
-    for value in values or ():
-        name, sep, url = value.partition("=")
-        if not sep or not name or not url:
-            raise UsageError(f"--server expects SOURCE=URL, got {value!r}")
-        servers[name] = url
-    return servers
-
-
-def _use_live(stream: Any) -> bool:
-    return (
-        bool(getattr(stream, "isatty", lambda: False)())
-        and not os.environ.get("NO_COLOR")
-        and os.environ.get("TERM") != "dumb"
-    )
-
-
-def run_command(args: argparse.Namespace, document: Any) -> int:
+def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -> int:
+    """``arazzo run``: run one workflow of the loaded ``document`` here, or on Temporal."""
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunOptions
     from ..journal.store import JournalWriteError
+    from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
-    from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
     from .settings import settings_from
 
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
-    servers = _servers(args.server)
+    servers = servers_argument(args.server)
     check_server_names(servers, document)
-    check_input_names(args.input_pairs, document, workflow)
+    check_input_names(args.input_pairs, document, workflow, args.inputs)
     inputs = collect_inputs(
         args.inputs, args.input_pairs, recording.inputs if recording is not None else None
     )
@@ -198,11 +176,11 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
     if args.temporal:
-        return _run_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
+        return _run_command_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
-    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -262,7 +240,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr
             )
         if args.output == "json":  # still exactly one JSON object on stdout
-            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
+            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what, run_id)) + "\n")
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -281,7 +259,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
 def journal_failed(exc: Any, run_id: str | None, tracker: Any, workflow_id: str, output: str) -> int:
     """A run stopped because its journal could not be written (read-only, locked, full): say so,
     name the run and what it had started (as an interrupted run does), exit 1."""
-    from .main import EXIT_FAILED
+    from .exit_codes import EXIT_FAILED
 
     print(f"arazzo: error: {exc}", file=sys.stderr)
     seen = tracker.last_step_outputs if tracker is not None else {}
@@ -344,7 +322,7 @@ def print_result(
 ) -> int:
     """Print a run's outputs (or its JSON result, with the ``--validate`` violations and the
     warnings) and return the exit code: 1 when the run failed, or with ``--strict`` and warnings."""
-    from .main import EXIT_FAILED, EXIT_OK
+    from .exit_codes import EXIT_FAILED, EXIT_OK
 
     data = result.to_dict(masked=True)
     if violations is not None:
@@ -424,6 +402,7 @@ class _Progress:
         self.last_step_outputs: dict[str, Any] = {}
         self.steps: list[dict[str, Any]] = []
         self.requests = 0
+        self.transport_retries = 0
         self.started = time.monotonic()
         #: The run's workflow, from its first event that names one (``resume`` knows no other way).
         self.workflow_id: str | None = None
@@ -439,6 +418,7 @@ class _Progress:
             self.steps.append(
                 {
                     "stepId": event.step_id,
+                    "workflowId": event.workflow_id,
                     "attempt": event.attempt,
                     "status": event.status,
                     "statusCode": event.status_code,
@@ -449,21 +429,33 @@ class _Progress:
             )
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
+        elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are
+            self.requests += 1
+            self.transport_retries += 1
         if self.renderer is not None:
             self.renderer(event)
 
-    def interrupted(self, workflow_id: str, what: str) -> dict[str, Any]:
-        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``)."""
-        return {
+    def interrupted(self, workflow_id: str, what: str, run_id: str | None = None) -> dict[str, Any]:
+        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``): the same
+        schema as every other ending (``result.schema.json``), with the ``runId`` to resume."""
+        data: dict[str, Any] = {
             "workflowId": workflow_id,
             "status": "interrupted",
             "outputs": dict(self.last_step_outputs),
             "steps": self.steps,
-            "error": {"type": "interrupted", "message": f"the run was {what}", "stepId": None},
+            "error": {
+                "type": "interrupted",
+                "message": f"the run was {what}",
+                "stepId": None,
+                "workflowId": workflow_id,
+            },
             "requests": self.requests,
-            "transportRetries": None,
+            "transportRetries": self.transport_retries,
             "durationMs": round((time.monotonic() - self.started) * 1000, 3),
         }
+        if run_id is not None:
+            data["runId"] = run_id
+        return data
 
 
 def _byte_size(text: str) -> int:
@@ -495,7 +487,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _run_on_temporal(
+def _run_command_on_temporal(
     args: argparse.Namespace,
     document: Any,
     workflow_id: str,
@@ -509,7 +501,7 @@ def _run_on_temporal(
     cannot apply is refused here, before anything is submitted."""
     from ..errors import UsageError
     from ..run_settings import temporal_refusals
-    from .main import EXIT_FAILED, EXIT_OK, _source_map
+    from .exit_codes import EXIT_FAILED, EXIT_OK
     from .progress import ProgressRenderer
     from .temporal import run_on_temporal
 
@@ -525,9 +517,9 @@ def _run_on_temporal(
     refused = temporal_refusals(settings)
     if refused:
         raise UsageError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
-    show_progress = not args.detach and not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.detach and not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -539,7 +531,7 @@ def _run_on_temporal(
             inputs,
             options,
             settings,
-            _source_map(args.source_map),
+            source_map(args.source_map),
             renderer,
         )
     except KeyboardInterrupt:
@@ -630,9 +622,23 @@ def _dry_run(
 ) -> int:
     """Print each step's first request, signed and validated, without sending anything."""
     from ..drivers.dry_run import plan_requests
-    from .main import EXIT_FAILED, EXIT_OK
+    from .exit_codes import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)
+    if any((p.note or "").startswith("cannot build the request: no AWS credentials found") for p in planned):
+        # Nothing is sent: show the requests signed with placeholder keys rather than not at all.
+        from ..drivers import RunEnvironment
+        from ..recording.runs import THROWAWAY_ACCESS_KEY_ID, replay_aws_environment
+
+        placeholder = RunEnvironment(
+            servers=environment.servers, aws=replay_aws_environment(region=args.region, environ={})
+        )
+        planned = plan_requests(document, workflow_id, inputs, environment=placeholder)
+        print(
+            f"arazzo: no AWS credentials found; --dry-run signs with placeholder credentials"
+            f" ({THROWAWAY_ACCESS_KEY_ID}) to show the requests. A real run needs credentials.",
+            file=sys.stderr,
+        )
     if args.output == "json":
         sys.stdout.write(json.dumps([p.to_dict() for p in planned], ensure_ascii=False, default=str) + "\n")
     else:
@@ -669,7 +675,7 @@ def _cleanup_workflow(args: argparse.Namespace, document: Any) -> tuple[Any, str
     path, sep, workflow_id = args.on_interrupt.rpartition("#")
     target = document
     if sep and path:
-        from ..document.loader import load
+        from ..running import load
 
         target = load(path, allow_remote=args.allow_remote, allow_outside=args.allow_outside)
     else:

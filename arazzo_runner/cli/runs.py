@@ -21,7 +21,7 @@ STATUSES = ("running", "interrupted", "succeeded", "failed")
 
 
 def add_runs_parser(commands: Any) -> None:
-    from .run import add_journal_options
+    from .arguments import add_journal_options
 
     runs = commands.add_parser(
         "runs",
@@ -85,7 +85,7 @@ def _waiting(record: Any, now: float) -> str:
 def runs_command(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..journal.store import Journal
-    from .main import EXIT_OK, EXIT_USAGE
+    from .exit_codes import EXIT_OK, EXIT_USAGE
 
     journal = Journal(args.journal)
     for warning in journal.warnings:
@@ -115,19 +115,14 @@ def runs_command(args: argparse.Namespace) -> int:
         out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
         return code
     now = time.time()
-    rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
-    rows += [
-        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now))
-        for r in records
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    from .arguments import runs_table
+
+    runs_table([(r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now)) for r in records], out)
     return code
 
 
 def _show(journal: Any, run_id: str, output: str) -> int:
-    from .main import EXIT_OK
+    from .exit_codes import EXIT_OK
 
     record = journal.get(run_id)
     state = (record.snapshot or {}).get("state") or {}

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 import httpx
 
@@ -40,30 +40,11 @@ from .in_doubt import (
     safety,
     same_resource,
 )
-from .recorder import RunJournal, changed_sources, source_hashes
+from .recorder import RunJournal, RunJournaled, changed_sources, source_hashes
 from .sealing import unseal
-from .store import FINISHED, Journal, JournalError, Lease, RunClaimed
+from .store import FINISHED, Journal, JournalError, Lease, RunClaimed, open_journal
 
 InDoubt = Literal["safe", "resend", "assume-failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunJournaled(Event):
-    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
-
-    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
-    only), so that a user who meant ``arazzo resume`` can say so.
-    """
-
-    kind: ClassVar[str] = "run_journaled"
-    run_id: str
-    path: str
-    resumed: bool = False
-    unfinished: tuple[str, ...] = ()
-    #: A resume that took the run over from a holder that is gone: who that was (else ``None``).
-    took_over_from: str | None = None
-    #: What the user should hear about the journal itself (a folder or file others can read).
-    warnings: tuple[str, ...] = ()
 
 
 def _send_once(
@@ -71,10 +52,10 @@ def _send_once(
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
-    from ..drivers.loops import _prepare
+    from ..drivers.loops import prepare_send
     from ..http import send_with_retries
 
-    request, endpoint, payload, error = _prepare(document, need, environment)
+    request, endpoint, payload, error = prepare_send(document, need, environment)
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
     try:
@@ -163,12 +144,6 @@ def _settle_in_doubt(
         received_at=clock(),
         note=f"answer rebuilt from {twin}: the create was done before the run stopped",
     )
-
-
-def open_journal(journal: Journal | str | Any | None) -> Journal:
-    if isinstance(journal, Journal):
-        return journal
-    return Journal(journal)
 
 
 def resume(
@@ -263,6 +238,7 @@ def _resume(
             allow_remote=settings.allow_remote,
             allow_outside=settings.allow_outside,
             network_policy=settings.network_policy(),
+            root=recorded.confinement_root,  # the folder tree the run started with, from any directory
         )
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
