@@ -18,9 +18,7 @@ only when it is used, so the CLI stays fast.
 * :mod:`.asl_export` — the workflow as a Step Functions state machine (``arazzo export-asl``),
   with :mod:`.asl_paths` (expressions and criteria as JSONPath and Choice rules) and
   :mod:`.asl_schema` (the States Language JSON Schema check);
-* :mod:`.endpoints` — is a host an AWS endpoint, of which service, signing name and region
-  (botocore's endpoint data and service models), and :mod:`.protocols` — a step's call as a
-  botocore operation, serialised by botocore for every protocol, its answer read by
-  :mod:`.answer_views`. The HTTP layer uses these (``http.aws_recognition``, ``http.aws_wire``);
-  they import botocore when asked.
+
+Recognising AWS hosts and writing and reading every protocol on the wire is not here but in
+:mod:`arazzo_runner.aws_model`, below the HTTP layer that uses it.
 """

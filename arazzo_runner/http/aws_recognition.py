@@ -4,7 +4,7 @@ Descriptions written by people (the API Evangelist catalog, for one) put
 ``https://s3.{region}.amazonaws.com`` in ``servers`` and then declare an ``apiKey`` named
 ``Authorization``, an ``http bearer`` scheme, or nothing. None of that can be sent to AWS: every
 AWS request is signed with SigV4. So when a source's declared server (the one ``--server`` may
-replace) is an AWS endpoint by botocore's own endpoint data (:mod:`arazzo_runner.aws.endpoints`),
+replace) is an AWS endpoint by botocore's own endpoint data (:mod:`arazzo_runner.aws_model.endpoints`),
 the source is signed with SigV4 under the service model's signing name, in the region of that
 host, whatever it declares; its declared schemes are replaced (:func:`aws_source_note` says so,
 for ``arazzo validate``). Sources that declare SigV4 themselves (``x-amazon-apigateway-authtype``,
@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ..aws.endpoints import AwsHost, AwsService, recognise_host, service_for_prefix
+from ..aws_model.endpoints import AwsHost, AwsService, recognise_host, service_for_prefix
 from ..sources.openapi import OpenApiSource, Operation
 from .errors import RequestBuildError
 from .servers import resolve_base_url

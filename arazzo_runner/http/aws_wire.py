@@ -1,5 +1,5 @@
 """AWS steps on the wire: which botocore operation a step calls, its request built by botocore's
-serialiser, its answer read by botocore's parser (see :mod:`arazzo_runner.aws.protocols`).
+serialiser, its answer read by botocore's parser (see :mod:`arazzo_runner.aws_model.protocols`).
 
 Applies to AWS endpoints only (recognised from the host, or declaring SigV4 with
 ``info.x-aws-serviceName``), and only when the step's call maps to an operation of the service
@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from ..aws.endpoints import recognise_host
-from ..aws.protocols import (
+from ..aws_model.endpoints import recognise_host
+from ..aws_model.protocols import (
     WIRE_PROTOCOLS,
     XML_PROTOCOLS,
     AwsOperation,

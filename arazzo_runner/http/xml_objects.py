@@ -1,6 +1,6 @@
 """The generic XML ⇄ object mapping, for XML that no AWS service model describes.
 
-With a service model, botocore's serialisers and parsers do this (:mod:`arazzo_runner.aws.protocols`).
+With a service model, botocore's serialisers and parsers do this (:mod:`arazzo_runner.aws_model.protocols`).
 Without one, JSON pointers and JSONPath still read XML answers, and YAML objects can still be sent
 as XML, by these rules (written with ElementTree, read from the bounded parse of
 :mod:`arazzo_runner.body_parsing`):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arazzo_runner.aws.endpoints import recognise_host, service_for_prefix
+from arazzo_runner.aws_model.endpoints import recognise_host, service_for_prefix
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arazzo_runner.aws.protocols import input_params, match_operation, parse_answer, serialise_request
+from arazzo_runner.aws_model.protocols import input_params, match_operation, parse_answer, serialise_request
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,9 @@ def service_model(name: str) -> Any:
     """botocore's ``ServiceModel`` for a client name (loaded once per process)."""
     from botocore.model import ServiceModel
 
-    from .endpoints import _shared_loader
+    from .endpoints import shared_loader
 
-    return ServiceModel(_shared_loader().load_service_model(name, "service-2"), service_name=name)
+    return ServiceModel(shared_loader().load_service_model(name, "service-2"), service_name=name)
 
 
 def protocol_of(model: Any) -> str:

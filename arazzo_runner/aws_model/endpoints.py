@@ -211,7 +211,7 @@ def _global(partition: _Partition, host: str, labels: list[str]) -> AwsHost | No
 
 
 @lru_cache(maxsize=1)
-def _shared_loader() -> Any:
+def shared_loader() -> Any:
     from botocore.loaders import Loader
 
     return Loader()
@@ -234,7 +234,7 @@ def service_for_prefix(prefix: str) -> AwsService | None:
     The usual client names are tried first (one model read, a few ms); only when none fits are
     all of botocore's models read once (a few seconds) to build the full index.
     """
-    loader = _shared_loader()
+    loader = shared_loader()
     available = set(loader.list_available_services("service-2"))
     matches: list[tuple[str, dict[str, Any]]] = []
     for name in _candidates(prefix):
@@ -269,13 +269,13 @@ def _protocol(metadata: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=64)
 def _metadata(name: str) -> dict[str, Any]:
-    model = _shared_loader().load_service_model(name, "service-2")
+    model = shared_loader().load_service_model(name, "service-2")
     return dict(model.get("metadata") or {})
 
 
 @lru_cache(maxsize=1)
 def _full_index() -> dict[str, tuple[str, ...]]:
-    loader = _shared_loader()
+    loader = shared_loader()
     index: dict[str, list[str]] = {}
     for name in loader.list_available_services("service-2"):
         prefix = str(_metadata(name).get("endpointPrefix") or "")
