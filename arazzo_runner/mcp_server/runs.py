@@ -22,6 +22,7 @@ from ..engine import events as ev
 from ..engine.masking import Masker
 from ..engine.options import RunOptions
 from ..engine.result import RunResult
+from ..engine.warnings_log import WarningLog
 from ..running import run_async
 from .tools import WorkflowTool
 
@@ -53,10 +54,13 @@ class ServedRun:
     ended: bool = False
     #: ``--validate``: the OpenAPI violations, one entry per distinct one with a count (as ``run``'s JSON).
     violations: dict[tuple[Any, ...], dict[str, Any]] | None = None
+    #: What the run could not read (an output left null and why...): listed as ``--output json`` does.
+    warnings: WarningLog = field(default_factory=lambda: WarningLog(None))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def observe(self, event: ev.Event) -> None:
         """The run's events (masked by the engine) update what it did so far and wake the followers."""
+        self.warnings(event)
         if isinstance(event, ev.StepStarted):
             self.current_step, self.next_poll = event.step_id, None
         elif isinstance(event, ev.StepFinished):
@@ -95,6 +99,7 @@ class ServedRun:
             result = self.result.to_dict(masked=True)
             if self.run_id is not None:
                 result.setdefault("runId", self.run_id)
+            result["warnings"] = self.warnings.entries(self.result.masker)
             if self.violations is not None:
                 masker = self.result.masker
                 result["validation"] = [
@@ -113,6 +118,7 @@ class ServedRun:
             "durationMs": round((time.monotonic() - self.started) * 1000, 3),
             "currentStep": self.current_step,
             "nextPoll": self.next_poll,
+            "warnings": self.warnings.entries(),
         }
         if self.failure:
             data["error"] = self.failure

@@ -167,6 +167,11 @@ def output_schema(workflow: Workflow) -> dict[str, Any]:
             "requests": {"type": "integer"},
             "transportRetries": {"type": ["integer", "null"]},
             "durationMs": {"type": "number"},
+            "warnings": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "what the run could not read (e.g. an output left null, and why)",
+            },
             "currentStep": {
                 "type": ["string", "null"],
                 "description": "the step running now (while running)",

@@ -40,8 +40,9 @@ EXPECTED_OUTPUTS = {
     "trainingJobStatus": "Completed",
     "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/{name}/output/model.tar.gz",
 }
-#: The keys of `arazzo run --output json` (cli/run.py: RunResult.to_dict) for a journaled run.
+#: The keys of `arazzo run --output json` (cli/run.py: RunResult.to_dict and the warnings) for a journaled run.
 RESULT_KEYS = {
+    "warnings",
     "workflowId",
     "status",
     "outputs",

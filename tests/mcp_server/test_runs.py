@@ -90,3 +90,31 @@ def test_with_validate_the_result_carries_the_validation_list_as_run_output_json
         other.status(state["runId"])
     with pytest.raises(JournalError):
         other.timeline(state["runId"])
+
+
+def test_an_output_left_null_is_a_warning_in_the_result_never_a_quiet_null() -> None:
+    import json as json_module
+
+    from arazzo_runner.aws.emulator_http import BackgroundServer, HttpResponse
+
+    def careless(request: object) -> HttpResponse:  # answers 200 without the note's id
+        return HttpResponse(200, json_module.dumps({}).encode(), (("Content-Type", "application/json"),))
+
+    (tool,) = workflow_tools([(NOTES, arazzo_runner.load(NOTES))])
+    with BackgroundServer(careless, "127.0.0.1", 0) as server:
+        registry = RunRegistry(
+            environment=RunEnvironment(servers={"notesApi": server.url}),
+            options=RunOptions(),
+            journal=os.environ["ARAZZO_JOURNAL"],
+            secrets={"apiToken": "s3cr3t-token-value"},
+        )
+
+        async def scenario() -> dict:
+            return await registry.follow(
+                registry.start(tool, {"text": "hi", "apiToken": "s3cr3t-token-value"}), 30
+            )
+
+        state = asyncio.run(scenario())
+    assert state["status"] == "succeeded"
+    assert state["outputs"]["noteId"] is None
+    assert any("noteId" in w["message"] for w in state["warnings"]), state["warnings"]
