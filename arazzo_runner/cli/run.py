@@ -329,17 +329,10 @@ def print_result(
         data["validation"] = violations.entries(result.masker)
     if warnings is not None:
         data["warnings"] = warnings.entries(result.masker)
-    strict = bool(getattr(args, "strict", False) and warnings)
-    if strict:
-        data["strict"] = {"failed": True, "warnings": len(warnings)}
+    strict = _strict_verdict(args, data)
     _print_result(args, data)
     if strict and result.succeeded:
-        count = len(warnings)
-        print(
-            f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
-            " (an answer it could not read as its expressions need)",
-            file=sys.stderr,
-        )
+        _say_strict(len(warnings))
         return EXIT_FAILED
     if problems:
         print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
@@ -347,6 +340,23 @@ def print_result(
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _strict_verdict(args: argparse.Namespace, data: dict[str, Any]) -> bool:
+    """With ``--strict``, a result with warnings fails: marks ``data`` so and says whether it did."""
+    count = len(data.get("warnings") or ())
+    if not (getattr(args, "strict", False) and count):
+        return False
+    data["strict"] = {"failed": True, "warnings": count}
+    return True
+
+
+def _say_strict(count: int) -> None:
+    print(
+        f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
+        " (an answer it could not read as its expressions need)",
+        file=sys.stderr,
+    )
 
 
 def _check_inputs(args: argparse.Namespace, document: Any, workflow: Any, inputs: dict[str, Any]) -> None:
@@ -546,7 +556,11 @@ def _run_command_on_temporal(
         sys.stdout.write(run_id + "\n")
         return EXIT_OK
     data.setdefault("runId", run_id)  # as a local run's: the id `arazzo runs show ID` takes
+    strict = _strict_verdict(args, data)
     _print_result(args, data)
+    if strict and data["status"] == "succeeded":
+        _say_strict(data["strict"]["warnings"])
+        return EXIT_FAILED
     return EXIT_OK if data["status"] == "succeeded" else EXIT_FAILED
 
 
