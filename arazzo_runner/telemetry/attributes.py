@@ -11,6 +11,7 @@ are already redacted, this is the second lock on the same door.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -50,10 +51,8 @@ class Attributes:
             "url.full": shown,
             "server.address": split.hostname,
         }
-        try:
+        with contextlib.suppress(ValueError):
             values["server.port"] = split.port or (443 if split.scheme == "https" else 80)
-        except ValueError:
-            pass
         values.update(aws_request(split.hostname or "", split.query, headers))
         return self.clean(values)
 

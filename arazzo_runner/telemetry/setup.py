@@ -49,6 +49,8 @@ class Telemetry:
     @classmethod
     def from_environment(cls, *, propagate: bool = False) -> Telemetry:
         """SDK providers exporting OTLP/HTTP as the ``OTEL_*`` environment variables say."""
+        import os
+
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.metrics import MeterProvider
@@ -56,8 +58,6 @@ class Telemetry:
         from opentelemetry.sdk.resources import OTEL_SERVICE_NAME, Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-        import os
 
         resource = Resource.create(
             {} if os.environ.get(OTEL_SERVICE_NAME) else {"service.name": "arazzo-runner"}
