@@ -101,9 +101,11 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         help="do not journal this run (it cannot be resumed after a crash)",
     )
 
+    from ..telemetry.cli import add_telemetry_options
     from .temporal import add_run_options
 
     add_run_options(run)
+    add_telemetry_options(run)
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -185,6 +187,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     if args.temporal:
         return _run_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
+    from ..telemetry.cli import telemetry_from
+
+    telemetry = telemetry_from(args)  # None without --otel: then nothing of OpenTelemetry is imported
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (
         ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
@@ -225,6 +230,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 environment=environment,
                 on_event=notices,
                 journal=journal,
+                telemetry=telemetry,
             )
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
@@ -252,6 +258,8 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     finally:
         if renderer is not None:
             renderer.close()
+        if telemetry is not None:
+            telemetry.shutdown()  # flushes what the exporters still hold
     return print_result(args, result, problems, violations)
 
 
