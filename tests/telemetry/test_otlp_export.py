@@ -8,7 +8,6 @@ no ``--otel`` the run imports nothing of OpenTelemetry (the cost of telemetry of
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import subprocess
 import sys

@@ -19,7 +19,8 @@ from tests.conftest import FLAGSHIP, ROOT
 
 # The hostile battery's modules import their servers as ``hostile_servers`` (its conftest's way).
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "hostile"))
-import hostile_servers  # noqa: E402
+import hostile_servers
+
 from tests.integration.hostile.test_reflected_secrets import (
     API_KEY,
     ARAZZO,
