@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import metrics, trace
-from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from .. import __version__
 from ..engine.events import Event
@@ -118,17 +117,14 @@ class Telemetry:
 
 def _parent_from(timeline: list[dict[str, Any]]) -> Any:
     """The original run span (remote, not recording) from the journal's ``trace`` note."""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
     notes = [entry["detail"] for entry in timeline if entry["kind"] == TRACE_NOTE and entry["detail"]]
     if not notes:
         return None
-    try:
-        _, trace_id, span_id, flags = notes[0].split("-")
-        context = SpanContext(
-            int(trace_id, 16), int(span_id, 16), is_remote=True, trace_flags=TraceFlags(int(flags, 16))
-        )
-    except ValueError:
-        return None
-    return NonRecordingSpan(context)
+    context = TraceContextTextMapPropagator().extract({"traceparent": notes[0]})
+    span = trace.get_current_span(context)
+    return span if span.get_span_context().is_valid else None
 
 
 class TimedJournal:

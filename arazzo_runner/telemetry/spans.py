@@ -20,12 +20,14 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from ..engine import events as ev
 from .attributes import Attributes
 from .metrics import RunMetrics
 
 SCOPE = "arazzo_runner"
+_PROPAGATOR = TraceContextTextMapPropagator()
 
 
 def _ns(seconds: float) -> int:
@@ -69,7 +71,9 @@ class RunTracer:
         self.on_trace = on_trace
         self.run_span: Any = None
         self.frames: list[_Frame] = []
-        self.request: Any = None
+        #: The request reported but not yet answered, and its transport retries (``_request_built``).
+        self._pending: Any = None
+        self._retries: list[ev.TransportRetried] = []
         self.wait: Any = None
         self.wait_started = 0.0
         self.workflow_id = ""
@@ -86,16 +90,18 @@ class RunTracer:
             handler(event)
 
     def context(self) -> Any:
-        """The context of the innermost open span (what an outgoing request propagates)."""
-        span = self.request or self._current() or self.run_span
+        """The context of the innermost open span: the step execution while its request is sent."""
+        span = self._current() or self.run_span
         return trace.set_span_in_context(span) if span is not None else None
 
     def traceparent(self) -> str | None:
-        span = self.request or self._current() or self.run_span
-        if span is None:
+        """The W3C ``traceparent`` of the innermost open span (the SDK's propagator writes it)."""
+        context = self.context()
+        if context is None:
             return None
-        context = span.get_span_context()
-        return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
+        carrier: dict[str, str] = {}
+        _PROPAGATOR.inject(carrier, context=context)
+        return carrier.get("traceparent")
 
     def close(self, at: float, error: str | None = None) -> None:
         """End every span still open (the run stopped by an exception): marked as errors."""
@@ -106,11 +112,11 @@ class RunTracer:
             self.run_span = None
 
     def _close_inner(self, at: float, error: str | None) -> None:
-        for span in [self.request, self.wait]:
+        for span in [self.wait]:
             if span is not None:
                 span.set_status(Status(StatusCode.ERROR, error or "interrupted"))
                 span.end(end_time=_ns(at))
-        self.request = self.wait = None
+        self.wait = None
         for frame in reversed(self.frames):
             for span in (frame.step, frame.span):
                 if span is not None:
@@ -270,61 +276,74 @@ class RunTracer:
                 1, {"arazzo.workflow.id": event.workflow_id, "arazzo.step.outcome": event.status}
             )
 
+    # The engine reports an exchange once it is over: retries, then the request as built, then
+    # the answer (or the transport failure), all at the same ``at``. The request span is made
+    # when the answer comes, starting ``duration_ms`` earlier; the retries become its events.
+
     def _request_built(self, event: ev.RequestBuilt) -> None:
-        if self.request is not None:  # a transport retry sends again: the earlier attempt ended
-            self.request.end(end_time=_ns(event.at))
-        attributes = self.attributes.request(event.method, event.url, event.headers)
-        self.request = self.tracer.start_span(
-            event.method.upper(),
-            context=trace.set_span_in_context(self._step_span(event.step_id)),
+        self._pending = (event, self.attributes.request(event.method, event.url, event.headers))
+
+    def _transport_retried(self, event: ev.TransportRetried) -> None:
+        self._retries.append(event)
+        if self.metrics is not None:
+            self.metrics.retries.add(1, {"arazzo.retry.kind": "transport"})
+
+    def _request_span(self, at: float, duration_ms: float) -> Any:
+        built, attributes = self._pending
+        span = self.tracer.start_span(
+            built.method.upper(),
+            context=trace.set_span_in_context(self._step_span(built.step_id)),
             kind=SpanKind.CLIENT,
-            start_time=_ns(event.at),
+            start_time=_ns(at - duration_ms / 1000),
             attributes=attributes,
         )
-        self._request_attributes = attributes
+        for retry in self._retries:
+            span.add_event(
+                "retry",
+                self.attributes.clean(
+                    {
+                        "arazzo.retry.attempt": retry.attempt,
+                        "arazzo.retry.reason": retry.reason,
+                        "arazzo.retry.delay": retry.delay,
+                    }
+                ),
+                timestamp=_ns(retry.at),
+            )
+        if self._retries:
+            span.set_attribute("http.request.resend_count", len(self._retries))
+        self._retries = []
+        return span
 
     def _response_received(self, event: ev.ResponseReceived) -> None:
-        if self.request is None:
+        if self._pending is None:
             return
-        attributes = self.attributes.response(event.status_code, event.headers)
-        self.request.set_attributes(attributes)
+        request_attributes = self._pending[1]
+        span = self._request_span(event.at, event.duration_ms)
+        self._pending = None
+        span.set_attributes(self.attributes.response(event.status_code, event.headers))
         if event.status_code >= 400:
-            self.request.set_status(Status(StatusCode.ERROR))
-        self.request.end(end_time=_ns(event.at))
-        self.request = None
+            span.set_status(Status(StatusCode.ERROR))
+        span.end(end_time=_ns(event.at))
         if self.metrics is not None:
             shared = {
                 k: v
-                for k, v in self._request_attributes.items()
+                for k, v in request_attributes.items()
                 if k in ("http.request.method", "server.address", "rpc.service", "rpc.method")
             }
             shared["http.response.status_code"] = event.status_code
             self.metrics.requests.add(1, shared)
             self.metrics.request_duration.record(event.duration_ms / 1000, shared)
 
-    def _transport_retried(self, event: ev.TransportRetried) -> None:
-        if self.request is not None:
-            self.request.add_event(
-                "retry",
-                self.attributes.clean(
-                    {
-                        "arazzo.retry.attempt": event.attempt,
-                        "arazzo.retry.reason": event.reason,
-                        "arazzo.retry.delay": event.delay,
-                    }
-                ),
-                timestamp=_ns(event.at),
-            )
-        if self.metrics is not None:
-            self.metrics.retries.add(1, {"arazzo.retry.kind": "transport"})
-
     def _transport_failed(self, event: ev.TransportFailed) -> None:
-        if self.request is not None:
-            message = self.attributes.redactor.text(event.message)
-            self.request.set_attribute("error.type", "transport")
-            self.request.set_status(Status(StatusCode.ERROR, message[:512]))
-            self.request.end(end_time=_ns(event.at))
-            self.request = None
+        if self._pending is None:
+            return
+        span = self._request_span(event.at, 0.0)
+        self._pending = None
+        span.set_attribute("error.type", "transport")
+        span.set_status(Status(StatusCode.ERROR, self.attributes.redactor.text(event.message)[:512]))
+        span.end(end_time=_ns(event.at))
+        if self.metrics is not None:
+            self.metrics.requests.add(1, {"error.type": "transport"})
 
     def _message(self, event: ev.MessageSent | ev.MessageReceived, operation: str) -> None:
         started = event.at - event.duration_ms / 1000
@@ -428,7 +447,7 @@ class RunTracer:
         if event.status != "succeeded":
             reason = (event.error or {}).get("message") or event.status
             run.set_status(Status(StatusCode.ERROR, self.attributes.redactor.text(str(reason))[:512]))
-        if self.frames or self.request is not None or self.wait is not None:
+        if self.frames or self.wait is not None:
             self._close_inner(event.at, f"run {event.status}")
         if self.run_span is not None:
             self.run_span.end(end_time=_ns(event.at))

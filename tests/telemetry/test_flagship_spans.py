@@ -98,3 +98,8 @@ def test_flagship_is_one_trace_with_its_span_tree(captured, emulator) -> None:
     assert run.status.status_code.name == "UNSET"
     # the steps nest in time inside the run
     assert all(run.start_time <= s.start_time <= s.end_time <= run.end_time for s in spans)
+    # a request span lasts as long as its exchange did, inside its step execution
+    assert all(r.end_time > r.start_time for r in requests)
+    for r in requests:
+        step = spans_by_id[r.parent.span_id]
+        assert step.start_time <= r.start_time and r.end_time <= step.end_time
