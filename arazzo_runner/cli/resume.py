@@ -63,6 +63,9 @@ def add_resume_parser(commands: Any) -> None:
     )
     resume.add_argument("-v", "--verbose", action="store_true", help="show requests, responses and criteria")
     resume.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    from ..telemetry.cli import add_telemetry_options
+
+    add_telemetry_options(resume)
     resume.add_argument(
         "--allow-remote",
         action="store_true",
@@ -107,6 +110,9 @@ def resume_command(args: argparse.Namespace) -> int:
         else None
     )
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
+    from ..telemetry.cli import telemetry_from
+
+    telemetry = telemetry_from(args)  # --otel: the resume continues the run's trace
     try:
         result = resume(
             args.run_id,
@@ -117,6 +123,7 @@ def resume_command(args: argparse.Namespace) -> int:
             aws=AwsEnvironment(region=args.region, profile=args.profile),
             on_event=JournalNotices(renderer, quiet=args.quiet),
             tighten=resume_changes(args, _servers(args.server)),
+            telemetry=telemetry,
         )
     except KeyboardInterrupt:
         print(f"arazzo: interrupted; `arazzo resume {args.run_id}` continues the run.", file=sys.stderr)
@@ -124,4 +131,6 @@ def resume_command(args: argparse.Namespace) -> int:
     finally:
         if renderer is not None:
             renderer.close()
+        if telemetry is not None:
+            telemetry.shutdown()
     return print_result(args, result)
