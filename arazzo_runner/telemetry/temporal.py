@@ -1,0 +1,46 @@
+"""Runs on Temporal as one trace: temporalio's own OpenTelemetry interceptor, and the run's spans.
+
+The interceptor (``temporalio.contrib.opentelemetry.TracingInterceptor``) goes on the client of
+the submitting process and of every worker (a worker takes its client's interceptors): the
+submission's span context travels in the workflow's headers, in Temporal's history, so every
+workflow task and every ``arazzo.send`` activity on any worker, also one that took over from a
+killed worker, is a span of the same trace. The submitting process turns the events it follows
+into the run's own spans (:class:`~.spans.RunTracer`) under its submission span.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..engine.events import Event
+from .attributes import Attributes
+from .setup import Telemetry
+from .spans import RunTracer
+
+
+def interceptors(telemetry: Telemetry | None) -> list[Any]:
+    """The client interceptors for ``telemetry`` (none without it: nothing is imported)."""
+    if telemetry is None:
+        return []
+    from temporalio.contrib.opentelemetry import TracingInterceptor
+
+    return [TracingInterceptor(telemetry.tracer)]
+
+
+@contextlib.contextmanager
+def submission(
+    telemetry: Telemetry | None, workflow_id: str, on_event: Callable[[Event], None] | None
+) -> Iterator[Callable[[Event], None] | None]:
+    """Around submitting and following a run: its ``arazzo.submit`` span is current (the
+    interceptor's StartWorkflow span nests in it), and the events followed become the run's
+    spans under it. Yields the listener to follow the run with."""
+    if telemetry is None:
+        yield on_event
+        return
+    with telemetry.tracer.start_as_current_span(
+        f"arazzo.submit {workflow_id}", attributes={"arazzo.workflow.id": workflow_id}
+    ) as span:
+        tracer = RunTracer(telemetry.tracer, telemetry.metrics, Attributes(), parent=span)
+        yield telemetry.listener(tracer, on_event)
