@@ -54,12 +54,12 @@ class Telemetry:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-        from opentelemetry.sdk.resources import OTEL_SERVICE_NAME, Resource
+        from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         resource = Resource.create(
-            {} if os.environ.get(OTEL_SERVICE_NAME) else {"service.name": "arazzo-runner"}
+            {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": "arazzo-runner"}
         )
         tracer_provider = TracerProvider(resource=resource)
         tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
