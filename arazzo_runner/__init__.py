@@ -21,6 +21,7 @@ __all__ = [
     "RunSettings",
     "Severity",
     "StateMachineExport",
+    "Telemetry",
     "UsageError",
     "__version__",
     "export_asl",
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
     from .journal import Journal, list_runs, resume
     from .run_settings import RunSettings
+    from .telemetry.setup import Telemetry
 
 _LAZY = {
     "load": ("document.loader", "load"),
@@ -60,6 +62,8 @@ _LAZY = {
     "resume": ("journal.resuming", "resume"),
     "list_runs": ("journal.resuming", "list_runs"),
     "RunSettings": ("run_settings", "RunSettings"),
+    # OpenTelemetry (the [otel] extra): imported only when asked for.
+    "Telemetry": ("telemetry.setup", "Telemetry"),
 }
 
 

@@ -189,6 +189,10 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     cleanup = _cleanup_workflow(args, document)
     from ..telemetry.cli import telemetry_from
 
+    if getattr(args, "otel", False) and (recording is not None or args.record):
+        from ..errors import UsageError
+
+        raise UsageError("--otel does not combine with --record or --replay (yet): run without one of them")
     telemetry = telemetry_from(args)  # None without --otel: then nothing of OpenTelemetry is imported
     show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
     renderer = (

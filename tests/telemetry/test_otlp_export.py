@@ -154,3 +154,24 @@ def test_otel_without_propagate_still_parses_and_propagate_needs_otel(tmp_path) 
     assert done.returncode == 2
     assert "--propagate-trace needs --otel" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_otel_with_record_is_refused_not_silently_ignored(tmp_path) -> None:
+    done = arazzo(
+        "run", str(FLAGSHIP), "--inputs", str(INPUTS), "--otel", "--record", str(tmp_path / "r.har"),
+        env=dict(os.environ),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--otel does not combine with --record" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_telemetry_is_public_api_and_lazy() -> None:
+    script = (
+        "import sys, arazzo_runner; assert not any(m.startswith('opentelemetry') for m in sys.modules);"
+        " from arazzo_runner import Telemetry; print(Telemetry.__module__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.stdout.strip() == "arazzo_runner.telemetry.setup", done.stderr
