@@ -103,3 +103,34 @@ def test_flagship_is_one_trace_with_its_span_tree(captured, emulator) -> None:
     for r in requests:
         step = spans_by_id[r.parent.span_id]
         assert step.start_time <= r.start_time and r.end_time <= step.end_time
+
+
+def test_a_failed_run_async_marks_its_spans_as_errors(captured) -> None:
+    import asyncio
+
+    from arazzo_runner.aws.emulator_faults import Fault
+
+    emulator = SageMakerEmulator(in_progress=1)
+    emulator.add_fault(Fault(code="ValidationException", status=400, operation="CreateTrainingJob"))
+    with EmulatorServer(emulator) as server:
+        document = arazzo_runner.load(FLAGSHIP)
+        result = asyncio.run(
+            document.run_async(
+                None, {**INPUTS, "trainingJobName": "otel-fail"}, servers={"sagemakerApi": server.url},
+                telemetry=captured.telemetry,
+            )
+        )  # fmt: skip
+    assert result.status == "failed"
+    spans = {span.name: span for span in captured.spans()}
+    request = spans["POST"]
+    assert request.attributes["http.response.status_code"] == 400
+    assert request.attributes["error.type"] == "400"
+    assert request.status.status_code.name == "ERROR"
+    step = spans["arazzo.step createTrainingJob"]
+    assert step.attributes["arazzo.step.outcome"] == "failed"
+    assert step.status.status_code.name == "ERROR"
+    run = spans["arazzo.run train-and-poll-job"]
+    assert run.attributes["arazzo.run.status"] == "failed"
+    assert run.status.status_code.name == "ERROR"
+    failed = captured.metrics()["arazzo.runs.finished"]
+    assert [p.attributes["arazzo.run.status"] for p in failed] == ["failed"]
