@@ -10,7 +10,11 @@ The whole hierarchy (``exit_code`` in brackets where a class sets its own; 1 oth
     ├── UsageError [2]                           errors.py           bad option, unknown workflow id
     │   ├── InputsError [2]                      engine/inputs.py    inputs that fail the workflow's schema
     │   ├── JournalError [2]                     journal/store.py    journal unreadable, no such run
+    │   │   ├── RunClaimed [2]                   journal/store.py    a run another live process holds
+    │   │   ├── DamagedRun [2]                   journal/store.py    a run's row that cannot be read back
+    │   │   └── JournalWriteError [1]            journal/store.py    the journal cannot be written mid-run
     │   ├── SecretInputsMissing [2]              journal/sealing.py  a resume without the secret inputs
+    │   ├── SettingsError [2]                    run_settings.py     settings that cannot be read or applied
     │   └── AwsModelError [2]                    aws/errors.py       an AWS service model we cannot use
     ├── DocumentError [2]                        errors.py           every Problem found in a document
     ├── YamlReadError [2]                        yaml12.py           a file that is not YAML 1.2 / JSON

@@ -16,14 +16,39 @@ from typing import Any
 
 from ..errors import UsageError
 
+#: Deepest nesting an input value may have (as answers: deeper is refused, not a crash later on).
+MAX_INPUT_DEPTH = 100
+
+
+def _too_deep(value: Any, limit: int = MAX_INPUT_DEPTH) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _json(text: str, what: str) -> Any:
+    """``json.loads`` for a command-line value: invalid or too deeply nested JSON is a usage error."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise UsageError(f"{what}: JSON nested deeper than {MAX_INPUT_DEPTH} levels") from None
+    except ValueError as exc:
+        raise UsageError(f"{what}: inline JSON is invalid: {exc}") from None
+    if _too_deep(data):
+        raise UsageError(f"{what}: JSON nested deeper than {MAX_INPUT_DEPTH} levels")
+    return data
+
 
 def _load_inputs_argument(value: str) -> dict[str, Any]:
     text = value.strip()
     if text.startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise UsageError(f"--inputs: inline JSON is invalid: {exc}") from None
+        data = _json(text, "--inputs")
     else:
         if not os.path.exists(value):
             raise UsageError(f"--inputs: no such file {value!r} (give a JSON/YAML file or inline JSON)")
@@ -35,13 +60,17 @@ def _load_inputs_argument(value: str) -> dict[str, Any]:
             raise UsageError("--inputs: " + "; ".join(str(p) for p in exc.problems)) from None
     if not isinstance(data, dict):
         raise UsageError(f"--inputs {value!r}: expected an object of input names to values")
+    if _too_deep(data):
+        raise UsageError(f"--inputs {value!r}: nested deeper than {MAX_INPUT_DEPTH} levels")
     return data
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, name: str = "") -> Any:
     try:
-        return json.loads(text)
-    except ValueError:
+        return _json(text, f"-i {name}")
+    except UsageError as exc:
+        if "nested deeper" in str(exc):
+            raise
         return text
 
 
@@ -73,7 +102,7 @@ def collect_inputs(
         if not sep or not name:
             problems.append(f"-i {pair!r}: expected NAME=VALUE")
             continue
-        _set_dotted(inputs, name, _parse_value(raw))
+        _set_dotted(inputs, name, _parse_value(raw, name))
     if problems:
         raise UsageError("; ".join(problems))
     return inputs

@@ -20,6 +20,9 @@ The run's settings come back from the journal: --server values, --allow-host/--d
 an allow list narrowed, a limit lowered); one that loosens them, or a --server other than the run
 used, is refused unless --force.
 
+One process carries a run on at a time: a second `arazzo resume` of a run that another live
+process holds is refused, naming it (pid, host, since when); a holder that is gone is taken over.
+
 Requests in doubt (sent, no answer recorded) are sent again only when that is safe: GET, HEAD,
 OPTIONS, PUT, DELETE, AWS Describe*/List*/Get*, operations marked `x-arazzo-idempotent: true`,
 and AWS Create* calls, which are first looked up with their Describe* twin (found and matching:
@@ -79,8 +82,9 @@ def add_resume_parser(commands: Any) -> None:
     resume.add_argument(
         "--force",
         action="store_true",
-        help="resume even though the document or its sources changed since the run started, or with"
-        " settings that loosen the run's (another --server, a wider --allow-host, a larger limit...)",
+        help="resume even though the document or its sources changed since the run started, with"
+        " settings that loosen the run's (another --server, a wider --allow-host, a larger limit...), or"
+        " when another process (on another host, where it cannot be checked) is named as the run's holder",
     )
     doubt = resume.add_mutually_exclusive_group()
     doubt.add_argument(
@@ -96,10 +100,11 @@ def add_resume_parser(commands: Any) -> None:
 def resume_command(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..journal import resume
+    from ..journal.store import JournalWriteError
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _servers, _use_live, print_result
+    from .run import JournalNotices, _Progress, _servers, _use_live, journal_failed, print_result
     from .settings import resume_changes
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
@@ -109,6 +114,8 @@ def resume_command(args: argparse.Namespace) -> int:
         if show_progress
         else None
     )
+    # What the run started, for a report if its journal fails mid-run; passes every event on.
+    tracker = _Progress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
     from ..telemetry.cli import telemetry_from
 
@@ -121,10 +128,14 @@ def resume_command(args: argparse.Namespace) -> int:
             force=args.force,
             in_doubt=choice,  # type: ignore[arg-type]
             aws=AwsEnvironment(region=args.region, profile=args.profile),
-            on_event=JournalNotices(renderer, quiet=args.quiet),
+            on_event=JournalNotices(tracker, quiet=args.quiet),
             tighten=resume_changes(args, _servers(args.server)),
             telemetry=telemetry,
         )
+    except JournalWriteError as exc:
+        if renderer is not None:
+            renderer.close()
+        return journal_failed(exc, exc.run_id or args.run_id, tracker, tracker.workflow_id or "?", args.output)
     except KeyboardInterrupt:
         print(f"arazzo: interrupted; `arazzo resume {args.run_id}` continues the run.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -158,6 +158,7 @@ def _use_live(stream: Any) -> bool:
 def run_command(args: argparse.Namespace, document: Any) -> int:
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunOptions
+    from ..journal.store import JournalWriteError
     from .inputs import collect_inputs
     from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names
@@ -236,6 +237,11 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
                 journal=journal,
                 telemetry=telemetry,
             )
+    except JournalWriteError as exc:
+        if renderer is not None:
+            renderer.close()
+        run_id = exc.run_id or (notices.run_id if notices is not None else None)
+        return journal_failed(exc, run_id, tracker, workflow.workflow_id, args.output)
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
 
@@ -267,6 +273,29 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     return print_result(args, result, problems, violations)
 
 
+def journal_failed(exc: Any, run_id: str | None, tracker: Any, workflow_id: str, output: str) -> int:
+    """A run stopped because its journal could not be written (read-only, locked, full): say so,
+    name the run and what it had started (as an interrupted run does), exit 1."""
+    from .main import EXIT_FAILED
+
+    print(f"arazzo: error: {exc}", file=sys.stderr)
+    seen = tracker.last_step_outputs if tracker is not None else {}
+    started = f" (last outputs: {', '.join(f'{k}={v}' for k, v in seen.items())})" if seen else ""
+    name = f"run {run_id}" if run_id else "the run"
+    print(f"arazzo: {name} of workflow {workflow_id!r} stopped before its next request{started}.", file=sys.stderr)
+    print(
+        "Anything the run started (for example a training job) is still running on the server"
+        + (f"; `arazzo resume {run_id}` carries the run on once the journal can be written again." if run_id else "."),
+        file=sys.stderr,
+    )
+    if output == "json" and tracker is not None:
+        data = tracker.interrupted(workflow_id, "stopped: its journal could not be written")
+        data.update(status="failed", runId=run_id)
+        data["error"] = {"type": "journal", "message": str(exc), "stepId": None}
+        sys.stdout.write(strict_json(data) + "\n")
+    return EXIT_FAILED
+
+
 class JournalNotices:
     """Passes events on (to the interrupt tracker and the renderer); says the run's id (and
     unfinished twins) on stderr."""
@@ -283,6 +312,13 @@ class JournalNotices:
             if not self.quiet:
                 verb = "resuming" if event.resumed else "run"
                 print(f"arazzo: {verb} {event.run_id} (journal {event.path})", file=sys.stderr)
+            for warning in event.warnings:
+                print(f"arazzo: warning: {warning}", file=sys.stderr)
+            if event.took_over_from:
+                print(
+                    f"arazzo: took run {event.run_id} over from {event.took_over_from}, which is gone",
+                    file=sys.stderr,
+                )
             for other in event.unfinished:
                 print(
                     f"arazzo: warning: run {other} of the same document, workflow and inputs is unfinished;"
@@ -366,9 +402,14 @@ class _Progress:
         self.steps: list[dict[str, Any]] = []
         self.requests = 0
         self.started = time.monotonic()
+        #: The run's workflow, from its first event that names one (``resume`` knows no other way).
+        self.workflow_id: str | None = None
 
     def __call__(self, event: Any) -> None:
         from ..engine import events as ev
+
+        if self.workflow_id is None:
+            self.workflow_id = getattr(event, "workflow_id", None)
 
         if isinstance(event, ev.StepFinished):
             self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})

@@ -57,7 +57,10 @@ def parse_age(text: str) -> float:
 def _when(epoch: float | None) -> str:
     if not epoch:
         return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(epoch)))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return f"? ({str(epoch)[:40]})"  # a damaged timeline line: shown, not fatal
 
 
 def _next_poll(epoch: float | None, now: float) -> str:
@@ -82,9 +85,11 @@ def _waiting(record: Any, now: float) -> str:
 def runs_command(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..journal.store import Journal
-    from .main import EXIT_OK
+    from .main import EXIT_OK, EXIT_USAGE
 
     journal = Journal(args.journal)
+    for warning in journal.warnings:
+        print(f"arazzo: warning: {warning}", file=sys.stderr)
     out = sys.stdout
     if args.action == "prune":
         if not args.older_than:
@@ -101,10 +106,14 @@ def runs_command(args: argparse.Namespace) -> int:
         return _show(journal, args.run_id, args.output)
     if args.run_id:
         raise UsageError(f"unexpected {args.run_id!r}: did you mean `arazzo runs show {args.run_id}`?")
-    records = journal.runs(status=args.status, limit=args.limit)
+    damaged: list[Any] = []
+    records = journal.runs(status=args.status, limit=args.limit, damaged=damaged)
+    for problem in damaged:  # the others are listed all the same
+        print(f"arazzo: error: {problem}; left out of the list", file=sys.stderr)
+    code = EXIT_USAGE if damaged else EXIT_OK
     if args.output == "json":
         out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
-        return EXIT_OK
+        return code
     now = time.time()
     rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
     rows += [
@@ -114,7 +123,7 @@ def runs_command(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
-    return EXIT_OK
+    return code
 
 
 def _show(journal: Any, run_id: str, output: str) -> int:
@@ -175,6 +184,6 @@ def _show(journal: Any, run_id: str, output: str) -> int:
 def _masked(value: Any, record: Any) -> Any:
     """Secret inputs are sealed in the snapshot already; show their placeholders as ``***``."""
     text = json.dumps(value, ensure_ascii=False, default=str)
-    text = re.sub(r"\\u0000arazzo-secret:\d+\\u0000", "***", text)
-    text = re.sub(r'\{"\$arazzoSecret": \d+\}', '"***"', text)
+    text = re.sub(r"\\u0000arazzo-secret:.*?\\u0000", "***", text)
+    text = re.sub(r'\{"\$arazzoSecret": \d+(, "at": "[^"]*")?\}', '"***"', text)
     return json.loads(text)

@@ -76,7 +76,11 @@ def _journal_for(
     hook.clock = clock
     if on_event is not None:
         unfinished = tuple(r.id for r in store.unfinished_like(hook.identity, excluding=hook.run_id))
-        on_event(RunJournaled(hook.run_id, str(store.path), unfinished=unfinished, at=clock()))
+        on_event(
+            RunJournaled(
+                hook.run_id, str(store.path), unfinished=unfinished, at=clock(), warnings=tuple(store.warnings)
+            )
+        )
     return hook
 
 

@@ -18,8 +18,7 @@ from ..document.describe import pick_workflow
 from ..document.model import SelectorObject
 from ..document.resolved import Document, ResolutionError
 from ..engine import compiled, selectors
-from ..engine.inputs import prepare_inputs, secret_input_names
-from ..engine.masking import Masker
+from ..engine.inputs import input_masker, prepare_inputs
 from ..engine.needs import SendRequest
 from ..engine.preparation import context_for, prepare_request, render_tree
 from ..engine.redaction import Redactor
@@ -114,7 +113,7 @@ def plan_requests(
     """Each step's first request as it would be sent (signed headers redacted)."""
     workflow = pick_workflow(document, workflow_id)
     prepared = prepare_inputs(document, workflow, inputs)
-    masker = Masker.for_inputs(secret_input_names(document, workflow), prepared)
+    masker = input_masker(document, workflow, prepared)
     redactor = Redactor.for_document(document, masker)
     environment = environment or RunEnvironment()
     ctx = context_for(document, prepared, {}, {}, {})

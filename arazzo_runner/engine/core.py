@@ -40,8 +40,7 @@ from typing import Any
 
 from ..document.resolved import Document
 from .events import Event
-from .inputs import prepare_inputs, secret_input_names
-from .masking import Masker
+from .inputs import input_masker, prepare_inputs
 from .needs import Delivery, Done, Exchange, Need
 from .options import RunOptions
 from .preparation import merged_parameters
@@ -78,7 +77,7 @@ class Execution:
             prepared = prepare_inputs(document, workflow, inputs)  # raises InputsError before any request
             state = RunState(workflow_id=self.workflow_id, inputs=prepared)
         self.state = state
-        self.masker = Masker.for_inputs(secret_input_names(document, workflow), state.inputs)
+        self.masker = input_masker(document, workflow, state.inputs)
         #: Everything an event shows goes through this: credentials, apiKey values, secret inputs.
         self.redactor = Redactor.for_document(document, self.masker)
         #: Every transition of the run (see :mod:`.transitions`).

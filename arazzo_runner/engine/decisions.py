@@ -119,8 +119,10 @@ def evaluate_criteria(
     purpose: str,
     checks: list[Check] | None,
     arazzo: tuple[int, int] = (1, 0),
+    bounds: list[str] | None = None,
 ) -> bool:
-    """True when every criterion holds (stops at the first that does not); appends to ``checks``.
+    """True when every criterion holds (stops at the first that does not); appends to ``checks``,
+    and to ``bounds`` what stopped a criterion that hit a bound (its time budget).
 
     ``arazzo`` is the document's (major, minor): 1.1 changed how JSONPath conditions read."""
     for criterion in criteria:
@@ -134,6 +136,9 @@ def evaluate_criteria(
                 Check(purpose, criterion.condition, criterion.type, outcome.passed, outcome.explanation)
             )
         if not outcome.passed:
+            bound = getattr(outcome, "bound", None)
+            if bounds is not None and bound:
+                bounds.append(bound)
             return False
     return True
 
@@ -149,7 +154,10 @@ def step_succeeded(
     """(succeeded, reason): the step's ``successCriteria``; without any, a 2xx (or any answer)."""
     if step.success_criteria:
         for criterion in step.success_criteria:
-            if not evaluate_criteria((criterion,), ctx, "successCriteria", checks, arazzo):
+            bounds: list[str] = []
+            if not evaluate_criteria((criterion,), ctx, "successCriteria", checks, arazzo, bounds):
+                if bounds:  # not "false": it could not be decided within its bound
+                    return False, f"success criterion {criterion.condition} was stopped: {bounds[0]}"
                 return False, f"success criterion not met: {criterion.condition}"
         return True, None
     if status_code is None or default_success == "any" or 200 <= status_code < 300:

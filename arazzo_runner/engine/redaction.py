@@ -14,6 +14,7 @@ JSON members that carry AWS credentials in answers (``SecretAccessKey``, ``Sessi
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..redact import REDACTED, SECRET_HEADERS, SECRET_QUERY_PARAMS, redacted_headers, redacted_url
+from .masking import MASK as MASK_TEXT
 from .masking import Masker
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ class Redactor:
                 scheme, _, token = value.partition(" ")
                 if token and scheme.isalnum():
                     values.append(token.strip())
+                    if scheme.lower() == "basic":  # "user:password", base64: echoed decoded too
+                        values.extend(_basic_credentials(token.strip()))
                 if name.lower() in ("cookie", "set-cookie"):
                     values.extend(c.partition("=")[2] for c in value.split(";"))
         parts = urlsplit(request.url)
@@ -104,6 +108,15 @@ class Redactor:
         """A parsed body (JSON data): secret inputs masked, credential members replaced."""
         return self.masker.mask(_without_secret_members(value))
 
+    def learned_out_of_json(self, text: str) -> str:
+        """JSON text with every credential learned from the requests as sent removed (each
+        spelling, :attr:`Masker.learned`): what the journal writes. Secret inputs are not touched
+        here: the journal seals them (to be given back on resume)."""
+        for secret in self.masker.learned:
+            if secret in text:
+                text = text.replace(secret, MASK_TEXT)
+        return text
+
     def body(self, content: bytes) -> bytes:
         """Raw body bytes redacted; binary bodies are kept as they are (they cannot hold our inputs)."""
         try:
@@ -111,6 +124,15 @@ class Redactor:
         except UnicodeDecodeError:
             return content
         return self.text(text).encode("utf-8")
+
+
+def _basic_credentials(token: str) -> list[str]:
+    """``user:password`` and the password of a Basic ``Authorization`` token (nothing if not base64)."""
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return []
+    return [decoded, decoded.partition(":")[2]]
 
 
 def _without_secret_members(value: Any) -> Any:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .budget import BudgetExceeded
 from .conditions import MAX_LENGTH, Condition, Literal, parse_condition, parse_jsonpath_comparison
 from .context import EvaluationContext
 from .errors import ExpressionSyntaxError
@@ -54,15 +55,21 @@ class CriterionOutcome:
     structured events; ``explanation`` is the same as one line for people.
     """
 
-    __slots__ = ("_explain", "_text", "observations", "passed")
+    __slots__ = ("_explain", "_text", "bound", "observations", "passed")
 
     def __init__(
-        self, passed: bool, explain: Callable[[], str], observations: tuple[tuple[str, Any], ...] = ()
+        self,
+        passed: bool,
+        explain: Callable[[], str],
+        observations: tuple[tuple[str, Any], ...] = (),
+        bound: str | None = None,
     ) -> None:
         self.passed = passed
         self.observations = observations
         self._explain = explain
         self._text: str | None = None
+        #: The evaluation was stopped by a bound (its time budget): which, for the step's reason.
+        self.bound = bound
 
     @property
     def explanation(self) -> str:
@@ -380,6 +387,9 @@ def _xpath_decider(query: XPathQuery) -> Callable[[Any, EvaluationContext], Crit
         except NotXML as exc:
             reason = str(exc)
             return CriterionOutcome(False, lambda: f"XPath {query.text} not applied: {reason}", seen)
+        except BudgetExceeded as exc:
+            bound = str(exc)
+            return CriterionOutcome(False, lambda: f"XPath {query.text} was stopped: {bound}", seen, bound)
         except Exception as exc:  # dynamic XPath errors (unbound variable, FORG0006, ...)
             failure = str(exc)
             return CriterionOutcome(

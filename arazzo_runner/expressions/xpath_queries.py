@@ -6,7 +6,9 @@ value must be XML: an ElementTree element, or ``str``/``bytes`` that parse as XM
 with a DTD (``<!DOCTYPE``) are refused, which rules out entity-expansion attacks whatever the
 expat version.
 
-Bounded (see :mod:`.budget`): parsing and evaluating run under the criterion's time budget;
+Bounded (see :mod:`.budget`): parsing and evaluating run under the criterion's time budget,
+checked as elementpath works (:func:`.budget.interruptible`: ``count(//i[. = //i])`` over a big
+answer stops when the budget is spent, as a failed criterion);
 ranges longer than ``MAX_RANGE`` are refused (elementpath evaluates static expressions while
 parsing, so ``count(1 to 300000000)`` is refused by ``arazzo validate`` without being built);
 the regex functions match with the ``regex`` engine under the budget's timeout.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,20 +110,25 @@ class XPathQuery:
         """The effective boolean value and the raw result; elementpath errors propagate."""
         from elementpath import XPathContext
 
-        from .budget import budget
+        from .budget import budget, interruptible
 
         with budget():
-            result = self.token.evaluate(XPathContext(root))
+            return interruptible(lambda: self._evaluate(XPathContext(root)))
+
+    def _evaluate(self, context: Any) -> tuple[bool, Any]:
+        result = self.token.evaluate(context)
+        if isinstance(result, Iterator):
+            result = list(result)  # a lazy sequence does its work now, under the budget
         return bool(self.token.boolean_value(result)), result
 
 
 def compile_xpath(text: str, version: str | None) -> XPathQuery:
-    from .budget import BudgetExceeded, budget
+    from .budget import BudgetExceeded, budget, interruptible
 
     parser_class = _parser_class(version)
     try:
         with budget():
-            token = parser_class().parse(text)
+            token = interruptible(lambda: parser_class().parse(text))
     except BudgetExceeded as exc:
         raise ExpressionSyntaxError(f"XPath refused: {exc}", text, 0) from None
     except Exception as exc:  # elementpath raises ElementPath*Error, which mix in builtin types

@@ -17,6 +17,12 @@ source:
   the document's ``retry`` actions own the rest: a 503 must reach the workflow's criteria.
 * A run or source may opt in to HTTP retries for other sources (:meth:`RetryPolicy.http_standard`):
   connection errors, 429, 502, 503, 504, honouring ``Retry-After`` (capped by ``max_retry_after``).
+* Whatever the policy, a request that is **not safe to send twice** (:func:`unsafe_request`: a
+  ``POST`` or ``PATCH`` that is not an AWS read) is retried after a transport error only when
+  the error proves it never reached the server (``NOT_SENT_ERRORS``: refused, DNS, connect or
+  pool timeout). A read timeout or a dropped connection after its bytes went out may mean the
+  server did the work: sending it again could create twice. Answers (503, throttling) are still
+  retried: the server said it did not do it.
 
 The random source and the clock are injected so tests are exact and never sleep.
 """
@@ -33,7 +39,7 @@ import httpx
 from ..retry_after import retry_after_seconds
 from .responses import ParsedResponse
 
-__all__ = ["RetryDecision", "RetryPolicy", "botocore_standard", "retry_after_seconds"]
+__all__ = ["RetryDecision", "RetryPolicy", "botocore_standard", "retry_after_seconds", "unsafe_request"]
 
 _FALLBACK_THROTTLING_CODES = (
     "Throttling",
@@ -115,6 +121,31 @@ def botocore_standard() -> BotocoreStandardRetry:
 #: Errors that prove the request never reached the server (safe to retry for any method).
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+#: Methods HTTP defines as idempotent: sending one twice does what sending it once does.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+#: AWS operations that only read (the same prefixes as the journal's in-doubt rule).
+AWS_READ_PREFIXES = ("Describe", "List", "Get")
+
+
+def unsafe_request(request: httpx.Request) -> bool:
+    """Whether sending ``request`` twice might do its work twice: a ``POST``/``PATCH`` that is not
+    an AWS read (``X-Amz-Target: Service.Describe*``, or a query-protocol ``Action=Describe*``)."""
+    if request.method.upper() in IDEMPOTENT_METHODS:
+        return False
+    target = request.headers.get("x-amz-target")
+    if target:
+        return not target.rpartition(".")[2].startswith(AWS_READ_PREFIXES)
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        try:
+            body = request.content  # a streamed body cannot be inspected: unsafe
+        except httpx.RequestNotRead:
+            return True
+        for part in body.split(b"&"):
+            name, _, value = part.partition(b"=")
+            if name == b"Action":
+                return not value.decode("ascii", "replace").startswith(AWS_READ_PREFIXES)
+    return True
+
 
 @dataclass(frozen=True, slots=True)
 class RetryDecision:
@@ -179,12 +210,22 @@ class RetryPolicy:
         )
 
     def decide(
-        self, attempt: int, *, response: ParsedResponse | None = None, error: BaseException | None = None
+        self,
+        attempt: int,
+        *,
+        response: ParsedResponse | None = None,
+        error: BaseException | None = None,
+        unsafe: bool = False,
     ) -> RetryDecision | None:
-        """Whether attempt number ``attempt`` (1-based) that ended so should be tried again."""
+        """Whether attempt number ``attempt`` (1-based) that ended so should be tried again.
+
+        ``unsafe``: the request may not be sent twice (:func:`unsafe_request`), so an error is
+        retried only when it proves the request never left (``NOT_SENT_ERRORS``)."""
         if attempt >= self.max_attempts:
             return None
         if error is not None:
+            if unsafe and not isinstance(error, NOT_SENT_ERRORS):
+                return None
             if isinstance(error, self.retry_errors):
                 return RetryDecision(self._backoff(attempt, self.transient_scale), type(error).__name__)
             return None

@@ -39,7 +39,7 @@ import httpx
 from . import client_send, httpx_internals
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
-from .retries import RetryDecision, RetryPolicy
+from .retries import RetryDecision, RetryPolicy, unsafe_request
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +211,7 @@ def send_with_retries(
         try:
             response, content = _exchange(client, request, auth, limits)
         except httpx.TransportError as exc:
-            decision = policy.decide(attempt, error=exc)
+            decision = policy.decide(attempt, error=exc, unsafe=unsafe_request(request))
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
         except _Stop as stop:
@@ -249,7 +249,7 @@ async def send_with_retries_async(
             async with gate or contextlib.nullcontext():
                 response, content = await _exchange_async(client, request, auth, limits)
         except httpx.TransportError as exc:
-            decision = policy.decide(attempt, error=exc)
+            decision = policy.decide(attempt, error=exc, unsafe=unsafe_request(request))
             if decision is None:
                 raise _failure(request, exc, attempt, retries) from None
         except _Stop as stop:

@@ -15,6 +15,7 @@ __all__ = [
     "Journal",
     "JournalError",
     "RequestInDoubt",
+    "RunClaimed",
     "RunJournal",
     "RunJournaled",
     "RunRecord",
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from .recorder import RunJournal
     from .resuming import RunJournaled, list_runs, open_journal, resume
     from .sealing import SecretInputsMissing
-    from .store import Journal, JournalError, RunRecord, default_path
+    from .store import Journal, JournalError, RunClaimed, RunRecord, default_path
 
 _WHERE = {
     "RequestInDoubt": "in_doubt",
@@ -44,6 +45,7 @@ _WHERE = {
     "SecretInputsMissing": "sealing",
     "Journal": "store",
     "JournalError": "store",
+    "RunClaimed": "store",
     "RunRecord": "store",
     "default_path": "store",
 }

@@ -9,7 +9,9 @@ The rule (``safety``), first match wins:
    called with the create's name members; if the resource exists and matches what this run sent
    (every member both carry is equal), the create *was* done by this run: its answer is rebuilt
    from the description (the members of the create's response schema) and the run carries on,
-   without a second create. If the resource does not exist, the create is sent.
+   without a second create. If the resource does not exist (HTTP 404, an AWS not-found code in
+   any of its spellings, or a generic validation code whose message says so: :func:`not_found`),
+   the create is sent.
 5. anything else (a ``POST``, a ``PATCH``): **ask**. ``resume`` stops naming the step and the
    request; ``--resend`` sends it again, ``--assume-failed`` treats it as failed (the step's
    ``onFailure`` actions apply).
@@ -20,6 +22,7 @@ not "resend" is fsynced (:mod:`.store`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -31,10 +34,37 @@ Safety = Literal["resend", "look", "ask"]
 
 IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete"})
 AWS_READ_PREFIXES = ("Describe", "List", "Get")
-#: Error codes meaning "no such resource" from a Describe call.
+#: Error codes meaning "no such resource" from a Describe call (the common ones; any code that
+#: says ``NotFound`` / ``NoSuch`` / ``DoesNotExist`` counts too: :func:`not_found`).
 NOT_FOUND_CODES = frozenset(
-    {"ResourceNotFound", "ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound"}
+    {"ResourceNotFound", "ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound", "NoSuchKey"}
 )
+#: How AWS spells "not found" inside its error codes. botocore's waiters (``waiters-2.json``, the
+#: error acceptors of the ``*Deleted`` / ``*NotExists`` waiters) use codes such as
+#: ``ResourceNotFoundException``, ``InvalidInstanceID.NotFound``, ``DBInstanceNotFound``,
+#: ``ResourceNotFoundFault``, ``NoSuchEntity``, ``NoSuchKey``: every one matches this.
+_NOT_FOUND_CODE = re.compile(r"NotFound|NoSuch|DoesNotExist|NotExist", re.IGNORECASE)
+#: Generic codes that services also use for "no such resource", told apart by their message
+#: (SageMaker: ``ValidationException`` "Requested resource not found"; its ``EndpointDeleted`` and
+#: ``NotebookInstanceDeleted`` waiters accept ``ValidationException`` as "gone").
+GENERIC_CODES = frozenset({"ValidationException", "ValidationError", "InvalidParameterValue", "InvalidRequest"})
+_NOT_FOUND_MESSAGE = re.compile(
+    r"not found|does not exist|doesn't exist|could not find|cannot find|can't find|no such|not exist",
+    re.IGNORECASE,
+)
+
+
+def not_found(status_code: int, error_code: str | None, message: str) -> bool:
+    """Whether a Describe answer says "no such resource": HTTP 404, an AWS not-found error code,
+    or a generic validation code whose message says the resource is not found."""
+    if status_code == 404:
+        return True
+    if not error_code or not 400 <= status_code < 500:
+        return False
+    code = error_code.rpartition("#")[2].split(":", 1)[0]  # "aws.protocols#X" / "X:http://..." spellings
+    if code in NOT_FOUND_CODES or _NOT_FOUND_CODE.search(code):
+        return True
+    return code in GENERIC_CODES and bool(_NOT_FOUND_MESSAGE.search(message))
 
 
 class RequestInDoubt(ArazzoError):

@@ -10,11 +10,12 @@ consumed (:meth:`RunJournal.delivered`, the order in :mod:`.messages`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from ..document.resolved import Document
 from ..engine.core import Execution
 from ..engine.events import Event
-from ..engine.inputs import secret_input_names
+from ..engine.inputs import secret_input_names, secret_input_paths
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import StepRecord
 from ..engine.state import encode, record_to_json
@@ -30,7 +31,7 @@ from ..sources.openapi import OpenApiSource
 from . import messages
 from .in_doubt import Safety, aws_target, safety
 from .sealing import Sealer
-from .store import Journal, JournalError, new_run_id, pack_rng
+from .store import Journal, JournalError, JournalWriteError, new_run_id, pack_rng
 
 #: Prefix of a content digest taken from the parsed, canonicalised file (not its bytes).
 CONTENT_DIGEST = "c1:"
@@ -112,8 +113,12 @@ class RunJournal:
     def __init__(self, journal: Journal, run_id: str, execution: Execution, secret_names: list[str]) -> None:
         self.journal = journal
         self.run_id = run_id
-        self.sealer = Sealer(secret_names, execution.state.inputs)
+        workflow = execution.document.workflow(execution.workflow_id)
+        paths = secret_input_paths(execution.document, workflow, execution.state.inputs) if workflow else None
+        self.sealer = Sealer(secret_names, execution.state.inputs, paths)
         self.masker = execution.masker
+        #: Credentials learned from the requests as sent are scrubbed out of everything written.
+        self.redactor = execution.redactor
         self._safety: dict[tuple[Any, ...], Safety] = {}
         self.document = execution.document
         #: Set by whoever opened ``journal`` for this run alone: closed when the run stops.
@@ -166,6 +171,8 @@ class RunJournal:
                     now=time.time(),
                 )
                 return run
+            except JournalWriteError as exc:  # nothing was sent yet: a problem of the journal, exit 2
+                raise JournalError(str(exc)) from None
             except sqlite3.IntegrityError:
                 # A fleet starting thousands of runs in one second can draw an id twice: draw
                 # again. An id the caller chose that is already taken is the caller's error.
@@ -201,7 +208,8 @@ class RunJournal:
                 head = self.sealer.seal(head)
             self._head_text = encode(head)[:-1] + ',"state":'
             self._head_for = execution
-        return self._head_text + encode(view) + "}"
+        text = self._head_text + encode(view) + "}"
+        return self.redactor.learned_out_of_json(text) if self.masker.learned else text
 
     def new_records(self, execution: Execution) -> tuple[int, list[dict[str, Any]]] | None:
         """Step records made since the last transition: (index of the first, records as JSON)."""
@@ -214,16 +222,17 @@ class RunJournal:
         self._seen.extend(self._step_lines(fresh))
         self._last_step = fresh[-1].step_id
         written = [record_to_json(record) for record in fresh]
-        return first, self.sealer.seal(written) if self.sealer.names else written
+        written = self.sealer.seal(written) if self.sealer.names else written
+        if self.masker.learned:  # a credential a server echoed never reaches the journal
+            written = json.loads(self.redactor.learned_out_of_json(encode(written)))
+        return first, written
 
     def interrupted(self, exc: BaseException) -> None:
         """Record that this process stops the run unfinished (``resume`` continues it)."""
-        import contextlib
-        import sqlite3
-
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, JournalError):
             self.journal.interrupted(self.run_id, self.masker.text(type(exc).__name__), now=self.clock())
-        self.release()
+        with contextlib.suppress(sqlite3.Error, JournalError):
+            self.release()
 
     def release(self) -> None:
         """Close the journal when this run opened it (a path was given, not a Journal)."""
@@ -242,7 +251,8 @@ class RunJournal:
         """Record a received message, fsynced, before the driver consumes it (see :mod:`.messages`)."""
         record = self._delivery_record(execution, need, delivery)
         if record is not None:
-            self.journal.delivered(self.run_id, record[0], **record[1])
+            with self._naming_run():
+                self.journal.delivered(self.run_id, record[0], **record[1])
 
     async def delivered_async(self, execution: Execution, need: Receive, delivery: Delivery) -> None:
         """:meth:`delivered` for a run on an event loop: fsynced with the loop's other journal
@@ -250,7 +260,8 @@ class RunJournal:
         message is consumed."""
         record = self._delivery_record(execution, need, delivery)
         if record is not None:
-            await self.journal.delivered_soon(self.run_id, record[0], **record[1])
+            with self._naming_run():
+                await self.journal.delivered_soon(self.run_id, record[0], **record[1])
 
     def _delivery_record(
         self, execution: Execution, need: Receive, delivery: Delivery
@@ -283,7 +294,8 @@ class RunJournal:
         if write is None:
             return need
         fsync, fields = write
-        self.journal.transition(self.run_id, fsync=fsync, **fields)
+        with self._naming_run():
+            self.journal.transition(self.run_id, fsync=fsync, **fields)
         return self._written(need)
 
     async def transition_async(self, execution: Execution, need: Need, events: list[Event]) -> Need:
@@ -294,8 +306,18 @@ class RunJournal:
         if write is None:
             return need
         fsync, fields = write
-        await self.journal.transition_soon(self.run_id, fsync=fsync, **fields)
+        with self._naming_run():
+            await self.journal.transition_soon(self.run_id, fsync=fsync, **fields)
         return self._written(need)
+
+    @contextlib.contextmanager
+    def _naming_run(self) -> Iterator[None]:
+        """A write that failed names this run (the CLI says which run stopped, and what it started)."""
+        try:
+            yield
+        except JournalWriteError as exc:
+            exc.run_id = self.run_id
+            raise
 
     def _written(self, need: Need) -> Need:
         if isinstance(need, Done):

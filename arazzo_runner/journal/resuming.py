@@ -33,17 +33,17 @@ from ..errors import ArazzoError
 from ..run_settings import RunSettings, loosenings
 from . import messages
 from .in_doubt import (
-    NOT_FOUND_CODES,
     RequestInDoubt,
     aws_target,
     describe_request,
+    not_found,
     response_members,
     safety,
     same_resource,
 )
 from .recorder import RunJournal, changed_sources, source_hashes
 from .sealing import unseal
-from .store import FINISHED, Journal, JournalError
+from .store import FINISHED, Journal, JournalError, Lease, RunClaimed
 
 InDoubt = Literal["safe", "resend", "assume-failed"]
 
@@ -61,6 +61,10 @@ class RunJournaled(Event):
     path: str
     resumed: bool = False
     unfinished: tuple[str, ...] = ()
+    #: A resume that took the run over from a holder that is gone: who that was (else ``None``).
+    took_over_from: str | None = None
+    #: What the user should hear about the journal itself (a folder or file others can read).
+    warnings: tuple[str, ...] = ()
 
 
 def _send_once(
@@ -91,10 +95,7 @@ def _send_once(
 
 
 def _not_found(response: Response) -> bool:
-    if response.status_code == 404 or response.error_code in NOT_FOUND_CODES:
-        return True
-    text = str(response.body).lower()
-    return response.error_code == "ValidationException" and "not found" in text
+    return not_found(response.status_code, response.error_code, f"{response.said or ''} {response.body}")
 
 
 def _in_doubt_message(need: SendRequest, why: str) -> str:
@@ -242,10 +243,12 @@ def _resume(
     record = store.get(run_id)
     if record.snapshot is None:
         raise JournalError(f"run {record.id} has no recorded state yet: start it again with `arazzo run`")
-    if record.status == "running" and not force:
-        raise JournalError(
-            f"run {record.id} is running in process {record.pid} on {record.host}; resuming it here too would"
-            " repeat its requests (--force if that process is gone)"
+    if record.status == "running" and not force:  # a first look; the claim below decides, atomically
+        lease = Lease(record.pid or 0, record.host or "?", record.claimed)
+        raise RunClaimed(
+            f"run {record.id} is held by {lease.describe()}; resuming it here too would repeat its requests."
+            " Wait for it, stop it, or --force if that process is gone",
+            lease,
         )
     recorded = RunSettings.from_json(record.settings)
     asked = {"servers": servers, "allow_remote": allow_remote, **(tighten or {})}
@@ -281,14 +284,21 @@ def _resume(
         return replace(loops.run_sync(execution, environment=environment, clock=clock), run_id=record.id)
     hook = RunJournal(store, record.id, execution, record.secret_inputs)
     hook.clock = clock
-    store.claim(record.id)
+    # The lease, taken atomically before anything is sent: of two resumes, one carries on.
+    previous = store.claim(record.id, force=force)
     store.note(record.id, "resumed", f"after {record.last_step or 'start'}", now=clock())
     if settings != recorded:
         store.update_settings(record.id, settings.to_json())
         changed = f" (--force: {'; '.join(loosened)})" if loosened else " (tightened)"
         store.note(record.id, "settings", "the run's settings changed on resume" + changed, now=clock())
     if on_event is not None:
-        on_event(RunJournaled(record.id, str(store.path), resumed=True, at=clock()))
+        on_event(
+            RunJournaled(
+                record.id, str(store.path), resumed=True, at=clock(),
+                took_over_from=previous.describe() if previous is not None else None,
+                warnings=tuple(store.warnings),
+            )
+        )  # fmt: skip
     own = client is None
     client = client or bounded_client(**environment.client_options())  # the client a run makes
     wiring = None

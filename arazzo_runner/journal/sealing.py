@@ -15,13 +15,32 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..engine.masking import MIN_SECRET_LENGTH, encodings
 from ..errors import UsageError
 
-#: A sealed value inside a string: NUL, "arazzo-secret:", index, NUL (never in real text).
+#: A sealed value inside a string: NUL, "arazzo-secret:", index, NUL (never in real text). A member
+#: of an object input, or a value in another spelling, adds ``:pointer:encoding`` after the index.
 _MARK = "\x00arazzo-secret:{}\x00"
-_MARKED = re.compile("\x00arazzo-secret:(\\d+)\x00")
-#: A sealed non-string value (an input given as a number).
+_MARKED = re.compile("\x00arazzo-secret:(\\d+)(?::([^\x00]*):([a-z]+))?\x00")
+#: A sealed non-string value (an input given as a number); ``_AT``: the member's JSON pointer.
 _WHOLE = "$arazzoSecret"
+_AT = "at"
+
+
+def _pointer(path: tuple[Any, ...]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _follow(value: Any, pointer: str) -> Any:
+    for part in pointer.split("/")[1:] if pointer else ():
+        part = part.replace("~1", "/").replace("~0", "~")
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def _spelled(value: Any, encoding: str) -> str:
+    text = str(value)
+    return text if encoding == "raw" else encodings(text).get(encoding, text)
 
 
 class SecretInputsMissing(UsageError):
@@ -29,17 +48,52 @@ class SecretInputsMissing(UsageError):
 
 
 class Sealer:
-    """Seals the values of ``names`` (taken from ``inputs``) out of JSON values, and back."""
+    """Seals the values of ``names`` (taken from ``inputs``) out of JSON values, and back.
 
-    def __init__(self, names: list[str], inputs: Mapping[str, Any]) -> None:
+    ``paths``: where the secret scalars are (``(name, path inside the input)``,
+    :func:`arazzo_runner.engine.inputs.secret_input_paths`); by default each input whole. Each
+    is sealed in every spelling a request may give it (percent-encoded, JSON-escaped: the
+    placeholder names the spelling, so :func:`unseal` puts back exactly what was there), and a
+    number wherever it occurs as that number."""
+
+    def __init__(
+        self, names: list[str], inputs: Mapping[str, Any], paths: list[tuple[str, tuple[Any, ...]]] | None = None
+    ) -> None:
         self.names = sorted(n for n in names if n in inputs)
         self._values = {n: inputs[n] for n in self.names}
-        strings = sorted(
-            ((str(v), i) for i, v in enumerate(self._values[n] for n in self.names) if isinstance(v, str) and v),
-            key=lambda item: -len(item[0]),
-        )
-        self._index = {text: i for text, i in strings}
-        self._pattern = re.compile("|".join(re.escape(text) for text, _ in strings)) if strings else None
+        if paths is None:
+            paths = [(n, ()) for n in self.names]
+        spelled: dict[str, str] = {}
+        self._numbers: dict[tuple[type, Any], dict[str, Any]] = {}
+        for name, path in paths:
+            if name not in self._values:
+                continue
+            index = self.names.index(name)
+            try:
+                value = self._values[name]
+                for part in path:
+                    value = value[part]
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int | float) or value == "":
+                continue
+            pointer = _pointer(path)
+            if not isinstance(value, str):
+                marker: dict[str, Any] = {_WHOLE: index}
+                if pointer:
+                    marker[_AT] = pointer
+                self._numbers.setdefault((type(value), value), marker)
+            text = str(value)
+            if len(text) < MIN_SECRET_LENGTH and not (isinstance(value, str) and not path):
+                continue
+            for encoding, form in [("raw", text), *encodings(text).items()]:
+                if encoding == "raw" and not pointer:
+                    spelled.setdefault(form, _MARK.format(index))
+                else:
+                    spelled.setdefault(form, f"\x00arazzo-secret:{index}:{pointer}:{encoding}\x00")
+        self._marks = spelled
+        ordered = sorted(spelled, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(text) for text in ordered)) if ordered else None
 
     def seal(self, value: Any, *, input_keys: bool = False) -> Any:
         """``value`` with every secret replaced by its placeholder (``input_keys``: a dict of inputs)."""
@@ -48,7 +102,7 @@ class Sealer:
         if isinstance(value, str):
             if self._pattern is None:
                 return value
-            return self._pattern.sub(lambda m: _MARK.format(self._index[m.group(0)]), value)
+            return self._pattern.sub(lambda m: self._marks[m.group(0)], value)
         if isinstance(value, dict):
             out = {}
             for key, item in value.items():
@@ -59,6 +113,10 @@ class Sealer:
             return out
         if isinstance(value, list | tuple):  # a tuple is a JSON array too (the state is encoded unconverted)
             return [self.seal(item) for item in value]
+        if self._numbers and isinstance(value, int | float) and not isinstance(value, bool):
+            marker = self._numbers.get((type(value), value))
+            if marker is not None:
+                return dict(marker)
         return value
 
 
@@ -74,14 +132,20 @@ def unseal(value: Any, names: list[str], given: Mapping[str, Any]) -> Any:
         )
     values = [given[n] for n in names]
 
+    def put_back(match: re.Match[str]) -> str:
+        value = values[int(match.group(1))]
+        if match.group(3) is None:
+            return str(value)
+        return _spelled(_follow(value, match.group(2)), match.group(3))
+
     def walk(item: Any) -> Any:
         if isinstance(item, str):
             if "\x00" not in item:
                 return item
-            return _MARKED.sub(lambda m: str(values[int(m.group(1))]), item)
+            return _MARKED.sub(put_back, item)
         if isinstance(item, dict):
-            if len(item) == 1 and _WHOLE in item:
-                return values[item[_WHOLE]]
+            if _WHOLE in item and set(item) <= {_WHOLE, _AT}:
+                return _follow(values[item[_WHOLE]], item.get(_AT, ""))
             return {k: walk(v) for k, v in item.items()}
         if isinstance(item, list):
             return [walk(v) for v in item]

@@ -35,12 +35,21 @@ kept.
 **Several processes.** WAL lets readers run while one process writes; writes are short
 ``BEGIN IMMEDIATE`` transactions with a busy timeout, so many runs (and ``arazzo runs`` in
 another terminal) share one file.
+
+**One owner per run (the lease).** A run's row names the process that carries it on: ``pid``,
+``host`` and ``claimed`` (since when). :meth:`Journal.claim` takes it in one ``BEGIN IMMEDIATE``
+transaction (read the holder, decide, write: no other process can slip in between), so of two
+``arazzo resume`` of one run exactly one gets it; the other is refused with
+:class:`RunClaimed`, naming the holder. A holder on this host whose process is gone is taken
+over, and the takeover is written to the run's timeline (``lease_taken_over``). A holder on
+another host cannot be checked from here: ``--force`` takes it over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import sqlite3
@@ -80,7 +89,8 @@ CREATE TABLE IF NOT EXISTS runs (
     settings TEXT NOT NULL,
     snapshot TEXT,
     outputs TEXT,
-    error TEXT
+    error TEXT,
+    claimed REAL
 );
 CREATE INDEX IF NOT EXISTS runs_identity ON runs (identity, status);
 CREATE INDEX IF NOT EXISTS runs_updated ON runs (updated);
@@ -109,6 +119,62 @@ class JournalError(UsageError):
     """The journal cannot be opened or does not hold the run asked for."""
 
 
+class DamagedRun(JournalError):
+    """A run's row cannot be read back (edited by hand, a disk fault): that run is reported, the
+    others still read."""
+
+    def __init__(self, run_id: str, why: str) -> None:
+        super().__init__(f"run {run_id} in the journal is damaged and cannot be read ({why})")
+        self.run_id = run_id
+
+
+class JournalWriteError(JournalError):
+    """The journal could not record a write: read-only, locked by another process for longer than
+    the busy timeout, or out of space. Mid-run, the run stops before its next request (exit 1);
+    ``run_id`` names it when the write was one run's."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+def _write_failure(path: Path, exc: BaseException) -> JournalWriteError:
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        why = f"another process held its lock for more than {BUSY_TIMEOUT_MS / 1000:g} s"
+    elif "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError):
+        why = "it is read-only"
+    elif "full" in lowered or "disk i/o" in lowered or getattr(exc, "errno", None) in (28, 27):  # ENOSPC, EFBIG
+        why = "the disk is full or failing (or the file may grow no larger)"
+    else:
+        why = "a write failed"
+    return JournalWriteError(f"the journal {path} could not be written: {why} ({text})")
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who carries a run on: process ``pid`` on ``host`` since ``since`` (epoch seconds)."""
+
+    pid: int
+    host: str
+    since: float | None
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since)) if self.since else "an unknown time"
+        return f"process {self.pid} on {self.host} (since {when})"
+
+
+class RunClaimed(JournalError):
+    """Another live process holds the run (``arazzo resume`` of a run that is already running)."""
+
+    def __init__(self, message: str, holder: Lease) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
 def default_path() -> Path:
     """``$ARAZZO_JOURNAL``, else ``$XDG_STATE_HOME/arazzo/runs.db`` (``~/.local/state/arazzo/runs.db``)."""
     explicit = os.environ.get("ARAZZO_JOURNAL")
@@ -125,7 +191,10 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
 
 
-def _pid_alive(pid: int | None) -> bool:
+def _pid_alive(pid: int | None, since: float | None = None) -> bool:
+    """Whether process ``pid`` of this host is alive and, when ``since`` (the lease's start) is
+    known, is the process that took the lease: a process that started after it only reuses the
+    number of a holder that is gone (Linux: its start time from ``/proc``; elsewhere, trusted)."""
     if not pid:
         return False
     try:
@@ -133,8 +202,24 @@ def _pid_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
+    if since is not None:
+        started = _process_start(pid)
+        if started is not None and started > since + 2:  # clock-tick rounding and boot-time jitter
+            return False
     return True
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (epoch seconds), from ``/proc``; ``None`` where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+        with open("/proc/stat") as handle:
+            boot = next(float(line.split()[1]) for line in handle if line.startswith("btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 @dataclass(frozen=True)
@@ -160,6 +245,8 @@ class RunRecord:
     snapshot: dict[str, Any] | None
     outputs: dict[str, Any] | None
     error: dict[str, Any] | None
+    #: Since when ``pid`` on ``host`` holds the run (its lease; ``None`` in journals from before it).
+    claimed: float | None = None
 
     @property
     def unfinished(self) -> bool:
@@ -322,8 +409,10 @@ class Journal:
         #: Writes queued for the next group commit: (statements, fsync, the future its run awaits).
         self._queued: list[tuple[_Statements, bool, asyncio.Future[None]]] = []
         self.path = Path(path).expanduser() if path is not None else default_path()
+        #: What the user should hear about this journal (a folder or file others can read).
+        self.warnings: list[str] = []
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_private()
             self._db = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
@@ -334,6 +423,9 @@ class Journal:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+                if "claimed" not in columns:  # a journal from before the lease
+                    self._db.execute("ALTER TABLE runs ADD COLUMN claimed REAL")
                 version = self._db.execute("PRAGMA user_version").fetchone()[0]
                 if version == 0:
                     self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -342,14 +434,45 @@ class Journal:
                         f"journal {self.path} has schema version {version}; this version of arazzo-runner"
                         f" reads version {SCHEMA_VERSION}"
                     )
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, JournalWriteError) as exc:
             raise JournalError(f"cannot open the run journal {self.path}: {exc}") from exc
         #: "wal" unless the file system cannot do it (then SQLite's rollback journal is used).
         self.mode = mode
 
+    def _make_private(self) -> None:
+        """The journal holds run data: its folder is created 0700 and the file 0600 (SQLite gives
+        its -wal and -shm files the database file's mode). An existing folder or file that others
+        can read is left as it is (it may be shared on purpose) and said so in :attr:`warnings`."""
+        folder = self.path.parent
+        if not folder.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+        elif folder.stat().st_mode & 0o077:
+            self.warnings.append(
+                f"the journal's folder {folder} can be read by other users (mode"
+                f" {folder.stat().st_mode & 0o777:o}); `chmod 700 {folder}` keeps run data private"
+            )
+        try:
+            created = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            created = None
+        if created is not None:
+            os.close(created)
+            os.chmod(self.path, 0o600)
+        else:
+            for file in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                mode = file.stat().st_mode if file.exists() else 0
+                if mode & 0o077:
+                    self.warnings.append(
+                        f"the journal {file} can be read by other users (mode {mode & 0o777:o});"
+                        f" `chmod 600 {file}` keeps run data private"
+                    )
+
     def close(self) -> None:
-        self.flush()
-        self._db.close()
+        try:
+            self.flush()
+        finally:
+            self._db.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -369,6 +492,19 @@ class Journal:
 
     @contextmanager
     def _transaction(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction. A failure of the file (read-only, locked past the busy timeout,
+        full) is a :class:`JournalWriteError`; a constraint (a run id taken) stays
+        ``sqlite3.IntegrityError`` for the caller to decide."""
+        try:
+            with self._raw_transaction(fsync=fsync) as db:
+                yield db
+        except sqlite3.IntegrityError:
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            raise _write_failure(self.path, exc) from exc
+
+    @contextmanager
+    def _raw_transaction(self, *, fsync: bool = False) -> Iterator[sqlite3.Connection]:
         db = self._db
         if fsync:
             db.execute("PRAGMA synchronous = FULL")
@@ -376,14 +512,16 @@ class Journal:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a failed statement or COMMIT may have ended it
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
             self.commits += 1
         finally:
             if fsync:
-                db.execute("PRAGMA synchronous = NORMAL")
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("PRAGMA synchronous = NORMAL")
 
     # -- writing -----------------------------------------------------------------------------
     def start_run(
@@ -404,7 +542,7 @@ class Journal:
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO runs (id, workflow_id, document, identity, status, started, updated, pid, host,"
-                " inputs, secret_inputs, sources, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " inputs, secret_inputs, sources, settings, claimed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     run_id,
                     workflow_id,
@@ -419,6 +557,7 @@ class Journal:
                     _dumps(list(secret_inputs)),
                     _dumps(dict(sources)),
                     _dumps(dict(settings)),
+                    now,
                 ),
             )
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "started", None, None))
@@ -542,10 +681,43 @@ class Journal:
         with self._write() as db:
             db.execute("UPDATE runs SET settings=? WHERE id=?", (_dumps(dict(settings)), run_id))
 
-    def claim(self, run_id: str) -> None:
-        """Mark the run as running in this process (``arazzo resume``)."""
-        with self._write() as db:
-            db.execute("UPDATE runs SET status='running', pid=? WHERE id=?", (os.getpid(), run_id))
+    def claim(self, run_id: str, *, force: bool = False, now: float | None = None) -> Lease | None:
+        """Take the run's lease for this process (``arazzo resume``), atomically. ``now`` is wall-clock
+        time (the lease's start is compared with process start times; never a test's fake clock).
+
+        Raises :class:`RunClaimed` when another process holds it and may be alive (on this host
+        and running; or on another host, which cannot be checked: ``force`` takes it anyway).
+        Returns the lease taken over from a holder that is gone (logged in the timeline), or
+        ``None`` when the run was free."""
+        now = time.time() if now is None else now
+        me, here = os.getpid(), os.uname().nodename
+        with self._write(fsync=True) as db:
+            row = db.execute("SELECT status, pid, host, claimed FROM runs WHERE id=?", (run_id,)).fetchone()
+            if row is None:
+                raise JournalError(f"no run {run_id!r} in the journal {self.path}")
+            status, pid, host, since = row
+            since = since if isinstance(since, int | float) else None  # a damaged one is not trusted
+            previous = None
+            if status == "running" and pid and (pid, host) != (me, here):
+                previous = Lease(pid, host or "?", since)
+                alive = host != here or _pid_alive(pid, since)
+                if alive and not force:
+                    where = "" if host == here else " (another host: this one cannot tell whether it is alive)"
+                    raise RunClaimed(
+                        f"run {run_id} is held by {previous.describe()}{where}; resuming it here too would"
+                        " repeat its requests. Wait for it, stop it, or --force if that process is gone",
+                        previous,
+                    )
+            db.execute(
+                "UPDATE runs SET status='running', pid=?, host=?, claimed=? WHERE id=?", (me, here, now, run_id)
+            )
+            if previous is not None:
+                db.execute(
+                    "INSERT INTO timeline VALUES (?,?,?,?,?)",
+                    (run_id, now, "lease_taken_over", None,
+                     f"{previous.describe()} is gone; process {me} on {here} took the run over"),
+                )  # fmt: skip
+        return previous
 
     def prune(self, older_than: float, *, now: float | None = None) -> list[str]:
         """Delete finished runs last updated more than ``older_than`` seconds ago; their ids."""
@@ -565,19 +737,41 @@ class Journal:
     # -- reading -----------------------------------------------------------------------------
     _COLUMNS = (
         "id, workflow_id, document, identity, status, started, updated, last_step, next_poll, in_flight,"
-        " pid, host, inputs, secret_inputs, sources, settings, {snapshot}, outputs, error"
+        " pid, host, inputs, secret_inputs, sources, settings, {snapshot}, outputs, error, claimed"
     )
 
     def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        """A row as a :class:`RunRecord`; :class:`DamagedRun` when a field cannot be read back."""
+        try:
+            return self._decode(row)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, struct.error) as exc:
+            raise DamagedRun(str(row[0]), f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+    def _decode(self, row: tuple[Any, ...]) -> RunRecord:
         (rid, wf, doc, identity, status, started, updated, last, nxt, flight, pid, host, inputs, secret,
-         sources, settings, snapshot, outputs, error) = row  # fmt: skip
-        if status == "running" and host == os.uname().nodename and not _pid_alive(pid):
+         sources, settings, snapshot, outputs, error, claimed) = row  # fmt: skip
+        if status not in (*UNFINISHED, *FINISHED):
+            raise ValueError(f"unknown status {status!r}")
+        started, updated = float(started), float(updated)
+        nxt = None if nxt is None else float(nxt)
+        pid = None if pid is None else int(pid)
+        claimed = None if claimed is None else float(claimed)
+        if status == "running" and host == os.uname().nodename and not _pid_alive(pid, claimed):
             status = "interrupted"  # its process is gone: resume continues it
-        return RunRecord(
-            rid, wf, doc, identity, status, started, updated, last, nxt, _loads(flight), pid, host,
+        record = RunRecord(
+            str(rid), str(wf), str(doc), identity, status, started, updated, last, nxt, _loads(flight), pid, host,
             _loads(inputs), _loads(secret), _loads(sources), _loads(settings), _loads(snapshot),
-            _loads(outputs), _loads(error),
+            _loads(outputs), _loads(error), claimed,
         )  # fmt: skip
+        kinds = (
+            (record.in_flight, dict, True), (record.inputs, dict, False), (record.secret_inputs, list, False),
+            (record.sources, dict, False), (record.settings, dict, False), (record.snapshot, dict, True),
+            (record.outputs, dict, True), (record.error, dict, True),
+        )  # fmt: skip
+        for value, kind, optional in kinds:
+            if not isinstance(value, kind) and not (optional and value is None):
+                raise TypeError(f"a {type(value).__name__} where a {kind.__name__} was written")
+        return record
 
     def get(self, run_id: str) -> RunRecord:
         """The run ``run_id`` (a unique prefix is enough); :class:`JournalError` if unknown."""
@@ -591,20 +785,30 @@ class Journal:
             raise JournalError(f"{run_id!r} names several runs ({', '.join(r[0] for r in rows)}...): give more")
         record = self._record((exact or rows)[0])
         if record.snapshot is not None:
-            unpack_rng(record.snapshot["state"])
-            found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
-            record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
-            # A journal written by an earlier version (or resumed across versions: step records of
-            # both shapes) reads as the current format.
-            snapshot = record.snapshot
-            snapshot.update(migrate(snapshot))
-            snapshot["state"] = migrate_state(snapshot["state"])
+            try:
+                if not isinstance(record.snapshot.get("state"), dict):
+                    raise TypeError("the snapshot holds no run state")
+                unpack_rng(record.snapshot["state"])
+                found = self._db.execute("SELECT data FROM records WHERE run_id = ? ORDER BY seq", (record.id,))
+                record.snapshot["state"]["records"] = [json.loads(data) for (data,) in found]
+                # A journal written by an earlier version (or resumed across versions: step records of
+                # both shapes) reads as the current format.
+                snapshot = record.snapshot
+                snapshot.update(migrate(snapshot))
+                snapshot["state"] = migrate_state(snapshot["state"])
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError, struct.error) as exc:
+                raise DamagedRun(record.id, f"its saved state: {type(exc).__name__}: {str(exc)[:200]}") from None
         return record
 
-    def runs(self, *, status: str | None = None, limit: int | None = None) -> list[RunRecord]:
-        """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included)."""
+    def runs(
+        self, *, status: str | None = None, limit: int | None = None, damaged: list[DamagedRun] | None = None
+    ) -> list[RunRecord]:
+        """Runs, newest first (without snapshots); ``status`` as shown (``interrupted`` included).
+
+        A row that cannot be read is left out, and added to ``damaged`` when given (the others
+        are listed all the same)."""
         sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs ORDER BY started DESC"
-        records = [self._record(row) for row in self._db.execute(sql)]
+        records = self._readable(self._db.execute(sql), damaged)
         if status is not None:
             records = [r for r in records if r.status == status]
         return records[:limit] if limit is not None else records
@@ -612,8 +816,18 @@ class Journal:
     def unfinished_like(self, identity: str, *, excluding: str | None = None) -> list[RunRecord]:
         """Unfinished runs of the same document, workflow and inputs (for ``arazzo run``'s warning)."""
         sql = f"SELECT {self._COLUMNS.format(snapshot='NULL')} FROM runs WHERE identity = ? AND status IN ('running', 'interrupted')"
-        found = [self._record(row) for row in self._db.execute(sql, (identity,))]
+        found = self._readable(self._db.execute(sql, (identity,)), None)
         return [r for r in found if r.id != excluding]
+
+    def _readable(self, rows: Any, damaged: list[DamagedRun] | None) -> list[RunRecord]:
+        records = []
+        for row in rows:
+            try:
+                records.append(self._record(row))
+            except DamagedRun as exc:
+                if damaged is not None:
+                    damaged.append(exc)
+        return records
 
     def timeline(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(

@@ -22,7 +22,7 @@ import httpx
 
 from ..drivers import api
 from ..engine.events import Event
-from ..engine.inputs import secret_input_names
+from ..engine.inputs import input_masker
 from ..engine.masking import Masker
 from ..engine.options import PollPacing, RunOptions
 from ..engine.redaction import Redactor
@@ -76,7 +76,7 @@ def _masker(document: Any, workflow_id: str | None, inputs: Mapping[str, Any]) -
     )
     if workflow is None:
         return Masker()
-    return Masker.for_inputs(secret_input_names(document, workflow), inputs)
+    return input_masker(document, workflow, inputs)
 
 
 def record(

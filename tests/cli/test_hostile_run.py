@@ -153,3 +153,24 @@ def test_validate_and_run_refuse_hostile_documents_with_exit_2(tmp_path, conditi
         result = arazzo(*command)
         assert result.returncode == 2, result.stderr
         assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_quadratic_xpath_over_a_big_answer_is_stopped_by_the_criterion_budget(server: ScriptedServer, tmp_path) -> None:
+    """Issue 25: ``count(//i[. = //i])`` over a 300 KB answer ran past 600 s of CPU; the budget holds now."""
+    big = ("<r>" + "".join(f"<i>{n % 1000}</i>" for n in range(30_000)) + "</r>").encode()
+    assert len(big) > 290_000
+    server.reset({("GET", "/a"): [(200, big, {"content-type": "application/xml"})]})
+    (tmp_path / "api.yaml").write_text(HOSTILE_API.format(ref="#/components/responses/ok"))
+    doc = tmp_path / "doc.arazzo.yaml"
+    doc.write_text(HOSTILE_DOC.format(condition="count(//i[. = //i]) > 0"))
+    started = time.monotonic()
+    result = arazzo("run", str(doc), "--server", f"api={server.url}", "--output", "json", "--no-journal")
+    assert time.monotonic() - started < 30, "the criterion was not stopped"
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed"
+    assert data["error"]["message"] == (
+        "step 'a' failed: success criterion count(//i[. = //i]) > 0 was stopped:"
+        " the criterion ran out of its 1 s budget"
+    )

@@ -102,3 +102,39 @@ def test_read_timeout_against_a_server_that_never_answers(scripted) -> None:
             client, _get(scripted.url), policy=RetryPolicy.connection_only(), sleep=lambda s: None
         )
     assert "ReadTimeout" in str(caught.value) and caught.value.attempts == 1
+
+
+@pytest.mark.parametrize(
+    "policy", [RetryPolicy.aws_standard(rng=lambda: 0.0), RetryPolicy.http_standard(rng=lambda: 0.0)]
+)
+def test_a_post_that_timed_out_after_it_went_out_is_not_sent_again(scripted, policy: RetryPolicy) -> None:
+    """Issue 25: a POST whose bytes reached a server that then never answered was sent 3 times."""
+    scripted.play("hang", "hang", "hang")
+    request = httpx.Request("POST", scripted.url + "/orders", json={"item": "one"})
+    with httpx.Client(timeout=httpx.Timeout(0.2)) as client, pytest.raises(TransportFailure) as caught:
+        send_with_retries(client, request, policy=policy, sleep=lambda s: None)
+    assert caught.value.attempts == 1 and len(scripted.received) == 1
+    assert "ReadTimeout" in str(caught.value)
+
+
+def test_a_read_and_an_aws_describe_that_timed_out_are_still_retried(scripted) -> None:
+    policy = RetryPolicy.aws_standard(rng=lambda: 0.0)
+    scripted.play("hang")
+    with httpx.Client(timeout=httpx.Timeout(0.2)) as client:
+        result = send_with_retries(client, _get(scripted.url), policy=policy, sleep=lambda s: None)
+    assert result.attempts == 2 and len(scripted.received) == 2
+    scripted.play("hang")
+    describe = httpx.Request(
+        "POST", scripted.url + "/", headers={"X-Amz-Target": "SageMaker.DescribeTrainingJob"}, content=b"{}"
+    )
+    with httpx.Client(timeout=httpx.Timeout(0.2)) as client:
+        result = send_with_retries(client, describe, policy=policy, sleep=lambda s: None)
+    assert result.attempts == 2 and len(scripted.received) == 2
+
+
+def test_a_post_that_never_reached_the_server_is_retried() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    request = httpx.Request("POST", url + "/orders", json={"item": "one"})
+    with httpx.Client() as client, pytest.raises(TransportFailure) as caught:
+        send_with_retries(client, request, policy=RetryPolicy.http_standard(rng=lambda: 0.0), sleep=lambda s: None)
+    assert caught.value.attempts == 3 and "ConnectError" in str(caught.value)
