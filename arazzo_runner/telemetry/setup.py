@@ -181,7 +181,13 @@ class RunWiring:
         self.clock = clock
         self.client = client
         self._hooked: Any = None
-        if telemetry.propagate and client is not None and not _is_async(client):
+        if telemetry.propagate:
+            if client is None or _is_async(client):
+                from ..errors import UsageError
+
+                # An asyncio run's client is shared by every run on the loop: a hook on it would
+                # put one run's traceparent on another's requests. Refused rather than skipped.
+                raise UsageError("trace propagation is for synchronous runs (Document.run, the CLI)")
             client.event_hooks["request"].append(self._traceparent)
             self._hooked = client
 

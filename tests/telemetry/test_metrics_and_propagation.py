@@ -116,3 +116,20 @@ def test_traceparent_only_with_propagation(tmp_path) -> None:
             assert version == "00" and int(flags, 16) & 1  # sampled
             step = steps[int(span_id, 16)]  # the step execution whose request this is
             assert int(trace_id, 16) == step.context.trace_id
+
+
+def test_propagation_on_an_asyncio_run_is_refused_not_skipped() -> None:
+    import asyncio
+
+    import pytest
+
+    from arazzo_runner.errors import UsageError
+
+    captured = Captured(propagate=True)
+    document = arazzo_runner.load(FLAGSHIP)
+    with pytest.raises(UsageError, match="synchronous runs"):
+        asyncio.run(
+            document.run_async(
+                None, INPUTS, servers={"sagemakerApi": "http://127.0.0.1:9"}, telemetry=captured.telemetry
+            )
+        )
