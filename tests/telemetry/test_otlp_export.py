@@ -175,3 +175,20 @@ def test_telemetry_is_public_api_and_lazy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert done.stdout.strip() == "arazzo_runner.telemetry.setup", done.stderr
+
+
+def test_otel_without_the_extra_says_how_to_install_it() -> None:
+    """The extra absent (opentelemetry made unimportable): a usage error naming the extra, exit 2."""
+    script = f"""
+import sys
+for name in ("opentelemetry", "opentelemetry.trace", "opentelemetry.metrics"):
+    sys.modules[name] = None  # as if the [otel] extra were not installed
+from arazzo_runner.cli.main import main
+sys.exit(main(["run", {str(FLAGSHIP)!r}, "--inputs", {str(INPUTS)!r}, "--otel"]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'arazzo-runner[otel]'" in done.stderr
+    assert "Traceback" not in done.stderr
