@@ -97,9 +97,20 @@ def _imports(package: str) -> set[str]:
         ("document", ("arazzo_runner.engine", "arazzo_runner.drivers", "arazzo_runner.cli")),
         (
             "engine",
-            ("arazzo_runner.drivers", "arazzo_runner.http", "arazzo_runner.messaging", "arazzo_runner.cli", "httpx"),
+            (
+                "arazzo_runner.drivers",
+                "arazzo_runner.http",
+                "arazzo_runner.messaging",
+                "arazzo_runner.cli",
+                "httpx",
+            ),
         ),
         ("aws", ("arazzo_runner.cli",)),
+        # Telemetry consumes events: it never reaches into the drivers, HTTP or the CLI (issue 30).
+        (
+            "telemetry",
+            ("arazzo_runner.cli", "arazzo_runner.drivers", "arazzo_runner.http", "arazzo_runner.journal"),
+        ),
     ],
 )
 def test_layers_only_point_down(package: str, forbidden: tuple[str, ...]) -> None:
