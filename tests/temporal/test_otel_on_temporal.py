@@ -104,3 +104,44 @@ def test_two_workers_one_trace_after_a_kill(temporal_server, task_queue, receive
     # the run's own spans (from the events the submitter followed): every poll, in the same trace
     polls = [s for s in mine if s.name == "arazzo.step pollTrainingJob"]
     assert len(polls) == 4
+
+
+def test_cli_run_on_temporal_with_otel_is_one_trace(
+    temporal_server, task_queue, emulator, receiver, monkeypatch
+) -> None:
+    """``arazzo worker --otel`` and ``arazzo run --temporal --otel``, configured by OTEL_* only."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "20")
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=worker")
+    worker = WorkerProcess(temporal_server.address, task_queue, "--otel").wait_ready()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable, "-m", "arazzo_runner", "run", str(FLAGSHIP), "-q",
+                "--inputs", "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json",
+                "--server", f"sagemakerApi={emulator.url}", "--poll-interval", "0",
+                "--temporal", temporal_server.address, "--task-queue", task_queue, "--otel",
+            ],
+            capture_output=True, text=True, cwd=ROOT, timeout=120,
+            env={**os.environ, "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=cli"},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    finally:
+        worker.stop()
+        worker.close()
+    spans = _exported(receiver)
+    assert len({span.trace_id for _, span in spans}) == 1
+    cli_names = {span.name for who, span in spans if who == "cli"}
+    assert {
+        "arazzo.submit train-and-poll-job",
+        "StartWorkflow:ArazzoRun",
+        "arazzo.run train-and-poll-job",
+    } <= cli_names
+    assert "arazzo.step pollTrainingJob" in cli_names
+    assert "RunActivity:arazzo.send" in {span.name for who, span in spans if who == "worker"}
