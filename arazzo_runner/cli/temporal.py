@@ -238,6 +238,7 @@ async def _worker(args: argparse.Namespace) -> int:
             max_concurrent=args.max_concurrent,
             make_environment=make_environment,
             on_ready=ready,
+            observe=_observer(telemetry),
         )
     finally:
         if telemetry is not None:
@@ -344,6 +345,15 @@ def _interceptors(telemetry: Any) -> list[Any]:
     from ..telemetry.temporal import interceptors
 
     return interceptors(telemetry)
+
+
+def _observer(telemetry: Any) -> Any:
+    """With ``--otel``: each request's HTTP attributes on its activity's span."""
+    if telemetry is None:
+        return None
+    from ..telemetry.temporal import exchange_attributes
+
+    return exchange_attributes
 
 
 def _submission(telemetry: Any, workflow_id: str, renderer: Any) -> Any:

@@ -20,6 +20,28 @@ from .setup import Telemetry
 from .spans import RunTracer
 
 
+def exchange_attributes(exchange: Any) -> None:
+    """In a worker's ``arazzo.send`` activity: the request's HTTP (and AWS) attributes on the
+    activity's span (the interceptor's ``RunActivity``, current while the activity runs). The
+    exchange is the one history keeps (credentials already redacted); the redactor runs again."""
+    from opentelemetry import trace
+    from opentelemetry.trace import Status, StatusCode
+
+    span = trace.get_current_span()
+    if not span.is_recording() or exchange.request is None:
+        return
+    attributes = Attributes()
+    request = exchange.request
+    span.set_attributes(attributes.request(request.method, request.url, request.headers))
+    if exchange.response is not None:
+        span.set_attributes(attributes.response(exchange.response.status_code, exchange.response.headers))
+    else:
+        span.set_attribute("error.type", "transport")
+        span.set_status(
+            Status(StatusCode.ERROR, attributes.redactor.text(exchange.error or "no response")[:512])
+        )
+
+
 def interceptors(telemetry: Telemetry | None) -> list[Any]:
     """The client interceptors for ``telemetry`` (none without it: nothing is imported)."""
     if telemetry is None:

@@ -144,4 +144,11 @@ def test_cli_run_on_temporal_with_otel_is_one_trace(
         "arazzo.run train-and-poll-job",
     } <= cli_names
     assert "arazzo.step pollTrainingJob" in cli_names
-    assert "RunActivity:arazzo.send" in {span.name for who, span in spans if who == "worker"}
+    sends = [span for who, span in spans if who == "worker" and span.name == "RunActivity:arazzo.send"]
+    assert sends
+    # the worker puts each request's HTTP and AWS attributes on its activity's span
+    attributes = [{a.key: a.value for a in span.attributes} for span in sends]
+    methods = sorted(a["rpc.method"].string_value for a in attributes)
+    assert methods == ["CreateTrainingJob"] + ["DescribeTrainingJob"] * (len(sends) - 1)
+    assert all(a["http.response.status_code"].int_value == 200 for a in attributes)
+    assert all(a["url.full"].string_value == emulator.url + "/" for a in attributes)
