@@ -5,7 +5,8 @@ the submitting process and of every worker (a worker takes its client's intercep
 submission's span context travels in the workflow's headers, in Temporal's history, so every
 workflow task and every ``arazzo.send`` activity on any worker, also one that took over from a
 killed worker, is a span of the same trace. The submitting process turns the events it follows
-into the run's own spans (:class:`~.spans.RunTracer`) under its submission span.
+into the run's own spans (:class:`~.spans.RunTracer`) under its submission span, and a worker
+puts each request's HTTP attributes on its activity's span (:func:`exchange_attributes`).
 """
 
 from __future__ import annotations
