@@ -198,7 +198,6 @@ async def run_async(
                 clock=clock,
                 journal=wiring.journal,
             )
-    hook = _journal_for(journal, execution, environment, on_event, clock)
     with _telling_journal(hook):
         return await drivers.run_async(
             execution,

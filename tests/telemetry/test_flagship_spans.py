@@ -134,3 +134,24 @@ def test_a_failed_run_async_marks_its_spans_as_errors(captured) -> None:
     assert run.status.status_code.name == "ERROR"
     failed = captured.metrics()["arazzo.runs.finished"]
     assert [p.attributes["arazzo.run.status"] for p in failed] == ["failed"]
+
+
+@pytest.mark.parametrize("traced", [False, True])
+def test_an_asyncio_journaled_run_is_journaled_once(captured, emulator, tmp_path, traced: bool) -> None:
+    """The telemetry wiring leaves the run as it was: one journaled run, traced or not."""
+    import asyncio
+
+    from arazzo_runner.journal import Journal
+
+    journal = tmp_path / "runs.db"
+    result = asyncio.run(
+        arazzo_runner.load(FLAGSHIP).run_async(
+            None, {**INPUTS, "trainingJobName": f"async-{traced}"}, servers={"sagemakerApi": emulator.url},
+            options=RunOptions(pacing=PollPacing(interval=0)), journal=journal,
+            telemetry=captured.telemetry if traced else None,
+        )
+    )  # fmt: skip
+    assert result.status == "succeeded", result.error
+    with Journal(journal) as store:
+        assert [(r.id, r.status) for r in store.runs()] == [(result.run_id, "succeeded")]
+    assert bool(captured.spans()) is traced
