@@ -40,7 +40,7 @@ def killed(seconds):  # the first poll wait: the process dies as a crash would k
 
 arazzo_runner.load(sys.argv[2]).run(
     None, json.loads(sys.argv[3]), servers={"sagemakerApi": sys.argv[4]},
-    options=RunOptions(pacing=PollPacing(interval=5)), sleep=killed, journal=sys.argv[5],
+    options=RunOptions(pacing=PollPacing(interval=float(sys.argv[6]))), sleep=killed, journal=sys.argv[5],
     telemetry=Telemetry(provider),
 )
 """
@@ -53,7 +53,7 @@ def test_resume_after_sigkill_continues_the_trace(captured, tmp_path) -> None:
     try:
         with EmulatorServer(SageMakerEmulator(in_progress=1)) as emulator:
             child = subprocess.run(
-                [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal)],
+                [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal), "5"],
                 cwd=ROOT, capture_output=True, text=True, timeout=60,
             )  # fmt: skip
             assert child.returncode == -signal.SIGKILL, child.stderr
@@ -92,3 +92,41 @@ def test_resume_after_sigkill_continues_the_trace(captured, tmp_path) -> None:
     assert resume.attributes["arazzo.run.status"] == "succeeded"
     names = [s.name for s in spans]
     assert "arazzo.step pollTrainingJob" in names and "arazzo.step createTrainingJob" not in names
+
+
+def test_cli_resume_with_otel_exports_the_same_trace(tmp_path) -> None:
+    """``arazzo resume RUN_ID --otel`` (OTEL_* only): its spans carry the journal's trace id."""
+    import os
+
+    receiver = Receiver()
+    journal = tmp_path / "runs.db"
+    inputs = {**json.loads(INPUTS.read_text()), "trainingJobName": "resumed-cli"}
+    try:
+        with EmulatorServer(SageMakerEmulator(in_progress=1)) as emulator:
+            child = subprocess.run(
+                [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal), "0.1"],
+                cwd=ROOT, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert child.returncode == -signal.SIGKILL, child.stderr
+            with Journal(journal) as store:
+                (record,) = store.runs()
+                (kept,) = [e["detail"] for e in store.timeline(record.id) if e["kind"] == "trace"]
+            receiver.received.clear()
+            done = subprocess.run(
+                [sys.executable, "-m", "arazzo_runner", "resume", record.id, "--journal", str(journal), "--otel", "-q"],
+                cwd=ROOT, capture_output=True, text=True, timeout=60,
+                env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url},
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+    finally:
+        receiver.close()
+    spans = [
+        span
+        for body in receiver.received["/v1/traces"]
+        for resource in ExportTraceServiceRequest.FromString(body).resource_spans
+        for scope in resource.scope_spans
+        for span in scope.spans
+    ]
+    assert {span.trace_id.hex() for span in spans} == {kept.split("-")[1]}
+    (resume,) = [s for s in spans if s.name.startswith("arazzo.resume")]
+    assert resume.parent_span_id.hex() == kept.split("-")[2]
