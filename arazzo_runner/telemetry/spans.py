@@ -15,6 +15,7 @@ the epoch), so a five-day poll is a readable timeline, not a five-day open span 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,9 @@ class RunTracer:
         self._retries: list[ev.TransportRetried] = []
         self.wait: Any = None
         self.wait_started = 0.0
+        self._wait_reason = ""
+        #: Set when a fault stopped the tracing of this run (see ``__call__``).
+        self.broken = False
         self.workflow_id = ""
         #: Set on the run span when it starts (the journal's run id).
         self.run_attributes: dict[str, Any] = {}
@@ -83,11 +87,19 @@ class RunTracer:
     # -- the consumer --------------------------------------------------------------------------
 
     def __call__(self, event: ev.Event) -> None:
-        if self.wait is not None and not isinstance(event, ev.Sleeping):
-            self._end_wait(event.at)
-        handler = getattr(self, "_" + event.kind, None)
-        if handler is not None:
-            handler(event)
+        """One event in. Telemetry never fails a run: a fault here is logged once (the logging
+        module, as the SDK reports its own) and the rest of the run is not traced."""
+        if self.broken:
+            return
+        try:
+            if self.wait is not None and not isinstance(event, ev.Sleeping):
+                self._end_wait(event.at)
+            handler = getattr(self, "_" + event.kind, None)
+            if handler is not None:
+                handler(event)
+        except Exception:
+            self.broken = True
+            logging.getLogger(__name__).exception("arazzo_runner: tracing stopped at a %s event", event.kind)
 
     def context(self) -> Any:
         """The context of the innermost open span: the step execution while its request is sent."""

@@ -61,3 +61,17 @@ def test_message_steps_nested_workflows_and_waits(captured) -> None:
     metrics = captured.metrics()
     assert sum(p.value for p in metrics["arazzo.retries"]) == 1
     assert abs(sum(p.sum for p in metrics["arazzo.wait.duration"]) - 30.0) < 1e-6
+
+
+def test_a_fault_in_tracing_never_fails_the_run(captured, caplog) -> None:
+    """A tracer that raises (a broken exporter, a bug) is logged once; the run goes on."""
+
+    class Exploding:
+        def start_span(self, *args, **kwargs):
+            raise RuntimeError("exporter on fire")
+
+    tracer = RunTracer(Exploding(), None, Attributes())
+    tracer(ev.RunStarted("main", {}, at=1.0))
+    tracer(ev.WorkflowStarted("main", "run", 0, at=1.0))
+    assert tracer.broken
+    assert [r.message for r in caplog.records] == ["arazzo_runner: tracing stopped at a run_started event"]
