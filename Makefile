@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint typecheck demo demo-events clean lock test-latest openapi fuzz bench
+.PHONY: test lint imports typecheck demo demo-events clean lock test-latest openapi fuzz bench
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -36,8 +36,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q
+# The layer rules (.importlinter): what each package may import, no import cycles.
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+# The suite on TEST_WORKERS processes (pytest-xdist; 0: in this process). A file's tests stay on one worker
+# (--dist loadfile: module fixtures such as a scripted server are made once); session fixtures (moto's and
+# Temporal's dev servers, the journal folder) are per worker, on free ports and in their own folders.
+TEST_WORKERS ?= 2
+
+test: $(STAMP) lint imports typecheck
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target
 # (FUZZ_EXAMPLES=N to change), a deadline per example so that a hang fails, statistics printed.

@@ -19,6 +19,7 @@ __all__ = [
     "Location",
     "Problem",
     "RunSettings",
+    "RunnableDocument",
     "Severity",
     "StateMachineExport",
     "Telemetry",
@@ -36,15 +37,17 @@ __all__ = [
 if TYPE_CHECKING:
     from .aws.asl_export import StateMachineExport, export_asl
     from .aws.iam_policy import IamPolicy, iam_policy, state_machine_policy
-    from .document.loader import load, validate
+    from .document.loader import validate
     from .document.resolved import Document
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
     from .journal import Journal, list_runs, resume
     from .run_settings import RunSettings
+    from .running import RunnableDocument, load
     from .telemetry.setup import Telemetry
 
 _LAZY = {
-    "load": ("document.loader", "load"),
+    "load": ("running", "load"),
+    "RunnableDocument": ("running", "RunnableDocument"),
     "validate": ("document.loader", "validate"),
     "Document": ("document.resolved", "Document"),
     "ArazzoError": ("errors", "ArazzoError"),
@@ -67,18 +70,12 @@ _LAZY = {
 }
 
 
-#: Handing these out makes documents runnable (Document.run & co come from the drivers layer).
-_RUNNABLE = frozenset({"load", "validate", "Document", "resume"})
-
-
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         from importlib import import_module
 
         module, attr = _LAZY[name]
         value = getattr(import_module(f".{module}", __name__), attr)
-        if name in _RUNNABLE:
-            import_module(".drivers.api", __name__)  # gives Document its run methods
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

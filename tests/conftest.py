@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,9 +32,13 @@ def _journal_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def run_cli():
-    """Run ``python -m arazzo_runner ARGS`` in a subprocess, as a user would."""
+    """Run ``arazzo ARGS`` as a user would, in this process (``tests/cli/in_process.py``: its
+    streams, environment and directory are the call's own); ``process=True``: in a subprocess."""
+    from tests.cli.in_process import run_cli as in_process
 
-    def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, cwd: Path | None = None, process: bool = False) -> Any:
+        if not process:
+            return in_process(args, env=os.environ, cwd=cwd or ROOT)
         return subprocess.run(
             [sys.executable, "-m", "arazzo_runner", *args],
             capture_output=True,

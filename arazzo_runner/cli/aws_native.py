@@ -148,9 +148,9 @@ def _export_asl(args: argparse.Namespace, document: Any) -> int:
         return EXIT_USAGE
     text = json.dumps(exported.definition, indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        from .aws_openapi import _write_atomically
+        from .aws_openapi import write_atomically
 
-        _write_atomically(args.out, text)
+        write_atomically(args.out, text)
     elif args.output == "json":
         _print_json({"complete": True, "definition": exported.definition, "notes": list(exported.notes)})
         return EXIT_OK

@@ -58,11 +58,11 @@ def run_aws_openapi(args: argparse.Namespace) -> int:
     if not args.out:
         sys.stdout.write(text)
         return EXIT_OK
-    _write_atomically(args.out, text)
+    write_atomically(args.out, text)
     return EXIT_OK
 
 
-def _write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, text: str) -> None:
     """Write through a temporary file in the same folder, so a failed run never leaves half a file.
 
     The file gets the mode a plain ``open(path, "w")`` would give (the existing file's, else

@@ -10,7 +10,7 @@ from typing import Any
 from ..document.describe import describe_workflow, describe_workflows
 from ..document.loader import load_report
 from ..errors import ArazzoError, Problem, Severity
-from .main import EXIT_OK, EXIT_USAGE
+from .exit_codes import EXIT_OK, EXIT_USAGE
 from .settings import network_policy_from
 
 
@@ -23,7 +23,9 @@ def _report(problems: list[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
-def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
+def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
+    """The commands that read a document without running it (validate, list, show, ...); ``run``
+    goes on to :func:`.run.run_workflow_command`."""
     report = load_report(
         args.document,
         allow_remote=args.allow_remote,
@@ -44,12 +46,13 @@ def run_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
         return EXIT_USAGE
     try:
         if args.command == "run":
-            from .run import run_command as run_workflow
+            from ..running import RunnableDocument
+            from .run import run_workflow_command as run_workflow
 
             for warning in document.warnings:
                 if getattr(args, "verbose", False):
                     print(warning, file=sys.stderr)
-            return run_workflow(args, document)
+            return run_workflow(args, RunnableDocument.of(document))
         if args.command == "graph":
             from ..document.graph import mermaid
 

@@ -15,27 +15,16 @@ import os
 import sys
 from collections.abc import Sequence
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
+from .arguments import source_map
+from .exit_codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _source_map(values: list[str] | None) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for value in values or ():
-        url, sep, path = value.rpartition("=")
-        if not sep or not url or not path:
-            raise SystemExit(f"arazzo: error: --source-map expects URL=FILE, got {value!r}")
-        mapping[url] = os.path.abspath(path)
-    return mapping
 
 
 def _add_document_options(parser: argparse.ArgumentParser) -> None:
@@ -177,15 +166,15 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.command in ("iam-policy", "export-asl"):
             from .aws_native import run_aws_native
 
-            return run_aws_native(args, _source_map(args.source_map))
+            return run_aws_native(args, source_map(args.source_map))
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
             if args.command in ("resume", "runs"):
                 return _journal_command(args)
-            from .commands import run_command
+            from .commands import document_command
 
-            return run_command(args, _source_map(args.source_map))
+            return document_command(args, source_map(args.source_map))
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
 

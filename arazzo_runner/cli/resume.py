@@ -35,7 +35,7 @@ recorded (never received twice); a `send` in doubt is sent again to an SQS FIFO 
 
 
 def add_resume_parser(commands: Any) -> None:
-    from .run import add_journal_options
+    from .arguments import add_journal_options
 
     resume = commands.add_parser(
         "resume",
@@ -101,16 +101,18 @@ def resume_command(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..journal import resume
     from ..journal.store import JournalWriteError
+    from .arguments import servers as servers_argument
+    from .arguments import use_live
+    from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
-    from .main import EXIT_INTERRUPTED
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _Progress, _servers, _use_live, journal_failed, print_result
+    from .run import JournalNotices, _Progress, journal_failed, print_result
     from .settings import resume_changes
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
-    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -129,7 +131,7 @@ def resume_command(args: argparse.Namespace) -> int:
             in_doubt=choice,  # type: ignore[arg-type]
             aws=AwsEnvironment(region=args.region, profile=args.profile),
             on_event=JournalNotices(tracker, quiet=args.quiet),
-            tighten=resume_changes(args, _servers(args.server)),
+            tighten=resume_changes(args, servers_argument(args.server)),
             telemetry=telemetry,
         )
     except JournalWriteError as exc:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .arguments import add_journal_options, source_map, use_live
+from .arguments import servers as servers_argument
+
+if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
+    from ..running import RunnableDocument
 
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
@@ -127,47 +132,20 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
     )
 
 
-def add_journal_options(parser: Any) -> None:
-    parser.add_argument(
-        "--journal",
-        metavar="PATH",
-        help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
-    )
-
-
-def _servers(values: list[str] | None) -> dict[str, str]:
-    from ..errors import UsageError
-
-    servers = {}
-    for value in values or ():
-        name, sep, url = value.partition("=")
-        if not sep or not name or not url:
-            raise UsageError(f"--server expects SOURCE=URL, got {value!r}")
-        servers[name] = url
-    return servers
-
-
-def _use_live(stream: Any) -> bool:
-    return (
-        bool(getattr(stream, "isatty", lambda: False)())
-        and not os.environ.get("NO_COLOR")
-        and os.environ.get("TERM") != "dumb"
-    )
-
-
-def run_command(args: argparse.Namespace, document: Any) -> int:
+def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -> int:
+    """``arazzo run``: run one workflow of the loaded ``document`` here, or on Temporal."""
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunOptions
     from ..journal.store import JournalWriteError
+    from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
-    from .main import EXIT_INTERRUPTED
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
     from .settings import settings_from
 
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
-    servers = _servers(args.server)
+    servers = servers_argument(args.server)
     check_server_names(servers, document)
     check_input_names(args.input_pairs, document, workflow)
     inputs = collect_inputs(
@@ -186,7 +164,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
     if args.temporal:
-        return _run_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
+        return _run_command_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
     from ..telemetry.cli import telemetry_from
 
@@ -195,9 +173,9 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
 
         raise UsageError("--otel does not combine with --record or --replay (yet): run without one of them")
     telemetry = telemetry_from(args)  # None without --otel: then nothing of OpenTelemetry is imported
-    show_progress = not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -276,7 +254,7 @@ def run_command(args: argparse.Namespace, document: Any) -> int:
 def journal_failed(exc: Any, run_id: str | None, tracker: Any, workflow_id: str, output: str) -> int:
     """A run stopped because its journal could not be written (read-only, locked, full): say so,
     name the run and what it had started (as an interrupted run does), exit 1."""
-    from .main import EXIT_FAILED
+    from .exit_codes import EXIT_FAILED
 
     print(f"arazzo: error: {exc}", file=sys.stderr)
     seen = tracker.last_step_outputs if tracker is not None else {}
@@ -334,7 +312,7 @@ def print_result(
     args: argparse.Namespace, result: Any, problems: tuple[str, ...] = (), violations: Any = None
 ) -> int:
     """Print a run's outputs (or its JSON result, with the ``--validate`` violations) and return the exit code."""
-    from .main import EXIT_FAILED, EXIT_OK
+    from .exit_codes import EXIT_FAILED, EXIT_OK
 
     data = result.to_dict(masked=True)
     if violations is not None:
@@ -472,7 +450,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _run_on_temporal(
+def _run_command_on_temporal(
     args: argparse.Namespace,
     document: Any,
     workflow_id: str,
@@ -486,7 +464,7 @@ def _run_on_temporal(
     cannot apply is refused here, before anything is submitted."""
     from ..errors import UsageError
     from ..run_settings import temporal_refusals
-    from .main import EXIT_FAILED, EXIT_OK, _source_map
+    from .exit_codes import EXIT_FAILED, EXIT_OK
     from .progress import ProgressRenderer
     from .temporal import run_on_temporal
 
@@ -502,9 +480,9 @@ def _run_on_temporal(
     refused = temporal_refusals(settings)
     if refused:
         raise UsageError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
-    show_progress = not args.detach and not args.quiet and (args.output == "text" or _use_live(sys.stderr))
+    show_progress = not args.detach and not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
-        ProgressRenderer(sys.stderr, live=_use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
+        ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
         if show_progress
         else None
     )
@@ -516,7 +494,7 @@ def _run_on_temporal(
             inputs,
             options,
             settings,
-            _source_map(args.source_map),
+            source_map(args.source_map),
             renderer,
         )
     except KeyboardInterrupt:
@@ -607,7 +585,7 @@ def _dry_run(
 ) -> int:
     """Print each step's first request, signed and validated, without sending anything."""
     from ..drivers.dry_run import plan_requests
-    from .main import EXIT_FAILED, EXIT_OK
+    from .exit_codes import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)
     if args.output == "json":
@@ -646,7 +624,7 @@ def _cleanup_workflow(args: argparse.Namespace, document: Any) -> tuple[Any, str
     path, sep, workflow_id = args.on_interrupt.rpartition("#")
     target = document
     if sep and path:
-        from ..document.loader import load
+        from ..running import load
 
         target = load(path, allow_remote=args.allow_remote, allow_outside=args.allow_outside)
     else:

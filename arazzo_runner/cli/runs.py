@@ -21,7 +21,7 @@ STATUSES = ("running", "interrupted", "succeeded", "failed")
 
 
 def add_runs_parser(commands: Any) -> None:
-    from .run import add_journal_options
+    from .arguments import add_journal_options
 
     runs = commands.add_parser(
         "runs",
@@ -85,7 +85,7 @@ def _waiting(record: Any, now: float) -> str:
 def runs_command(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..journal.store import Journal
-    from .main import EXIT_OK, EXIT_USAGE
+    from .exit_codes import EXIT_OK, EXIT_USAGE
 
     journal = Journal(args.journal)
     for warning in journal.warnings:
@@ -127,7 +127,7 @@ def runs_command(args: argparse.Namespace) -> int:
 
 
 def _show(journal: Any, run_id: str, output: str) -> int:
-    from .main import EXIT_OK
+    from .exit_codes import EXIT_OK
 
     record = journal.get(run_id)
     state = (record.snapshot or {}).get("state") or {}

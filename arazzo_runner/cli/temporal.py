@@ -187,11 +187,11 @@ async def _worker(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment, NetworkPolicy
     from ..temporal.connection import connect
     from ..temporal.worker import serve
-    from .run import _servers
+    from .arguments import servers as servers_argument
     from .settings import client_certs_from, network_policy_from
 
     target = target_from(args)
-    servers = _servers(args.server)
+    servers = servers_argument(args.server)
     aws = AwsEnvironment(region=args.region, profile=args.profile)
     certs = client_certs_from(args)
     own = network_policy_from(args)

@@ -15,7 +15,6 @@ targets:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -28,7 +27,7 @@ from ..yaml12 import pointer_tokens
 from .model import ArazzoDocument, Step, Workflow
 
 if TYPE_CHECKING:  # for the run convenience methods' signatures only: documents import no engine code
-    from ..engine.result import RunResult
+    pass
 
 _QUALIFIED = re.compile(r"^\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.(.+)$")
 _CHANNEL_PATH = re.compile(r"^\{?\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}?#(.*)$", re.DOTALL)
@@ -74,21 +73,8 @@ class Document:
     #: apiKey header/query names of every source (engine.redaction.api_key_names fills it once).
     _api_key_names: Any = field(default=None, repr=False)
 
-    # ``run``, ``run_async`` and ``iter_run`` are added by the layer that runs documents
-    # (:func:`arazzo_runner.drivers.api.install`): a document knows nothing of execution.
-    if TYPE_CHECKING:
-
-        def run(
-            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-        ) -> RunResult: ...
-
-        async def run_async(
-            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-        ) -> RunResult: ...
-
-        def iter_run(
-            self, workflow_id: str | None = None, inputs: Mapping[str, Any] | None = None, **options: Any
-        ) -> Iterator[Any]: ...
+    # A document knows nothing of execution: ``arazzo_runner.load`` returns a
+    # :class:`arazzo_runner.running.RunnableDocument`, this same object with ``run`` & co.
 
     # -- convenience -------------------------------------------------------------------------
     @property

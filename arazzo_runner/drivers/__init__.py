@@ -2,12 +2,11 @@
 
 :mod:`.loops` (sync and asyncio loops), :mod:`.adapter` (the core's plain requests ⇄ httpx),
 :mod:`.environment` (credentials, endpoints, servers shared by runs), :mod:`.dry_run`
-(``--dry-run``: the same requests, signed, not sent) and :mod:`.api` (``Document.run`` and
-friends). The core imports none of these; they import the core.
+(``--dry-run``: the same requests, signed, not sent). The core imports none of these; they
+import the core. ``Document.run`` and friends are :mod:`arazzo_runner.running` (above the journal).
 """
 
-from . import api
 from .environment import RunEnvironment
 from .loops import drive, run_async, run_sync
 
-__all__ = ["RunEnvironment", "api", "drive", "run_async", "run_sync"]
+__all__ = ["RunEnvironment", "drive", "run_async", "run_sync"]

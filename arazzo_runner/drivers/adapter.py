@@ -13,25 +13,11 @@ from typing import Any
 import httpx
 
 from ..document.resolved import Document
+from ..engine.lookups import operation_of
 from ..engine.needs import Exchange, Response, Retried, SendRequest, SentRequest
-from ..errors import ArazzoError
 from ..http import Endpoint, Replacement, RequestBody, apply_replacements, build_request
 from ..sources.openapi import OpenApiSource, Operation
 from .environment import RunEnvironment
-
-
-def operation_of(document: Document, need: SendRequest) -> tuple[OpenApiSource, Operation]:
-    """The source and operation a request names (ids → objects of the loaded document)."""
-    for name in need.document_path:
-        nested = document.sources[name]
-        assert isinstance(nested, Document)
-        document = nested
-    source = document.sources[need.source]
-    assert isinstance(source, OpenApiSource)
-    operation = source.operation_at(need.operation_path, need.method)
-    if operation is None:
-        raise ArazzoError(f"source {need.source!r} has no {need.method.upper()} {need.operation_path}")
-    return source, operation
 
 
 def http_request(

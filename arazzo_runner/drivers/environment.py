@@ -16,6 +16,7 @@ import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+from ..errors import UsageError
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
 from ..http.retry_loop import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
 from ..sources.openapi import OpenApiSource, Operation
@@ -243,3 +244,19 @@ class RunEnvironment:
         if semaphore is None:
             semaphore = self._in_flight.setdefault(loop, asyncio.Semaphore(self.max_in_flight))
         return semaphore
+
+
+def environment_for(
+    environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
+) -> RunEnvironment:
+    """The run's environment: ``environment`` as given, or one made of ``servers`` and ``aws``
+    (giving both kinds is an error: the environment already holds them)."""
+    if environment is not None:
+        given = [name for name, value in (("servers", servers), ("aws", aws)) if value is not None]
+        if given:
+            raise UsageError(
+                f"{' and '.join(given)}= cannot be combined with environment=: the environment already"
+                f" holds them (pass RunEnvironment({', '.join(n + '=...' for n in given)}) instead)"
+            )
+        return environment
+    return RunEnvironment(servers=servers, aws=aws)

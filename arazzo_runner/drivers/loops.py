@@ -21,6 +21,7 @@ import httpx
 from ..engine import step_timeout
 from ..engine.core import Execution
 from ..engine.events import Event
+from ..engine.lookups import operation_of
 from ..engine.needs import Delivery, Done, Exchange, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import RunResult
 from ..errors import ArazzoError
@@ -75,14 +76,13 @@ def _message_options(
     return {"ack": False}
 
 
-def _recorded(
-    journal: Journaling | None, execution: Execution, need: SendMessage | Receive, delivery: Delivery
-) -> bool:
-    """Journal a received message before it is consumed; True when it must now be acked."""
+def _to_record(journal: Journaling | None, need: SendMessage | Receive, delivery: Delivery) -> Receive | None:
+    """The journal rule for a received message, one spelling for both loops: a message that a
+    journaled run received and has not consumed is recorded (fsynced) first, then consumed; the
+    receive to record it under, or None when there is nothing to record."""
     if journal is None or not isinstance(need, Receive) or delivery.ack is None:
-        return False
-    journal.delivered(execution, need, delivery)
-    return True
+        return None
+    return need
 
 
 def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Delivery:
@@ -95,7 +95,7 @@ def _consumed(need: Any, delivery: Delivery, environment: RunEnvironment) -> Del
 _BUILD_ERRORS = (ArazzoError, ValueError, httpx.InvalidURL)
 
 
-def _prepare(
+def prepare_send(
     document: Any, need: SendRequest, environment: RunEnvironment
 ) -> tuple[httpx.Request | None, Any, Any, str | None]:
     """(request, endpoint, payload as sent, error) for a send; building problems become a failed exchange."""
@@ -148,7 +148,7 @@ def _violations(
     """OpenAPI violations of what was sent and received (``Violation``: str() is a located line)."""
     from ..http.validation import validate_exchange
 
-    source, operation = adapter.operation_of(document, need)
+    source, operation = operation_of(document, need)
     answer = None
     if response is not None:
         answer = httpx.Response(
@@ -234,15 +234,17 @@ def drive(
         if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps
             options = _message_options(journal, execution, need)
             delivery = serve_message(need, environment.messaging, clock, execution.state.deadline, **options)
-            if _recorded(journal, execution, need, delivery):  # received, recorded: now consume it
-                delivery = _consumed(need, delivery, environment)
+            receive = _to_record(journal, need, delivery)
+            if journal is not None and receive is not None:  # recorded, then consumed
+                journal.delivered(execution, receive, delivery)
+                delivery = _consumed(receive, delivery, environment)
             execution.feed_message(delivery, clock())
             events = execution.drain()
             if journal is not None:
                 journal.observe(events)
             yield from events
             continue
-        request, endpoint, payload, error = _prepare(execution.document, need, environment)
+        request, endpoint, payload, error = prepare_send(execution.document, need, environment)
         started = clock()
         if request is None:  # it could not be built: error says why
             exchange = Exchange(request=None, error=error)
@@ -330,7 +332,7 @@ async def send_async(
     response limits (size, whole-exchange time, the run's ``deadline`` on the clock that read
     ``now``), the step timeout, and OpenAPI validation off the event loop apply to both.
     """
-    request, endpoint, payload, error = _prepare(document, need, environment)
+    request, endpoint, payload, error = prepare_send(document, need, environment)
     started = clock()
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
@@ -417,10 +419,10 @@ async def run_async(
                 clock,
                 execution.state.deadline,
             )
-            if journal is not None and isinstance(need, Receive) and delivery.ack is not None:
-                # recorded (fsynced, on the loop's thread as every journal write), then consumed
-                await journal.delivered_async(execution, need, delivery)
-                delivery = await asyncio.to_thread(_consumed, need, delivery, environment)
+            receive = _to_record(journal, need, delivery)
+            if journal is not None and receive is not None:  # recorded (on the loop's thread), then consumed
+                await journal.delivered_async(execution, receive, delivery)
+                delivery = await asyncio.to_thread(_consumed, receive, delivery, environment)
             execution.feed_message(delivery, clock())
             deliver()
             continue

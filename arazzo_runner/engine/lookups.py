@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from ..document.model import Step, Workflow
 from ..document.resolved import Document
+from ..errors import ArazzoError
+from ..sources.openapi import OpenApiSource, Operation
+from .needs import SendRequest
 from .state import FrameState
 
 
@@ -69,3 +72,17 @@ class DocumentIndex:
         if found is None:
             found = self._message_steps[id(step)] = document.is_async_step(step)
         return found
+
+
+def operation_of(document: Document, need: SendRequest) -> tuple[OpenApiSource, Operation]:
+    """The source and operation a request names (ids → objects of the loaded document)."""
+    for name in need.document_path:
+        nested = document.sources[name]
+        assert isinstance(nested, Document)
+        document = nested
+    source = document.sources[need.source]
+    assert isinstance(source, OpenApiSource)
+    operation = source.operation_at(need.operation_path, need.method)
+    if operation is None:
+        raise ArazzoError(f"source {need.source!r} has no {need.method.upper()} {need.operation_path}")
+    return source, operation

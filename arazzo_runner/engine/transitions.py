@@ -17,8 +17,8 @@ run is done, and the driver time of the current call.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ..document.model import Step, Workflow
 from ..document.resolved import Document
@@ -65,6 +65,9 @@ from .state import (
     Wait,
     Waiting,
 )
+
+#: An answer the driver feeds: an :class:`Exchange` or a :class:`Delivery`.
+A = TypeVar("A", Exchange, Delivery)
 
 
 class Machine:
@@ -158,26 +161,21 @@ class Machine:
 
     def feed(self, exchange: Exchange, now: float) -> None:
         """The outcome of the last :class:`SendRequest`."""
-        self._before_answer(now)
-        try:
-            self._feed(exchange, now)
-        except Exception as exc:
-            self._fault(exc)
-            raise
+        self._answer(self._feed, exchange, now)
 
     def feed_message(self, delivery: Delivery, now: float) -> None:
         """The outcome of the last :class:`SendMessage` / :class:`Receive` (Arazzo 1.1 AsyncAPI)."""
-        self._before_answer(now)
-        try:
-            self._feed_message(delivery, now)
-        except Exception as exc:
-            self._fault(exc)
-            raise
+        self._answer(self._feed_message, delivery, now)
 
-    def _before_answer(self, now: float) -> None:
+    def _answer(self, read: Callable[[A, float], None], answer: A, now: float) -> None:
         self.now = now
         if self.state.phase is RunPhase.ERROR:
             raise RuntimeError(f"the run stopped in the error phase: {self.state.error}")
+        try:
+            read(answer, now)
+        except Exception as exc:
+            self._fault(exc)
+            raise
 
     def _fault(self, exc: Exception) -> None:
         """Something raised inside the core: the run stops in the error phase, state kept as it was."""

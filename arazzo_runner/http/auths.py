@@ -34,7 +34,7 @@ def origin_of(url: httpx.URL | str) -> Origin:
     return (scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(scheme, 0))
 
 
-class _OriginScoped(httpx.Auth):
+class OriginScoped(httpx.Auth):
     """Base: ``applies_to(request)`` is true only for the origins the credential belongs to."""
 
     def __init__(self, origins: Iterable[Origin] | None) -> None:
@@ -44,7 +44,7 @@ class _OriginScoped(httpx.Auth):
         return self._origins is None or origin_of(request.url) in self._origins
 
 
-class ApiKeyAuth(_OriginScoped):
+class ApiKeyAuth(OriginScoped):
     """An OpenAPI ``apiKey`` scheme: ``name`` in ``location`` (``header``, ``query``, ``cookie``)."""
 
     def __init__(self, name: str, location: str, value: str, *, origins: Iterable[Origin] | None) -> None:
@@ -96,7 +96,7 @@ def _set_cookie(request: httpx.Request, name: str, value: str) -> None:
     request.headers["Cookie"] = "; ".join(pairs)
 
 
-class HeaderAuth(_OriginScoped):
+class HeaderAuth(OriginScoped):
     """``Authorization: <scheme> <token>`` (``Bearer`` for bearer tokens and OAuth2 access tokens)."""
 
     def __init__(self, token: str, *, scheme: str = "Bearer", origins: Iterable[Origin] | None) -> None:
@@ -113,7 +113,7 @@ class HeaderAuth(_OriginScoped):
         yield request
 
 
-class ScopedAuth(_OriginScoped):
+class ScopedAuth(OriginScoped):
     """Run ``inner`` (e.g. ``httpx.BasicAuth``, ``httpx.DigestAuth``) only for the given origins."""
 
     def __init__(self, inner: httpx.Auth, *, origins: Iterable[Origin] | None, label: str = "") -> None:

@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from .auths import Origin, _OriginScoped
+from .auths import Origin, OriginScoped
 from .errors import CredentialsError
 
 Clock = Callable[[], float]
@@ -104,7 +104,7 @@ class TokenCache:
             return self._fetching_async.setdefault(loop, {}).setdefault(key, asyncio.Lock())
 
 
-class ClientCredentialsAuth(_OriginScoped):
+class ClientCredentialsAuth(OriginScoped):
     """``Authorization: Bearer <token>`` with a token from the scheme's ``tokenUrl``."""
 
     requires_response_body = True

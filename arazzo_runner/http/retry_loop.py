@@ -204,25 +204,18 @@ def send_with_retries(
 ) -> SendResult:
     """Send ``request`` through ``client``, retrying as ``policy`` says."""
     limits = limits or ResponseLimits()
-    retries: list[TransportRetry] = []
-    attempt = 0
+    attempts = _Attempts(request, policy)
     while True:
-        attempt += 1
+        answer: SendResult | float
         try:
-            response, content = _exchange(client, request, auth, limits)
-        except httpx.TransportError as exc:
-            decision = policy.decide(attempt, error=exc, unsafe=unsafe_request(request))
-            if decision is None:
-                raise _failure(request, exc, attempt, retries) from None
-        except _Stop as stop:
-            raise _stopped(request, stop, attempt, retries) from None
+            exchanged = _exchange(client, request, auth, limits)
+        except (httpx.TransportError, _Stop) as exc:
+            answer = attempts.failed(exc)
         else:
-            parsed = parse_response(response, content)
-            decision = policy.decide(attempt, response=parsed)
-            if decision is None:
-                return SendResult(parsed, attempt, tuple(retries))
-        retry = _record(attempt, decision, retries)
-        sleep(retry.delay)
+            answer = attempts.judge(*exchanged)
+        if isinstance(answer, SendResult):
+            return answer
+        sleep(answer)
 
 
 async def send_with_retries_async(
@@ -241,26 +234,19 @@ async def send_with_retries_async(
     through a backoff sleep, so throttled requests do not keep slots other runs could use.
     """
     limits = limits or ResponseLimits()
-    retries: list[TransportRetry] = []
-    attempt = 0
+    attempts = _Attempts(request, policy)
     while True:
-        attempt += 1
+        answer: SendResult | float
         try:
             async with gate or contextlib.nullcontext():
-                response, content = await _exchange_async(client, request, auth, limits)
-        except httpx.TransportError as exc:
-            decision = policy.decide(attempt, error=exc, unsafe=unsafe_request(request))
-            if decision is None:
-                raise _failure(request, exc, attempt, retries) from None
-        except _Stop as stop:
-            raise _stopped(request, stop, attempt, retries) from None
+                exchanged = await _exchange_async(client, request, auth, limits)
+        except (httpx.TransportError, _Stop) as exc:
+            answer = attempts.failed(exc)
         else:
-            parsed = parse_response(response, content)
-            decision = policy.decide(attempt, response=parsed)
-            if decision is None:
-                return SendResult(parsed, attempt, tuple(retries))
-        retry = _record(attempt, decision, retries)
-        await sleep(retry.delay)
+            answer = attempts.judge(*exchanged)
+        if isinstance(answer, SendResult):
+            return answer
+        await sleep(answer)
 
 
 def _too_large(limits: ResponseLimits, size: int, declared: bool = False) -> _Stop:
@@ -368,7 +354,34 @@ def _stopped(
     return ResponseLimitExceeded(f"{where}: {stop.message}", attempts, tuple(retries))
 
 
-def _record(attempt: int, decision: RetryDecision, retries: list[TransportRetry]) -> TransportRetry:
-    retry = TransportRetry(attempt, decision.reason, decision.delay)
-    retries.append(retry)
-    return retry
+class _Attempts:
+    """The sync and asyncio loops' one shared rule (they only send and sleep): what each attempt's
+    outcome means under the policy: the result, a raised failure, or seconds to wait first."""
+
+    def __init__(self, request: httpx.Request, policy: RetryPolicy) -> None:
+        self.request = request
+        self.policy = policy
+        self.attempt = 1
+        self.retries: list[TransportRetry] = []
+
+    def judge(self, response: httpx.Response, content: bytes) -> SendResult | float:
+        """An answer arrived: the result, or the delay before the policy's retry."""
+        parsed = parse_response(response, content)
+        decision = self.policy.decide(self.attempt, response=parsed)
+        if decision is None:
+            return SendResult(parsed, self.attempt, tuple(self.retries))
+        return self._retry(decision)
+
+    def failed(self, exc: Exception) -> float:
+        """No answer (a transport error, a response limit): the delay before a retry, or raised."""
+        if isinstance(exc, _Stop):
+            raise _stopped(self.request, exc, self.attempt, self.retries) from None
+        decision = self.policy.decide(self.attempt, error=exc, unsafe=unsafe_request(self.request))
+        if decision is None:
+            raise _failure(self.request, exc, self.attempt, self.retries) from None
+        return self._retry(decision)
+
+    def _retry(self, decision: RetryDecision) -> float:
+        self.retries.append(TransportRetry(self.attempt, decision.reason, decision.delay))
+        self.attempt += 1
+        return decision.delay

@@ -29,18 +29,18 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .in_doubt import RequestInDoubt, safety
-    from .recorder import RunJournal
-    from .resuming import RunJournaled, list_runs, open_journal, resume
+    from .recorder import RunJournal, RunJournaled
+    from .resuming import list_runs, resume
     from .sealing import SecretInputsMissing
-    from .store import Journal, JournalError, RunClaimed, RunRecord, default_path
+    from .store import Journal, JournalError, RunClaimed, RunRecord, default_path, open_journal
 
 _WHERE = {
     "RequestInDoubt": "in_doubt",
     "safety": "in_doubt",
     "RunJournal": "recorder",
-    "RunJournaled": "resuming",
+    "RunJournaled": "recorder",
     "list_runs": "resuming",
-    "open_journal": "resuming",
+    "open_journal": "store",
     "resume": "resuming",
     "SecretInputsMissing": "sealing",
     "Journal": "store",

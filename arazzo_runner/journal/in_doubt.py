@@ -92,7 +92,7 @@ def _operation_name(target: str) -> str:
 
 
 def _operation(document: Document, need: SendRequest) -> Any:
-    from ..drivers.adapter import operation_of
+    from ..engine.lookups import operation_of
 
     try:
         return operation_of(document, need)

@@ -16,9 +16,9 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ..document.resolved import Document
 from ..engine.core import Execution
@@ -55,6 +55,25 @@ def _content_digest(path: Path) -> str:
         return "unreadable"
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return CONTENT_DIGEST + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class RunJournaled(Event):
+    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
+
+    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
+    only), so that a user who meant ``arazzo resume`` can say so.
+    """
+
+    kind: ClassVar[str] = "run_journaled"
+    run_id: str
+    path: str
+    resumed: bool = False
+    unfinished: tuple[str, ...] = ()
+    #: A resume that took the run over from a holder that is gone: who that was (else ``None``).
+    took_over_from: str | None = None
+    #: What the user should hear about the journal itself (a folder or file others can read).
+    warnings: tuple[str, ...] = ()
 
 
 def source_hashes(document: Document) -> dict[str, str]:

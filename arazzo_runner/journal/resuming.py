@@ -18,8 +18,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 import httpx
 
@@ -41,30 +41,11 @@ from .in_doubt import (
     safety,
     same_resource,
 )
-from .recorder import RunJournal, changed_sources, source_hashes
+from .recorder import RunJournal, RunJournaled, changed_sources, source_hashes
 from .sealing import unseal
-from .store import FINISHED, Journal, JournalError, Lease, RunClaimed
+from .store import FINISHED, Journal, JournalError, Lease, RunClaimed, open_journal
 
 InDoubt = Literal["safe", "resend", "assume-failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunJournaled(Event):
-    """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
-
-    ``unfinished``: ids of unfinished runs of the same document, workflow and inputs (a new run
-    only), so that a user who meant ``arazzo resume`` can say so.
-    """
-
-    kind: ClassVar[str] = "run_journaled"
-    run_id: str
-    path: str
-    resumed: bool = False
-    unfinished: tuple[str, ...] = ()
-    #: A resume that took the run over from a holder that is gone: who that was (else ``None``).
-    took_over_from: str | None = None
-    #: What the user should hear about the journal itself (a folder or file others can read).
-    warnings: tuple[str, ...] = ()
 
 
 def _send_once(
@@ -72,10 +53,10 @@ def _send_once(
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
-    from ..drivers.loops import _prepare
+    from ..drivers.loops import prepare_send
     from ..http import send_with_retries
 
-    request, endpoint, payload, error = _prepare(document, need, environment)
+    request, endpoint, payload, error = prepare_send(document, need, environment)
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
     try:
@@ -164,12 +145,6 @@ def _settle_in_doubt(
         received_at=clock(),
         note=f"answer rebuilt from {twin}: the create was done before the run stopped",
     )
-
-
-def open_journal(journal: Journal | str | Any | None) -> Journal:
-    if isinstance(journal, Journal):
-        return journal
-    return Journal(journal)
 
 
 def resume(

@@ -175,6 +175,13 @@ class RunClaimed(JournalError):
         self.holder = holder
 
 
+def open_journal(journal: Journal | str | Path | None) -> Journal:
+    """``journal`` itself, or the journal at that path (``None``: :func:`default_path`)."""
+    if isinstance(journal, Journal):
+        return journal
+    return Journal(journal)
+
+
 def default_path() -> Path:
     """``$ARAZZO_JOURNAL``, else ``$XDG_STATE_HOME/arazzo/runs.db`` (``~/.local/state/arazzo/runs.db``)."""
     explicit = os.environ.get("ARAZZO_JOURNAL")

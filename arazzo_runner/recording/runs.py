@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ..drivers import api
+from .. import running as api
 from ..engine.events import Event
 from ..engine.inputs import input_masker
 from ..engine.masking import Masker

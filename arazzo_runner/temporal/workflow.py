@@ -32,6 +32,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    # Imported by the engine lazily, on a run's first workflow task (an OpenAPI source's spec, for
+    # its apiKey names): loaded with this module instead, so that a busy worker does not spend the
+    # SDK's 2-second deadlock window importing it (seen on a loaded 2-core machine, issue 27).
+    import jsonschema_path  # noqa: F401
+
     from ..engine.core import Execution
     from ..engine.inputs import InputsError
     from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep

@@ -10,9 +10,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.cli.in_process import run_cli
 from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
 
@@ -69,7 +71,10 @@ def job_script(in_progress: int = 2, terminal: str = "Completed") -> dict:
     }
 
 
-def arazzo(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+def arazzo(*args: str, env: dict | None = None, process: bool = False) -> Any:
+    """The CLI in this process (:mod:`tests.cli.in_process`); ``process=True``: in a real one."""
+    if not process:
+        return run_cli(args, env=env or ENV, cwd=ROOT)
     return subprocess.run(
         [sys.executable, "-m", "arazzo_runner", *args],
         capture_output=True,

@@ -8,7 +8,8 @@ from email.utils import format_datetime
 import pytest
 
 import arazzo_runner
-from arazzo_runner.engine import PollPacing, RunEnvironment, RunOptions
+from arazzo_runner.drivers import RunEnvironment
+from arazzo_runner.engine import PollPacing, RunOptions
 from tests.conftest import DATA
 
 FAST = RunOptions(pacing=PollPacing(interval=0))
@@ -172,7 +173,7 @@ def test_retry_budget_is_per_attempt_sequence_not_per_loop(doc, server) -> None:
 def test_http_timeout_fails_the_step_quickly(doc) -> None:
     import socket
 
-    from arazzo_runner.engine import RunEnvironment
+    from arazzo_runner.drivers import RunEnvironment
 
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

@@ -1,4 +1,6 @@
-"""Layering rules the engine core promises (issue 13): checked, not just written down."""
+"""What the engine core promises about its shape: importing it loads no HTTP library, its modules
+stay small, documents run through the public API. The import rules between layers are contracts in
+``.importlinter`` (issue 27; ``make imports``)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,8 @@ from pathlib import Path
 import pytest
 
 import arazzo_runner
-from arazzo_runner.document.resolved import ResolutionError
 from arazzo_runner.drivers import RunEnvironment
-from arazzo_runner.errors import ArazzoError, UsageError
-from arazzo_runner.http.security import MissingCredential
-from arazzo_runner.yaml12 import YamlReadError
+from arazzo_runner.errors import UsageError
 
 ENGINE = Path(arazzo_runner.__file__).parent / "engine"
 DATA = Path(__file__).resolve().parent.parent / "data" / "engine"
@@ -44,85 +43,30 @@ def test_engine_modules_stay_small() -> None:
     assert too_long == {}, sizes
 
 
-def test_errors_have_one_root() -> None:
-    for kind in (ResolutionError, YamlReadError, MissingCredential, UsageError):
-        assert issubclass(kind, ArazzoError)
-
-
 def test_servers_or_aws_next_to_an_environment_is_an_error() -> None:
     doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
     with pytest.raises(UsageError, match=r"servers= cannot be combined with environment="):
         doc.run("noCriteria", servers={"api": "http://127.0.0.1:9"}, environment=RunEnvironment())
 
 
-def _runtime_nodes(tree: object) -> list[object]:
-    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (imports for annotations only:
-    they never run, so they couple no layers at run time; e.g. ``Document.run`` is typed with the
-    engine's ``RunResult`` that way)."""
-    import ast
-
-    nodes: list[object] = []
-    pending: list[ast.AST] = [tree]  # type: ignore[list-item]
-    while pending:
-        node = pending.pop()
-        nodes.append(node)
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            pending.extend(node.orelse)
-            continue
-        pending.extend(ast.iter_child_nodes(node))
-    return nodes
-
-
-def _imports(package: str) -> set[str]:
-    """Every module a package's files import at run time (function-level imports included), as
-    absolute names."""
-    import ast
-
-    root = Path(arazzo_runner.__file__).parent
-    found: set[str] = set()
-    for path in (root / package).rglob("*.py"):
-        here = ["arazzo_runner", *path.relative_to(root).with_suffix("").parts[:-1]]
-        for node in _runtime_nodes(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                base = here[: len(here) - node.level + 1] if node.level else []
-                found.add(".".join([*base, node.module or ""]).strip("."))
-            elif isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-    return found
-
-
-@pytest.mark.parametrize(
-    ("package", "forbidden"),
-    [
-        ("document", ("arazzo_runner.engine", "arazzo_runner.drivers", "arazzo_runner.cli")),
-        (
-            "engine",
-            (
-                "arazzo_runner.drivers",
-                "arazzo_runner.http",
-                "arazzo_runner.messaging",
-                "arazzo_runner.cli",
-                "httpx",
-            ),
-        ),
-        ("aws", ("arazzo_runner.cli",)),
-        # Telemetry consumes events: it never reaches into the drivers, HTTP or the CLI (issue 30).
-        (
-            "telemetry",
-            ("arazzo_runner.cli", "arazzo_runner.drivers", "arazzo_runner.http", "arazzo_runner.journal"),
-        ),
-    ],
-)
-def test_layers_only_point_down(package: str, forbidden: tuple[str, ...]) -> None:
-    bad = sorted(name for name in _imports(package) if name.startswith(forbidden))
-    assert bad == []
-
-
 def test_documents_from_the_public_api_can_run() -> None:
+    """``load`` returns a RunnableDocument whose methods are real code (issue 27), not methods
+    attached to Document at import time: a document as the loader makes it has none."""
+    from arazzo_runner.document.loader import load as load_document
+    from arazzo_runner.running import RunnableDocument, iter_run, run, run_async
+
     doc = arazzo_runner.load(DATA / "control.arazzo.yaml")
-    assert callable(doc.run) and callable(doc.iter_run) and callable(doc.run_async)
+    assert isinstance(doc, RunnableDocument)
+    assert (RunnableDocument.run, RunnableDocument.run_async, RunnableDocument.iter_run) == (run, run_async, iter_run)
+    plain = load_document(DATA / "control.arazzo.yaml")
+    assert not hasattr(plain, "run") and not isinstance(plain, RunnableDocument)
+    assert RunnableDocument.of(plain) is plain and isinstance(plain, RunnableDocument) and callable(plain.run)
 
 
-def test_sources_do_not_import_documents() -> None:
-    """document/ imports sources/ (a document holds its sources); never the other way round."""
-    assert sorted(n for n in _imports("sources") if n.startswith("arazzo_runner.document")) == []
+def test_the_layer_contracts_hold() -> None:
+    """The layer rules live in .importlinter (``make imports``, part of ``make test``); pytest alone
+    checks them too."""
+    root = Path(arazzo_runner.__file__).parent.parent
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -11,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner.journal import Journal
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
 from tests.journal.test_journal import SCRIPT, TOKEN, Crash, crash_on, crashing_sleep, start
 
 
-def arazzo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
+def arazzo(*args: str) -> CliResult:
+    """The CLI in this process (the concurrency tests below start real ones)."""
+    return run_cli(args, env=os.environ, cwd=ROOT)
 
 
 def run_args(workdir: Path, server: ScriptedServer, *extra: str) -> list[str]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -16,21 +14,16 @@ from arazzo_runner.aws.sagemaker_emulator import (
     SageMakerEmulator,
 )
 from arazzo_runner.cli.main import main
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import FLAGSHIP, ROOT
 
 INPUTS = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
 
 
-def arazzo(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def arazzo(*args: str, **env: str) -> CliResult:
+    """The CLI in this process, without the AWS variables of the test's own environment."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**environ, **env},
-        timeout=60,
-    )
+    return run_cli(args, env={**environ, **env}, cwd=ROOT)
 
 
 def test_record_against_the_emulator_then_replay(tmp_path) -> None:

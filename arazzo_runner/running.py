@@ -1,4 +1,10 @@
-"""The library entry points behind ``Document.run``, ``run_async`` and ``iter_run``.
+"""Documents that run: :class:`RunnableDocument` (what :func:`arazzo_runner.load` returns) and
+its ``run``, ``run_async`` and ``iter_run``, with a journal when asked.
+
+The top of the library's run stack: it sees the document (``document/``), the drivers that run
+the core (``drivers/``) and the journal that records them (``journal/``), which is why it lives
+above all three rather than in any of them. A document as the loader makes it knows nothing of
+execution; :meth:`RunnableDocument.of` makes the same object runnable.
 
 ``clock`` is the wall clock in seconds since the epoch (UTC): the core's deadlines and sleeps are
 absolute times in it, so a snapshot taken in one process means the same in another.
@@ -6,51 +12,27 @@ absolute times in it, so a snapshot taken in one process means the same in anoth
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec
 
 import httpx
 
-from ..document.resolved import Document
-from ..engine.core import Execution
-from ..engine.events import Event
-from ..engine.options import RunOptions
-from ..engine.result import RunResult
-from ..errors import UsageError
-from ..http import AwsEnvironment
-from ..http.retry_loop import bounded_client
-from . import loops as drivers
-from .environment import RunEnvironment
+from .document import loader
+from .document.resolved import Document
+from .drivers import loops as drivers
+from .drivers.environment import RunEnvironment, environment_for
+from .engine.core import Execution
+from .engine.events import Event
+from .engine.options import RunOptions
+from .engine.result import RunResult
+from .http import AwsEnvironment
+from .http.retry_loop import bounded_client
 
-
-def install() -> None:
-    """Give :class:`Document` its ``run``, ``run_async`` and ``iter_run`` (the functions below).
-
-    Documents know nothing of execution; this layer sees both, so the convenience lives here.
-    Called when ``arazzo_runner.drivers`` is imported and when the public API hands out
-    ``load``/``validate``/``Document``.
-    """
-    # The stubs Document declares for type checkers take **options; these spell the options out.
-    Document.run = run  # type: ignore[method-assign,assignment]
-    Document.run_async = run_async  # type: ignore[method-assign,assignment]
-    Document.iter_run = iter_run  # type: ignore[method-assign,assignment]
-
-
-def _environment(
-    environment: RunEnvironment | None, servers: Mapping[str, str] | None, aws: AwsEnvironment | None
-) -> RunEnvironment:
-    if environment is not None:
-        given = [name for name, value in (("servers", servers), ("aws", aws)) if value is not None]
-        if given:
-            raise UsageError(
-                f"{' and '.join(given)}= cannot be combined with environment=: the environment already"
-                f" holds them (pass RunEnvironment({', '.join(n + '=...' for n in given)}) instead)"
-            )
-        return environment
-    return RunEnvironment(servers=servers, aws=aws)
+P = ParamSpec("P")
 
 
 def _journal_for(
@@ -63,11 +45,11 @@ def _journal_for(
     """The journal hook for a new run (``None``: not journaled); announces the run id as an event."""
     if journal is None or journal is False:
         return None
-    from ..journal import RunJournal, RunJournaled, open_journal
-    from ..journal.store import Journal
+    from .journal.recorder import RunJournal, RunJournaled
+    from .journal.store import Journal, open_journal
 
     store = open_journal(None if journal is True else journal)
-    from ..run_settings import settings_of
+    from .run_settings import settings_of
 
     # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them.
     settings = settings_of(environment, execution.options.validate)
@@ -97,7 +79,7 @@ def _telling_journal(hook: Any) -> Iterator[None]:
 
 def _wired(telemetry: Any, execution: Execution, hook: Any, on_event: Any, client: Any, clock: Any) -> Any:
     """The run's telemetry wiring (:class:`arazzo_runner.telemetry.setup.RunWiring`)."""
-    from ..telemetry.setup import RunWiring
+    from .telemetry.setup import RunWiring
 
     return RunWiring(telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock)
 
@@ -130,7 +112,7 @@ def run(
     becomes one OpenTelemetry trace with its metrics. ``None``: no telemetry, nothing imported.
     """
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
-    environment = _environment(environment, servers, aws)
+    environment = environment_for(environment, servers, aws)
     hook = _journal_for(journal, execution, environment, on_event, clock)
     if telemetry is not None:  # only then is arazzo_runner.telemetry (and opentelemetry) imported
         own = client is None and telemetry.propagate
@@ -184,7 +166,7 @@ async def run_async(
     # Defaults are shared per event loop (environment, and through it the client): thousands of
     # concurrent runs with default arguments then cost what one shared client and environment do.
     environment = (
-        _environment(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
+        environment_for(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
     if telemetry is not None:
@@ -226,7 +208,7 @@ def iter_run(
 ) -> Generator[Event, None, RunResult]:
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
-    environment = _environment(environment, servers, aws)
+    environment = environment_for(environment, servers, aws)
     own = client is None
     client = client or bounded_client(**environment.client_options())
     try:
@@ -244,4 +226,37 @@ def iter_run(
             client.close()
 
 
-install()
+
+class RunnableDocument(Document):
+    """A loaded document that runs its workflows: what :func:`arazzo_runner.load` returns.
+
+    The methods are :func:`run`, :func:`run_async` and :func:`iter_run` of this module with the
+    document as their first argument."""
+
+    @classmethod
+    def of(cls, document: Document) -> RunnableDocument:
+        """``document`` itself, made runnable (not a copy: nested sources, snapshots and caches keep
+        referring to one object)."""
+        if not isinstance(document, cls):
+            document.__class__ = cls
+        assert isinstance(document, cls)
+        return document
+
+    run = run
+    run_async = run_async
+    iter_run = iter_run
+
+
+def _runnable(read: Callable[P, Document]) -> Callable[P, RunnableDocument]:
+    """``read`` (a loader function, with its own parameters) returning the document made runnable."""
+
+    @functools.wraps(read)
+    def load(*args: P.args, **kwargs: P.kwargs) -> RunnableDocument:
+        return RunnableDocument.of(read(*args, **kwargs))
+
+    return load
+
+
+#: :func:`arazzo_runner.document.loader.load` (every problem raised as one ``DocumentError``), the
+#: document made runnable: what ``arazzo_runner.load`` is.
+load = _runnable(loader.load)
