@@ -323,7 +323,7 @@ def run_on_temporal(
 
     async def go() -> tuple[dict[str, Any] | None, str]:
         client = await connect(target, interceptors=_interceptors(telemetry))
-        with _submission(telemetry, workflow_id, renderer) as listener:
+        with _submission(telemetry, workflow_id, renderer, document, inputs) as listener:
             handle = await submit(client, request, task_queue=_task_queue(args), run_id=args.run_id)
             if args.detach:
                 return None, handle.id
@@ -356,11 +356,11 @@ def _observer(telemetry: Any) -> Any:
     return exchange_attributes
 
 
-def _submission(telemetry: Any, workflow_id: str, renderer: Any) -> Any:
+def _submission(telemetry: Any, workflow_id: str, renderer: Any, document: Any, inputs: Any) -> Any:
     if telemetry is None:
         import contextlib
 
         return contextlib.nullcontext(renderer)
     from ..telemetry.temporal import submission
 
-    return submission(telemetry, workflow_id, renderer)
+    return submission(telemetry, workflow_id, renderer, document=document, inputs=inputs)

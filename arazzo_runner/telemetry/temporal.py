@@ -12,10 +12,11 @@ puts each request's HTTP attributes on its activity's span (:func:`exchange_attr
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..engine.events import Event
+from ..engine.redaction import Redactor
 from .attributes import Attributes
 from .setup import Telemetry
 from .spans import RunTracer
@@ -54,16 +55,34 @@ def interceptors(telemetry: Telemetry | None) -> list[Any]:
 
 @contextlib.contextmanager
 def submission(
-    telemetry: Telemetry | None, workflow_id: str, on_event: Callable[[Event], None] | None
+    telemetry: Telemetry | None,
+    workflow_id: str,
+    on_event: Callable[[Event], None] | None,
+    *,
+    document: Any = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> Iterator[Callable[[Event], None] | None]:
     """Around submitting and following a run: its ``arazzo.submit`` span is current (the
     interceptor's StartWorkflow span nests in it), and the events followed become the run's
-    spans under it. Yields the listener to follow the run with."""
+    spans under it. Yields the listener to follow the run with.
+
+    ``document`` and ``inputs``: the redactor of the run's attributes knows the document's apiKey
+    names and masks the secret inputs, as a local run's does (the events come masked already)."""
     if telemetry is None:
         yield on_event
         return
+    redactor = _redactor(document, workflow_id, inputs or {}) if document is not None else None
     with telemetry.tracer.start_as_current_span(
         f"arazzo.submit {workflow_id}", attributes={"arazzo.workflow.id": workflow_id}
     ) as span:
-        tracer = RunTracer(telemetry.tracer, telemetry.metrics, Attributes(), parent=span)
+        tracer = RunTracer(telemetry.tracer, telemetry.metrics, Attributes(redactor), parent=span)
         yield telemetry.listener(tracer, on_event)
+
+
+def _redactor(document: Any, workflow_id: str, inputs: Mapping[str, Any]) -> Redactor:
+    from ..document.describe import pick_workflow
+    from ..engine.inputs import secret_input_names
+    from ..engine.masking import Masker
+
+    workflow = pick_workflow(document, workflow_id)
+    return Redactor.for_document(document, Masker.for_inputs(secret_input_names(document, workflow), inputs))

@@ -97,3 +97,24 @@ def test_reflected_aws_session_token_and_secret_key_leave_nothing(captured, refl
     assert "aws-api" in text
     assert SESSION not in text
     assert "reflect/secret-key-value" not in text
+
+
+def test_a_followed_temporal_run_masks_secret_inputs_too(captured) -> None:
+    """The submitting process's spans (from the events it follows) use the run's own redactor."""
+    from arazzo_runner.engine import events as ev
+    from arazzo_runner.telemetry.temporal import submission
+
+    document = arazzo_runner.load(HERE / "secrets.arazzo.yaml")
+    inputs = {"user": "ann", **SECRETS}
+    with submission(captured.telemetry, "login", None, document=document, inputs=inputs) as listener:
+        assert listener is not None
+        for event in [
+            ev.RunStarted("login", {}, at=1.0),
+            ev.Warning(f"the server said {SECRETS['pin']} and {SECRETS['apiToken']}", at=1.5),
+            ev.RunFinished("login", "succeeded", {}, None, 1, 1000.0, at=2.0),
+        ]:
+            listener(event)
+    text = everything(captured)
+    assert "the server said" in text
+    for secret in SECRETS.values():
+        assert secret not in text, secret
