@@ -28,7 +28,8 @@ $(STAMP): $(BIN)/uv uv.lock pyproject.toml
 	@echo "setup: installing the locked dependencies (uv sync --locked)"
 	@$(BIN)/uv sync $(UV_QUIET) --locked --extra dev --python $(BIN)/python
 	@touch $@
-	@echo "setup: done"
+	@echo "setup: done. The arazzo command is $(BIN)/arazzo: run '. $(BIN)/activate' to put it on your PATH"
+	@echo "       (the README's examples use bare 'arazzo'), or call it as $(BIN)/arazzo or 'uv run arazzo'."
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ __all__ = [
     "iam_policy",
     "list_runs",
     "load",
+    "result_schema",
     "resume",
     "state_machine_policy",
     "validate",
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .aws.iam_policy import IamPolicy, iam_policy, state_machine_policy
     from .document.loader import validate
     from .document.resolved import Document
+    from .engine.result import result_schema
     from .errors import ArazzoError, DocumentError, Location, Problem, Severity, UsageError
     from .journal import Journal, list_runs, resume
     from .run_settings import RunSettings
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "load": ("running", "load"),
     "RunnableDocument": ("running", "RunnableDocument"),
+    "result_schema": ("engine.result", "result_schema"),
     "validate": ("document.loader", "validate"),
     "Document": ("document.resolved", "Document"),
     "ArazzoError": ("errors", "ArazzoError"),

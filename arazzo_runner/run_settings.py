@@ -44,6 +44,7 @@ _KEYS = {
     "validate": "validate",
     "allowRemote": "allow_remote",
     "allowOutside": "allow_outside",
+    "confinementRoot": "confinement_root",
 }
 
 
@@ -69,6 +70,9 @@ class RunSettings:
     validate: str = "off"
     allow_remote: bool = False
     allow_outside: bool = False
+    #: The folder tree the document's local files were confined to (``loader.confinement_root``), so
+    #: that ``resume`` from any working directory reads the same one (``None``: a remote document).
+    confinement_root: str | None = None
 
     # -- plain JSON --------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

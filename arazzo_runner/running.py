@@ -49,10 +49,14 @@ def _journal_for(
     from .journal.store import Journal, open_journal
 
     store = open_journal(None if journal is True else journal)
+    from dataclasses import replace
+
     from .run_settings import settings_of
 
-    # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them.
+    # The run's settings (servers, network policy, limits...) travel with it: resume rebuilds them; and
+    # the folder tree its local files were confined to, so that resume from any directory reads the same.
     settings = settings_of(environment, execution.options.validate)
+    settings = replace(settings, confinement_root=getattr(execution.document, "confinement_root", None))
     hook = RunJournal.start(store, execution, settings=settings.to_json())
     hook.owns_journal = not isinstance(journal, Journal)
     hook.clock = clock

@@ -426,13 +426,16 @@ def parse_text(text: str, path: str, *, json_only: bool = False) -> ParsedFile:
     return ParsedFile(data, converter.positions, converter.key_positions, path)
 
 
-def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> ParsedFile:
+def read_file(
+    path: str, *, opener: Callable[[str], bytes] | None = None, verify: Callable[[int], None] | None = None
+) -> ParsedFile:
     """Read and parse a local *regular* file, refusing oversized files before reading them.
 
     Devices (``/dev/zero``), FIFOs (which block), sockets and directories are refused: a document
     only ever names regular files. The file is opened without blocking and checked again once
     open, and never read past the size limit, so a file swapped after the check cannot hang or
-    exhaust the load either.
+    exhaust the load either. ``verify`` is called with the open file descriptor before anything is
+    read (the folder confinement checks the file it opened, not the path, which may be swapped).
     """
     import os
     import stat
@@ -458,7 +461,7 @@ def read_file(path: str, *, opener: Callable[[str], bytes] | None = None) -> Par
             ]
         )
     try:
-        raw = opener(path) if opener else _read_regular(path)
+        raw = opener(path) if opener else _read_regular(path, verify)
     except _NotRegular as exc:
         raise YamlReadError([Problem(_not_regular(exc.mode), Location(path), code="not-regular")]) from None
     except OSError as exc:
@@ -476,12 +479,14 @@ class _NotRegular(OSError):
         self.mode = mode
 
 
-def _read_regular(path: str) -> bytes:
+def _read_regular(path: str, verify: Callable[[int], None] | None = None) -> bytes:
     import os
     import stat
 
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
+        if verify is not None:
+            verify(fd)
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise _NotRegular(mode)

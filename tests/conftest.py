@@ -14,20 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _journal_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory):
-    """`arazzo run` journals by default: never into the user's own journal from the tests."""
-    import os
-
-    path = tmp_path_factory.mktemp("journal") / "runs.db"
-    saved = os.environ.get("ARAZZO_JOURNAL")
-    os.environ["ARAZZO_JOURNAL"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("ARAZZO_JOURNAL", None)
-    else:
-        os.environ["ARAZZO_JOURNAL"] = saved
+# Loaded before any test module is imported: the journal and state live in a folder of the session, children
+# get default signal dispositions, leftovers are killed (see tests/process_hygiene.py).
+pytest_plugins = ["tests.process_hygiene"]
 
 
 @pytest.fixture

@@ -118,9 +118,19 @@ def state_machine_policy(
     from .asl_export import export_asl
 
     exported = export_asl(document, workflow_id, optimise=optimise)
-    return _policy(
+    policy = _policy(
         document, workflow_id, inputs, region=region, account_id=account_id, sync=dict(exported.sync_tasks)
     )
+    notes = [
+        f"steps {create} and {poll}: one .sync task in the state machine; its statements are what Step"
+        " Functions' own policy for that integration grants (create, describe and stop on the job,"
+        " ListTags on *, the EventBridge rule through which it learns the job ended), not calls the"
+        " workflow makes itself"
+        for create, poll in exported.sync_tasks
+    ]
+    if not optimise:
+        notes.append("--no-optimise: the state machine polls with aws-sdk tasks, so this is the runner's policy")
+    return replace(policy, notes=(*policy.notes, *notes))
 
 
 def _policy(
@@ -141,6 +151,9 @@ def _policy(
     for reached in reachable_steps(document, workflow, inputs):
         if reached.step.workflow_id is not None or (reached.top_level and reached.label in sync.values()):
             continue  # a called workflow's steps are reached themselves; a .sync poll step is its create's task
+        if reached.document.is_async_step(reached.step):  # Arazzo 1.1 AsyncAPI: a message step
+            statements += _message_statements(reached, partition, region, account, notes)
+            continue
         call = aws_call(reached.document, reached.step)
         if call is None:
             notes.append(f"step {reached.label}: not an AWS operation; no IAM permission needed")
@@ -171,6 +184,65 @@ def _policy(
                 )
             )
     return IamPolicy(_merged(statements), tuple(notes))
+
+
+#: What the runner's SQS transport calls (``messaging/sqs.py``): a receive long-polls, deletes the message
+#: it matched and makes every other one it saw visible again; a queue given by name is looked up first.
+_SQS_ACTIONS = {
+    "receive": ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+    "send": ("sqs:SendMessage",),
+}
+_SQS_URL = re.compile(r"^https?://[^/]*?(?:sqs\.(?P<region>[a-z0-9-]+)\.[^/]+)?/(?P<account>\d{12})/(?P<queue>[^/?#]+)")
+
+
+def _message_statements(
+    reached: Any, partition: str, region: str, account: str, notes: list[str]
+) -> list[PolicyStatement]:
+    """An AsyncAPI step over SQS: the queue actions the runner calls, on the queue when it is known."""
+    from ..sources.asyncapi import AsyncApiError
+
+    step = reached.step
+    target = reached.document.resolve_async_operation(step)
+    if "sqs" not in target.protocols:
+        notes.append(
+            f"step {reached.label}: messages over {', '.join(target.protocols) or 'an unknown protocol'};"
+            " no IAM permission needed by this runner"
+        )
+        return []
+    action = step.action or target.action or "receive"
+    values: dict[str, Any] = {}
+    for parameter in step.parameters:
+        if getattr(parameter, "in_", None) != "channel":
+            continue
+        name = input_reference(parameter.value)
+        value = reached.inputs.get(name) if name is not None else parameter.value
+        if isinstance(value, str) and not value.startswith("$"):
+            values[parameter.name] = value
+    try:
+        address = target.address_with(values)
+    except AsyncApiError:
+        address = None
+    queue_region, queue_account, queue = region, account, "*"
+    actions = _SQS_ACTIONS.get(action, _SQS_ACTIONS["receive"])
+    if address is not None:
+        url = _SQS_URL.match(address)
+        if url:
+            queue_region = url["region"] or region
+            queue_account, queue = url["account"], url["queue"]
+        else:
+            queue = address
+    if address is None or not address.startswith(("http://", "https://")):
+        actions = (*actions, "sqs:GetQueueUrl")  # the queue is named, not given by URL
+    if queue == "*":
+        notes.append(f"step {reached.label}: the queue is not known before the run; Resource names any queue")
+    if action == "receive":
+        notes.append(
+            f"step {reached.label}: receives from SQS queue {queue}. The events reach it through an EventBridge"
+            " rule targeting the queue: events.amazonaws.com needs sqs:SendMessage in the queue's own policy;"
+            " creating the rule and the queue is set-up, not part of this role"
+        )
+    arn = f"arn:{partition}:sqs:{queue_region}:{queue_account}:{queue}"
+    return [PolicyStatement("", actions, (arn,), (reached.label,))]
 
 
 def _sync_statements(

@@ -5,6 +5,7 @@ that none of them imports another for a helper."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -14,13 +15,17 @@ def source_map(values: list[str] | None) -> dict[str, str]:
     for value in values or ():
         url, sep, path = value.rpartition("=")
         if not sep or not url or not path:
-            raise SystemExit(f"arazzo: error: --source-map expects URL=FILE, got {value!r}")
+            from ..errors import UsageError  # exit 2 (a SystemExit string was exit 1, and never JSON)
+
+            raise UsageError(f"--source-map expects URL=FILE, got {value!r}")
         mapping[url] = os.path.abspath(path)
     return mapping
 
 
 def servers(values: list[str] | None) -> dict[str, str]:
-    """``--server SOURCE=URL`` values as {SOURCE: URL}."""
+    """``--server SOURCE=URL`` values as {SOURCE: URL}; each URL must have an http(s) scheme and a host."""
+    from urllib.parse import urlsplit
+
     from ..errors import UsageError
 
     found = {}
@@ -28,6 +33,12 @@ def servers(values: list[str] | None) -> dict[str, str]:
         name, sep, url = value.partition("=")
         if not sep or not name or not url:
             raise UsageError(f"--server expects SOURCE=URL, got {value!r}")
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            # `127.0.0.1:8080` parses as scheme "127.0.0.1": say so now, not as a failed first step.
+            raise UsageError(
+                f"--server {name}={url}: the URL needs a scheme and a host, e.g. {name}=http://{url.split('://')[-1]}"
+            )
         found[name] = url
     return found
 
@@ -47,3 +58,14 @@ def add_journal_options(parser: Any) -> None:
         metavar="PATH",
         help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
+
+
+RUNS_COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
+
+
+def runs_table(rows: Sequence[Sequence[str]], out: Any) -> None:
+    """The runs table, local or ``--temporal``: the same columns, aligned."""
+    rows = [RUNS_COLUMNS, *rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(RUNS_COLUMNS))]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")

@@ -99,8 +99,12 @@ def _print_json(data: Any) -> None:
 
 def _iam_policy(args: argparse.Namespace, document: Any) -> int:
     from ..aws.iam_policy import iam_policy, state_machine_policy
+    from ..document.describe import pick_workflow
     from .inputs import collect_inputs
+    from .names import check_input_names
 
+    # A misspelled input name must not fall back silently to a wildcard resource (``training-job/*``).
+    check_input_names(args.input, document, pick_workflow(document, args.workflow), args.inputs)
     inputs = collect_inputs(args.inputs, args.input)
     if args.for_state_machine:
         policy = state_machine_policy(

@@ -23,6 +23,17 @@ def _report(problems: list[Problem]) -> None:
         print(problem, file=sys.stderr)
 
 
+def usage_error(args: argparse.Namespace, exc: ArazzoError) -> int:
+    """A mistake on the command line, before any document is read: one JSON object with
+    ``--output json`` (as an invalid document gives), else the ``arazzo: error:`` line."""
+    if getattr(args, "output", "text") == "json":
+        problem = {"severity": "error", "code": "usage", "message": str(exc)}
+        _print_json({"valid": False, "problems": [problem]})
+    else:
+        print(f"arazzo: error: {exc}", file=sys.stderr)
+    return exc.exit_code
+
+
 def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> int:
     """The commands that read a document without running it (validate, list, show, ...); ``run``
     goes on to :func:`.run.run_workflow_command`."""
@@ -40,9 +51,10 @@ def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> in
     if args.command == "validate":
         return _validate(args, document is not None and not errors, problems, report.rules)
     if document is None or errors:
-        if args.output == "json":
+        if args.output == "json":  # only JSON: the same problems are not repeated as text
             _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
-        _report(problems)
+        else:
+            _report(problems)
         return EXIT_USAGE
     try:
         if args.command == "run":

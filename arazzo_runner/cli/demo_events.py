@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                     # A child process: `arazzo … --temporal` leaves with os._exit (see cli.main).
                     code = subprocess.run([sys.executable, "-m", "arazzo_runner", *command]).returncode
             else:
+                # As `make demo`: the emulator and moto live only as long as the demo, so its run could
+                # never be resumed; it stays out of the user's journal (and its unfinished-run warnings).
+                command.append("--no-journal")
                 print(f"$ AWS_ENDPOINT_URL_SQS={moto_url} arazzo " + " ".join(command), file=sys.stderr)
                 code = arazzo(command)
         print(

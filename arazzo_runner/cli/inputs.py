@@ -45,7 +45,8 @@ def _json(text: str, what: str) -> Any:
     return data
 
 
-def _load_inputs_argument(value: str) -> dict[str, Any]:
+def load_inputs_argument(value: str) -> dict[str, Any]:
+    """One ``--inputs`` value: a JSON/YAML file or inline JSON object (:class:`UsageError` otherwise)."""
     text = value.strip()
     if text.startswith("{"):
         data = _json(text, "--inputs")
@@ -95,7 +96,7 @@ def collect_inputs(
     """
     inputs: dict[str, Any] = copy.deepcopy(dict(base or {}))
     for value in files or ():
-        inputs.update(_load_inputs_argument(value))
+        inputs.update(load_inputs_argument(value))
     problems = []
     for pair in pairs or ():
         name, sep, raw = pair.partition("=")

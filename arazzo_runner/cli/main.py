@@ -151,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ..errors import ArazzoError
+
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -165,16 +167,25 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return temporal_command(args)
         if args.command in ("iam-policy", "export-asl"):
             from .aws_native import run_aws_native
+            from .commands import usage_error
 
-            return run_aws_native(args, source_map(args.source_map))
+            try:
+                mapping = source_map(args.source_map)
+            except ArazzoError as exc:
+                return usage_error(args, exc)
+            return run_aws_native(args, mapping)
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
             if args.command in ("resume", "runs"):
                 return _journal_command(args)
-            from .commands import document_command
+            from .commands import document_command, usage_error
 
-            return document_command(args, source_map(args.source_map))
+            try:
+                mapping = source_map(args.source_map)
+            except ArazzoError as exc:  # with --output json, stdout still holds only JSON
+                return usage_error(args, exc)
+            return document_command(args, mapping)
     except KeyboardInterrupt as exc:
         from .signals import interrupted_exit_code, what_stopped
 

@@ -53,23 +53,38 @@ def _allows_additional(schema: Any) -> bool:
     return additional is not False
 
 
-def check_input_names(pairs: Iterable[str] | None, document: Any, workflow: Any) -> None:
-    """Every ``-i`` NAME (its first dotted part) must be an input the workflow declares.
+def check_input_names(
+    pairs: Iterable[str] | None, document: Any, workflow: Any, files: Iterable[str] | None = None
+) -> None:
+    """Every ``-i`` NAME (its first dotted part) and every top-level key of every ``--inputs`` file or
+    inline object must be an input the workflow declares.
 
     Accepted when the inputs schema declares no ``properties`` at all, or sets
     ``additionalProperties`` to anything but ``false`` explicitly: a workflow that lists its
-    inputs is taken to mean exactly those (the JSON Schema default would let every typo through).
+    inputs is taken to mean exactly those (the JSON Schema default would let every typo through,
+    and a misspelled ``inputDataConfg`` in a file launched a training job without its data).
     """
+    from .inputs import load_inputs_argument
+
     declared = document.spec.declared_inputs(workflow)
     if declared is None or _allows_additional(document.spec.inputs_schema(workflow)):
         return
+    known = sorted(declared)
     problems = []
+    for value in files or ():
+        label = "--inputs (inline JSON)" if value.strip().startswith("{") else f"--inputs {value}"
+        for name in load_inputs_argument(value):
+            if name not in declared:
+                problems.append(
+                    f"{label}: {name!r}: workflow {workflow.workflow_id!r} declares no such input"
+                    + did_you_mean(name, known)
+                )
     for pair in pairs or ():
         name = pair.partition("=")[0].split(".", 1)[0]
         if name and name not in declared:
             problems.append(
                 f"-i {name!r}: workflow {workflow.workflow_id!r} declares no such input"
-                + did_you_mean(name, sorted(declared))
+                + did_you_mean(name, known)
             )
     if problems:
-        raise UsageError("; ".join(problems) + f" (its inputs are: {', '.join(sorted(declared)) or 'none'})")
+        raise UsageError("; ".join(problems) + f" (its inputs are: {', '.join(known) or 'none'})")

@@ -97,6 +97,23 @@ def add_resume_parser(commands: Any) -> None:
     )
 
 
+def _say_if_finished(args: argparse.Namespace) -> None:
+    """A finished run has nothing to resume: say so (its result is printed again, as a script expects)."""
+    from ..journal.store import FINISHED, Journal, JournalError
+
+    try:
+        with Journal(args.journal) as journal:
+            record = journal.get(args.run_id)
+    except (JournalError, OSError):
+        return  # resume itself reports an unknown id or an unreadable journal
+    if record.status in FINISHED:
+        print(
+            f"arazzo: run {record.id} already finished ({record.status}); nothing to resume."
+            " Its result again:" + ("" if args.output == "json" else " (`arazzo runs show ID` has the details)"),
+            file=sys.stderr,
+        )
+
+
 def resume_command(args: argparse.Namespace) -> int:
     from ..http import AwsEnvironment
     from ..journal import resume
@@ -119,6 +136,7 @@ def resume_command(args: argparse.Namespace) -> int:
     # What the run started, for a report if its journal fails mid-run; passes every event on.
     tracker = _Progress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
+    _say_if_finished(args)
     from ..telemetry.cli import telemetry_from
 
     telemetry = telemetry_from(args)  # --otel: the resume continues the run's trace

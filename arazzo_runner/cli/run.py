@@ -147,7 +147,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
     servers = servers_argument(args.server)
     check_server_names(servers, document)
-    check_input_names(args.input_pairs, document, workflow)
+    check_input_names(args.input_pairs, document, workflow, args.inputs)
     inputs = collect_inputs(
         args.inputs, args.input_pairs, recording.inputs if recording is not None else None
     )
@@ -233,7 +233,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
         if run_id is not None and cleanup is None:
             print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
         if args.output == "json":  # still exactly one JSON object on stdout
-            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what)) + "\n")
+            sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what, run_id)) + "\n")
         if cleanup is None:
             print(
                 "Anything the run started (for example a training job) is still running on the server"
@@ -379,6 +379,7 @@ class _Progress:
         self.last_step_outputs: dict[str, Any] = {}
         self.steps: list[dict[str, Any]] = []
         self.requests = 0
+        self.transport_retries = 0
         self.started = time.monotonic()
         #: The run's workflow, from its first event that names one (``resume`` knows no other way).
         self.workflow_id: str | None = None
@@ -394,6 +395,7 @@ class _Progress:
             self.steps.append(
                 {
                     "stepId": event.step_id,
+                    "workflowId": event.workflow_id,
                     "attempt": event.attempt,
                     "status": event.status,
                     "statusCode": event.status_code,
@@ -404,21 +406,33 @@ class _Progress:
             )
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
+        elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are
+            self.requests += 1
+            self.transport_retries += 1
         if self.renderer is not None:
             self.renderer(event)
 
-    def interrupted(self, workflow_id: str, what: str) -> dict[str, Any]:
-        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``)."""
-        return {
+    def interrupted(self, workflow_id: str, what: str, run_id: str | None = None) -> dict[str, Any]:
+        """The ``--output json`` object of a run stopped by a signal (status ``interrupted``): the same
+        schema as every other ending (``result.schema.json``), with the ``runId`` to resume."""
+        data: dict[str, Any] = {
             "workflowId": workflow_id,
             "status": "interrupted",
             "outputs": dict(self.last_step_outputs),
             "steps": self.steps,
-            "error": {"type": "interrupted", "message": f"the run was {what}", "stepId": None},
+            "error": {
+                "type": "interrupted",
+                "message": f"the run was {what}",
+                "stepId": None,
+                "workflowId": workflow_id,
+            },
             "requests": self.requests,
-            "transportRetries": None,
+            "transportRetries": self.transport_retries,
             "durationMs": round((time.monotonic() - self.started) * 1000, 3),
         }
+        if run_id is not None:
+            data["runId"] = run_id
+        return data
 
 
 def _byte_size(text: str) -> int:
@@ -588,6 +602,20 @@ def _dry_run(
     from .exit_codes import EXIT_FAILED, EXIT_OK
 
     planned = plan_requests(document, workflow_id, inputs, environment=environment)
+    if any((p.note or "").startswith("cannot build the request: no AWS credentials found") for p in planned):
+        # Nothing is sent: show the requests signed with placeholder keys rather than not at all.
+        from ..drivers import RunEnvironment
+        from ..recording.runs import THROWAWAY_ACCESS_KEY_ID, replay_aws_environment
+
+        placeholder = RunEnvironment(
+            servers=environment.servers, aws=replay_aws_environment(region=args.region, environ={})
+        )
+        planned = plan_requests(document, workflow_id, inputs, environment=placeholder)
+        print(
+            f"arazzo: no AWS credentials found; --dry-run signs with placeholder credentials"
+            f" ({THROWAWAY_ACCESS_KEY_ID}) to show the requests. A real run needs credentials.",
+            file=sys.stderr,
+        )
     if args.output == "json":
         sys.stdout.write(json.dumps([p.to_dict() for p in planned], ensure_ascii=False, default=str) + "\n")
     else:

@@ -115,14 +115,9 @@ def runs_command(args: argparse.Namespace) -> int:
         out.write(json.dumps([r.to_dict() for r in records], ensure_ascii=False, default=str) + "\n")
         return code
     now = time.time()
-    rows = [("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")]
-    rows += [
-        (r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now))
-        for r in records
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n")
+    from .arguments import runs_table
+
+    runs_table([(r.id, r.workflow_id, r.status, _when(r.started), r.last_step or "-", _waiting(r, now)) for r in records], out)
     return code
 
 

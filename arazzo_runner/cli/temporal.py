@@ -270,15 +270,30 @@ async def _runs(args: argparse.Namespace) -> int:
     if args.output == "json":
         sys.stdout.write(json.dumps(found, ensure_ascii=False, default=str) + "\n")
     else:
-        for run in found:
-            sys.stdout.write(f"{run['id']}  {run['status']:<10} started {run['started']}\n")
+        _table(found)
         if not found:
             print("no runs yet", file=sys.stderr)
     return 0
 
 
+def _table(found: list[dict[str, Any]]) -> None:
+    """The same columns and words as the local ``arazzo runs`` (NEXT POLL: Temporal keeps it to itself)."""
+    from datetime import datetime
+
+    from .arguments import runs_table
+
+    def when(iso: str | None) -> str:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S") if iso else "-"
+
+    rows = [
+        (r["id"], r.get("workflowId") or "-", r["status"], when(r["started"]), r.get("lastStep") or "-", "-")
+        for r in found
+    ]
+    runs_table(rows, sys.stdout)
+
+
 def _render_run(data: dict[str, Any]) -> None:
-    sys.stdout.write(f"{data['id']}: {data['status']} (started {data['started']}")
+    sys.stdout.write(f"run {data['id']}  {data['status']} (started {data['started']}")
     sys.stdout.write(f", closed {data['closed']})\n" if data.get("closed") else ")\n")
     if data.get("step"):
         sys.stdout.write(f"  running step: {data['step']}\n")
@@ -329,7 +344,11 @@ def run_on_temporal(
                 return None, handle.id
             if renderer is not None:
                 print(f"arazzo: run {handle.id} submitted to {target.address}", file=sys.stderr, flush=True)
-            return await follow(handle, listener), handle.id
+            hint = asyncio.ensure_future(_hint_without_worker(client, _task_queue(args), target.address))
+            try:
+                return await follow(handle, listener), handle.id
+            finally:
+                hint.cancel()
 
     try:
         return asyncio.run(go())
@@ -364,3 +383,33 @@ def _submission(telemetry: Any, workflow_id: str, renderer: Any, document: Any, 
     from ..telemetry.temporal import submission
 
     return submission(telemetry, workflow_id, renderer, document=document, inputs=inputs)
+
+
+#: Seconds after submitting before ``run --temporal`` checks that a worker polls its task queue.
+NO_WORKER_HINT_AFTER = 3.0
+
+
+async def _hint_without_worker(client: Any, task_queue: str, address: str) -> None:
+    """A run nobody picks up waits silently: after a few seconds with no poller on the task queue, say
+    so and name the command that starts a worker (``ARAZZO_NO_WORKER_HINT_AFTER`` sets the seconds)."""
+    from ..temporal.runs import has_workflow_pollers
+
+    await asyncio.sleep(float(os.environ.get("ARAZZO_NO_WORKER_HINT_AFTER", NO_WORKER_HINT_AFTER)))
+    try:
+        if await has_workflow_pollers(client, task_queue):
+            return
+    except Exception:  # the hint is a courtesy: a server that cannot say is not an error
+        return
+    queue = "" if task_queue == _default_task_queue() else f" --task-queue {task_queue}"
+    print(
+        f"arazzo: no worker is polling task queue {task_queue!r} on {address}; the run waits until one does."
+        f" Start one with: arazzo worker --temporal {address}{queue}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _default_task_queue() -> str:
+    from ..temporal import TASK_QUEUE
+
+    return TASK_QUEUE

@@ -115,6 +115,7 @@ def load(
     source_map: Mapping[str, str] | None = None,
     documents: Sequence[str | os.PathLike[str]] = (),
     allow_outside: bool = False,
+    root: str | None = None,
     network_policy: Any = None,
 ) -> Document:
     """Load, validate and resolve the Arazzo document at ``path``.
@@ -123,6 +124,7 @@ def load(
     (things that are legal but probably not meant) are on the returned document's ``warnings``.
     ``documents`` are other Arazzo documents an Arazzo 1.1 source may name by their ``$self``
     (identity before location: such a source is read from the document that has that ``$self``).
+    ``root`` replaces :func:`confinement_root` (``resume`` passes the one its run was started with).
     ``network_policy`` (``http.network_policy.NetworkPolicy``) bounds where ``allow_remote``
     fetches may go, redirects included.
     """
@@ -132,6 +134,7 @@ def load(
         source_map=source_map,
         documents=documents,
         allow_outside=allow_outside,
+        root=root,
         network_policy=network_policy,
     )
     if document is None or any(p.severity is Severity.ERROR for p in problems):
@@ -148,6 +151,7 @@ def load_with_problems(
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
     allow_outside: bool = False,
+    root: str | None = None,
     network_policy: Any = None,
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
@@ -164,6 +168,7 @@ def load_with_problems(
         documents=documents,
         unused_source_map=unused_source_map,
         allow_outside=allow_outside,
+        root=root,
         network_policy=network_policy,
     )
     return report.document, report.problems
@@ -177,14 +182,16 @@ def load_report(
     documents: Sequence[str | os.PathLike[str]] = (),
     unused_source_map: bool = False,
     allow_outside: bool = False,
+    root: str | None = None,
     network_policy: Any = None,
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
-    root = None
-    if not is_remote(location):
+    if is_remote(location):
+        root = None
+    else:
         location = os.path.abspath(location)
-        root = confinement_root(location)
+        root = root or confinement_root(location)
     fetcher = SourceFetcher(
         allow_remote=allow_remote,
         source_map=dict(source_map or {}),
@@ -200,6 +207,8 @@ def load_report(
             fetcher.allow(os.fspath(candidate))  # named by the caller: read wherever it is
         _register_identity(os.fspath(candidate), session)
     document = _load_document(location, session, display=os.fspath(path))
+    if document is not None:
+        document.confinement_root = root
     if unused_source_map:
         session.problems.extend(_unused_source_map_keys(session.fetcher, os.fspath(path)))
     version = session.versions.get(location)
@@ -225,14 +234,25 @@ def _unused_source_map_keys(fetcher: SourceFetcher, display: str) -> list[Proble
 
 
 def confinement_root(location: str) -> str:
-    """The folder tree a local document may read files from: the working directory's when the
-    document is inside it (a project run from its root, like ``workflows/x.yml`` naming
-    ``../openapi/x.yml``), else the document's own folder. Never the filesystem root."""
-    folder = os.path.dirname(location)
-    cwd = os.path.realpath(os.getcwd())
-    if os.path.dirname(cwd) != cwd and os.path.commonpath([cwd, os.path.realpath(folder)]) == cwd:
-        return cwd
-    return folder
+    """The folder tree a local document may read files from, whatever the working directory:
+    the enclosing repository (the nearest folder up from the document's that holds ``.git``),
+    else the document's folder's parent (so ``workflows/x.yml`` may name ``../openapi/x.yml``).
+    Never the filesystem root: a document directly under it is confined to its own folder.
+
+    It used to be the working directory when that held the document, so ``cd workflows && arazzo
+    validate x.yml`` refused the ``../openapi/`` the same command accepted from the repository root.
+    """
+    folder = os.path.realpath(os.path.dirname(os.path.abspath(location)))
+    candidate = folder
+    while True:
+        if os.path.exists(os.path.join(candidate, ".git")):
+            return candidate if os.path.dirname(candidate) != candidate else folder
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            break
+        candidate = parent
+    parent = os.path.dirname(folder)
+    return parent if os.path.dirname(parent) != parent else folder
 
 
 def display_name(location: str) -> str:

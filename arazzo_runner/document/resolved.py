@@ -70,6 +70,9 @@ class Document:
     #: Names of declared sources that could not be loaded (already reported).
     failed_sources: set[str] = field(default_factory=set)
     warnings: list[Problem] = field(default_factory=list)
+    #: The folder tree its local files were confined to (``loader.confinement_root``; journaled so
+    #: that ``resume`` from any working directory applies the same one). None for a remote document.
+    confinement_root: str | None = None
     #: apiKey header/query names of every source (engine.redaction.api_key_names fills it once).
     _api_key_names: Any = field(default=None, repr=False)
 

@@ -26,6 +26,7 @@ from ..engine.needs import Delivery, Done, Exchange, Need, Receive, SendMessage,
 from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
+from ..http.network_policy import NetworkPolicyError
 from ..http.retry_loop import bounded_client
 from ..messaging.steps import acknowledge
 from ..messaging.steps import serve as serve_message
@@ -158,6 +159,31 @@ def _violations(
     return tuple(found)
 
 
+def _refused_by_strict_validation(
+    document: Any, need: SendRequest, request: httpx.Request, payload: Any, endpoint: Any
+) -> Exchange | None:
+    """Under ``--validate=strict`` a request that violates its OpenAPI description is never sent: the
+    step fails with the violations (a 71-character job name used to be reported, then created)."""
+    from ..http.validation import validate_request
+
+    source, operation = operation_of(document, need)
+    found = tuple(validate_request(source, operation, request, base_url=endpoint.base_url))
+    if not found:
+        return None
+    return Exchange(
+        request=adapter.sent(request, payload),
+        error=f"not sent: the request does not match the OpenAPI description (--validate=strict): {found[0]}",
+        violations=found,
+        unsent=True,
+    )
+
+
+def _failed(request: httpx.Request, payload: Any, exc: BaseException, started: float, clock: Any) -> Exchange:
+    """A failed exchange; one the network policy refused before sending is not counted as sent."""
+    exchange = adapter.failed(request, payload, exc, started, clock)
+    return replace(exchange, unsent=True) if isinstance(exc, NetworkPolicyError) else exchange
+
+
 def _answered(
     document: Any,
     validate: str,
@@ -246,8 +272,13 @@ def drive(
             continue
         request, endpoint, payload, error = prepare_send(execution.document, need, environment)
         started = clock()
+        refused = None
+        if request is not None and execution.options.validate == "strict":
+            refused = _refused_by_strict_validation(execution.document, need, request, payload, endpoint)
         if request is None:  # it could not be built: error says why
             exchange = Exchange(request=None, error=error)
+        elif refused is not None:
+            exchange = refused
         else:
             adapter.limit_to_step_timeout(request, need.timeout)
             try:
@@ -262,7 +293,7 @@ def drive(
                     limits=environment.response_limits(execution.state.deadline, now),
                 )
             except (ArazzoError, httpx.HTTPError) as exc:
-                exchange = adapter.failed(request, payload, exc, started, clock)
+                exchange = _failed(request, payload, exc, started, clock)
             else:
                 exchange = _answered(
                     execution.document,
@@ -336,6 +367,10 @@ async def send_async(
     started = clock()
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
+    if validate == "strict":
+        refused = await asyncio.to_thread(_refused_by_strict_validation, document, need, request, payload, endpoint)
+        if refused is not None:
+            return refused
     adapter.limit_to_step_timeout(request, need.timeout)
     try:
         if environment.network_policy is not None:
@@ -353,7 +388,7 @@ async def send_async(
             need.timeout,
         )
     except (ArazzoError, httpx.HTTPError) as exc:
-        return adapter.failed(request, payload, exc, started, clock)
+        return _failed(request, payload, exc, started, clock)
     except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
         failure = TimeoutError(step_timeout.message(need.timeout or 0))
         return adapter.failed(request, payload, failure, started, clock)

@@ -79,6 +79,13 @@ def unreadable(step: Step, response: Response, emit: Emit) -> str | None:
     return reason
 
 
+def violations(step: Step, exchange: Exchange, emit: Emit) -> None:
+    """Each OpenAPI violation as a warning (also for a request ``--validate=strict`` did not send)."""
+    for violation in exchange.violations:
+        detail = violation.to_dict() if hasattr(violation, "to_dict") else None
+        emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail))
+
+
 def judged(
     step: Step,
     exchange: Exchange,
@@ -92,9 +99,7 @@ def judged(
     OpenAPI violations (warnings; a failure under ``validate == "strict"``), the transport's note."""
     if not ok and response.said:
         reason = f"{reason}; the API said {response.said}"  # the server's own words, with any auth hint
-    for violation in exchange.violations:
-        detail = violation.to_dict() if hasattr(violation, "to_dict") else None
-        emit(Warning(message=f"OpenAPI: {violation}", step_id=step.step_id, violation=detail))
+    violations(step, exchange, emit)
     if exchange.violations and validate == "strict" and ok:
         ok, reason = False, f"the exchange does not match the OpenAPI description: {exchange.violations[0]}"
     if exchange.note:

@@ -312,6 +312,9 @@ class Exchange:
     note: str | None = None
     #: OpenAPI violations of the request and response (only when validation is on).
     violations: tuple[Any, ...] = ()
+    #: True when the request was never sent (refused by the network policy or by ``--validate=strict``):
+    #: it is not counted among the run's requests.
+    unsent: bool = False
 
 
 Need = SendRequest | SendMessage | Receive | Sleep | Done

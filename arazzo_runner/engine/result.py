@@ -8,6 +8,16 @@ from typing import Any, Literal
 RunStatus = Literal["succeeded", "failed"]
 
 
+def result_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of :meth:`RunResult.to_dict` and of ``arazzo run --output json`` for
+    every ending (succeeded, failed, interrupted; local or ``--temporal``): ``result.schema.json``."""
+    import json
+    from importlib.resources import files
+
+    data: dict[str, Any] = json.loads(files(__package__).joinpath("result.schema.json").read_text("utf-8"))
+    return data
+
+
 @dataclass(frozen=True, slots=True)
 class StepRecord:
     """One execution of one step (a poll loop or a retry makes several)."""

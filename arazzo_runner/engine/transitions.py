@@ -354,7 +354,7 @@ class Machine:
         if frame.phase is not Phase.AWAIT_RESPONSE or not isinstance(need, SendRequest):
             raise RuntimeError("feed() without a pending request")
         step = self.index.step(frame)
-        state.requests += 1 + len(exchange.retries)
+        state.requests += 0 if exchange.unsent else 1 + len(exchange.retries)  # refused: never sent
         state.transport_retries += len(exchange.retries)
         for event in answers.retried(step, exchange):
             self.emit(event, now)
@@ -374,6 +374,7 @@ class Machine:
         response = exchange.response
         if response is None:
             failure = exchange.error or "no response"
+            answers.violations(step, exchange, lambda e: self.emit(e, now))  # why --validate=strict did not send it
             self.emit(TransportFailed(step_id=step.step_id, message=self.masker.text(failure)), now)
             self._step_done(frame, step, succeeded=False, reason=failure, now=now, status_code=None)
             return

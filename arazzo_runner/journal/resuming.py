@@ -242,6 +242,7 @@ def _resume(
             allow_remote=settings.allow_remote,
             allow_outside=settings.allow_outside,
             network_policy=settings.network_policy(),
+            root=recorded.confinement_root,  # the folder tree the run started with, from any directory
         )
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))

@@ -79,6 +79,7 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
         "receivedAt": exchange.received_at,
         "note": exchange.note,
         "violations": list(exchange.violations),
+        "unsent": exchange.unsent,
     }
 
 
@@ -105,6 +106,7 @@ def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
         received_at=data["receivedAt"],
         note=data["note"],
         violations=tuple(data["violations"]),
+        unsent=bool(data.get("unsent", False)),
     )
 
 

@@ -29,6 +29,22 @@ from . import TASK_QUEUE, WORKFLOW_NAME
 from .messages import event_from_dict, run_request
 
 
+async def has_workflow_pollers(client: Client, task_queue: str) -> bool:
+    """Whether any worker polls ``task_queue`` for workflow tasks (Temporal's DescribeTaskQueue)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    answer = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return bool(answer.pollers)
+
+
 class RemoteRunFailed(ArazzoError):
     """The workflow execution itself failed (not the Arazzo workflow: that is a result)."""
 
@@ -83,7 +99,13 @@ async def submit(
 ) -> WorkflowHandle[Any, Any]:
     """Start the run; the handle names the run by id only, so it follows it across continue-as-new."""
     run_id = run_id or f"arazzo-{request['workflowId']}-{uuid.uuid4().hex[:12]}"
-    started = await client.start_workflow(WORKFLOW_NAME, dict(request), id=run_id, task_queue=task_queue)
+    started = await client.start_workflow(
+        WORKFLOW_NAME,
+        dict(request),
+        id=run_id,
+        task_queue=task_queue,
+        memo={"workflowId": request["workflowId"]},  # what `arazzo runs --temporal` lists, as local runs do
+    )
     return client.get_workflow_handle(started.id)
 
 
@@ -137,22 +159,62 @@ async def _deliver(
 
 
 async def list_runs(client: Client, *, limit: int = 50, query: str | None = None) -> list[dict[str, Any]]:
-    """The most recent runs first (id, status, workflow, started, closed)."""
+    """The most recent runs first, in the local journal's words (id, workflow, status, started, last step)."""
     filter_ = f"WorkflowType = '{WORKFLOW_NAME}'" + (f" AND ({query})" if query else "")
     found = []
     async for execution in client.list_workflows(filter_, limit=limit):
-        found.append(_summary(execution))
+        summary = _summary(execution)
+        summary["workflowId"] = await _workflow_id(execution)
+        if execution.status == WorkflowExecutionStatus.COMPLETED:  # succeeded or failed: the result says
+            result = await _result_of(client, execution.id)
+            if result is not None:
+                summary["status"] = result.get("status", summary["status"])
+                steps = result.get("steps") or []
+                summary["lastStep"] = steps[-1].get("stepId") if steps else None
+        found.append(summary)
         if len(found) >= limit:
             break
     return found
 
 
+#: Temporal's execution statuses in the local journal's words (``arazzo runs``): a completed execution is
+#: ``succeeded`` or ``failed`` by its Arazzo result; one cancelled or terminated from outside was interrupted.
+LOCAL_WORDS = {
+    "running": "running",
+    "continued_as_new": "running",
+    "completed": "succeeded",
+    "failed": "failed",
+    "timed_out": "failed",
+    "canceled": "interrupted",
+    "terminated": "interrupted",
+}
+
+
+async def _workflow_id(execution: Any) -> str | None:
+    try:
+        memo = await execution.memo()
+    except Exception:  # an execution started without the memo (older clients): its id says it
+        memo = {}
+    workflow_id = memo.get("workflowId") if isinstance(memo, Mapping) else None
+    return workflow_id if isinstance(workflow_id, str) else None
+
+
+async def _result_of(client: Client, run_id: str) -> dict[str, Any] | None:
+    try:
+        result = await client.get_workflow_handle(run_id).result()
+    except Exception:
+        return None
+    return result if isinstance(result, dict) else None
+
+
 def _summary(execution: Any) -> dict[str, Any]:
     status = execution.status
+    temporal_status = status.name.lower() if isinstance(status, WorkflowExecutionStatus) else str(status)
     return {
         "id": execution.id,
         "runId": execution.run_id,
-        "status": status.name.lower() if isinstance(status, WorkflowExecutionStatus) else str(status),
+        "status": LOCAL_WORDS.get(temporal_status, temporal_status),
+        "temporalStatus": temporal_status,
         "started": execution.start_time.isoformat() if execution.start_time else None,
         "closed": execution.close_time.isoformat() if execution.close_time else None,
         "taskQueue": execution.task_queue,
@@ -174,6 +236,8 @@ async def show_run(client: Client, run_id: str) -> dict[str, Any]:
             data["step"] = None
     elif description.status == WorkflowExecutionStatus.COMPLETED:
         data["result"] = await handle.result()
+        if isinstance(data["result"], dict):
+            data["status"] = data["result"].get("status", data["status"])
     else:
         try:
             await handle.result()

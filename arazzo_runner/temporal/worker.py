@@ -35,6 +35,9 @@ def build_worker(
 ) -> tuple[Worker, SendActivity]:
     """A worker for ``client`` (not started) and its send activity (closed by the caller, which
     closes the message activities too: ``sender.messages``)."""
+    from .preload import preload
+
+    preload()  # before the sandbox: a first workflow task imports nothing (no TMPRL1101 under load)
     sender = SendActivity(make_environment)
     messages = sender.messages = MessageActivities(sender.environment, max_concurrent=max_concurrent)
     worker = Worker(

@@ -230,7 +230,12 @@ workflows:
 
 
 def interrupt_while_polling(
-    url: str, describes: Callable[[], int], tmp_path: Path, *extra: str, env: dict | None = None
+    url: str,
+    describes: Callable[[], int],
+    tmp_path: Path,
+    *extra: str,
+    env: dict | None = None,
+    stdout: dict | None = None,
 ) -> tuple[int, str]:
     """Start ``arazzo run`` on the flagship, send SIGINT once it has polled twice; (exit code, stderr)."""
     command = [
@@ -250,7 +255,9 @@ def interrupt_while_polling(
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)
-    _stdout, stderr = process.communicate(timeout=60)
+    out, stderr = process.communicate(timeout=60)
+    if stdout is not None:  # the caller wants stdout too
+        stdout["stdout"] = out
     return process.returncode, stderr
 
 

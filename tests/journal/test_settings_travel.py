@@ -9,6 +9,7 @@ without ``--force``. A comment-only change to an OpenAPI file no longer blocks a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -122,7 +123,9 @@ def test_resume_rebuilds_the_runs_limits(workdir, server) -> None:
     with pytest.raises(Crash):
         start(workdir, server, settings, sleep=crashing_sleep)
     record = only_run(workdir)
-    assert RunSettings.from_json(record.settings) == settings
+    recorded = RunSettings.from_json(record.settings)
+    assert recorded.confinement_root == str(workdir.resolve().parent)  # no repository: the folder's parent
+    assert dataclasses.replace(recorded, confinement_root=None) == settings
     result = resume(record.id, journal=workdir / "runs.db", inputs=INPUTS, sleep=lambda s: None)
     assert not result.succeeded
     assert result.error is not None and "2000" in result.error.message  # the run's own size bound
@@ -241,4 +244,5 @@ def test_the_journal_records_every_setting_of_a_cli_run(workdir, server) -> None
         "validate": "warn",
         "allowRemote": False,
         "allowOutside": False,
+        "confinementRoot": str(workdir.resolve().parent),  # issue 26: resume reads the same folder tree
     }

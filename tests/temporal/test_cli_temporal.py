@@ -26,7 +26,10 @@ def worker(temporal_server, task_queue):
     process = WorkerProcess(temporal_server.address, task_queue).wait_ready()
     yield process
     process.stop()
+    output = process.output()
     process.close()
+    # Issue 26 point 8: no "[TMPRL1101] Potential deadlock detected" (imports inside the sandbox did it).
+    assert "TMPRL1101" not in output and "Traceback" not in output, output
 
 
 def flagship_args(emulator, temporal_server, task_queue, name: str) -> list[str]:
@@ -59,6 +62,10 @@ def test_run_on_temporal_prints_the_same_json_result_as_a_local_run(
     from tests.temporal.conftest import comparable
 
     remote_data, local_data = json.loads(remote.stdout), json.loads(local.stdout)
+    from tests.cli.test_fresh_clone import check_schema
+
+    check_schema(remote_data)  # one result schema, local or on Temporal (issue 26 point 5)
+    check_schema(local_data)
     assert remote_data["outputs"]["trainingJobArn"].endswith("/tmp-cli")
     assert comparable(remote_data) == json.loads(
         json.dumps(comparable(local_data)).replace("tmp-cli-local", "tmp-cli")
@@ -87,7 +94,13 @@ def test_detach_then_runs_and_runs_show(temporal_server, task_queue, emulator, w
     assert data["result"]["outputs"]["trainingJobArn"].endswith("/tmp-cli-detached")
     listed = cli("runs", "--temporal", temporal_server.address, "--output", "json", "--limit", "100")
     assert listed.returncode == 0, listed.stderr
-    assert run_id in [r["id"] for r in json.loads(listed.stdout)]
+    (mine,) = [r for r in json.loads(listed.stdout) if r["id"] == run_id]
+    assert mine["status"] == "succeeded" and mine["workflowId"] == "train-and-poll-job"
+    assert mine["lastStep"] == "pollTrainingJob"
+    table = cli("runs", "--temporal", temporal_server.address, "--limit", "100").stdout.splitlines()
+    assert table[0].split() == ["ID", "WORKFLOW", "STATUS", "STARTED", "LAST", "STEP", "NEXT", "POLL"]
+    (row,) = [line for line in table if line.startswith(run_id)]
+    assert row.split()[1:3] == ["train-and-poll-job", "succeeded"]  # the local runs' words
     text = cli("runs", "show", run_id, "--temporal", temporal_server.address)
     assert "trainingJobStatus: Completed" in text.stdout
 
@@ -109,3 +122,28 @@ def test_importing_the_library_does_not_import_temporalio() -> None:
     code = "import sys, arazzo_runner; arazzo_runner.load; import arazzo_runner.cli.main as m; m.build_parser(); print('temporalio' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_run_without_a_worker_says_how_to_start_one(temporal_server, task_queue, emulator, tmp_path) -> None:
+    """Issue 26 point 8: no poller on the task queue after a few seconds is said, with the command."""
+    import os
+    import time
+
+    log = tmp_path / "stderr"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "arazzo_runner", *flagship_args(emulator, temporal_server, task_queue, "tmp-no-worker")],
+            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT,
+            env={**os.environ, "ARAZZO_NO_WORKER_HINT_AFTER": "0.2"},
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while "no worker is polling" not in log.read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.05)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+    text = log.read_text()
+    assert f"no worker is polling task queue '{task_queue}' on {temporal_server.address}" in text
+    assert f"Start one with: arazzo worker --temporal {temporal_server.address} --task-queue {task_queue}" in text
