@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 UV_QUIET := --quiet
 
-.PHONY: test lint imports typecheck demo demo-events clean lock test-latest openapi fuzz bench
+.PHONY: test lint imports typecheck demo demo-events clean lock test-latest openapi fuzz bench browser
 
 $(BIN)/uv: uv.lock
 	@echo "setup: creating $(VENV) with $$($(PYTHON) --version)"
@@ -37,6 +37,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Debian's chromium, for the HTML report's browser test (tests/testing/test_html_report.py): installed with apt-get
+# only when missing and this runs as root with apt-get available; otherwise (or if apt fails) that one test is
+# skipped and says why. Never a download of a browser build of our own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "setup: installing chromium with apt-get (for the HTML report's browser test)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+	      || echo "setup: apt-get could not install chromium; the HTML report's browser test will be skipped"; \
+	  else \
+	    echo "setup: chromium is not installed and apt-get cannot run here; the HTML report's browser test will be skipped"; \
+	  fi; }
+
 # The layer rules (.importlinter): what each package may import, no import cycles.
 imports: $(STAMP)
 	$(BIN)/lint-imports --no-cache
@@ -46,7 +61,7 @@ imports: $(STAMP)
 # Temporal's dev servers, the journal folder) are per worker, on free ports and in their own folders.
 TEST_WORKERS ?= 2
 
-test: $(STAMP) lint imports typecheck
+test: $(STAMP) lint imports typecheck browser
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target

@@ -25,6 +25,9 @@ arazzo-runner gets:
   A recording is written to a temporary file and replaces the old one only when the run
   succeeded: a failed run (a wrong secret, an endpoint down) is kept next to it as
   ``NAME.failed.har`` and a warning says so. ``--arazzo-record-force`` replaces it anyway.
+* ``pytest --arazzo PATHS`` (``--arazzo-replay DIR``, ``--arazzo-server SOURCE=URL``): every
+  workflow of the Arazzo documents under PATHS is a test item, as ``arazzo test`` runs them
+  (see :mod:`arazzo_runner.testing.pytest_items`).
 * assertion helpers with readable failures: :func:`assert_succeeded`, :func:`assert_failed`,
   :func:`assert_outputs`, :func:`assert_attempts`.
 """
@@ -59,6 +62,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="like --arazzo-record, but also replace a recording when its run fails",
     )
+    from .testing.pytest_items import add_options
+
+    add_options(group)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    """``pytest --arazzo PATHS``: each workflow of each Arazzo document found is a test item."""
+    from .testing.pytest_items import collect_file
+
+    return collect_file(file_path, parent)
 
 
 def _resolve(root: Path, path: str | Path) -> Path:

@@ -44,6 +44,7 @@ _KEYS = {
     "validate": "validate",
     "allowRemote": "allow_remote",
     "allowOutside": "allow_outside",
+    "awsSigning": "aws_signing",
     "confinementRoot": "confinement_root",
 }
 
@@ -70,6 +71,8 @@ class RunSettings:
     validate: str = "off"
     allow_remote: bool = False
     allow_outside: bool = False
+    #: sign sources whose server is an AWS endpoint with SigV4 (``--no-aws-signing``: ``False``)
+    aws_signing: bool = True
     #: The folder tree the document's local files were confined to (``loader.confinement_root``), so
     #: that ``resume`` from any working directory reads the same one (``None``: a remote document).
     confinement_root: str | None = None
@@ -150,6 +153,7 @@ class RunSettings:
             request_timeout=self.http_timeout,
             max_response_size=self.max_response_size,
             network_policy=self.network_policy(),
+            aws_signing=self.aws_signing,
         )
         environment.settings = self
         return environment
@@ -186,6 +190,7 @@ class RunSettings:
         if self.max_response_size is not None:
             environment.max_response_size = self.max_response_size
         environment.transport_retries = environment.transport_retries or self.transport_retries
+        environment.aws_signing = environment.aws_signing and self.aws_signing
         environment.settings = self
         return environment
 
@@ -262,6 +267,8 @@ def loosenings(before: RunSettings, after: RunSettings) -> list[str]:
         found.append("--allow-remote (the run did not fetch remote sources)")
     if after.allow_outside and not before.allow_outside:
         found.append("--allow-outside (the run read only its own folder tree)")
+    if after.aws_signing and not before.aws_signing:
+        found.append("AWS signing (the run used --no-aws-signing: credentials would go to its AWS hosts)")
     return found
 
 
@@ -282,6 +289,7 @@ def settings_of(environment: Any, validate: str = "off") -> RunSettings:
         max_response_size=environment.max_response_size,
         transport_retries=environment.transport_retries,
         validate=validate,
+        aws_signing=getattr(environment, "aws_signing", True),
     )
 
 

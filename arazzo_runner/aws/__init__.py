@@ -17,5 +17,8 @@ only when it is used, so the CLI stays fast.
   a run can reach);
 * :mod:`.asl_export` — the workflow as a Step Functions state machine (``arazzo export-asl``),
   with :mod:`.asl_paths` (expressions and criteria as JSONPath and Choice rules) and
-  :mod:`.asl_schema` (the States Language JSON Schema check).
+  :mod:`.asl_schema` (the States Language JSON Schema check);
+
+Recognising AWS hosts and writing and reading every protocol on the wire is not here but in
+:mod:`arazzo_runner.aws_model`, below the HTTP layer that uses it.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from ..document.describe import describe_workflow, describe_workflows
@@ -49,7 +50,8 @@ def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> in
     document, problems = report.document, report.problems
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if args.command == "validate":
-        return _validate(args, document is not None and not errors, problems, report.rules)
+        notes = aws_notes(document) if document is not None else []
+        return _validate(args, document is not None and not errors, problems, report.rules, notes)
     if document is None or errors:
         if args.output == "json":  # only JSON: the same problems are not repeated as text
             _print_json({"valid": False, "problems": [p.to_dict() for p in problems]})
@@ -95,8 +97,32 @@ def document_command(args: argparse.Namespace, source_map: dict[str, str]) -> in
     return EXIT_OK
 
 
-def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem], rules: str | None) -> int:
-    """Report the problems; say whose rules applied (``Arazzo 1.1 rules``), as the version decides."""
+def aws_notes(document: Any) -> list[str]:
+    """One line per source recognised as AWS from its server (signed with SigV4 when run)."""
+    from ..http.aws_recognition import aws_source_note
+    from ..sources.openapi import OpenApiSource
+
+    notes = []
+    for source in document.sources.values():
+        if isinstance(source, OpenApiSource):
+            try:
+                note = aws_source_note(source)
+            except Exception:  # botocore's data unreadable: the run reports it where it matters
+                note = None
+            if note:
+                notes.append(note)
+    return notes
+
+
+def _validate(
+    args: argparse.Namespace,
+    valid: bool,
+    problems: list[Problem],
+    rules: str | None,
+    notes: Sequence[str] = (),
+) -> int:
+    """Report the problems; say whose rules applied (``Arazzo 1.1 rules``), as the version decides.
+    ``notes`` are facts worth knowing that are not problems (a source recognised as AWS)."""
     warnings = [p for p in problems if p.severity is Severity.WARNING]
     errors = [p for p in problems if p.severity is Severity.ERROR]
     ok = valid and not (args.strict and warnings)
@@ -109,9 +135,12 @@ def _validate(args: argparse.Namespace, valid: bool, problems: list[Problem], ru
                 "errors": len(errors),
                 "warnings": len(warnings),
                 "problems": [p.to_dict() for p in problems],
+                "notes": list(notes),
             }
         )
     _report(problems)
+    for note in notes:
+        print(note, file=sys.stderr)
     if args.output != "json":
         if ok:
             note = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""

@@ -134,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .temporal import add_worker_parser
 
     add_worker_parser(commands)  # `runs --temporal` is part of the runs parser (cli/runs.py)
+
+    from .test_command import add_test_parser
+
+    add_test_parser(commands)
     return parser
 
 
@@ -177,7 +181,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
-            if args.command in ("resume", "runs"):
+            if args.command in ("resume", "runs", "test"):
                 return _journal_command(args)
             from .commands import document_command, usage_error
 
@@ -216,6 +220,10 @@ def _journal_command(args: argparse.Namespace) -> int:
             from .resume import resume_command
 
             return resume_command(args)
+        if args.command == "test":  # many documents, each loaded (and reported) by the command
+            from .test_command import test_command
+
+            return test_command(args, source_map(args.source_map))
         from .runs import runs_command
 
         return runs_command(args)

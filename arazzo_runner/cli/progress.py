@@ -64,6 +64,8 @@ class ProgressRenderer:
         self.last_step_outputs: dict[str, Any] = {}
         self._violations_shown: set[tuple[str | None, str]] = set()
         self._warnings_shown: set[tuple[str | None, str]] = set()
+        #: Distinct warnings that are not OpenAPI violations (the summary line counts them).
+        self._plain_warnings: set[tuple[str | None, str]] = set()
         #: (step, line, style) of a poll not printed yet: printed if it turns out to be the last.
         self._unshown_poll: tuple[str, str, str | None] | None = None
         #: Failure reasons already printed on a step line (the run's error then refers to them).
@@ -184,15 +186,30 @@ class ProgressRenderer:
             self._line(f"  waiting {event.seconds:.1f} s before retrying {event.step_id}")
 
     def on_warning(self, event: ev.Warning) -> None:
-        if self.verbose:
+        if event.violation is None:  # every mode: a warning explains a null or an odd answer
+            self._plain_warnings.add((event.step_id, event.message))
             if (event.step_id, event.message) not in self._warnings_shown:  # a poll loop repeats them
                 self._warnings_shown.add((event.step_id, event.message))
+                if self.verbose:
+                    self._line(f"  warning: {event.message}", "yellow")
+                else:
+                    named = not event.step_id or repr(event.step_id) in event.message
+                    where = "" if named else f"{event.step_id}: "
+                    self._line(f"  warning: {where}{_short(event.message, 240)}", "yellow")
+        elif self.verbose:
+            if (event.step_id, event.message) not in self._warnings_shown:
+                self._warnings_shown.add((event.step_id, event.message))
                 self._line(f"  warning: {event.message}", "yellow")
-        elif event.violation is not None:  # --validate: one line per distinct violation, even without -v
+        else:  # --validate: one line per distinct violation, even without -v
             key = (event.step_id, event.message)
             if key not in self._violations_shown:
                 self._violations_shown.add(key)
                 self._line(f"  ! {event.step_id}: {_short(event.message, 160)}", "yellow")
+
+    @property
+    def warning_count(self) -> int:
+        """Distinct warnings of the run (not OpenAPI violations): the summary line counts them."""
+        return len(self._plain_warnings)
 
     def on_limit_hit(self, event: ev.LimitHit) -> None:
         self._flush_poll()
@@ -239,7 +256,9 @@ class ProgressRenderer:
         status = "succeeded" if event.status == "succeeded" else "FAILED"
         self._line(
             f"{event.workflow_id}: {status} · {event.requests} request{'s' if event.requests != 1 else ''}"
-            f" · {_duration(event.duration_ms / 1000)}" + (f" · {steps} polls" if steps else ""),
+            f" · {_duration(event.duration_ms / 1000)}"
+            + (f" · {steps} polls" if steps else "")
+            + (f" · {warned} warning{'s' if warned != 1 else ''}" if (warned := self.warning_count) else ""),
             "bold green" if event.status == "succeeded" else "bold red",
         )
         if event.error:

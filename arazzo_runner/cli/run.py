@@ -15,6 +15,8 @@ from .arguments import servers as servers_argument
 if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
     from ..running import RunnableDocument
 
+from .warnings_log import WarningLog
+
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
       --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
@@ -75,6 +77,18 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
     )
     run.add_argument(
         "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
+    )
+    run.add_argument(
+        "--no-aws-signing",
+        dest="aws_signing",
+        action="store_false",
+        help="do not sign sources whose server is an AWS endpoint with SigV4 unless they declare it"
+        " (they keep their declared security schemes)",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail the run (exit 1) when it has warnings, e.g. an output read as null from an answer",
     )
     run.add_argument(
         "-v", "--verbose", action="store_true", help="show requests, responses and every criterion"
@@ -181,8 +195,9 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     )
     problems: tuple[str, ...] = ()
     violations = ViolationLog(renderer) if args.validate else None
+    warnings = WarningLog(violations if violations is not None else renderer)
     # What was started, for an interrupted run's report; passes every event on (violations, renderer).
-    tracker = _Progress(violations if violations is not None else renderer)
+    tracker = _Progress(warnings)
     notices: JournalNotices | None = None
     try:
         if recording is not None:
@@ -231,7 +246,9 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
         print(f"arazzo: {what} during workflow {workflow.workflow_id!r}{running}.", file=sys.stderr)
         run_id = notices.run_id if notices is not None else None
         if run_id is not None and cleanup is None:
-            print(f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr)
+            print(
+                f"arazzo: `arazzo resume {run_id}` carries the run on from where it stopped.", file=sys.stderr
+            )
         if args.output == "json":  # still exactly one JSON object on stdout
             sys.stdout.write(strict_json(tracker.interrupted(workflow.workflow_id, what, run_id)) + "\n")
         if cleanup is None:
@@ -248,7 +265,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
             renderer.close()
         if telemetry is not None:
             telemetry.shutdown()  # flushes what the exporters still hold
-    return print_result(args, result, problems, violations)
+    return print_result(args, result, problems, violations, warnings)
 
 
 def journal_failed(exc: Any, run_id: str | None, tracker: Any, workflow_id: str, output: str) -> int:
@@ -309,15 +326,33 @@ class JournalNotices:
 
 
 def print_result(
-    args: argparse.Namespace, result: Any, problems: tuple[str, ...] = (), violations: Any = None
+    args: argparse.Namespace,
+    result: Any,
+    problems: tuple[str, ...] = (),
+    violations: Any = None,
+    warnings: Any = None,
 ) -> int:
-    """Print a run's outputs (or its JSON result, with the ``--validate`` violations) and return the exit code."""
+    """Print a run's outputs (or its JSON result, with the ``--validate`` violations and the
+    warnings) and return the exit code: 1 when the run failed, or with ``--strict`` and warnings."""
     from .exit_codes import EXIT_FAILED, EXIT_OK
 
     data = result.to_dict(masked=True)
     if violations is not None:
         data["validation"] = violations.entries(result.masker)
+    if warnings is not None:
+        data["warnings"] = warnings.entries(result.masker)
+    strict = bool(getattr(args, "strict", False) and warnings)
+    if strict:
+        data["strict"] = {"failed": True, "warnings": len(warnings)}
     _print_result(args, data)
+    if strict and result.succeeded:
+        count = len(warnings)
+        print(
+            f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
+            " (an answer it could not read as its expressions need)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if problems:
         print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
         for problem in problems:

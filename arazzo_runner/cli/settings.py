@@ -122,6 +122,7 @@ def settings_from(args: argparse.Namespace, servers: dict[str, str]) -> Any:
         validate=args.validate or "off",
         allow_remote=bool(args.allow_remote),
         allow_outside=bool(getattr(args, "allow_outside", False)),
+        aws_signing=bool(getattr(args, "aws_signing", True)),
     )
 
 

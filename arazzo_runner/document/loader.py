@@ -415,7 +415,12 @@ def _load_sources(document: Document, session: _Session) -> None:
                 session.problems.append(Problem(problem, url_location, code="bad-source"))
                 continue
             document.sources[source.name] = OpenApiSource(
-                name=source.name, url=source.url, location=target, file=parsed, fetcher=session.fetcher
+                name=source.name,
+                url=source.url,
+                location=target,
+                file=parsed,
+                fetcher=session.fetcher,
+                aws_recognition=False if source.extensions.get("x-arazzo-aws") is False else None,
             )
             ref_problems = reference_problems(parsed, target, session.fetcher)
             session.problems.extend(_relabel(p, target, display_name(target)) for p in ref_problems)

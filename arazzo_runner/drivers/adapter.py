@@ -16,6 +16,7 @@ from ..document.resolved import Document
 from ..engine.lookups import operation_of
 from ..engine.needs import Exchange, Response, Retried, SendRequest, SentRequest
 from ..http import Endpoint, Replacement, RequestBody, apply_replacements, build_request
+from ..http.aws_wire import answer_view, aws_operation, build_aws_request
 from ..sources.openapi import OpenApiSource, Operation
 from .environment import RunEnvironment
 
@@ -34,7 +35,20 @@ def http_request(
         sent_payload = (
             apply_replacements(need.body.payload, replacements) if replacements else need.body.payload
         )
-    request = build_request(source, operation, need.parameters, body, base_url=endpoint.base_url)
+    request = None
+    if endpoint.is_aws:  # an AWS operation of a service model: botocore's serialiser (not json)
+        built = build_aws_request(
+            source,
+            operation,
+            need.parameters,
+            sent_payload,
+            need.body is not None,
+            need.body.content_type if need.body is not None else None,
+            endpoint,
+        )
+        request = built[0] if built is not None else None
+    if request is None:
+        request = build_request(source, operation, need.parameters, body, base_url=endpoint.base_url)
     return request, endpoint, source, operation, sent_payload
 
 
@@ -42,8 +56,17 @@ def sent(request: httpx.Request, payload: Any) -> SentRequest:
     return SentRequest(request.method, str(request.url), tuple(request.headers.multi_items()), payload)
 
 
-def response(parsed: Any) -> Response:
-    """A parsed answer (``http.ParsedResponse``) as plain data."""
+def aws_view(document: Document, need: SendRequest, endpoint: Endpoint | None, parsed: Any) -> Any:
+    """botocore's parse of an AWS answer into the operation's output shape (XML protocols), or ``None``."""
+    if endpoint is None or not endpoint.is_aws or parsed is None:
+        return None
+    source, operation = operation_of(document, need)
+    found = aws_operation(endpoint, source, operation, need.parameters, need.payload)
+    return answer_view(found, parsed.status_code, parsed.headers, parsed.content)
+
+
+def response(parsed: Any, view: Any = None) -> Response:
+    """A parsed answer (``http.ParsedResponse``) as plain data; ``view`` replaces its generic XML view."""
     return Response(
         parsed.status_code,
         tuple(parsed.headers.multi_items()),
@@ -52,6 +75,7 @@ def response(parsed: Any) -> Response:
         parsed.error.said() if parsed.error else None,
         parsed.problem,
         parsed.warnings,
+        view if view is not None else parsed.view,
     )
 
 

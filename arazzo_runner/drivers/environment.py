@@ -41,8 +41,12 @@ class RunEnvironment:
         max_response_size: int | None = None,
         network_policy: Any = None,
         message_endpoints: Mapping[str, str] | None = None,
+        aws_signing: bool = True,
     ) -> None:
         self.servers = dict(servers or {})
+        #: Sign sources whose declared server is an AWS endpoint with SigV4 (``http.aws_recognition``);
+        #: ``False`` (``--no-aws-signing``) keeps every source's declared schemes.
+        self.aws_signing = aws_signing
         self._aws = aws
         self.transport_retries = transport_retries
         self.max_attempts = max_attempts
@@ -163,6 +167,7 @@ class RunEnvironment:
             max_attempts=self.max_attempts,
             security=self.security,
             x_security=x_security,
+            aws_recognition=self.aws_signing,
         )
 
     #: x-security endpoints kept (their values may differ per run: tokens from earlier steps).

@@ -201,10 +201,12 @@ def _answered(
     ``violations`` already found (the async driver validates in a thread) are used as given.
     """
     if violations is None:
-        violations = _violations(document, need, request, sent.response, endpoint) if validate != "off" else ()
+        violations = (
+            _violations(document, need, request, sent.response, endpoint) if validate != "off" else ()
+        )
     return Exchange(
         request=adapter.sent(request, payload),
-        response=adapter.response(sent.response),
+        response=adapter.response(sent.response, adapter.aws_view(document, need, endpoint, sent.response)),
         retries=adapter.retries(sent.retries),
         duration_ms=elapsed * 1000,
         received_at=received_at,
@@ -398,7 +400,9 @@ async def send_async(
         # openapi-core is CPU work (a big body takes a while): off the event loop, so the other runs
         # on it keep going.
         violations = await asyncio.to_thread(_violations, document, need, request, sent.response, endpoint)
-    return _answered(document, validate, need, request, payload, endpoint, sent, elapsed, received_at, violations)
+    return _answered(
+        document, validate, need, request, payload, endpoint, sent, elapsed, received_at, violations
+    )
 
 
 async def run_async(

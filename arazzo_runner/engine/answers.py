@@ -21,6 +21,7 @@ from .masking import Masker
 from .needs import Exchange, Response, SendRequest
 from .preparation import STEP_ERRORS, render
 from .redaction import Redactor
+from .unread_values import failed_step, why_missing
 
 Emit = Callable[[Event], None]
 
@@ -57,7 +58,9 @@ def exchange_seen(
     return values, built
 
 
-def response_received(step: Step, exchange: Exchange, response: Response, redactor: Redactor) -> ResponseReceived:
+def response_received(
+    step: Step, exchange: Exchange, response: Response, redactor: Redactor
+) -> ResponseReceived:
     return ResponseReceived(
         step_id=step.step_id,
         status_code=response.status_code,
@@ -110,7 +113,9 @@ def judged(
 
 
 def criteria_events(step_id: str, checks: tuple[d.Check, ...], masker: Masker) -> list[Event]:
-    return [
+    """One event per criterion evaluated, and a warning for each that failed on a JSONPath that
+    selects nothing (a comparison with nothing is false: both branches of a test can be)."""
+    events: list[Event] = [
         CriterionEvaluated(
             step_id=step_id,
             purpose=check.purpose,
@@ -121,13 +126,29 @@ def criteria_events(step_id: str, checks: tuple[d.Check, ...], masker: Masker) -
         )
         for check in checks
     ]
+    for check in checks:
+        for path in check.unread:
+            hint = ""
+            if path.endswith(".length"):
+                hint = f" (JSONPath has no .length: RFC 9535 writes length(@.{path[2:-7]}), e.g. $[?length(@.{path[2:-7]}) > 0])"
+            message = (
+                f"{check.purpose} {check.condition!r} is false because the JSONPath {path} selects nothing"
+                f" in the answer{hint}"
+            )
+            events.append(Warning(message=masker.text(message), step_id=step_id))
+    return events
 
 
 def outputs(
-    declared: Mapping[str, Any], ctx: EvaluationContext, where: str, warnings: list[str] | None
+    declared: Mapping[str, Any],
+    ctx: EvaluationContext,
+    where: str,
+    warnings: list[str] | None,
+    explain: bool | str = False,
 ) -> dict[str, Any]:
     """The values of ``declared`` outputs (an absent one is null); with ``warnings``, why each
-    absent one is absent."""
+    absent one is absent (with ``explain``, from the step's answer: :mod:`.unread_values`; with
+    ``explain="failed"``, that the step failed, with its status)."""
     values: dict[str, Any] = {}
     for name, text in declared.items():
         try:
@@ -138,7 +159,9 @@ def outputs(
                 warnings.append(f"{where} output {name!r}: {exc}")
         if value is MISSING:
             if warnings is not None:
-                warnings.append(f"{where} output {name!r} ({text}) has no value; it is null")
+                message = f"{where} output {name!r} ({text}) has no value; it is null"
+                why = failed_step(ctx) if explain == "failed" else why_missing(text, ctx) if explain else None
+                warnings.append(f"{message}: {why}" if why else message)
             value = None
         values[name] = value
     return values

@@ -39,6 +39,8 @@ class Check:
     type: str | None
     passed: bool
     explanation: str
+    #: JSONPath operands of a failed comparison that selected nothing (``$.Endpoints.length``).
+    unread: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +128,23 @@ def evaluate_criteria(
 
     ``arazzo`` is the document's (major, minor): 1.1 changed how JSONPath conditions read."""
     for criterion in criteria:
-        compiled_criterion = compiled.criterion(criterion.condition, criterion.type, criterion.version, arazzo)
+        compiled_criterion = compiled.criterion(
+            criterion.condition, criterion.type, criterion.version, arazzo
+        )
         context_value: Any = MISSING
         if criterion.context is not None:
             context_value = compiled.runtime_expression(criterion.context).evaluate(ctx)
         outcome = compiled_criterion.evaluate(context_value, ctx)
         if checks is not None:
+            unread: tuple[str, ...] = ()
+            if criterion.type == "jsonpath" and not outcome.passed:
+                unread = tuple(
+                    text for text, value in outcome.observations if value is MISSING and text[:1] == "$"
+                )
             checks.append(
-                Check(purpose, criterion.condition, criterion.type, outcome.passed, outcome.explanation)
+                Check(
+                    purpose, criterion.condition, criterion.type, outcome.passed, outcome.explanation, unread
+                )
             )
         if not outcome.passed:
             bound = getattr(outcome, "bound", None)
@@ -218,7 +229,9 @@ def decide(
     checks: list[Check] | None = [] if explain else None
     prefix = "onSuccess" if succeeded else "onFailure"
     for action, level in candidates(document, workflow, step, succeeded):
-        if not evaluate_criteria(action.criteria, ctx, f"{prefix}:{action.name}", checks, document.spec.version):
+        if not evaluate_criteria(
+            action.criteria, ctx, f"{prefix}:{action.name}", checks, document.spec.version
+        ):
             continue
         chosen = Chosen(action.name, action.type, action.step_id or action.workflow_id, level)
         done = tuple(checks or ())
@@ -228,7 +241,9 @@ def decide(
             if retries_used.get(action.name, 0) >= limit:
                 continue  # retryLimit used up: the next matching failure action applies
             delay = retry_delay(action, ctx.response_headers, received_at)
-            return Retry(action.name, delay, action.step_id, action.workflow_id, chosen, done, action.parameters)
+            return Retry(
+                action.name, delay, action.step_id, action.workflow_id, chosen, done, action.parameters
+            )
         if action.type == "end" and succeeded:
             return End(True, chosen, done)
         if action.type == "end":

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..expressions import MISSING, EvaluationContext
+from ..expressions.values import MappedText
 from .needs import Exchange, SendRequest
 
 
@@ -70,7 +71,11 @@ def load_exchange(ctx: EvaluationContext, values: Mapping[str, Any]) -> None:
     ctx.method = get("method", MISSING)
     ctx.status_code = get("status_code", MISSING)
     ctx.request_body = get("request_body", MISSING)
-    ctx.response_body = get("response_body", MISSING)
+    body = get("response_body", MISSING)
+    view = get("response_view")
+    if view is not None and (isinstance(body, str) or body in (b"", None)):
+        body = MappedText(body or "", view)  # XML text that pointers and JSONPath read as its view
+    ctx.response_body = body
     ctx.request_query = get("request_query") or _NOTHING
     ctx.request_path = get("request_path") or _NOTHING
     headers = get("request_headers")
@@ -102,4 +107,6 @@ def exchange_values(need: SendRequest, exchange: Exchange) -> dict[str, Any]:
         values["status_code"] = response.status_code
         values["response_headers"] = response.headers
         values["response_body"] = response.body
+        if response.view is not None:
+            values["response_view"] = response.view
     return values

@@ -285,6 +285,9 @@ class Response:
     problem: str | None = None
     #: What reading the body changed or guessed (an unknown charset, NaN read as null...).
     warnings: tuple[str, ...] = ()
+    #: The JSON view of an XML answer (botocore's parse by the service model, or the generic XML
+    #: mapping): what JSON pointers and JSONPath read; ``None`` for JSON and other answers.
+    view: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,8 @@ EXCHANGE_FIELDS = (
     "request_body",
     "response_headers",
     "response_body",
+    # The JSON view of an XML answer (see needs.Response.view): pointers and JSONPath read it.
+    "response_view",
     # Arazzo 1.1 $message.header.* / $message.payload: the message an AsyncAPI receive step got.
     "message_headers",
     "message_payload",

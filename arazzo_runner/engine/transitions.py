@@ -65,6 +65,7 @@ from .state import (
     Wait,
     Waiting,
 )
+from .unread_values import unreadable_criteria
 
 #: An answer the driver feeds: an :class:`Exchange` or a :class:`Delivery`.
 A = TypeVar("A", Exchange, Delivery)
@@ -99,6 +100,9 @@ class Machine:
         self.contexts: list[EvaluationContext] = []
         #: Driver time of the current next()/feed() call (stamps the events it queues).
         self.now = 0.0
+        #: Why each step's outputs are null, by (frame, step id): its last execution's, said when
+        #: its workflow ends (a poll loop's earlier nulls do not matter).
+        self.nulls: dict[tuple[int, str], list[str]] = {}
 
     # -- the start, and a restore --------------------------------------------------------------
     def start(self, workflow: Workflow) -> None:
@@ -242,7 +246,9 @@ class Machine:
             return
         parent.phase = Phase.AWAIT_CHILD
         parent.waiting_for = why
-        child = FrameState(self.index.path_to(parent, document), workflow.workflow_id, inputs, why.value, depth)
+        child = FrameState(
+            self.index.path_to(parent, document), workflow.workflow_id, inputs, why.value, depth
+        )
         self._push_frame(child, workflow)
 
     # -- dependencies --------------------------------------------------------------------------
@@ -382,9 +388,13 @@ class Machine:
             self.emit(answers.response_received(step, exchange, response, self.redactor), now)
         unreadable = answers.unreadable(step, response, lambda e: self.emit(e, now))
         if unreadable is not None:
-            self._step_done(frame, step, succeeded=False, reason=unreadable, now=now, status_code=response.status_code)
+            self._step_done(
+                frame, step, succeeded=False, reason=unreadable, now=now, status_code=response.status_code
+            )
             return
         ok, reason = self._criteria(frame, step, ctx, response.status_code)
+        for message in unreadable_criteria(step, ctx):  # a pointer into text reads nothing: say so
+            self.emit(Warning(message=message, step_id=step.step_id), now)
         ok, reason = answers.judged(
             step, exchange, response, ok, reason, self.options.validate, lambda e: self.emit(e, now)
         )
@@ -429,11 +439,20 @@ class Machine:
             self.emit(event)
 
     def _outputs(
-        self, frame: FrameState, outputs: Mapping[str, Any], where: str, warn: bool, now: float
+        self,
+        frame: FrameState,
+        outputs: Mapping[str, Any],
+        where: str,
+        warn: bool | str,
+        now: float,
+        step: str = "",
     ) -> dict[str, Any]:
+        """A step's warnings (``warn="failed"``: of a failed step) wait for its workflow's end."""
         warnings: list[str] | None = [] if warn else None
-        values = answers.outputs(outputs, self._context_of(frame), where, warnings)
-        for message in warnings or ():
+        values = answers.outputs(outputs, self._context_of(frame), where or f"step {step!r}", warnings, warn)
+        if step:
+            self.nulls[(id(frame), step)] = warnings or []
+        for message in () if step else warnings or ():
             self.emit(Warning(message=message), now)
         return values
 
@@ -449,12 +468,14 @@ class Machine:
         status_code: int | None,
     ) -> None:
         """Record the step execution, then decide and apply what follows."""
-        outputs = self._outputs(frame, step.outputs, f"step {step.step_id!r}", warn=succeeded, now=now)
+        outputs = self._outputs(frame, step.outputs, "", succeeded or "failed", now, step.step_id)
         frame.steps[step.step_id] = outputs
         duration = (now - frame.step_started) * 1000
         status: Any = "succeeded" if succeeded else "failed"
         self.state.records.append(
-            StepRecord(step.step_id, frame.workflow_id, frame.attempt, status, status_code, outputs, duration, reason)
+            StepRecord(
+                step.step_id, frame.workflow_id, frame.attempt, status, status_code, outputs, duration, reason
+            )
         )
         if self.listening:
             self.emit(
@@ -519,7 +540,9 @@ class Machine:
             frame.attempt += 1
             frame.retry_delay = decision.delay
             if decision.workflow_id is not None:
-                self._call_workflow(frame, step, decision.workflow_id, Waiting.RETRY, now, decision.parameters)
+                self._call_workflow(
+                    frame, step, decision.workflow_id, Waiting.RETRY, now, decision.parameters
+                )
             elif decision.step_id is not None and decision.step_id != step.step_id:
                 frame.retry_return = frame.index
                 frame.index = self.index.step_index(frame, decision.step_id)
@@ -623,20 +646,23 @@ class Machine:
         deadline = self.state.deadline
         if deadline is None or now < deadline:
             return False
-        message = (
-            f"run timed out after {self.options.run_timeout:g} s while step {step.step_id!r} waited for a message"
-        )
+        message = f"run timed out after {self.options.run_timeout:g} s while step {step.step_id!r} waited for a message"
         self.emit(LimitHit(limit="timeout", message=message, step_id=step.step_id), now)
         self._abort("limit", message, step.step_id, frame.workflow_id, now)
         return True
 
     # -- a workflow finishes -------------------------------------------------------------------
-    def _fail_frame(self, frame: FrameState, kind: str, message: str, step_id: str | None, now: float) -> None:
+    def _fail_frame(
+        self, frame: FrameState, kind: str, message: str, step_id: str | None, now: float
+    ) -> None:
         self._finish_frame(frame, "failed", RunError(kind, message, step_id, frame.workflow_id), now)
 
     def _finish_frame(self, frame: FrameState, status: str, error: RunError | None, now: float) -> None:
         workflow = self.index.workflow(frame)
         where = f"workflow {workflow.workflow_id!r}"
+        for key in [key for key in self.nulls if key[0] == id(frame)]:  # its steps' nulls, said once
+            for message in self.nulls.pop(key):
+                self.emit(Warning(message=message, step_id=key[1]), now)
         outputs = self._outputs(frame, workflow.outputs, where, warn=status == "succeeded", now=now)
         state = self.state
         state.workflow_results[frame.workflow_id] = {"inputs": frame.inputs, "outputs": outputs}
@@ -699,19 +725,25 @@ class Machine:
                 self._step_done(parent, step, succeeded=False, reason=why, now=now, status_code=None)
                 return
             ok, reason = self._criteria(parent, step, self.contexts[-1], None)
-            timed_out = step_timeout.exceeded_after(step_timeout.seconds(step.timeout), parent.step_started, now)
+            timed_out = step_timeout.exceeded_after(
+                step_timeout.seconds(step.timeout), parent.step_started, now
+            )
             if timed_out is not None:  # Arazzo 1.1 step timeout, held when the called workflow ends
                 ok, reason = False, timed_out
             self._step_done(parent, step, succeeded=ok, reason=reason, now=now, status_code=None)
 
     # -- the run ends ----------------------------------------------------------------------------
-    def _abort(self, kind: str, message: str, step_id: str | None, workflow_id: str | None, now: float) -> None:
+    def _abort(
+        self, kind: str, message: str, step_id: str | None, workflow_id: str | None, now: float
+    ) -> None:
         """End the whole run now (a limit): every open workflow fails."""
         state = self.state
         while len(state.stack) > 1:
             frame = self._pop_frame()
             self.emit(
-                WorkflowFinished(workflow_id=frame.workflow_id, status="failed", outputs={}, depth=frame.depth),
+                WorkflowFinished(
+                    workflow_id=frame.workflow_id, status="failed", outputs={}, depth=frame.depth
+                ),
                 now,
             )
         root = state.stack[-1]

@@ -33,7 +33,7 @@ from .jsonpath_queries import GoessnerQuery, JsonPathQuery, compile_goessner, co
 from .lexer import COMPARISONS, tokenize
 from .regex_patterns import TIMEOUT_SECONDS, RegexPattern, compile_regex
 from .runtime import ARAZZO_1_0, ARAZZO_1_1, RuntimeExpression
-from .values import MISSING, render_text
+from .values import MISSING, json_view, render_text
 from .xpath_queries import XPATH_VERSIONS, NotXML, XPathQuery, compile_xpath, xml_root
 
 __all__ = ["CompiledCriterion", "CriterionOutcome", "compile_criterion"]
@@ -219,7 +219,7 @@ def _compile_simple(text: str, arazzo: tuple[int, int] = ARAZZO_1_0) -> Compiled
 
 def _condition_decider(parsed: Condition) -> Callable[[Any, EvaluationContext], CriterionOutcome]:
     def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
-        passed, seen = parsed.evaluate_explained(ctx, context_value)
+        passed, seen = parsed.evaluate_explained(ctx, json_view(context_value))
 
         def explain() -> str:
             values = describe_seen(seen)
@@ -342,6 +342,7 @@ def _query_decider(
     dialect = "Goessner JSONPath" if isinstance(query, GoessnerQuery) else "JSONPath"
 
     def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
+        context_value = json_view(context_value)
         seen = (("context", context_value),)
         if context_value is MISSING or context_value is None:
             state = "absent" if context_value is MISSING else "null"

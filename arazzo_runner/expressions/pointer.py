@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import ExpressionSyntaxError
-from .values import MISSING
+from .values import MISSING, MappedText
 
 __all__ = ["parse_pointer", "resolve_pointer"]
 
@@ -40,8 +40,11 @@ def resolve_pointer(document: Any, tokens: tuple[str, ...]) -> Any:
     """The value ``tokens`` point at in ``document``, or ``MISSING`` when there is none.
 
     Objects are looked up by key; arrays by a decimal index without leading zeros (``-``, the
-    past-the-end index, points at nothing); scalars have no children.
+    past-the-end index, points at nothing); scalars have no children. XML text with a JSON
+    view (:class:`.values.MappedText`) is read through its view.
     """
+    if tokens and isinstance(document, MappedText):
+        document = document.view
     for token in tokens:
         if isinstance(document, Mapping):
             document = document.get(token, MISSING)

@@ -25,7 +25,7 @@ from typing import Any
 from .errors import ExpressionEvaluationError, ExpressionSyntaxError
 from .jsonpath_queries import compile_goessner, compile_jsonpath
 from .pointer import parse_pointer, resolve_pointer
-from .values import MISSING
+from .values import MISSING, json_view
 from .xpath_queries import NotXML, compile_xpath, xml_root
 
 __all__ = ["SELECTOR_TYPES", "CompiledSelector", "compile_selector"]
@@ -86,7 +86,7 @@ def compile_selector(selector: str, type: str, version: str | None = None) -> Co
         query: Any = (
             compile_goessner(selector) if version == _VERSIONS["jsonpath"][2] else compile_jsonpath(selector)
         )
-        return CompiledSelector(selector, type, version, query.find)
+        return CompiledSelector(selector, type, version, lambda value: query.find(json_view(value)))
     xpath = compile_xpath(selector.strip(), None if version == "xpath-31" else version)
 
     def by_xpath(value: Any) -> list[Any]:

@@ -13,7 +13,18 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-__all__ = ["MISSING", "Missing", "loose_equals", "loose_order", "render_text", "to_number", "truthy"]
+__all__ = [
+    "MISSING",
+    "AliasedObject",
+    "MappedText",
+    "Missing",
+    "json_view",
+    "loose_equals",
+    "loose_order",
+    "render_text",
+    "to_number",
+    "truthy",
+]
 
 
 class Missing:
@@ -43,6 +54,61 @@ class Missing:
 
 
 MISSING: Final = Missing()
+
+
+class MappedText(str):
+    """An answer's text (XML) that also has a JSON *view*: what JSON pointers and JSONPath read.
+
+    An S3 or EC2 answer is XML; ``$response.body#/KeyCount`` and ``$[?@.KeyCount > 0]`` read the
+    view (botocore's parse by the service model, or the generic XML mapping), while XPath criteria
+    and ``$response.body`` itself see the text as sent. Made when the exchange is loaded into the
+    evaluation context; the run state keeps the text and the view as two plain values.
+    """
+
+    view: Any
+
+    def __new__(cls, text: str, view: Any) -> MappedText:
+        made = super().__new__(cls, text)
+        made.view = view
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MappedText, (str(self), self.view))
+
+
+class AliasedObject(dict[str, Any]):
+    """A JSON object whose members may also be read by a second name (``aliases``: name → member;
+    ``None`` means the object itself). An AWS answer's view reads both by member name
+    (``Errors``) and by the XML element name the document's author saw (``Error``), without the
+    member appearing twice in outputs. The aliases are a reading aid: written out (JSON, the run
+    state) the object is a plain one."""
+
+    aliases: dict[str, str | None]
+
+    def __init__(self, members: Any = (), aliases: dict[str, str | None] | None = None) -> None:
+        super().__init__(members)
+        self.aliases = dict(aliases or {})
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        aliases = getattr(self, "aliases", {})
+        if key in aliases:
+            target = aliases[key]
+            if target is None:
+                return self
+            if dict.__contains__(self, target):
+                return dict.__getitem__(self, target)
+        return default
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (AliasedObject, (dict(self), self.aliases))
+
+
+def json_view(value: Any) -> Any:
+    """What a JSON pointer or JSONPath reads of ``value``: the view of a :class:`MappedText`."""
+    return value.view if isinstance(value, MappedText) else value
+
 
 # RFC 8259 number grammar: what a "numeric string" is when coercing for comparisons.
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")

@@ -6,12 +6,15 @@ Building the request
     :mod:`.servers` (base URL), :mod:`.serialize` (parameter styles), :mod:`.querystring` (the
     query string as written), :mod:`.bodies` (request bodies and replacements),
     :mod:`.replacement_targets` (where a replacement points: JSON Pointer, JSONPath, XPath),
-    :mod:`.request` (the ``httpx.Request``), :mod:`.endpoint` (per-source wiring).
+    :mod:`.request` (the ``httpx.Request``), :mod:`.endpoint` (per-source wiring),
+    :mod:`.xml_objects` (the generic XML ⇄ object mapping), :mod:`.aws_wire` (AWS steps through
+    botocore's serialisers and parsers, every protocol).
 Auth
     :mod:`.security` (OpenAPI security requirements → auth, credential lookup), :mod:`.auths`
     (apiKey / http / chained ``httpx.Auth``), :mod:`.oauth2` (client credentials, token cache),
     :mod:`.x_security` (Redocly's ``x-security``), :mod:`.aws` (SigV4 declaration, botocore
-    environment), :mod:`.sigv4` (the ``httpx.Auth``).
+    environment), :mod:`.aws_recognition` (AWS sources recognised from their server's host),
+    :mod:`.sigv4` (the ``httpx.Auth``).
 Sending
     :mod:`.retry_loop` (the retry-and-limits loop, sync and asyncio: bounded answers, transport
     retries), :mod:`.retries` (the retry policy it follows), :mod:`.client_send` (one request

@@ -13,8 +13,12 @@ Media types (parameters such as ``; charset=utf-8`` are kept on the header, igno
   nested values are JSON); a string is sent as is.
 * ``multipart/form-data``: an object becomes one part per member (``bytes`` → file part,
   anything else → text part, containers as JSON), with a random boundary.
-* ``text/*``, XML and anything else: ``str`` as UTF-8, ``bytes`` raw. Objects cannot be written
-  as these types (no implicit XML); that is a :class:`RequestBuildError`.
+* XML (``application/xml``, ``text/xml``, ``+xml``): ``str`` as UTF-8, ``bytes`` raw; an object
+  by the generic mapping of :mod:`.xml_objects` (root element: the request body schema's
+  ``xml.name`` or ``$ref`` name, else the object's only member). AWS operations that map to a
+  service model are serialised by botocore instead (:mod:`.aws_wire`).
+* ``text/*`` and anything else: ``str`` as UTF-8, ``bytes`` raw. Objects cannot be written as
+  these types; that is a :class:`RequestBuildError`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from urllib.parse import urlencode
 from .errors import RequestBuildError
 from .replacement_targets import jsonpath_locations, set_by_xpath
 from .serialize import scalar_text
+from .xml_objects import object_to_xml
 
 _JSON = re.compile(r"^(application/(json|x-amz-json-1\.[01]|[^;]*\+json)|text/json)$")
 _AWS_JSON = re.compile(r"^application/x-amz-json-1\.[01]$")
@@ -215,8 +220,9 @@ def default_content_type(payload: Any) -> str:
     return "application/json"
 
 
-def encode_body(body: RequestBody, content_type: str) -> EncodedBody:
-    """Encode ``body`` (replacements applied here) as ``content_type``."""
+def encode_body(body: RequestBody, content_type: str, xml_root: str | None = None) -> EncodedBody:
+    """Encode ``body`` (replacements applied here) as ``content_type`` (``xml_root``: the root
+    element's name for an object written as XML, from the operation's schema)."""
     payload = apply_replacements(body.payload, body.replacements)
     kind = media_type(content_type)
     if isinstance(payload, bytes | bytearray):
@@ -245,15 +251,26 @@ def encode_body(body: RequestBody, content_type: str) -> EncodedBody:
         raise RequestBuildError("an application/x-www-form-urlencoded payload must be an object or a string")
     if kind == "multipart/form-data":
         return _multipart(payload)
+    if is_xml(kind) and isinstance(payload, Mapping):
+        if xml_root is not None and len(payload) == 1 and xml_root in payload:
+            xml_root = None  # the payload names its root itself
+        return EncodedBody(object_to_xml(payload, xml_root), content_type)
     if isinstance(payload, str):
         return EncodedBody(payload.encode("utf-8"), content_type)
     if payload is None:
         return EncodedBody(b"", content_type)
     if isinstance(payload, int | float | bool):
         return EncodedBody(scalar_text(payload).encode("utf-8"), content_type)
+    what = (
+        "an object"
+        if isinstance(payload, Mapping)
+        else "a list"
+        if isinstance(payload, list | tuple)
+        else "this"
+    )
     raise RequestBuildError(
-        f"cannot write an {type(payload).__name__} payload as {kind or 'an unknown media type'};"
-        " give the payload as a string (already serialised) or use a JSON media type"
+        f"cannot write {what} payload as {kind or 'an unknown media type'};"
+        " give the payload as a string (already serialised) or use a JSON or XML media type"
     )
 
 

@@ -4,7 +4,9 @@ This is the one place that combines :mod:`.servers`, :mod:`.aws`, :mod:`.sigv4`,
 :mod:`.security`, :mod:`.x_security` and :mod:`.retries`, so the engine asks a single object per
 step instead of re-deciding policy.
 
-Auth, first match wins: SigV4 when the source declares it (:func:`.aws.aws_signing`); else the
+Auth, first match wins: SigV4 when the source declares it (:func:`.aws.aws_signing`); else SigV4
+when the operation's declared server is an AWS endpoint (:mod:`.aws_recognition`; replaces the
+declared schemes; off with ``aws_recognition=False`` or a source's ``x-arazzo-aws: false``); else the
 step's (and workflow's) Redocly ``x-security`` entries when given; else the operation's OpenAPI
 security requirements, when the run passes a :class:`SecurityEnvironment` (without one, no
 OpenAPI scheme is applied: the behaviour before security schemes were supported).
@@ -20,6 +22,7 @@ import httpx
 
 from ..sources.openapi import OpenApiSource, Operation
 from .aws import AwsEnvironment, aws_signing
+from .aws_recognition import RecognisedAws, recognise
 from .retries import RetryPolicy
 from .security import SecretNames, SecurityEnvironment, resolve_security, secret_names
 from .servers import resolve_base_url
@@ -39,6 +42,8 @@ class Endpoint:
     auth_problem: str | None = None
     #: apiKey header / query / cookie names of the source, for :mod:`.redact`.
     secret_names: SecretNames = field(default_factory=SecretNames)
+    #: The AWS service the source was recognised as (its host), for the wire protocol.
+    aws: RecognisedAws | None = None
 
 
 def endpoint_for(
@@ -52,6 +57,7 @@ def endpoint_for(
     max_attempts: int | None = None,
     security: SecurityEnvironment | None = None,
     x_security: Sequence[Mapping[str, Any]] | None = None,
+    aws_recognition: bool = True,
 ) -> Endpoint:
     """The endpoint of ``operation``: SigV4 and botocore-style retries only when the source declares SigV4.
 
@@ -63,6 +69,15 @@ def endpoint_for(
     security can be satisfied (unless ``security.missing == "skip"``).
     """
     signing = aws_signing(source, operation)
+    if signing is None and aws_recognition:
+        environment = aws or AwsEnvironment()
+        recognised = recognise(
+            source, operation, variables=server_variables, region=lambda: environment.region
+        )
+        if recognised is not None:
+            return _recognised_endpoint(
+                source, operation, recognised, environment, server_override, server_variables, max_attempts
+            )
     if signing is None:
         base_url = resolve_base_url(source, operation, override=server_override, variables=server_variables)
         if transport_retries:
@@ -104,3 +119,33 @@ def endpoint_for(
     )
     auth = sigv4_auth_for(aws, signing.signing_name, base_url)
     return Endpoint(base_url, auth, RetryPolicy.aws_standard(max_attempts), is_aws=True)
+
+
+def _recognised_endpoint(
+    source: OpenApiSource,
+    operation: Operation,
+    recognised: RecognisedAws,
+    aws: AwsEnvironment,
+    server_override: str | None,
+    server_variables: Mapping[str, str] | None,
+    max_attempts: int | None,
+) -> Endpoint:
+    """SigV4 for a source recognised as AWS: the service model's signing name and signature
+    version, the declared host's region (an explicit ``--region`` wins), wherever requests go."""
+    service = recognised.service
+    base_url = resolve_base_url(
+        source,
+        operation,
+        override=server_override,
+        variables=server_variables,
+        aws_endpoint=None if server_override else aws.endpoint_url(service.name),
+        aws_region=aws.region,
+    )
+    auth = sigv4_auth_for(
+        aws,
+        service.signing_name,
+        base_url,
+        region=aws.explicit_region or recognised.region,
+        signature_version=service.signature_version,
+    )
+    return Endpoint(base_url, auth, RetryPolicy.aws_standard(max_attempts), is_aws=True, aws=recognised)

@@ -9,7 +9,12 @@ Rules (each one tested):
   ignored, as OpenAPI requires, but the step's value is still sent.
 * A parameter whose value is ``None`` (an optional input that was not given) is left out.
 * The path key loses its fragment (``/#X-Amz-Target=SageMaker.CreateTrainingJob`` → ``/``);
-  every ``{name}`` in it must get a value.
+  every ``{name}`` in its path must get a value. A greedy label ``{Key+}`` (AWS's) keeps ``/``
+  unencoded and takes a parameter named ``Key+`` or ``Key``.
+* A path key that carries a query (``/{Bucket}?uploads``, ``/{Bucket}?uploadId={uploadId}``,
+  ``/?Action=RunInstances``) sends its literal items as they are; an item ``k={name}`` is sent
+  once, from the query parameter ``name`` when the step gives one (else from a path parameter of
+  that name; else it is left out): neither sent twice nor asked for as a path parameter.
 * A required query or header parameter the step does not give, whose schema allows one value
   only (``const``), is sent with that value: it is part of the operation's address (a
   ``?uploads`` or ``Action=RunInstances`` that ``arazzo aws-openapi`` writes this way).
@@ -26,7 +31,7 @@ Rules (each one tested):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -149,6 +154,7 @@ def build_request(
     definitions = parameter_definitions(source, operation)
     path_values: dict[str, str] = {}
     query: list[str] = []
+    query_names: list[str] = []
     querystring: list[str] = []
     headers: list[tuple[str, str]] = []
     cookies: list[str] = []
@@ -185,7 +191,9 @@ def build_request(
             else:
                 path_values[parameter.name] = serialize_path(parameter.name, parameter.value, style)
         elif location == "query":
-            query.extend(serialize_query(parameter.name, parameter.value, style))
+            texts = serialize_query(parameter.name, parameter.value, style)
+            query.extend(texts)
+            query_names.extend(parameter.name for _ in texts)
         elif location == "header":
             headers.append((parameter.name, serialize_header(parameter.name, parameter.value, style)))
         else:
@@ -198,7 +206,7 @@ def build_request(
                 " with query parameters or another querystring parameter"
             )
         query = [text for text in querystring if text]
-    path = _fill_path(operation, path_values)
+    path = _fill_path(operation, path_values, set(query_names))
     url = join_url(base_url, path)
     if query:
         url += ("&" if "?" in url else "?") + "&".join(query)
@@ -209,7 +217,7 @@ def build_request(
     if body is not None:
         content_type = body.content_type or next(iter(operation_content_types(source, operation)), None)
         content_type = content_type or default_content_type(body.payload)
-        encoded = encode_body(body, content_type)
+        encoded = encode_body(body, content_type, request_body_root(source, operation, content_type))
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Type", encoded.content_type))
         content = encoded.content
@@ -291,15 +299,60 @@ class _URL(httpx.URL):
         return text
 
 
-def _fill_path(operation: Operation, values: Mapping[str, str]) -> str:
+def _fill_path(operation: Operation, values: Mapping[str, str], query_names: Set[str] = frozenset()) -> str:
     template = operation.path.split("#", 1)[0] or "/"
-    names = _TEMPLATE.findall(template)
-    unknown = sorted(set(values) - set(names))
+    path_part, has_query, query_part = template.partition("?")
+    names = _TEMPLATE.findall(path_part)
+    query_items = [item for item in query_part.split("&") if item] if has_query else []
+    query_labels = {label for item in query_items for label in _TEMPLATE.findall(item)}
+
+    def value_of(name: str) -> str | None:
+        if name in values:
+            found = values[name]
+        elif name.endswith("+") and name[:-1] in values:
+            found = values[name[:-1]]
+        else:
+            return None
+        return found.replace("%2F", "/").replace("%2f", "/") if name.endswith("+") else found
+
+    known = set(names) | {n[:-1] for n in names if n.endswith("+")} | query_labels
+    unknown = sorted(set(values) - known)
     if unknown:
         raise RequestBuildError(
             f"path parameter {unknown[0]!r} does not appear in the path {template!r} of {operation.summary}"
         )
-    missing = [n for n in names if n not in values]
+    missing = [n for n in names if value_of(n) is None]
     if missing:
         raise RequestBuildError(f"path parameter {missing[0]!r} of {operation.summary} has no value")
-    return _TEMPLATE.sub(lambda m: values[m.group(1)], template)
+    path = _TEMPLATE.sub(lambda m: value_of(m.group(1)) or "", path_part)
+    sent = []
+    for item in query_items:
+        labels = _TEMPLATE.findall(item)
+        if not labels:
+            sent.append(item)  # a literal: ?uploads, ?list-type=2, ?Action=RunInstances
+            continue
+        if any(label in query_names for label in labels):
+            continue  # the query parameter of that name is sent (once) with the others
+        filled = [value_of(label) for label in labels]
+        if all(v is not None for v in filled):
+            sent.append(_TEMPLATE.sub(lambda m: value_of(m.group(1)) or "", item))
+    return path + ("?" + "&".join(sent) if sent else "")
+
+
+def request_body_root(source: OpenApiSource, operation: Operation, content_type: str) -> str | None:
+    """The XML root element's name from the operation's request body schema for ``content_type``
+    (``xml.name``, else the ``$ref``'d schema's name), for objects written as XML."""
+    from .bodies import is_xml, media_type
+    from .xml_objects import root_name_from_schema
+
+    if not is_xml(content_type):
+        return None
+    body = operation.data.get("requestBody")
+    content = body.get("content") if isinstance(body, Mapping) else None
+    if not isinstance(content, Mapping):
+        return None
+    kind = media_type(content_type)
+    for name, entry in content.items():
+        if media_type(str(name)) == kind and isinstance(entry, Mapping):
+            return root_name_from_schema(entry.get("schema"))
+    return None

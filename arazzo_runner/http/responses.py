@@ -7,7 +7,11 @@
   runs with a warning (a server that lies about its content type should still be debuggable).
 * XML (``application/xml``, ``text/xml``, ``+xml``): ``body`` is the text; ``xml`` is the parsed
   ElementTree root (for XPath criteria), or ``None`` when it does not parse or nests too deep.
-  Python's expat does not fetch external entities and limits entity expansion.
+  Python's expat does not fetch external entities and limits entity expansion. ``view`` is the
+  generic object mapping of the XML (:mod:`.xml_objects`), what JSON pointers and JSONPath read
+  (an AWS answer mapped to a service model gets botocore's parse instead: :mod:`.aws_wire`).
+* ``text/html`` whose body is JSON (moto's EventBridge, some gateways): read as JSON, with a
+  warning that says so.
 * ``text/*``: text, decoded with the declared charset (UTF-8 by default, and when the charset is
   unknown, with a warning).
 * anything else (including no content type): ``bytes``.
@@ -27,6 +31,7 @@ import httpx
 from ..body_parsing import decode_text, read_json, read_xml
 from .bodies import is_json, is_xml, media_type
 from .errors import ErrorInfo, error_info
+from .xml_objects import xml_to_object
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,8 @@ class ParsedResponse:
     error: ErrorInfo | None = None
     #: What reading the body changed or guessed (an unknown charset, NaN read as null...).
     warnings: tuple[str, ...] = ()
+    #: The generic object view of an XML body (``None`` otherwise).
+    view: Any = field(default=None, repr=False)
 
     @property
     def json_error(self) -> str | None:  # the former name of ``problem``
@@ -72,6 +79,11 @@ def read_body(
         text, warnings = decode_text(content, charset)
         root, problem = read_xml(content)
         return text, root, problem, warnings
+    if kind == "text/html" and content.lstrip()[:1] in (b"{", b"["):
+        read = read_json(content, charset)
+        if read.problem is None:
+            note = f"the answer is labelled {kind} but its body is JSON: it was read as JSON"
+            return read.value, None, None, (note, *read.warnings)
     if kind.startswith("text/"):
         text, warnings = decode_text(content, charset)
         return text, None, None, warnings
@@ -100,6 +112,7 @@ def parse_response(response: httpx.Response, content: bytes | None = None) -> Pa
         problem=problem,
         error=error,
         warnings=warnings,
+        view=xml_to_object(root) if root is not None else None,
     )
 
 

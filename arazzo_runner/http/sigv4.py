@@ -37,7 +37,7 @@ from .errors import CredentialsError
 _STALE = frozenset({"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"})
 #: Headers botocore's ``add_auth`` adds, copied onto the request sent. It also rewrites a ``Date``
 #: header (to the signing time) and signs the rewrite, so that is copied too when it changed.
-_ADDED_BY_BOTOCORE = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+_ADDED_BY_BOTOCORE = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-SHA256")
 
 
 @lru_cache(maxsize=64)
@@ -49,7 +49,7 @@ def _signing_key(secret_key: str, datestamp: str, region: str, service: str) -> 
     return key
 
 
-def _caching_signer_class() -> type:
+def _caching_signer_class(base: str = "v4") -> type:
     """botocore's ``SigV4Auth`` with its per-request recomputations cached (built on first use, so
     importing this module does not import botocore). Each override returns exactly what botocore's
     method returns (a property test compares whole signed requests with botocore's own signer):
@@ -62,9 +62,12 @@ def _caching_signer_class() -> type:
       :class:`SigningRequest` as a :class:`SignedHeaders` (botocore's rule, botocore's blacklist)
       instead of an ``email.message``-based ``HTTPHeaders``, which costs about half a signature.
     """
+    from botocore.auth import S3SigV4Auth
     from botocore.auth import SigV4Auth as BotocoreSigV4Auth
 
-    class CachingSigV4Signer(BotocoreSigV4Auth):  # type: ignore[misc]
+    parent = S3SigV4Auth if base == "s3v4" else BotocoreSigV4Auth
+
+    class CachingSigV4Signer(parent):  # type: ignore[valid-type,misc]
         def signature(self, string_to_sign: str, request: Any) -> str:
             key = _signing_key(
                 self.credentials.secret_key,
@@ -182,15 +185,17 @@ class SigningRequest:
         return self.data
 
 
-_SIGNER_CLASS: type | None = None
+_SIGNER_CLASSES: dict[str, type] = {}
 
 
-def caching_signer_class() -> type:
-    """The botocore ``SigV4Auth`` subclass :class:`SigV4Auth` signs with (see ``_caching_signer_class``)."""
-    global _SIGNER_CLASS
-    if _SIGNER_CLASS is None:
-        _SIGNER_CLASS = _caching_signer_class()
-    return _SIGNER_CLASS
+def caching_signer_class(signature_version: str = "v4") -> type:
+    """The botocore signer :class:`SigV4Auth` signs with (see ``_caching_signer_class``):
+    ``SigV4Auth``, or for ``s3v4`` botocore's ``S3SigV4Auth`` (S3's rules: ``X-Amz-Content-SHA256``
+    on every request, the path signed as sent, not normalised)."""
+    found = _SIGNER_CLASSES.get(signature_version)
+    if found is None:
+        found = _SIGNER_CLASSES[signature_version] = _caching_signer_class(signature_version)
+    return found
 
 
 class SigV4Auth(httpx.Auth):
@@ -205,8 +210,10 @@ class SigV4Auth(httpx.Auth):
         signing_name: str | None = None,
         region: str | None = None,
         hosts: Iterable[str] | None = None,
+        signature_version: str = "v4",
     ) -> None:
         self._environment = environment
+        self._signature_version = signature_version
         self._signing_name = signing_name
         self._region = region
         self._hosts = frozenset(h.lower() for h in hosts) if hosts is not None else None
@@ -244,7 +251,9 @@ class SigV4Auth(httpx.Auth):
         date = current.get("date")
         credentials = self._environment.frozen_credentials()
         signing = SigningRequest(request.method, str(request.url), current, request.content)
-        signer = caching_signer_class()(credentials, self.signing_name_for(host), self.region_for(host))
+        signer = caching_signer_class(self._signature_version)(
+            credentials, self.signing_name_for(host), self.region_for(host)
+        )
         signer.add_auth(signing)
         for name in _ADDED_BY_BOTOCORE:
             value = current.get(name)
@@ -260,8 +269,19 @@ class SigV4Auth(httpx.Auth):
 
 
 def sigv4_auth_for(
-    environment: AwsEnvironment, signing_name: str | None, base_url: str, *, region: str | None = None
+    environment: AwsEnvironment,
+    signing_name: str | None,
+    base_url: str,
+    *,
+    region: str | None = None,
+    signature_version: str = "v4",
 ) -> SigV4Auth:
     """A :class:`SigV4Auth` limited to the host of ``base_url`` (one per source and run)."""
     host = httpx.URL(base_url).host
-    return SigV4Auth(environment, signing_name=signing_name, region=region, hosts=[host])
+    return SigV4Auth(
+        environment,
+        signing_name=signing_name,
+        region=region,
+        hosts=[host],
+        signature_version=signature_version,
+    )

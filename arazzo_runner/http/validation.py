@@ -200,7 +200,7 @@ def _path_variables(operation: Operation, request: httpx.Request, base_path: str
     """Path parameter values read from the URL with openapi-core's own template parser."""
     from openapi_core.templating.paths.parsers import PathParser
 
-    template = operation.path.split("#", 1)[0] or "/"
+    template = operation.path.split("#", 1)[0].split("?", 1)[0] or "/"  # a path key may carry a query
     path = request.url.raw_path.decode("ascii").split("?", 1)[0]
     if base_path and path.startswith(base_path):
         path = path[len(base_path) :] or "/"

@@ -79,6 +79,9 @@ class OpenApiSource:
     #: Facts derived once per operation and reused by every request (e.g. its parameter
     #: definitions with $refs resolved): the description never changes after loading.
     derived: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+    #: ``False`` when the Arazzo ``sourceDescription`` says ``x-arazzo-aws: false``: the source is
+    #: not signed as AWS even if its server is an AWS host (``http.aws_recognition``).
+    aws_recognition: bool | None = None
 
     def once(self, kind: str, operation: Operation, compute: Any) -> Any:
         """``compute(self, operation)``, computed on first use per operation and kept."""

@@ -72,6 +72,8 @@ def exchange_to_json(exchange: Exchange) -> dict[str, Any]:
             "headers": [list(h) for h in response.headers],
             "body": response.body,
             "errorCode": response.error_code,
+            # An XML answer's JSON view (botocore's parse): what pointers read in the workflow.
+            "view": response.view,
         },
         "error": exchange.error,
         "retries": [[r.attempt, r.reason, r.delay] for r in exchange.retries],
@@ -99,6 +101,7 @@ def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
             tuple((k, v) for k, v in response["headers"]),
             response["body"],
             response["errorCode"],
+            view=response.get("view"),
         ),
         error=data["error"],
         retries=tuple(Retried(a, r, d) for a, r, d in data["retries"]),

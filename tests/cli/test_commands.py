@@ -78,3 +78,21 @@ def test_graph_mermaid(run_cli, tmp_path) -> None:
     out = tmp_path / "flagship.mmd"
     assert run_cli("graph", FLAGSHIP, "-o", str(out)).returncode == 0
     assert out.read_text() == result.stdout
+
+
+def test_validate_says_which_sources_are_signed_as_aws(run_cli) -> None:
+    """One line per source recognised as AWS from its server, naming the scheme it replaces."""
+    doc = "tests/data/aws/recognised/protocols.arazzo.yml"
+    result = run_cli("validate", doc)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if " is AWS " in line]
+    assert len(lines) == 4
+    assert (
+        "source 's3Api': s3.us-east-1.amazonaws.com is AWS s3 (rest-xml); requests are signed with SigV4 as 's3'"
+        " in us-east-1, replacing its declared security scheme 'sigv4' (apiKey Authorization in header)"
+    ) in result.stderr
+    assert "source 'iamApi': iam.amazonaws.com is AWS iam (query)" in result.stderr
+    data = json.loads(run_cli("validate", doc, "--output", "json").stdout)
+    assert data["valid"] is True and len(data["notes"]) == 4
+    flagship = run_cli("validate", "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml")
+    assert " is AWS " not in flagship.stderr  # it declares SigV4 itself

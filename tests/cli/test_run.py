@@ -124,7 +124,11 @@ def test_json_output_shape_and_exit_0(server, tmp_path) -> None:
         "transportRetries",
         "durationMs",
         "runId",  # the run's id in the journal (`arazzo resume`, `arazzo runs`)
+        "warnings",  # what the run could not read as its expressions need
     }
+    # This test server's last answer has no SecondaryStatus/FailureReason: said, with the step id.
+    assert data["warnings"] and {w["stepId"] for w in data["warnings"]} == {"pollTrainingJob"}
+    assert all("has no value; it is null: the answer has no member" in w["message"] for w in data["warnings"])
     assert data["status"] == "succeeded" and data["error"] is None
     assert data["outputs"]["trainingJobStatus"] == "Completed"
     assert data["requests"] == 4

@@ -244,5 +244,6 @@ def test_the_journal_records_every_setting_of_a_cli_run(workdir, server) -> None
         "validate": "warn",
         "allowRemote": False,
         "allowOutside": False,
+        "awsSigning": True,
         "confinementRoot": str(workdir.resolve().parent),  # issue 26: resume reads the same folder tree
     }

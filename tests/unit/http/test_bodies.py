@@ -97,8 +97,15 @@ def test_multipart() -> None:
 def test_text_bytes_and_objects_as_xml() -> None:
     assert encode_body(RequestBody("Hello"), "text/plain").content == b"Hello"
     assert encode_body(RequestBody(b"\xff"), "application/octet-stream").content == b"\xff"
-    with pytest.raises(RequestBuildError, match="as application/xml"):
-        encode_body(RequestBody({"a": 1}), "application/xml")
+    # An object by the generic mapping (xml_objects.py): a one-member object names its root.
+    assert encode_body(RequestBody({"a": 1}), "application/xml").content == b"<a>1</a>"
+    assert encode_body(RequestBody({"a": 1, "b": [True, None, 2]}), "text/xml", "Root").content == (
+        b"<Root><a>1</a><b>true</b><b>2</b></Root>"
+    )
+    with pytest.raises(RequestBuildError, match="without a root element name"):
+        encode_body(RequestBody({"a": 1, "b": 2}), "application/xml")
+    with pytest.raises(RequestBuildError, match="cannot write an object payload as text/plain"):
+        encode_body(RequestBody({"a": 1}), "text/plain")
 
 
 def test_arazzo_1_1_replacement_targets() -> None:
