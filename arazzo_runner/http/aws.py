@@ -40,11 +40,14 @@ _MISSING_CREDENTIALS = (
 
 @dataclass(frozen=True, slots=True)
 class AwsSigning:
-    """How to sign an operation's requests: the SigV4 signing name (``sagemaker``)."""
+    """How to sign an operation's requests: the SigV4 signing name (``sagemaker``) and signer."""
 
     signing_name: str | None
     #: botocore's client name, for ``AWS_ENDPOINT_URL_<SERVICE>`` (usually the signing name).
     client_name: str | None
+    #: ``s3v4`` (botocore's ``S3SigV4Auth``: S3's payload-hash header) when ``info.x-aws-signatureVersion``
+    #: says ``s3`` or ``s3v4``, as ``arazzo aws-openapi s3`` writes it; ``v4`` otherwise.
+    signature_version: str = "v4"
 
 
 def aws_signing(source: OpenApiSource, operation: Operation | None = None) -> AwsSigning | None:
@@ -63,7 +66,8 @@ def aws_signing(source: OpenApiSource, operation: Operation | None = None) -> Aw
     if not declared and not (signing_name and security is None):
         return None
     client_name = info.get("x-aws-serviceName") or info.get("x-aws-endpointPrefix") or signing_name
-    return AwsSigning(signing_name=signing_name, client_name=client_name)
+    version = "s3v4" if info.get("x-aws-signatureVersion") in ("s3", "s3v4") else "v4"
+    return AwsSigning(signing_name=signing_name, client_name=client_name, signature_version=version)
 
 
 def _components(data: Mapping[str, Any]) -> Mapping[str, Any]:

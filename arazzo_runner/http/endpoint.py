@@ -117,7 +117,7 @@ def endpoint_for(
         aws_endpoint=None if server_override else aws.endpoint_url(signing.client_name),
         aws_region=aws.region,
     )
-    auth = sigv4_auth_for(aws, signing.signing_name, base_url)
+    auth = sigv4_auth_for(aws, signing.signing_name, base_url, signature_version=signing.signature_version)
     return Endpoint(base_url, auth, RetryPolicy.aws_standard(max_attempts), is_aws=True)
 
 

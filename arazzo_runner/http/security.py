@@ -205,7 +205,11 @@ def scheme_auth(
     if is_sigv4(scheme):
         aws = context.aws or AwsEnvironment()
         signing = aws_signing(context.source, context.operation) if context.source is not None else None
-        return sigv4_auth_for(aws, signing.signing_name if signing else None, context.base_url)
+        if signing is None:
+            return sigv4_auth_for(aws, None, context.base_url)
+        return sigv4_auth_for(
+            aws, signing.signing_name, context.base_url, signature_version=signing.signature_version
+        )
     if kind == "apiKey":
         name, location = scheme.get("name"), scheme.get("in")
         if not isinstance(name, str) or location not in ("header", "query", "cookie"):

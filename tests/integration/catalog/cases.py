@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -574,20 +574,6 @@ SAGEMAKER = [
     ),
     Case("amazon-sagemaker", "train-and-poll-job", _role, _check_train_and_poll),
     Case("amazon-sagemaker", "train-then-deploy", _role, _check_train_then_deploy),
-]
-
-#: With ``arazzo aws-openapi s3``'s description in place of the catalog's, S3 requests without a body
-#: fail (the one workflow whose every request has a body passes).
-_S3_DECLARED_SIGV4_GAP = (
-    "a source that declares SigV4 itself (x-amazon-apigateway-authtype: awsSigv4, as `arazzo aws-openapi s3`"
-    " writes it) is signed with plain SigV4Auth, not S3SigV4Auth (http/endpoint.py's declared branch calls"
-    " sigv4_auth_for without the service's signature_version s3v4): a request without a body carries no"
-    " x-amz-content-sha256 and moto answers SignatureDoesNotMatch (403); the catalog's own S3 file,"
-    " recognised by its host, is signed right"
-)
-S3 = [
-    case if case.name == "provision-secure-bucket" else replace(case, generated_gap=_S3_DECLARED_SIGV4_GAP)
-    for case in S3
 ]
 
 CASES: list[Case] = [*SAGEMAKER, *S3, *DYNAMODB]

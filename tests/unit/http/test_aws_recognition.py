@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import botocore.session
+import httpx
 import pytest
 
 from arazzo_runner.http import AwsEnvironment, SecurityEnvironment, StepParameter, build_request, endpoint_for
@@ -143,3 +145,49 @@ def test_no_aws_signing_travels_with_the_run_settings() -> None:
     assert loosenings(settings, RunSettings()) == [
         "AWS signing (the run used --no-aws-signing: credentials would go to its AWS hosts)"
     ]
+
+
+@pytest.mark.parametrize(("version", "s3_rules"), [("s3", True), ("s3v4", True), (None, False)])
+def test_a_declared_sigv4_source_signs_with_its_signature_version(
+    tmp_path: Path, version: str | None, s3_rules: bool
+) -> None:
+    """``aws-openapi s3`` declares SigV4 itself and says ``x-aws-signatureVersion: s3``: its bodiless
+    requests need S3's payload-hash header (botocore's S3SigV4Auth), or S3 refuses the signature."""
+    info = {"title": "S3", "version": "1", "x-aws-signingName": "s3"}
+    if version:
+        info["x-aws-signatureVersion"] = version
+    document = {
+        "openapi": "3.1.0",
+        "info": info,
+        "servers": [{"url": "http://127.0.0.1:9"}],
+        "components": {
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            }
+        },
+        "security": [{"sigv4": []}],
+        "paths": {
+            "/{Bucket}": {
+                "get": {
+                    "operationId": "ListObjects",
+                    "parameters": [
+                        {"name": "Bucket", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    path = tmp_path / "s3.json"
+    path.write_text(json.dumps(document))
+    source = openapi_source(path, "s3")
+    endpoint = endpoint_for(source, operation(source, "ListObjects"), aws=aws())
+    assert isinstance(endpoint.auth, SigV4Auth)
+    signed_request = next(endpoint.auth.auth_flow(httpx.Request("GET", "http://127.0.0.1:9/bucket")))
+    assert signed_request.headers["Authorization"].startswith("AWS4-HMAC-SHA256 ")
+    assert ("x-amz-content-sha256" in signed_request.headers) is s3_rules
