@@ -147,3 +147,21 @@ def test_run_without_a_worker_says_how_to_start_one(temporal_server, task_queue,
     text = log.read_text()
     assert f"no worker is polling task queue '{task_queue}' on {temporal_server.address}" in text
     assert f"Start one with: arazzo worker --temporal {temporal_server.address} --task-queue {task_queue}" in text
+
+
+def test_a_failed_run_on_temporal_prints_a_result_of_the_one_schema(
+    temporal_server, task_queue, emulator, worker
+) -> None:
+    """Issue 26 point 5: every ending has the published result schema, on Temporal too (failed here:
+    the second CreateTrainingJob of one name is refused by the emulator, as by SageMaker)."""
+    from tests.cli.test_fresh_clone import check_schema
+
+    args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-twice")
+    assert cli(*args, "--output", "json").returncode == 0
+    failed = cli(*args, "--output", "json")
+    assert failed.returncode == 1, failed.stderr
+    data = json.loads(failed.stdout)
+    check_schema(data)
+    assert data["status"] == "failed" and data["runId"]
+    assert data["steps"][-1]["stepId"] == "createTrainingJob"
+    assert data["steps"][-1]["status"] == "failed" and data["steps"][-1]["workflowId"] == "train-and-poll-job"
