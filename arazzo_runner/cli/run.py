@@ -15,7 +15,7 @@ from .arguments import servers as servers_argument
 if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
     from ..running import RunnableDocument
 
-from .warnings_log import WarningLog
+from ..engine.warnings_log import WarningLog
 
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\

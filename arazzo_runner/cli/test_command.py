@@ -107,6 +107,17 @@ def add_test_parser(commands: Any) -> None:
     run.add_argument("--region", help="AWS region for SigV4 sources")
     run.add_argument("--profile", help="AWS profile for SigV4 sources")
     run.add_argument(
+        "--no-aws-signing",
+        dest="aws_signing",
+        action="store_false",
+        help="do not sign sources whose server is an AWS endpoint with SigV4 unless they declare it",
+    )
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="a workflow that succeeds with warnings (e.g. an output read as null from an answer) fails",
+    )
+    run.add_argument(
         "--validate",
         nargs="?",
         const="warn",
@@ -321,6 +332,7 @@ def _settings(args: argparse.Namespace) -> Any:
         replay_match=args.replay_match,
         replay_pace=args.poll_interval is not None,
         record_dir=args.record,
+        strict=args.strict,
     )
 
 

@@ -106,6 +106,9 @@ class SuiteSettings:
     clock: Callable[[], float] = time.time
     #: The runs' sleeper (tests inject one); ``None``: the driver's ``asyncio.sleep``.
     sleep: Any = None
+    #: ``--strict``: a workflow that succeeds with warnings (an answer it could not read as its
+    #: expressions need, e.g. an output read as null) fails, as ``arazzo run --strict`` does.
+    strict: bool = False
 
 
 async def run_suite(
@@ -241,6 +244,7 @@ async def run_case(case: TestCase, settings: SuiteSettings, listener: SuiteListe
     from ..engine.inputs import secret_input_names
     from ..engine.masking import Masker
     from ..engine.redaction import Redactor
+    from ..engine.warnings_log import WarningLog
     from ..errors import ArazzoError
 
     document = case.document
@@ -248,11 +252,13 @@ async def run_case(case: TestCase, settings: SuiteSettings, listener: SuiteListe
     masker = Masker.for_inputs(secret_input_names(document, workflow), case.inputs)
     started = settings.clock()
     trace = Trace(started, Redactor.for_document(document, masker))
+    warnings = WarningLog(None)
     if listener is not None:
         listener.case_started(case)
 
     def on_event(event: Event) -> None:
         trace(event)
+        warnings(event)
         if listener is not None:
             listener.case_event(case, event)
 
@@ -279,9 +285,14 @@ async def run_case(case: TestCase, settings: SuiteSettings, listener: SuiteListe
         message = f"internal error: {type(exc).__name__}: {masker.text(str(exc))} (a bug in arazzo-runner; please report it)"
         return _errored(case, trace, started, settings.clock(), message, "internal", listener)
     data = {"document": case.document_path, **result.to_dict(masked=True)}
+    # The same warnings as `arazzo run --output json` lists: a null output is never silent here either.
+    data["warnings"] = warnings.entries(masker)
     if problems:
         data["replayProblems"] = list(problems)
-    status: CaseStatus = "succeeded" if result.succeeded and not problems else "failed"
+    strict = settings.strict and len(warnings) > 0 and result.succeeded
+    if strict:
+        data["strict"] = {"failed": True, "warnings": len(warnings)}
+    status: CaseStatus = "succeeded" if result.succeeded and not problems and not strict else "failed"
     failure = None if status == "succeeded" else failure_of(case, data, trace, problems)
     outcome = CaseOutcome(
         case, status, data, trace, started, settings.clock() - started, failure, problems=problems
@@ -328,6 +339,12 @@ def failure_of(case: TestCase, data: dict[str, Any], trace: Trace, problems: tup
     message = error.get("message") or (problems[0] if problems else "the run failed")
     if problems and error.get("message") is None:
         message = "the run does not match its recording: " + "; ".join(p.splitlines()[0] for p in problems)
+    strict = data.get("strict")
+    if strict and not error and not problems:
+        first = data["warnings"][0]
+        step_id = step_id or first.get("stepId")
+        count = strict["warnings"]
+        message = f"--strict: {count} warning{'s' if count != 1 else ''}: {first['message']}"
     exchange = trace.last_exchange_of(step_id) if step_id else None
     code, api_message = (None, None)
     status_code = None
@@ -337,7 +354,7 @@ def failure_of(case: TestCase, data: dict[str, Any], trace: Trace, problems: tup
     line = step_line(case.document, case.workflow_id, step_id) if step_id else None
     return Failure(
         message,
-        error.get("type") or "replay_mismatch",
+        error.get("type") or ("strict" if strict and not problems else "replay_mismatch"),
         step_id,
         status_code,
         code,

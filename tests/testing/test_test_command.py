@@ -347,3 +347,44 @@ def test_folders_are_searched_without_hidden_or_vendored_trees(suite) -> None:
     (suite / "nested" / "openapi.json").write_text('{"openapi": "3.0.0"}')
     found = [Path(p).relative_to(suite).as_posix() for p in find_documents([str(suite)])]
     assert found == ["nested/more.json", "shop.arazzo.yaml", "together.arazzo.yaml"]
+
+
+_NULL_OUTPUT_DOC = """\
+arazzo: 1.0.1
+info: {title: Null output, version: "1"}
+sourceDescriptions:
+  - {name: shop, url: ./shop.openapi.yaml, type: openapi}
+workflows:
+  - workflowId: colour-of-item
+    steps:
+      - stepId: fetchItem
+        operationId: getItem
+        parameters:
+          - {name: id, in: path, value: 1}
+        successCriteria: [{condition: $statusCode == 200}]
+        outputs:
+          colour: $response.body#/colour
+    outputs:
+      colour: $steps.fetchItem.outputs.colour
+"""
+
+
+def test_a_null_output_is_a_warning_in_the_results_and_strict_fails_it(shop, suite, arazzo) -> None:
+    """Never a silent null: the result object lists the warnings `arazzo run` lists, and --strict
+    fails the workflow as `arazzo run --strict` does (the item has no member 'colour')."""
+    document = suite / "nulls.arazzo.yaml"
+    document.write_text(_NULL_OUTPUT_DOC)
+    args = ("test", str(document), "--server", f"shop={shop.url}", "--no-journal", "--output", "json")
+    code, out, _ = arazzo(*args)
+    assert code == 0
+    (result,) = json.loads(out)
+    assert result["status"] == "succeeded" and result["outputs"] == {"colour": None}
+    assert any("colour" in w["message"] and w["stepId"] == "fetchItem" for w in result["warnings"])
+    assert "strict" not in result
+
+    code, out, err = arazzo(*args, "--strict")
+    assert code == 1
+    (result,) = json.loads(out)
+    # as `arazzo run --strict --output json`: the run's own status, and what --strict made of it
+    assert result["strict"] == {"failed": True, "warnings": len(result["warnings"])}
+    assert "FAIL" in err and "--strict: " in err and "colour" in err
