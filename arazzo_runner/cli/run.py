@@ -120,9 +120,11 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         help="do not journal this run (it cannot be resumed after a crash)",
     )
 
+    from ..telemetry.cli import add_telemetry_options
     from .temporal import add_run_options
 
     add_run_options(run)
+    add_telemetry_options(run)
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -178,6 +180,13 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     if args.temporal:
         return _run_command_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
+    from ..telemetry.cli import telemetry_from
+
+    if getattr(args, "otel", False) and (recording is not None or args.record):
+        from ..errors import UsageError
+
+        raise UsageError("--otel does not combine with --record or --replay (yet): run without one of them")
+    telemetry = telemetry_from(args)  # None without --otel: then nothing of OpenTelemetry is imported
     show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
         ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
@@ -219,6 +228,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
                 environment=environment,
                 on_event=notices,
                 journal=journal,
+                telemetry=telemetry,
             )
     except JournalWriteError as exc:
         if renderer is not None:
@@ -253,6 +263,8 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     finally:
         if renderer is not None:
             renderer.close()
+        if telemetry is not None:
+            telemetry.shutdown()  # flushes what the exporters still hold
     return print_result(args, result, problems, violations, warnings)
 
 
