@@ -22,6 +22,7 @@ __all__ = [
     "RunnableDocument",
     "Severity",
     "StateMachineExport",
+    "Telemetry",
     "UsageError",
     "__version__",
     "export_asl",
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from .journal import Journal, list_runs, resume
     from .run_settings import RunSettings
     from .running import RunnableDocument, load
+    from .telemetry.setup import Telemetry
 
 _LAZY = {
     "load": ("running", "load"),
@@ -66,6 +68,8 @@ _LAZY = {
     "resume": ("journal.resuming", "resume"),
     "list_runs": ("journal.resuming", "list_runs"),
     "RunSettings": ("run_settings", "RunSettings"),
+    # OpenTelemetry (the [otel] extra): imported only when asked for.
+    "Telemetry": ("telemetry.setup", "Telemetry"),
 }
 
 

@@ -81,6 +81,13 @@ def _telling_journal(hook: Any) -> Iterator[None]:
         raise
 
 
+def _wired(telemetry: Any, execution: Execution, hook: Any, on_event: Any, client: Any, clock: Any) -> Any:
+    """The run's telemetry wiring (:class:`arazzo_runner.telemetry.setup.RunWiring`)."""
+    from .telemetry.setup import RunWiring
+
+    return RunWiring(telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock)
+
+
 def run(
     document: Document,
     workflow_id: str | None = None,
@@ -96,6 +103,7 @@ def run(
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
     journal: Any = None,
+    telemetry: Any = None,
 ) -> RunResult:
     """Run a workflow to the end and return its result (never raises for a failed workflow).
 
@@ -103,10 +111,30 @@ def run(
     journal, ``ARAZZO_JOURNAL`` or ``$XDG_STATE_HOME/arazzo/runs.db``) to record every transition
     so that ``resume(result.run_id)`` can carry the run on after a crash; ``None`` (the library's
     default): not journaled.
+
+    ``telemetry``: an :class:`arazzo_runner.telemetry.Telemetry` (the ``[otel]`` extra): the run
+    becomes one OpenTelemetry trace with its metrics. ``None``: no telemetry, nothing imported.
     """
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = environment_for(environment, servers, aws)
     hook = _journal_for(journal, execution, environment, on_event, clock)
+    if telemetry is not None:  # only then is arazzo_runner.telemetry (and opentelemetry) imported
+        own = client is None and telemetry.propagate
+        client = bounded_client(**environment.client_options()) if own else client
+        try:
+            with _telling_journal(hook), _wired(telemetry, execution, hook, on_event, client, clock) as wiring:
+                return drivers.run_sync(
+                    execution,
+                    client=wiring.client,
+                    environment=environment,
+                    on_event=wiring.on_event,
+                    sleep=sleep,
+                    clock=clock,
+                    journal=wiring.journal,
+                )
+        finally:
+            if own and client is not None:
+                client.close()
     with _telling_journal(hook):
         return drivers.run_sync(
             execution,
@@ -134,6 +162,7 @@ async def run_async(
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
     journal: Any = None,
+    telemetry: Any = None,
 ) -> RunResult:
     import asyncio
 
@@ -144,6 +173,17 @@ async def run_async(
         environment_for(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
+    if telemetry is not None:
+        with _telling_journal(hook), _wired(telemetry, execution, hook, on_event, client, clock) as wiring:
+            return await drivers.run_async(
+                execution,
+                client=client,
+                environment=environment,
+                on_event=wiring.on_event,
+                sleep=sleep or asyncio.sleep,
+                clock=clock,
+                journal=wiring.journal,
+            )
     with _telling_journal(hook):
         return await drivers.run_async(
             execution,

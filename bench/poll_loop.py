@@ -91,10 +91,13 @@ def plain_loop(client: httpx.Client, url: str, inputs: dict[str, Any]) -> int:
             return requests
 
 
-def engine_runner(url: str, journal: Any = None) -> Callable[[httpx.Client, dict[str, Any]], int]:
+def engine_runner(
+    url: str, journal: Any = None, telemetry: Any = None
+) -> Callable[[httpx.Client, dict[str, Any]], int]:
     """(b): the engine on the flagship; the document and environment are made once, as a service would.
 
     ``journal``: a journal file every run records its transitions in (``--journal``).
+    ``telemetry``: every run traced and measured (``--otel``: the SDK's providers, in memory).
     """
     import arazzo_runner
     from arazzo_runner.drivers.environment import RunEnvironment
@@ -106,13 +109,34 @@ def engine_runner(url: str, journal: Any = None) -> Callable[[httpx.Client, dict
 
     def run(client: httpx.Client, inputs: dict[str, Any]) -> int:
         result = document.run(
-            "train-and-poll-job", inputs, options=options, environment=environment, client=client, journal=journal
+            "train-and-poll-job",
+            inputs,
+            options=options,
+            environment=environment,
+            client=client,
+            journal=journal,
+            telemetry=telemetry,
         )
         if result.status != "succeeded" or result.outputs.get("trainingJobStatus") != "Completed":
             raise RuntimeError(f"engine run did not succeed: {result.status} {result.error}")
         return result.requests
 
     return run
+
+
+def _in_memory_telemetry() -> Any:
+    """Telemetry on, exporting nowhere slow: what tracing itself costs the run (``--otel``)."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from arazzo_runner.telemetry import Telemetry
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(InMemorySpanExporter()))
+    return Telemetry(tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()]))
 
 
 def timed(fn: Callable[[], int]) -> tuple[float, float, int]:
@@ -144,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="with --journal: Journal(read_batch_seconds=...); 0 writes every transition (default 1)",
     )
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="(b) with OpenTelemetry on: the SDK's providers, spans batched to an in-memory exporter",
+    )
     args = parser.parse_args(argv)
     reps = max(args.reps, 5)
     if args.fixes:
@@ -159,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.journal:
         return journal_overhead(args.polls, reps, args.verify, args.journal_batch)
     with harness.server_process(args.polls, verify=args.verify) as url, httpx.Client() as client:
-        run_engine = engine_runner(url)
+        run_engine = engine_runner(url, telemetry=_in_memory_telemetry() if args.otel else None)
         # Warm up both paths (imports, connection, botocore's caches) outside the timings.
         plain_loop(client, url, flagship_inputs(f"warm-a-{uuid.uuid4().hex[:8]}"))
         run_engine(client, flagship_inputs(f"warm-b-{uuid.uuid4().hex[:8]}"))
@@ -243,7 +272,9 @@ def journal_overhead(polls: int, reps: int, verify: bool, batch: float) -> int:
         for rep in range(reps):
             sides = [(plain, plain_us), (journaled, journal_us)]
             for run, into in sides if rep % 2 == 0 else reversed(sides):
-                wall, _, requests = timed(partial(run, client, flagship_inputs(f"r{rep}-{uuid.uuid4().hex[:8]}")))
+                wall, _, requests = timed(
+                    partial(run, client, flagship_inputs(f"r{rep}-{uuid.uuid4().hex[:8]}"))
+                )
                 assert requests == expected
                 into.append(wall / expected * 1e6)
             ratios.append(journal_us[-1] / plain_us[-1])
@@ -251,7 +282,9 @@ def journal_overhead(polls: int, reps: int, verify: bool, batch: float) -> int:
                   f"   ratio {ratios[-1]:.3f}")  # fmt: skip
         size = sum(p.stat().st_size for p in Path(folder).glob("runs.db*"))
         r_min, r_med = harness.min_median(ratios)
-        print(f"requests per run: {expected}, reps: {reps}, journal size after {reps + 1} runs: {size / 1e6:.1f} MB")
+        print(
+            f"requests per run: {expected}, reps: {reps}, journal size after {reps + 1} runs: {size / 1e6:.1f} MB"
+        )
         print(f"(b) engine:             median {harness.min_median(plain_us)[1]:7.1f} µs/req")
         print(f"(b) engine + journal:   median {harness.min_median(journal_us)[1]:7.1f} µs/req")
         print(

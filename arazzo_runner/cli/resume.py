@@ -66,6 +66,9 @@ def add_resume_parser(commands: Any) -> None:
     )
     resume.add_argument("-v", "--verbose", action="store_true", help="show requests, responses and criteria")
     resume.add_argument("-q", "--quiet", action="store_true", help="print only the result")
+    from ..telemetry.cli import add_telemetry_options
+
+    add_telemetry_options(resume)
     resume.add_argument(
         "--allow-remote",
         action="store_true",
@@ -134,6 +137,9 @@ def resume_command(args: argparse.Namespace) -> int:
     tracker = _Progress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
     _say_if_finished(args)
+    from ..telemetry.cli import telemetry_from
+
+    telemetry = telemetry_from(args)  # --otel: the resume continues the run's trace
     try:
         result = resume(
             args.run_id,
@@ -144,6 +150,7 @@ def resume_command(args: argparse.Namespace) -> int:
             aws=AwsEnvironment(region=args.region, profile=args.profile),
             on_event=JournalNotices(tracker, quiet=args.quiet),
             tighten=resume_changes(args, servers_argument(args.server)),
+            telemetry=telemetry,
         )
     except JournalWriteError as exc:
         if renderer is not None:
@@ -155,4 +162,6 @@ def resume_command(args: argparse.Namespace) -> int:
     finally:
         if renderer is not None:
             renderer.close()
+        if telemetry is not None:
+            telemetry.shutdown()
     return print_result(args, result)

@@ -120,9 +120,11 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         help="do not journal this run (it cannot be resumed after a crash)",
     )
 
+    from ..telemetry.cli import add_telemetry_options
     from .temporal import add_run_options
 
     add_run_options(run)
+    add_telemetry_options(run)
     recording = run.add_argument_group("record and replay")
     recording.add_argument(
         "--record",
@@ -178,6 +180,13 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     if args.temporal:
         return _run_command_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
     cleanup = _cleanup_workflow(args, document)
+    from ..telemetry.cli import telemetry_from
+
+    if getattr(args, "otel", False) and (recording is not None or args.record):
+        from ..errors import UsageError
+
+        raise UsageError("--otel does not combine with --record or --replay (yet): run without one of them")
+    telemetry = telemetry_from(args)  # None without --otel: then nothing of OpenTelemetry is imported
     show_progress = not args.quiet and (args.output == "text" or use_live(sys.stderr))
     renderer = (
         ProgressRenderer(sys.stderr, live=use_live(sys.stderr) and not args.verbose, verbose=args.verbose)
@@ -219,6 +228,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
                 environment=environment,
                 on_event=notices,
                 journal=journal,
+                telemetry=telemetry,
             )
     except JournalWriteError as exc:
         if renderer is not None:
@@ -253,6 +263,8 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     finally:
         if renderer is not None:
             renderer.close()
+        if telemetry is not None:
+            telemetry.shutdown()  # flushes what the exporters still hold
     return print_result(args, result, problems, violations, warnings)
 
 
@@ -329,17 +341,10 @@ def print_result(
         data["validation"] = violations.entries(result.masker)
     if warnings is not None:
         data["warnings"] = warnings.entries(result.masker)
-    strict = bool(getattr(args, "strict", False) and warnings)
-    if strict:
-        data["strict"] = {"failed": True, "warnings": len(warnings)}
+    strict = _strict_verdict(args, data)
     _print_result(args, data)
     if strict and result.succeeded:
-        count = len(warnings)
-        print(
-            f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
-            " (an answer it could not read as its expressions need)",
-            file=sys.stderr,
-        )
+        _say_strict(len(warnings))
         return EXIT_FAILED
     if problems:
         print(f"arazzo: the run does not match the recording {args.replay}:", file=sys.stderr)
@@ -347,6 +352,23 @@ def print_result(
             print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _strict_verdict(args: argparse.Namespace, data: dict[str, Any]) -> bool:
+    """With ``--strict``, a result with warnings fails: marks ``data`` so and says whether it did."""
+    count = len(data.get("warnings") or ())
+    if not (getattr(args, "strict", False) and count):
+        return False
+    data["strict"] = {"failed": True, "warnings": count}
+    return True
+
+
+def _say_strict(count: int) -> None:
+    print(
+        f"arazzo: --strict: the run fails on its {count} warning{'s' if count != 1 else ''}"
+        " (an answer it could not read as its expressions need)",
+        file=sys.stderr,
+    )
 
 
 def _check_inputs(args: argparse.Namespace, document: Any, workflow: Any, inputs: dict[str, Any]) -> None:
@@ -546,7 +568,11 @@ def _run_command_on_temporal(
         sys.stdout.write(run_id + "\n")
         return EXIT_OK
     data.setdefault("runId", run_id)  # as a local run's: the id `arazzo runs show ID` takes
+    strict = _strict_verdict(args, data)
     _print_result(args, data)
+    if strict and data["status"] == "succeeded":
+        _say_strict(data["strict"]["warnings"])
+        return EXIT_FAILED
     return EXIT_OK if data["status"] == "succeeded" else EXIT_FAILED
 
 

@@ -95,6 +95,12 @@ def add_worker_parser(commands: Any) -> None:
         metavar="HOST=CERT.pem[,KEY.pem]",
         help="client certificate for mutual TLS with HOST, for every run (repeatable)",
     )
+    worker.add_argument(
+        "--otel",
+        action="store_true",
+        help="join each run's OpenTelemetry trace (temporalio's interceptor) and export over OTLP/HTTP,"
+        " configured by the standard OTEL_* variables (the [otel] extra)",
+    )
     from .settings import add_network_options
 
     add_network_options(worker)  # the worker's own rules; each run's own apply on top of them
@@ -211,7 +217,10 @@ async def _worker(args: argparse.Namespace) -> int:
             network_policy=policy,
         )
 
-    client = await connect(target)
+    from ..telemetry.cli import telemetry_from
+
+    telemetry = telemetry_from(args)  # None without --otel: nothing of OpenTelemetry imported
+    client = await connect(target, interceptors=_interceptors(telemetry))
     queue = _task_queue(args)
 
     def ready(identity: str) -> None:
@@ -222,13 +231,18 @@ async def _worker(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    sent = await serve(
-        client,
-        task_queue=queue,
-        max_concurrent=args.max_concurrent,
-        make_environment=make_environment,
-        on_ready=ready,
-    )
+    try:
+        sent = await serve(
+            client,
+            task_queue=queue,
+            max_concurrent=args.max_concurrent,
+            make_environment=make_environment,
+            on_ready=ready,
+            observe=_observer(telemetry),
+        )
+    finally:
+        if telemetry is not None:
+            telemetry.shutdown()
     print(f"arazzo worker: stopped after {sent} requests", file=sys.stderr, flush=True)
     return 0
 
@@ -318,21 +332,57 @@ def run_on_temporal(
         source_map=source_map,
     )
     target = target_from(args)
+    from ..telemetry.cli import telemetry_from
+
+    telemetry = telemetry_from(args)
 
     async def go() -> tuple[dict[str, Any] | None, str]:
-        client = await connect(target)
-        handle = await submit(client, request, task_queue=_task_queue(args), run_id=args.run_id)
-        if args.detach:
-            return None, handle.id
-        if renderer is not None:
-            print(f"arazzo: run {handle.id} submitted to {target.address}", file=sys.stderr, flush=True)
-        hint = asyncio.ensure_future(_hint_without_worker(client, _task_queue(args), target.address))
-        try:
-            return await follow(handle, renderer), handle.id
-        finally:
-            hint.cancel()
+        client = await connect(target, interceptors=_interceptors(telemetry))
+        with _submission(telemetry, workflow_id, renderer, document, inputs) as listener:
+            handle = await submit(client, request, task_queue=_task_queue(args), run_id=args.run_id)
+            if args.detach:
+                return None, handle.id
+            if renderer is not None:
+                print(f"arazzo: run {handle.id} submitted to {target.address}", file=sys.stderr, flush=True)
+            hint = asyncio.ensure_future(_hint_without_worker(client, _task_queue(args), target.address))
+            try:
+                return await follow(handle, listener), handle.id
+            finally:
+                hint.cancel()
 
-    return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    finally:
+        if telemetry is not None:
+            telemetry.shutdown()
+
+
+def _interceptors(telemetry: Any) -> list[Any]:
+    """temporalio's OpenTelemetry interceptor with ``--otel`` (nothing imported without it)."""
+    if telemetry is None:
+        return []
+    from ..telemetry.temporal import interceptors
+
+    return interceptors(telemetry)
+
+
+def _observer(telemetry: Any) -> Any:
+    """With ``--otel``: each request's HTTP attributes on its activity's span."""
+    if telemetry is None:
+        return None
+    from ..telemetry.temporal import exchange_attributes
+
+    return exchange_attributes
+
+
+def _submission(telemetry: Any, workflow_id: str, renderer: Any, document: Any, inputs: Any) -> Any:
+    if telemetry is None:
+        import contextlib
+
+        return contextlib.nullcontext(renderer)
+    from ..telemetry.temporal import submission
+
+    return submission(telemetry, workflow_id, renderer, document=document, inputs=inputs)
 
 
 #: Seconds after submitting before ``run --temporal`` checks that a worker polls its task queue.

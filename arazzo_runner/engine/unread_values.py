@@ -66,7 +66,7 @@ def why_missing(expression: Any, ctx: EvaluationContext) -> str | None:
             found = node.get(token, MISSING)
             if found is MISSING:
                 where = "/" + "/".join(walked) if walked else "the answer"
-                keys = [str(k) for k in node]
+                keys = sorted(str(k) for k in node)  # the same words whatever order the answer came in
                 has = ", ".join(keys[:_SHOWN]) + (", …" if len(keys) > _SHOWN else "")
                 return f"{where} has no member {token!r}" + (f" (it has {has})" if keys else " (it is empty)")
             node = found

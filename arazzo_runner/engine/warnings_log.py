@@ -15,9 +15,12 @@ from typing import Any
 class WarningLog:
     """Passes every event on to ``inner``; keeps the run's distinct warnings."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, entries: list[dict[str, Any]] | None = None) -> None:
         self.inner = inner
-        self._entries: dict[tuple[str | None, str], dict[str, Any]] = {}
+        #: ``entries`` continues a log (a Temporal run's warnings carried across continue-as-new).
+        self._entries: dict[tuple[str | None, str], dict[str, Any]] = {
+            (e["stepId"], e["message"]): dict(e) for e in entries or ()
+        }
 
     def __call__(self, event: Any) -> None:
         if event.kind == "warning" and getattr(event, "violation", None) is None:

@@ -15,6 +15,7 @@ in flight when the process died is decided by :mod:`.in_doubt`; an Arazzo 1.1 me
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -163,6 +164,7 @@ def resume(
     clock: Callable[[], float] = time.time,
     allow_remote: bool = False,
     tighten: Mapping[str, Any] | None = None,
+    telemetry: Any = None,
 ) -> RunResult:
     """Continue the journaled run ``run_id`` to its end; returns its :class:`RunResult`.
 
@@ -176,14 +178,15 @@ def resume(
     Raises :class:`RequestInDoubt` when a request that is not
     safe to repeat was in flight (``in_doubt="resend"`` / ``"assume-failed"`` decide), and
     :class:`~.store.JournalError` when the run is unknown, running elsewhere, or its document or
-    sources changed (``force=True`` accepts the change).
+    sources changed (``force=True`` accepts the change). ``telemetry``
+    (:class:`arazzo_runner.telemetry.Telemetry`): the resume continues the run's trace.
     """
     store = open_journal(journal)
     try:
         return _resume(
             store, run_id, inputs=inputs, document=document, force=force, in_doubt=in_doubt, servers=servers,
             aws=aws, environment=environment, client=client, on_event=on_event, sleep=sleep, clock=clock,
-            allow_remote=allow_remote, tighten=tighten,
+            allow_remote=allow_remote, tighten=tighten, telemetry=telemetry,
         )  # fmt: skip
     finally:
         if not isinstance(journal, Journal):
@@ -207,6 +210,7 @@ def _resume(
     clock: Callable[[], float],
     allow_remote: bool,
     tighten: Mapping[str, Any] | None = None,
+    telemetry: Any = None,
 ) -> RunResult:
     from ..drivers import loops
     from ..http.retry_loop import bounded_client
@@ -273,6 +277,14 @@ def _resume(
         )  # fmt: skip
     own = client is None
     client = client or bounded_client(**environment.client_options())  # the client a run makes
+    wiring = None
+    if telemetry is not None:  # the same trace as the run's first process, the resume a linked span
+        from ..telemetry.setup import RunWiring
+
+        wiring = RunWiring(
+            telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock, resumed=True
+        )
+        on_event, hook = wiring.on_event, wiring.journal
     try:
         if execution.state.pending is not None:
             need = execution.next(clock())
@@ -317,6 +329,8 @@ def _resume(
         hook.interrupted(exc)
         raise
     finally:
+        if wiring is not None:
+            wiring.__exit__(*sys.exc_info())
         if own:
             client.close()
 

@@ -81,6 +81,9 @@ class SendActivity:
         self.sent = 0
         #: The worker's message activities (:class:`.message_activities.MessageActivities`), closed with this.
         self.messages: Any = None
+        #: Sees each exchange as history keeps it (credentials redacted): ``arazzo worker --otel``
+        #: puts its HTTP attributes on the activity's span (:mod:`arazzo_runner.telemetry.temporal`).
+        self.observe: Any = None
 
     def environment(
         self, servers: Mapping[str, str], settings: Mapping[str, Any] | None = None
@@ -126,7 +129,10 @@ class SendActivity:
                 document, need, client=client, environment=environment, validate=task["validate"]
             )
         self.sent += 1
-        return exchange_to_json(_without_credentials(document, exchange))
+        cleaned = _without_credentials(document, exchange)
+        if self.observe is not None:
+            self.observe(cleaned)
+        return exchange_to_json(cleaned)
 
     async def aclose(self) -> None:
         """Close a client given to the constructor and the message transports (the environments'

@@ -7,8 +7,10 @@ is given, so a client and its workers agree on how payloads look.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import temporalio.converter
 from temporalio.client import Client
@@ -61,11 +63,15 @@ def data_converter(encryption_key: bytes | None) -> temporalio.converter.DataCon
     return dataclasses.replace(converter, payload_codec=EncryptionCodec(encryption_key))
 
 
-async def connect(target: TemporalTarget) -> Client:
-    """A client for ``target``; a clear :class:`UsageError` when nothing answers there."""
+async def connect(target: TemporalTarget, *, interceptors: Sequence[Any] = ()) -> Client:
+    """A client for ``target``; a clear :class:`UsageError` when nothing answers there.
+
+    ``interceptors``: client interceptors, which its workers take too (OpenTelemetry tracing:
+    :func:`arazzo_runner.telemetry.temporal.interceptors`)."""
     try:
         return await Client.connect(
             target.address,
+            interceptors=list(interceptors),
             namespace=target.namespace,
             tls=target.tls_config(),
             api_key=target.api_key,

@@ -59,11 +59,15 @@ async def serve(
     max_concurrent: int = 100,
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     on_ready: Callable[[str], None] | None = None,
+    observe: Callable[[Any], None] | None = None,
 ) -> int:
-    """Run a worker until SIGINT/SIGTERM, then shut down gracefully; returns the requests it sent."""
+    """Run a worker until SIGINT/SIGTERM, then shut down gracefully; returns the requests it sent.
+
+    ``observe``: called with each exchange the send activity made (credentials redacted)."""
     worker, sender = build_worker(
         client, task_queue=task_queue, max_concurrent=max_concurrent, make_environment=make_environment
     )
+    sender.observe = observe
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

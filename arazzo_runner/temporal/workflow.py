@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from ..engine.inputs import InputsError
     from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
+    from ..engine.warnings_log import WarningLog
     from ..errors import ArazzoError
     from ..run_settings import RunSettings
     from . import (
@@ -81,6 +82,9 @@ class ArazzoRun:
         self._step: str | None = None
         #: Ids of the messages this run received (newest last; carried across continue-as-new).
         self._consumed: list[str] = []
+        #: The run's warnings for its result, as a local run's ``--output json`` lists them (carried
+        #: across continue-as-new, unlike the events the query serves).
+        self._warnings = WarningLog(None)
 
     @workflow.query
     def events(self, since: int = 0) -> dict[str, Any]:
@@ -101,11 +105,12 @@ class ArazzoRun:
     async def run(self, request: dict[str, Any]) -> dict[str, Any]:
         execution = self._execution(request)
         self._consumed = list(request.get("consumed") or ())
+        self._warnings = WarningLog(None, request.get("warnings"))
         while True:
             need = self._call(execution.next, workflow.now().timestamp())
             self._collect(execution)
             if isinstance(need, Done):
-                return need.result.to_dict(masked=True)
+                return {**need.result.to_dict(masked=True), "warnings": self._warnings.entries()}
             self._step = need.step_id
             if isinstance(need, Sleep):
                 if need.seconds > 0:
@@ -123,7 +128,12 @@ class ArazzoRun:
             self._collect(execution)
             if workflow.info().is_continue_as_new_suggested():
                 workflow.continue_as_new(
-                    {**request, "snapshot": execution.snapshot(), "consumed": self._consumed}
+                    {
+                        **request,
+                        "snapshot": execution.snapshot(),
+                        "consumed": self._consumed,
+                        "warnings": self._warnings.entries(),
+                    }
                 )
 
     async def _send(self, request: dict[str, Any], execution: Execution, need: Any) -> Exchange:
@@ -250,7 +260,9 @@ class ArazzoRun:
 
     def _collect(self, execution: Execution) -> None:
         with _engine():
-            self._events.extend(event.to_dict() for event in execution.drain())
+            for event in execution.drain():
+                self._warnings(event)
+                self._events.append(event.to_dict())
         excess = len(self._events) - MAX_EVENTS
         if excess > 0:
             del self._events[:excess]

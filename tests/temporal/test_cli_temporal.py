@@ -165,3 +165,18 @@ def test_a_failed_run_on_temporal_prints_a_result_of_the_one_schema(
     assert data["status"] == "failed" and data["runId"]
     assert data["steps"][-1]["stepId"] == "createTrainingJob"
     assert data["steps"][-1]["status"] == "failed" and data["steps"][-1]["workflowId"] == "train-and-poll-job"
+
+
+def test_strict_fails_a_temporal_run_on_its_warnings_as_a_local_one(
+    temporal_server, task_queue, emulator, worker
+) -> None:
+    """The warnings travel in the Temporal run's result (the flagship's `failureReason` is null: a job
+    that did not fail has no FailureReason), so --strict decides alike, local or on Temporal."""
+    args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-strict")
+    strict = cli(*args, "--output", "json", "--strict")
+    assert strict.returncode == 1, strict.stderr
+    data = json.loads(strict.stdout)
+    assert data["status"] == "succeeded" and data["strict"] == {"failed": True, "warnings": 1}
+    (warning,) = data["warnings"]
+    assert warning["stepId"] == "pollTrainingJob" and "FailureReason" in warning["message"]
+    assert "--strict: the run fails on its 1 warning" in strict.stderr
