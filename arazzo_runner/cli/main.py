@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .test_command import add_test_parser
 
     add_test_parser(commands)
+
+    from .mcp import add_mcp_parser
+
+    add_mcp_parser(commands)
     return parser
 
 
@@ -181,7 +185,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .signals import sigterm_as_interrupt
 
         with sigterm_as_interrupt():
-            if args.command in ("resume", "runs", "test"):
+            if args.command in ("resume", "runs", "test", "mcp"):
                 return _journal_command(args)
             from .commands import document_command, usage_error
 
@@ -212,7 +216,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _journal_command(args: argparse.Namespace) -> int:
-    """``resume`` and ``runs``: read the journal, not a document given on the command line."""
+    """``resume``, ``runs`` and ``mcp``: read the journal, not a document given on the command line."""
     from ..errors import ArazzoError
 
     try:
@@ -220,6 +224,10 @@ def _journal_command(args: argparse.Namespace) -> int:
             from .resume import resume_command
 
             return resume_command(args)
+        if args.command == "mcp":
+            from .mcp import mcp_command
+
+            return mcp_command(args)
         if args.command == "test":  # many documents, each loaded (and reported) by the command
             from .test_command import test_command
 
