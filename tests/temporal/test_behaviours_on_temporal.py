@@ -8,6 +8,7 @@ import pytest
 
 import arazzo_runner
 from arazzo_runner.engine import PollPacing, RunOptions
+from arazzo_runner.engine.warnings_log import WarningLog
 from tests.conftest import DATA
 from tests.engine.scripted_server import ScriptedServer
 from tests.temporal.conftest import comparable, run_on_temporal
@@ -35,7 +36,10 @@ def server():
 def both_ways(temporal_server, task_queue, server, document, workflow_id, script):
     """(local result, Temporal result, Temporal events, request paths of each, the Temporal run's handle)."""
     server.reset(script)
-    local = document.run(workflow_id, None, servers={"api": server.url}, options=FAST, sleep=lambda s: None)
+    warnings = WarningLog(None)  # a Temporal run's result lists its warnings, as `run --output json` does
+    local = document.run(
+        workflow_id, None, servers={"api": server.url}, options=FAST, sleep=lambda s: None, on_event=warnings
+    )
     local_paths = [r.path for r in server.requests]
     server.reset(script)
     remote, events, handle = asyncio.run(
@@ -50,7 +54,7 @@ def both_ways(temporal_server, task_queue, server, document, workflow_id, script
         )
     )
     return (
-        local.to_dict(masked=True),
+        {**local.to_dict(masked=True), "warnings": warnings.entries()},
         remote,
         events,
         (local_paths, [r.path for r in server.requests]),
