@@ -116,47 +116,18 @@ def test_cli_flags(doc, reflecting) -> None:
 
 @pytest.mark.parametrize("mode", ["sync", "async-lean", "async-httpx"])
 def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypatch, mode) -> None:
-    import ssl
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from tls_certs import MutualTlsEchoServer
 
-    from tls_certs import make_certificates
-
-    certs = make_certificates(tmp_path)
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            peer = self.connection.getpeercert() or {}
-            seen.append(dict(x[0] for x in peer.get("subject", ())).get("commonName", ""))
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certs["server"])
-    context.load_verify_locations(certs["ca"][0])
-    context.verify_mode = ssl.CERT_REQUIRED  # no client certificate: no handshake
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SSL_CERT_FILE", certs["ca"][0])  # trust the test CA
-    url = f"https://127.0.0.1:{server.server_address[1]}"
+    server = MutualTlsEchoServer(tmp_path, monkeypatch)
+    certs, seen = server.certs, server.seen
     if mode != "sync":  # the async run's own client: either transport mounts the certificate
         monkeypatch.setenv("ARAZZO_HTTP_TRANSPORT", mode.removeprefix("async-"))
     how = "sync" if mode == "sync" else "async"
-    try:
+    with server:
+        url = server.url
         without = run(doc, url, NetworkPolicy(), how)
         with_cert = run(doc, url, NetworkPolicy(client_certs={"127.0.0.1": certs["client"]}), how)
         elsewhere = run(doc, url, NetworkPolicy(client_certs={"other.example.com": certs["client"]}), how)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert without.status == "failed"
     assert with_cert.succeeded, with_cert.error
     assert seen == ["client"]  # presented to its host only

@@ -7,14 +7,11 @@ requires the client certificate refused every request after the resume.
 from __future__ import annotations
 
 import json
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
-from tls_certs import make_certificates
+from tls_certs import MutualTlsEchoServer
 
 import arazzo_runner
 from arazzo_runner.journal import resume
@@ -40,42 +37,19 @@ class Crash(BaseException):
 
 
 def test_a_resumed_run_presents_its_client_certificate(tmp_path: Path, monkeypatch) -> None:
-    certs = make_certificates(tmp_path)
-    seen: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            peer = self.connection.getpeercert() or {}
-            seen.append(dict(x[0] for x in peer.get("subject", ())).get("commonName", ""))
-            self.send_response(200)
-            self.send_header("content-length", "2")
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certs["server"])
-    context.load_verify_locations(certs["ca"][0])
-    context.verify_mode = ssl.CERT_REQUIRED  # no client certificate: no handshake
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("SSL_CERT_FILE", certs["ca"][0])  # trust the test CA
+    server = MutualTlsEchoServer(tmp_path, monkeypatch)
     (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
     (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
-    cert, key = certs["client"]
+    cert, key = server.certs["client"]
     settings = RunSettings(
-        servers=(("api", f"https://127.0.0.1:{server.server_address[1]}"),),
+        servers=(("api", server.url),),
         client_certs=(("127.0.0.1", cert, key),),
     )
 
     def crash(request: httpx.Request) -> None:
         raise Crash("killed with the request in flight")
 
-    try:
+    with server:
         document = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")
         with pytest.raises(Crash):
             document.run(
@@ -85,8 +59,5 @@ def test_a_resumed_run_presents_its_client_certificate(tmp_path: Path, monkeypat
         (record,) = arazzo_runner.list_runs(journal=tmp_path / "runs.db")
         assert record.settings["clientCerts"] == [["127.0.0.1", cert, key]]
         result = resume(record.id, journal=tmp_path / "runs.db")  # a GET in doubt: sent again
-    finally:
-        server.shutdown()
-        server.server_close()
     assert result.succeeded, result.error
-    assert seen == ["client"]
+    assert server.seen == ["client"]
