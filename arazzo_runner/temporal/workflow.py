@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
 
     from ..engine.core import Execution
     from ..engine.inputs import InputsError
-    from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep
+    from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, SendRequest, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
     from ..engine.warnings_log import WarningLog
     from ..errors import ArazzoError
@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from .documents import load_document
     from .messages import delivery_from_json, exchange_from_json
+    from .reads import HISTORY_BUDGET, MAX_READS_PER_TASK, safe_read
 
 #: Events kept for the ``events`` query (the oldest are dropped past this; the result is complete).
 MAX_EVENTS = 5000
@@ -65,6 +66,11 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts
 RECEIVE_MARGIN = 120.0
 RECEIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 ACKNOWLEDGE_TIMEOUT = timedelta(seconds=30)
+#: Events a step may add beyond its own marker before the budget is checked again (its workflow
+#: task's, a regular activity's, a timer's): the margin kept under the history budget.
+HISTORY_MARGIN = 20
+#: The durable timer that ends a workflow task holding :data:`.reads.MAX_READS_PER_TASK` local reads.
+TASK_BREAK = timedelta(milliseconds=1)
 #: Ids of received messages the run remembers (its next receives delete them if they come back).
 MAX_CONSUMED = 100
 
@@ -85,6 +91,11 @@ class ArazzoRun:
         #: The run's warnings for its result, as a local run's ``--output json`` lists them (carried
         #: across continue-as-new, unlike the events the query serves).
         self._warnings = WarningLog(None)
+        #: The latest local read's finishing time (see :meth:`_now`); 0: none yet.
+        self._clock = 0.0
+        #: Local activities in the current workflow task, and the history length that task began at.
+        self._reads_in_task = 0
+        self._task_length = -1
 
     @workflow.query
     def events(self, since: int = 0) -> dict[str, Any]:
@@ -106,27 +117,44 @@ class ArazzoRun:
         execution = self._execution(request)
         self._consumed = list(request.get("consumed") or ())
         self._warnings = WarningLog(None, request.get("warnings"))
+        # Runs submitted before local reads existed carry no ``localWait``: they keep the path
+        # they started on (every request an activity, every wait a timer), so they replay.
+        local_wait = request.get("localWait")
+        budget = int(request.get("historyBudget") or HISTORY_BUDGET)
+        wait = 0.0  # a short wait not taken yet: folded into the next request if it is a safe read
         while True:
-            need = self._call(execution.next, workflow.now().timestamp())
+            need = self._call(execution.next, self._now() + wait)
             self._collect(execution)
             if isinstance(need, Done):
                 return {**need.result.to_dict(masked=True), "warnings": self._warnings.entries()}
             self._step = need.step_id
             if isinstance(need, Sleep):
-                if need.seconds > 0:
-                    await workflow.sleep(need.seconds)
+                if local_wait is not None and wait + need.seconds <= local_wait:
+                    wait += need.seconds
+                elif wait + need.seconds > 0:
+                    await workflow.sleep(wait + need.seconds)
+                    wait = 0.0
                 continue
+            local = (
+                local_wait is not None
+                and isinstance(need, SendRequest)
+                and self._call(safe_read, execution.document, need)
+            )
+            if wait > 0 and not local:
+                await workflow.sleep(wait)  # what follows is no safe read: the wait is a timer after all
+                wait = 0.0
             if isinstance(need, Receive):
                 delivery = await self._receive(request, execution, need)
-                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+                self._call(execution.feed_message, delivery, self._now())
             elif isinstance(need, SendMessage):
                 delivery = await self._send_message(request, need)
-                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+                self._call(execution.feed_message, delivery, self._now())
             else:
-                exchange = await self._send(request, execution, need)
-                self._call(execution.feed, exchange, workflow.now().timestamp())
+                exchange = await self._send(request, execution, need, wait if local else None)
+                wait = 0.0
+                self._call(execution.feed, exchange, self._now())
             self._collect(execution)
-            if workflow.info().is_continue_as_new_suggested():
+            if self._history_full(budget if local_wait is not None else None):
                 workflow.continue_as_new(
                     {
                         **request,
@@ -135,33 +163,72 @@ class ArazzoRun:
                         "warnings": self._warnings.entries(),
                     }
                 )
+            if local and self._reads_in_task >= MAX_READS_PER_TASK:
+                await workflow.sleep(TASK_BREAK)  # ends the workflow task: its markers are written
 
-    async def _send(self, request: dict[str, Any], execution: Execution, need: Any) -> Exchange:
-        """The request as an activity; one no worker could complete fails the step, as a lost
-        connection does locally (the core's failure actions decide what follows)."""
+    def _now(self) -> float:
+        """The run's clock: Temporal's, or a local read's finishing time when later (the workflow's
+        time stands still between the local activities of one workflow task)."""
+        return max(workflow.now().timestamp(), self._clock)
+
+    def _history_full(self, budget: int | None) -> bool:
+        """Whether to continue as new: Temporal suggests it, or (runs with local reads) the history
+        may have reached ``budget`` events, counting the markers of this task not written yet."""
+        info = workflow.info()
+        if info.is_continue_as_new_suggested():
+            return True
+        if budget is None:
+            return False
+        return info.get_current_history_length() + self._reads_in_task + HISTORY_MARGIN >= budget
+
+    async def _send(
+        self, request: dict[str, Any], execution: Execution, need: Any, wait: float | None = None
+    ) -> Exchange:
+        """The request as an activity — a local one after ``wait`` seconds for a safe read
+        (``wait`` not None) — ; one no worker could complete fails the step, as a lost connection
+        does locally (the core's failure actions decide what follows)."""
+        task = _with_settings(
+            request,
+            {
+                "document": request["document"],
+                "sourceMap": request["sourceMap"],
+                "allowRemote": request["allowRemote"],
+                "servers": request["servers"],
+                "validate": execution.options.validate,
+                "request": need.to_json(),
+            },
+        )
         try:
-            answer = await workflow.execute_activity(
-                SEND_ACTIVITY,
-                _with_settings(
-                    request,
-                    {
-                        "document": request["document"],
-                        "sourceMap": request["sourceMap"],
-                        "allowRemote": request["allowRemote"],
-                        "servers": request["servers"],
-                        "validate": execution.options.validate,
-                        "request": need.to_json(),
-                    },
-                ),
-                start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=_heartbeat_timeout(request),
-                retry_policy=SEND_RETRY,
-            )
+            if wait is None:
+                answer = await workflow.execute_activity(
+                    SEND_ACTIVITY,
+                    task,
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    heartbeat_timeout=_heartbeat_timeout(request),
+                    retry_policy=SEND_RETRY,
+                )
+            else:
+                self._count_read()
+                answer = await workflow.execute_local_activity(
+                    SEND_ACTIVITY,
+                    {**task, "wait": wait},
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    retry_policy=SEND_RETRY,
+                )
+                self._clock = max(self._clock, float(answer.get("finishedAt") or 0.0))
         except ActivityError as exc:
             return Exchange(
                 request=None, error=f"the request was not completed by any worker: {_reason(exc)}"
             )
         return exchange_from_json(answer)
+
+    def _count_read(self) -> None:
+        """One more local activity in this workflow task (a task began when the history grew)."""
+        length = workflow.info().get_current_history_length()
+        if length != self._task_length:
+            self._task_length = length
+            self._reads_in_task = 0
+        self._reads_in_task += 1
 
     async def _send_message(self, request: dict[str, Any], need: SendMessage) -> Delivery:
         """A message to send, as an activity (retried after a lost worker: at least once)."""
