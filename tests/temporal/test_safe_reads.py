@@ -73,9 +73,7 @@ def test_a_document_vetoes_a_get_that_changes_something(document) -> None:
 
 def test_the_flagships_describe_is_a_safe_read_and_its_create_is_not() -> None:
     flagship = arazzo_runner.load(FLAGSHIP)
-    describe = need(
-        "post", "/#X-Amz-Target=SageMaker.DescribeTrainingJob", source="sagemakerApi"
-    )
+    describe = need("post", "/#X-Amz-Target=SageMaker.DescribeTrainingJob", source="sagemakerApi")
     create = need("post", "/#X-Amz-Target=SageMaker.CreateTrainingJob", source="sagemakerApi")
     assert aws_operation(describe) == "DescribeTrainingJob"
     assert safe_read(flagship, describe)
