@@ -85,3 +85,54 @@ def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_ser
             first.close()
             if second is not None:
                 second.close()
+
+
+#: Polls 0.5 s apart: under the local-wait limit, so each wait is taken inside its local read.
+FOLDED = RunOptions(pacing=PollPacing(interval=0.5, backoff=1.0, jitter=0.0))
+
+
+def test_sigkilled_worker_mid_local_reads_loses_only_reads(temporal_server, task_queue) -> None:
+    """Killed while its polls are local activities (their markers not yet written: the workflow task
+    is still open), the worker loses those reads; the next worker sends them again — reads only:
+    the create was a regular activity, recorded before the first poll, and is never sent twice."""
+    document = arazzo_runner.load(FLAGSHIP)
+    with EmulatorServer(SageMakerEmulator(in_progress=8, stopping=0)) as emulator:
+        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+        second = None
+        try:
+
+            async def start():
+                client = await connect(TemporalTarget(temporal_server.address))
+                request = new_request(
+                    document,
+                    None,
+                    {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-failover-local"},
+                    options=FOLDED,
+                    servers={"sagemakerApi": emulator.url},
+                )
+                return (await submit(client, request, task_queue=task_queue)).id
+
+            run_id = asyncio.run(start())
+            wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 3)
+            first.kill()
+            lost = emulator.emulator.count("DescribeTrainingJob")
+            second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+
+            async def result():
+                client = await connect(TemporalTarget(temporal_server.address))
+                return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 120)
+
+            outcome = asyncio.run(result())
+            assert outcome["status"] == "succeeded", outcome["error"]
+            assert outcome["outputs"]["trainingJobStatus"] == "Completed"
+            assert emulator.emulator.count("CreateTrainingJob") == 1
+            polls = [s for s in outcome["steps"] if s["stepId"] == "pollTrainingJob"]
+            # the second worker sent every poll the result holds: the first one's were lost with it
+            assert second.stop() == len(polls)
+            assert emulator.emulator.count("DescribeTrainingJob") == lost + len(polls)
+            who = asyncio.run(identities(temporal_server.address, run_id))
+            assert who[0] == first.identity and who[-1] == second.identity
+        finally:
+            first.close()
+            if second is not None:
+                second.close()
