@@ -30,6 +30,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 with workflow.unsafe.imports_passed_through():
     # Imported by the engine lazily, on a run's first workflow task (an OpenAPI source's spec, for
@@ -216,7 +217,7 @@ class ArazzoRun:
                     retry_policy=SEND_RETRY,
                 )
                 self._clock = max(self._clock, float(answer.get("finishedAt") or 0.0))
-        except ActivityError as exc:
+        except (ActivityError, ApplicationError, TemporalTimeout) as exc:  # a local one's: not wrapped
             return Exchange(
                 request=None, error=f"the request was not completed by any worker: {_reason(exc)}"
             )
@@ -341,8 +342,8 @@ def _heartbeat_timeout(request: dict[str, Any]) -> timedelta:
     return HEARTBEAT_TIMEOUT if seconds is None else timedelta(seconds=float(seconds))
 
 
-def _reason(exc: ActivityError) -> str:
-    cause = exc.cause
+def _reason(exc: Exception) -> str:
+    cause = exc.cause if isinstance(exc, ActivityError) else exc
     return getattr(cause, "message", None) or str(cause or exc)
 
 
