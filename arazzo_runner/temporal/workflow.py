@@ -2,7 +2,10 @@
 
 ``ArazzoRun`` holds one :class:`~arazzo_runner.engine.Execution`. What the core asks for is
 fulfilled the Temporal way: a :class:`SendRequest` becomes the ``arazzo.send`` activity (built,
-signed, sent and parsed in a worker), a :class:`Sleep` a durable timer (``workflow.sleep``), an
+signed, sent and parsed in a worker) — a *local* activity when it is a safe read (:mod:`.reads`:
+one history marker instead of an activity's events and a workflow task's), with a wait of up to
+the run's ``localWait`` before it taken inside it —, a longer :class:`Sleep` a durable timer
+(``workflow.sleep``), an
 Arazzo 1.1 :class:`SendMessage` the ``arazzo.send_message`` activity and a :class:`Receive` the
 ``arazzo.receive`` activity — a heartbeating wait as long as the step's timeout, whose matched
 message is deleted by ``arazzo.acknowledge`` only once its result is in history (see
@@ -17,7 +20,10 @@ pass-through (it is pure and keeps no per-run globals); this module itself runs 
 
 Events are kept in the workflow (not in history) and served by the ``events`` query, so a
 client follows a run live; on replay they are rebuilt. A run whose history grows long continues
-as new from a snapshot of the core.
+as new from a snapshot of the core: when Temporal suggests it, or when the workflow's own count
+says the history may have reached its budget (the suggestion only changes at workflow-task starts,
+and one task may hold many local reads). A run submitted without ``localWait`` (by code older than
+local reads) keeps every request an activity and every wait a timer, so its history replays.
 """
 
 from __future__ import annotations

@@ -77,7 +77,9 @@ def test_a_failing_step_fails_the_run_the_same_way(temporal_server, task_queue, 
 
 
 @pytest.mark.parametrize("local_wait", [0.1, 1.0], ids=["longer-than-local-wait", "within-local-wait"])
-def test_retry_after_waits_and_decides_the_same(temporal_server, task_queue, server, behaviours, local_wait) -> None:
+def test_retry_after_waits_and_decides_the_same(
+    temporal_server, task_queue, server, behaviours, local_wait
+) -> None:
     """A retryAfter wait (0.2 s) before a safe read (GET): longer than the run's local wait, a durable
     timer; within it, taken inside the local read that follows (no timer: the reads' markers are
     0.2 s apart). The run decides the same either way."""
