@@ -116,3 +116,28 @@ def test_keys_are_32_bytes_base64() -> None:
     assert parse_key(base64.urlsafe_b64encode(raw).decode().rstrip("=")) == raw
     with pytest.raises(UsageError, match="32 bytes"):
         parse_key("c2hvcnQ=")
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["with-key", "control-without-key"])
+def test_a_local_reads_answer_is_encrypted_in_its_marker(
+    temporal_server, task_queue, server, encrypted
+) -> None:
+    """A GET is a local read: its answer is stored in a marker, which goes through the codec too."""
+    token = "tok-" + secrets.token_hex(16)
+    server.reset({("GET", "/flaky"): [(200, {"token": token})]})
+    document = arazzo_runner.load(DATA / "temporal" / "behaviours.arazzo.yaml")
+    result, _, handle = asyncio.run(
+        run_on_temporal(
+            temporal_server.address,
+            task_queue,
+            document,
+            "retryShortly",
+            {},
+            servers={"api": server.url},
+            encryption_key=os.urandom(32) if encrypted else None,
+        )
+    )
+    assert result["status"] == "succeeded"
+    history = stored_history(temporal_server.address, handle.id)
+    assert "markerRecordedEventAttributes" in history  # the GET went out as a local read
+    assert (token in readable(history)) is not encrypted
