@@ -70,16 +70,25 @@ def test_recorded_history_replays(path) -> None:
     replay(load_history(path), path.stem)
 
 
+def _rewrite(payload: dict, change) -> dict:
+    """Decode a recorded JSON payload, let ``change`` edit it, encode it back; the decoded value."""
+    value = json.loads(base64.b64decode(payload["data"]))
+    change(value)
+    payload["data"] = base64.b64encode(json.dumps(value).encode()).decode()
+    return value
+
+
+def _to_in_progress(answer: dict) -> None:
+    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
+    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
+
+
 def test_a_run_that_would_decide_differently_fails_replay() -> None:
     """The guard can fail: the last poll answered InProgress instead of Completed would make the
     core ask for another timer where the history has the run completing."""
     history = json.loads(load_history(FOLDER / "flagship-completed.json"))
     completed = [e for e in history["events"] if "activityTaskCompletedEventAttributes" in e]
-    payload = completed[-1]["activityTaskCompletedEventAttributes"]["result"]["payloads"][0]
-    answer = json.loads(base64.b64decode(payload["data"]))
-    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
-    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
-    payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
+    _rewrite(completed[-1]["activityTaskCompletedEventAttributes"]["result"]["payloads"][0], _to_in_progress)
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         replay(json.dumps(history), "tampered")
 
@@ -127,10 +136,8 @@ def test_a_local_reads_run_that_would_decide_differently_fails_replay() -> None:
     instead of Completed would make the core ask for another read where the run completed."""
     history = json.loads(load_history(FOLDER / "flagship-local-reads-completed.json"))
     markers = [e for e in history["events"] if "markerRecordedEventAttributes" in e]
-    payload = markers[-1]["markerRecordedEventAttributes"]["details"]["result"]["payloads"][0]
-    answer = json.loads(base64.b64decode(payload["data"]))
-    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
-    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
-    payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
+    _rewrite(
+        markers[-1]["markerRecordedEventAttributes"]["details"]["result"]["payloads"][0], _to_in_progress
+    )
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         replay(json.dumps(history), "tampered-local")

@@ -38,53 +38,83 @@ async def identities(address: str, run_id: str) -> list[str]:
     return found
 
 
+def start_flagship(address: str, task_queue: str, emulator_url: str, name: str, options: RunOptions) -> str:
+    """Submit a flagship run (job ``name``); its id."""
+
+    async def start() -> str:
+        client = await connect(TemporalTarget(address))
+        request = new_request(
+            arazzo_runner.load(FLAGSHIP),
+            None,
+            {**FLAGSHIP_INPUTS, "trainingJobName": name},
+            options=options,
+            servers={"sagemakerApi": emulator_url},
+        )
+        return (await submit(client, request, task_queue=task_queue)).id
+
+    return asyncio.run(start())
+
+
+def outcome_of(address: str, run_id: str, timeout: float = 90) -> dict:
+    async def result() -> dict:
+        client = await connect(TemporalTarget(address))
+        return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), timeout)
+
+    return asyncio.run(result())
+
+
+class Handover:
+    """A first worker (started now) and a second (started once the first is killed); both closed on exit."""
+
+    def __init__(self, address: str, task_queue: str) -> None:
+        self.address, self.task_queue = address, task_queue
+        self.first = WorkerProcess(address, task_queue).wait_ready()
+        self.second: WorkerProcess | None = None
+
+    def __enter__(self) -> Handover:
+        return self
+
+    def start_second(self) -> WorkerProcess:
+        self.second = WorkerProcess(self.address, self.task_queue).wait_ready()
+        return self.second
+
+    def check_who(self, run_id: str) -> None:
+        """The first worker started the run (and sent the create), the second finished it."""
+        assert self.second is not None
+        who = asyncio.run(identities(self.address, run_id))
+        assert who[0] == self.first.identity
+        assert who[-1] == self.second.identity
+
+    def __exit__(self, *_: object) -> None:
+        self.first.close()
+        if self.second is not None:
+            self.second.close()
+
+
 def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_server, task_queue) -> None:
-    document = arazzo_runner.load(FLAGSHIP)
-    with EmulatorServer(SageMakerEmulator(in_progress=3, stopping=0)) as emulator:
-        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
-        second = None
-        try:
-
-            async def start():
-                client = await connect(TemporalTarget(temporal_server.address))
-                request = new_request(
-                    document,
-                    None,
-                    {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-failover"},
-                    options=PACED,
-                    servers={"sagemakerApi": emulator.url},
-                )
-                return (await submit(client, request, task_queue=task_queue)).id
-
-            run_id = asyncio.run(start())
-            # The create is done and the first poll answered InProgress: the run now sleeps on a timer.
-            wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 1)
-            time.sleep(0.5)
-            first.kill()
-            assert emulator.emulator.count("DescribeTrainingJob") == 1
-            second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
-
-            async def result():
-                client = await connect(TemporalTarget(temporal_server.address))
-                return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 90)
-
-            outcome = asyncio.run(result())
-            assert outcome["status"] == "succeeded", outcome["error"]
-            assert outcome["outputs"] == {
-                "trainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/tmp-failover",
-                "trainingJobStatus": "Completed",
-                "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/tmp-failover/output/model.tar.gz",
-            }
-            assert emulator.emulator.count("CreateTrainingJob") == 1
-            assert emulator.emulator.count("DescribeTrainingJob") == 4
-            who = asyncio.run(identities(temporal_server.address, run_id))
-            assert who[0] == first.identity  # the first worker started the run and sent the create...
-            assert who[-1] == second.identity  # ...the second finished it
-            assert second.stop() == 3  # the three polls after the kill, nothing else
-        finally:
-            first.close()
-            if second is not None:
-                second.close()
+    address = temporal_server.address
+    with (
+        EmulatorServer(SageMakerEmulator(in_progress=3, stopping=0)) as emulator,
+        Handover(address, task_queue) as pair,
+    ):
+        run_id = start_flagship(address, task_queue, emulator.url, "tmp-failover", PACED)
+        # The create is done and the first poll answered InProgress: the run now sleeps on a timer.
+        wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 1)
+        time.sleep(0.5)
+        pair.first.kill()
+        assert emulator.emulator.count("DescribeTrainingJob") == 1
+        second = pair.start_second()
+        outcome = outcome_of(address, run_id)
+        assert outcome["status"] == "succeeded", outcome["error"]
+        assert outcome["outputs"] == {
+            "trainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/tmp-failover",
+            "trainingJobStatus": "Completed",
+            "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/tmp-failover/output/model.tar.gz",
+        }
+        assert emulator.emulator.count("CreateTrainingJob") == 1
+        assert emulator.emulator.count("DescribeTrainingJob") == 4
+        pair.check_who(run_id)
+        assert second.stop() == 3  # the three polls after the kill, nothing else
 
 
 #: Polls 0.5 s apart: under the local-wait limit, so each wait is taken inside its local read.
@@ -95,44 +125,22 @@ def test_sigkilled_worker_mid_local_reads_loses_only_reads(temporal_server, task
     """Killed while its polls are local activities (their markers not yet written: the workflow task
     is still open), the worker loses those reads; the next worker sends them again — reads only:
     the create was a regular activity, recorded before the first poll, and is never sent twice."""
-    document = arazzo_runner.load(FLAGSHIP)
-    with EmulatorServer(SageMakerEmulator(in_progress=8, stopping=0)) as emulator:
-        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
-        second = None
-        try:
-
-            async def start():
-                client = await connect(TemporalTarget(temporal_server.address))
-                request = new_request(
-                    document,
-                    None,
-                    {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-failover-local"},
-                    options=FOLDED,
-                    servers={"sagemakerApi": emulator.url},
-                )
-                return (await submit(client, request, task_queue=task_queue)).id
-
-            run_id = asyncio.run(start())
-            wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 3)
-            first.kill()
-            lost = emulator.emulator.count("DescribeTrainingJob")
-            second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
-
-            async def result():
-                client = await connect(TemporalTarget(temporal_server.address))
-                return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 120)
-
-            outcome = asyncio.run(result())
-            assert outcome["status"] == "succeeded", outcome["error"]
-            assert outcome["outputs"]["trainingJobStatus"] == "Completed"
-            assert emulator.emulator.count("CreateTrainingJob") == 1
-            polls = [s for s in outcome["steps"] if s["stepId"] == "pollTrainingJob"]
-            # the second worker sent every poll the result holds: the first one's were lost with it
-            assert second.stop() == len(polls)
-            assert emulator.emulator.count("DescribeTrainingJob") == lost + len(polls)
-            who = asyncio.run(identities(temporal_server.address, run_id))
-            assert who[0] == first.identity and who[-1] == second.identity
-        finally:
-            first.close()
-            if second is not None:
-                second.close()
+    address = temporal_server.address
+    with (
+        EmulatorServer(SageMakerEmulator(in_progress=8, stopping=0)) as emulator,
+        Handover(address, task_queue) as pair,
+    ):
+        run_id = start_flagship(address, task_queue, emulator.url, "tmp-failover-local", FOLDED)
+        wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 3)
+        pair.first.kill()
+        lost = emulator.emulator.count("DescribeTrainingJob")  # sent by the first worker, lost with it
+        second = pair.start_second()
+        outcome = outcome_of(address, run_id, 120)
+        assert outcome["status"] == "succeeded", outcome["error"]
+        assert outcome["outputs"]["trainingJobStatus"] == "Completed"
+        assert emulator.emulator.count("CreateTrainingJob") == 1
+        polls = [s for s in outcome["steps"] if s["stepId"] == "pollTrainingJob"]
+        # the second worker sent every poll the result holds: the first one's were lost with it
+        assert second.stop() == len(polls)
+        assert emulator.emulator.count("DescribeTrainingJob") == lost + len(polls)
+        pair.check_who(run_id)
