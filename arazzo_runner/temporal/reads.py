@@ -50,9 +50,10 @@ LOCAL_WAIT = 1.0
 #: Counted by the workflow itself, since the server's suggestion only changes at workflow-task
 #: starts and one task may hold many local activities.
 HISTORY_BUDGET = 8000
-#: At most this many local activities per workflow task (then a 1 ms durable timer ends the task):
-#: bounds the task's completion (every marker carries a response) and the count's error, and lets
-#: the server's own continue-as-new suggestion (by count and by size) refresh.
+#: At most this many local reads in a row (then a 1 ms durable timer ends the workflow task): bounds
+#: a task's completion (every marker carries a response) and the workflow's count of its history
+#: between two exact measures, and lets the server's own continue-as-new suggestion (by count and by
+#: size) be read again.
 MAX_READS_PER_TASK = 100
 
 

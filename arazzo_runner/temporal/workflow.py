@@ -73,9 +73,9 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts
 RECEIVE_MARGIN = 120.0
 RECEIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 ACKNOWLEDGE_TIMEOUT = timedelta(seconds=30)
-#: Events a step may add beyond its own marker before the budget is checked again (its workflow
-#: task's, a regular activity's, a timer's): the margin kept under the history budget.
-HISTORY_MARGIN = 20
+#: Events the history may hold beyond the workflow's count: the workflow-task heartbeats (3 events
+#: every 8 s) among up to :data:`.reads.MAX_READS_PER_TASK` local reads, and the next step's.
+HISTORY_MARGIN = 200
 #: The durable timer that ends a workflow task holding :data:`.reads.MAX_READS_PER_TASK` local reads.
 TASK_BREAK = timedelta(milliseconds=1)
 #: Ids of received messages the run remembers (its next receives delete them if they come back).
@@ -100,9 +100,11 @@ class ArazzoRun:
         self._warnings = WarningLog(None)
         #: The latest local read's finishing time (see :meth:`_now`); 0: none yet.
         self._clock = 0.0
-        #: Local activities in the current workflow task, and the history length that task began at.
-        self._reads_in_task = 0
-        self._task_length = -1
+        #: The history's length and Temporal's continue-as-new suggestion as of the last durable
+        #: command's completion, and the local reads since (see :meth:`_measure`).
+        self._length = 0
+        self._suggested = False
+        self._reads = 0
 
     @workflow.query
     def events(self, since: int = 0) -> dict[str, Any]:
@@ -129,6 +131,7 @@ class ArazzoRun:
         local_wait = request.get("localWait")
         budget = int(request.get("historyBudget") or HISTORY_BUDGET)
         wait = 0.0  # a short wait not taken yet: folded into the next request if it is a safe read
+        self._measure()
         while True:
             need = self._call(execution.next, self._now() + wait)
             self._collect(execution)
@@ -139,7 +142,7 @@ class ArazzoRun:
                 if local_wait is not None and wait + need.seconds <= local_wait:
                     wait += need.seconds
                 elif wait + need.seconds > 0:
-                    await workflow.sleep(wait + need.seconds)
+                    await self._sleep(wait + need.seconds)
                     wait = 0.0
                 continue
             local = (
@@ -148,7 +151,7 @@ class ArazzoRun:
                 and self._call(safe_read, execution.document, need)
             )
             if wait > 0 and not local:
-                await workflow.sleep(wait)  # what follows is no safe read: the wait is a timer after all
+                await self._sleep(wait)  # what follows is no safe read: the wait is a timer after all
                 wait = 0.0
             if isinstance(need, Receive):
                 delivery = await self._receive(request, execution, need)
@@ -160,6 +163,8 @@ class ArazzoRun:
                 exchange = await self._send(request, execution, need, wait if local else None)
                 wait = 0.0
                 self._call(execution.feed, exchange, self._now())
+            if not local:
+                self._measure()
             self._collect(execution)
             if self._history_full(budget if local_wait is not None else None):
                 workflow.continue_as_new(
@@ -170,23 +175,35 @@ class ArazzoRun:
                         "warnings": self._warnings.entries(),
                     }
                 )
-            if local and self._reads_in_task >= MAX_READS_PER_TASK:
-                await workflow.sleep(TASK_BREAK)  # ends the workflow task: its markers are written
+            if local and self._reads >= MAX_READS_PER_TASK:
+                await self._sleep(TASK_BREAK)  # ends the workflow task: its markers are written
 
     def _now(self) -> float:
         """The run's clock: Temporal's, or a local read's finishing time when later (the workflow's
         time stands still between the local activities of one workflow task)."""
         return max(workflow.now().timestamp(), self._clock)
 
+    async def _sleep(self, seconds: float | timedelta) -> None:
+        await workflow.sleep(seconds)
+        self._measure()
+
+    def _measure(self) -> None:
+        """Read the history's length and Temporal's suggestion, right after a durable command
+        completed (or at the start): a workflow task of its own, the same in every replay. Not
+        between local reads: where the SDK's workflow-task heartbeats fall among them depends on
+        timing, so a value read there could differ in a replay (seen: a nondeterminism error)."""
+        info = workflow.info()
+        self._length = info.get_current_history_length()
+        self._suggested = info.is_continue_as_new_suggested()
+        self._reads = 0
+
     def _history_full(self, budget: int | None) -> bool:
         """Whether to continue as new: Temporal suggests it, or (runs with local reads) the history
-        may have reached ``budget`` events, counting the markers of this task not written yet."""
-        info = workflow.info()
-        if info.is_continue_as_new_suggested():
-            return True
-        if budget is None:
-            return False
-        return info.get_current_history_length() + self._reads_in_task + HISTORY_MARGIN >= budget
+        may have reached ``budget`` events: its length at the last durable command, one marker per
+        local read since, and :data:`HISTORY_MARGIN` for what the count cannot see."""
+        if budget is None:  # a run from before local reads: as it always decided
+            return workflow.info().is_continue_as_new_suggested()
+        return self._suggested or self._length + self._reads + HISTORY_MARGIN >= budget
 
     async def _send(
         self, request: dict[str, Any], execution: Execution, need: Any, wait: float | None = None
@@ -215,7 +232,7 @@ class ArazzoRun:
                     retry_policy=SEND_RETRY,
                 )
             else:
-                self._count_read()
+                self._reads += 1
                 answer = await workflow.execute_local_activity(
                     SEND_ACTIVITY,
                     {**task, "wait": wait},
@@ -228,14 +245,6 @@ class ArazzoRun:
                 request=None, error=f"the request was not completed by any worker: {_reason(exc)}"
             )
         return exchange_from_json(answer)
-
-    def _count_read(self) -> None:
-        """One more local activity in this workflow task (a task began when the history grew)."""
-        length = workflow.info().get_current_history_length()
-        if length != self._task_length:
-            self._task_length = length
-            self._reads_in_task = 0
-        self._reads_in_task += 1
 
     async def _send_message(self, request: dict[str, Any], need: SendMessage) -> Delivery:
         """A message to send, as an activity (retried after a lost worker: at least once)."""
