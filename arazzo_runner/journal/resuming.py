@@ -53,23 +53,13 @@ def _send_once(
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
-    from ..drivers.loops import prepare_send
-    from ..http import send_with_retries
+    from ..drivers.loops import prepare_send, transmit
 
     request, endpoint, payload, error = prepare_send(document, need, environment)
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
-    try:
-        if environment.network_policy is not None:  # the look-up obeys the run's policy as its steps do
-            environment.network_policy.check(request.url)
-        sent = send_with_retries(
-            client,
-            request,
-            policy=endpoint.retry_policy,
-            auth=endpoint.auth,
-            sleep=sleep,
-            limits=environment.response_limits(),
-        )
+    try:  # the look-up obeys the run's network policy and limits as its steps do
+        sent = transmit(client, request, endpoint, environment, sleep=sleep)
     except (ArazzoError, httpx.HTTPError) as exc:
         return adapter.failed(request, payload, exc, time.time(), time.time)
     return Exchange(request=adapter.sent(request, payload), response=adapter.response(sent.response))
