@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..retry_after import TransportRetry
+
 if TYPE_CHECKING:
     from .result import RunResult
 
@@ -290,13 +292,9 @@ class Response:
     view: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Retried:
-    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
-
-    attempt: int
-    reason: str
-    delay: float
+#: One transport retry (``attempt``, ``reason``, ``delay``): the record the HTTP layer makes
+#: (``arazzo_runner.http.TransportRetry``), one class for both layers.
+Retried = TransportRetry
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,19 +36,11 @@ from typing import Any
 import httpcore
 import httpx
 
+from ..retry_after import TransportRetry
 from . import client_send, httpx_internals
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy, unsafe_request
-
-
-@dataclass(frozen=True, slots=True)
-class TransportRetry:
-    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
-
-    attempt: int
-    reason: str
-    delay: float
 
 
 @dataclass(frozen=True, slots=True)
