@@ -33,6 +33,7 @@ from ..errors import ArazzoError
 from ..run_settings import RunSettings, loosenings
 from . import messages
 from .in_doubt import (
+    ASSUMED_FAILED,
     RequestInDoubt,
     aws_target,
     describe_request,
@@ -40,6 +41,7 @@ from .in_doubt import (
     response_members,
     safety,
     same_resource,
+    user_choice,
 )
 from .recorder import RunJournal, RunJournaled, changed_sources, source_hashes
 from .sealing import unseal
@@ -93,15 +95,11 @@ def _settle_in_doubt(
     """The exchange to feed for the request in doubt, or ``None`` to send it again."""
     document = execution.document
     what = aws_target(need) or f"{need.method.upper()} {need.operation_path}"
-    if choice == "resend":
-        note(f"{what} in doubt: sent again (--resend)")
+    chosen = user_choice(choice, what, note)
+    if chosen == "assume-failed":
+        return Exchange(request=None, error=ASSUMED_FAILED.format("request was in flight"))
+    if chosen == "resend":
         return None
-    if choice == "assume-failed":
-        note(f"{what} in doubt: assumed failed (--assume-failed)")
-        return Exchange(
-            request=None,
-            error="assumed failed: the request was in flight when the run stopped (resume --assume-failed)",
-        )
     risk = safety(document, need)
     if risk == "resend":
         note(f"{what} in doubt: safe to repeat, sent again")
