@@ -27,7 +27,6 @@ from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
 from ..http.network_policy import NetworkPolicyError
-from ..http.retry_loop import bounded_client
 from ..messaging.steps import acknowledge
 from ..messaging.steps import serve as serve_message
 from . import adapter
@@ -497,10 +496,8 @@ def run_sync(
 ) -> RunResult:
     """Run ``execution`` to the end on this thread (:func:`drive`), events to ``on_event``."""
     execution.listening = on_event is not None
-    own = client is None
     environment = environment or RunEnvironment()
-    client = client or bounded_client(**environment.client_options())
-    try:
+    with environment.sync_client(client) as client:
         generator = drive(
             execution, client=client, environment=environment, sleep=sleep, clock=clock, journal=journal
         )
@@ -512,9 +509,6 @@ def run_sync(
                 return result
             if on_event is not None:
                 on_event(event)
-    finally:
-        if own:
-            client.close()
 
 
 # The asyncio driver ----------------------------------------------------------------------------
