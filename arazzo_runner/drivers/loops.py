@@ -1,10 +1,12 @@
 """Sync and asyncio drivers: fulfil what the core asks for, with httpx and a real (or fake) clock.
 
-Both are thin: build the request with :mod:`arazzo_runner.http`, send it with retries through
-one pooled client, sleep when asked, send or receive an Arazzo 1.1 AsyncAPI step's message with
-:mod:`arazzo_runner.messaging` (a receive waits no longer than the run's deadline), and hand
-events to the listener. Time and sleeping are
-injected so tests never sleep for real.
+What a driver does is written once, as a plan (:func:`_run_plan`, :func:`_send_plan`): build the
+request with :mod:`arazzo_runner.http`, send it with retries through one pooled client, sleep
+when asked, send or receive an Arazzo 1.1 AsyncAPI step's message with
+:mod:`arazzo_runner.messaging` (a receive waits no longer than the run's deadline), journal each
+transition first, and hand events on. The sync driver (:func:`drive`, :func:`run_sync`) and the
+asyncio one (:func:`run_async`, :func:`send_async`) only perform the plan's effects, each its own
+way. Time and sleeping are injected so tests never sleep for real.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _message_options(
 
 
 def _to_record(journal: Journaling | None, need: SendMessage | Receive, delivery: Delivery) -> Receive | None:
-    """The journal rule for a received message, one spelling for both loops: a message that a
+    """The journal rule for a received message (the plan's, so both drivers'): a message that a
     journaled run received and has not consumed is recorded (fsynced) first, then consumed; the
     receive to record it under, or None when there is nothing to record."""
     if journal is None or not isinstance(need, Receive) or delivery.ack is None:
