@@ -134,12 +134,7 @@ class SendMessage:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "action": "send",
-            "workflowId": self.workflow_id,
-            "stepId": self.step_id,
-            "protocol": self.protocol,
-            "host": self.host,
-            "address": self.address,
+            **_message_head("send", self),
             "headers": dict(self.headers),
             "payload": self.payload,
             "contentType": self.content_type,
@@ -168,17 +163,24 @@ class Receive:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "action": "receive",
-            "workflowId": self.workflow_id,
-            "stepId": self.step_id,
-            "protocol": self.protocol,
-            "host": self.host,
-            "address": self.address,
+            **_message_head("receive", self),
             "correlationId": self.correlation_id,
             "correlation": list(self.correlation),
             "timeout": self.timeout,
             "bindings": self.bindings,
         }
+
+
+def _message_head(action: str, need: SendMessage | Receive) -> dict[str, Any]:
+    """The keys both message needs' JSON forms start with (read back as ``head`` below)."""
+    return {
+        "action": action,
+        "workflowId": need.workflow_id,
+        "stepId": need.step_id,
+        "protocol": need.protocol,
+        "host": need.host,
+        "address": need.address,
+    }
 
 
 def message_need_from_json(data: dict[str, Any]) -> SendMessage | Receive:
