@@ -21,14 +21,14 @@ STATUSES = ("running", "interrupted", "succeeded", "failed")
 
 
 def add_runs_parser(commands: Any) -> None:
-    from .arguments import add_journal_options
+    from .arguments import add_command, add_journal_options, add_output_option
 
-    runs = commands.add_parser(
+    runs = add_command(
+        commands,
         "runs",
         help="list, show and prune the journal's runs (or, with --temporal, the runs on Temporal)",
         description="The runs recorded in the journal, or with --temporal the runs submitted to Temporal.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     runs.add_argument("action", nargs="?", choices=("list", "show", "prune"), default="list")
     runs.add_argument("run_id", nargs="?", metavar="ID", help="the run to show (or a unique prefix)")
@@ -36,9 +36,7 @@ def add_runs_parser(commands: Any) -> None:
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
     runs.add_argument("--limit", type=int, metavar="N", help="at most N runs (newest first)")
     runs.add_argument("--older-than", metavar="AGE", help="prune: finished runs older than AGE (30d, 12h, 90m)")
-    runs.add_argument(
-        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
+    add_output_option(runs)
     from .temporal import add_connection_options
 
     add_connection_options(runs, required=False)
