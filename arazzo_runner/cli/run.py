@@ -442,18 +442,9 @@ class _Progress:
 
         if isinstance(event, ev.StepFinished):
             self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
-            self.steps.append(
-                {
-                    "stepId": event.step_id,
-                    "workflowId": event.workflow_id,
-                    "attempt": event.attempt,
-                    "status": event.status,
-                    "statusCode": event.status_code,
-                    "outputs": event.outputs,
-                    "durationMs": round(event.duration_ms, 3),
-                    "reason": event.reason,
-                }
-            )
+            from ..engine.result import StepRecord
+
+            self.steps.append(StepRecord.from_event(event).to_dict())
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
         elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are

@@ -148,10 +148,7 @@ def _show(journal: Any, run_id: str, output: str) -> int:
         else:
             what = f"{flight['method']} {flight['operation']}"
             out.write(f"  in flight {what} (step {flight['stepId']}, {flight['safety']})\n")
-    out.write("  inputs\n")
-    for name, value in record.inputs.items():
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        out.write(f"    {name}: {shown}\n")
+    _render_values(out, "inputs", record.inputs)
     if record.secret_inputs:
         out.write(f"  secret inputs (not kept; give them to resume): {', '.join(record.secret_inputs)}\n")
     if masked_steps:
@@ -161,10 +158,7 @@ def _show(journal: Any, run_id: str, output: str) -> int:
             reason = f"  {step['reason']}" if step.get("reason") else ""
             out.write(f"    {step.get('stepId')}: {step.get('status')}{code}{reason}\n")
     if record.outputs:
-        out.write("  outputs\n")
-        for name, value in record.outputs.items():
-            shown = value if isinstance(value, str) else json.dumps(value, default=str)
-            out.write(f"    {name}: {shown}\n")
+        _render_values(out, "outputs", record.outputs)
     if record.error:
         out.write(f"  error     {record.error.get('message')}\n")
     out.write("  timeline\n")
@@ -172,6 +166,14 @@ def _show(journal: Any, run_id: str, output: str) -> int:
         parts = [_when(line["at"]), line["kind"], line["stepId"] or "", line["detail"] or ""]
         out.write("    " + "  ".join(p for p in parts if p) + "\n")
     return EXIT_OK
+
+
+def _render_values(out: Any, heading: str, values: dict[str, Any]) -> None:
+    """Named values, strings as they are and anything else as JSON."""
+    out.write(f"  {heading}\n")
+    for name, value in values.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        out.write(f"    {name}: {shown}\n")
 
 
 def _masked(value: Any, record: Any) -> Any:
