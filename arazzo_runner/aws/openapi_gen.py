@@ -101,11 +101,14 @@ def generate_openapi(
             "content": {media: {"schema": {"$ref": f"#/components/schemas/{error_name}"}}},
         }
     }
-    document["components"]["schemas"] = dict(sorted({**builder.components, error_name: error_schema}.items()))
+    schemas = {**builder.components, error_name: error_schema}
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
     return document
 
 
-def _document(model: ServiceModel, info: dict[str, Any], paths: dict[str, Any], loader: Any) -> dict[str, Any]:
+def _document(
+    model: ServiceModel, info: dict[str, Any], paths: dict[str, Any], loader: Any
+) -> dict[str, Any]:
     """The OpenAPI document of every protocol: the model's servers, SigV4 on every operation (the
     caller adds the components of its protocol: responses and schemas)."""
     return {
@@ -183,7 +186,8 @@ def _json_document(
     info.update({"x-aws-jsonVersion": model.json_version, "x-aws-targetPrefix": model.target_prefix})
     document = _document(model, info, paths, loader)
     document["components"]["responses"] = _shared_responses(model)
-    document["components"]["schemas"] = dict(sorted({**builder.components, ERROR_SCHEMA: _error_schema()}.items()))
+    schemas = {**builder.components, ERROR_SCHEMA: _error_schema()}
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
     return document
 
 

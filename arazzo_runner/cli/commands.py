@@ -212,11 +212,18 @@ def _render_show(w: dict[str, Any]) -> None:
         for c in step["successCriteria"]:
             kind = "" if c["type"] == "simple" else f" [{c['type']} on {c.get('context')}]"
             out.write(f"       success when {c['condition']}{kind}\n")
-        _render_actions_and_outputs(out, step, "       ", {"onSuccess": "onSuccess", "onFailure": "onFailure"})
-    _render_actions_and_outputs(out, w, "  ", {"successActions": "successAction", "failureActions": "failureAction"})
+        _render_actions_and_outputs(out, step, "       ", _STEP_ACTIONS)
+    _render_actions_and_outputs(out, w, "  ", _WORKFLOW_ACTIONS)
 
 
-def _render_actions_and_outputs(out: Any, shown: dict[str, Any], indent: str, actions: dict[str, str]) -> None:
+#: The action lists of a step and of a workflow, each with the label ``show`` gives its actions.
+_STEP_ACTIONS = {"onSuccess": "onSuccess", "onFailure": "onFailure"}
+_WORKFLOW_ACTIONS = {"successActions": "successAction", "failureActions": "failureAction"}
+
+
+def _render_actions_and_outputs(
+    out: Any, shown: dict[str, Any], indent: str, actions: dict[str, str]
+) -> None:
     """A step's or a workflow's actions (``actions``: list key -> label), then its outputs."""
     for key, label in actions.items():
         for a in shown[key]:

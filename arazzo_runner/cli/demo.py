@@ -37,7 +37,9 @@ def use_demo_credentials(**extra: str) -> None:
 
 def emulator_run_command(args: argparse.Namespace, server_url: str) -> list[str]:
     """``arazzo run`` of the demo's workflow and inputs against the emulator at ``server_url``."""
-    print(f"Local SageMaker emulator at {server_url} (SigV4 verified, throwaway credentials)", file=sys.stderr)
+    print(
+        f"Local SageMaker emulator at {server_url} (SigV4 verified, throwaway credentials)", file=sys.stderr
+    )
     return ["run", args.workflow_file, "--inputs", args.inputs, "--server", f"sagemakerApi={server_url}"]
 
 

@@ -168,7 +168,9 @@ def _success_action(data: Mapping[str, Any], pointer: str, v11: bool) -> Success
 
 def _failure_action(data: Mapping[str, Any], pointer: str, v11: bool) -> FailureAction:
     return FailureAction(
-        **_action_fields(data, pointer, v11), retry_after=data.get("retryAfter"), retry_limit=data.get("retryLimit")
+        **_action_fields(data, pointer, v11),
+        retry_after=data.get("retryAfter"),
+        retry_limit=data.get("retryLimit"),
     )
 
 
