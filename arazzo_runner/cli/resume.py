@@ -124,7 +124,7 @@ def resume_command(args: argparse.Namespace) -> int:
     from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _Progress, journal_failed, print_result
+    from .run import JournalNotices, RunProgress, journal_failed, print_result
     from .settings import resume_changes
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
@@ -135,7 +135,7 @@ def resume_command(args: argparse.Namespace) -> int:
         else None
     )
     # What the run started, for a report if its journal fails mid-run; passes every event on.
-    tracker = _Progress(renderer)
+    tracker = RunProgress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
     _say_if_finished(args)
     from ..telemetry.cli import telemetry_from

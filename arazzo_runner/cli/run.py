@@ -202,7 +202,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     violations = ViolationLog(renderer) if args.validate else None
     warnings = WarningLog(violations if violations is not None else renderer)
     # What was started, for an interrupted run's report; passes every event on (violations, renderer).
-    tracker = _Progress(warnings)
+    tracker = RunProgress(warnings)
     notices: JournalNotices | None = None
     try:
         if recording is not None:
@@ -419,7 +419,7 @@ class ViolationLog:
         ]
 
 
-class _Progress:
+class RunProgress:
     """Listens to a run's events (passing them on to the renderer, if any) and keeps what an
     interrupted run must still report: the last outputs of each step (masked, as events are),
     the steps finished and the requests sent."""
