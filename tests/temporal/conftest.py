@@ -26,6 +26,15 @@ FLAGSHIP_INPUTS = json.loads(
 )
 
 
+def flagship_outputs(name: str) -> dict:
+    """The poll flagship's outputs for a job ``name`` the emulator completed."""
+    return {
+        "trainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        "trainingJobStatus": "Completed",
+        "modelArtifacts": f"s3://amzn-s3-demo-bucket/xgboost/output/{name}/output/model.tar.gz",
+    }
+
+
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
     with DevServer() as server:
