@@ -104,3 +104,52 @@ def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> 
     assert sum(lengths) / POLLS < 1.5, lengths
     for history in chain:
         asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(history))
+
+
+def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> None:
+    """Polls 0.1 s apart, folded into their local reads: 150 of them hold workflow tasks past 8 s,
+    so the SDK heartbeats them (a task completed and a new one started amid the reads, at a point that
+    depends on timing). The workflow's own break still comes after exactly 100 reads in a row, and
+    the history replays: nothing the workflow decides depends on where the heartbeats fall (an
+    earlier version counted reads per workflow task and failed here)."""
+    from temporalio.worker import Replayer
+
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.workflow import ArazzoRun
+
+    document = arazzo_runner.load(FLAGSHIP)
+    with EmulatorServer(SageMakerEmulator(in_progress=149, stopping=0)) as emulator:
+        result, _, handle = asyncio.run(
+            run_on_temporal(
+                temporal_server.address,
+                f"test-{uuid.uuid4().hex[:8]}",
+                document,
+                None,
+                {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-heartbeats"},
+                servers={"sagemakerApi": emulator.url},
+                options=RunOptions(pacing=PollPacing(interval=0.1, backoff=1.0, jitter=0.0)),
+                timeout=120,
+            )
+        )
+
+    async def history():
+        client = await connect(TemporalTarget(temporal_server.address))
+        return await client.get_workflow_handle(handle.id).fetch_history()
+
+    found = asyncio.run(history())
+    assert result["status"] == "succeeded", result["error"]
+    kinds = [e.WhichOneof("attributes") for e in found.events]
+    assert kinds.count("marker_recorded_event_attributes") == 150
+    timers = [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+        for e in found.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+    assert timers == [0.001]  # every wait inside its read; one break after 100 reads in a row
+    assert (
+        kinds.index("timer_started_event_attributes") > kinds.index("marker_recorded_event_attributes") + 99
+    )
+    first_marker = kinds.index("marker_recorded_event_attributes")
+    heartbeats = kinds[first_marker:].count("workflow_task_completed_event_attributes")
+    assert heartbeats >= 1, kinds  # a workflow task completed amid the reads
+    asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(found))
