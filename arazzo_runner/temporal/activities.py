@@ -50,13 +50,12 @@ async def heartbeats(every: float | None = None) -> AsyncIterator[None]:
     """Heartbeat every ``every`` seconds (default: a third of the activity's heartbeat timeout, at
     most :data:`HEARTBEAT_EVERY`) while the block runs: a worker that dies is noticed, and a
     cancellation (delivered with a heartbeat's answer) reaches the block as ``CancelledError``."""
-    if every is None:
-        timeout = activity.info().heartbeat_timeout
-        every = HEARTBEAT_EVERY if timeout is None else min(HEARTBEAT_EVERY, timeout.total_seconds() / 3)
-
     if activity.info().is_local:  # watched through its workflow task: nothing to heartbeat
         yield
         return
+    if every is None:
+        timeout = activity.info().heartbeat_timeout
+        every = HEARTBEAT_EVERY if timeout is None else min(HEARTBEAT_EVERY, timeout.total_seconds() / 3)
 
     async def beat() -> None:
         while True:
