@@ -2,7 +2,9 @@
 
 Run: ``.venv/bin/python bench/fleet.py`` (all configurations, ~3-5 min on 2 cores), or one part:
 ``--only server``, ``--only raw:1000``, ``--only transport:1000``, ``--only httpx:1000``, ``--only concurrent:1000``, ``--only sequential``;
-``--transport httpx|lean`` picks the async transport, ``--journal`` journals the concurrent runs.
+``--transport lean|lean-h11|httpx`` picks the async transport (default ``lean``, the one users get:
+httptools framing; ``lean-h11`` the same pool framed by h11; ``httpx`` httpcore's pool),
+``--journal`` journals the concurrent runs.
 
 1. The server alone: ``bench/fast_server.py`` (asyncio protocol, a child process, signatures not
    checked) driven by a raw asyncio keep-alive load generator, so we know it is not the bottleneck.
@@ -10,8 +12,9 @@ Run: ``.venv/bin/python bench/fleet.py`` (all configurations, ~3-5 min on 2 core
    sharing ``--connections`` keep-alive connections: ``raw:N``, a minimal asyncio HTTP/1.1 client
    (the floor: write the request, read the head, read Content-Length bytes, parse the JSON);
    ``transport:N``, the transport's ``handle_async_request`` alone (no client: no auth flow,
-   cookies or redirects): httpcore's pool (``--transport httpx``) or our lean transport
-   (``--transport lean``); ``httpx:N``, ``httpx.AsyncClient`` over the same transport.
+   cookies or redirects): our lean transport (``--transport lean``, httptools framing; ``lean-h11``,
+   h11 framing) or httpcore's pool (``--transport httpx``); ``httpx:N``, ``httpx.AsyncClient`` over the
+   same transport.
 2. N concurrent runs (1,000 and 10,000) of the flagship, unmodified, each job InProgress 20 times
    (22 requests, 22 step executions), ``asyncio.gather`` of ``Document.run_async`` on one loaded
    document, one shared ``RunEnvironment`` (credentials and endpoints made once) and one
@@ -138,19 +141,23 @@ def raw_alone(tasks: int, connections: int) -> float:
     return rate
 
 
-TRANSPORT = "httpx"  # --transport: "httpx" (httpcore's pool) or "lean" (arazzo_runner.http.lean_transport)
+#: --transport: the lean transport as users get it ("lean": httptools framing), framed by h11
+#: ("lean-h11"), or httpx's own ("httpx": httpcore's pool).
+TRANSPORTS = {"lean": "httptools", "lean-h11": "h11", "httpx": None}
+TRANSPORT = "lean"
+#: What each transport is called in the report lines.
+TRANSPORT_NAMES = {
+    "lean": "LeanAsyncTransport (httptools)",
+    "lean-h11": "LeanAsyncTransport (h11)",
+    "httpx": "httpx.AsyncHTTPTransport (httpcore)",
+}
 
 
 def make_client(connections: int, timeout: Any) -> Any:
     """An ``httpx.AsyncClient`` over the transport chosen with ``--transport``."""
     import httpx
 
-    if TRANSPORT == "lean":
-        from arazzo_runner.http.lean_transport import LeanAsyncTransport
-
-        return httpx.AsyncClient(transport=LeanAsyncTransport(max_connections=connections), timeout=timeout)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(limits=limits, timeout=timeout)
+    return httpx.AsyncClient(transport=make_transport(connections), timeout=timeout)
 
 
 def run_loop(coroutine: Any) -> Any:
@@ -189,10 +196,11 @@ def make_transport(connections: int) -> Any:
     """The transport chosen with ``--transport``, without an ``httpx.AsyncClient`` on top."""
     import httpx
 
-    if TRANSPORT == "lean":
+    framing = TRANSPORTS[TRANSPORT]
+    if framing is not None:
         from arazzo_runner.http.lean_transport import LeanAsyncTransport
 
-        return LeanAsyncTransport(max_connections=connections)
+        return LeanAsyncTransport(max_connections=connections, framing=framing)  # type: ignore[arg-type]
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncHTTPTransport(limits=limits)
 
@@ -228,9 +236,8 @@ async def _transport_alone(url: str, tasks: int, per_task: int, connections: int
 def transport_alone(tasks: int, connections: int) -> float:
     with harness.server_process(20) as url:
         rate = run_loop(_transport_alone(url, tasks, 22, connections))
-    name = "LeanAsyncTransport" if TRANSPORT == "lean" else "httpx.AsyncHTTPTransport (httpcore)"
     print(
-        f"{name}{' + uvloop' if USE_UVLOOP else ''} alone, no client ({tasks:,} tasks x 22 unsigned posts,"
+        f"{TRANSPORT_NAMES[TRANSPORT]}{' + uvloop' if USE_UVLOOP else ''} alone, no client ({tasks:,} tasks x 22 unsigned posts,"
         f" {connections} connections, no engine): {rate:,.0f} requests/s"
     )
     return rate
@@ -402,7 +409,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seq-runs", type=int, default=10_000)
     parser.add_argument("--seq-polls", type=int, default=2, help="InProgress answers per sequential run")
     parser.add_argument("--fixes", default="", help="apply bench/fixes.py patches (comma list or 'all')")
-    parser.add_argument("--transport", choices=["httpx", "lean"], default="httpx", help="the async transport")
+    parser.add_argument(
+        "--transport",
+        choices=list(TRANSPORTS),
+        default="lean",
+        help="the async transport: lean (the default, what users get: httptools framing), lean-h11, httpx",
+    )
     parser.add_argument(
         "--uvloop", action="store_true", help="run on uvloop (pip install 'arazzo-runner[fast]')"
     )
