@@ -35,6 +35,27 @@ TRANSPORTS: dict[str, Callable[..., httpx.AsyncBaseTransport]] = {
 }
 
 
+#: Paths answered with these bytes, the connection kept open.
+CANNED = {
+    "/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    "/no-content": b"HTTP/1.1 204 No Content\r\n\r\n",
+    # declares the length of a body it does not send
+    "/not-modified": b"HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n",
+    # the answer to HEAD: the length of the body a GET would get, no body
+    "/head": b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n",
+    # a whole answer, then bytes that start no answer
+    "/trailing-garbage": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE\r\n\r\n",
+}
+#: Paths answered with these bytes, then the connection closed.
+CANNED_THEN_CLOSE = {
+    "/close-delimited": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+    "/close": b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+    "/cut": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..",
+    "/malformed": b"HTTP/1.1 OK 200\r\nContent-Length: 2\r\n\r\nok",
+    "/bad-length": b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok",
+}
+
+
 class RawServer:
     """Counts connections and requests; each path is one server behaviour."""
 
@@ -93,20 +114,10 @@ class RawServer:
         if path == "/silent":
             await self.release.wait()
             return False
-        if path == "/chunked":
-            writer.write(
-                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-            )
-        elif path == "/close-delimited":
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
-            await writer.drain()
-            return False
-        elif path == "/close":
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-            return False
-        elif path == "/cut":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..")
+        if path in CANNED:
+            writer.write(CANNED[path])
+        elif path in CANNED_THEN_CLOSE:
+            writer.write(CANNED_THEN_CLOSE[path])
             await writer.drain()
             return False
         elif path == "/head-then-silence":
@@ -126,28 +137,12 @@ class RawServer:
             writer.close()
             self.closed_idle.set()
             return False
-        elif path == "/no-content":
-            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
-        elif path == "/not-modified":  # declares the length of a body it does not send
-            writer.write(b"HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n")
-        elif path == "/head":  # the answer to HEAD: the length of the body a GET would get, no body
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n")
         elif path == "/interim":  # two 1xx answers before the real one, in separate writes
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             await writer.drain()
             writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
             await writer.drain()
             writer.write(b"HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok")
-        elif path == "/trailing-garbage":  # a whole answer, then bytes that start no answer
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE\r\n\r\n")
-        elif path == "/malformed":
-            writer.write(b"HTTP/1.1 OK 200\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-            return False
-        elif path == "/bad-length":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok")
-            await writer.drain()
-            return False
         elif path == "/huge-head":  # 200 KiB of headers, more than any transport accepts
             writer.write(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: %s\r\n" % (b"y" * 1000) * 200)
             await writer.drain()
@@ -328,9 +323,10 @@ def test_silence_after_the_head_is_a_read_timeout_on_the_body(kind: str) -> None
         run(kind, scenario)
 
 
-def test_body_cut_short_is_a_protocol_error(kind: str) -> None:
+@pytest.mark.parametrize("path", ["/cut", "/malformed", "/bad-length"])
+def test_body_cut_short_or_malformed_answer_is_a_protocol_error(kind: str, path: str) -> None:
     async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
-        await client.get(f"{server.url}/cut")
+        await client.get(f"{server.url}{path}")
 
     with pytest.raises(httpx.RemoteProtocolError):
         run(kind, scenario)
@@ -470,15 +466,6 @@ def test_head_and_not_modified_answers_have_no_body_and_keep_the_connection(kind
         )
 
     assert run(kind, scenario) == (200, "50", b"", 304, b"", "GET", 1)
-
-
-@pytest.mark.parametrize("path", ["/malformed", "/bad-length"])
-def test_malformed_answer_is_a_protocol_error(kind: str, path: str) -> None:
-    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
-        await client.get(f"{server.url}{path}")
-
-    with pytest.raises(httpx.RemoteProtocolError):
-        run(kind, scenario)
 
 
 def test_oversized_head_is_a_protocol_error_not_a_wait(kind: str) -> None:
