@@ -8,7 +8,6 @@ fallback (``LeanAsyncTransport(framing="h11")``, ``ARAZZO_HTTP_TRANSPORT=lean-h1
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import h11
@@ -22,8 +21,8 @@ class H11Connection(LeanConnection):
 
     __slots__ = ("h11",)
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        super().__init__(reader, writer)
+    def __init__(self) -> None:
+        super().__init__()
         self.h11 = h11.Connection(our_role=h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
 
     def finished(self) -> bool:

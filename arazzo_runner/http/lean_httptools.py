@@ -20,20 +20,12 @@ What this module decides that the parser does not know:
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httptools
 import httpx
 
-from .lean_connection import (
-    COALESCE,
-    MAX_HEAD_BYTES,
-    LeanConnection,
-    ResponseHead,
-    disconnected,
-    head_too_large,
-)
+from .lean_connection import COALESCE, MAX_HEAD_BYTES, LeanConnection, ResponseHead, disconnected
 
 #: A header line as h11 accepts it for sending: a token, ``": "``, a value without NUL, CR, LF or
 #: whitespace at either end. Deterministic (the character classes do not overlap): linear time.
@@ -92,6 +84,7 @@ class HttptoolsConnection(LeanConnection):
     __slots__ = (
         "_body",
         "_done",
+        "_failure",
         "_head_done",
         "_head_only",
         "_headers",
@@ -101,10 +94,11 @@ class HttptoolsConnection(LeanConnection):
         "_parser",
         "_reason",
         "_received",
+        "_unread",
     )
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        super().__init__(reader, writer)
+    def __init__(self) -> None:
+        super().__init__()
         self._start(False, True)
 
     def _start(self, head_only: bool, close: bool) -> None:
@@ -114,7 +108,9 @@ class HttptoolsConnection(LeanConnection):
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
-        self._received = 0
+        self._unread = 0  # bytes in _body
+        self._received = 0  # bytes of this answer so far (counted up to the end of its head)
+        self._failure: str | None = None  # what was wrong with the answer
         self._head_done = self._done = self._interim = self._keep_alive = False
         self._must_close = close  # a request that said "Connection: close" leaves nothing to reuse
 
@@ -144,6 +140,7 @@ class HttptoolsConnection(LeanConnection):
             self._must_close = True
         else:
             self._body.append(body)
+            self._unread += len(body)
 
     def on_message_complete(self) -> None:
         if self._interim:  # 1xx: forget it, the real answer follows
@@ -194,48 +191,57 @@ class HttptoolsConnection(LeanConnection):
             head.check_length(request, sent)
         await self.write(b"".join(pending), timeout, request)
 
-    def _feed(self, data: bytes, request: httpx.Request) -> None:
+    # -- bytes in, answer out ------------------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        """Parse as bytes arrive; wake the request once there is something for it."""
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
-            raise httpx.RemoteProtocolError("the server switched protocols", request=request) from None
+            self._failure = "the server switched protocols"
         except httptools.HttpParserError as exc:
-            if not self._done:
-                raise httpx.RemoteProtocolError(f"malformed response: {exc}", request=request) from None
-            self._must_close = (
-                True  # garbage after a complete answer: that answer stands, the connection goes
-            )
+            if self._done:  # garbage after a complete answer: that answer stands, the connection goes
+                self._must_close = True
+            else:
+                self._failure = f"malformed response: {exc}"
+        if not self._head_done:
+            self._received += len(data)
+            if self._received > MAX_HEAD_BYTES and self._failure is None:
+                self._failure = f"the response head is larger than {MAX_HEAD_BYTES // 1024} KiB"
+            if self._failure is None:
+                return  # nothing for the request yet
+        self.hold(self._unread)
+        self.wake()
 
     async def receive_head(self, request: httpx.Request, timeout: float | None) -> ResponseHead:
         while not self._head_done:
-            data = await self.read(timeout, request)
-            if not data:
+            if self._failure is not None:
+                raise httpx.RemoteProtocolError(self._failure, request=request)
+            if self.eof:
                 if self._received:
                     raise httpx.RemoteProtocolError(
                         "the server closed the connection in the response head", request=request
                     )
                 raise disconnected(request)
-            self._received += len(data)
-            self._feed(data, request)
-            if self._received > MAX_HEAD_BYTES and not self._head_done:
-                raise head_too_large(request)
+            await self.wait(timeout, request)
         return ResponseHead(self._parser.get_status_code(), self._headers, self._reason)
 
     async def receive_body(self, request: httpx.Request, timeout: float | None) -> bytes | None:
         while not self._body:
+            if self._failure is not None:
+                raise httpx.RemoteProtocolError(self._failure, request=request)
             if self._done:
                 return None
-            data = await self.read(timeout, request)
-            if not data:
+            if self.eof:
                 if not self._delimited_by_close():
                     raise httpx.RemoteProtocolError(
                         "the server closed the connection before the end of the body", request=request
                     )
                 self._done = True  # the close ends the body; keep-alive stays False
                 return None
-            self._feed(data, request)
+            await self.wait(timeout, request)
         body = self._body
-        self._body = []
+        self._body, self._unread = [], 0
+        self.hold(0)
         return body[0] if len(body) == 1 else b"".join(body)
 
     def _delimited_by_close(self) -> bool:

@@ -43,7 +43,7 @@ from typing import Literal
 
 import httpx
 
-from .lean_connection import READ_SIZE, LeanConnection
+from .lean_connection import LeanConnection
 from .lean_h11 import H11Connection
 from .lean_httptools import HttptoolsConnection
 
@@ -190,14 +190,18 @@ class LeanAsyncTransport(httpx.AsyncBaseTransport):
         tls = self._context() if scheme == "https" else None
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, ssl=tls, server_hostname=host if tls is not None else None, limit=READ_SIZE
+                _, connection = await asyncio.get_running_loop().create_connection(
+                    self._connection_class,
+                    host,
+                    port,
+                    ssl=tls,
+                    server_hostname=host if tls is not None else None,
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}", request=request) from None
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from None
-        return self._connection_class(reader, writer)
+        return connection
 
     # -- httpx seam ------------------------------------------------------------------------------
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -509,3 +509,35 @@ def test_a_header_that_would_change_the_request_is_refused_before_sending(
         return len(server.requests)
 
     assert run(kind, scenario) == 0
+
+
+def test_a_short_read_timeout_after_a_long_one_on_the_same_connection_still_applies(kind: str) -> None:
+    """The lean connection keeps one timer for its read deadlines: a shorter one must bring it forward."""
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> float:
+        assert (await client.get(f"{server.url}/echo", timeout=httpx.Timeout(30.0))).status_code == 200
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(f"{server.url}/silent", timeout=httpx.Timeout(30.0, read=0.2))
+        assert server.connections == 1
+        return time.monotonic() - started
+
+    assert run(kind, scenario) < 2.0
+
+
+def test_large_body_read_whole_in_pieces_arrives_byte_for_byte(kind: str) -> None:
+    """3 MiB read while the socket is paused and resumed (at most 64 KiB held unread)."""
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[int, bool, int]:
+        received, pieces = 0, 0
+        async with client.stream("GET", f"{server.url}/big") as response:
+            async for chunk in response.aiter_raw():
+                assert chunk == b"x" * len(chunk)
+                received += len(chunk)
+                pieces += 1
+                await asyncio.sleep(0)  # a slow reader: the server gets ahead
+        reused = (await client.get(f"{server.url}/echo")).status_code == 200 and server.connections == 1
+        return received, reused, pieces
+
+    received, reused, pieces = run(kind, scenario)
+    assert received == 3 * 1024 * 1024 and reused and pieces > 1
