@@ -19,6 +19,7 @@ read was about a tenth of a request's cost in the transport alone).
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import httpx
 
@@ -97,8 +98,8 @@ class LeanConnection(asyncio.Protocol):
 
     # -- asyncio's protocol callbacks --------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport (uvloop's are not subclasses of asyncio's classes: no isinstance check).
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._buffer.append(data)

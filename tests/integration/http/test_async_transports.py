@@ -193,16 +193,20 @@ def run(kind: str, scenario: Callable[[httpx.AsyncClient, RawServer], Awaitable[
     async def main() -> Any:
         server = await RawServer().start()
         try:
-            transport = TRANSPORTS[kind](**limits)
+            transport = TRANSPORTS[kind.removesuffix("-uvloop")](**limits)
             async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(2.0)) as client:
                 return await scenario(client, server)
         finally:
             await server.stop()
 
+    if kind.endswith("-uvloop"):  # uvloop's transports, as `arazzo worker` runs on them
+        import uvloop
+
+        return uvloop.run(main())
     return asyncio.run(main())
 
 
-@pytest.fixture(params=sorted(TRANSPORTS))
+@pytest.fixture(params=[*sorted(TRANSPORTS), "lean-uvloop"])
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
