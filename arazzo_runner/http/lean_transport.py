@@ -213,11 +213,15 @@ class LeanAsyncTransport(httpx.AsyncBaseTransport):
         origin = (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         timeouts = _timeouts(request)
         pool = self._pool()
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await pool.slots.acquire()
-        except TimeoutError:
-            raise httpx.PoolTimeout("timed out waiting for a connection", request=request) from None
+        slots = pool.slots
+        if slots.locked():  # every connection busy: wait for one, bounded by the pool timeout
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await slots.acquire()
+            except TimeoutError:
+                raise httpx.PoolTimeout("timed out waiting for a connection", request=request) from None
+        else:  # a free slot: taken at once (no timer to arm and cancel)
+            await slots.acquire()
         connection: LeanConnection | None = None
         try:
             connection = self._take_idle(pool, origin) or await self._connect(
