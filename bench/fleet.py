@@ -141,10 +141,10 @@ async def _raw_alone(url: str, tasks: int, per_task: int, connections: int) -> f
 
 def raw_alone(tasks: int, connections: int) -> float:
     with harness.server_process(20) as url:
-        rate = run_loop(_raw_alone(url, tasks, 22, connections))
+        rate, cpu = cpu_timed(_raw_alone(url, tasks, 22, connections), tasks * 22)
     print(
         f"raw asyncio HTTP/1.1 client{' + uvloop' if USE_UVLOOP else ''} ({tasks:,} tasks x 22 unsigned posts,"
-        f" {connections} connections, no httpx, no engine): {rate:,.0f} requests/s"
+        f" {connections} connections, no httpx, no engine): {rate:,.0f} requests/s, {cpu:.1f} µs CPU/request"
     )
     return rate
 
@@ -204,6 +204,14 @@ def make_client(connections: int, timeout: Any) -> Any:
     import httpx
 
     return httpx.AsyncClient(transport=make_transport(connections), timeout=timeout)
+
+
+def cpu_timed(coroutine: Any, requests: int) -> tuple[float, float]:
+    """``run_loop(coroutine)`` (a rate) and this process's CPU per request in µs (user + system; the
+    server is another process): on a shared machine the load moves the rate far more than this."""
+    started = time.process_time()
+    rate = run_loop(coroutine)
+    return rate, (time.process_time() - started) / requests * 1e6
 
 
 def run_loop(coroutine: Any) -> Any:
@@ -283,10 +291,10 @@ async def _transport_alone(url: str, tasks: int, per_task: int, connections: int
 
 def transport_alone(tasks: int, connections: int) -> float:
     with harness.server_process(20) as url:
-        rate = run_loop(_transport_alone(url, tasks, 22, connections))
+        rate, cpu = cpu_timed(_transport_alone(url, tasks, 22, connections), tasks * 22)
     print(
         f"{TRANSPORT_NAMES[TRANSPORT]}{' + uvloop' if USE_UVLOOP else ''} alone, no client ({tasks:,} tasks x 22 unsigned posts,"
-        f" {connections} connections, no engine): {rate:,.0f} requests/s"
+        f" {connections} connections, no engine): {rate:,.0f} requests/s, {cpu:.1f} µs CPU/request"
     )
     return rate
 
