@@ -46,7 +46,7 @@ class RequestHead:
         raw = request.headers.raw
         if raw and raw[0][0].lower() != b"host":  # h11 writes Host first; the rest keep their order
             raw = sorted(raw, key=lambda item: item[0].lower() != b"host")
-        lines = b"".join([b"%s: %s\r\n" % item for item in raw])
+        lines = b"\r\n".join(map(b": ".join, raw)) + b"\r\n" if raw else b""
         # One line per header (a CR LF inside a value would make a valid-looking line of its own).
         if _HEADER_LINES.fullmatch(lines) is None or lines.count(b"\n") != len(raw):
             for name, value in raw:
