@@ -4,7 +4,7 @@ Why: thousands of concurrent runs spend most of their CPU in httpcore's pool boo
 on every request start and finish, an expiry check per idle connection through anyio), not in HTTP.
 This transport keeps httpx on top (``httpx.AsyncClient``, its ``Auth`` flows, SigV4 signing,
 ``MockTransport`` tests and HAR replay are unchanged: they sit above or beside the transport) and does
-only what a fleet needs below it: HTTP/1.1 over asyncio streams with a small pool.
+only what a fleet needs below it: HTTP/1.1 over asyncio protocols with a small pool.
 
 Two framings share that pool and its connections (:mod:`.lean_connection`): ``framing="httptools"``
 (the default, :mod:`.lean_httptools`: llhttp's C parser reads the answer, the request head is one
