@@ -2,6 +2,7 @@
 
 Run: ``.venv/bin/python bench/fleet.py`` (all configurations, ~3-5 min on 2 cores), or one part:
 ``--only server``, ``--only raw:1000``, ``--only transport:1000``, ``--only httpx:1000``, ``--only concurrent:1000``, ``--only sequential``;
+``--only profile:300`` runs 300 concurrent runs in this process under cProfile and prints where the client's CPU goes;
 ``--transport lean|lean-h11|httpx`` picks the async transport (default ``lean``, the one users get:
 httptools framing; ``lean-h11`` the same pool framed by h11; ``httpx`` httpcore's pool),
 ``--journal`` journals the concurrent runs.
@@ -421,6 +422,43 @@ def concurrent(runs: int, connections: int, fixes: str, journaled: bool = False)
     return row
 
 
+def _profile_group(filename: str) -> str:
+    """Which part of the stack a profiled function belongs to (a module folder, a package, asyncio)."""
+    if "arazzo_runner/http/lean_" in filename:
+        return "arazzo_runner: the lean transport"
+    if "arazzo_runner/" in filename:
+        return "arazzo_runner: " + filename.split("arazzo_runner/")[-1].split("/")[0].removesuffix(".py")
+    if "site-packages/" in filename:
+        return filename.split("site-packages/")[-1].split("/")[0]
+    if "/asyncio/" in filename:
+        return "asyncio"
+    return "built-ins" if filename == "~" else "standard library"
+
+
+def profile(runs: int, connections: int) -> None:
+    """Where the fleet's client CPU goes: ``runs`` concurrent runs in this process under cProfile
+    (process time), own time per step grouped by part of the stack (the document load included)."""
+    import cProfile
+    import pstats
+
+    with harness.server_process(20) as url:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        row = run_loop(_concurrent(url, runs, connections))
+        profiler.disable()
+    stats: Any = pstats.Stats(profiler)
+    groups: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        groups[_profile_group(filename)] = groups.get(_profile_group(filename), 0.0) + own
+    total, steps = sum(groups.values()), row["steps"]
+    print(
+        f"{runs:,} concurrent runs ({TRANSPORT}{' + uvloop' if USE_UVLOOP else ''}) under cProfile:"
+        f" {total / steps * 1e6:,.0f} µs CPU a step (profiled), own time by part of the stack:"
+    )
+    for name, own in sorted(groups.items(), key=lambda item: -item[1])[:15]:
+        print(f"  {name:45s} {own / steps * 1e6:7.1f} µs/step  {own / total:6.1%}")
+
+
 # -- 3. sequential soak ----------------------------------------------------------------------------
 
 
@@ -462,7 +500,8 @@ def sequential(runs: int, polls: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="concurrent and sequential flagship runs in one process")
     parser.add_argument(
-        "--only", help="server | raw:N | transport:N | httpx:N | concurrent:N | sequential (default: all)"
+        "--only",
+        help="server | raw:N | transport:N | httpx:N | concurrent:N | profile:N | sequential (default: all)",
     )
     parser.add_argument(
         "--connections", type=int, default=20, help="httpx pool size and requests in flight (default 20)"
@@ -515,6 +554,8 @@ def main(argv: list[str] | None = None) -> int:
             httpx_alone(int(part.split(":", 1)[1]), args.connections)
         elif part.startswith("concurrent:"):
             concurrent(int(part.split(":", 1)[1]), args.connections, args.fixes, args.journal)
+        elif part.startswith("profile:"):
+            profile(int(part.split(":", 1)[1]), args.connections)
         elif part == "sequential":
             if args.fixes:
                 import fixes as patches
