@@ -9,12 +9,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 
 from tests.conftest import ROOT
 
 
 class WorkerProcess:
-    def __init__(self, address: str, task_queue: str, *extra: str) -> None:
+    def __init__(
+        self, address: str, task_queue: str, *extra: str, env: Mapping[str, str | None] | None = None
+    ) -> None:
+        """``env``: variables set (a value) or removed (None) for this worker, over ``os.environ``."""
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
@@ -31,8 +41,9 @@ class WorkerProcess:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=environment,
         )
+        self.task_queue = task_queue
         self.identity = ""
 
     def wait_ready(self, timeout: float = 60) -> WorkerProcess:
