@@ -38,6 +38,20 @@ def temporal_server() -> Iterator[DevServer]:
         yield server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_worker_launcher() -> Iterator[None]:
+    """Forks the ``arazzo worker`` processes of this session's tests (tests/temporal/warm_worker.py):
+    started here, not in a test, so that it is no test's leftover process."""
+    from tests.temporal.worker_process import WarmLauncher
+
+    launcher = WarmLauncher.current = WarmLauncher()
+    try:
+        yield
+    finally:
+        WarmLauncher.current = None
+        launcher.close()
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"

@@ -55,8 +55,11 @@ def module_queue() -> str:
 @pytest.fixture(scope="module")
 def worker(temporal_server, module_queue):
     """One ``arazzo worker`` for the module's tests, on the module's task queue, with the emulator's
-    credentials (the per-test ``emulator_credentials`` come after a module fixture)."""
-    process = WorkerProcess(temporal_server.address, module_queue, env=emulator_environment()).wait_ready()
+    credentials (the per-test ``emulator_credentials`` come after a module fixture); started cold,
+    ``python -m arazzo_runner worker`` as users start it (the other files' workers are forked warm)."""
+    process = WorkerProcess(
+        temporal_server.address, module_queue, env=emulator_environment(), cold=True
+    ).wait_ready()
     yield process
     process.stop()
     output = process.output()
