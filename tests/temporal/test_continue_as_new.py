@@ -57,43 +57,51 @@ POLLS = 2000
 BUDGET = 600
 
 
+def polled_run(address: str, polls: int, name: str, interval: float, **request_options):
+    """A flagship run whose job answers InProgress ``polls - 1`` times, polls ``interval`` s apart:
+    (result, the emulator, every execution's history, oldest first), each history replayed first."""
+    from temporalio.worker import Replayer
+
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.workflow import ArazzoRun
+
+    with EmulatorServer(SageMakerEmulator(in_progress=polls - 1, stopping=0)) as emulator:
+        result, _, handle = asyncio.run(
+            run_on_temporal(
+                address,
+                f"test-{uuid.uuid4().hex[:8]}",
+                arazzo_runner.load(FLAGSHIP),
+                None,
+                {**FLAGSHIP_INPUTS, "trainingJobName": name},
+                servers={"sagemakerApi": emulator.url},
+                options=RunOptions(pacing=PollPacing(interval=interval, backoff=1.0, jitter=0.0)),
+                timeout=600,
+                **request_options,
+            )
+        )
+
+    async def histories() -> list:
+        client = await connect(TemporalTarget(address))
+        runs = [w async for w in client.list_workflows(f"WorkflowId = '{handle.id}'")]
+        return [await client.get_workflow_handle(handle.id, run_id=w.run_id).fetch_history() for w in runs]
+
+    chain = asyncio.run(histories())
+    for history in chain:  # deterministic: each execution replays against today's workflow
+        asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(history))
+    assert result["status"] == "succeeded", result["error"]
+    assert result["outputs"]["trainingJobStatus"] == "Completed"
+    assert emulator.emulator.count("CreateTrainingJob") == 1
+    assert emulator.emulator.count("DescribeTrainingJob") == polls
+    return result, emulator.emulator, chain
+
+
 def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> None:
     """The workflow counts its own history: the server's suggestion only changes when a workflow
     task starts, and one task holds up to a hundred local reads (``.reads.MAX_READS_PER_TASK``).
     With the budget lowered to 600 events (the default is 8,000: the same code), 2,000 polls make
     a chain of executions, each under the budget, each replaying deterministically, and the result is
     the whole run's."""
-    from temporalio.worker import Replayer
-
-    from arazzo_runner.temporal.connection import TemporalTarget, connect
-    from arazzo_runner.temporal.workflow import ArazzoRun
-
-    document = arazzo_runner.load(FLAGSHIP)
-    with EmulatorServer(SageMakerEmulator(in_progress=POLLS - 1, stopping=0)) as emulator:
-        result, _, handle = asyncio.run(
-            run_on_temporal(
-                temporal_server.address,
-                f"test-{uuid.uuid4().hex[:8]}",
-                document,
-                None,
-                {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-thousands"},
-                servers={"sagemakerApi": emulator.url},
-                options=RunOptions(pacing=PollPacing(interval=0)),
-                history_budget=BUDGET,
-                timeout=600,
-            )
-        )
-
-    async def histories() -> list:
-        client = await connect(TemporalTarget(temporal_server.address))
-        runs = [w async for w in client.list_workflows(f"WorkflowId = '{handle.id}'")]
-        return [await client.get_workflow_handle(handle.id, run_id=w.run_id).fetch_history() for w in runs]
-
-    chain = asyncio.run(histories())
-    assert result["status"] == "succeeded", result["error"]
-    assert result["outputs"]["trainingJobStatus"] == "Completed"
-    assert emulator.emulator.count("CreateTrainingJob") == 1
-    assert emulator.emulator.count("DescribeTrainingJob") == POLLS
+    result, _, chain = polled_run(temporal_server.address, POLLS, "tmp-thousands", 0, history_budget=BUDGET)
     assert [s["stepId"] for s in result["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * POLLS
     lengths = [len(history.events) for history in chain]
     assert len(chain) >= POLLS // BUDGET + 1, lengths  # it continued as new, more than once
@@ -102,8 +110,6 @@ def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> 
     markers = sum(1 for h in chain for e in h.events if e.HasField("marker_recorded_event_attributes"))
     assert markers == POLLS
     assert sum(lengths) / POLLS < 1.5, lengths
-    for history in chain:
-        asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(history))
 
 
 def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> None:
@@ -112,32 +118,7 @@ def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> 
     depends on timing). The workflow's own break still comes after exactly 100 reads in a row, and
     the history replays: nothing the workflow decides depends on where the heartbeats fall (an
     earlier version counted reads per workflow task and failed here)."""
-    from temporalio.worker import Replayer
-
-    from arazzo_runner.temporal.connection import TemporalTarget, connect
-    from arazzo_runner.temporal.workflow import ArazzoRun
-
-    document = arazzo_runner.load(FLAGSHIP)
-    with EmulatorServer(SageMakerEmulator(in_progress=149, stopping=0)) as emulator:
-        result, _, handle = asyncio.run(
-            run_on_temporal(
-                temporal_server.address,
-                f"test-{uuid.uuid4().hex[:8]}",
-                document,
-                None,
-                {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-heartbeats"},
-                servers={"sagemakerApi": emulator.url},
-                options=RunOptions(pacing=PollPacing(interval=0.1, backoff=1.0, jitter=0.0)),
-                timeout=120,
-            )
-        )
-
-    async def history():
-        client = await connect(TemporalTarget(temporal_server.address))
-        return await client.get_workflow_handle(handle.id).fetch_history()
-
-    found = asyncio.run(history())
-    assert result["status"] == "succeeded", result["error"]
+    _, _, (found,) = polled_run(temporal_server.address, 150, "tmp-heartbeats", 0.1)
     kinds = [e.WhichOneof("attributes") for e in found.events]
     assert kinds.count("marker_recorded_event_attributes") == 150
     timers = [
@@ -150,6 +131,7 @@ def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> 
         kinds.index("timer_started_event_attributes") > kinds.index("marker_recorded_event_attributes") + 99
     )
     first_marker = kinds.index("marker_recorded_event_attributes")
-    heartbeats = kinds[first_marker:].count("workflow_task_completed_event_attributes")
-    assert heartbeats >= 1, kinds  # a workflow task completed amid the reads
-    asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(found))
+    # After the first marker, one task completes after the break's timer; any more are heartbeats
+    # (100 reads 0.1 s apart outlast the 8 s after which the SDK heartbeats a task).
+    heartbeats = kinds[first_marker:].count("workflow_task_completed_event_attributes") - 1
+    assert heartbeats >= 1, kinds
