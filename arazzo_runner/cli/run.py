@@ -15,8 +15,6 @@ from .arguments import servers as servers_argument
 if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
     from ..running import RunnableDocument
 
-from ..engine.warnings_log import WarningLog
-
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
       --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
@@ -150,6 +148,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     """``arazzo run``: run one workflow of the loaded ``document`` here, or on Temporal."""
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunOptions
+    from ..engine.warnings_log import WarningLog
     from ..journal.store import JournalWriteError
     from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
