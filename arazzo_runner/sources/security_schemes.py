@@ -14,7 +14,27 @@ from .openapi import OpenApiSource
 
 
 def security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
-    """``components.securitySchemes`` with ``$ref``s resolved."""
+    """``components.securitySchemes`` with ``$ref``s resolved.
+
+    Without any ``$ref`` in them (the usual case) they are read from the parsed file as they are
+    (:meth:`OpenApiSource.plain`)."""
+    schemes = source.plain("components", "securitySchemes")
+    if schemes is None:
+        return {}
+    if isinstance(schemes, Mapping) and not _has_ref(schemes):
+        return {str(name): _plain(scheme) for name, scheme in schemes.items()}
+    return _resolved_security_schemes(source)
+
+
+def _has_ref(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "$ref" in value or any(_has_ref(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_ref(v) for v in value)
+    return False
+
+
+def _resolved_security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
     components = source.spec / "components"
     if "components" not in source.spec or "securitySchemes" not in components:
         return {}
