@@ -429,12 +429,10 @@ class _Progress:
         self.workflow_id: str | None = None
 
     def __call__(self, event: Any) -> None:
-        from ..engine import events as ev
-
+        kind = event.kind  # by kind, not isinstance: thousands of events a second in a poll loop
         if self.workflow_id is None:
             self.workflow_id = getattr(event, "workflow_id", None)
-
-        if isinstance(event, ev.StepFinished):
+        if kind == "step_finished":
             self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
             self.steps.append(
                 {
@@ -448,9 +446,9 @@ class _Progress:
                     "reason": event.reason,
                 }
             )
-        elif isinstance(event, ev.RequestBuilt):
+        elif kind == "request_built":
             self.requests += 1
-        elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are
+        elif kind == "transport_retried":  # counted in requests too, as a finished run's are
             self.requests += 1
             self.transport_retries += 1
         if self.renderer is not None:
