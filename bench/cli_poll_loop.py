@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu_ratios: list[float] = []
         a_ms: list[float] = []
         b_ms: list[float] = []
+        a_cpu_ms: list[float] = []
+        b_cpu_ms: list[float] = []
         for rep in range(reps):
             a_name, b_name = f"a{rep}-{uuid.uuid4().hex[:8]}", f"b{rep}-{uuid.uuid4().hex[:8]}"
             if rep % 2 == 0:
@@ -188,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                 (b_wall, b_cpu), (a_wall, a_cpu) = cli(b_name), plain(a_name)
             a_ms.append(a_wall * 1000)
             b_ms.append(b_wall * 1000)
+            a_cpu_ms.append(a_cpu * 1000)
+            b_cpu_ms.append(b_cpu * 1000)
             ratios.append(b_wall / a_wall)
             cpu_ratios.append(b_cpu / a_cpu)
             print(
@@ -200,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         b_min, b_med = harness.min_median(b_ms)
         r_min, r_med = harness.min_median(ratios)
         c_min, c_med = harness.min_median(cpu_ratios)
-        print(f"requests per run: {expected} (1 create + {args.polls} InProgress + 1 Completed), reps: {reps}")
+        print(
+            f"requests per run: {expected} (1 create + {args.polls} InProgress + 1 Completed), reps: {reps}"
+        )
         print(f"(a) plain signed loop process: min {a_min:7.0f} ms   median {a_med:7.0f} ms")
         print(f"(b) arazzo run process:        min {b_min:7.0f} ms   median {b_med:7.0f} ms")
         print(
@@ -210,13 +216,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio (b)/(a) CPU: min {c_min:.3f}   median {c_med:.3f}")
         if args.profile:
             command = cli_command(url, f"prof-{uuid.uuid4().hex[:8]}", journal=journal)
-            command = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "arazzo_runner", *command[1:]]
+            command = [
+                sys.executable,
+                "-m",
+                "cProfile",
+                "-o",
+                args.profile,
+                "-m",
+                "arazzo_runner",
+                *command[1:],
+            ]
             run_child(command, env, stderr)
             out = io.StringIO()
             pstats.Stats(args.profile, stream=out).strip_dirs().sort_stats("tottime").print_stats(30)
             print(f"\ncProfile of one arazzo run process (top 30 by own time; full stats in {args.profile}):")
             print(out.getvalue())
-        print(json.dumps({"cli_ratio": r_med, "cli_cpu_ratio": c_med, "reps": reps, "requests": expected}))
+        # The last line: every figure as JSON (bench/figures.py reads it).
+        print(
+            json.dumps(
+                {
+                    "cli_ratio": r_med,
+                    "cli_ratio_min": r_min,
+                    "cli_cpu_ratio": c_med,
+                    "plain_ms": a_med,
+                    "cli_ms": b_med,
+                    "plain_cpu_ms": harness.min_median(a_cpu_ms)[1],
+                    "cli_cpu_ms": harness.min_median(b_cpu_ms)[1],
+                    "reps": reps,
+                    "requests": expected,
+                    "journal": journal,
+                    "terminal": not args.pipe,
+                }
+            )
+        )
     return 0
 
 
