@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.journal import JournalError, list_runs, resume
-from arazzo_runner.journal import recorder
+from arazzo_runner.journal import JournalError, list_runs, recorder, resume
 from tests.journal.test_journal import INPUTS, Crash, crashing_sleep, start
 
 
@@ -54,7 +53,11 @@ def same_size_edit(path: Path) -> None:
     path.write_text(text.replace("the order", "the ORDER", 1))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = path.stat()
-    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    )
 
 
 def test_a_second_run_start_reads_no_unchanged_source(workdir, server, hashed, settled) -> None:
@@ -73,7 +76,9 @@ def test_a_second_run_start_reads_no_unchanged_source(workdir, server, hashed, s
     assert paths == {str(workdir / "orders.arazzo.yaml"), str(workdir / "orders.openapi.yaml")}
 
 
-def test_a_changed_source_is_read_again_even_with_its_size_and_mtime(workdir, server, hashed, settled) -> None:
+def test_a_changed_source_is_read_again_even_with_its_size_and_mtime(
+    workdir, server, hashed, settled
+) -> None:
     first = start(workdir, server, sleep=lambda s: None)
     same_size_edit(workdir / "orders.openapi.yaml")
     hashed.clear()

@@ -79,7 +79,9 @@ def test_plain_and_resolved_reads_agree(tmp_path: Path) -> None:
 
 
 def test_security_schemes_without_references_are_read_as_parsed(tmp_path: Path) -> None:
-    source = _source(tmp_path, REFERENCED.replace("    shared: {$ref: '#/components/securitySchemes/key'}\n", ""))
+    source = _source(
+        tmp_path, REFERENCED.replace("    shared: {$ref: '#/components/securitySchemes/key'}\n", "")
+    )
     assert schemes.security_schemes(source) == {"key": {"type": "apiKey", "name": "X-Key", "in": "header"}}
     assert "spec" not in vars(source)  # SchemaPath was never built
     assert schemes._resolved_security_schemes(source) == schemes.security_schemes(source)
