@@ -150,12 +150,14 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     from ..engine import PollPacing, RunOptions
     from ..engine.warnings_log import WarningLog
     from ..journal.store import JournalWriteError
+    from . import collector
     from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
     from .settings import settings_from
 
+    collector.settle_for_run()  # the document is loaded: set it aside, the collector back on
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
     servers = servers_argument(args.server)
