@@ -30,6 +30,7 @@ The answer
 
 from __future__ import annotations
 
+from ..retry_after import TransportRetry
 from .auths import ApiKeyAuth, ChainAuth, HeaderAuth, ScopedAuth
 from .aws import AwsEnvironment, AwsSigning, aws_signing
 from .bodies import Replacement, RequestBody, apply_replacements, encode_body
@@ -49,7 +50,7 @@ from .redact import redacted_headers, redacted_url
 from .request import StepParameter, build_request, parameter_definitions
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy
-from .retry_loop import SendResult, TransportRetry, send_with_retries, send_with_retries_async
+from .retry_loop import SendResult, send_with_retries, send_with_retries_async
 from .security import (
     SecretNames,
     SecurityEnvironment,

@@ -108,7 +108,7 @@ def _plain_parameter_definitions(
     source: OpenApiSource, operation: Operation
 ) -> dict[tuple[str, str], dict[str, Any]] | None:
     """From the parsed file, when no ``$ref`` stands before a parameter (else ``None``)."""
-    item = source.plain("paths", operation.path)
+    item = source.parsed_node("paths", operation.path)
     if not isinstance(item, Mapping):
         return None
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -153,7 +153,7 @@ def operation_content_types(source: OpenApiSource, operation: Operation) -> list
 
 
 def _operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
-    body = source.plain("paths", operation.path, operation.method, "requestBody")
+    body = source.parsed_node("paths", operation.path, operation.method, "requestBody")
     if body is None:
         return []
     content = body.get("content") if isinstance(body, Mapping) else REFERENCED
@@ -261,7 +261,7 @@ def build_request(
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Type", encoded.content_type))
         content = encoded.content
-    return new_request(operation.method.upper(), _parsed_url(url), headers, content)
+    return new_request(operation.method.upper(), parsed_url(url), headers, content)
 
 
 def _constants_not_given(
@@ -320,7 +320,7 @@ def new_request(
 
 
 @lru_cache(maxsize=4096)
-def _parsed_url(url: str) -> httpx.URL:
+def parsed_url(url: str) -> httpx.URL:
     """``httpx.URL`` objects are immutable, and a poll loop sends the same URL thousands of times:
     parse each once (about half the cost of building a request)."""
     return _URL(url)

@@ -22,15 +22,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
-from ..yaml12 import ParsedFile, escape_token
+from ..yaml12 import escape_token
+from .description import LoadedDescription
 from .fetch import SourceFetcher, resolve_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: Extension listing other ids an operation answers to (see the module docstring).
 ALIASES_EXTENSION = "x-operationId-aliases"
-#: What :meth:`OpenApiSource.plain` returns when a ``$ref`` stands in the way.
+#: What :meth:`OpenApiSource.parsed_node` returns when a ``$ref`` stands in the way.
 REFERENCED: Any = object()
 
 
@@ -70,13 +71,10 @@ class _Handler:
 
 
 @dataclass
-class OpenApiSource:
+class OpenApiSource(LoadedDescription):
     """A loaded OpenAPI description."""
 
-    name: str
-    url: str
-    location: str
-    file: ParsedFile
+    version_field: ClassVar[str] = "openapi"
     fetcher: SourceFetcher = field(repr=False)
     #: Facts derived once per operation and reused by every request (e.g. its parameter
     #: definitions with $refs resolved): the description never changes after loading.
@@ -94,16 +92,7 @@ class OpenApiSource:
             self.derived[key] = found
         return found
 
-    @property
-    def data(self) -> Mapping[str, Any]:
-        data: Mapping[str, Any] = self.file.data
-        return data
-
-    @property
-    def version(self) -> str:
-        return str(self.data.get("openapi"))
-
-    def plain(self, *keys: str) -> Any:
+    def parsed_node(self, *keys: str) -> Any:
         """The node at ``keys`` as parsed, when no ``$ref`` stands on the way there or on the node
         itself (``None`` when it is absent); :data:`REFERENCED` when one does, or a node on the
         way is not an object: then read it through :attr:`spec`, which resolves references.

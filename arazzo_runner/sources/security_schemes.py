@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .description import plain
 from .openapi import OpenApiSource
 
 
@@ -17,12 +18,12 @@ def security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
     """``components.securitySchemes`` with ``$ref``s resolved.
 
     Without any ``$ref`` in them (the usual case) they are read from the parsed file as they are
-    (:meth:`OpenApiSource.plain`)."""
-    schemes = source.plain("components", "securitySchemes")
+    (:meth:`OpenApiSource.parsed_node`)."""
+    schemes = source.parsed_node("components", "securitySchemes")
     if schemes is None:
         return {}
     if isinstance(schemes, Mapping) and not _has_ref(schemes):
-        return {str(name): _plain(scheme) for name, scheme in schemes.items()}
+        return {str(name): plain(scheme) for name, scheme in schemes.items()}
     return _resolved_security_schemes(source)
 
 
@@ -44,16 +45,8 @@ def _resolved_security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any
         keys = [str(k) for k in names]
     for name in keys:
         with (schemes / name).open() as data:
-            found[name] = _plain(data)
+            found[name] = plain(data)
     return found
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
