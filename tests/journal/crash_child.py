@@ -17,8 +17,9 @@ from typing import Any
 from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from arazzo_runner.cli import main as cli_main
 from arazzo_runner.cli import resume, run, runs  # noqa: F401  (warm imports)
-from arazzo_runner.document.loader import LoadReport, load, load_report
+from arazzo_runner.document.loader import LoadReport, load_report
 from arazzo_runner.document.resolved import Document
+from arazzo_runner.errors import Severity
 from arazzo_runner.journal import in_doubt, recorder, store  # noqa: F401
 from tests.conftest import FLAGSHIP, ROOT
 
@@ -38,10 +39,18 @@ PRELOADED = (FLAGSHIP, ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for
 
 
 def _preload() -> tuple[dict[Path, LoadReport], dict[Path, Document]]:
+    """Each document parsed once: its report for `arazzo run`, its document (with the warnings
+    ``loader.load`` puts on it) for `arazzo resume`."""
     import botocore.auth
     import botocore.session  # noqa: F401
 
-    return {p: load_report(p) for p in PRELOADED}, {p: load(p) for p in PRELOADED}
+    reports = {path: load_report(path) for path in PRELOADED}
+    documents = {}
+    for path, report in reports.items():
+        assert report.document is not None and all(p.severity is not Severity.ERROR for p in report.problems)
+        report.document.warnings = [p for p in report.problems if p.severity is Severity.WARNING]
+        documents[path] = report.document
+    return reports, documents
 
 
 _REPORTS, _DOCUMENTS = _preload()
