@@ -58,7 +58,9 @@ imports: $(STAMP)
 
 # The suite on TEST_WORKERS processes (pytest-xdist; 0: in this process). A file's tests stay on one worker
 # (--dist loadfile: module fixtures such as a scripted server are made once); session fixtures (moto's and
-# Temporal's dev servers, the journal folder) are per worker, on free ports and in their own folders.
+# Temporal's dev servers, the journal folder) are per worker, on free ports and in their own folders. Files
+# are handed out in collection order (--no-loadscope-reorder; xdist's default puts the files with the most
+# tests first), which tests/conftest.py starts with the longest files (LONGEST_FIRST).
 TEST_WORKERS ?= 2
 
 # Bytecode compiled ahead, once: the suite starts hundreds of interpreters (the CLI, moto's server, Temporal
@@ -73,7 +75,7 @@ $(BYTECODE): $(STAMP)
 
 test: $(BYTECODE) lint imports typecheck browser
 	@$(BIN)/python -m compileall -q -j 0 arazzo_runner tests > /dev/null
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The fuzz suite at length (tests/fuzz; `make test` runs it briefly): 2,000 examples per target
 # (FUZZ_EXAMPLES=N to change), a deadline per example so that a hang fails, statistics printed.
