@@ -1,7 +1,7 @@
-"""How long an answer asks us to wait: ``x-amz-retry-after`` (ms) or ``Retry-After`` (RFC 9110 10.2.3).
-
-Plain text in, seconds out: shared by the HTTP layer's transport retries and the engine core's
-``retry`` actions (which must not import the HTTP layer).
+"""Retries, as the HTTP layer and the engine core both see them (the core must not import the
+HTTP layer): how long an answer asks us to wait (``x-amz-retry-after`` in ms or ``Retry-After``,
+RFC 9110 10.2.3), plain text in, seconds out, for transport retries and ``retry`` actions alike;
+and the record of one transport retry, which the HTTP layer makes and the core's exchange carries.
 """
 
 from __future__ import annotations
@@ -9,6 +9,16 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TransportRetry:
+    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
+
+    attempt: int
+    reason: str
+    delay: float
 
 
 def retry_after_seconds(headers: Mapping[str, str], clock: Callable[[], float] = time.time) -> float | None:

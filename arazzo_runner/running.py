@@ -30,7 +30,6 @@ from .engine.events import Event
 from .engine.options import RunOptions
 from .engine.result import RunResult
 from .http import AwsEnvironment
-from .http.retry_loop import bounded_client
 
 P = ParamSpec("P")
 
@@ -81,11 +80,19 @@ def _telling_journal(hook: Any) -> Iterator[None]:
         raise
 
 
-def _wired(telemetry: Any, execution: Execution, hook: Any, on_event: Any, client: Any, clock: Any) -> Any:
-    """The run's telemetry wiring (:class:`arazzo_runner.telemetry.setup.RunWiring`)."""
+@contextmanager
+def _wiring(
+    telemetry: Any, execution: Execution, hook: Any, on_event: Any, client: Any, clock: Any
+) -> Iterator[tuple[Any, Any]]:
+    """The driver's listener and journal hook for this run: as given, or wrapped by the run's
+    telemetry (:class:`arazzo_runner.telemetry.setup.RunWiring`)."""
+    if telemetry is None:  # only otherwise is arazzo_runner.telemetry (and opentelemetry) imported
+        yield on_event, hook
+        return
     from .telemetry.setup import RunWiring
 
-    return RunWiring(telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock)
+    with RunWiring(telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock) as wiring:
+        yield wiring.on_event, wiring.journal
 
 
 def run(
@@ -118,32 +125,19 @@ def run(
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = environment_for(environment, servers, aws)
     hook = _journal_for(journal, execution, environment, on_event, clock)
-    if telemetry is not None:  # only then is arazzo_runner.telemetry (and opentelemetry) imported
-        own = client is None and telemetry.propagate
-        client = bounded_client(**environment.client_options()) if own else client
-        try:
-            with _telling_journal(hook), _wired(telemetry, execution, hook, on_event, client, clock) as wiring:
-                return drivers.run_sync(
-                    execution,
-                    client=wiring.client,
-                    environment=environment,
-                    on_event=wiring.on_event,
-                    sleep=sleep,
-                    clock=clock,
-                    journal=wiring.journal,
-                )
-        finally:
-            if own and client is not None:
-                client.close()
-    with _telling_journal(hook):
+    with (
+        _telling_journal(hook),
+        environment.sync_client(client) as client,  # before the wiring: telemetry may hook it
+        _wiring(telemetry, execution, hook, on_event, client, clock) as (listener, journaled),
+    ):
         return drivers.run_sync(
             execution,
             client=client,
             environment=environment,
-            on_event=on_event,
+            on_event=listener,
             sleep=sleep,
             clock=clock,
-            journal=hook,
+            journal=journaled,
         )
 
 
@@ -173,26 +167,15 @@ async def run_async(
         environment_for(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
     hook = _journal_for(journal, execution, environment, on_event, clock)
-    if telemetry is not None:
-        with _telling_journal(hook), _wired(telemetry, execution, hook, on_event, client, clock) as wiring:
-            return await drivers.run_async(
-                execution,
-                client=client,
-                environment=environment,
-                on_event=wiring.on_event,
-                sleep=sleep or asyncio.sleep,
-                clock=clock,
-                journal=wiring.journal,
-            )
-    with _telling_journal(hook):
+    with _telling_journal(hook), _wiring(telemetry, execution, hook, on_event, client, clock) as (listener, journaled):
         return await drivers.run_async(
             execution,
             client=client,
             environment=environment,
-            on_event=on_event,
+            on_event=listener,
             sleep=sleep or asyncio.sleep,
             clock=clock,
-            journal=hook,
+            journal=journaled,
         )
 
 
@@ -213,22 +196,8 @@ def iter_run(
     """Yield the run's events as they happen; the generator's return value is the RunResult."""
     execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     environment = environment_for(environment, servers, aws)
-    own = client is None
-    client = client or bounded_client(**environment.client_options())
-    try:
-        return (
-            yield from drivers.drive(
-                execution,
-                client=client,
-                environment=environment,
-                sleep=sleep,
-                clock=clock,
-            )
-        )
-    finally:
-        if own:
-            client.close()
-
+    with environment.sync_client(client) as client:
+        return (yield from drivers.drive(execution, client=client, environment=environment, sleep=sleep, clock=clock))
 
 
 class RunnableDocument(Document):

@@ -282,15 +282,7 @@ def _check_expanded_size(root: yaml.Node, path: str) -> None:
         if known is not None:
             return known
         if depth > MAX_DEPTH:
-            raise YamlReadError(
-                [
-                    Problem(
-                        f"document nests deeper than {MAX_DEPTH} levels; refusing to load it",
-                        Location(path, node.start_mark.line + 1, node.start_mark.column + 1),
-                        code="too-deep",
-                    )
-                ]
-            )
+            raise _too_deep(path, node)
         total = 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -306,26 +298,19 @@ def _check_expanded_size(root: yaml.Node, path: str) -> None:
     except RecursionError:
         raise _too_deep(path, root) from None
     if expanded - len(sizes) > MAX_ALIAS_EXPANSION:
-        raise YamlReadError(
-            [
-                Problem(
-                    f"aliases expand the document by {expanded - len(sizes):,} nodes, more than"
-                    f" {MAX_ALIAS_EXPANSION:,} (YAML alias bomb?); refusing to load it",
-                    Location(path, root.start_mark.line + 1, root.start_mark.column + 1),
-                    code="too-large",
-                )
-            ]
+        raise _too_large(
+            path,
+            root,
+            f"aliases expand the document by {expanded - len(sizes):,} nodes, more than"
+            f" {MAX_ALIAS_EXPANSION:,} (YAML alias bomb?)",
         )
     if expanded > MAX_NODES:
-        raise YamlReadError(
-            [
-                Problem(
-                    f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refusing to load it",
-                    Location(path, root.start_mark.line + 1, root.start_mark.column + 1),
-                    code="too-large",
-                )
-            ]
-        )
+        raise _too_large(path, root, f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?)")
+
+
+def _too_large(path: str, root: yaml.Node, why: str) -> YamlReadError:
+    where = Location(path, root.start_mark.line + 1, root.start_mark.column + 1)
+    return YamlReadError([Problem(f"{why}; refusing to load it", where, code="too-large")])
 
 
 def _too_deep(path: str, node: yaml.Node | None = None) -> YamlReadError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..document.model import Criterion
@@ -215,18 +216,18 @@ class _FilterParser:
         return rule, self.members
 
     def _or(self) -> dict[str, Any]:
-        rules = [self._and()]
-        while self._peek() == "or":
-            self._take()
-            rules.append(self._and())
-        return rules[0] if len(rules) == 1 else {"Or": rules}
+        return self._joined("or", "Or", self._and)
 
     def _and(self) -> dict[str, Any]:
-        rules = [self._unary()]
-        while self._peek() == "and":
+        return self._joined("and", "And", self._unary)
+
+    def _joined(self, word: str, rule: str, operand: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``operand (word operand)*`` as one ``{rule: [...]}`` Choice rule (a single operand as itself)."""
+        rules = [operand()]
+        while self._peek() == word:
             self._take()
-            rules.append(self._unary())
-        return rules[0] if len(rules) == 1 else {"And": rules}
+            rules.append(operand())
+        return rules[0] if len(rules) == 1 else {rule: rules}
 
     def _unary(self) -> dict[str, Any]:
         kind, _ = self._take()

@@ -19,7 +19,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
+from typing import Self
+
+from ..background import Background
 
 MAX_HEAD = 64 * 1024
 MAX_BODY = 16 * 1024 * 1024
@@ -128,7 +130,7 @@ def server_url(server: asyncio.Server) -> str:
     return f"http://{host}:{port}"
 
 
-class BackgroundServer:
+class BackgroundServer(Background):
     """Serve ``handler`` from an event loop in a daemon thread (``with BackgroundServer(h) as s: s.url``)."""
 
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -140,7 +142,7 @@ class BackgroundServer:
         self._thread: threading.Thread | None = None
         self.url = ""
 
-    def start(self) -> BackgroundServer:
+    def start(self) -> Self:
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -181,11 +183,3 @@ class BackgroundServer:
         if self._loop is not None and self._thread is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
-
-    def __enter__(self) -> BackgroundServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -89,37 +89,35 @@ def generate_openapi(
         paths = _rest_paths(model, builder, names)
         error_name, error_schema, media = rest_error_name(model), rest_error_schema(model), rest_media(model)
     info = _info(model, names)
-    info.update(
-        {
-            "x-aws-signingName": model.signing_name,
-            "x-aws-serviceName": model.name,
-            "x-aws-serviceId": str(model.metadata.get("serviceId", "")),
-            "x-aws-endpointPrefix": model.endpoint_prefix,
-            "x-aws-protocol": model.protocol,
-            "x-aws-apiVersion": model.api_version,
-        }
-    )
+    info["x-aws-apiVersion"] = model.api_version
     if model.metadata.get("signatureVersion"):
         info["x-aws-signatureVersion"] = str(model.metadata["signatureVersion"])
     if model.xml_namespace:
         info["x-aws-xmlNamespace"] = model.xml_namespace
+    document = _document(model, info, paths, loader)
+    document["components"]["responses"] = {
+        "ServerError": {
+            "description": "A server-side failure (InternalError, ServiceUnavailable); safe to retry with backoff.",
+            "content": {media: {"schema": {"$ref": f"#/components/schemas/{error_name}"}}},
+        }
+    }
+    schemas = {**builder.components, error_name: error_schema}
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
+    return document
+
+
+def _document(
+    model: ServiceModel, info: dict[str, Any], paths: dict[str, Any], loader: Any
+) -> dict[str, Any]:
+    """The OpenAPI document of every protocol: the model's servers, SigV4 on every operation (the
+    caller adds the components of its protocol: responses and schemas)."""
     return {
         "openapi": "3.1.0",
         "info": info,
         "servers": endpoint_servers(model.endpoint_prefix, loader=loader),
         "security": [{SECURITY_SCHEME: []}],
         "paths": paths,
-        "components": {
-            "securitySchemes": _security_schemes(),
-            "responses": {
-                "ServerError": {
-                    "description": "A server-side failure (InternalError, ServiceUnavailable); safe to"
-                    " retry with backoff.",
-                    "content": {media: {"schema": {"$ref": f"#/components/schemas/{error_name}"}}},
-                }
-            },
-            "schemas": dict(sorted({**builder.components, error_name: error_schema}.items())),
-        },
+        "components": {"securitySchemes": _security_schemes()},
     }
 
 
@@ -152,6 +150,15 @@ def _info(model: ServiceModel, names: list[str]) -> dict[str, Any]:
         text = f"{text}\n\nSubset: {len(names)} of the service's {len(model.operations)} operations.".strip()
     if text:
         info["description"] = text
+    info.update(
+        {
+            "x-aws-signingName": model.signing_name,
+            "x-aws-serviceName": model.name,
+            "x-aws-serviceId": str(model.metadata.get("serviceId", "")),
+            "x-aws-endpointPrefix": model.endpoint_prefix,
+            "x-aws-protocol": model.protocol,
+        }
+    )
     return info
 
 
@@ -176,29 +183,12 @@ def _json_document(
         target = f"{model.target_prefix}.{name}"
         paths[f"/#X-Amz-Target={target}"] = {"post": _operation(model, builder, name, target)}
     info = _info(model, names)
-    info.update(
-        {
-            "x-aws-signingName": model.signing_name,
-            "x-aws-serviceName": model.name,
-            "x-aws-serviceId": str(model.metadata.get("serviceId", "")),
-            "x-aws-endpointPrefix": model.endpoint_prefix,
-            "x-aws-protocol": "json",
-            "x-aws-jsonVersion": model.json_version,
-            "x-aws-targetPrefix": model.target_prefix,
-        }
-    )
-    return {
-        "openapi": "3.1.0",
-        "info": info,
-        "servers": endpoint_servers(model.endpoint_prefix, loader=loader),
-        "security": [{SECURITY_SCHEME: []}],
-        "paths": paths,
-        "components": {
-            "securitySchemes": _security_schemes(),
-            "responses": _shared_responses(model),
-            "schemas": dict(sorted({**builder.components, ERROR_SCHEMA: _error_schema()}.items())),
-        },
-    }
+    info.update({"x-aws-jsonVersion": model.json_version, "x-aws-targetPrefix": model.target_prefix})
+    document = _document(model, info, paths, loader)
+    document["components"]["responses"] = _shared_responses(model)
+    schemas = {**builder.components, ERROR_SCHEMA: _error_schema()}
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
+    return document
 
 
 def render_openapi(service: str, operations: Sequence[str] | None = None, *, loader: Any = None) -> str:

@@ -58,7 +58,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from types import TracebackType
 from typing import Any, Literal
 
 from .emulator_faults import Fault, FaultPlan
@@ -333,33 +332,14 @@ def _error_response(error: SageMakerError) -> HttpResponse:
     )
 
 
-class EmulatorServer:
+class EmulatorServer(BackgroundServer):
     """The emulator on 127.0.0.1 in a background thread: ``with EmulatorServer() as server: server.url``."""
 
     def __init__(
         self, emulator: SageMakerEmulator | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.emulator = emulator or SageMakerEmulator()
-        self._server = BackgroundServer(self.emulator.handle, host, port)
-
-    @property
-    def url(self) -> str:
-        return self._server.url
-
-    def start(self) -> EmulatorServer:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> EmulatorServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(self.emulator.handle, host, port)
 
 
 # -- command line ------------------------------------------------------------------------------------

@@ -182,6 +182,11 @@ class Job:
     def secondary(self) -> str | None:
         return self.transitions[-1]["Status"] if self.transitions else None
 
+    @property
+    def failure_reason(self) -> str:
+        """What a Failed job's answer says: the script's reason, or the kind's usual one."""
+        return self.script.failure_reason or DEFAULT_FAILURE_REASON[self.kind]
+
 
 class SageMakerJobs:
     """The emulator's jobs and models, with the operations the workflows call (thread-safe)."""
@@ -328,7 +333,26 @@ class SageMakerJobs:
                 self._enter(job, job.position + 1, self._clock())
             return answer_job, shown
 
-    def _stop(self, kind: Kind, name: str) -> None:
+    def _job_answer(
+        self, kind: Kind, prefix: str, body: dict[str, Any]
+    ) -> tuple[Job, Phase, dict[str, Any]]:
+        """The start of a Describe{Transform,Processing}Job answer: the request as it was given (tags
+        aside), then the job's name, ARN, status and creation time."""
+        name = body[f"{prefix}JobName"]
+        job, phase = self._describe(kind, name, f"Could not find requested job with name {name}")
+        answer = {k: v for k, v in job.request.items() if k != "Tags"}
+        answer.update(
+            {
+                f"{prefix}JobName": job.name,
+                f"{prefix}JobArn": job.arn,
+                f"{prefix}JobStatus": phase.status,
+                "CreationTime": job.created,
+            }
+        )
+        return job, phase, answer
+
+    def _stop(self, kind: Kind, name: str) -> dict[str, Any]:
+        """Stop a job (Stop*Job answers an empty object)."""
         with self._lock:
             job = self._jobs.get((kind, name.lower()))
             if job is None:
@@ -347,6 +371,7 @@ class SageMakerJobs:
             self._enter(job, job.position + 1, self._clock())
             if not job.script.stopping:
                 self._enter(job, job.position + 1, self._clock())
+        return {}
 
     # -- training --------------------------------------------------------------------------------
 
@@ -383,12 +408,11 @@ class SageMakerJobs:
             spot = answer["EnableManagedSpotTraining"]
             answer["BillableTimeInSeconds"] = max(1, round(seconds * 0.3)) if spot else seconds
         if phase.status == "Failed":
-            answer["FailureReason"] = job.script.failure_reason or DEFAULT_FAILURE_REASON["training"]
+            answer["FailureReason"] = job.failure_reason
         return answer
 
     def stop_training_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._stop("training", body["TrainingJobName"])
-        return {}
+        return self._stop("training", body["TrainingJobName"])
 
     # -- transform -------------------------------------------------------------------------------
 
@@ -401,25 +425,14 @@ class SageMakerJobs:
             return {"TransformJobArn": self._create("transform", body["TransformJobName"], body).arn}
 
     def describe_transform_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = body["TransformJobName"]
-        job, phase = self._describe("transform", name, f"Could not find requested job with name {name}")
-        answer = {k: v for k, v in job.request.items() if k not in ("Tags",)}
-        answer.update(
-            {
-                "TransformJobName": job.name,
-                "TransformJobArn": job.arn,
-                "TransformJobStatus": phase.status,
-                "CreationTime": job.created,
-            }
-        )
+        job, phase, answer = self._job_answer("transform", "Transform", body)
         self._times(answer, job, "Transform")
         if phase.status == "Failed":
-            answer["FailureReason"] = job.script.failure_reason or DEFAULT_FAILURE_REASON["transform"]
+            answer["FailureReason"] = job.failure_reason
         return answer
 
     def stop_transform_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._stop("transform", body["TransformJobName"])
-        return {}
+        return self._stop("transform", body["TransformJobName"])
 
     # -- processing ------------------------------------------------------------------------------
 
@@ -427,28 +440,17 @@ class SageMakerJobs:
         return {"ProcessingJobArn": self._create("processing", body["ProcessingJobName"], body).arn}
 
     def describe_processing_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = body["ProcessingJobName"]
-        job, phase = self._describe("processing", name, f"Could not find requested job with name {name}")
-        answer = {k: v for k, v in job.request.items() if k not in ("Tags",)}
-        answer.update(
-            {
-                "ProcessingJobName": job.name,
-                "ProcessingJobArn": job.arn,
-                "ProcessingJobStatus": phase.status,
-                "CreationTime": job.created,
-                "LastModifiedTime": job.times["modified"],
-            }
-        )
+        job, phase, answer = self._job_answer("processing", "Processing", body)
+        answer["LastModifiedTime"] = job.times["modified"]
         self._times(answer, job, "Processing")
         if phase.status == "Failed":
-            reason = job.script.failure_reason or DEFAULT_FAILURE_REASON["processing"]
+            reason = job.failure_reason
             answer["FailureReason"] = reason
             answer["ExitMessage"] = reason
         return answer
 
     def stop_processing_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        self._stop("processing", body["ProcessingJobName"])
-        return {}
+        return self._stop("processing", body["ProcessingJobName"])
 
     # -- models ------------------------------------------------------------------------------------
 

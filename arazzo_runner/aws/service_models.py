@@ -9,10 +9,10 @@ by hand here. Everything returned is converted to plain ``dict``/``list`` (botoc
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..sources.description import plain
 from .errors import AwsModelError
 
 #: What a service's ``metadata.protocols`` / ``protocol`` values mean, for the error message.
@@ -75,15 +75,6 @@ class ServiceModel:
     @property
     def endpoint_prefix(self) -> str:
         return str(self.metadata["endpointPrefix"])
-
-
-def plain(value: Any) -> Any:
-    """``value`` with every mapping turned into a ``dict`` (``OrderedDict`` is not safe-dumpable)."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 def _loader() -> Any:

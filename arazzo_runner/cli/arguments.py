@@ -1,9 +1,11 @@
 """Command-line values several commands read the same way: ``--source-map``, ``--server``,
-``--journal``, and whether progress may redraw the terminal. Here, below the command modules, so
-that none of them imports another for a helper."""
+``--journal``, and whether progress may redraw the terminal; and the options and subcommand shape
+several commands declare alike. Here, below the command modules, so that none of them imports
+another for a helper."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +52,44 @@ def use_live(stream: Any) -> bool:
         and not os.environ.get("NO_COLOR")
         and os.environ.get("TERM") != "dumb"
     )
+
+
+def add_command(
+    commands: Any, name: str, *, help: str, epilog: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand of ``arazzo``; its epilog (the examples) is printed with its line breaks kept."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def add_workflow_option(parser: Any) -> None:
+    """``--workflow ID``, for commands that act on one workflow of a document."""
+    parser.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+
+
+def add_output_option(parser: Any, help: str = "output format (default: text)") -> None:
+    parser.add_argument("--output", choices=("text", "json"), default="text", help=help)
+
+
+def add_server_option(parser: Any, help: str = "send a source's requests to URL (repeatable)") -> None:
+    parser.add_argument("--server", action="append", metavar="SOURCE=URL", help=help)
+
+
+def add_aws_options(
+    parser: Any,
+    *,
+    region_help: str = "AWS region for SigV4 sources",
+    profile_help: str = "AWS profile for SigV4 sources",
+) -> None:
+    """``--region`` and ``--profile``: where SigV4 credentials and regions come from."""
+    parser.add_argument("--region", help=region_help)
+    parser.add_argument("--profile", help=profile_help)
 
 
 def add_journal_options(parser: Any) -> None:

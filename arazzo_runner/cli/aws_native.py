@@ -19,17 +19,19 @@ COMMANDS = ("iam-policy", "export-asl")
 
 def add_aws_native_parsers(commands: Any, add_document_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add ``iam-policy`` and ``export-asl`` to the ``arazzo`` subcommands."""
-    policy = commands.add_parser(
+    from .arguments import add_command, add_workflow_option
+
+    policy = add_command(
+        commands,
         "iam-policy",
         help="a least-privilege IAM policy (JSON) for the AWS operations a workflow can reach",
         epilog="examples:\n"
         "  arazzo iam-policy workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\\n"
         "      --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json \\\n"
         "      --region us-east-1 --account-id 123456789012",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_document_options(policy)
-    policy.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    add_workflow_option(policy)
     policy.add_argument(
         "--inputs",
         action="append",
@@ -48,16 +50,16 @@ def add_aws_native_parsers(commands: Any, add_document_options: Callable[[argpar
         "--no-optimise", action="store_true", help="with --for-state-machine: for the export without .sync tasks"
     )
 
-    asl = commands.add_parser(
+    asl = add_command(
+        commands,
         "export-asl",
         help="an Amazon States Language state machine for a workflow of AWS operations",
         epilog="examples:\n"
         "  arazzo export-asl workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
         "  arazzo export-asl doc.arazzo.yaml --workflow train --no-optimise",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_document_options(asl)
-    asl.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    add_workflow_option(asl)
     asl.add_argument(
         "--no-optimise",
         action="store_true",

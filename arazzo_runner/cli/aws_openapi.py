@@ -17,7 +17,10 @@ EXIT_OK = 0
 
 def add_aws_openapi_parser(commands: Any) -> None:
     """Add ``aws-openapi`` to the ``arazzo`` subcommands (``commands`` is argparse's subparsers)."""
-    parser = commands.add_parser(
+    from .arguments import add_command
+
+    parser = add_command(
+        commands,
         "aws-openapi",
         help="generate an OpenAPI 3.1 description of an AWS service from botocore's model",
         description=(
@@ -29,7 +32,6 @@ def add_aws_openapi_parser(commands: Any) -> None:
         epilog="examples:\n  arazzo aws-openapi s3 --operations GetObject,PutObject -o s3.yml\n"
         "  arazzo aws-openapi dynamodb -o dynamodb.yml\n"
         "  arazzo run flow.arazzo.yaml --source-map ../openapi/amazon-s3.yml=s3.yml",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("service", help="botocore's service name (as in boto3.client(NAME)), e.g. sagemaker")
     parser.add_argument(

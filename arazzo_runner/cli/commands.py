@@ -212,15 +212,21 @@ def _render_show(w: dict[str, Any]) -> None:
         for c in step["successCriteria"]:
             kind = "" if c["type"] == "simple" else f" [{c['type']} on {c.get('context')}]"
             out.write(f"       success when {c['condition']}{kind}\n")
-        for a in step["onSuccess"]:
-            out.write(f"       onSuccess {_render_action(a)}\n")
-        for a in step["onFailure"]:
-            out.write(f"       onFailure {_render_action(a)}\n")
-        for name, expr in step["outputs"].items():
-            out.write(f"       output {name} = {expr}\n")
-    for a in w["successActions"]:
-        out.write(f"  successAction {_render_action(a)}\n")
-    for a in w["failureActions"]:
-        out.write(f"  failureAction {_render_action(a)}\n")
-    for name, expr in w["outputs"].items():
-        out.write(f"  output {name} = {expr}\n")
+        _render_actions_and_outputs(out, step, "       ", _STEP_ACTIONS)
+    _render_actions_and_outputs(out, w, "  ", _WORKFLOW_ACTIONS)
+
+
+#: The action lists of a step and of a workflow, each with the label ``show`` gives its actions.
+_STEP_ACTIONS = {"onSuccess": "onSuccess", "onFailure": "onFailure"}
+_WORKFLOW_ACTIONS = {"successActions": "successAction", "failureActions": "failureAction"}
+
+
+def _render_actions_and_outputs(
+    out: Any, shown: dict[str, Any], indent: str, actions: dict[str, str]
+) -> None:
+    """A step's or a workflow's actions (``actions``: list key -> label), then its outputs."""
+    for key, label in actions.items():
+        for a in shown[key]:
+            out.write(f"{indent}{label} {_render_action(a)}\n")
+    for name, expr in shown["outputs"].items():
+        out.write(f"{indent}output {name} = {expr}\n")

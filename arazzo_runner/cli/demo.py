@@ -22,6 +22,27 @@ FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
 INPUTS = "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
 
 
+def use_demo_credentials(**extra: str) -> None:
+    """Throwaway credentials only (the emulator verifies signatures made with them), and no profile,
+    session token or endpoint override from the user's environment to send the run elsewhere."""
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY,
+        AWS_REGION="us-east-1",
+        **extra,
+    )
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
+        os.environ.pop(name, None)
+
+
+def emulator_run_command(args: argparse.Namespace, server_url: str) -> list[str]:
+    """``arazzo run`` of the demo's workflow and inputs against the emulator at ``server_url``."""
+    print(
+        f"Local SageMaker emulator at {server_url} (SigV4 verified, throwaway credentials)", file=sys.stderr
+    )
+    return ["run", args.workflow_file, "--inputs", args.inputs, "--server", f"sagemakerApi={server_url}"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m arazzo_runner.cli.demo", description=__doc__)
     parser.add_argument("--workflow-file", default=FLAGSHIP)
@@ -34,24 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         if not os.path.exists(path):
             print(f"demo: {path} not found (run it from the repository root: make demo)", file=sys.stderr)
             return 2
-    # Throwaway credentials only: the emulator verifies signatures made with them.
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY,
-        AWS_REGION="us-east-1",
-    )
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-        os.environ.pop(name, None)
+    use_demo_credentials()
     from .main import main as arazzo
 
     with EmulatorServer(SageMakerEmulator(in_progress=args.in_progress)) as server:
         command = [
-            "run",
-            args.workflow_file,
-            "--inputs",
-            args.inputs,
-            "--server",
-            f"sagemakerApi={server.url}",
+            *emulator_run_command(args, server.url),
             "--poll-interval",
             args.poll_interval,
             "--output",
@@ -59,10 +68,6 @@ def main(argv: list[str] | None = None) -> int:
             # The emulator lives only as long as the demo: its runs could never be resumed.
             "--no-journal",
         ]
-        print(
-            f"Local SageMaker emulator at {server.url} (SigV4 verified, throwaway credentials)",
-            file=sys.stderr,
-        )
         print("$ arazzo " + " ".join(command), file=sys.stderr)
         code = arazzo(command)
         creates = server.emulator.count("CreateTrainingJob")

@@ -32,6 +32,7 @@ from ..aws.sagemaker_emulator import (
     SageMakerEmulator,
 )
 from ..aws.training_events import EventBridgePublisher, EventPump, route_to_queue
+from .demo import emulator_run_command, use_demo_credentials
 
 WORKFLOW = "workflows/amazon-sagemaker-train-and-wait-for-event-workflow.yml"
 INPUTS = "workflows/amazon-sagemaker-train-and-wait-for-event-workflow.inputs.json"
@@ -113,15 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         moto_url = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
         events, sqs = _clients(moto_url)
         route_to_queue(events, sqs, queue)
-        # Throwaway credentials only: the emulator verifies signatures made with them; moto accepts any.
-        os.environ.update(
-            AWS_ACCESS_KEY_ID=DEMO_ACCESS_KEY_ID,
-            AWS_SECRET_ACCESS_KEY=DEMO_SECRET_ACCESS_KEY,
-            AWS_REGION="us-east-1",
-            AWS_ENDPOINT_URL_SQS=moto_url,
-        )
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-            os.environ.pop(name, None)
+        use_demo_credentials(AWS_ENDPOINT_URL_SQS=moto_url)  # moto accepts any credentials
         from .main import main as arazzo
 
         emulator = SageMakerEmulator(
@@ -132,20 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             EmulatorServer(emulator) as server,
             EventPump(emulator, publisher, interval=args.seconds_per_phase / 4),
         ):
-            command = [
-                "run",
-                args.workflow_file,
-                "--inputs",
-                args.inputs,
-                "--server",
-                f"sagemakerApi={server.url}",
-                "--output",
-                args.output,
-            ]
-            print(
-                f"Local SageMaker emulator at {server.url} (SigV4 verified, throwaway credentials)",
-                file=sys.stderr,
-            )
+            command = [*emulator_run_command(args, server.url), "--output", args.output]
             print(
                 f"moto's EventBridge + SQS at {moto_url}: rule {{source: aws.sagemaker, detail-type: SageMaker"
                 f" Training Job State Change}} -> queue {queue}",

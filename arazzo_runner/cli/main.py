@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .arguments import source_map
+from .arguments import add_command, add_output_option, add_workflow_option, source_map
 from .exit_codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -29,9 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_document_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("document", metavar="DOC", help="Arazzo document (YAML or JSON)")
-    parser.add_argument(
-        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
+    add_output_option(parser)
     parser.add_argument(
         "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
     )
@@ -70,45 +68,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    validate = commands.add_parser(
+    validate = add_command(
+        commands,
         "validate",
         help="check a document and its sources; list every problem",
         epilog="examples:\n  arazzo validate workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
         "  arazzo validate doc.arazzo.yaml --strict --output json\n"
         "  arazzo validate doc.arazzo.yaml --source-map https://example.com/openapi.yaml=local/openapi.yaml",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_document_options(validate)
     validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
-    listing = commands.add_parser(
+    listing = add_command(
+        commands,
         "list",
         help="list the workflows with their inputs and outputs",
         epilog="examples:\n  arazzo list workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
         "  arazzo list doc.arazzo.yaml --output json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_document_options(listing)
 
-    show = commands.add_parser(
+    show = add_command(
+        commands,
         "show",
         help="show a workflow's steps, operations, actions and outputs",
         epilog="examples:\n  arazzo show workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
         "  arazzo show doc.arazzo.yaml --workflow buy-pet --output json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_document_options(show)
-    show.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    add_workflow_option(show)
 
-    graph = commands.add_parser(
+    graph = add_command(
+        commands,
         "graph",
         help="draw a workflow as a Mermaid flowchart",
         epilog="examples:\n  arazzo graph workflows/amazon-sagemaker-train-and-poll-job-workflow.yml\n"
         "  arazzo graph doc.arazzo.yaml --workflow buy-pet -o buy-pet.mmd",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_document_options(graph)
-    graph.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    add_workflow_option(graph)
     graph.add_argument(
         "-o", "--out", metavar="FILE.mmd", help="write the flowchart to a file instead of stdout"
     )

@@ -20,14 +20,14 @@ Every tool call is logged to stderr (or --log FILE) as a JSON line, secrets mask
 
 
 def add_mcp_parser(commands: Any) -> None:
-    from .arguments import add_journal_options
+    from .arguments import add_aws_options, add_command, add_journal_options, add_server_option
 
-    mcp = commands.add_parser(
+    mcp = add_command(
+        commands,
         "mcp",
         help="serve workflows to AI agents as MCP tools",
         description="Serve every workflow of the documents as a Model Context Protocol tool.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     mcp.add_argument("documents", metavar="DOC", nargs="+", help="Arazzo documents to serve (only these)")
     mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio", help="default: stdio")
@@ -58,9 +58,7 @@ def add_mcp_parser(commands: Any) -> None:
         "--source-map", action="append", metavar="URL=FILE", help="read a source from a local file"
     )
     runs = mcp.add_argument_group("run options (applied to every run the server starts)")
-    runs.add_argument(
-        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL"
-    )
+    add_server_option(runs, help="send a source's requests to URL")
     runs.add_argument(
         "--poll-interval", type=float, metavar="SECONDS", help="first wait of a poll loop (default 5)"
     )
@@ -75,8 +73,7 @@ def add_mcp_parser(commands: Any) -> None:
         help="with --transport http: let runs reach loopback and private addresses (denied by default)",
     )
     add_limit_options(runs)
-    runs.add_argument("--region", help="AWS region for SigV4 sources")
-    runs.add_argument("--profile", help="AWS profile for SigV4 sources")
+    add_aws_options(runs)
     runs.add_argument(
         "--validate", nargs="?", const="warn", choices=("warn", "strict"), help="check against OpenAPI"
     )

@@ -35,14 +35,20 @@ recorded (never received twice); a `send` in doubt is sent again to an SQS FIFO 
 
 
 def add_resume_parser(commands: Any) -> None:
-    from .arguments import add_journal_options
+    from .arguments import (
+        add_aws_options,
+        add_command,
+        add_journal_options,
+        add_output_option,
+        add_server_option,
+    )
 
-    resume = commands.add_parser(
+    resume = add_command(
+        commands,
         "resume",
         help="continue a journaled run after a crash or an interruption",
         description="Continue a run from its last durable state in the journal.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     resume.add_argument("run_id", metavar="RUN_ID", help="the run's id (or a unique prefix): see `arazzo runs`")
     add_journal_options(resume)
@@ -52,18 +58,13 @@ def add_resume_parser(commands: Any) -> None:
     resume.add_argument(
         "-i", dest="input_pairs", action="append", metavar="NAME=VALUE", help="one secret input (as for run)"
     )
-    resume.add_argument(
-        "--server",
-        action="append",
-        metavar="SOURCE=URL",
+    add_server_option(
+        resume,
         help="send a source's requests to URL (default: the run's own --server values; a different URL"
         " than the run used is refused without --force)",
     )
-    resume.add_argument("--region", help="AWS region for SigV4 sources")
-    resume.add_argument("--profile", help="AWS profile for SigV4 sources")
-    resume.add_argument(
-        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
+    add_aws_options(resume)
+    add_output_option(resume)
     resume.add_argument("-v", "--verbose", action="store_true", help="show requests, responses and criteria")
     resume.add_argument("-q", "--quiet", action="store_true", help="print only the result")
     from ..telemetry.cli import add_telemetry_options
@@ -123,7 +124,7 @@ def resume_command(args: argparse.Namespace) -> int:
     from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
     from .progress import ProgressRenderer
-    from .run import JournalNotices, _Progress, journal_failed, print_result
+    from .run import JournalNotices, RunProgress, journal_failed, print_result
     from .settings import resume_changes
 
     inputs = collect_inputs(args.inputs, args.input_pairs) if (args.inputs or args.input_pairs) else {}
@@ -134,7 +135,7 @@ def resume_command(args: argparse.Namespace) -> int:
         else None
     )
     # What the run started, for a report if its journal fails mid-run; passes every event on.
-    tracker = _Progress(renderer)
+    tracker = RunProgress(renderer)
     choice = "resend" if args.resend else "assume-failed" if args.assume_failed else "safe"
     _say_if_finished(args)
     from ..telemetry.cli import telemetry_from

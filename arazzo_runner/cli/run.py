@@ -9,7 +9,15 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from .arguments import add_journal_options, source_map, use_live
+from .arguments import (
+    add_aws_options,
+    add_command,
+    add_journal_options,
+    add_server_option,
+    add_workflow_option,
+    source_map,
+    use_live,
+)
 from .arguments import servers as servers_argument
 
 if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
@@ -29,15 +37,15 @@ EXAMPLES = """examples:
 
 
 def add_run_parser(commands: Any, add_document_options: Any) -> None:
-    run = commands.add_parser(
+    run = add_command(
+        commands,
         "run",
         help="run a workflow",
         description="Run a workflow against its APIs and print its outputs.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_document_options(run)
-    run.add_argument("--workflow", metavar="ID", help="workflow id (optional when there is only one)")
+    add_workflow_option(run)
     run.add_argument(
         "--inputs",
         action="append",
@@ -51,9 +59,7 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
         metavar="NAME=VALUE",
         help="one input (JSON value or string; dotted names nest)",
     )
-    run.add_argument(
-        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL (repeatable)"
-    )
+    add_server_option(run)
     run.add_argument(
         "--poll-interval",
         type=float,
@@ -72,11 +78,10 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
     from .settings import add_limit_options
 
     add_limit_options(run)
-    run.add_argument(
-        "--region", help="AWS region for SigV4 sources (default: from the server URL or the environment)"
-    )
-    run.add_argument(
-        "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
+    add_aws_options(
+        run,
+        region_help="AWS region for SigV4 sources (default: from the server URL or the environment)",
+        profile_help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)",
     )
     run.add_argument(
         "--no-aws-signing",
@@ -197,7 +202,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     violations = ViolationLog(renderer) if args.validate else None
     warnings = WarningLog(violations if violations is not None else renderer)
     # What was started, for an interrupted run's report; passes every event on (violations, renderer).
-    tracker = _Progress(warnings)
+    tracker = RunProgress(warnings)
     notices: JournalNotices | None = None
     try:
         if recording is not None:
@@ -414,7 +419,7 @@ class ViolationLog:
         ]
 
 
-class _Progress:
+class RunProgress:
     """Listens to a run's events (passing them on to the renderer, if any) and keeps what an
     interrupted run must still report: the last outputs of each step (masked, as events are),
     the steps finished and the requests sent."""
@@ -437,18 +442,9 @@ class _Progress:
 
         if isinstance(event, ev.StepFinished):
             self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
-            self.steps.append(
-                {
-                    "stepId": event.step_id,
-                    "workflowId": event.workflow_id,
-                    "attempt": event.attempt,
-                    "status": event.status,
-                    "statusCode": event.status_code,
-                    "outputs": event.outputs,
-                    "durationMs": round(event.duration_ms, 3),
-                    "reason": event.reason,
-                }
-            )
+            from ..engine.result import StepRecord
+
+            self.steps.append(StepRecord.from_event(event).to_dict())
         elif isinstance(event, ev.RequestBuilt):
             self.requests += 1
         elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are

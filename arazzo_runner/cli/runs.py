@@ -21,14 +21,14 @@ STATUSES = ("running", "interrupted", "succeeded", "failed")
 
 
 def add_runs_parser(commands: Any) -> None:
-    from .arguments import add_journal_options
+    from .arguments import add_command, add_journal_options, add_output_option
 
-    runs = commands.add_parser(
+    runs = add_command(
+        commands,
         "runs",
         help="list, show and prune the journal's runs (or, with --temporal, the runs on Temporal)",
         description="The runs recorded in the journal, or with --temporal the runs submitted to Temporal.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     runs.add_argument("action", nargs="?", choices=("list", "show", "prune"), default="list")
     runs.add_argument("run_id", nargs="?", metavar="ID", help="the run to show (or a unique prefix)")
@@ -36,9 +36,7 @@ def add_runs_parser(commands: Any) -> None:
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
     runs.add_argument("--limit", type=int, metavar="N", help="at most N runs (newest first)")
     runs.add_argument("--older-than", metavar="AGE", help="prune: finished runs older than AGE (30d, 12h, 90m)")
-    runs.add_argument(
-        "--output", choices=("text", "json"), default="text", help="output format (default: text)"
-    )
+    add_output_option(runs)
     from .temporal import add_connection_options
 
     add_connection_options(runs, required=False)
@@ -150,10 +148,7 @@ def _show(journal: Any, run_id: str, output: str) -> int:
         else:
             what = f"{flight['method']} {flight['operation']}"
             out.write(f"  in flight {what} (step {flight['stepId']}, {flight['safety']})\n")
-    out.write("  inputs\n")
-    for name, value in record.inputs.items():
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        out.write(f"    {name}: {shown}\n")
+    _render_values(out, "inputs", record.inputs)
     if record.secret_inputs:
         out.write(f"  secret inputs (not kept; give them to resume): {', '.join(record.secret_inputs)}\n")
     if masked_steps:
@@ -163,10 +158,7 @@ def _show(journal: Any, run_id: str, output: str) -> int:
             reason = f"  {step['reason']}" if step.get("reason") else ""
             out.write(f"    {step.get('stepId')}: {step.get('status')}{code}{reason}\n")
     if record.outputs:
-        out.write("  outputs\n")
-        for name, value in record.outputs.items():
-            shown = value if isinstance(value, str) else json.dumps(value, default=str)
-            out.write(f"    {name}: {shown}\n")
+        _render_values(out, "outputs", record.outputs)
     if record.error:
         out.write(f"  error     {record.error.get('message')}\n")
     out.write("  timeline\n")
@@ -174,6 +166,14 @@ def _show(journal: Any, run_id: str, output: str) -> int:
         parts = [_when(line["at"]), line["kind"], line["stepId"] or "", line["detail"] or ""]
         out.write("    " + "  ".join(p for p in parts if p) + "\n")
     return EXIT_OK
+
+
+def _render_values(out: Any, heading: str, values: dict[str, Any]) -> None:
+    """Named values, strings as they are and anything else as JSON."""
+    out.write(f"  {heading}\n")
+    for name, value in values.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        out.write(f"    {name}: {shown}\n")
 
 
 def _masked(value: Any, record: Any) -> Any:

@@ -55,13 +55,15 @@ def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -
 
 
 def add_worker_parser(commands: Any) -> None:
-    worker = commands.add_parser(
+    from .arguments import add_aws_options, add_command, add_server_option
+
+    worker = add_command(
+        commands,
         "worker",
         help="run a Temporal worker that executes submitted runs",
         description="Poll a Temporal task queue and execute Arazzo runs: the workflow logic and every request"
         " (signed here, with this machine's credentials).",
         epilog=WORKER_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_connection_options(worker, required=True)
     worker.add_argument(
@@ -71,14 +73,11 @@ def add_worker_parser(commands: Any) -> None:
         metavar="N",
         help="workflow and request tasks at once (default 100)",
     )
-    worker.add_argument(
-        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL (repeatable)"
-    )
-    worker.add_argument(
-        "--region", help="AWS region for SigV4 sources (default: from the URL or the environment)"
-    )
-    worker.add_argument(
-        "--profile", help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)"
+    add_server_option(worker)
+    add_aws_options(
+        worker,
+        region_help="AWS region for SigV4 sources (default: from the URL or the environment)",
+        profile_help="AWS profile for SigV4 sources (default: AWS_PROFILE or the default chain)",
     )
     worker.add_argument(
         "--transport-retries", action="store_true", help="also retry 5xx/429 on non-AWS sources"

@@ -15,7 +15,13 @@ import sys
 import time
 from typing import Any
 
-from .arguments import add_journal_options
+from .arguments import (
+    add_aws_options,
+    add_command,
+    add_journal_options,
+    add_output_option,
+    add_server_option,
+)
 from .settings import add_limit_options, add_network_options
 
 EXAMPLES = """examples:
@@ -32,13 +38,13 @@ missing is skipped, with the reason.
 
 
 def add_test_parser(commands: Any) -> None:
-    test = commands.add_parser(
+    test = add_command(
+        commands,
         "test",
         help="run every workflow of the documents found as a test suite (JUnit, HTML, -j N)",
         description="Run every workflow of every Arazzo document found under PATHS (files, folders,"
         " globs; default: the current folder) as test cases, and report them for CI.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     test.add_argument("paths", nargs="*", metavar="PATH|GLOB", help="documents, folders or globs")
     select = test.add_argument_group("selection")
@@ -74,9 +80,7 @@ def add_test_parser(commands: Any) -> None:
     reports.add_argument(
         "--report-json", metavar="FILE.json", help="write every result object (as --output json) in one array"
     )
-    test.add_argument(
-        "--output", choices=("text", "json"), default="text", help="stdout: lines (text) or the JSON array"
-    )
+    add_output_option(test, help="stdout: lines (text) or the JSON array")
     test.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
     documents = test.add_argument_group("documents")
     documents.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
@@ -90,9 +94,7 @@ def add_test_parser(commands: Any) -> None:
         help="read a source description from a local file",
     )
     run = test.add_argument_group("run options (as for arazzo run)")
-    run.add_argument(
-        "--server", action="append", metavar="SOURCE=URL", help="send a source's requests to URL (repeatable)"
-    )
+    add_server_option(run)
     run.add_argument(
         "--poll-interval", type=float, metavar="SECONDS", help="first wait of a poll loop (default 5)"
     )
@@ -104,8 +106,7 @@ def add_test_parser(commands: Any) -> None:
     )
     add_network_options(run)
     add_limit_options(run)
-    run.add_argument("--region", help="AWS region for SigV4 sources")
-    run.add_argument("--profile", help="AWS profile for SigV4 sources")
+    add_aws_options(run)
     run.add_argument(
         "--no-aws-signing",
         dest="aws_signing",

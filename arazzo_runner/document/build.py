@@ -148,31 +148,29 @@ def _parameters(items: list[Any] | None, pointer: str, v11: bool) -> tuple[Param
     return tuple(out)
 
 
+def _action_fields(data: Mapping[str, Any], pointer: str, v11: bool) -> dict[str, Any]:
+    """The fields success and failure actions share."""
+    return {
+        "name": data["name"],
+        "type": data["type"],
+        "workflow_id": data.get("workflowId"),
+        "step_id": data.get("stepId"),
+        "criteria": _criteria(data.get("criteria"), f"{pointer}/criteria"),
+        "parameters": _parameters(data.get("parameters"), f"{pointer}/parameters", v11),
+        "extensions": _ext(data),
+        "pointer": pointer,
+    }
+
+
 def _success_action(data: Mapping[str, Any], pointer: str, v11: bool) -> SuccessAction:
-    return SuccessAction(
-        name=data["name"],
-        type=data["type"],
-        workflow_id=data.get("workflowId"),
-        step_id=data.get("stepId"),
-        criteria=_criteria(data.get("criteria"), f"{pointer}/criteria"),
-        parameters=_parameters(data.get("parameters"), f"{pointer}/parameters", v11),
-        extensions=_ext(data),
-        pointer=pointer,
-    )
+    return SuccessAction(**_action_fields(data, pointer, v11))
 
 
 def _failure_action(data: Mapping[str, Any], pointer: str, v11: bool) -> FailureAction:
     return FailureAction(
-        name=data["name"],
-        type=data["type"],
-        workflow_id=data.get("workflowId"),
-        step_id=data.get("stepId"),
+        **_action_fields(data, pointer, v11),
         retry_after=data.get("retryAfter"),
         retry_limit=data.get("retryLimit"),
-        criteria=_criteria(data.get("criteria"), f"{pointer}/criteria"),
-        parameters=_parameters(data.get("parameters"), f"{pointer}/parameters", v11),
-        extensions=_ext(data),
-        pointer=pointer,
     )
 
 

@@ -21,8 +21,9 @@ parameter the operation does not declare) are warnings: they never fail validati
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from typing import Any, TypeVar
 
 from ..errors import Location, Problem, Severity
 from ..sources.openapi import OpenApiSource, Operation
@@ -40,6 +41,8 @@ from .model import (
 from .references import expression_checks
 from .resolved import Document, ResolutionError, SourceUnavailable
 
+T = TypeVar("T")
+
 OUTPUT_NAME = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 _ACTION_KINDS = {
     "onSuccess": "successActions",
@@ -49,13 +52,15 @@ _ACTION_KINDS = {
 }
 
 
-class _Checker:
+class DocumentChecker:
+    """What the checks of every Arazzo version share: the document, and the problems found so far,
+    each located at a JSON pointer of the document (or at a location of its own)."""
+
     def __init__(self, document: Document) -> None:
         self.document = document
         self.spec: ArazzoDocument = document.spec
         self.problems: list[Problem] = []
 
-    # -- reporting ---------------------------------------------------------------------------
     def error(self, message: str, pointer: str, code: str = "invalid") -> None:
         self.problems.append(Problem(message, self.spec.locate(pointer), Severity.ERROR, code))
 
@@ -65,6 +70,20 @@ class _Checker:
     def at(self, location: Location, message: str, code: str, severity: Severity = Severity.ERROR) -> None:
         self.problems.append(Problem(message, location, severity, code))
 
+    def resolving(self, resolve: Callable[[], T], what: str, pointer: str, code: str = "invalid") -> T | None:
+        """What ``resolve()`` finds (a workflow or an operation, possibly of another document); None
+        when it does not resolve (an error ``what: why`` at ``pointer``) or when its source could not
+        be read (reported once, where the source is loaded)."""
+        try:
+            return resolve()
+        except SourceUnavailable:
+            return None
+        except ResolutionError as exc:
+            self.error(f"{what}: {exc}", pointer, code)
+            return None
+
+
+class _Checker(DocumentChecker):
     # -- the checks --------------------------------------------------------------------------
     def run(self) -> list[Problem]:
         self.check_unique()
@@ -90,12 +109,12 @@ class _Checker:
         for name in workflow.outputs:
             self.check_output_name(name, f"{workflow.pointer}/outputs/{escape_token(name)}")
         for i, target in enumerate(workflow.depends_on):
-            try:
-                self.document.resolve_workflow(target)
-            except SourceUnavailable:
-                pass
-            except ResolutionError as exc:
-                self.error(f"dependsOn: {exc}", f"{workflow.pointer}/dependsOn/{i}", "unresolved")
+            self.resolving(
+                partial(self.document.resolve_workflow, target),
+                "dependsOn",
+                f"{workflow.pointer}/dependsOn/{i}",
+                "unresolved",
+            )
         self.check_parameter_list(workflow.parameters)
         self.check_actions(workflow, workflow.success_actions, "successActions")
         self.check_actions(workflow, workflow.failure_actions, "failureActions")
@@ -109,12 +128,12 @@ class _Checker:
         if self.document.spec.version >= (1, 1) and self.document.is_async_step(step):
             kind = None  # an AsyncAPI step: resolved and checked by checks_1_1
         if kind in ("operationId", "operationPath"):
-            try:
-                operation = self.document.resolve_step_operation(step)
-            except SourceUnavailable:
-                pass
-            except ResolutionError as exc:
-                self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/{kind}", "unresolved")
+            operation = self.resolving(
+                lambda: self.document.resolve_step_operation(step),
+                f"step {step.step_id!r}",
+                f"{step.pointer}/{kind}",
+                "unresolved",
+            )
             if (
                 kind == "operationId"
                 and operation is not None
@@ -128,12 +147,12 @@ class _Checker:
                     "unqualified",
                 )
         elif kind == "workflowId":
-            try:
-                self.document.resolve_workflow(step.workflow_id)  # type: ignore[arg-type]
-            except SourceUnavailable:
-                pass
-            except ResolutionError as exc:
-                self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/workflowId", "unresolved")
+            self.resolving(
+                lambda: self.document.resolve_workflow(step.workflow_id),  # type: ignore[arg-type]
+                f"step {step.step_id!r}",
+                f"{step.pointer}/workflowId",
+                "unresolved",
+            )
             if step.request_body is not None:
                 self.warning(
                     f"step {step.step_id!r} calls a workflow: its requestBody is ignored",
@@ -272,15 +291,12 @@ class _Checker:
                 "unresolved",
             )
         if action.workflow_id is not None:
-            try:
-                self.document.resolve_workflow(action.workflow_id)
-            except SourceUnavailable:
-                pass
-            except ResolutionError as exc:
-                target_pointer = pointer if via else f"{pointer}/workflowId"
-                self.error(
-                    f"{action.type} action {action.name!r}{origin}: {exc}", target_pointer, "unresolved"
-                )
+            self.resolving(
+                partial(self.document.resolve_workflow, action.workflow_id),
+                f"{action.type} action {action.name!r}{origin}",
+                pointer if via else f"{pointer}/workflowId",
+                "unresolved",
+            )
         if action.step_id is not None and action.workflow_id is not None:
             self.error(
                 f"{action.type} action {action.name!r}: stepId and workflowId are mutually exclusive",
@@ -300,14 +316,11 @@ class _Checker:
         for table in (components.success_actions, components.failure_actions):
             for action in table.values():
                 if action.workflow_id is not None:
-                    try:
-                        self.document.resolve_workflow(action.workflow_id)
-                    except SourceUnavailable:
-                        pass
-                    except ResolutionError as exc:
-                        self.error(
-                            f"{action.type} action {action.name!r}: {exc}", f"{action.pointer}/workflowId"
-                        )
+                    self.resolving(
+                        partial(self.document.resolve_workflow, action.workflow_id),
+                        f"{action.type} action {action.name!r}",
+                        f"{action.pointer}/workflowId",
+                    )
 
     def check_depends_on_cycles(self) -> None:
         graph: dict[str, list[str]] = {

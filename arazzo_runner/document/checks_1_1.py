@@ -10,20 +10,15 @@ versions share.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import Problem, Severity
-from .model import ArazzoDocument, Parameter, PayloadReplacement, Reusable, Step, Workflow, step_dependency
-from .resolved import Document, ResolutionError, SourceUnavailable
+from .checks import DocumentChecker
+from .model import Parameter, PayloadReplacement, Reusable, Step, Workflow, step_dependency
+from .resolved import Document
 
 
-class _Checker:
-    def __init__(self, document: Document) -> None:
-        self.document = document
-        self.spec: ArazzoDocument = document.spec
-        self.problems: list[Problem] = []
-
-    def error(self, message: str, pointer: str, code: str = "invalid") -> None:
-        self.problems.append(Problem(message, self.spec.locate(pointer), Severity.ERROR, code))
-
+class _Checker(DocumentChecker):
     def run(self) -> list[Problem]:
         for workflow in self.spec.workflows:
             for step in workflow.steps:
@@ -117,12 +112,13 @@ class _Checker:
     def async_step(self, workflow: Workflow, step: Step) -> None:
         """An AsyncAPI step: its operation or channel resolves, its action is known, its parameters fit."""
         target = "channelPath" if step.channel_path is not None else "operationId"
-        try:
-            operation = self.document.resolve_async_operation(step)
-        except SourceUnavailable:
-            return
-        except ResolutionError as exc:
-            self.error(f"step {step.step_id!r}: {exc}", f"{step.pointer}/{target}", "unresolved")
+        operation = self.resolving(
+            partial(self.document.resolve_async_operation, step),
+            f"step {step.step_id!r}",
+            f"{step.pointer}/{target}",
+            "unresolved",
+        )
+        if operation is None:
             return
         action = step.action or operation.action
         if action not in ("send", "receive"):

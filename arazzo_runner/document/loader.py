@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
 from ..sources.asyncapi import AsyncApiSource, check_asyncapi
@@ -33,10 +33,26 @@ KNOWN_LATER_VERSIONS: set[tuple[int, int]] = set()
 _SUPPORTED_TEXT = "Arazzo 1.0.x and 1.1.x"
 
 
-@dataclass
-class LoadOptions:
-    allow_remote: bool = False
-    source_map: Mapping[str, str] = field(default_factory=dict)
+class LoadOptions(TypedDict, total=False):
+    """What every way of loading a document (:func:`load`, :func:`load_with_problems`,
+    :func:`load_report`, :func:`validate`) takes besides the path: where it may read from.
+
+    ``allow_remote`` (default False): fetch http(s) sources. ``source_map``: read the source at a URL
+    from a local file. ``documents``: other Arazzo documents an Arazzo 1.1 source may name by their
+    ``$self`` (identity before location: such a source is read from the document that has that
+    ``$self``). ``allow_outside`` (default False): local files the document names (sources, ``$ref``
+    targets) may be outside its folder tree (see :func:`confinement_root`). ``root`` replaces
+    :func:`confinement_root` (``resume`` passes the one its run was started with).
+    ``network_policy`` (``http.network_policy.NetworkPolicy``) bounds where ``allow_remote`` fetches
+    may go, redirects included.
+    """
+
+    allow_remote: bool
+    source_map: Mapping[str, str] | None
+    documents: Sequence[str | os.PathLike[str]]
+    allow_outside: bool
+    root: str | None
+    network_policy: Any
 
 
 @dataclass
@@ -108,35 +124,13 @@ def check_version(parsed: ParsedFile) -> Problem | None:
     )
 
 
-def load(
-    path: str | os.PathLike[str],
-    *,
-    allow_remote: bool = False,
-    source_map: Mapping[str, str] | None = None,
-    documents: Sequence[str | os.PathLike[str]] = (),
-    allow_outside: bool = False,
-    root: str | None = None,
-    network_policy: Any = None,
-) -> Document:
-    """Load, validate and resolve the Arazzo document at ``path``.
+def load(path: str | os.PathLike[str], **options: Unpack[LoadOptions]) -> Document:
+    """Load, validate and resolve the Arazzo document at ``path`` (``options``: :class:`LoadOptions`).
 
     Raises :class:`~arazzo_runner.errors.DocumentError` carrying every problem found. Warnings
     (things that are legal but probably not meant) are on the returned document's ``warnings``.
-    ``documents`` are other Arazzo documents an Arazzo 1.1 source may name by their ``$self``
-    (identity before location: such a source is read from the document that has that ``$self``).
-    ``root`` replaces :func:`confinement_root` (``resume`` passes the one its run was started with).
-    ``network_policy`` (``http.network_policy.NetworkPolicy``) bounds where ``allow_remote``
-    fetches may go, redirects included.
     """
-    document, problems = load_with_problems(
-        path,
-        allow_remote=allow_remote,
-        source_map=source_map,
-        documents=documents,
-        allow_outside=allow_outside,
-        root=root,
-        network_policy=network_policy,
-    )
+    document, problems = load_with_problems(path, **options)
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
     document.warnings = [p for p in problems if p.severity is Severity.WARNING]
@@ -144,65 +138,39 @@ def load(
 
 
 def load_with_problems(
-    path: str | os.PathLike[str],
-    *,
-    allow_remote: bool = False,
-    source_map: Mapping[str, str] | None = None,
-    documents: Sequence[str | os.PathLike[str]] = (),
-    unused_source_map: bool = False,
-    allow_outside: bool = False,
-    root: str | None = None,
-    network_policy: Any = None,
+    path: str | os.PathLike[str], *, unused_source_map: bool = False, **options: Unpack[LoadOptions]
 ) -> tuple[Document | None, list[Problem]]:
     """Like :func:`load` but returns the problems (errors and warnings) instead of raising.
 
     ``unused_source_map=True`` (the CLI's ``--source-map``) also reports every map key that no
     source description used: a typo there would otherwise read the real URL, or fail far away.
-    Local files the document names (sources, ``$ref`` targets) must be in one folder tree unless
-    ``allow_outside`` (or ``source_map`` names them): see :func:`confinement_root`.
     """
-    report = load_report(
-        path,
-        allow_remote=allow_remote,
-        source_map=source_map,
-        documents=documents,
-        unused_source_map=unused_source_map,
-        allow_outside=allow_outside,
-        root=root,
-        network_policy=network_policy,
-    )
+    report = load_report(path, unused_source_map=unused_source_map, **options)
     return report.document, report.problems
 
 
 def load_report(
-    path: str | os.PathLike[str],
-    *,
-    allow_remote: bool = False,
-    source_map: Mapping[str, str] | None = None,
-    documents: Sequence[str | os.PathLike[str]] = (),
-    unused_source_map: bool = False,
-    allow_outside: bool = False,
-    root: str | None = None,
-    network_policy: Any = None,
+    path: str | os.PathLike[str], *, unused_source_map: bool = False, **options: Unpack[LoadOptions]
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
     location = os.fspath(path)
+    root = options.get("root")
     if is_remote(location):
         root = None
     else:
         location = os.path.abspath(location)
         root = root or confinement_root(location)
     fetcher = SourceFetcher(
-        allow_remote=allow_remote,
-        source_map=dict(source_map or {}),
+        allow_remote=options.get("allow_remote", False),
+        source_map=dict(options.get("source_map") or {}),
         root=root,
-        allow_outside=allow_outside,
-        network_policy=network_policy,
+        allow_outside=options.get("allow_outside", False),
+        network_policy=options.get("network_policy"),
     )
     if root is not None:
         fetcher.allow(location)  # the document itself, wherever a symbolic link points
     session = _Session(fetcher)
-    for candidate in documents or ():
+    for candidate in options.get("documents") or ():
         if not is_remote(os.fspath(candidate)):
             fetcher.allow(os.fspath(candidate))  # named by the caller: read wherever it is
         _register_identity(os.fspath(candidate), session)
@@ -460,21 +428,6 @@ def _check_openapi(name: str, data: dict[str, object], parsed: ParsedFile) -> st
     return None
 
 
-def validate(
-    path: str | os.PathLike[str],
-    *,
-    allow_remote: bool = False,
-    source_map: Mapping[str, str] | None = None,
-    documents: Sequence[str | os.PathLike[str]] = (),
-    allow_outside: bool = False,
-    network_policy: Any = None,
-) -> list[Problem]:
+def validate(path: str | os.PathLike[str], **options: Unpack[LoadOptions]) -> list[Problem]:
     """Every problem (errors and warnings) in the document at ``path``; empty when all is well."""
-    return load_with_problems(
-        path,
-        allow_remote=allow_remote,
-        source_map=source_map,
-        documents=documents,
-        allow_outside=allow_outside,
-        network_policy=network_policy,
-    )[1]
+    return load_with_problems(path, **options)[1]

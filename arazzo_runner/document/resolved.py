@@ -140,10 +140,7 @@ class Document:
             )
         name, fragment = match.groups()
         source = self._openapi_source(name)
-        try:
-            tokens = pointer_tokens(unquote(fragment))
-        except ValueError as exc:
-            raise ResolutionError(str(exc)) from None
+        tokens = _fragment_tokens(fragment)
         if len(tokens) != 3 or tokens[0] != "paths":
             raise ResolutionError(
                 f"operationPath fragment {fragment!r} must point at an operation: #/paths/<escaped path>/<method>"
@@ -238,10 +235,7 @@ class Document:
             )
         name, fragment = match.groups()
         source = self._asyncapi_source(name)
-        try:
-            tokens = pointer_tokens(unquote(fragment))
-        except ValueError as exc:
-            raise ResolutionError(str(exc)) from None
+        tokens = _fragment_tokens(fragment)
         if len(tokens) != 2 or tokens[0] != "channels":
             raise ResolutionError(f"channelPath fragment {fragment!r} must point at a channel: #/channels/<key>")
         found = source.channel(tokens[1])
@@ -251,12 +245,17 @@ class Document:
             )
         return found
 
-    def _asyncapi_source(self, name: str) -> AsyncApiSource:
+    def _source(self, name: str) -> OpenApiSource | AsyncApiSource | Document:
+        """The source description ``name`` (of any kind), loaded: unknown and failed ones are errors."""
         source = self.sources.get(name)
         if name in self.failed_sources:
             raise SourceUnavailable(f"source {name!r} failed to load")
         if source is None:
             raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+        return source
+
+    def _asyncapi_source(self, name: str) -> AsyncApiSource:
+        source = self._source(name)
         if not isinstance(source, AsyncApiSource):
             raise ResolutionError(f"source {name!r} is not an AsyncAPI description")
         return source
@@ -265,13 +264,7 @@ class Document:
         match = _QUALIFIED.match(value)
         if match:
             name, workflow_id = match.groups()
-            source = self.sources.get(name)
-            if name in self.failed_sources:
-                raise SourceUnavailable(f"source {name!r} failed to load")
-            if source is None:
-                raise ResolutionError(
-                    f"unknown source description {name!r}" + _suggest(name, list(self.sources))
-                )
+            source = self._source(name)
             if not isinstance(source, Document):
                 raise ResolutionError(f"source {name!r} is an OpenAPI or AsyncAPI description, not an Arazzo document")
             workflow = source.workflow(workflow_id)
@@ -289,13 +282,17 @@ class Document:
         return WorkflowRef(self, workflow)
 
     def _openapi_source(self, name: str) -> OpenApiSource:
-        source = self.sources.get(name)
-        if name in self.failed_sources:
-            raise SourceUnavailable(f"source {name!r} failed to load")
-        if source is None:
-            raise ResolutionError(f"unknown source description {name!r}" + _suggest(name, list(self.sources)))
+        source = self._source(name)
         if isinstance(source, AsyncApiSource):
             raise ResolutionError(f"source {name!r} is an AsyncAPI description, not an OpenAPI description")
         if not isinstance(source, OpenApiSource):
             raise ResolutionError(f"source {name!r} is an Arazzo document, not an OpenAPI description")
         return source
+
+
+def _fragment_tokens(fragment: str) -> list[str]:
+    """The JSON pointer tokens of an ``operationPath``/``channelPath`` fragment (percent-decoded)."""
+    try:
+        return pointer_tokens(unquote(fragment))
+    except ValueError as exc:
+        raise ResolutionError(str(exc)) from None

@@ -80,7 +80,8 @@ def response(parsed: Any, view: Any = None) -> Response:
 
 
 def retries(items: Any) -> tuple[Retried, ...]:
-    return tuple(Retried(r.attempt, r.reason, r.delay) for r in items)
+    """The transport retries of a send (the HTTP layer's records are the core's too)."""
+    return tuple(items)
 
 
 def failed(

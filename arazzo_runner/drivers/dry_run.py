@@ -23,7 +23,7 @@ from ..engine.needs import SendRequest
 from ..engine.preparation import context_for, prepare_request, render_tree
 from ..engine.redaction import Redactor
 from ..errors import ArazzoError
-from ..expressions import MISSING, EvaluationContext, render_text
+from ..expressions import MISSING, EvaluationContext
 from .adapter import http_request
 from .environment import RunEnvironment
 
@@ -73,14 +73,7 @@ def _placeholder_leaf(value: Any, ctx: EvaluationContext) -> Any:
             if expression is not None and expression.root == "inputs":
                 return MISSING
             return f"<{value}>"
-        pieces = []
-        for part in template.parts:
-            if isinstance(part, str):
-                pieces.append(part)
-                continue
-            known = part.evaluate(ctx)
-            pieces.append(f"<{part.text}>" if known is MISSING else render_text(known))
-        return "".join(pieces)
+        return template.render(ctx, unknown=lambda part: f"<{part.text}>")
     return value
 
 

@@ -9,16 +9,17 @@ One environment may serve many runs (the fleet benchmark shares one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..errors import UsageError
 from ..http import AwsEnvironment, Endpoint, SecurityEnvironment, endpoint_for
-from ..http.retry_loop import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits
+from ..http.retry_loop import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, ResponseLimits, bounded_client
 from ..sources.openapi import OpenApiSource, Operation
 
 #: Per event loop: the environments ``run_async`` made for default arguments (see ``shared``).
@@ -100,6 +101,20 @@ class RunEnvironment:
         if self.network_policy is not None and self.network_policy.client_certs:
             options["mounts"] = self.network_policy.mounts()
         return options
+
+    @contextlib.contextmanager
+    def sync_client(self, client: Any = None) -> Iterator[Any]:
+        """``client`` (the caller's, left open), or a client of the run's own made with
+        :meth:`client_options` (:func:`~arazzo_runner.http.retry_loop.bounded_client`), closed when
+        the block ends."""
+        if client is not None:
+            yield client
+            return
+        own = bounded_client(**self.client_options())
+        try:
+            yield own
+        finally:
+            own.close()
 
     def new_async_client(self) -> Any:
         """An ``httpx.AsyncClient`` over the chosen async transport (lean by default: see

@@ -1,10 +1,12 @@
 """Sync and asyncio drivers: fulfil what the core asks for, with httpx and a real (or fake) clock.
 
-Both are thin: build the request with :mod:`arazzo_runner.http`, send it with retries through
-one pooled client, sleep when asked, send or receive an Arazzo 1.1 AsyncAPI step's message with
-:mod:`arazzo_runner.messaging` (a receive waits no longer than the run's deadline), and hand
-events to the listener. Time and sleeping are
-injected so tests never sleep for real.
+What a driver does is written once, as a plan (:func:`_run_plan`, :func:`_send_plan`): build the
+request with :mod:`arazzo_runner.http`, send it with retries through one pooled client, sleep
+when asked, send or receive an Arazzo 1.1 AsyncAPI step's message with
+:mod:`arazzo_runner.messaging` (a receive waits no longer than the run's deadline), journal each
+transition first, and hand events on. The sync driver (:func:`drive`, :func:`run_sync`) and the
+asyncio one (:func:`run_async`, :func:`send_async`) only perform the plan's effects, each its own
+way. Time and sleeping are injected so tests never sleep for real.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import httpx
@@ -27,7 +29,6 @@ from ..engine.result import RunResult
 from ..errors import ArazzoError
 from ..http import send_with_retries, send_with_retries_async
 from ..http.network_policy import NetworkPolicyError
-from ..http.retry_loop import bounded_client
 from ..messaging.steps import acknowledge
 from ..messaging.steps import serve as serve_message
 from . import adapter
@@ -78,7 +79,7 @@ def _message_options(
 
 
 def _to_record(journal: Journaling | None, need: SendMessage | Receive, delivery: Delivery) -> Receive | None:
-    """The journal rule for a received message, one spelling for both loops: a message that a
+    """The journal rule for a received message (the plan's, so both drivers'): a message that a
     journaled run received and has not consumed is recorded (fsynced) first, then consumed; the
     receive to record it under, or None when there is nothing to record."""
     if journal is None or not isinstance(need, Receive) or delivery.ack is None:
@@ -186,7 +187,6 @@ def _failed(request: httpx.Request, payload: Any, exc: BaseException, started: f
 
 def _answered(
     document: Any,
-    validate: str,
     need: SendRequest,
     request: httpx.Request,
     payload: Any,
@@ -194,16 +194,9 @@ def _answered(
     sent: Any,
     elapsed: float,
     received_at: float,
-    violations: tuple[Any, ...] | None = None,
+    violations: tuple[Any, ...],
 ) -> Exchange:
-    """The exchange for a request that was answered (after any transport retries), as plain data.
-
-    ``violations`` already found (the async driver validates in a thread) are used as given.
-    """
-    if violations is None:
-        violations = (
-            _violations(document, need, request, sent.response, endpoint) if validate != "off" else ()
-        )
+    """The exchange for a request that was answered (after any transport retries), as plain data."""
     return Exchange(
         request=adapter.sent(request, payload),
         response=adapter.response(sent.response, adapter.aws_view(document, need, endpoint, sent.response)),
@@ -228,6 +221,252 @@ def _until_deadline(seconds: float, execution: Execution, now: float) -> float:
     return max(0.0, min(seconds, deadline - now))
 
 
+# The run's order, written once ----------------------------------------------------------------
+#
+# The sync and asyncio drivers do the same things in the same order; they differ only in how
+# each thing is done (a blocking call or an awaited one, a thread for CPU work, events yielded or
+# handed to a listener). So the order is written once, as plain generators (`_run_plan`,
+# `_send_plan`) that yield *effects*, the things to do, and are sent back what each gave; and
+# each driver is a shell that performs effects (`_Blocking`, `_OnLoop`). The journal rule (a
+# transition recorded before its need is fulfilled, a received message recorded before it is
+# consumed) lives in the plan alone.
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """Hand these events on (the sync driver yields them; the asyncio one calls the listener)."""
+
+    events: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """Journal the run's state before ``need`` is fulfilled; gives the need to fulfil."""
+
+    need: Need
+    events: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """Journal a received message (fsynced) before it is consumed."""
+
+    need: Receive
+    delivery: Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Sleep ``seconds`` (already cut at the run's deadline)."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """Blocking or CPU-bound work (botocore's messaging, openapi-core's validation): the sync driver
+    calls it; the asyncio one runs it in a thread so the loop's other runs go on. Gives its value."""
+
+    call: Callable[[], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Transmit:
+    """Send a built request as a run does (:func:`transmit`); gives the ``SendResult``. ``deadline``
+    is the run's, on the clock that read ``now``; ``timeout`` the step's."""
+
+    request: httpx.Request
+    endpoint: Any
+    deadline: float | None
+    now: float
+    timeout: float | None
+
+
+Effect = Emit | Transition | Delivered | Pause | Work | Transmit
+
+
+class _StepTimedOut(Exception):
+    """The step's timeout ran out around a send (only the asyncio driver bounds a send this way;
+    the sync one sets it as the request's per-read timeout)."""
+
+
+def _run_plan(
+    execution: Execution,
+    environment: RunEnvironment,
+    journal: Journaling | None,
+    clock: Callable[[], float],
+    wall: Callable[[], float],
+) -> Generator[Effect, Any, RunResult]:
+    """Run ``execution`` to the end, as effects; returns the :class:`RunResult`."""
+    while True:
+        now = clock()  # the core's time for this need: the run's deadline is counted from it
+        need = execution.next(now)
+        events = execution.drain()
+        if journal is not None:
+            need = yield Transition(need, events)  # committed before the need is fulfilled
+        yield Emit(events)
+        if isinstance(need, Done):
+            return need.result
+        if isinstance(need, Sleep):
+            yield Pause(_until_deadline(need.seconds, execution, clock()))
+            continue
+        if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps (botocore blocks)
+            options = _message_options(journal, execution, need)
+            serve = functools.partial(
+                serve_message, need, environment.messaging, clock, execution.state.deadline, **options
+            )
+            delivery = yield Work(serve)
+            receive = _to_record(journal, need, delivery)
+            if journal is not None and receive is not None:  # recorded, then consumed
+                yield Delivered(receive, delivery)
+                delivery = yield Work(functools.partial(_consumed, receive, delivery, environment))
+            execution.feed_message(delivery, clock())
+        else:
+            exchange = yield from _send_plan(
+                execution.document,
+                need,
+                environment,
+                validate=execution.options.validate,
+                clock=clock,
+                wall=wall,
+                deadline=execution.state.deadline,
+                now=now,
+            )
+            execution.feed(exchange, clock())
+        events = execution.drain()
+        if journal is not None:
+            journal.observe(events)
+        yield Emit(events)
+
+
+def _send_plan(
+    document: Any,
+    need: SendRequest,
+    environment: RunEnvironment,
+    *,
+    validate: str,
+    clock: Callable[[], float],
+    wall: Callable[[], float],
+    deadline: float | None,
+    now: float | None,
+) -> Generator[Effect, Any, Exchange]:
+    """Build, check, send one request the core asked for, as effects; its outcome as an :class:`Exchange`."""
+    request, endpoint, payload, error = prepare_send(document, need, environment)
+    started = clock()
+    if request is None:  # it could not be built: error says why
+        return Exchange(request=None, error=error)
+    if validate == "strict":
+        refused: Exchange | None = yield Work(
+            functools.partial(_refused_by_strict_validation, document, need, request, payload, endpoint)
+        )
+        if refused is not None:
+            return refused
+    adapter.limit_to_step_timeout(request, need.timeout)
+    try:
+        sent = yield Transmit(request, endpoint, deadline, started if now is None else now, need.timeout)
+    except (ArazzoError, httpx.HTTPError) as exc:
+        return _failed(request, payload, exc, started, clock)
+    except _StepTimedOut:  # httpx's own timeouts are httpx.HTTPError
+        failure = TimeoutError(step_timeout.message(need.timeout or 0))
+        return adapter.failed(request, payload, failure, started, clock)
+    elapsed, received_at = clock() - started, wall()
+    violations: tuple[Any, ...] = ()
+    if validate != "off":
+        violations = yield Work(
+            functools.partial(_violations, document, need, request, sent.response, endpoint)
+        )
+    return _answered(document, need, request, payload, endpoint, sent, elapsed, received_at, violations)
+
+
+def _resumed(plan: Generator[Effect, Any, Any], answer: Any, error: Exception | None) -> tuple[bool, Any]:
+    """Resume ``plan`` with what its last effect gave (or raise the effect's error inside it, at the
+    ``yield``): (True, its result) when it ended, else (False, its next effect)."""
+    try:
+        return False, (plan.send(answer) if error is None else plan.throw(error))
+    except StopIteration as stop:
+        return True, stop.value
+
+
+# The sync driver -------------------------------------------------------------------------------
+
+
+def transmit(
+    client: httpx.Client,
+    request: httpx.Request,
+    endpoint: Any,
+    environment: RunEnvironment,
+    *,
+    sleep: Callable[[float], None],
+    deadline: float | None = None,
+    now: float = 0.0,
+) -> Any:
+    """Send a built request as a run does: the network policy first, then the transport retries
+    (``sleep`` between them) within the environment's response limits; the ``SendResult``."""
+    if environment.network_policy is not None:
+        environment.network_policy.check(request.url)
+    return send_with_retries(
+        client,
+        request,
+        policy=endpoint.retry_policy,
+        auth=endpoint.auth,
+        sleep=sleep,
+        limits=environment.response_limits(deadline, now),
+    )
+
+
+class _Blocking:
+    """The sync driver's way of doing each effect: a blocking call on this thread."""
+
+    def __init__(
+        self,
+        execution: Execution,
+        client: httpx.Client,
+        environment: RunEnvironment,
+        journal: Journaling | None,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.execution, self.client, self.environment, self.journal = execution, client, environment, journal
+        self.sleep, self.clock = sleep, clock
+
+    def backoff(self, seconds: float) -> None:
+        """Transport retries wait no longer than the run may."""
+        self.sleep(_until_deadline(seconds, self.execution, self.clock()))
+
+    def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Transition):
+            assert self.journal is not None
+            return self.journal.transition(self.execution, effect.need, effect.events)
+        if isinstance(effect, Delivered):
+            assert self.journal is not None
+            return self.journal.delivered(self.execution, effect.need, effect.delivery)
+        if isinstance(effect, Pause):
+            return self.sleep(effect.seconds)
+        if isinstance(effect, Work):
+            return effect.call()
+        assert isinstance(effect, Transmit)
+        return transmit(
+            self.client, effect.request, effect.endpoint, self.environment,
+            sleep=self.backoff, deadline=effect.deadline, now=effect.now,
+        )  # fmt: skip
+
+    def play(self, plan: Generator[Effect, Any, RunResult]) -> Generator[Event, None, RunResult]:
+        """Do ``plan``'s effects in turn, yielding its events; returns its result."""
+        ended, step = _resumed(plan, None, None)
+        while not ended:
+            answer, error = None, None
+            if isinstance(step, Emit):
+                yield from step.events
+            else:
+                try:
+                    answer = self.perform(step)
+                except Exception as exc:  # raised inside the plan, where the effect was asked for
+                    error = exc
+            ended, step = _resumed(plan, answer, error)
+        result: RunResult = step
+        return result
+
+
 def drive(
     execution: Execution,
     *,
@@ -243,76 +482,8 @@ def drive(
     ``journal`` (``arazzo_runner.journal``) records every transition before the request it
     precedes is sent.
     """
-
-    def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
-        sleep(_until_deadline(seconds, execution, clock()))
-
-    while True:
-        now = clock()  # the core's time for this need: the run's deadline is counted from it
-        need = execution.next(now)
-        events = execution.drain()
-        if journal is not None:
-            need = journal.transition(execution, need, events)
-        yield from events
-        if isinstance(need, Done):
-            return need.result
-        if isinstance(need, Sleep):
-            sleep(_until_deadline(need.seconds, execution, clock()))
-            continue
-        if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI steps
-            options = _message_options(journal, execution, need)
-            delivery = serve_message(need, environment.messaging, clock, execution.state.deadline, **options)
-            receive = _to_record(journal, need, delivery)
-            if journal is not None and receive is not None:  # recorded, then consumed
-                journal.delivered(execution, receive, delivery)
-                delivery = _consumed(receive, delivery, environment)
-            execution.feed_message(delivery, clock())
-            events = execution.drain()
-            if journal is not None:
-                journal.observe(events)
-            yield from events
-            continue
-        request, endpoint, payload, error = prepare_send(execution.document, need, environment)
-        started = clock()
-        refused = None
-        if request is not None and execution.options.validate == "strict":
-            refused = _refused_by_strict_validation(execution.document, need, request, payload, endpoint)
-        if request is None:  # it could not be built: error says why
-            exchange = Exchange(request=None, error=error)
-        elif refused is not None:
-            exchange = refused
-        else:
-            adapter.limit_to_step_timeout(request, need.timeout)
-            try:
-                if environment.network_policy is not None:
-                    environment.network_policy.check(request.url)
-                sent = send_with_retries(
-                    client,
-                    request,
-                    policy=endpoint.retry_policy,
-                    auth=endpoint.auth,
-                    sleep=backoff,
-                    limits=environment.response_limits(execution.state.deadline, now),
-                )
-            except (ArazzoError, httpx.HTTPError) as exc:
-                exchange = _failed(request, payload, exc, started, clock)
-            else:
-                exchange = _answered(
-                    execution.document,
-                    execution.options.validate,
-                    need,
-                    request,
-                    payload,
-                    endpoint,
-                    sent,
-                    clock() - started,
-                    wall(),
-                )
-        execution.feed(exchange, clock())
-        events = execution.drain()
-        if journal is not None:
-            journal.observe(events)
-        yield from events
+    shell = _Blocking(execution, client, environment, journal, sleep, clock)
+    return (yield from shell.play(_run_plan(execution, environment, journal, clock, wall)))
 
 
 def run_sync(
@@ -325,11 +496,10 @@ def run_sync(
     clock: Callable[[], float] = time.time,
     journal: Journaling | None = None,
 ) -> RunResult:
+    """Run ``execution`` to the end on this thread (:func:`drive`), events to ``on_event``."""
     execution.listening = on_event is not None
-    own = client is None
     environment = environment or RunEnvironment()
-    client = client or bounded_client(**environment.client_options())
-    try:
+    with environment.sync_client(client) as client:
         generator = drive(
             execution, client=client, environment=environment, sleep=sleep, clock=clock, journal=journal
         )
@@ -341,9 +511,83 @@ def run_sync(
                 return result
             if on_event is not None:
                 on_event(event)
-    finally:
-        if own:
-            client.close()
+
+
+# The asyncio driver ----------------------------------------------------------------------------
+
+
+class _OnLoop:
+    """The asyncio driver's way of doing each effect: awaited, CPU and blocking work in a thread."""
+
+    def __init__(
+        self,
+        execution: Execution | None,
+        client: httpx.AsyncClient,
+        environment: RunEnvironment,
+        journal: Journaling | None,
+        sleep: Callable[[float], Awaitable[None]],
+        backoff: Callable[[float], Awaitable[None]],
+        on_event: EventListener | None,
+    ) -> None:
+        self.execution, self.client, self.environment, self.journal = execution, client, environment, journal
+        self.sleep, self.backoff, self.on_event = sleep, backoff, on_event
+
+    async def perform(self, effect: Effect) -> Any:
+        if isinstance(effect, Transition):
+            assert self.journal is not None and self.execution is not None
+            # committed before the need is fulfilled; the runs on this loop share the transaction
+            return await self.journal.transition_async(self.execution, effect.need, effect.events)
+        if isinstance(effect, Delivered):
+            assert self.journal is not None and self.execution is not None
+            return await self.journal.delivered_async(self.execution, effect.need, effect.delivery)
+        if isinstance(effect, Pause):
+            return await self.sleep(effect.seconds)
+        if isinstance(effect, Work):
+            return await asyncio.to_thread(effect.call)
+        assert isinstance(effect, Transmit)
+        return await self.transmit(effect)
+
+    async def transmit(self, effect: Transmit) -> Any:
+        """:func:`transmit` on the loop: each send holds a slot of the environment's in-flight
+        gate; the step's timeout bounds the whole (retries included)."""
+        environment = self.environment
+        try:
+            if environment.network_policy is not None:
+                await environment.network_policy.check_async(effect.request.url)
+            return await asyncio.wait_for(
+                send_with_retries_async(
+                    self.client,
+                    effect.request,
+                    policy=effect.endpoint.retry_policy,
+                    auth=effect.endpoint.auth,
+                    sleep=self.backoff,
+                    gate=environment.in_flight(),
+                    limits=environment.response_limits(effect.deadline, effect.now),
+                ),
+                effect.timeout,
+            )
+        except TimeoutError:  # only wait_for's: httpx timeouts are httpx.HTTPError
+            raise _StepTimedOut from None
+
+    def emit(self, events: list[Event]) -> None:
+        if self.on_event is not None:
+            for event in events:
+                self.on_event(event)
+
+    async def play(self, plan: Generator[Effect, Any, Any]) -> Any:
+        """Do ``plan``'s effects in turn, its events to the listener; returns its result."""
+        ended, step = _resumed(plan, None, None)
+        while not ended:
+            answer, error = None, None
+            if isinstance(step, Emit):
+                self.emit(step.events)
+            else:
+                try:
+                    answer = await self.perform(step)
+                except Exception as exc:  # raised inside the plan, where the effect was asked for
+                    error = exc
+            ended, step = _resumed(plan, answer, error)
+        return step
 
 
 async def send_async(
@@ -365,44 +609,12 @@ async def send_async(
     response limits (size, whole-exchange time, the run's ``deadline`` on the clock that read
     ``now``), the step timeout, and OpenAPI validation off the event loop apply to both.
     """
-    request, endpoint, payload, error = prepare_send(document, need, environment)
-    started = clock()
-    if request is None:  # it could not be built: error says why
-        return Exchange(request=None, error=error)
-    if validate == "strict":
-        refused = await asyncio.to_thread(_refused_by_strict_validation, document, need, request, payload, endpoint)
-        if refused is not None:
-            return refused
-    adapter.limit_to_step_timeout(request, need.timeout)
-    try:
-        if environment.network_policy is not None:
-            await environment.network_policy.check_async(request.url)
-        sent = await asyncio.wait_for(
-            send_with_retries_async(
-                client,
-                request,
-                policy=endpoint.retry_policy,
-                auth=endpoint.auth,
-                sleep=sleep,
-                gate=environment.in_flight(),
-                limits=environment.response_limits(deadline, started if now is None else now),
-            ),
-            need.timeout,
-        )
-    except (ArazzoError, httpx.HTTPError) as exc:
-        return _failed(request, payload, exc, started, clock)
-    except TimeoutError:  # only wait_for's (the step timeout): httpx timeouts are httpx.HTTPError
-        failure = TimeoutError(step_timeout.message(need.timeout or 0))
-        return adapter.failed(request, payload, failure, started, clock)
-    elapsed, received_at = clock() - started, wall()
-    violations: tuple[Any, ...] = ()
-    if validate != "off":
-        # openapi-core is CPU work (a big body takes a while): off the event loop, so the other runs
-        # on it keep going.
-        violations = await asyncio.to_thread(_violations, document, need, request, sent.response, endpoint)
-    return _answered(
-        document, validate, need, request, payload, endpoint, sent, elapsed, received_at, violations
+    shell = _OnLoop(None, client, environment, None, sleep, sleep, None)
+    plan = _send_plan(
+        document, need, environment, validate=validate, clock=clock, wall=wall, deadline=deadline, now=now
     )
+    exchange: Exchange = await shell.play(plan)
+    return exchange
 
 
 async def run_async(
@@ -416,7 +628,7 @@ async def run_async(
     wall: Callable[[], float] = time.time,
     journal: Journaling | None = None,
 ) -> RunResult:
-    """The asyncio twin of :func:`run_sync` (same core, ``httpx.AsyncClient``)."""
+    """The asyncio twin of :func:`run_sync`: the same plan, its effects awaited (``httpx.AsyncClient``)."""
     execution.listening = on_event is not None
     # No client given: the environment's client for this event loop (lean transport by default),
     # shared by every such run; never closed here: it belongs to the environment and the loop.
@@ -426,56 +638,6 @@ async def run_async(
     async def backoff(seconds: float) -> None:  # transport retries wait no longer than the run may
         await sleep(_until_deadline(seconds, execution, clock()))
 
-    def deliver() -> None:
-        events = execution.drain()
-        if journal is not None:
-            journal.observe(events)
-        if on_event is not None:
-            for event in events:
-                on_event(event)
-
-    while True:
-        now = clock()  # the core's time for this need: the run's deadline is counted from it
-        need = execution.next(now)
-        events = execution.drain()
-        if journal is not None:
-            # committed before the need is fulfilled; the runs on this loop share the transaction
-            need = await journal.transition_async(execution, need, events)
-        if on_event is not None:
-            for event in events:
-                on_event(event)
-        if isinstance(need, Done):
-            return need.result
-        if isinstance(need, Sleep):
-            await sleep(_until_deadline(need.seconds, execution, clock()))
-            continue
-        if isinstance(need, SendMessage | Receive):  # Arazzo 1.1 AsyncAPI (botocore is blocking)
-            options = _message_options(journal, execution, need)
-            delivery = await asyncio.to_thread(
-                functools.partial(serve_message, **options),
-                need,
-                environment.messaging,
-                clock,
-                execution.state.deadline,
-            )
-            receive = _to_record(journal, need, delivery)
-            if journal is not None and receive is not None:  # recorded (on the loop's thread), then consumed
-                await journal.delivered_async(execution, receive, delivery)
-                delivery = await asyncio.to_thread(_consumed, receive, delivery, environment)
-            execution.feed_message(delivery, clock())
-            deliver()
-            continue
-        exchange = await send_async(
-            execution.document,
-            need,
-            client=client,
-            environment=environment,
-            validate=execution.options.validate,
-            sleep=backoff,
-            clock=clock,
-            wall=wall,
-            deadline=execution.state.deadline,
-            now=now,
-        )
-        execution.feed(exchange, clock())
-        deliver()
+    shell = _OnLoop(execution, client, environment, journal, sleep, backoff, on_event)
+    result: RunResult = await shell.play(_run_plan(execution, environment, journal, clock, wall))
+    return result

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..retry_after import TransportRetry
+
 if TYPE_CHECKING:
     from .result import RunResult
 
@@ -132,12 +134,7 @@ class SendMessage:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "action": "send",
-            "workflowId": self.workflow_id,
-            "stepId": self.step_id,
-            "protocol": self.protocol,
-            "host": self.host,
-            "address": self.address,
+            **_message_head("send", self),
             "headers": dict(self.headers),
             "payload": self.payload,
             "contentType": self.content_type,
@@ -166,17 +163,24 @@ class Receive:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "action": "receive",
-            "workflowId": self.workflow_id,
-            "stepId": self.step_id,
-            "protocol": self.protocol,
-            "host": self.host,
-            "address": self.address,
+            **_message_head("receive", self),
             "correlationId": self.correlation_id,
             "correlation": list(self.correlation),
             "timeout": self.timeout,
             "bindings": self.bindings,
         }
+
+
+def _message_head(action: str, need: SendMessage | Receive) -> dict[str, Any]:
+    """The keys both message needs' JSON forms start with (read back as ``head`` below)."""
+    return {
+        "action": action,
+        "workflowId": need.workflow_id,
+        "stepId": need.step_id,
+        "protocol": need.protocol,
+        "host": need.host,
+        "address": need.address,
+    }
 
 
 def message_need_from_json(data: dict[str, Any]) -> SendMessage | Receive:
@@ -290,13 +294,9 @@ class Response:
     view: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class Retried:
-    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
-
-    attempt: int
-    reason: str
-    delay: float
+#: One transport retry (``attempt``, ``reason``, ``delay``): the record the HTTP layer makes
+#: (``arazzo_runner.http.TransportRetry``), one class for both layers.
+Retried = TransportRetry
 
 
 @dataclass(frozen=True, slots=True)

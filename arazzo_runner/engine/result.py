@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+if TYPE_CHECKING:
+    from .events import StepFinished
 
 RunStatus = Literal["succeeded", "failed"]
 
@@ -30,6 +33,22 @@ class StepRecord:
     outputs: dict[str, Any]
     duration_ms: float
     reason: str | None = None
+
+    @classmethod
+    def from_event(cls, event: StepFinished) -> StepRecord:
+        """The record of a step execution as its event reports it (outputs and reason masked), for
+        those that follow a run by its events: a run's progress, an MCP server's runs."""
+        status = cast(Literal["succeeded", "failed"], event.status)
+        return cls(
+            event.step_id,
+            event.workflow_id,
+            event.attempt,
+            status,
+            event.status_code,
+            event.outputs,
+            event.duration_ms,
+            event.reason,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -148,6 +148,16 @@ def _timed_out(pattern: Any) -> BudgetExceeded:
     return BudgetExceeded(f"regex {str(text)[:80]!r} ran out of the criterion's {CRITERION_SECONDS:g} s budget")
 
 
+def _under_budget(name: str) -> Callable[..., Any]:
+    """The ``regex`` pattern method ``name``, run with the current budget's timeout."""
+
+    def method(self: GuardedPattern, *args: Any, **kwargs: Any) -> Any:
+        return self._call(name, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
 class GuardedPattern:
     """A compiled pattern whose matching methods run under the current budget."""
 
@@ -166,26 +176,13 @@ class GuardedPattern:
         except TimeoutError:
             raise _timed_out(self) from None
 
-    def search(self, *a: Any, **k: Any) -> Any:
-        return self._call("search", *a, **k)
-
-    def match(self, *a: Any, **k: Any) -> Any:
-        return self._call("match", *a, **k)
-
-    def fullmatch(self, *a: Any, **k: Any) -> Any:
-        return self._call("fullmatch", *a, **k)
-
-    def sub(self, *a: Any, **k: Any) -> Any:
-        return self._call("sub", *a, **k)
-
-    def subn(self, *a: Any, **k: Any) -> Any:
-        return self._call("subn", *a, **k)
-
-    def split(self, *a: Any, **k: Any) -> Any:
-        return self._call("split", *a, **k)
-
-    def findall(self, *a: Any, **k: Any) -> Any:
-        return self._call("findall", *a, **k)
+    search = _under_budget("search")
+    match = _under_budget("match")
+    fullmatch = _under_budget("fullmatch")
+    sub = _under_budget("sub")
+    subn = _under_budget("subn")
+    split = _under_budget("split")
+    findall = _under_budget("findall")
 
     def finditer(self, *a: Any, **k: Any) -> Any:
         return iter(self._call("finditer", *a, **k))

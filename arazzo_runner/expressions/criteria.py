@@ -84,6 +84,10 @@ class CriterionOutcome:
         return f"CriterionOutcome(passed={self.passed}, explanation={self.explanation!r})"
 
 
+#: How a compiled criterion decides: (the context value, the evaluation context) -> the outcome.
+Decider = Callable[[Any, EvaluationContext], CriterionOutcome]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledCriterion:
     """A criterion ready to evaluate on every poll; ``warnings`` are for ``arazzo validate``."""
@@ -92,7 +96,7 @@ class CompiledCriterion:
     type: str
     version: str | None
     warnings: tuple[str, ...]
-    _decide: Callable[[Any, EvaluationContext], CriterionOutcome]
+    _decide: Decider
     _references: tuple[RuntimeExpression, ...] = ()
 
     def evaluate(self, context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
@@ -217,7 +221,7 @@ def _compile_simple(text: str, arazzo: tuple[int, int] = ARAZZO_1_0) -> Compiled
     )
 
 
-def _condition_decider(parsed: Condition) -> Callable[[Any, EvaluationContext], CriterionOutcome]:
+def _condition_decider(parsed: Condition) -> Decider:
     def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
         passed, seen = parsed.evaluate_explained(ctx, json_view(context_value))
 
@@ -232,17 +236,27 @@ def _condition_decider(parsed: Condition) -> Callable[[Any, EvaluationContext], 
     return decide
 
 
-# -- regex --------------------------------------------------------------------------------
+def _on_context(what: str, decide: Decider) -> Decider:
+    """``decide``, applied only to a context: a regex or XPath criterion over an absent or null
+    context fails without being applied (``what`` names the criterion in the explanation)."""
 
-
-def _regex_decider(pattern: RegexPattern) -> Callable[[Any, EvaluationContext], CriterionOutcome]:
-    def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
-        seen = (("context", context_value),)
+    def decide_on_context(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
         if context_value is MISSING or context_value is None:
             state = "absent" if context_value is MISSING else "null"
             return CriterionOutcome(
-                False, lambda: f"regex {pattern.text!r} not applied: the context is {state}", seen
+                False, lambda: f"{what} not applied: the context is {state}", (("context", context_value),)
             )
+        return decide(context_value, ctx)
+
+    return decide_on_context
+
+
+# -- regex --------------------------------------------------------------------------------
+
+
+def _regex_decider(pattern: RegexPattern) -> Decider:
+    def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
+        seen = (("context", context_value),)
         subject = render_text(context_value)
         try:
             match = pattern.search(subject)
@@ -264,7 +278,7 @@ def _regex_decider(pattern: RegexPattern) -> Callable[[Any, EvaluationContext], 
             True, lambda: f"regex {pattern.text!r} matched {describe(found)} in {describe(subject)}", seen
         )
 
-    return decide
+    return _on_context(f"regex {pattern.text!r}", decide)
 
 
 # -- jsonpath -----------------------------------------------------------------------------
@@ -338,7 +352,7 @@ def _rfc_spelling(comparison: Condition) -> str | None:
 
 def _query_decider(
     query: JsonPathQuery | GoessnerQuery,
-) -> Callable[[Any, EvaluationContext], CriterionOutcome]:
+) -> Decider:
     dialect = "Goessner JSONPath" if isinstance(query, GoessnerQuery) else "JSONPath"
 
     def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
@@ -374,14 +388,9 @@ def _query_decider(
 # -- xpath --------------------------------------------------------------------------------
 
 
-def _xpath_decider(query: XPathQuery) -> Callable[[Any, EvaluationContext], CriterionOutcome]:
+def _xpath_decider(query: XPathQuery) -> Decider:
     def decide(context_value: Any, ctx: EvaluationContext) -> CriterionOutcome:
         seen = (("context", context_value),)
-        if context_value is MISSING or context_value is None:
-            state = "absent" if context_value is MISSING else "null"
-            return CriterionOutcome(
-                False, lambda: f"XPath {query.text} not applied: the context is {state}", seen
-            )
         try:
             root = xml_root(context_value)
             passed, result = query.evaluate(root)
@@ -404,7 +413,7 @@ def _xpath_decider(query: XPathQuery) -> Callable[[Any, EvaluationContext], Crit
             seen,
         )
 
-    return decide
+    return _on_context(f"XPath {query.text}", decide)
 
 
 def _xpath_result(result: Any) -> str:

@@ -137,6 +137,14 @@ def _scan_name(text: str, pos: int, end: int, stops: str) -> int:
     return pos
 
 
+def _name(text: str, pos: int, end: int, stops: str, missing: str) -> tuple[str, int]:
+    """The (non-empty) name starting at ``pos`` and where it ends; ``missing`` says what was expected."""
+    stop = _scan_name(text, pos, end, stops)
+    if stop == pos:
+        raise _error(missing, text, pos)
+    return text[pos:stop], stop
+
+
 def _expect(text: str, pos: int, end: int, literal: str, what: str) -> int:
     if text.startswith(literal, pos) and pos + len(literal) <= end:
         return pos + len(literal)
@@ -201,10 +209,7 @@ def parse_expression_span(
             raise _error(f"expected header, query, path or body after ${root}.", text, pos)
     elif root in ("inputs", "outputs"):
         pos = _expect(text, pos, end, ".", f"after ${root}")
-        stop = _scan_name(text, pos, end, name_stops)
-        if stop == pos:
-            raise _error(f"expected a name after ${root}.", text, pos)
-        name = text[pos:stop]
+        name, stop = _name(text, pos, end, name_stops, f"expected a name after ${root}.")
     elif root == "steps":
         pos = _expect(text, pos, end, ".", "after $steps")
         owner, pos = _scan_id(text, pos, end, "step id")
@@ -216,10 +221,7 @@ def parse_expression_span(
             )
         part = "outputs"
         pos += 9
-        stop = _scan_name(text, pos, end, name_stops)
-        if stop == pos:
-            raise _error("expected an output name", text, pos)
-        name = text[pos:stop]
+        name, stop = _name(text, pos, end, name_stops, "expected an output name")
     elif root == "workflows":
         pos = _expect(text, pos, end, ".", "after $workflows")
         owner, pos = _scan_id(text, pos, end, "workflow id")
@@ -231,19 +233,14 @@ def parse_expression_span(
                 break
         else:
             raise _error("expected 'inputs.' or 'outputs.' after the workflow id", text, pos)
-        stop = _scan_name(text, pos, end, name_stops)
-        if stop == pos:
-            raise _error(f"expected a name after {part}.", text, pos)
-        name = text[pos:stop]
+        name, stop = _name(text, pos, end, name_stops, f"expected a name after {part}.")
     elif root == "sourceDescriptions":
         pos = _expect(text, pos, end, ".", "after $sourceDescriptions")
         owner, pos = _scan_id(text, pos, end, "source description name")
         pos = _expect(text, pos, end, ".", "after the source description name")
         # operationIds may contain dots, so the member runs to the end (no navigation after it)
-        stop = _scan_name(text, pos, end, "#[" if operand else "")
-        if stop == pos:
-            raise _error("expected a member (url, an operationId or a workflowId)", text, pos)
-        name = text[pos:stop]
+        missing = "expected a member (url, an operationId or a workflowId)"
+        name, stop = _name(text, pos, end, "#[" if operand else "", missing)
     else:  # components
         pos = _expect(text, pos, end, ".", "after $components")
         for candidate in COMPONENT_KINDS:
@@ -253,10 +250,7 @@ def parse_expression_span(
                 break
         else:
             raise _error(f"expected one of {', '.join(COMPONENT_KINDS)} after $components.", text, pos)
-        stop = _scan_name(text, pos, end, ".[#" if operand else "#")
-        if stop == pos:
-            raise _error("expected a component name", text, pos)
-        name = text[pos:stop]
+        name, stop = _name(text, pos, end, ".[#" if operand else "#", "expected a component name")
 
     pointer = None
     if (
@@ -299,10 +293,7 @@ def _navigation_as_pointer(navigation: str) -> str | None:
 
 
 def _scan_id(text: str, pos: int, end: int, what: str) -> tuple[str, int]:
-    stop = _scan_name(text, pos, end, ".#[")
-    if stop == pos:
-        raise _error(f"expected a {what}", text, pos)
-    return text[pos:stop], stop
+    return _name(text, pos, end, ".#[", f"expected a {what}")
 
 
 def _getter(root: str, part: str | None, owner: str | None, name: str | None) -> Getter:

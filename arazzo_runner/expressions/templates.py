@@ -13,6 +13,7 @@ expressions. The rule (documented in README.md) is decided here once, at load:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,13 +48,16 @@ class ValueTemplate:
         """Every runtime expression in the value, for the loader's target checks."""
         return tuple(p for p in self.parts if isinstance(p, RuntimeExpression))
 
-    def render(self, ctx: EvaluationContext) -> Any:
+    def render(
+        self, ctx: EvaluationContext, unknown: Callable[[RuntimeExpression], str] | None = None
+    ) -> Any:
         """The value in ``ctx``.
 
         A whole expression returns its value as is (a number stays a number; ``MISSING`` when
         absent). A template returns a string with each embedded value as text (see
         ``render_text``), or ``MISSING`` when any embedded value is absent, so the engine
-        applies one rule ("absent: leave the field out") to both forms.
+        applies one rule ("absent: leave the field out") to both forms; with ``unknown`` (a dry
+        run's placeholders), an absent embedded value is written as ``unknown(expression)``.
         """
         if self.kind == "literal":
             return self.text
@@ -66,7 +70,10 @@ class ValueTemplate:
                 continue
             value = part.evaluate(ctx)
             if value is MISSING:
-                return MISSING
+                if unknown is None:
+                    return MISSING
+                pieces.append(unknown(part))
+                continue
             pieces.append(render_text(value))
         return "".join(pieces)
 

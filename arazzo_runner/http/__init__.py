@@ -20,7 +20,10 @@ Sending
     retries), :mod:`.retries` (the retry policy it follows), :mod:`.client_send` (one request
     through a client's transport without ``Client.send``'s per-request machinery),
     :mod:`.clients` (the clients a run makes: timeouts, certificates, mounts),
-    :mod:`.lean_transport` (an HTTP/1.1 keep-alive transport for asyncio fleets),
+    :mod:`.lean_transport` (an HTTP/1.1 keep-alive transport for asyncio fleets: its pool),
+    :mod:`.lean_connection` (its connections' socket side, shared by both framings),
+    :mod:`.lean_httptools` (its default framing: httptools parses answers, the request head is
+    written directly), :mod:`.lean_h11` (its first framing, by h11, kept selectable),
     :mod:`.network_policy` (which destinations a run may reach), :mod:`.httpx_internals` (the one
     module that touches httpx's and httpcore's private internals).
 The answer
@@ -30,6 +33,7 @@ The answer
 
 from __future__ import annotations
 
+from ..retry_after import TransportRetry
 from .auths import ApiKeyAuth, ChainAuth, HeaderAuth, ScopedAuth
 from .aws import AwsEnvironment, AwsSigning, aws_signing
 from .bodies import Replacement, RequestBody, apply_replacements, encode_body
@@ -49,7 +53,7 @@ from .redact import redacted_headers, redacted_url
 from .request import StepParameter, build_request, parameter_definitions
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy
-from .retry_loop import SendResult, TransportRetry, send_with_retries, send_with_retries_async
+from .retry_loop import SendResult, send_with_retries, send_with_retries_async
 from .security import (
     SecretNames,
     SecurityEnvironment,

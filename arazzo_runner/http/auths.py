@@ -43,6 +43,17 @@ class OriginScoped(httpx.Auth):
     def applies_to(self, request: httpx.Request) -> bool:
         return self._origins is None or origin_of(request.url) in self._origins
 
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """A request to another origin goes out untouched: the credential never leaves its own."""
+        if self.applies_to(request):
+            yield from self.scoped_flow(request)
+        else:
+            yield request
+
+    def scoped_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """The credential's flow for a request to one of its origins."""
+        raise NotImplementedError
+
 
 class ApiKeyAuth(OriginScoped):
     """An OpenAPI ``apiKey`` scheme: ``name`` in ``location`` (``header``, ``query``, ``cookie``)."""
@@ -66,9 +77,8 @@ class ApiKeyAuth(OriginScoped):
         else:
             _set_cookie(request, self.name, self._value)
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.applies_to(request):
-            self.apply(request)
+    def scoped_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.apply(request)
         yield request
 
 
@@ -107,9 +117,8 @@ class HeaderAuth(OriginScoped):
     def __repr__(self) -> str:
         return f"HeaderAuth(scheme={self.scheme!r})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.applies_to(request):
-            request.headers["Authorization"] = f"{self.scheme} {self._token}"
+    def scoped_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"{self.scheme} {self._token}"
         yield request
 
 
@@ -126,10 +135,7 @@ class ScopedAuth(OriginScoped):
     def __repr__(self) -> str:
         return f"ScopedAuth({self._label})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if not self.applies_to(request):
-            yield request
-            return
+    def scoped_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         yield from self._inner.auth_flow(request)
 
 

@@ -30,7 +30,7 @@ from ..aws_model.protocols import (
 from ..sources.openapi import OpenApiSource, Operation
 from .endpoint import Endpoint
 from .errors import RequestBuildError
-from .request import EvaluatedParameter, _parsed_url, new_request
+from .request import EvaluatedParameter, new_request, parsed_url
 
 
 def _service_names(endpoint: Endpoint, source: OpenApiSource) -> tuple[str, ...]:
@@ -136,7 +136,7 @@ def build_aws_request(
     names = {k.lower() for k, _ in headers}
     if wire.body and content_type and "content-type" not in names:
         headers.append(("Content-Type", content_type))
-    return new_request(wire.method, _parsed_url(wire.url), headers, wire.body or None), found
+    return new_request(wire.method, parsed_url(wire.url), headers, wire.body or None), found
 
 
 def _raw_payload(found: AwsOperation) -> bool:

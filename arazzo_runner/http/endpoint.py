@@ -109,16 +109,29 @@ def endpoint_for(
             secret_names=names,
         )
     aws = aws or AwsEnvironment()
-    base_url = resolve_base_url(
+    base_url = _aws_base_url(source, operation, aws, signing.client_name, server_override, server_variables)
+    auth = sigv4_auth_for(aws, signing.signing_name, base_url, signature_version=signing.signature_version)
+    return Endpoint(base_url, auth, RetryPolicy.aws_standard(max_attempts), is_aws=True)
+
+
+def _aws_base_url(
+    source: OpenApiSource,
+    operation: Operation,
+    aws: AwsEnvironment,
+    client_name: str | None,
+    server_override: str | None,
+    server_variables: Mapping[str, str] | None,
+) -> str:
+    """An AWS source's base URL: ``--server`` if given, else the environment's endpoint for the
+    service (``AWS_ENDPOINT_URL_*``, a local emulator), else the source's server in the region."""
+    return resolve_base_url(
         source,
         operation,
         override=server_override,
         variables=server_variables,
-        aws_endpoint=None if server_override else aws.endpoint_url(signing.client_name),
+        aws_endpoint=None if server_override else aws.endpoint_url(client_name),
         aws_region=aws.region,
     )
-    auth = sigv4_auth_for(aws, signing.signing_name, base_url, signature_version=signing.signature_version)
-    return Endpoint(base_url, auth, RetryPolicy.aws_standard(max_attempts), is_aws=True)
 
 
 def _recognised_endpoint(
@@ -133,14 +146,7 @@ def _recognised_endpoint(
     """SigV4 for a source recognised as AWS: the service model's signing name and signature
     version, the declared host's region (an explicit ``--region`` wins), wherever requests go."""
     service = recognised.service
-    base_url = resolve_base_url(
-        source,
-        operation,
-        override=server_override,
-        variables=server_variables,
-        aws_endpoint=None if server_override else aws.endpoint_url(service.name),
-        aws_region=aws.region,
-    )
+    base_url = _aws_base_url(source, operation, aws, service.name, server_override, server_variables)
     auth = sigv4_auth_for(
         aws,
         service.signing_name,

@@ -134,10 +134,7 @@ class ClientCredentialsAuth(OriginScoped):
     def __repr__(self) -> str:
         return f"ClientCredentialsAuth(scheme={self.scheme_name!r}, token_url={self.token_url!r})"
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if not self.applies_to(request):
-            yield request
-            return
+    def scoped_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = self._cache.get(self._key)
         fresh = token is None
         if token is None:

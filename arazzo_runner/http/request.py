@@ -221,7 +221,7 @@ def build_request(
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
         headers.append(("Content-Type", encoded.content_type))
         content = encoded.content
-    return new_request(operation.method.upper(), _parsed_url(url), headers, content)
+    return new_request(operation.method.upper(), parsed_url(url), headers, content)
 
 
 def _constants_not_given(
@@ -280,7 +280,7 @@ def new_request(
 
 
 @lru_cache(maxsize=4096)
-def _parsed_url(url: str) -> httpx.URL:
+def parsed_url(url: str) -> httpx.URL:
     """``httpx.URL`` objects are immutable, and a poll loop sends the same URL thousands of times:
     parse each once (about half the cost of building a request)."""
     return _URL(url)

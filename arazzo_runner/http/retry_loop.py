@@ -36,19 +36,11 @@ from typing import Any
 import httpcore
 import httpx
 
+from ..retry_after import TransportRetry
 from . import client_send, httpx_internals
 from .errors import TransportFailure
 from .responses import ParsedResponse, parse_response
 from .retries import RetryDecision, RetryPolicy, unsafe_request
-
-
-@dataclass(frozen=True, slots=True)
-class TransportRetry:
-    """One transport retry: after attempt ``attempt`` failed for ``reason``, waited ``delay`` s."""
-
-    attempt: int
-    reason: str
-    delay: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,13 +198,7 @@ def send_with_retries(
     limits = limits or ResponseLimits()
     attempts = _Attempts(request, policy)
     while True:
-        answer: SendResult | float
-        try:
-            exchanged = _exchange(client, request, auth, limits)
-        except (httpx.TransportError, _Stop) as exc:
-            answer = attempts.failed(exc)
-        else:
-            answer = attempts.judge(*exchanged)
+        answer = attempts.after(_attempt(client, request, auth, limits))
         if isinstance(answer, SendResult):
             return answer
         sleep(answer)
@@ -236,17 +222,34 @@ async def send_with_retries_async(
     limits = limits or ResponseLimits()
     attempts = _Attempts(request, policy)
     while True:
-        answer: SendResult | float
-        try:
-            async with gate or contextlib.nullcontext():
-                exchanged = await _exchange_async(client, request, auth, limits)
-        except (httpx.TransportError, _Stop) as exc:
-            answer = attempts.failed(exc)
-        else:
-            answer = attempts.judge(*exchanged)
+        async with gate or contextlib.nullcontext():
+            outcome = await _attempt_async(client, request, auth, limits)
+        answer = attempts.after(outcome)
         if isinstance(answer, SendResult):
             return answer
         await sleep(answer)
+
+
+#: What one attempt came to: the answer (response, body), or what stopped it (a transport error, a limit).
+_Outcome = tuple[httpx.Response, bytes] | httpx.TransportError | _Stop
+
+
+def _attempt(
+    client: httpx.Client, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> _Outcome:
+    try:
+        return _exchange(client, request, auth, limits)
+    except (httpx.TransportError, _Stop) as exc:
+        return exc
+
+
+async def _attempt_async(
+    client: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None, limits: ResponseLimits
+) -> _Outcome:
+    try:
+        return await _exchange_async(client, request, auth, limits)
+    except (httpx.TransportError, _Stop) as exc:
+        return exc
 
 
 def _too_large(limits: ResponseLimits, size: int, declared: bool = False) -> _Stop:
@@ -356,7 +359,8 @@ def _stopped(
 
 class _Attempts:
     """The sync and asyncio loops' one shared rule (they only send and sleep): what each attempt's
-    outcome means under the policy: the result, a raised failure, or seconds to wait first."""
+    outcome (a value: :data:`_Outcome`) means under the policy: the result, a raised failure, or
+    seconds to wait first."""
 
     def __init__(self, request: httpx.Request, policy: RetryPolicy) -> None:
         self.request = request
@@ -364,21 +368,20 @@ class _Attempts:
         self.attempt = 1
         self.retries: list[TransportRetry] = []
 
-    def judge(self, response: httpx.Response, content: bytes) -> SendResult | float:
-        """An answer arrived: the result, or the delay before the policy's retry."""
-        parsed = parse_response(response, content)
+    def after(self, outcome: _Outcome) -> SendResult | float:
+        """What an attempt's outcome means: the result, the delay before the policy's retry, or
+        (no answer and no retry left, or a response limit) the failure raised."""
+        if isinstance(outcome, _Stop):
+            raise _stopped(self.request, outcome, self.attempt, self.retries) from None
+        if isinstance(outcome, Exception):
+            decision = self.policy.decide(self.attempt, error=outcome, unsafe=unsafe_request(self.request))
+            if decision is None:
+                raise _failure(self.request, outcome, self.attempt, self.retries) from None
+            return self._retry(decision)
+        parsed = parse_response(*outcome)
         decision = self.policy.decide(self.attempt, response=parsed)
         if decision is None:
             return SendResult(parsed, self.attempt, tuple(self.retries))
-        return self._retry(decision)
-
-    def failed(self, exc: Exception) -> float:
-        """No answer (a transport error, a response limit): the delay before a retry, or raised."""
-        if isinstance(exc, _Stop):
-            raise _stopped(self.request, exc, self.attempt, self.retries) from None
-        decision = self.policy.decide(self.attempt, error=exc, unsafe=unsafe_request(self.request))
-        if decision is None:
-            raise _failure(self.request, exc, self.attempt, self.retries) from None
         return self._retry(decision)
 
     def _retry(self, decision: RetryDecision) -> float:

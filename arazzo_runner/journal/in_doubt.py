@@ -67,6 +67,22 @@ def not_found(status_code: int, error_code: str | None, message: str) -> bool:
     return code in GENERIC_CODES and bool(_NOT_FOUND_MESSAGE.search(message))
 
 
+def user_choice(choice: str, what: str, note: Any) -> str | None:
+    """The resumer's own answer for ``what`` in doubt (``--resend`` or ``--assume-failed``), noted in
+    the run's timeline; ``None`` when it is left to what the request or message is (``safe``)."""
+    if choice == "resend":
+        note(f"{what} in doubt: sent again (--resend)")
+        return choice
+    if choice == "assume-failed":
+        note(f"{what} in doubt: assumed failed (--assume-failed)")
+        return choice
+    return None
+
+
+#: The error a step is fed for something in doubt that ``--assume-failed`` takes as failed.
+ASSUMED_FAILED = "assumed failed: the {} when the run stopped (resume --assume-failed)"
+
+
 class RequestInDoubt(ArazzoError):
     """A resumed run stops at a request that may or may not have been done; the user decides."""
 

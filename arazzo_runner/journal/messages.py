@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from ..engine.needs import Delivery, Receive, SendMessage
 from ..messaging.sqs import DEDUPLICATION_WINDOW_SECONDS
-from .in_doubt import RequestInDoubt
+from .in_doubt import ASSUMED_FAILED, RequestInDoubt, user_choice
 
 #: SQS FIFO queues drop a resend with the same deduplication id within their window; this much
 #: of it (seconds) is used, leaving a margin for clocks and the resume itself.
@@ -107,14 +107,11 @@ def send_in_doubt(
     Raises :class:`RequestInDoubt` when nothing can tell whether it went.
     """
     what = f"the message to {need.address!r}"
-    if choice == "resend":
-        note(f"send to {need.address} in doubt: sent again (--resend)")
+    chosen = user_choice(choice, f"send to {need.address}", note)
+    if chosen == "assume-failed":
+        return Delivery(error=ASSUMED_FAILED.format("message was being sent"))
+    if chosen == "resend":
         return None
-    if choice == "assume-failed":
-        note(f"send to {need.address} in doubt: assumed failed (--assume-failed)")
-        return Delivery(
-            error="assumed failed: the message was being sent when the run stopped (resume --assume-failed)"
-        )
     if fifo(need):
         at = (flight or {}).get("at")
         if isinstance(at, int | float) and now - at <= FIFO_WINDOW_SECONDS:

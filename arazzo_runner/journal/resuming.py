@@ -33,6 +33,7 @@ from ..errors import ArazzoError
 from ..run_settings import RunSettings, loosenings
 from . import messages
 from .in_doubt import (
+    ASSUMED_FAILED,
     RequestInDoubt,
     aws_target,
     describe_request,
@@ -40,6 +41,7 @@ from .in_doubt import (
     response_members,
     safety,
     same_resource,
+    user_choice,
 )
 from .recorder import RunJournal, RunJournaled, changed_sources, source_hashes
 from .sealing import unseal
@@ -53,23 +55,13 @@ def _send_once(
 ) -> Exchange:
     """Send ``need`` as a run would (signed, transport retries) and return the exchange."""
     from ..drivers import adapter
-    from ..drivers.loops import prepare_send
-    from ..http import send_with_retries
+    from ..drivers.loops import prepare_send, transmit
 
     request, endpoint, payload, error = prepare_send(document, need, environment)
     if request is None:  # it could not be built: error says why
         return Exchange(request=None, error=error)
-    try:
-        if environment.network_policy is not None:  # the look-up obeys the run's policy as its steps do
-            environment.network_policy.check(request.url)
-        sent = send_with_retries(
-            client,
-            request,
-            policy=endpoint.retry_policy,
-            auth=endpoint.auth,
-            sleep=sleep,
-            limits=environment.response_limits(),
-        )
+    try:  # the look-up obeys the run's network policy and limits as its steps do
+        sent = transmit(client, request, endpoint, environment, sleep=sleep)
     except (ArazzoError, httpx.HTTPError) as exc:
         return adapter.failed(request, payload, exc, time.time(), time.time)
     return Exchange(request=adapter.sent(request, payload), response=adapter.response(sent.response))
@@ -103,15 +95,11 @@ def _settle_in_doubt(
     """The exchange to feed for the request in doubt, or ``None`` to send it again."""
     document = execution.document
     what = aws_target(need) or f"{need.method.upper()} {need.operation_path}"
-    if choice == "resend":
-        note(f"{what} in doubt: sent again (--resend)")
+    chosen = user_choice(choice, what, note)
+    if chosen == "assume-failed":
+        return Exchange(request=None, error=ASSUMED_FAILED.format("request was in flight"))
+    if chosen == "resend":
         return None
-    if choice == "assume-failed":
-        note(f"{what} in doubt: assumed failed (--assume-failed)")
-        return Exchange(
-            request=None,
-            error="assumed failed: the request was in flight when the run stopped (resume --assume-failed)",
-        )
     risk = safety(document, need)
     if risk == "resend":
         note(f"{what} in doubt: safe to repeat, sent again")

@@ -60,7 +60,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from ..engine.snapshot import migrate, migrate_state
 from ..errors import UsageError
@@ -336,6 +336,22 @@ def _execute(db: sqlite3.Connection, statements: _Statements) -> None:
             db.execute(sql, params)
 
 
+class TransitionFields(TypedDict):
+    """What one transition records besides the run's id and snapshot (:meth:`Journal.transition`):
+    the time, the last step, the next poll's time, what is in flight, timeline lines, new step
+    records; a finished run's status, outputs and error."""
+
+    now: float
+    last_step: str | None
+    next_poll: float | None
+    in_flight: dict[str, Any] | None
+    timeline: NotRequired[list[tuple[float, str, str | None, str | None]]]
+    records: NotRequired[tuple[int, list[Any]] | None]
+    status: NotRequired[str]
+    outputs: NotRequired[dict[str, Any] | None]
+    error: NotRequired[dict[str, Any] | None]
+
+
 def _transition_statements(
     run_id: str,
     snapshot_json: str,
@@ -344,11 +360,11 @@ def _transition_statements(
     last_step: str | None,
     next_poll: float | None,
     in_flight: dict[str, Any] | None,
-    timeline: list[tuple[float, str, str | None, str | None]],
-    records: tuple[int, list[Any]] | None,
-    status: str,
-    outputs: dict[str, Any] | None,
-    error: dict[str, Any] | None,
+    timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
+    records: tuple[int, list[Any]] | None = None,
+    status: str = "running",
+    outputs: dict[str, Any] | None = None,
+    error: dict[str, Any] | None = None,
 ) -> _Statements:
     """What :meth:`Journal.transition` writes, every value encoded now."""
     statements: _Statements = [
@@ -570,20 +586,7 @@ class Journal:
             db.execute("INSERT INTO timeline VALUES (?,?,?,?,?)", (run_id, now, "started", None, None))
 
     def transition(
-        self,
-        run_id: str,
-        snapshot_json: str,
-        *,
-        now: float,
-        last_step: str | None,
-        next_poll: float | None,
-        in_flight: dict[str, Any] | None,
-        timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
-        fsync: bool = False,
-        records: tuple[int, list[Any]] | None = None,
-        status: str = "running",
-        outputs: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
+        self, run_id: str, snapshot_json: str, *, fsync: bool = False, **fields: Unpack[TransitionFields]
     ) -> None:
         """Record the run's new state (one transaction: durable when this returns).
 
@@ -591,36 +594,16 @@ class Journal:
         make every snapshot, and so every transition, larger); ``records`` is ``(index of the
         first, new records)``, appended here and put back into the snapshot by :meth:`get`.
         """
-        statements = _transition_statements(
-            run_id, snapshot_json, now=now, last_step=last_step, next_poll=next_poll, in_flight=in_flight,
-            timeline=timeline, records=records, status=status, outputs=outputs, error=error,
-        )  # fmt: skip
+        statements = _transition_statements(run_id, snapshot_json, **fields)
         with self._write(fsync=fsync) as db:
             _execute(db, statements)
 
     def transition_soon(
-        self,
-        run_id: str,
-        snapshot_json: str,
-        *,
-        now: float,
-        last_step: str | None,
-        next_poll: float | None,
-        in_flight: dict[str, Any] | None,
-        timeline: list[tuple[float, str, str | None, str | None]] = (),  # type: ignore[assignment]
-        fsync: bool = False,
-        records: tuple[int, list[Any]] | None = None,
-        status: str = "running",
-        outputs: dict[str, Any] | None = None,
-        error: dict[str, Any] | None = None,
+        self, run_id: str, snapshot_json: str, *, fsync: bool = False, **fields: Unpack[TransitionFields]
     ) -> asyncio.Future[None]:
         """:meth:`transition` by group commit: queued now (encoded now), committed with the other
         writes of this event-loop tick; the run awaits the future before it sends anything."""
-        statements = _transition_statements(
-            run_id, snapshot_json, now=now, last_step=last_step, next_poll=next_poll, in_flight=in_flight,
-            timeline=timeline, records=records, status=status, outputs=outputs, error=error,
-        )  # fmt: skip
-        return self._queue(statements, fsync)
+        return self._queue(_transition_statements(run_id, snapshot_json, **fields), fsync)
 
     def _queue(self, statements: _Statements, fsync: bool) -> asyncio.Future[None]:
         loop = asyncio.get_running_loop()

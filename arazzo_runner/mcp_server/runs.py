@@ -21,7 +21,7 @@ from ..drivers.environment import RunEnvironment
 from ..engine import events as ev
 from ..engine.masking import Masker
 from ..engine.options import RunOptions
-from ..engine.result import RunResult
+from ..engine.result import RunResult, StepRecord
 from ..engine.warnings_log import WarningLog
 from ..running import run_async
 from .tools import WorkflowTool
@@ -65,17 +65,7 @@ class ServedRun:
             self.current_step, self.next_poll = event.step_id, None
         elif isinstance(event, ev.StepFinished):
             self.outputs.update({k: v for k, v in event.outputs.items() if v is not None})
-            self.steps.append(
-                {
-                    "stepId": event.step_id,
-                    "attempt": event.attempt,
-                    "status": event.status,
-                    "statusCode": event.status_code,
-                    "outputs": event.outputs,
-                    "durationMs": round(event.duration_ms, 3),
-                    "reason": event.reason,
-                }
-            )
+            self.steps.append(StepRecord.from_event(event).to_dict())  # as the finished result lists them
         elif isinstance(event, ev.Sleeping):
             self.next_poll = time.time() + event.seconds
         elif isinstance(event, ev.RequestBuilt):

@@ -28,14 +28,20 @@ from .events import RunCancelled, ToolAnswered, ToolCalled
 from .runs import RunRegistry, ServedRun
 from .tools import WorkflowTool, check_arguments
 
-RUN_ID = {"runId": {"type": "string", "description": "a run id (a unique prefix is enough)"}}
 _WAIT = {
-    "wait": {
-        "type": "number",
-        "minimum": 0,
-        "maximum": 600,
-        "description": "seconds to wait for the run to end before answering (arazzo_run_status: default 0, answer now; arazzo_resume: the server's --wait)",
-    }
+    "type": "number",
+    "minimum": 0,
+    "maximum": 600,
+    "description": "seconds to wait for the run to end before answering (arazzo_run_status: default 0, answer now; arazzo_resume: the server's --wait)",
+}
+#: What arazzo_run_status and arazzo_resume take: the run, and how long to wait for it to end.
+_RUN_ID_AND_WAIT = {
+    "type": "object",
+    "properties": {
+        "runId": {"type": "string", "description": "a run id (a unique prefix is enough)"},
+        "wait": _WAIT,
+    },
+    "required": ["runId"],
 }
 
 
@@ -110,22 +116,14 @@ class _Handlers:
                 name="arazzo_run_status",
                 description="A run's state: status, outputs so far, current step and next poll time;"
                 " the full result once it ended. 'wait' waits up to that many seconds for it to end.",
-                input_schema={
-                    "type": "object",
-                    "properties": {**RUN_ID, **_WAIT},
-                    "required": ["runId"],
-                },
+                input_schema=_RUN_ID_AND_WAIT,
                 annotations=types.ToolAnnotations(read_only_hint=True),
             ),
             types.Tool(
                 name="arazzo_resume",
                 description="Carry an interrupted run on from where it stopped (its journal), with the"
                 " server's secrets; answers like a workflow tool.",
-                input_schema={
-                    "type": "object",
-                    "properties": {**RUN_ID, **_WAIT},
-                    "required": ["runId"],
-                },
+                input_schema=_RUN_ID_AND_WAIT,
             ),
         ]
         return types.ListToolsResult(tools=tools)

@@ -48,28 +48,32 @@ class HarError(ArazzoError):
     exit_code = 2  # bad input to the command, like an invalid document
 
 
+class _Headed:
+    """A recorded request's or response's header look-up (names are case-insensitive)."""
+
+    __slots__ = ()
+    headers: Headers
+
+    def header(self, name: str) -> str | None:
+        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
+
+
 @dataclass(frozen=True, slots=True)
-class RecordedRequest:
+class RecordedRequest(_Headed):
     method: str
     url: str
     headers: Headers = ()
     body: bytes = b""
     http_version: str = "HTTP/1.1"
 
-    def header(self, name: str) -> str | None:
-        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
-
 
 @dataclass(frozen=True, slots=True)
-class RecordedResponse:
+class RecordedResponse(_Headed):
     status: int
     headers: Headers = ()
     content: bytes = b""
     reason: str = ""
     http_version: str = "HTTP/1.1"
-
-    def header(self, name: str) -> str | None:
-        return next((v for n, v in self.headers if n.lower() == name.lower()), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,8 @@ def replay_aws_environment(
     return AwsEnvironment(region=region, session=session)
 
 
-def _chain(*listeners: Callable[[Event], None] | None) -> Callable[[Event], None]:
+def chain_listeners(*listeners: Callable[[Event], None] | None) -> Callable[[Event], None]:
+    """One listener that passes each event to every given listener in turn (the ``None``s left out)."""
     active = [listener for listener in listeners if listener is not None]
 
     def deliver(event: Event) -> None:
@@ -107,7 +108,7 @@ def record(
             workflow_id,
             inputs,
             client=client,
-            on_event=_chain(recorder.on_event, on_event),
+            on_event=chain_listeners(recorder.on_event, on_event),
             **run_options,
         )
     except BaseException:
@@ -179,7 +180,7 @@ def _prepare(
     if run_options.get("environment") is None and run_options.get("aws") is None:
         run_options["aws"] = replay_aws_environment()
     return _Prepared(
-        transport, loaded, workflow_id, inputs, run_options, _chain(transport.on_event, on_event)
+        transport, loaded, workflow_id, inputs, run_options, chain_listeners(transport.on_event, on_event)
     )
 
 

@@ -18,10 +18,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import ArazzoError
-from ..yaml12 import ParsedFile, escape_token, pointer_tokens
+from ..yaml12 import escape_token, pointer_tokens
+from .description import LoadedDescription
 
 MAX_REF_DEPTH = 32
 #: Seconds a ``receive`` step without ``timeout`` waits at most (a run never waits forever). Here,
@@ -130,22 +131,10 @@ class AsyncOperation:
 
 
 @dataclass
-class AsyncApiSource:
+class AsyncApiSource(LoadedDescription):
     """A loaded AsyncAPI 3.x description."""
 
-    name: str
-    url: str
-    location: str
-    file: ParsedFile
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        data: Mapping[str, Any] = self.file.data
-        return data
-
-    @property
-    def version(self) -> str:
-        return str(self.data.get("asyncapi"))
+    version_field: ClassVar[str] = "asyncapi"
 
     def follow(self, value: Any, depth: int = 0) -> Any:
         """``value`` with a local ``$ref`` followed (repeatedly, bounded)."""

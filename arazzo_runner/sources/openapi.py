@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
-from ..yaml12 import ParsedFile, escape_token
+from ..yaml12 import escape_token
+from .description import LoadedDescription
 from .fetch import SourceFetcher, resolve_reference
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -68,13 +69,10 @@ class _Handler:
 
 
 @dataclass
-class OpenApiSource:
+class OpenApiSource(LoadedDescription):
     """A loaded OpenAPI description."""
 
-    name: str
-    url: str
-    location: str
-    file: ParsedFile
+    version_field: ClassVar[str] = "openapi"
     fetcher: SourceFetcher = field(repr=False)
     #: Facts derived once per operation and reused by every request (e.g. its parameter
     #: definitions with $refs resolved): the description never changes after loading.
@@ -91,15 +89,6 @@ class OpenApiSource:
             found = compute(self, operation)
             self.derived[key] = found
         return found
-
-    @property
-    def data(self) -> Mapping[str, Any]:
-        data: Mapping[str, Any] = self.file.data
-        return data
-
-    @property
-    def version(self) -> str:
-        return str(self.data.get("openapi"))
 
     @cached_property
     def spec(self) -> Any:

@@ -6,10 +6,10 @@ names, which is why this lives with the sources and not in :mod:`arazzo_runner.h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .description import plain
 from .openapi import OpenApiSource
 
 
@@ -24,16 +24,8 @@ def security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
         keys = [str(k) for k in names]
     for name in keys:
         with (schemes / name).open() as data:
-            found[name] = _plain(data)
+            found[name] = plain(data)
     return found
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,13 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 WAIT_BUCKETS = (0.1, 1, 5, 15, 30, 60, 300, 900, 3600, 21600, 86400, 432000)
 
 
+def _seconds(meter: Any, name: str, description: str, buckets: tuple[float, ...]) -> Any:
+    """A histogram of durations in seconds, with the buckets advised for it."""
+    return meter.create_histogram(
+        name, unit="s", description=description, explicit_bucket_boundaries_advisory=buckets
+    )
+
+
 class RunMetrics:
     """Counters and histograms of runs, steps, requests, retries, waits and journal commits."""
 
@@ -30,24 +37,18 @@ class RunMetrics:
         self.requests = meter.create_counter(
             "arazzo.requests", unit="{request}", description="HTTP requests, by response status code"
         )
-        self.request_duration = meter.create_histogram(
-            "http.client.request.duration",
-            unit="s",
-            description="Duration of HTTP client requests",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+        self.request_duration = _seconds(
+            meter, "http.client.request.duration", "Duration of HTTP client requests", DURATION_BUCKETS
         )
-        self.wait = meter.create_histogram(
-            "arazzo.wait.duration",
-            unit="s",
-            description="Time a run waits between polls or before a retry",
-            explicit_bucket_boundaries_advisory=WAIT_BUCKETS,
+        self.wait = _seconds(
+            meter, "arazzo.wait.duration", "Time a run waits between polls or before a retry", WAIT_BUCKETS
         )
         self.retries = meter.create_counter(
             "arazzo.retries", unit="{retry}", description="Transport retries and retry actions"
         )
-        self.journal_commit = meter.create_histogram(
+        self.journal_commit = _seconds(
+            meter,
             "arazzo.journal.commit.duration",
-            unit="s",
-            description="Latency of a journal commit (a transition made durable)",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+            "Latency of a journal commit (a transition made durable)",
+            DURATION_BUCKETS,
         )

@@ -310,17 +310,12 @@ class RunTracer:
             attributes=attributes,
         )
         for retry in self._retries:
-            span.add_event(
-                "retry",
-                self.attributes.clean(
-                    {
-                        "arazzo.retry.attempt": retry.attempt,
-                        "arazzo.retry.reason": retry.reason,
-                        "arazzo.retry.delay": retry.delay,
-                    }
-                ),
-                timestamp=_ns(retry.at),
-            )
+            about = {
+                "arazzo.retry.attempt": retry.attempt,
+                "arazzo.retry.reason": retry.reason,
+                "arazzo.retry.delay": retry.delay,
+            }
+            self._note(span, "retry", about, retry.at)
         if self._retries:
             span.set_attribute("http.request.resend_count", len(self._retries))
         self._retries = []
@@ -382,34 +377,20 @@ class RunTracer:
         self._message(event, "receive")
 
     def _criterion_evaluated(self, event: ev.CriterionEvaluated) -> None:
-        span = self._step_span(event.step_id)
-        if span is not None:
-            span.add_event(
-                "criterion",
-                self.attributes.clean(
-                    {
-                        "arazzo.criterion.purpose": event.purpose,
-                        "arazzo.criterion.condition": event.condition,
-                        "arazzo.criterion.passed": event.passed,
-                    }
-                ),
-                timestamp=_ns(event.at),
-            )
+        attributes = {
+            "arazzo.criterion.purpose": event.purpose,
+            "arazzo.criterion.condition": event.condition,
+            "arazzo.criterion.passed": event.passed,
+        }
+        self._note(self._step_span(event.step_id), "criterion", attributes, event.at)
 
     def _action_chosen(self, event: ev.ActionChosen) -> None:
-        span = self._step_span(event.step_id)
-        if span is not None:
-            span.add_event(
-                "action",
-                self.attributes.clean(
-                    {
-                        "arazzo.action.name": event.name,
-                        "arazzo.action.type": event.type,
-                        "arazzo.action.target": event.target,
-                    }
-                ),
-                timestamp=_ns(event.at),
-            )
+        attributes = {
+            "arazzo.action.name": event.name,
+            "arazzo.action.type": event.type,
+            "arazzo.action.target": event.target,
+        }
+        self._note(self._step_span(event.step_id), "action", attributes, event.at)
         if event.type == "retry" and self.metrics is not None:
             self.metrics.retries.add(1, {"arazzo.retry.kind": "action"})
 
@@ -428,22 +409,17 @@ class RunTracer:
         self.wait_started = event.at
 
     def _warning(self, event: ev.Warning) -> None:
-        span = self._current() or self.run_span
-        if span is not None:
-            span.add_event(
-                "warning",
-                self.attributes.clean({"arazzo.warning": event.message, "arazzo.step.id": event.step_id}),
-                timestamp=_ns(event.at),
-            )
+        attributes = {"arazzo.warning": event.message, "arazzo.step.id": event.step_id}
+        self._note(self._current() or self.run_span, "warning", attributes, event.at)
 
     def _limit_hit(self, event: ev.LimitHit) -> None:
-        span = self._current() or self.run_span
+        attributes = {"arazzo.limit": event.limit, "arazzo.limit.message": event.message}
+        self._note(self._current() or self.run_span, "limit", attributes, event.at)
+
+    def _note(self, span: Any, name: str, attributes: dict[str, Any], at: float) -> None:
+        """A span event (attributes through the run's redactor) on ``span``, if there is one."""
         if span is not None:
-            span.add_event(
-                "limit",
-                self.attributes.clean({"arazzo.limit": event.limit, "arazzo.limit.message": event.message}),
-                timestamp=_ns(event.at),
-            )
+            span.add_event(name, self.attributes.clean(attributes), timestamp=_ns(at))
 
     def _run_finished(self, event: ev.RunFinished) -> None:
         run = self._ensure_run(event.workflow_id, event.at)

@@ -14,8 +14,9 @@ import sysconfig
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
+from ..background import Background
 from ..errors import UsageError
 
 
@@ -40,7 +41,7 @@ def free_port() -> int:
         return port
 
 
-class DevServer:
+class DevServer(Background):
     """A dev server on a free port; ``address`` is ``127.0.0.1:PORT``. Stopped on exit."""
 
     def __init__(
@@ -63,7 +64,7 @@ class DevServer:
         self.dynamic_config = dynamic_config
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> DevServer:
+    def start(self) -> Self:
         log = open(Path(self._folder.name) / "server.log", "wb")  # noqa: SIM115 (closed in stop)
         self._log = log
         self.process = subprocess.Popen(
@@ -139,11 +140,3 @@ class DevServer:
         if getattr(self, "_log", None) is not None:
             self._log.close()
         self._folder.cleanup()
-
-    def __enter__(self) -> DevServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

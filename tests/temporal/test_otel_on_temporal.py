@@ -109,27 +109,21 @@ def test_two_workers_one_trace_after_a_kill(temporal_server, task_queue, receive
 def test_cli_run_on_temporal_with_otel_is_one_trace(
     temporal_server, task_queue, emulator, receiver, monkeypatch
 ) -> None:
-    """``arazzo worker --otel`` and ``arazzo run --temporal --otel``, configured by OTEL_* only."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
+    """``arazzo worker --otel`` and ``arazzo run --temporal --otel``, configured by OTEL_* only (the run
+    in this process, ``main(argv)`` with its own environment: tests/temporal/test_cli_temporal.py)."""
+    from tests.temporal.test_cli_temporal import cli
 
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "20")
     monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=worker")
     worker = WorkerProcess(temporal_server.address, task_queue, "--otel").wait_ready()
     try:
-        done = subprocess.run(
-            [
-                sys.executable, "-m", "arazzo_runner", "run", str(FLAGSHIP), "-q",
-                "--inputs", "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json",
-                "--server", f"sagemakerApi={emulator.url}", "--poll-interval", "0",
-                "--temporal", temporal_server.address, "--task-queue", task_queue, "--otel",
-            ],
-            capture_output=True, text=True, cwd=ROOT, timeout=120,
-            env={**os.environ, "OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=cli"},
+        monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=cli")
+        done = cli(
+            "run", str(FLAGSHIP), "-q",
+            "--inputs", "workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json",
+            "--server", f"sagemakerApi={emulator.url}", "--poll-interval", "0",
+            "--temporal", temporal_server.address, "--task-queue", task_queue, "--otel",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
     finally:

@@ -15,7 +15,14 @@ import pytest
 import arazzo_runner
 from arazzo_runner.run_settings import RunSettings, SettingsError
 from tests.conftest import ROOT
-from tests.temporal.test_cli_temporal import DOC, INPUTS, cli, flagship_args, worker  # noqa: F401 (fixture)
+from tests.temporal.test_cli_temporal import (  # noqa: F401 (fixtures: the module's worker on its queue)
+    DOC,
+    INPUTS,
+    cli,
+    flagship_args,
+    module_queue,
+    worker,
+)
 
 
 def test_settings_a_worker_cannot_apply_are_refused_before_submission(
@@ -37,15 +44,15 @@ def test_settings_a_worker_cannot_apply_are_refused_before_submission(
         new_request(document, None, {}, settings=RunSettings(client_certs=(("h", "/c.pem", None),)))
 
 
-def test_the_worker_applies_the_runs_network_policy(temporal_server, task_queue, emulator, worker) -> None:  # noqa: F811
-    denied = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-denied"), "--deny-host", "127.1",
+def test_the_worker_applies_the_runs_network_policy(temporal_server, module_queue, emulator, worker) -> None:  # noqa: F811
+    denied = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-denied"), "--deny-host", "127.1",
                  "--output", "json")  # fmt: skip
     assert denied.returncode == 1, denied.stderr
     error = json.loads(denied.stdout)["error"]
     assert "refused by --deny-host '127.1'" in error["message"]
     assert emulator.emulator.count("CreateTrainingJob") == 0  # the worker never sent it
 
-    private = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-private"), "--deny-private-networks",
+    private = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-private"), "--deny-private-networks",
                   "--output", "json")  # fmt: skip
     assert (
         private.returncode == 1
@@ -53,8 +60,8 @@ def test_the_worker_applies_the_runs_network_policy(temporal_server, task_queue,
     )
 
 
-def test_the_worker_applies_the_runs_response_limit(temporal_server, task_queue, emulator, worker) -> None:  # noqa: F811
-    limited = cli(*flagship_args(emulator, temporal_server, task_queue, "tmp-limited"), "--max-response-size", "20",
+def test_the_worker_applies_the_runs_response_limit(temporal_server, module_queue, emulator, worker) -> None:  # noqa: F811
+    limited = cli(*flagship_args(emulator, temporal_server, module_queue, "tmp-limited"), "--max-response-size", "20",
                   "--output", "json")  # fmt: skip
     assert limited.returncode == 1, limited.stderr
     assert "20" in json.loads(limited.stdout)["error"]["message"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hostile_servers import HostileServer, declared_huge, drip_body, drip_headers, endless_body, gzip_bomb
@@ -27,11 +29,18 @@ def pets_document(tmp_path: Path) -> arazzo_runner.Document:
     return arazzo_runner.load(tmp_path / "flow.arazzo.yaml")
 
 
+#: Sync runs (httpx), and async runs over each transport ``ARAZZO_HTTP_TRANSPORT`` can pick.
+MODES = ["sync", "async", "async-lean-h11", "async-httpx"]
+
+
 def run(doc, server, *, mode: str = "sync", options=None, **environment) -> arazzo_runner.RunResult:
     env = RunEnvironment(servers={"pets": server.url}, **environment)
     if mode == "sync":
         return doc.run(None, {}, environment=env, options=options)
-    return asyncio.run(doc.run_async(None, {}, environment=env, options=options))
+    # ``async-NAME``: the async run's own client goes over transport NAME (``async``: the default one).
+    transport = {"ARAZZO_HTTP_TRANSPORT": mode.removeprefix("async-")} if mode.startswith("async-") else {}
+    with mock.patch.dict(os.environ, transport):
+        return asyncio.run(doc.run_async(None, {}, environment=env, options=options))
 
 
 def reason(result: arazzo_runner.RunResult) -> str:
@@ -39,21 +48,21 @@ def reason(result: arazzo_runner.RunResult) -> str:
     return result.step("list").last.reason
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 def test_body_dripping_a_byte_at_a_time_is_stopped_by_the_http_timeout(tmp_path, mode) -> None:
     with HostileServer(drip_body()) as server:
         result = run(pets_document(tmp_path), server, mode=mode, request_timeout=0.3)
     assert "took longer than 0.3 s (--http-timeout)" in reason(result)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 def test_run_deadline_stops_reading_a_dripping_body(tmp_path, mode) -> None:
     with HostileServer(drip_body()) as server:
         result = run(pets_document(tmp_path), server, mode=mode, options=RunOptions(run_timeout=0.3))
     assert "did not end before the run's deadline (--timeout)" in reason(result)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 def test_time_bound_covers_headers_dripping_too(tmp_path, mode) -> None:
     with HostileServer(drip_headers()) as server:
         result = run(pets_document(tmp_path), server, mode=mode, request_timeout=0.3)
@@ -66,7 +75,7 @@ def test_run_deadline_covers_headers_dripping(tmp_path) -> None:
     assert "did not end before the run's deadline (--timeout)" in reason(result)
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 def test_gzip_bomb_is_counted_decoded_and_stopped(tmp_path, mode) -> None:
     with HostileServer(gzip_bomb(16 * 1024 * 1024)) as server:  # ~16 KB on the wire
         result = run(pets_document(tmp_path), server, mode=mode, max_response_size=1024 * 1024)
@@ -76,7 +85,7 @@ def test_gzip_bomb_is_counted_decoded_and_stopped(tmp_path, mode) -> None:
     assert passed < 1024 * 1024 + 64 * 1024 * 1024  # stopped within one decoded chunk of the limit
 
 
-@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("mode", MODES)
 def test_endless_body_stops_at_the_size_limit(tmp_path, mode) -> None:
     with HostileServer(endless_body()) as server:
         result = run(pets_document(tmp_path), server, mode=mode, max_response_size=2 * 1024 * 1024)

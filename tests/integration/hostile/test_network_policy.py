@@ -110,7 +110,7 @@ def test_cli_flags(doc, reflecting) -> None:
     assert bad.returncode == 2 and "HOST=CERT.pem" in bad.stderr
 
 
-@pytest.mark.parametrize("mode", ["sync", "async-lean", "async-httpx"])
+@pytest.mark.parametrize("mode", ["sync", "async-lean", "async-lean-h11", "async-httpx"])
 def test_client_certificate_is_presented_for_mutual_tls(doc, tmp_path, monkeypatch, mode) -> None:
     from tls_certs import MutualTlsEchoServer
 

@@ -1,8 +1,9 @@
-"""Both asyncio transports (httpx's own and the lean one) behave the same on the wire.
+"""The asyncio transports (httpx's own, and the lean one with each of its framings: httptools, the
+default, and h11) behave the same on the wire.
 
 A small raw HTTP/1.1 server on 127.0.0.1 (asyncio streams, in the test's own event loop) answers by
 path: keep-alive JSON, chunked, close-delimited, ``Connection: close``, silent, a body cut short, a
-large body. Every test runs once per transport; no real time passes but the short timeouts that the
+large body, interim 1xx answers, bodiless answers, malformed or oversized heads. Every test runs once per transport; no real time passes but the short timeouts that the
 timeout tests ask for (tenths of a second).
 """
 
@@ -28,6 +29,30 @@ TRANSPORTS: dict[str, Callable[..., httpx.AsyncBaseTransport]] = {
         limits=httpx.Limits(max_connections=kw.get("max_connections", 100))
     ),
     "lean": lambda **kw: LeanAsyncTransport(max_connections=kw.get("max_connections", 100)),
+    "lean-h11": lambda **kw: LeanAsyncTransport(
+        max_connections=kw.get("max_connections", 100), framing="h11"
+    ),
+}
+
+
+#: Paths answered with these bytes, the connection kept open.
+CANNED = {
+    "/chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    "/no-content": b"HTTP/1.1 204 No Content\r\n\r\n",
+    # declares the length of a body it does not send
+    "/not-modified": b"HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n",
+    # the answer to HEAD: the length of the body a GET would get, no body
+    "/head": b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n",
+    # a whole answer, then bytes that start no answer
+    "/trailing-garbage": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE\r\n\r\n",
+}
+#: Paths answered with these bytes, then the connection closed.
+CANNED_THEN_CLOSE = {
+    "/close-delimited": b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+    "/close": b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+    "/cut": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..",
+    "/malformed": b"HTTP/1.1 OK 200\r\nContent-Length: 2\r\n\r\nok",
+    "/bad-length": b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\nok",
 }
 
 
@@ -89,20 +114,10 @@ class RawServer:
         if path == "/silent":
             await self.release.wait()
             return False
-        if path == "/chunked":
-            writer.write(
-                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
-            )
-        elif path == "/close-delimited":
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
-            await writer.drain()
-            return False
-        elif path == "/close":
-            writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
-            await writer.drain()
-            return False
-        elif path == "/cut":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..")
+        if path in CANNED:
+            writer.write(CANNED[path])
+        elif path in CANNED_THEN_CLOSE:
+            writer.write(CANNED_THEN_CLOSE[path])
             await writer.drain()
             return False
         elif path == "/head-then-silence":
@@ -122,8 +137,17 @@ class RawServer:
             writer.close()
             self.closed_idle.set()
             return False
-        elif path == "/no-content":
-            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        elif path == "/interim":  # two 1xx answers before the real one, in separate writes
+            writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            await writer.drain()
+            writer.write(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
+            await writer.drain()
+            writer.write(b"HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok")
+        elif path == "/huge-head":  # 200 KiB of headers, more than any transport accepts
+            writer.write(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: %s\r\n" % (b"y" * 1000) * 200)
+            await writer.drain()
+            await self.release.wait()
+            return False
         elif path == "/endless":  # chunked, never ends (issue 17: the size limit must stop it)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
             chunk = b"x" * 65536
@@ -169,16 +193,20 @@ def run(kind: str, scenario: Callable[[httpx.AsyncClient, RawServer], Awaitable[
     async def main() -> Any:
         server = await RawServer().start()
         try:
-            transport = TRANSPORTS[kind](**limits)
+            transport = TRANSPORTS[kind.removesuffix("-uvloop")](**limits)
             async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(2.0)) as client:
                 return await scenario(client, server)
         finally:
             await server.stop()
 
+    if kind.endswith("-uvloop"):  # uvloop's transports, as `arazzo worker` runs on them
+        import uvloop
+
+        return uvloop.run(main())
     return asyncio.run(main())
 
 
-@pytest.fixture(params=sorted(TRANSPORTS))
+@pytest.fixture(params=[*sorted(TRANSPORTS), "lean-uvloop"])
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -299,9 +327,10 @@ def test_silence_after_the_head_is_a_read_timeout_on_the_body(kind: str) -> None
         run(kind, scenario)
 
 
-def test_body_cut_short_is_a_protocol_error(kind: str) -> None:
+@pytest.mark.parametrize("path", ["/cut", "/malformed", "/bad-length"])
+def test_body_cut_short_or_malformed_answer_is_a_protocol_error(kind: str, path: str) -> None:
     async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
-        await client.get(f"{server.url}/cut")
+        await client.get(f"{server.url}{path}")
 
     with pytest.raises(httpx.RemoteProtocolError):
         run(kind, scenario)
@@ -355,7 +384,9 @@ async def bounded_get(
     """Send through the runs' exchange (streamed, bounded); (seconds taken, what it raised)."""
     started = time.monotonic()
     try:
-        await send_with_retries_async(client, httpx.Request("GET", url), policy=RetryPolicy(1, ()), limits=limits)
+        await send_with_retries_async(
+            client, httpx.Request("GET", url), policy=RetryPolicy(1, ()), limits=limits
+        )
     except TransportFailure as exc:  # ResponseLimitExceeded, or what the transport raised, wrapped
         return time.monotonic() - started, exc
     return time.monotonic() - started, None
@@ -377,7 +408,9 @@ def test_endless_body_stops_at_the_size_limit_and_frees_the_connection(kind: str
 
 def test_gzip_bomb_is_counted_decoded(kind: str) -> None:
     async def scenario(client: httpx.AsyncClient, server: RawServer) -> Any:
-        return (await bounded_get(client, f"{server.url}/gzip-bomb", ResponseLimits(max_bytes=1024 * 1024)))[1]
+        return (await bounded_get(client, f"{server.url}/gzip-bomb", ResponseLimits(max_bytes=1024 * 1024)))[
+            1
+        ]
 
     error = run(kind, scenario)
     assert isinstance(error, ResponseLimitExceeded)
@@ -407,3 +440,108 @@ def test_dripping_answer_is_stopped_at_the_run_deadline(kind: str) -> None:
     assert isinstance(error, ResponseLimitExceeded)  # a limit of the run: never retried
     assert "did not end before the run's deadline (--timeout)" in str(error)
     assert taken < 1.5
+
+
+# -- framing edge cases: interim answers, bodiless answers, malformed or oversized heads --------------
+
+
+def test_interim_answers_are_skipped(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[Any, ...]:
+        response = await client.get(f"{server.url}/interim")
+        after = await client.get(f"{server.url}/echo")
+        return response.status_code, response.headers.get("x-final"), response.text, after.status_code
+
+    assert run(kind, scenario) == (200, "yes", "ok", 200)
+
+
+def test_head_and_not_modified_answers_have_no_body_and_keep_the_connection(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[Any, ...]:
+        head = await client.head(f"{server.url}/head")
+        not_modified = await client.get(f"{server.url}/not-modified")
+        after = await client.get(f"{server.url}/echo")
+        return (
+            head.status_code,
+            head.headers["content-length"],
+            head.content,
+            not_modified.status_code,
+            not_modified.content,
+            after.json()["method"],
+            server.connections,
+        )
+
+    assert run(kind, scenario) == (200, "50", b"", 304, b"", "GET", 1)
+
+
+def test_oversized_head_is_a_protocol_error_not_a_wait(kind: str) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> None:
+        await client.get(f"{server.url}/huge-head", timeout=httpx.Timeout(2.0, read=5.0))
+
+    started = time.monotonic()
+    with pytest.raises(httpx.RemoteProtocolError):
+        run(kind, scenario)
+    assert time.monotonic() - started < 4.0  # refused on size, not after the read timeout
+
+
+def test_bytes_after_a_whole_answer_are_not_read_as_the_next_one(kind: str) -> None:
+    """The lean framings keep the answer and drop the connection; httpcore reuses it and then fails:
+    both report the garbage as a protocol error at worst, never as an answer."""
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[str, int | str]:
+        first = (await client.get(f"{server.url}/trailing-garbage")).text
+        try:
+            second: int | str = (await client.get(f"{server.url}/echo")).status_code
+        except httpx.RemoteProtocolError:
+            second = "RemoteProtocolError"
+        return first, second
+
+    first, second = run(kind, scenario)
+    assert first == "ok"
+    assert second == (200 if kind.startswith("lean") else "RemoteProtocolError")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Injected": "a\r\nX-Evil: 1"}, {"X-Nul": "a\0b"}, {"Bad Name": "a"}],
+    ids=["crlf", "nul", "name"],
+)
+def test_a_header_that_would_change_the_request_is_refused_before_sending(
+    kind: str, headers: dict[str, str]
+) -> None:
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> int:
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.get(f"{server.url}/echo", headers=headers)
+        return len(server.requests)
+
+    assert run(kind, scenario) == 0
+
+
+def test_a_short_read_timeout_after_a_long_one_on_the_same_connection_still_applies(kind: str) -> None:
+    """The lean connection keeps one timer for its read deadlines: a shorter one must bring it forward."""
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> float:
+        assert (await client.get(f"{server.url}/echo", timeout=httpx.Timeout(30.0))).status_code == 200
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            await client.get(f"{server.url}/silent", timeout=httpx.Timeout(30.0, read=0.2))
+        assert server.connections == 1
+        return time.monotonic() - started
+
+    assert run(kind, scenario) < 2.0
+
+
+def test_large_body_read_whole_in_pieces_arrives_byte_for_byte(kind: str) -> None:
+    """3 MiB read while the socket is paused and resumed (at most 64 KiB held unread)."""
+
+    async def scenario(client: httpx.AsyncClient, server: RawServer) -> tuple[int, bool, int]:
+        received, pieces = 0, 0
+        async with client.stream("GET", f"{server.url}/big") as response:
+            async for chunk in response.aiter_raw():
+                assert chunk == b"x" * len(chunk)
+                received += len(chunk)
+                pieces += 1
+                await asyncio.sleep(0)  # a slow reader: the server gets ahead
+        reused = (await client.get(f"{server.url}/echo")).status_code == 200 and server.connections == 1
+        return received, reused, pieces
+
+    received, reused, pieces = run(kind, scenario)
+    assert received == 3 * 1024 * 1024 and reused and pieces > 1

@@ -57,7 +57,7 @@ def test_flagship_with_a_wrong_secret_is_refused_by_moto(keys, monkeypatch: pyte
     assert keys.secret_access_key not in json.dumps([e.to_dict() for e in events], default=str)
 
 
-@pytest.mark.parametrize("transport", ["lean", "httpx"])
+@pytest.mark.parametrize("transport", ["lean", "lean-h11", "httpx"])
 def test_async_flagship_signed_over_each_transport_is_accepted_by_moto(
     keys, monkeypatch: pytest.MonkeyPatch, transport: str
 ) -> None:

@@ -50,9 +50,9 @@ def test_new_request_is_what_httpx_request_builds(
 @given(url=urls, query=st.sampled_from(["", "a=1", "b=%20&c"]))
 def test_parsed_urls_keep_their_text_and_behave_as_httpx_urls(url: str, query: str) -> None:
     """Build requests parse each URL text once into an ``httpx.URL`` that caches its own text."""
-    from arazzo_runner.http.request import _parsed_url
+    from arazzo_runner.http.request import parsed_url
 
-    parsed, plain = _parsed_url(url), httpx.URL(url)
+    parsed, plain = parsed_url(url), httpx.URL(url)
     assert str(parsed) == str(plain) and str(parsed) == str(parsed)  # the second from the cache
     assert parsed == plain and hash(parsed) == hash(plain) and parsed.host == plain.host
     assert str(parsed.copy_with(query=query.encode())) == str(plain.copy_with(query=query.encode()))
