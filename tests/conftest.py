@@ -39,8 +39,8 @@ def run_cli():
     return run
 
 
-#: The files that take longest (about 15 s or more each on a quiet machine), longest first, started before
-#: all others. Under `make test` (`-n 2 --dist loadfile --no-loadscope-reorder`) a file is the unit of
+#: The files that took longest in a full run (`--durations`, 2026-12-05 morning, before issue 27's cuts;
+#: each still among the longest), longest first, started before all others. Under `make test` (`-n 2 --dist loadfile --no-loadscope-reorder`) a file is the unit of
 #: scheduling: one of these started late leaves the other worker idle at the end while it finishes alone.
 #: Longest first is the classic remedy (LPT). Every other file keeps its place, each file its own order.
 #: Figures: `pytest --durations`; re-rank when a file gets much faster or slower.
