@@ -1,4 +1,5 @@
-"""Issue 20's figures in one run, side by side, printed as Markdown ready for ``bench/RESULTS.md``.
+"""Issues 20 and 31's figures in one run, side by side with their floors and targets, printed as
+Markdown ready for ``bench/RESULTS.md``.
 
 Run: ``make bench`` or ``.venv/bin/python bench/figures.py`` (4.5 min on the 2-core VM at load
 average ~3, plus the peers' first install); ``--with-10000`` adds the 10,000-run fleet, journal off
@@ -18,7 +19,16 @@ process on 127.0.0.1:
    child process (steps/s, peak RSS, journal size); 10,000 likewise with ``--with-10000``;
 3. the poll-loop ratio, engine / plain signed httpx loop (``bench/poll_loop.py``), and the journal's
    cost on it (``poll_loop.py --journal``);
-4. the peers on the same poll loop (``bench/peer.py``): Jentic, arazzo-exec, Redocly.
+4. ``arazzo run`` end to end, journal on, as a user runs it, over the plain signed loop, both whole
+   processes (``bench/cli_poll_loop.py``, 1 + 2,000 + 1 requests; target <= 1.10);
+5. Temporal (``bench/temporal_fleet.py --json --runs 200 --workers 2``): requests/s (target >= 3x
+   53.5) and history events per poll (target <= 3); "not available" when the script cannot say;
+6. cold start (``bench/cold_start.sh``): ``arazzo --help`` (<= 100 ms), ``arazzo validate`` (<= 400 ms),
+   a short ``arazzo run``;
+7. the peers on the same poll loop (``bench/peer.py``): Jentic, arazzo-exec, Redocly.
+
+``--skip transports,fleet,poll,cli,temporal,cold,peers`` leaves parts out; the total wall time is
+printed at the end (stderr) and in the Markdown's heading.
 
 The machine's facts (cores, CPU, memory, versions, load average before and after and at the start
 of every part) head the Markdown, then one summary table of every part's headline figures, then
@@ -292,7 +302,168 @@ def poll_loop_rows(reps: int) -> list[str]:
     return rows
 
 
-# -- 4. the peers --------------------------------------------------------------------------------
+# -- 4. the CLI end to end ----------------------------------------------------------------------
+
+#: ``arazzo run`` (journal on, as a user runs it) over the plain signed loop, both whole processes.
+CLI_TARGET = 1.10
+
+
+def cli_rows(polls: int, reps: int) -> list[str]:
+    """``bench/cli_poll_loop.py``: the real ``arazzo run`` process vs the plain loop's process."""
+    at_start = load()
+    command = [
+        sys.executable,
+        str(harness.BENCH / "cli_poll_loop.py"),
+        "--polls",
+        str(polls),
+        "--reps",
+        str(reps),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    figures = _last_json(done.stdout)
+    header = [
+        f"`arazzo run` end to end: 1 + {polls:,} + 1 requests, journal on (the default), stderr a terminal;"
+        " against the plain signed loop of `poll_loop.py` run as a process of its own; both processes"
+        f" whole (interpreter start, imports, work), alternating, {reps} reps (load at start {at_start}).",
+        "",
+        "| figure | measured | target | command |",
+        "| --- | --- | --- | --- |",
+    ]
+    if done.returncode != 0 or figures is None:
+        log(done.stdout + done.stderr)
+        SUMMARY.append(
+            f"| `arazzo run` / plain signed loop, journal on | cli_poll_loop.py failed | <= {CLI_TARGET} |"
+        )
+        return [*header, f"| ratio | cli_poll_loop.py failed (exit {done.returncode}) | <= {CLI_TARGET} | |"]
+    ratio, cpu = figures["cli_ratio"], figures["cli_cpu_ratio"]
+    verdict = "met" if ratio <= CLI_TARGET else "MISSED"
+    SUMMARY.append(
+        f"| `arazzo run` / plain signed loop, journal on, {polls + 2:,} requests | {ratio:.3f} wall, {cpu:.3f} CPU"
+        f" (median of {reps}) | <= {CLI_TARGET} |"
+    )
+    log(f"  cli ratio: {ratio:.3f} (CPU {cpu:.3f})")
+    return [
+        *header,
+        f"| ratio (b) `arazzo run` / (a) plain loop, wall | **{ratio:.3f}** median (min {figures['cli_ratio_min']:.3f});"
+        f" (a) {figures['plain_ms']:,.0f} ms, (b) {figures['cli_ms']:,.0f} ms | <= {CLI_TARGET}: {verdict} |"
+        f" `cli_poll_loop.py --polls {polls} --reps {reps}` |",
+        f"| ratio of the processes' CPU time (user + system) | **{cpu:.3f}** median; (a) {figures['plain_cpu_ms']:,.0f} ms,"
+        f" (b) {figures['cli_cpu_ms']:,.0f} ms | — | |",
+    ]
+
+
+def _last_json(stdout: str) -> dict[str, Any] | None:
+    """The JSON object a bench script prints as its last line (``None``: it printed none)."""
+    import json
+
+    lines = stdout.strip().splitlines()
+    try:
+        found = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+# -- 5. Temporal ---------------------------------------------------------------------------------
+
+#: Issue 31's Temporal targets: 3x the 53.5 requests/s measured before, <= 3 history events a poll.
+TEMPORAL_BEFORE_REQUESTS_PER_S = 53.5
+TEMPORAL_EVENTS_PER_POLL = 3
+
+
+def temporal_rows(runs: int, workers: int) -> list[str]:
+    """``bench/temporal_fleet.py --json``: runs/s, requests/s and history events per poll."""
+    at_start = load()
+    command = [
+        sys.executable, str(harness.BENCH / "temporal_fleet.py"),
+        "--json", "--runs", str(runs), "--workers", str(workers),
+    ]  # fmt: skip
+    target_rate = 3 * TEMPORAL_BEFORE_REQUESTS_PER_S
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        figures = _last_json(done.stdout) if done.returncode == 0 else None
+        why = f"exit {done.returncode}: {(done.stderr.strip().splitlines() or [''])[-1][:160]}"
+    except subprocess.TimeoutExpired:
+        figures, why = None, "timed out after 1 h"
+    keys = {"runs", "workers", "wall_s", "runs_per_s", "requests_per_s", "history_events_per_poll"}
+    header = [
+        f"Temporal: {runs} flagship runs, {workers} workers, dev server (`temporal_fleet.py --json --runs {runs}"
+        f" --workers {workers}`; load at start {at_start}).",
+        "",
+        "| figure | measured | target |",
+        "| --- | --- | --- |",
+    ]
+    if figures is None or not keys <= set(figures):
+        log(f"  temporal: not available ({why})")
+        SUMMARY.append(f"| Temporal, requests/s | not available ({why}) | >= {target_rate:.1f} |")
+        SUMMARY.append(
+            f"| Temporal, history events per poll | not available | <= {TEMPORAL_EVENTS_PER_POLL} |"
+        )
+        return [*header, f"| every figure | not available ({why}) | |"]
+    rate, per_poll = float(figures["requests_per_s"]), float(figures["history_events_per_poll"])
+    rate_verdict = "met" if rate >= target_rate else "MISSED"
+    poll_verdict = "met" if per_poll <= TEMPORAL_EVENTS_PER_POLL else "MISSED"
+    SUMMARY.append(
+        f"| Temporal, {runs} runs, {workers} workers, requests/s | {rate:,.1f} ({rate / TEMPORAL_BEFORE_REQUESTS_PER_S:.1f}x"
+        f" the {TEMPORAL_BEFORE_REQUESTS_PER_S}) | >= {target_rate:.1f} |"
+    )
+    SUMMARY.append(f"| Temporal, history events per poll | {per_poll:.2f} | <= {TEMPORAL_EVENTS_PER_POLL} |")
+    log(f"  temporal: {rate:,.1f} requests/s, {per_poll:.2f} history events per poll")
+    return [
+        *header,
+        f"| wall, runs/s | {float(figures['wall_s']):.1f} s, {float(figures['runs_per_s']):,.1f} runs/s | — |",
+        f"| requests/s | **{rate:,.1f}** | >= {target_rate:.1f} (3x {TEMPORAL_BEFORE_REQUESTS_PER_S}): {rate_verdict} |",
+        f"| history events per poll | **{per_poll:.2f}** | <= {TEMPORAL_EVENTS_PER_POLL}: {poll_verdict} |",
+        f"| continued as new | {figures.get('continued_as_new', '—')} | — |",
+    ]
+
+
+# -- 6. cold start -------------------------------------------------------------------------------
+
+_COLD = re.compile(r"^(arazzo [a-z-]+)\s+min\s+([\d.]+) ms\s+median\s+([\d.]+) ms", re.M)
+COLD_TARGETS = {"arazzo --help": 100.0, "arazzo validate": 400.0}
+
+
+def cold_rows(count: int) -> list[str]:
+    """``bench/cold_start.sh``: a fresh process each time, min and median of ``count``."""
+    at_start = load()
+    # As on a user's machine, the processes read (and the first one writes) the bytecode cache.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run(
+        ["bash", str(harness.BENCH / "cold_start.sh"), str(count)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env=env,
+    )
+    found = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in _COLD.finditer(done.stdout)}
+    rows = [
+        f"Cold start: a fresh `arazzo` process each time, min and median of {count} (`cold_start.sh {count}`;"
+        f" load at start {at_start}).",
+        "",
+        "| command | min | median | target |",
+        "| --- | --- | --- | --- |",
+    ]
+    if not found:
+        log(done.stdout + done.stderr)
+    for label in ("arazzo --help", "arazzo validate", "arazzo run"):
+        target = COLD_TARGETS.get(label)
+        shown = f"<= {target:.0f} ms" if target else "—"
+        if label not in found:
+            rows.append(f"| `{label}` | cold_start.sh failed (exit {done.returncode}) | | {shown} |")
+            if target:
+                SUMMARY.append(f"| `{label}`, fresh process | cold_start.sh failed | {shown} |")
+            continue
+        low, median = found[label]
+        verdict = (": met" if median <= target else ": MISSED") if target else ""
+        rows.append(f"| `{label}` | {low:,.0f} ms | **{median:,.0f} ms** | {shown}{verdict} |")
+        if target:
+            SUMMARY.append(f"| `{label}`, fresh process, median of {count} | {median:,.0f} ms | {shown} |")
+    log(f"  cold start: {', '.join(f'{k} {v[1]:.0f} ms' for k, v in found.items()) or 'failed'}")
+    return rows
+
+
+# -- 7. the peers --------------------------------------------------------------------------------
 
 
 def peer_rows(polls: int, reps: int) -> list[str]:
@@ -313,7 +484,7 @@ def peer_rows(polls: int, reps: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="issue 20's figures in one run, as Markdown")
+    parser = argparse.ArgumentParser(description="issues 20 and 31's figures in one run, as Markdown")
     parser.add_argument(
         "--with-10000", action="store_true", help="also the 10,000-run fleet, journal off and on"
     )
@@ -326,11 +497,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-polls", type=int, default=500, help="InProgress answers in the peers' runs")
     parser.add_argument("--peer-reps", type=int, default=3, help="runs of each peer (default 3)")
     parser.add_argument(
-        "--skip", default="", help="parts to leave out: comma list of transports,fleet,poll,peers"
+        "--cli-polls", type=int, default=2000, help="InProgress answers in the CLI part (2000)"
+    )
+    parser.add_argument("--cli-reps", type=int, default=5, help="cli_poll_loop.py repetitions (default 5)")
+    parser.add_argument(
+        "--temporal-runs", type=int, default=200, help="temporal_fleet.py --runs (default 200)"
+    )
+    parser.add_argument("--temporal-workers", type=int, default=2, help="temporal_fleet.py --workers (2)")
+    parser.add_argument("--cold-runs", type=int, default=10, help="cold_start.sh processes per figure (10)")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="parts to leave out: comma list of transports,fleet,poll,cli,temporal,cold,peers",
     )
     parser.add_argument("--out", type=Path, help="also write the Markdown to this file")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    known = {"transports", "fleet", "poll", "cli", "temporal", "cold", "peers"}
+    if skip - known:
+        parser.error(
+            f"--skip: unknown part(s) {', '.join(sorted(skip - known))}; known: {', '.join(sorted(known))}"
+        )
     started, load_before = time.perf_counter(), load()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     log(f"figures: started {when}, load average {load_before}")
@@ -347,6 +534,13 @@ def main(argv: list[str] | None = None) -> int:
             lambda: fleet_rows([args.fleet_runs, 10000] if args.with_10000 else [args.fleet_runs]),
         ),
         ("poll", "The poll-loop ratio", lambda: poll_loop_rows(args.poll_reps)),
+        ("cli", "`arazzo run` end to end, journal on", lambda: cli_rows(args.cli_polls, args.cli_reps)),
+        (
+            "temporal",
+            "Temporal",
+            lambda: temporal_rows(args.temporal_runs, args.temporal_workers),
+        ),
+        ("cold", "Cold start", lambda: cold_rows(args.cold_runs)),
         ("peers", "The peers, re-measured beside ours", lambda: peer_rows(args.peer_polls, args.peer_reps)),
     ]
     for key, title, run in parts:
@@ -357,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append((title, run()))
         log(f"{title}: {time.perf_counter() - part_started:.0f} s")
     wall = time.perf_counter() - started
+    log(f"figures: every part in {wall / 60:.1f} min (wall)")
     lines = [
         f"### Figures of {when} (`bench/figures.py{' --with-10000' if args.with_10000 else ''}`, {wall / 60:.1f} min)",
         "",

@@ -38,6 +38,9 @@ def moto_server(script: Path, *args: str) -> Iterator[str]:
     finally:
         if process.stdin:
             process.stdin.close()
+        # Then at once SIGTERM: moto's own stop waits out werkzeug's half-second poll and the
+        # interpreter's shutdown (about a second); its state dies with it either way.
+        process.terminate()
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -144,9 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    code = _main(parser, args)
+    from . import collector
+
+    with collector.paused():  # starting makes no garbage worth collecting (see cli/collector.py)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command != "run":
+            collector.resume()
+        code = _main(parser, args)
     if getattr(args, "temporal", None):
         # The Temporal SDK's native threads can abort the interpreter's shutdown ("PyGILState_Release:
         # thread state must be current", temporalio/sdk-python#300): the work is done, leave now.

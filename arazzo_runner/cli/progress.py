@@ -60,18 +60,23 @@ class ProgressRenderer:
         self.polls: dict[str, int] = {}
         self.next_poll_at: float | None = None
         self.current: str | None = None
-        self.status_line = ""
+        #: The live line: its text, or what it is made of until it is drawn (``status_line``).
+        self._status_line = ""
+        self._status: tuple[str, int, dict[str, Any]] | None = None
+        self._drawn: tuple[str, int, dict[str, Any]] | None = None
         self.last_step_outputs: dict[str, Any] = {}
         self._violations_shown: set[tuple[str | None, str]] = set()
         self._warnings_shown: set[tuple[str | None, str]] = set()
         #: Distinct warnings that are not OpenAPI violations (the summary line counts them).
         self._plain_warnings: set[tuple[str | None, str]] = set()
-        #: (step, line, style) of a poll not printed yet: printed if it turns out to be the last.
-        self._unshown_poll: tuple[str, str, str | None] | None = None
+        #: (step, event, poll number) of a poll not printed yet: printed if it turns out to be the last.
+        self._unshown_poll: tuple[str, ev.StepFinished, int] | None = None
         #: Failure reasons already printed on a step line (the run's error then refers to them).
         self._shown_reasons: list[str] = []
         self._live: Any = None
         self._console: Any = None
+        #: Event kind -> its handler (``None``: the kind is not shown).
+        self._handlers: dict[str, Any] = {}
         if live:
             from rich.console import Console
             from rich.live import Live
@@ -116,7 +121,10 @@ class ProgressRenderer:
 
     # -- events ------------------------------------------------------------------------------
     def __call__(self, event: ev.Event) -> None:
-        handler = getattr(self, f"on_{event.kind}", None)
+        try:
+            handler = self._handlers[event.kind]
+        except KeyError:
+            handler = self._handlers[event.kind] = getattr(self, f"on_{event.kind}", None)
         if handler is not None:
             handler(event)
 
@@ -128,9 +136,23 @@ class ProgressRenderer:
         """Print a poll loop's last poll (the answer that ended it) once the loop is over."""
         if self._unshown_poll is None or self._unshown_poll[0] == unless_step:
             return
-        _, text, style = self._unshown_poll
+        _, event, poll = self._unshown_poll
         self._unshown_poll = None
-        self._line(text, style)
+        self._line(self._poll_line(event, poll) + _pairs(event.outputs))
+
+    @property
+    def status_line(self) -> str:
+        """The live line's text (step, poll count, outputs), made when it is drawn."""
+        status = self._status  # set by the run's thread; read by rich's refresh thread too
+        if status is not None and status is not self._drawn:
+            step, poll, outputs = status
+            self._status_line = f"{step} · poll {poll} · {_pairs(outputs) or 'no outputs'}"
+            self._drawn = status
+        return self._status_line
+
+    @status_line.setter
+    def status_line(self, text: str) -> None:
+        self._status_line, self._status = text, None
 
     def on_step_started(self, event: ev.StepStarted) -> None:
         self._flush_poll(unless_step=event.step_id)
@@ -220,9 +242,6 @@ class ProgressRenderer:
 
     def on_step_finished(self, event: ev.StepFinished) -> None:
         self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
-        request = self.request.get(event.step_id)
-        where = f"{request.method} {_path(request.url)}" if request else "workflow"
-        code = f" {event.status_code}" if event.status_code is not None else ""
         polls = self.polls.get(event.step_id, 0)
         previous = self.last_outputs.get(event.step_id)
         self.last_outputs[event.step_id] = event.outputs
@@ -232,22 +251,31 @@ class ProgressRenderer:
         reason = f" — {event.reason}" if event.reason else ""
         if reason:
             self._shown_reasons.append(event.reason or "")
+        code = f" {event.status_code}" if event.status_code is not None else ""
         if polls:
-            self.status_line = f"{event.step_id} · poll {polls + 1} · {_pairs(event.outputs) or 'no outputs'}"
-            line = f"{mark} {event.step_id} poll {polls + 1}{code} {_duration(event.duration_ms / 1000)}  "
+            # A poll loop finishes a step thousands of times: its lines are made only when shown.
+            self._status = (event.step_id, polls + 1, event.outputs)
             self._unshown_poll = None
             if self._live is None and (changed or (polls + 1) % 10 == 0 or event.status != "succeeded"):
-                self._line(line + f"{_pairs(changed)}{reason}")
+                self._line(self._poll_line(event, polls + 1) + f"{_pairs(changed)}{reason}")
             elif self._live is not None and event.status != "succeeded":
                 self._line(f"{mark} {event.step_id} poll {polls + 1}{code}{reason}", style)
             else:  # shown when the loop ends, if this was its last poll
-                self._unshown_poll = (event.step_id, line + _pairs(event.outputs), None)
+                self._unshown_poll = (event.step_id, event, polls + 1)
             return
         self.status_line = f"{event.step_id} · {_pairs(event.outputs) or 'waiting'}"
+        request = self.request.get(event.step_id)
+        where = f"{request.method} {_path(request.url)}" if request else "workflow"
         self._line(
             f"{mark} {event.step_id}  {where}{code}  {_duration(event.duration_ms / 1000)}  {_pairs(event.outputs)}{reason}",
             style,
         )
+
+    @staticmethod
+    def _poll_line(event: ev.StepFinished, poll: int) -> str:
+        mark = "✓" if event.status == "succeeded" else "✗"
+        code = f" {event.status_code}" if event.status_code is not None else ""
+        return f"{mark} {event.step_id} poll {poll}{code} {_duration(event.duration_ms / 1000)}  "
 
     def on_run_finished(self, event: ev.RunFinished) -> None:
         self.close()

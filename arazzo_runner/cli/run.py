@@ -23,8 +23,6 @@ from .arguments import servers as servers_argument
 if TYPE_CHECKING:  # the CLI imports the library lazily (cold start)
     from ..running import RunnableDocument
 
-from ..engine.warnings_log import WarningLog
-
 EXAMPLES = """examples:
   arazzo run workflows/amazon-sagemaker-train-and-poll-job-workflow.yml \\
       --inputs workflows/amazon-sagemaker-train-and-poll-job-workflow.inputs.json
@@ -155,13 +153,16 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     """``arazzo run``: run one workflow of the loaded ``document`` here, or on Temporal."""
     from ..document.describe import pick_workflow
     from ..engine import PollPacing, RunOptions
+    from ..engine.warnings_log import WarningLog
     from ..journal.store import JournalWriteError
+    from . import collector
     from .exit_codes import EXIT_INTERRUPTED
     from .inputs import collect_inputs
     from .names import check_input_names, check_server_names
     from .progress import ProgressRenderer
     from .settings import settings_from
 
+    collector.settle_for_run()  # the document is loaded: set it aside, the collector back on
     recording = _recording_for(args)
     workflow = pick_workflow(document, args.workflow or (recording.workflow_id if recording else None))
     servers = servers_argument(args.server)
@@ -435,19 +436,17 @@ class RunProgress:
         self.workflow_id: str | None = None
 
     def __call__(self, event: Any) -> None:
-        from ..engine import events as ev
-
+        kind = event.kind  # by kind, not isinstance: thousands of events a second in a poll loop
         if self.workflow_id is None:
             self.workflow_id = getattr(event, "workflow_id", None)
-
-        if isinstance(event, ev.StepFinished):
+        if kind == "step_finished":
             self.last_step_outputs.update({k: v for k, v in event.outputs.items() if v is not None})
             from ..engine.result import StepRecord
 
             self.steps.append(StepRecord.from_event(event).to_dict())
-        elif isinstance(event, ev.RequestBuilt):
+        elif kind == "request_built":
             self.requests += 1
-        elif isinstance(event, ev.TransportRetried):  # counted in requests too, as a finished run's are
+        elif kind == "transport_retried":  # counted in requests too, as a finished run's are
             self.requests += 1
             self.transport_retries += 1
         if self.renderer is not None:

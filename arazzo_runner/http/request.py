@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..sources.openapi import OpenApiSource, Operation
+from ..sources.openapi import REFERENCED, OpenApiSource, Operation
 from .bodies import RequestBody, default_content_type, encode_body
 from .errors import RequestBuildError
 from .querystring import querystring_media_type, serialize_querystring
@@ -100,6 +100,38 @@ def parameter_definitions(
 def _parameter_definitions(
     source: OpenApiSource, operation: Operation
 ) -> dict[tuple[str, str], dict[str, Any]]:
+    plain = _plain_parameter_definitions(source, operation)
+    return plain if plain is not None else _resolved_parameter_definitions(source, operation)
+
+
+def _plain_parameter_definitions(
+    source: OpenApiSource, operation: Operation
+) -> dict[tuple[str, str], dict[str, Any]] | None:
+    """From the parsed file, when no ``$ref`` stands before a parameter (else ``None``)."""
+    item = source.parsed_node("paths", operation.path)
+    if not isinstance(item, Mapping):
+        return None
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for owner in (item, item.get(operation.method)):
+        if not isinstance(owner, Mapping) or "$ref" in owner:
+            return None
+        parameters = owner.get("parameters")
+        if parameters is None:
+            continue
+        if not isinstance(parameters, list | tuple):
+            return None
+        for parameter in parameters:
+            if not isinstance(parameter, Mapping) or "$ref" in parameter:
+                return None
+            name, location = parameter.get("name"), parameter.get("in")
+            if isinstance(name, str) and location in LOCATIONS:
+                found[_key(name, location)] = dict(parameter)
+    return found
+
+
+def _resolved_parameter_definitions(
+    source: OpenApiSource, operation: Operation
+) -> dict[tuple[str, str], dict[str, Any]]:
     item = source.spec / "paths" / operation.path
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for owner in (item, item / operation.method):
@@ -121,6 +153,14 @@ def operation_content_types(source: OpenApiSource, operation: Operation) -> list
 
 
 def _operation_content_types(source: OpenApiSource, operation: Operation) -> list[str]:
+    body = source.parsed_node("paths", operation.path, operation.method, "requestBody")
+    if body is None:
+        return []
+    content = body.get("content") if isinstance(body, Mapping) else REFERENCED
+    if content is None:
+        return []
+    if isinstance(content, Mapping) and "$ref" not in content:
+        return [str(k) for k in content]
     target = source.spec / "paths" / operation.path / operation.method
     if "requestBody" not in target:
         return []

@@ -76,16 +76,54 @@ class RunJournaled(Event):
     warnings: tuple[str, ...] = ()
 
 
-def source_hashes(document: Document) -> dict[str, str]:
-    """A content digest per local source file the run reads (``document`` and its OpenAPI sources)."""
+#: A file changed less than this long ago is hashed but its digest not remembered: a second
+#: change within the file system's timestamp granularity could keep size and times unchanged
+#: (git's "racily clean" entries).
+RACY_SECONDS = 2.0
+
+
+def file_stat(path: Path) -> str | None:
+    """What says a file is unchanged without reading it: size, modification and change times (ns),
+    inode and device. ``None`` when the file cannot be stat'ed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"size={st.st_size} mtime_ns={st.st_mtime_ns} ctime_ns={st.st_ctime_ns} inode={st.st_ino} device={st.st_dev}"
+
+
+def _settled(path: Path) -> bool:
+    """Whether ``path`` last changed long enough ago for its digest to be remembered."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9
+
+
+def source_hashes(document: Document, journal: Journal | None = None) -> dict[str, str]:
+    """A content digest per local source file the run reads (``document`` and its OpenAPI sources).
+
+    With ``journal``, a file whose size, times and inode are those recorded with its digest is
+    not read again (parsing a large OpenAPI description costs a run start ~0.1 s); a file read
+    is recorded there (the journal is private, 0600)."""
     found: dict[str, str] = {}
+    learned: dict[str, tuple[str, str]] = {}
     seen: set[int] = set()
 
     def add(location: str) -> None:
         if "://" in location and not location.startswith("file://"):
             return
         path = Path(location.removeprefix("file://"))
-        found[str(path)] = _content_digest(path)
+        stat = file_stat(path) if journal is not None else None
+        known = journal.known_digest(str(path), stat) if journal is not None and stat is not None else None
+        if known is not None:
+            found[str(path)] = known
+            return
+        digest = found[str(path)] = _content_digest(path)
+        # Remembered only if the file did not change while it was read, nor just before.
+        if stat is not None and digest != "unreadable" and file_stat(path) == stat and _settled(path):
+            learned[str(path)] = (stat, digest)
 
     def walk(doc: Document) -> None:
         if id(doc) in seen:
@@ -99,6 +137,8 @@ def source_hashes(document: Document) -> dict[str, str]:
                 add(source.location)
 
     walk(document)
+    if journal is not None and learned:
+        journal.remember_digests(learned)
     return found
 
 
@@ -175,7 +215,7 @@ class RunJournal:
         run = cls(journal, run_id or new_run_id(), execution, names)
         sealed_inputs = run.sealer.seal(execution.state.inputs, input_keys=True)
         run.identity = identity_of(document, execution.workflow_id, sealed_inputs)
-        sources = source_hashes(document)
+        sources = source_hashes(document, journal)
         for _ in range(_ID_ATTEMPTS):
             try:
                 journal.start_run(

@@ -234,7 +234,7 @@ def _resume(
         )
     snapshot = unseal(record.snapshot, record.secret_inputs, dict(inputs or {}))
     changes = differences(snapshot["document"]["fingerprint"], fingerprint(document))
-    changes += changed_sources(record.sources, source_hashes(document))
+    changes += changed_sources(record.sources, source_hashes(document, store))
     if changes and not force:
         raise JournalError(
             f"run {record.id} cannot resume: since it started, {'; '.join(changes)}."

@@ -108,6 +108,11 @@ CREATE TABLE IF NOT EXISTS records (
     data TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
+CREATE TABLE IF NOT EXISTS source_digests (
+    path TEXT PRIMARY KEY,
+    stat TEXT NOT NULL,
+    digest TEXT NOT NULL
+);
 """
 
 #: Statuses of a run that has not ended (``arazzo resume`` continues it).
@@ -818,6 +823,23 @@ class Journal:
                 if damaged is not None:
                     damaged.append(exc)
         return records
+
+    # -- the source digest cache -------------------------------------------------------------
+    def known_digest(self, path: str, stat: str) -> str | None:
+        """The content digest recorded for ``path`` when its file had this ``stat`` (size, times,
+        inode: :func:`arazzo_runner.journal.recorder.file_stat`), else ``None``."""
+        row = self._db.execute("SELECT stat, digest FROM source_digests WHERE path = ?", (path,)).fetchone()
+        return row[1] if row is not None and row[0] == stat else None
+
+    def remember_digests(self, digests: Mapping[str, tuple[str, str]]) -> None:
+        """Record ``{path: (stat, digest)}`` so the next run start need not read the files again.
+
+        Best effort: a journal that cannot be written now says so at the run's own first write."""
+        with contextlib.suppress(JournalWriteError), self._write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO source_digests VALUES (?,?,?)",
+                [(path, stat, digest) for path, (stat, digest) in digests.items()],
+            )
 
     def timeline(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(

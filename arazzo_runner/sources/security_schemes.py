@@ -6,6 +6,7 @@ names, which is why this lives with the sources and not in :mod:`arazzo_runner.h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,27 @@ from .openapi import OpenApiSource
 
 
 def security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
-    """``components.securitySchemes`` with ``$ref``s resolved."""
+    """``components.securitySchemes`` with ``$ref``s resolved.
+
+    Without any ``$ref`` in them (the usual case) they are read from the parsed file as they are
+    (:meth:`OpenApiSource.parsed_node`)."""
+    schemes = source.parsed_node("components", "securitySchemes")
+    if schemes is None:
+        return {}
+    if isinstance(schemes, Mapping) and not _has_ref(schemes):
+        return {str(name): plain(scheme) for name, scheme in schemes.items()}
+    return _resolved_security_schemes(source)
+
+
+def _has_ref(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "$ref" in value or any(_has_ref(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_ref(v) for v in value)
+    return False
+
+
+def _resolved_security_schemes(source: OpenApiSource) -> dict[str, dict[str, Any]]:
     components = source.spec / "components"
     if "components" not in source.spec or "securitySchemes" not in components:
         return {}

@@ -165,7 +165,7 @@ class CannedServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def scenario(self, routes: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> Scenario:
         """A fresh prefix serving ``routes`` (``{"GET /pet/{id}": [resp, ...], "*": [...]}``)."""

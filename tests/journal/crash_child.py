@@ -1,6 +1,6 @@
 """The CLI in a forked child, for the crash battery: imported once by the forkserver, warm.
 
-Importing this module imports everything a run and a resume use and parses the flagship once, so
+Importing this module imports everything a run and a resume use and parses the two flagships once, so
 that each forked ``arazzo`` starts in milliseconds instead of the second or so a cold interpreter
 needs (more when bytecode is not cached). The journal's checks of the document (fingerprint,
 source file hashes) still run in every child.
@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from arazzo_runner.cli import main as cli_main
 from arazzo_runner.cli import resume, run, runs  # noqa: F401  (warm imports)
-from arazzo_runner.document.loader import load_with_problems
+from arazzo_runner.document.loader import LoadReport, load_report
+from arazzo_runner.document.resolved import Document
+from arazzo_runner.errors import Severity
 from arazzo_runner.journal import in_doubt, recorder, store  # noqa: F401
 from tests.conftest import FLAGSHIP, ROOT
 
@@ -30,15 +33,27 @@ ENV = {
 DROP_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER")
 
 
-def _warm() -> tuple[object, list[object]]:
+#: The documents the batteries run (the flagship and the event flagship), loaded once in the
+#: forkserver: each child skips the parsing and schema validation (not what is tested here).
+PRELOADED = (FLAGSHIP, ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for-event-workflow.yml")
+
+
+def _preload() -> tuple[dict[Path, LoadReport], dict[Path, Document]]:
+    """Each document parsed once: its report for `arazzo run`, its document (with the warnings
+    ``loader.load`` puts on it) for `arazzo resume`."""
     import botocore.auth
     import botocore.session  # noqa: F401
 
-    return load_with_problems(str(FLAGSHIP))
+    reports = {path: load_report(path) for path in PRELOADED}
+    documents = {}
+    for path, report in reports.items():
+        assert report.document is not None and all(p.severity is not Severity.ERROR for p in report.problems)
+        report.document.warnings = [p for p in report.problems if p.severity is Severity.WARNING]
+        documents[path] = report.document
+    return reports, documents
 
 
-#: The flagship, parsed once in the forkserver: each child skips the parsing (not what is tested here).
-_FLAGSHIP = _warm()
+_REPORTS, _DOCUMENTS = _preload()
 
 
 def _warm_run() -> None:
@@ -69,24 +84,32 @@ def _warm_run() -> None:
         os.environ.update(saved)
 
 
-def _with_flagship_loaded() -> None:
-    """Hand the parsed flagship to `arazzo run` and `arazzo resume` instead of parsing it again."""
+def _with_documents_loaded() -> None:
+    """Hand the preloaded documents to `arazzo run` (``commands.load_report``) and `arazzo resume`
+    (``loader.load``) instead of parsing them again; any other document, or one loaded with other
+    documents or a source map, is loaded as usual."""
     from arazzo_runner.cli import commands
     from arazzo_runner.document import loader
 
-    def load_with_flagship(path: str, **kwargs: object) -> object:
-        if Path(path).resolve() == FLAGSHIP:
-            return _FLAGSHIP
-        return load_with_problems(path, **kwargs)
+    # A rename must fail here, loudly, not quietly make every child parse again (as it once did).
+    original_report, original_load = getattr(commands, "load_report"), loader.load  # noqa: B009
 
-    def load(path: str, **kwargs: object) -> object:
-        if Path(path).resolve() == FLAGSHIP:
-            return _FLAGSHIP[0]
-        return original_load(path, **kwargs)
+    def preloaded(path: object, options: dict[str, Any]) -> Path | None:
+        if options.get("documents") or options.get("source_map"):
+            return None
+        resolved = Path(str(path)).resolve()
+        return resolved if resolved in _DOCUMENTS else None
 
-    original_load = loader.load
-    commands.load_with_problems = load_with_flagship  # type: ignore[assignment]
-    loader.load = load  # type: ignore[assignment]
+    def load_report_preloaded(path: Any, **options: Any) -> LoadReport:
+        found = preloaded(path, options)
+        return _REPORTS[found] if found else original_report(path, **options)
+
+    def load_preloaded(path: Any, **options: Any) -> Document:
+        found = preloaded(path, options)
+        return _DOCUMENTS[found] if found else original_load(path, **options)
+
+    setattr(commands, "load_report", load_report_preloaded)  # noqa: B010
+    loader.load = load_preloaded
 
 
 _warm_run()
@@ -104,7 +127,7 @@ def cli_child(
     ``env`` replaces :data:`ENV` (another battery's credentials and endpoints); ``prepare`` runs
     first (a battery's kill hooks).
     """
-    _with_flagship_loaded()
+    _with_documents_loaded()
     for name in DROP_ENV:
         os.environ.pop(name, None)
     os.environ.update(ENV if env is None else env)

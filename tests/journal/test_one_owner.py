@@ -77,7 +77,7 @@ class RacingServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def answer(self, request: HttpRequest) -> HttpResponse:
         operation = (request.header("X-Amz-Target") or "").rpartition(".")[2]

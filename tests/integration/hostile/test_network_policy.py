@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ import arazzo_runner
 from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.http import NetworkPolicy
 from arazzo_runner.http.network_policy import private_kind
+from tests.cli.in_process import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 OPENAPI = {
@@ -100,11 +99,8 @@ def test_host_globs(doc, reflecting) -> None:
 
 
 def test_cli_flags(doc, reflecting) -> None:
-    def arazzo(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "arazzo_runner", "run", str(doc), "--server", f"api={reflecting.url}", *args],
-            capture_output=True, text=True, cwd=ROOT, env=os.environ, timeout=60,
-        )  # fmt: skip
+    def arazzo(*args: str) -> CliResult:  # in this process (tests/cli/in_process.py): flags and answers
+        return run_cli(["run", str(doc), "--server", f"api={reflecting.url}", *args], env=os.environ, cwd=ROOT)
 
     refused = arazzo("--deny-private-networks")
     assert refused.returncode == 1 and "loopback address" in refused.stderr

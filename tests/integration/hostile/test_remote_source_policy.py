@@ -8,8 +8,7 @@ Servers are real, on 127.0.0.1; ``localhost`` stands for "another host" (denied 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from hostile_servers import HostileServer, drip_body
 from arazzo_runner.http import NetworkPolicy
 from arazzo_runner.sources.fetch import SourceFetcher
 from arazzo_runner.yaml12 import YamlReadError
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
 
@@ -39,10 +39,9 @@ def arazzo_doc(folder: Path, source_url: str) -> Path:
     return path
 
 
-def arazzo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
+def arazzo(*args: str) -> CliResult:
+    """The CLI in this process (tests/cli/in_process.py): what is tested is its flags and answers."""
+    return run_cli(args, env=os.environ, cwd=ROOT)
 
 
 @pytest.fixture

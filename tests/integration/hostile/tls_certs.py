@@ -110,7 +110,7 @@ class MutualTlsEchoServer:
         self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> MutualTlsEchoServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -92,15 +92,19 @@ def test_light_signing_request_signs_exactly_as_botocore_on_an_awsrequest(case: 
         assert _sign_light(case, monkeypatch) == expected
 
 
+#: One botocore session for every example below, each setting its own credentials on it (making a
+#: session, ~15 ms, was most of an example's time); our signer reads them afresh through its environment.
+SESSION = botocore.session.Session()
+
+
 @settings(max_examples=300, deadline=None)
 @given(case=signed_cases(), retry=st.booleans())
 def test_sigv4_auth_on_an_httpx_request_signs_as_botocore(case: tuple, retry: bool) -> None:
     """Our whole ``SigV4Auth.sign`` (httpx request in, headers set on it) against botocore's plain
     signer on an ``AWSRequest`` made of the same request, first attempt and re-signed retry alike."""
     url, method, headers, body, region, service, secret, token, when = case
-    session = botocore.session.Session()
-    session.set_credentials("AKIDEXAMPLE", secret, token)
-    auth = SigV4Auth(AwsEnvironment(session=session, environ={}), signing_name=service, region=region)
+    SESSION.set_credentials("AKIDEXAMPLE", secret, token)
+    auth = SigV4Auth(AwsEnvironment(session=SESSION, environ={}), signing_name=service, region=region)
     request = httpx.Request(method, url, headers=headers, content=body)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: when)
