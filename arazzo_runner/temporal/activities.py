@@ -8,6 +8,12 @@ While a request is on the wire the activity heartbeats, so a worker that dies mi
 noticed within the heartbeat timeout and the request handed to another worker. Requests go out
 through the worker's environment's shared async client (the lean transport local async runs use),
 one per event loop, closed with it.
+
+The same activity runs as a *local* activity for a run's safe reads (:mod:`.reads`): then it first
+waits the short pause the task names (``wait``: the poll interval, folded in instead of a durable
+timer), sends without heartbeating (a local activity is watched through its workflow task) and adds
+``finishedAt``, the worker's clock when it was done: recorded in the marker, it is the workflow's
+clock for what follows (``workflow.now()`` stands still between the local activities of one task).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import weakref
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -43,6 +50,9 @@ async def heartbeats(every: float | None = None) -> AsyncIterator[None]:
     """Heartbeat every ``every`` seconds (default: a third of the activity's heartbeat timeout, at
     most :data:`HEARTBEAT_EVERY`) while the block runs: a worker that dies is noticed, and a
     cancellation (delivered with a heartbeat's answer) reaches the block as ``CancelledError``."""
+    if activity.info().is_local:  # watched through its workflow task: nothing to heartbeat
+        yield
+        return
     if every is None:
         timeout = activity.info().heartbeat_timeout
         every = HEARTBEAT_EVERY if timeout is None else min(HEARTBEAT_EVERY, timeout.total_seconds() / 3)
@@ -124,6 +134,9 @@ class SendActivity:
             raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
         client = self._client or environment.shared_async_client()
         need = SendRequest.from_json(task["request"])
+        wait = task.get("wait")
+        if wait:
+            await asyncio.sleep(wait)
         async with heartbeats(self._heartbeat_every):
             exchange = await send_async(
                 document, need, client=client, environment=environment, validate=task["validate"]
@@ -132,7 +145,10 @@ class SendActivity:
         cleaned = _without_credentials(document, exchange)
         if self.observe is not None:
             self.observe(cleaned)
-        return exchange_to_json(cleaned)
+        answer = exchange_to_json(cleaned)
+        if wait is not None:  # a local read: the worker's clock goes into the marker
+            answer["finishedAt"] = time.time()
+        return answer
 
     async def aclose(self) -> None:
         """Close a client given to the constructor and the message transports (the environments'

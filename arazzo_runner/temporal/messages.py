@@ -29,16 +29,26 @@ def run_request(
     snapshot: Mapping[str, Any] | None = None,
     heartbeat_timeout: float | None = None,
     settings: Mapping[str, Any] | None = None,
+    local_wait: float | None = None,
+    history_budget: int | None = None,
 ) -> dict[str, Any]:
     """The workflow's input. ``document`` is a path every worker can read (same checkout or image);
     ``fingerprint`` makes a worker with another version of it refuse the run. ``heartbeat_timeout``
     (seconds; default :data:`.workflow.HEARTBEAT_TIMEOUT`): how long an activity may go without a
     heartbeat before Temporal hands it to another worker. ``settings``: the run's
     :meth:`~arazzo_runner.run_settings.RunSettings.to_json`, which every activity of the run
-    carries to the worker that applies it (left out when ``None``: a run without them)."""
+    carries to the worker that applies it (left out when ``None``: a run without them).
+    ``local_wait``: safe reads after a wait up to this many seconds are local activities
+    (:mod:`.reads`; ``None``: every request an activity, every wait a timer, as runs submitted
+    before local reads); ``history_budget``: the events after which such a run continues as new
+    (default :data:`.reads.HISTORY_BUDGET`)."""
     extra: dict[str, Any] = {} if heartbeat_timeout is None else {"heartbeatTimeout": heartbeat_timeout}
     if settings is not None:
         extra["settings"] = dict(settings)
+    if local_wait is not None:
+        extra["localWait"] = float(local_wait)
+    if history_budget is not None:
+        extra["historyBudget"] = int(history_budget)
     return {
         **extra,
         "document": document,

@@ -27,6 +27,7 @@ from ..errors import ArazzoError, UsageError
 from ..run_settings import RunSettings, SettingsError, temporal_refusals
 from . import TASK_QUEUE, WORKFLOW_NAME
 from .messages import event_from_dict, run_request
+from .reads import LOCAL_WAIT
 
 
 async def has_workflow_pollers(client: Client, task_queue: str) -> bool:
@@ -62,13 +63,17 @@ def new_request(
     allow_remote: bool = False,
     heartbeat_timeout: float | None = None,
     settings: RunSettings | None = None,
+    local_wait: float | None = LOCAL_WAIT,
+    history_budget: int | None = None,
 ) -> dict[str, Any]:
     """The workflow input for a run; inputs are checked here so a bad one fails before submitting.
 
     ``settings``: the run's :class:`~arazzo_runner.run_settings.RunSettings` (network policy, limits,
     validation...), applied by every worker to this run's requests; ``servers`` and ``allow_remote``
     are taken from them when given. A setting a worker cannot apply raises
-    :class:`~arazzo_runner.run_settings.SettingsError` here, before anything is submitted."""
+    :class:`~arazzo_runner.run_settings.SettingsError` here, before anything is submitted.
+    ``local_wait`` / ``history_budget``: how the run polls and when it continues as new
+    (:func:`.messages.run_request`, :mod:`.reads`)."""
     if settings is not None:
         refused = temporal_refusals(settings)
         if refused:
@@ -91,6 +96,8 @@ def new_request(
         allow_remote=allow_remote,
         heartbeat_timeout=heartbeat_timeout,
         settings=None if settings is None else settings.to_json(),
+        local_wait=local_wait,
+        history_budget=history_budget,
     )
 
 

@@ -1,5 +1,5 @@
 """A worker: polls a task queue, runs ``ArazzoRun`` workflows (sandboxed) and their activities
-(``arazzo.send`` for requests; ``arazzo.send_message``, ``arazzo.receive`` and
+(``arazzo.send`` for requests, run as a local activity for a run's safe reads; ``arazzo.send_message``, ``arazzo.receive`` and
 ``arazzo.acknowledge`` for Arazzo 1.1 message steps).
 
 Start as many as you like, on as many machines: Temporal hands each task to one of them; a
@@ -46,6 +46,7 @@ def build_worker(
         workflows=[ArazzoRun],
         activities=[sender.send, messages.send_message, messages.receive, messages.acknowledge],
         max_concurrent_activities=max_concurrent,
+        max_concurrent_local_activities=max_concurrent,  # a run's safe reads (see .reads)
         max_concurrent_workflow_tasks=max_concurrent,
         identity=identity or f"arazzo-worker-{os.getpid()}@{os.uname().nodename}",
     )

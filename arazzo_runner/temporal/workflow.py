@@ -2,7 +2,10 @@
 
 ``ArazzoRun`` holds one :class:`~arazzo_runner.engine.Execution`. What the core asks for is
 fulfilled the Temporal way: a :class:`SendRequest` becomes the ``arazzo.send`` activity (built,
-signed, sent and parsed in a worker), a :class:`Sleep` a durable timer (``workflow.sleep``), an
+signed, sent and parsed in a worker) — a *local* activity when it is a safe read (:mod:`.reads`:
+one history marker instead of an activity's events and a workflow task's), with a wait of up to
+the run's ``localWait`` before it taken inside it —, a longer :class:`Sleep` a durable timer
+(``workflow.sleep``), an
 Arazzo 1.1 :class:`SendMessage` the ``arazzo.send_message`` activity and a :class:`Receive` the
 ``arazzo.receive`` activity — a heartbeating wait as long as the step's timeout, whose matched
 message is deleted by ``arazzo.acknowledge`` only once its result is in history (see
@@ -17,7 +20,10 @@ pass-through (it is pure and keeps no per-run globals); this module itself runs 
 
 Events are kept in the workflow (not in history) and served by the ``events`` query, so a
 client follows a run live; on replay they are rebuilt. A run whose history grows long continues
-as new from a snapshot of the core.
+as new from a snapshot of the core: when Temporal suggests it, or when the workflow's own count
+says the history may have reached its budget (the suggestion only changes at workflow-task starts,
+and one task may hold many local reads). A run submitted without ``localWait`` (by code older than
+local reads) keeps every request an activity and every wait a timer, so its history replays.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeout
 
 with workflow.unsafe.imports_passed_through():
     # Imported by the engine lazily, on a run's first workflow task (an OpenAPI source's spec, for
@@ -39,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
 
     from ..engine.core import Execution
     from ..engine.inputs import InputsError
-    from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, Sleep
+    from ..engine.needs import Delivery, Done, Exchange, Receive, SendMessage, SendRequest, Sleep
     from ..engine.snapshot import SnapshotError, options_from_json
     from ..engine.warnings_log import WarningLog
     from ..errors import ArazzoError
@@ -53,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from .documents import load_document
     from .messages import delivery_from_json, exchange_from_json
+    from .reads import HISTORY_BUDGET, MAX_READS_PER_TASK, safe_read
 
 #: Events kept for the ``events`` query (the oldest are dropped past this; the result is complete).
 MAX_EVENTS = 5000
@@ -65,6 +73,11 @@ SEND_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts
 RECEIVE_MARGIN = 120.0
 RECEIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 ACKNOWLEDGE_TIMEOUT = timedelta(seconds=30)
+#: Events the history may hold beyond the workflow's count: the workflow-task heartbeats (3 events
+#: every 8 s) among up to :data:`.reads.MAX_READS_PER_TASK` local reads, and the next step's.
+HISTORY_MARGIN = 200
+#: The durable timer that ends a workflow task holding :data:`.reads.MAX_READS_PER_TASK` local reads.
+TASK_BREAK = timedelta(milliseconds=1)
 #: Ids of received messages the run remembers (its next receives delete them if they come back).
 MAX_CONSUMED = 100
 
@@ -85,6 +98,13 @@ class ArazzoRun:
         #: The run's warnings for its result, as a local run's ``--output json`` lists them (carried
         #: across continue-as-new, unlike the events the query serves).
         self._warnings = WarningLog(None)
+        #: The latest local read's finishing time (see :meth:`_now`); 0: none yet.
+        self._clock = 0.0
+        #: The history's length and Temporal's continue-as-new suggestion as of the last durable
+        #: command's completion, and the local reads since (see :meth:`_measure`).
+        self._length = 0
+        self._suggested = False
+        self._reads = 0
 
     @workflow.query
     def events(self, since: int = 0) -> dict[str, Any]:
@@ -106,27 +126,47 @@ class ArazzoRun:
         execution = self._execution(request)
         self._consumed = list(request.get("consumed") or ())
         self._warnings = WarningLog(None, request.get("warnings"))
+        # Runs submitted before local reads existed carry no ``localWait``: they keep the path
+        # they started on (every request an activity, every wait a timer), so they replay.
+        local_wait = request.get("localWait")
+        budget = int(request.get("historyBudget") or HISTORY_BUDGET)
+        wait = 0.0  # a short wait not taken yet: folded into the next request if it is a safe read
+        self._measure()
         while True:
-            need = self._call(execution.next, workflow.now().timestamp())
+            need = self._call(execution.next, self._now() + wait)
             self._collect(execution)
             if isinstance(need, Done):
                 return {**need.result.to_dict(masked=True), "warnings": self._warnings.entries()}
             self._step = need.step_id
             if isinstance(need, Sleep):
-                if need.seconds > 0:
-                    await workflow.sleep(need.seconds)
+                if local_wait is not None and wait + need.seconds <= local_wait:
+                    wait += need.seconds
+                elif wait + need.seconds > 0:
+                    await self._sleep(wait + need.seconds)
+                    wait = 0.0
                 continue
+            local = (
+                local_wait is not None
+                and isinstance(need, SendRequest)
+                and self._call(safe_read, execution.document, need)
+            )
+            if wait > 0 and not local:
+                await self._sleep(wait)  # what follows is no safe read: the wait is a timer after all
+                wait = 0.0
             if isinstance(need, Receive):
                 delivery = await self._receive(request, execution, need)
-                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+                self._call(execution.feed_message, delivery, self._now())
             elif isinstance(need, SendMessage):
                 delivery = await self._send_message(request, need)
-                self._call(execution.feed_message, delivery, workflow.now().timestamp())
+                self._call(execution.feed_message, delivery, self._now())
             else:
-                exchange = await self._send(request, execution, need)
-                self._call(execution.feed, exchange, workflow.now().timestamp())
+                exchange = await self._send(request, execution, need, wait if local else None)
+                wait = 0.0
+                self._call(execution.feed, exchange, self._now())
+            if not local:
+                self._measure()
             self._collect(execution)
-            if workflow.info().is_continue_as_new_suggested():
+            if self._history_full(budget if local_wait is not None else None):
                 workflow.continue_as_new(
                     {
                         **request,
@@ -135,29 +175,72 @@ class ArazzoRun:
                         "warnings": self._warnings.entries(),
                     }
                 )
+            if local and self._reads >= MAX_READS_PER_TASK:
+                await self._sleep(TASK_BREAK)  # ends the workflow task: its markers are written
 
-    async def _send(self, request: dict[str, Any], execution: Execution, need: Any) -> Exchange:
-        """The request as an activity; one no worker could complete fails the step, as a lost
-        connection does locally (the core's failure actions decide what follows)."""
+    def _now(self) -> float:
+        """The run's clock: Temporal's, or a local read's finishing time when later (the workflow's
+        time stands still between the local activities of one workflow task)."""
+        return max(workflow.now().timestamp(), self._clock)
+
+    async def _sleep(self, seconds: float | timedelta) -> None:
+        await workflow.sleep(seconds)
+        self._measure()
+
+    def _measure(self) -> None:
+        """Read the history's length and Temporal's suggestion, right after a durable command
+        completed (or at the start): a workflow task of its own, the same in every replay. Not
+        between local reads: where the SDK's workflow-task heartbeats fall among them depends on
+        timing, so a value read there could differ in a replay (seen: a nondeterminism error)."""
+        info = workflow.info()
+        self._length = info.get_current_history_length()
+        self._suggested = info.is_continue_as_new_suggested()
+        self._reads = 0
+
+    def _history_full(self, budget: int | None) -> bool:
+        """Whether to continue as new: Temporal suggests it, or (runs with local reads) the history
+        may have reached ``budget`` events: its length at the last durable command, one marker per
+        local read since, and :data:`HISTORY_MARGIN` for what the count cannot see."""
+        if budget is None:  # a run from before local reads: as it always decided
+            return workflow.info().is_continue_as_new_suggested()
+        return self._suggested or self._length + self._reads + HISTORY_MARGIN >= budget
+
+    async def _send(
+        self, request: dict[str, Any], execution: Execution, need: Any, wait: float | None = None
+    ) -> Exchange:
+        """The request as an activity — a local one after ``wait`` seconds for a safe read
+        (``wait`` not None) — ; one no worker could complete fails the step, as a lost connection
+        does locally (the core's failure actions decide what follows)."""
+        task = _with_settings(
+            request,
+            {
+                "document": request["document"],
+                "sourceMap": request["sourceMap"],
+                "allowRemote": request["allowRemote"],
+                "servers": request["servers"],
+                "validate": execution.options.validate,
+                "request": need.to_json(),
+            },
+        )
         try:
-            answer = await workflow.execute_activity(
-                SEND_ACTIVITY,
-                _with_settings(
-                    request,
-                    {
-                        "document": request["document"],
-                        "sourceMap": request["sourceMap"],
-                        "allowRemote": request["allowRemote"],
-                        "servers": request["servers"],
-                        "validate": execution.options.validate,
-                        "request": need.to_json(),
-                    },
-                ),
-                start_to_close_timeout=SEND_TIMEOUT,
-                heartbeat_timeout=_heartbeat_timeout(request),
-                retry_policy=SEND_RETRY,
-            )
-        except ActivityError as exc:
+            if wait is None:
+                answer = await workflow.execute_activity(
+                    SEND_ACTIVITY,
+                    task,
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    heartbeat_timeout=_heartbeat_timeout(request),
+                    retry_policy=SEND_RETRY,
+                )
+            else:
+                self._reads += 1
+                answer = await workflow.execute_local_activity(
+                    SEND_ACTIVITY,
+                    {**task, "wait": wait},
+                    start_to_close_timeout=SEND_TIMEOUT,
+                    retry_policy=SEND_RETRY,
+                )
+                self._clock = max(self._clock, float(answer.get("finishedAt") or 0.0))
+        except (ActivityError, ApplicationError, TemporalTimeout) as exc:  # a local one's: not wrapped
             return Exchange(
                 request=None, error=f"the request was not completed by any worker: {_reason(exc)}"
             )
@@ -274,8 +357,8 @@ def _heartbeat_timeout(request: dict[str, Any]) -> timedelta:
     return HEARTBEAT_TIMEOUT if seconds is None else timedelta(seconds=float(seconds))
 
 
-def _reason(exc: ActivityError) -> str:
-    cause = exc.cause
+def _reason(exc: Exception) -> str:
+    cause = exc.cause if isinstance(exc, ActivityError) else exc
     return getattr(cause, "message", None) or str(cause or exc)
 
 

@@ -32,6 +32,15 @@ FLAGSHIP_INPUTS = json.loads(
 THROWAWAY = ("synchronous=OFF",)
 
 
+def flagship_outputs(name: str) -> dict:
+    """The poll flagship's outputs for a job ``name`` the emulator completed."""
+    return {
+        "trainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        "trainingJobStatus": "Completed",
+        "modelArtifacts": f"s3://amzn-s3-demo-bucket/xgboost/output/{name}/output/model.tar.gz",
+    }
+
+
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
     with DevServer(pragmas=THROWAWAY) as server:
@@ -95,8 +104,10 @@ async def run_on_temporal(
     options=None,
     encryption_key: bytes | None = None,
     timeout: float = 60,
+    **request_options,
 ):
-    """Submit one run, serve it with an in-process worker, follow it: (result, events, handle)."""
+    """Submit one run, serve it with an in-process worker, follow it: (result, events, handle).
+    ``request_options``: more of ``new_request``'s (``local_wait``, ``history_budget``...)."""
     import asyncio
 
     from arazzo_runner.temporal.connection import TemporalTarget, connect
@@ -108,7 +119,9 @@ async def run_on_temporal(
     events: list = []
     try:
         async with worker:
-            request = new_request(document, workflow_id, inputs, options=options, servers=servers)
+            request = new_request(
+                document, workflow_id, inputs, options=options, servers=servers, **request_options
+            )
             handle = await submit(client, request, task_queue=task_queue)
             result = await asyncio.wait_for(follow(handle, events.append, every=0.05), timeout)
     finally:

@@ -5,7 +5,9 @@ each run's history to ``tests/data/temporal/histories/``; the event flagship
 (``event-flagship-completed``: create, then receives, held messages acknowledged) runs against the
 emulator publishing to moto's EventBridge, routed to an SQS queue, as its tests do. The checkout's absolute path in the
 payloads (the document's location) is stored as ``${ROOT}`` so the files replay in any checkout. Re-record only when
-a change to the workflow's commands is intended (and say so: runs in flight would break).
+a change to the workflow's commands is intended (and say so: runs in flight would break); ``--only NAME`` records one
+case. ``flagship-completed`` and ``flagship-failed`` were recorded before local reads existed (issue 31): keep them,
+they prove that runs started by older code still replay.
 """
 
 from __future__ import annotations
@@ -49,13 +51,16 @@ def load_history(path: Path) -> str:
 
 
 CASES = {
-    # name: (training job name, InProgress answers before the outcome)
-    "flagship-completed": ("replay-completed", 3),
-    "flagship-failed": ("replay--polls2-fail", 0),
+    # name: (training job name, InProgress answers before the outcome, the run's local wait)
+    # Recorded before local reads (issue 31): runs without ``localWait`` take that path still.
+    "flagship-completed": ("replay-completed", 3, None),
+    "flagship-failed": ("replay--polls2-fail", 0, None),
+    # Polls as local reads (``.reads``), short waits folded in: one marker per poll.
+    "flagship-local-reads-completed": ("replay-local-reads", 3, 1.0),
 }
 
 
-async def _record(address: str, folder: Path) -> None:
+async def _record(address: str, folder: Path, only: str | None = None) -> None:
     import arazzo_runner
     from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
     from arazzo_runner.engine import PollPacing, RunOptions
@@ -71,7 +76,9 @@ async def _record(address: str, folder: Path) -> None:
     options = RunOptions(pacing=PollPacing(interval=0.05, backoff=1.5, jitter=0.1))
     client = await connect(TemporalTarget(address))
     folder.mkdir(parents=True, exist_ok=True)
-    for name, (job, in_progress) in CASES.items():
+    for name, (job, in_progress, local_wait) in CASES.items():
+        if only is not None and name != only:
+            continue
         with EmulatorServer(SageMakerEmulator(in_progress=in_progress, stopping=0)) as emulator:
             worker, sender = build_worker(client, task_queue=f"record-{name}")
             async with worker:
@@ -81,6 +88,7 @@ async def _record(address: str, folder: Path) -> None:
                     {**inputs, "trainingJobName": job},
                     options=options,
                     servers={"sagemakerApi": emulator.url},
+                    local_wait=local_wait,
                 )
                 handle = await submit(client, request, task_queue=f"record-{name}", run_id=f"record-{name}")
                 result = await follow(handle)
@@ -150,10 +158,12 @@ def main() -> None:
         AWS_REGION="us-east-1",
     )
     only_events = "--events" in sys.argv  # record only the event flagship's history
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None  # one of CASES
     with DevServer() as server:
         if not only_events:
-            asyncio.run(_record(server.address, FOLDER))
-        asyncio.run(_record_events(server.address, FOLDER))
+            asyncio.run(_record(server.address, FOLDER, only))
+        if only is None:
+            asyncio.run(_record_events(server.address, FOLDER))
     os._exit(0)  # temporalio/sdk-python#300: native threads can abort the interpreter's shutdown
 
 

@@ -1,4 +1,5 @@
-"""A long run continues as new from a snapshot of the core: same result, no request repeated."""
+"""A long run continues as new from a snapshot of the core: same result, no request repeated, and
+every execution's history bounded (thousands of fast polls as local reads included)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from tests.temporal.conftest import FLAGSHIP_INPUTS, run_on_temporal
 
 
 def test_long_run_continues_as_new_and_finishes_the_same() -> None:
+    """A run on the path runs had before local reads (``local_wait=None``: every poll an activity),
+    continuing as new when Temporal suggests it."""
     document = arazzo_runner.load(FLAGSHIP)
-    # Temporal suggests continue-as-new past 25 history events (a flagship poll costs ~11).
+    # Temporal suggests continue-as-new past 25 history events (a poll on this path costs ~6-11).
     with (
         DevServer(dynamic_config=("limit.historyCount.suggestContinueAsNew=25",)) as server,
         EmulatorServer(SageMakerEmulator(in_progress=6, stopping=0)) as emulator,
@@ -29,6 +32,7 @@ def test_long_run_continues_as_new_and_finishes_the_same() -> None:
                 {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-long"},
                 servers={"sagemakerApi": emulator.url},
                 options=RunOptions(pacing=PollPacing(interval=0)),
+                local_wait=None,
             )
         )
 
@@ -46,3 +50,88 @@ def test_long_run_continues_as_new_and_finishes_the_same() -> None:
         assert executions >= 2  # it did continue as new
         # The result covers the whole run, not only the last execution.
         assert [s["stepId"] for s in result["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * 7
+
+
+#: Fast polls (pacing off, local reads): thousands of them, in executions of at most this many events.
+POLLS = 2000
+BUDGET = 600
+
+
+def polled_run(address: str, polls: int, name: str, interval: float, **request_options):
+    """A flagship run whose job answers InProgress ``polls - 1`` times, polls ``interval`` s apart:
+    (result, the emulator, every execution's history, oldest first), each history replayed first."""
+    from temporalio.worker import Replayer
+
+    from arazzo_runner.temporal.connection import TemporalTarget, connect
+    from arazzo_runner.temporal.workflow import ArazzoRun
+
+    with EmulatorServer(SageMakerEmulator(in_progress=polls - 1, stopping=0)) as emulator:
+        result, _, handle = asyncio.run(
+            run_on_temporal(
+                address,
+                f"test-{uuid.uuid4().hex[:8]}",
+                arazzo_runner.load(FLAGSHIP),
+                None,
+                {**FLAGSHIP_INPUTS, "trainingJobName": name},
+                servers={"sagemakerApi": emulator.url},
+                options=RunOptions(pacing=PollPacing(interval=interval, backoff=1.0, jitter=0.0)),
+                timeout=600,
+                **request_options,
+            )
+        )
+
+    async def histories() -> list:
+        client = await connect(TemporalTarget(address))
+        runs = [w async for w in client.list_workflows(f"WorkflowId = '{handle.id}'")]
+        return [await client.get_workflow_handle(handle.id, run_id=w.run_id).fetch_history() for w in runs]
+
+    chain = asyncio.run(histories())
+    for history in chain:  # deterministic: each execution replays against today's workflow
+        asyncio.run(Replayer(workflows=[ArazzoRun]).replay_workflow(history))
+    assert result["status"] == "succeeded", result["error"]
+    assert result["outputs"]["trainingJobStatus"] == "Completed"
+    assert emulator.emulator.count("CreateTrainingJob") == 1
+    assert emulator.emulator.count("DescribeTrainingJob") == polls
+    return result, emulator.emulator, chain
+
+
+def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> None:
+    """The workflow counts its own history: the server's suggestion only changes when a workflow
+    task starts, and one task holds up to a hundred local reads (``.reads.MAX_READS_PER_TASK``).
+    With the budget lowered to 600 events (the default is 8,000: the same code), 2,000 polls make
+    a chain of executions, each under the budget, each replaying deterministically, and the result is
+    the whole run's."""
+    result, _, chain = polled_run(temporal_server.address, POLLS, "tmp-thousands", 0, history_budget=BUDGET)
+    assert [s["stepId"] for s in result["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * POLLS
+    lengths = [len(history.events) for history in chain]
+    assert len(chain) >= POLLS // BUDGET + 1, lengths  # it continued as new, more than once
+    assert max(lengths) < BUDGET, lengths
+    # every poll is one marker; with the workflow tasks, timers and the create: under 3 events a poll
+    markers = sum(1 for h in chain for e in h.events if e.HasField("marker_recorded_event_attributes"))
+    assert markers == POLLS
+    assert sum(lengths) / POLLS < 1.5, lengths
+
+
+def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> None:
+    """Polls 0.1 s apart, folded into their local reads: 150 of them hold workflow tasks past 8 s,
+    so the SDK heartbeats them (a task completed and a new one started amid the reads, at a point that
+    depends on timing). The workflow's own break still comes after exactly 100 reads in a row, and
+    the history replays: nothing the workflow decides depends on where the heartbeats fall (an
+    earlier version counted reads per workflow task and failed here)."""
+    _, _, (found,) = polled_run(temporal_server.address, 150, "tmp-heartbeats", 0.1)
+    kinds = [e.WhichOneof("attributes") for e in found.events]
+    assert kinds.count("marker_recorded_event_attributes") == 150
+    timers = [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+        for e in found.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+    assert timers == [0.001]  # every wait inside its read; one break after 100 reads in a row
+    assert (
+        kinds.index("timer_started_event_attributes") > kinds.index("marker_recorded_event_attributes") + 99
+    )
+    first_marker = kinds.index("marker_recorded_event_attributes")
+    # After the first marker, one task completes after the break's timer; any more are heartbeats
+    # (100 reads 0.1 s apart outlast the 8 s after which the SDK heartbeats a task).
+    heartbeats = kinds[first_marker:].count("workflow_task_completed_event_attributes") - 1
+    assert heartbeats >= 1, kinds

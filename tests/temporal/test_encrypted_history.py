@@ -35,22 +35,27 @@ def stored_history(address: str, handle_id: str) -> str:
     return asyncio.run(fetch())
 
 
-def run_token_workflow(temporal_server, task_queue, server, key):
-    token = "tok-" + secrets.token_hex(16)
-    server.reset({("POST", "/token"): [(200, {"token": token})], ("GET", "/other"): [(200, {})]})
+def run_behaviour(temporal_server, task_queue, server, workflow_id, key):
+    """Run a workflow of behaviours.arazzo.yaml against ``server``: (result, stored history)."""
     document = arazzo_runner.load(DATA / "temporal" / "behaviours.arazzo.yaml")
     result, _, handle = asyncio.run(
         run_on_temporal(
             temporal_server.address,
             task_queue,
             document,
-            "token",
+            workflow_id,
             {},
             servers={"api": server.url},
             encryption_key=key,
         )
     )
-    return token, result, stored_history(temporal_server.address, handle.id)
+    return result, stored_history(temporal_server.address, handle.id)
+
+
+def run_token_workflow(temporal_server, task_queue, server, key):
+    token = "tok-" + secrets.token_hex(16)
+    server.reset({("POST", "/token"): [(200, {"token": token})], ("GET", "/other"): [(200, {})]})
+    return (token, *run_behaviour(temporal_server, task_queue, server, "token", key))
 
 
 def test_a_response_token_is_unreadable_in_stored_history(temporal_server, task_queue, server) -> None:
@@ -116,3 +121,17 @@ def test_keys_are_32_bytes_base64() -> None:
     assert parse_key(base64.urlsafe_b64encode(raw).decode().rstrip("=")) == raw
     with pytest.raises(UsageError, match="32 bytes"):
         parse_key("c2hvcnQ=")
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["with-key", "control-without-key"])
+def test_a_local_reads_answer_is_encrypted_in_its_marker(
+    temporal_server, task_queue, server, encrypted
+) -> None:
+    """A GET is a local read: its answer is stored in a marker, which goes through the codec too."""
+    token = "tok-" + secrets.token_hex(16)
+    server.reset({("GET", "/flaky"): [(200, {"token": token})]})
+    key = os.urandom(32) if encrypted else None
+    result, history = run_behaviour(temporal_server, task_queue, server, "retryShortly", key)
+    assert result["status"] == "succeeded"
+    assert "markerRecordedEventAttributes" in history  # the GET went out as a local read
+    assert (token in readable(history)) is not encrypted

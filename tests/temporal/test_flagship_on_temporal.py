@@ -10,7 +10,7 @@ from arazzo_runner.temporal.connection import TemporalTarget, connect
 from arazzo_runner.temporal.runs import follow, new_request, submit
 from arazzo_runner.temporal.worker import build_worker
 from tests.conftest import FLAGSHIP
-from tests.temporal.conftest import FLAGSHIP_INPUTS
+from tests.temporal.conftest import FLAGSHIP_INPUTS, flagship_outputs
 
 FAST = RunOptions(pacing=PollPacing(interval=0))
 
@@ -39,11 +39,7 @@ def test_flagship_completes_with_the_exact_outputs(temporal_server, emulator, ta
         run_flagship(temporal_server.address, task_queue, emulator.url, "tmp-completed")
     )
     assert result["status"] == "succeeded", result["error"]
-    assert result["outputs"] == {
-        "trainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/tmp-completed",
-        "trainingJobStatus": "Completed",
-        "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/tmp-completed/output/model.tar.gz",
-    }
+    assert result["outputs"] == flagship_outputs("tmp-completed")
     assert emulator.emulator.count("CreateTrainingJob") == 1
     assert emulator.emulator.count("DescribeTrainingJob") == 5
     assert result["requests"] == 6

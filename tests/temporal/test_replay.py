@@ -1,5 +1,5 @@
 """Determinism: recorded flagship histories (the poll flagship's and the event flagship's) replay
-against today's workflow code.
+against today's workflow code — those recorded before polls became local reads (issue 31) too.
 
 A change to the core or the workflow that would make a run in flight decide differently (other
 commands, in another order) fails here, before it breaks runs on a cluster. Histories are in
@@ -33,7 +33,36 @@ def test_there_are_recorded_histories() -> None:
         "flagship-completed",
         "flagship-failed",
         "event-flagship-completed",
+        "flagship-local-reads-completed",
     }
+
+
+def _events(name: str) -> list[dict]:
+    return json.loads(load_history(FOLDER / f"{name}.json"))["events"]
+
+
+def _types(events: list[dict]) -> list[str]:
+    return [e["eventType"].removeprefix("EVENT_TYPE_") for e in events]
+
+
+def test_histories_recorded_before_local_reads_still_replay_on_their_path() -> None:
+    """Runs started by older code have no ``localWait`` in their input: today's workflow sends their
+    polls as activities and waits on timers, as when they were recorded (the replay above passes)."""
+    events = _events("flagship-completed")
+    started = events[0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    assert "localWait" not in json.loads(base64.b64decode(started["data"]))
+    types = _types(events)
+    assert "MARKER_RECORDED" not in types
+    assert types.count("ACTIVITY_TASK_SCHEDULED") == 5 and types.count("TIMER_STARTED") == 3
+
+
+def test_a_local_reads_history_has_one_marker_per_poll() -> None:
+    """The create is an activity; each of the four polls (short waits folded in) is one marker."""
+    types = _types(_events("flagship-local-reads-completed"))
+    assert types.count("ACTIVITY_TASK_SCHEDULED") == 1
+    assert types.count("MARKER_RECORDED") == 4
+    assert "TIMER_STARTED" not in types
+    assert len(types) == 15
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
@@ -41,16 +70,25 @@ def test_recorded_history_replays(path) -> None:
     replay(load_history(path), path.stem)
 
 
+def _rewrite(payload: dict, change) -> dict:
+    """Decode a recorded JSON payload, let ``change`` edit it, encode it back; the decoded value."""
+    value = json.loads(base64.b64decode(payload["data"]))
+    change(value)
+    payload["data"] = base64.b64encode(json.dumps(value).encode()).decode()
+    return value
+
+
+def _to_in_progress(answer: dict) -> None:
+    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
+    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
+
+
 def test_a_run_that_would_decide_differently_fails_replay() -> None:
     """The guard can fail: the last poll answered InProgress instead of Completed would make the
     core ask for another timer where the history has the run completing."""
     history = json.loads(load_history(FOLDER / "flagship-completed.json"))
     completed = [e for e in history["events"] if "activityTaskCompletedEventAttributes" in e]
-    payload = completed[-1]["activityTaskCompletedEventAttributes"]["result"]["payloads"][0]
-    answer = json.loads(base64.b64decode(payload["data"]))
-    assert answer["response"]["body"]["TrainingJobStatus"] == "Completed"
-    answer["response"]["body"]["TrainingJobStatus"] = "InProgress"
-    payload["data"] = base64.b64encode(json.dumps(answer).encode()).decode()
+    _rewrite(completed[-1]["activityTaskCompletedEventAttributes"]["result"]["payloads"][0], _to_in_progress)
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         replay(json.dumps(history), "tampered")
 
@@ -91,3 +129,15 @@ def test_a_receive_is_bounded_by_its_step_timeout_and_watched_by_heartbeats() ->
         assert 900 <= limit <= 900 + 120, limit
         assert receive["heartbeatTimeout"] == "30s"
         assert "maximumAttempts" not in receive["retryPolicy"]  # retried as long as the wait lasts
+
+
+def test_a_local_reads_run_that_would_decide_differently_fails_replay() -> None:
+    """The guard covers local reads: their answers are in markers, and the last one saying InProgress
+    instead of Completed would make the core ask for another read where the run completed."""
+    history = json.loads(load_history(FOLDER / "flagship-local-reads-completed.json"))
+    markers = [e for e in history["events"] if "markerRecordedEventAttributes" in e]
+    _rewrite(
+        markers[-1]["markerRecordedEventAttributes"]["details"]["result"]["payloads"][0], _to_in_progress
+    )
+    with pytest.raises(Exception, match=r"(?i)nondetermin"):
+        replay(json.dumps(history), "tampered-local")

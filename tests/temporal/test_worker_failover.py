@@ -11,7 +11,7 @@ from arazzo_runner.engine import PollPacing, RunOptions
 from arazzo_runner.temporal.connection import TemporalTarget, connect
 from arazzo_runner.temporal.runs import new_request, submit
 from tests.conftest import FLAGSHIP
-from tests.temporal.conftest import FLAGSHIP_INPUTS
+from tests.temporal.conftest import FLAGSHIP_INPUTS, flagship_outputs
 from tests.temporal.worker_process import WorkerProcess
 
 #: Polls 1.5 s apart, no backoff or jitter: the worker is killed while the run waits on a timer.
@@ -38,50 +38,103 @@ async def identities(address: str, run_id: str) -> list[str]:
     return found
 
 
-def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_server, task_queue) -> None:
-    document = arazzo_runner.load(FLAGSHIP)
-    with EmulatorServer(SageMakerEmulator(in_progress=3, stopping=0)) as emulator:
-        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
-        second = None
+def outcome_of(address: str, run_id: str, timeout: float = 90) -> dict:
+    async def result() -> dict:
+        client = await connect(TemporalTarget(address))
+        return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), timeout)
+
+    return asyncio.run(result())
+
+
+class Handover:
+    """A flagship run (job ``name``) against the emulator, started with a first worker; a second
+    worker started once the first is killed. Emulator and workers are stopped on exit."""
+
+    def __init__(
+        self, address: str, task_queue: str, name: str, options: RunOptions, in_progress: int
+    ) -> None:
+        self.address, self.task_queue = address, task_queue
+        self._emulator = EmulatorServer(SageMakerEmulator(in_progress=in_progress, stopping=0))
+        self.emulator = self._emulator.__enter__().emulator
+        self.first = WorkerProcess(address, task_queue)
+        self.second: WorkerProcess | None = None
         try:
+            self.first.wait_ready()
+            self.run_id = asyncio.run(self._start(name, options, self._emulator.url))
+        except BaseException:
+            self.__exit__()
+            raise
 
-            async def start():
-                client = await connect(TemporalTarget(temporal_server.address))
-                request = new_request(
-                    document,
-                    None,
-                    {**FLAGSHIP_INPUTS, "trainingJobName": "tmp-failover"},
-                    options=PACED,
-                    servers={"sagemakerApi": emulator.url},
-                )
-                return (await submit(client, request, task_queue=task_queue)).id
+    async def _start(self, name: str, options: RunOptions, url: str) -> str:
+        client = await connect(TemporalTarget(self.address))
+        request = new_request(
+            arazzo_runner.load(FLAGSHIP),
+            None,
+            {**FLAGSHIP_INPUTS, "trainingJobName": name},
+            options=options,
+            servers={"sagemakerApi": url},
+        )
+        return (await submit(client, request, task_queue=self.task_queue)).id
 
-            run_id = asyncio.run(start())
-            # The create is done and the first poll answered InProgress: the run now sleeps on a timer.
-            wait_until(lambda: emulator.emulator.count("DescribeTrainingJob") >= 1)
-            time.sleep(0.5)
-            first.kill()
-            assert emulator.emulator.count("DescribeTrainingJob") == 1
-            second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+    def __enter__(self) -> Handover:
+        return self
 
-            async def result():
-                client = await connect(TemporalTarget(temporal_server.address))
-                return await asyncio.wait_for(client.get_workflow_handle(run_id).result(), 90)
+    def start_second(self) -> WorkerProcess:
+        self.second = WorkerProcess(self.address, self.task_queue).wait_ready()
+        return self.second
 
-            outcome = asyncio.run(result())
-            assert outcome["status"] == "succeeded", outcome["error"]
-            assert outcome["outputs"] == {
-                "trainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/tmp-failover",
-                "trainingJobStatus": "Completed",
-                "modelArtifacts": "s3://amzn-s3-demo-bucket/xgboost/output/tmp-failover/output/model.tar.gz",
-            }
-            assert emulator.emulator.count("CreateTrainingJob") == 1
-            assert emulator.emulator.count("DescribeTrainingJob") == 4
-            who = asyncio.run(identities(temporal_server.address, run_id))
-            assert who[0] == first.identity  # the first worker started the run and sent the create...
-            assert who[-1] == second.identity  # ...the second finished it
-            assert second.stop() == 3  # the three polls after the kill, nothing else
-        finally:
-            first.close()
-            if second is not None:
-                second.close()
+    def check_who(self) -> None:
+        """The first worker started the run (and sent the create), the second finished it."""
+        assert self.second is not None
+        who = asyncio.run(identities(self.address, self.run_id))
+        assert who[0] == self.first.identity
+        assert who[-1] == self.second.identity
+
+    def __exit__(self, *_: object) -> None:
+        self.first.close()
+        if self.second is not None:
+            self.second.close()
+        self._emulator.__exit__(None, None, None)
+
+
+def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_server, task_queue) -> None:
+    address = temporal_server.address
+    with Handover(address, task_queue, "tmp-failover", PACED, in_progress=3) as run:
+        # The create is done and the first poll answered InProgress: the run now sleeps on a timer.
+        wait_until(lambda: run.emulator.count("DescribeTrainingJob") >= 1)
+        time.sleep(0.5)
+        run.first.kill()
+        assert run.emulator.count("DescribeTrainingJob") == 1
+        second = run.start_second()
+        outcome = outcome_of(address, run.run_id)
+        assert outcome["status"] == "succeeded", outcome["error"]
+        assert outcome["outputs"] == flagship_outputs("tmp-failover")
+        assert run.emulator.count("CreateTrainingJob") == 1
+        assert run.emulator.count("DescribeTrainingJob") == 4
+        run.check_who()
+        assert second.stop() == 3  # the three polls after the kill, nothing else
+
+
+#: Polls 0.5 s apart: under the local-wait limit, so each wait is taken inside its local read.
+FOLDED = RunOptions(pacing=PollPacing(interval=0.5, backoff=1.0, jitter=0.0))
+
+
+def test_sigkilled_worker_mid_local_reads_loses_only_reads(temporal_server, task_queue) -> None:
+    """Killed while its polls are local activities (their markers not yet written: the workflow task
+    is still open), the worker loses those reads; the next worker sends them again — reads only:
+    the create was a regular activity, recorded before the first poll, and is never sent twice."""
+    address = temporal_server.address
+    with Handover(address, task_queue, "tmp-failover-local", FOLDED, in_progress=8) as run:
+        wait_until(lambda: run.emulator.count("DescribeTrainingJob") >= 3)
+        run.first.kill()
+        lost = run.emulator.count("DescribeTrainingJob")  # sent by the first worker, lost with it
+        second = run.start_second()
+        outcome = outcome_of(address, run.run_id, 120)
+        assert outcome["status"] == "succeeded", outcome["error"]
+        assert outcome["outputs"] == flagship_outputs("tmp-failover-local")
+        assert run.emulator.count("CreateTrainingJob") == 1
+        polls = [s for s in outcome["steps"] if s["stepId"] == "pollTrainingJob"]
+        # the second worker sent every poll the result holds: the first one's were lost with it
+        assert second.stop() == len(polls)
+        assert run.emulator.count("DescribeTrainingJob") == lost + len(polls)
+        run.check_who()
