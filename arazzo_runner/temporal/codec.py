@@ -1,4 +1,13 @@
-"""An encrypting payload codec: AES-256-GCM over every payload Temporal stores.
+"""Payload codecs: large payloads compressed, and every payload encrypted when a key is given.
+
+Compression: a run that polls for days carries its step records in its continue-as-new input and
+its result, about half a kilobyte a poll, and Temporal refuses a payload over 2 MB (it warns past
+512 KiB) — a few thousand polls, a day or two of a training job polled every 30 s. Payloads above
+:data:`COMPRESS_ABOVE` are zlib-compressed (repeated poll records shrink some twentyfold); smaller
+ones, nearly every activity's, stay as they were, so histories stay readable with Temporal's own
+tools. Inflating is bounded (:data:`MAX_INFLATED`): a stored history is input like any other.
+
+Encryption: AES-256-GCM over every payload Temporal stores.
 
 Responses (and the run's inputs and outputs) travel through Temporal as payloads and are kept
 in its history. With this codec on both the clients and the workers, the server only ever holds
@@ -13,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import zlib
 from collections.abc import Sequence
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -23,6 +33,11 @@ from ..errors import UsageError
 
 ENCODING = b"binary/encrypted"
 KEY_ENV = "ARAZZO_TEMPORAL_KEY"
+COMPRESSED = b"binary/zlib"
+#: Payloads of this many serialised bytes or more are compressed (well below Temporal's 512 KiB warning).
+COMPRESS_ABOVE = 128 * 1024
+#: A compressed payload may inflate to at most this many bytes; more is refused, not allocated.
+MAX_INFLATED = 64 * 1024 * 1024
 
 
 def parse_key(text: str) -> bytes:
@@ -81,3 +96,52 @@ class EncryptionCodec(PayloadCodec):
 
     def _decrypt(self, data: bytes) -> bytes:
         return self._aead.decrypt(data[:12], data[12:], None)
+
+
+class CompressionCodec(PayloadCodec):
+    """zlib over payloads of :data:`COMPRESS_ABOVE` bytes or more; others pass as they are."""
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        encoded = []
+        for payload in payloads:
+            raw = payload.SerializeToString()
+            packed = zlib.compress(raw) if len(raw) >= COMPRESS_ABOVE else raw
+            if len(packed) < len(raw):
+                encoded.append(Payload(metadata={"encoding": COMPRESSED}, data=packed))
+            else:
+                encoded.append(payload)
+        return encoded
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return [
+            Payload.FromString(_inflate(payload.data))
+            if payload.metadata.get("encoding") == COMPRESSED
+            else payload
+            for payload in payloads
+        ]
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    raw = inflater.decompress(data, MAX_INFLATED)
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError(f"a compressed payload inflates past {MAX_INFLATED} bytes, or is cut short")
+    return raw
+
+
+class CodecChain(PayloadCodec):
+    """Codecs applied in order when encoding and in reverse when decoding (compress, then encrypt:
+    ciphertext does not compress)."""
+
+    def __init__(self, *codecs: PayloadCodec) -> None:
+        self.codecs = codecs
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        for codec in self.codecs:
+            payloads = await codec.encode(payloads)
+        return list(payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        for codec in reversed(self.codecs):
+            payloads = await codec.decode(payloads)
+        return list(payloads)

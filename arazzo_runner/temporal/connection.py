@@ -14,10 +14,11 @@ from typing import Any
 
 import temporalio.converter
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 from temporalio.service import TLSConfig
 
 from ..errors import UsageError
-from .codec import EncryptionCodec
+from .codec import CodecChain, CompressionCodec, EncryptionCodec
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,12 @@ class TemporalTarget:
 
 
 def data_converter(encryption_key: bytes | None) -> temporalio.converter.DataConverter:
-    converter = temporalio.converter.default()
-    if encryption_key is None:
-        return converter
-    return dataclasses.replace(converter, payload_codec=EncryptionCodec(encryption_key))
+    """Temporal's default converter with large payloads compressed and, given a key, every payload
+    encrypted (clients, workers and replayers must all use it to read one another's payloads)."""
+    codec: PayloadCodec = CompressionCodec()
+    if encryption_key is not None:
+        codec = CodecChain(codec, EncryptionCodec(encryption_key))
+    return dataclasses.replace(temporalio.converter.default(), payload_codec=codec)
 
 
 async def connect(target: TemporalTarget, *, interceptors: Sequence[Any] = ()) -> Client:
