@@ -8,29 +8,15 @@ is one a connection really takes there), then refused by the deny entry, and nev
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from echo_document import write_echo_document
 
 import arazzo_runner
 from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.http import NetworkPolicy
 from tests.engine.scripted_server import ScriptedServer
-
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "echo", "version": "1"},
-    "paths": {"/echo": {"get": {"operationId": "echo", "responses": {"200": {"description": "ok"}}}}},
-}
-ARAZZO = """arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: api.json}]
-workflows:
-- workflowId: w
-  steps:
-  - {stepId: echo, operationId: echo, successCriteria: [{condition: $statusCode == 200}]}
-"""
 
 SPELLINGS = [
     "127.0.0.1", "127.1", "127.0.1", "2130706433", "0x7f000001", "0X7F000001", "017700000001",
@@ -51,9 +37,7 @@ def server():
 @pytest.fixture(scope="module")
 def document(tmp_path_factory) -> arazzo_runner.Document:
     folder: Path = tmp_path_factory.mktemp("spellings")
-    (folder / "api.json").write_text(json.dumps(OPENAPI))
-    (folder / "doc.arazzo.yaml").write_text(ARAZZO)
-    return arazzo_runner.load(folder / "doc.arazzo.yaml")
+    return arazzo_runner.load(write_echo_document(folder))
 
 
 def test_there_are_24_spellings() -> None:

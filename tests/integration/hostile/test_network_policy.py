@@ -4,11 +4,11 @@ DNS resolution, client certificates per host; as library options and CLI flags."
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from pathlib import Path
 
 import pytest
+from echo_document import write_echo_document
 from hostile_servers import ReflectingServer
 
 import arazzo_runner
@@ -18,21 +18,6 @@ from arazzo_runner.http.network_policy import private_kind
 from tests.cli.in_process import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "echo", "version": "1"},
-    "paths": {"/echo": {"get": {"operationId": "echo", "responses": {"200": {"description": "ok"}}}}},
-}
-ARAZZO = """arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: api.json}]
-workflows:
-- workflowId: w
-  steps:
-  - {stepId: echo, operationId: echo}
-"""
-
-
 @pytest.fixture(scope="module")
 def reflecting():
     with ReflectingServer() as server:
@@ -41,9 +26,7 @@ def reflecting():
 
 @pytest.fixture
 def doc(tmp_path: Path) -> Path:
-    (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
-    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
-    return tmp_path / "doc.arazzo.yaml"
+    return write_echo_document(tmp_path, criteria=False)
 
 
 def run(doc: Path, url: str, policy: NetworkPolicy, mode: str = "sync") -> arazzo_runner.RunResult:

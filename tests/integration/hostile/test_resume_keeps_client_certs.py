@@ -6,30 +6,16 @@ requires the client certificate refused every request after the resume.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
 import pytest
+from echo_document import write_echo_document
 from tls_certs import MutualTlsEchoServer
 
 import arazzo_runner
 from arazzo_runner.journal import resume
 from arazzo_runner.run_settings import RunSettings
-
-OPENAPI = {
-    "openapi": "3.0.3",
-    "info": {"title": "echo", "version": "1"},
-    "paths": {"/echo": {"get": {"operationId": "echo", "responses": {"200": {"description": "ok"}}}}},
-}
-ARAZZO = """arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: api.json}]
-workflows:
-- workflowId: w
-  steps:
-  - {stepId: echo, operationId: echo, successCriteria: [{condition: $statusCode == 200}]}
-"""
 
 
 class Crash(BaseException):
@@ -38,8 +24,7 @@ class Crash(BaseException):
 
 def test_a_resumed_run_presents_its_client_certificate(tmp_path: Path, monkeypatch) -> None:
     server = MutualTlsEchoServer(tmp_path, monkeypatch)
-    (tmp_path / "api.json").write_text(json.dumps(OPENAPI))
-    (tmp_path / "doc.arazzo.yaml").write_text(ARAZZO)
+    doc = write_echo_document(tmp_path)
     cert, key = server.certs["client"]
     settings = RunSettings(
         servers=(("api", server.url),),
@@ -50,7 +35,7 @@ def test_a_resumed_run_presents_its_client_certificate(tmp_path: Path, monkeypat
         raise Crash("killed with the request in flight")
 
     with server:
-        document = arazzo_runner.load(tmp_path / "doc.arazzo.yaml")
+        document = arazzo_runner.load(doc)
         with pytest.raises(Crash):
             document.run(
                 "w", {}, environment=settings.environment(), journal=tmp_path / "runs.db",
