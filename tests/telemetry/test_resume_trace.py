@@ -13,6 +13,7 @@ import json
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
@@ -46,20 +47,27 @@ arazzo_runner.load(sys.argv[2]).run(
 """
 
 
+def killed_run(receiver: Receiver, emulator: EmulatorServer, journal: Path, name: str, interval: str):
+    """The flagship run by a child process that exports to ``receiver``, polls ``interval`` s apart
+    and is SIGKILLed at its first poll wait: (its journal record, the traceparent the journal kept)."""
+    inputs = {**json.loads(INPUTS.read_text()), "trainingJobName": name}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal), interval],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    with Journal(journal) as store:
+        (record,) = store.runs()
+        (kept,) = [e["detail"] for e in store.timeline(record.id) if e["kind"] == "trace"]
+    return record, kept
+
+
 def test_resume_after_sigkill_continues_the_trace(captured, tmp_path) -> None:
     receiver = Receiver()
     journal = tmp_path / "runs.db"
-    inputs = {**json.loads(INPUTS.read_text()), "trainingJobName": "resumed-1"}
     try:
         with EmulatorServer(SageMakerEmulator(in_progress=1)) as emulator:
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal), "5"],
-                cwd=ROOT, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
-            assert child.returncode == -signal.SIGKILL, child.stderr
-            with Journal(journal) as store:
-                (record,) = store.runs()
-                (kept,) = [e["detail"] for e in store.timeline(record.id) if e["kind"] == "trace"]
+            record, kept = killed_run(receiver, emulator, journal, "resumed-1", "5")
             result = arazzo_runner.resume(
                 record.id, journal=journal, servers={"sagemakerApi": emulator.url},
                 sleep=lambda seconds: None, telemetry=captured.telemetry,
@@ -102,17 +110,9 @@ def test_cli_resume_with_otel_exports_the_same_trace(tmp_path) -> None:
 
     receiver = Receiver()
     journal = tmp_path / "runs.db"
-    inputs = {**json.loads(INPUTS.read_text()), "trainingJobName": "resumed-cli"}
     try:
         with EmulatorServer(SageMakerEmulator(in_progress=1)) as emulator:
-            child = subprocess.run(
-                [sys.executable, "-c", CHILD, receiver.url, str(FLAGSHIP), json.dumps(inputs), emulator.url, str(journal), "0.1"],
-                cwd=ROOT, capture_output=True, text=True, timeout=60,
-            )  # fmt: skip
-            assert child.returncode == -signal.SIGKILL, child.stderr
-            with Journal(journal) as store:
-                (record,) = store.runs()
-                (kept,) = [e["detail"] for e in store.timeline(record.id) if e["kind"] == "trace"]
+            record, kept = killed_run(receiver, emulator, journal, "resumed-cli", "0.1")
             receiver.received.clear()
             done = run_cli(  # in this process: main(argv) with its own streams and environment
                 ["resume", record.id, "--journal", str(journal), "--otel", "-q"],
