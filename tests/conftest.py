@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +22,12 @@ def run_cli():
     """Run ``arazzo ARGS`` as a user would, in this process (``tests/cli/in_process.py``: its
     streams, environment and directory are the call's own); ``process=True``: in a subprocess."""
     from tests.cli.in_process import run_cli as in_process
+    from tests.cli.in_process import run_cli_process
 
     def run(*args: str, cwd: Path | None = None, process: bool = False) -> Any:
         if not process:
             return in_process(args, env=os.environ, cwd=cwd or ROOT)
-        return subprocess.run(
-            [sys.executable, "-m", "arazzo_runner", *args],
-            capture_output=True,
-            text=True,
-            cwd=cwd or ROOT,
-            timeout=60,
-        )
+        return run_cli_process(args, cwd=cwd or ROOT)
 
     return run
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,3 +50,18 @@ def run_cli(args: Sequence[str], *, env: Mapping[str, str], cwd: str | Path) -> 
         os.environ.update(saved_env)
         os.chdir(saved_cwd)
     return CliResult(tuple(args), code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(
+    args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``python -m arazzo_runner ARGS`` as a real process, for tests where the process is the point
+    (everything it writes to its file descriptors, signals, exit on kill); ``env`` None: this one's."""
+    return subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        timeout=timeout,
+    )

@@ -15,12 +15,12 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
 
+from tests.cli.in_process import run_cli_process
 from tests.integration.hostile.hostile_servers import ReflectingServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,14 +115,7 @@ CODE = 90817263
 
 
 def arazzo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    return run_cli_process(args, env=env, cwd=ROOT)
 
 
 def spellings(secret: str) -> set[str]:

@@ -20,6 +20,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
+from tests.cli.in_process import run_cli_process
 from tests.conftest import FLAGSHIP, ROOT
 
 INPUTS = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
@@ -69,14 +70,7 @@ def emulator() -> Iterator[EmulatorServer]:
 
 
 def arazzo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    return run_cli_process(args, env=env, cwd=ROOT)
 
 
 def _attributes(values) -> dict:

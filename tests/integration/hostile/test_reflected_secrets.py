@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hostile_servers import ReflectingServer
+
+from tests.cli.in_process import run_cli_process
 
 ROOT = Path(__file__).resolve().parents[3]
 FLAGSHIP = "workflows/amazon-sagemaker-train-and-poll-job-workflow.yml"
@@ -50,14 +51,7 @@ workflows:
 
 
 def arazzo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    return run_cli_process(args, env=env, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")
