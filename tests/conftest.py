@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
+FLAGSHIP_INPUTS_FILE = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json"
+
+
+def flagship_inputs() -> dict[str, Any]:
+    """The flagship's example inputs, a fresh dict on each call (callers may change theirs)."""
+    return json.loads(FLAGSHIP_INPUTS_FILE.read_text())
 
 # Loaded before any test module is imported: the journal and state live in a folder of the session, children
 # get default signal dispositions, leftovers are killed (see tests/process_hygiene.py).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import arazzo_runner
@@ -15,11 +13,9 @@ from arazzo_runner.aws.sagemaker_emulator import (
     SageMakerEmulator,
 )
 from arazzo_runner.engine import PollPacing, RunOptions
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, flagship_inputs
 
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 FAST = RunOptions(pacing=PollPacing(interval=0))
 
 

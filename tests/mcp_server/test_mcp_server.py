@@ -28,11 +28,9 @@ from arazzo_runner.aws.sagemaker_emulator import (
     EmulatorServer,
     SageMakerEmulator,
 )
-from tests.conftest import DATA, FLAGSHIP, ROOT
+from tests.conftest import DATA, FLAGSHIP, ROOT, flagship_inputs
 
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 NOTES = DATA / "mcp" / "notes.arazzo.yaml"
 SECRET = "s3cr3t-token-value"
 EXPECTED_OUTPUTS = {

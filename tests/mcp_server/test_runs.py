@@ -12,7 +12,7 @@ from arazzo_runner.drivers import RunEnvironment
 from arazzo_runner.engine import RunOptions
 from arazzo_runner.journal import JournalError
 from arazzo_runner.mcp_server import RunRegistry, workflow_tools
-from tests.conftest import DATA
+from tests.conftest import DATA, flagship_inputs
 
 NOTES = str(DATA / "mcp" / "notes.arazzo.yaml")
 
@@ -39,7 +39,6 @@ def test_a_run_that_cannot_start_is_failed_with_its_reason_never_left_running(tm
 
 
 def test_with_validate_the_result_carries_the_validation_list_as_run_output_json_does(monkeypatch) -> None:
-    import json
 
     from arazzo_runner.aws.sagemaker_emulator import (
         DEMO_ACCESS_KEY_ID,
@@ -48,14 +47,12 @@ def test_with_validate_the_result_carries_the_validation_list_as_run_output_json
         SageMakerEmulator,
     )
     from arazzo_runner.engine import PollPacing
-    from tests.conftest import FLAGSHIP, ROOT
+    from tests.conftest import FLAGSHIP
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DEMO_SECRET_ACCESS_KEY)
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    inputs = json.loads(
-        (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-    )
+    inputs = flagship_inputs()
     (tool,) = workflow_tools([(str(FLAGSHIP), arazzo_runner.load(FLAGSHIP))])
     with EmulatorServer(SageMakerEmulator(in_progress=1, stopping=0)) as emulator:
         registry = RunRegistry(

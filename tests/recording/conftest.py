@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import socket
 
 import pytest
 
 import arazzo_runner
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, ROOT, flagship_inputs
 
-FLAGSHIP_INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+FLAGSHIP_INPUTS = flagship_inputs()
 FLAGSHIP_HAR = ROOT / "tests" / "recordings" / "amazon-sagemaker-train-and-poll-job.har"
 
 

@@ -6,18 +6,14 @@ SageMaker emulator (SigV4 verified), its spans captured by the SDK's InMemorySpa
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 import arazzo_runner
 from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
 from arazzo_runner.engine import PollPacing, RunOptions
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, flagship_inputs
 
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 #: Polls every 5 s, on an injected sleeper that records instead of waiting.
 PACED = RunOptions(pacing=PollPacing(interval=5))
 

@@ -7,7 +7,6 @@ requests by status code, request durations, waits, retries and journal commits a
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -15,13 +14,11 @@ import arazzo_runner
 from arazzo_runner.aws.emulator_faults import Fault
 from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulator
 from arazzo_runner.engine import PollPacing, RunOptions
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, flagship_inputs
 
 from .conftest import Captured
 
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 PACED = RunOptions(pacing=PollPacing(interval=5, jitter=0))
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import arazzo_runner
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, ROOT, flagship_inputs
 
 # The hostile battery's modules import their servers as ``hostile_servers`` (its conftest's way).
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "hostile"))
@@ -33,9 +33,7 @@ from tests.recording.test_secrets import EVERY_SECRET, HERE, SECRETS, _echo
 
 from .conftest import Captured
 
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ workers of different tests never meet.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 
@@ -21,11 +20,9 @@ from arazzo_runner.aws.sagemaker_emulator import (
     SageMakerEmulator,
 )
 from arazzo_runner.temporal.devserver import DevServer
-from tests.conftest import ROOT
+from tests.conftest import flagship_inputs
 
-FLAGSHIP_INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+FLAGSHIP_INPUTS = flagship_inputs()
 
 
 #: SQLite pragmas of the suite's dev servers: no fsync per write (the database is deleted at the end).

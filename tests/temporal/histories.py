@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import FLAGSHIP, ROOT
+from tests.conftest import FLAGSHIP, ROOT, flagship_inputs
 
 FOLDER = ROOT / "tests" / "data" / "temporal" / "histories"
 PLACEHOLDER = "${ROOT}"
@@ -69,9 +69,7 @@ async def _record(address: str, folder: Path, only: str | None = None) -> None:
     from arazzo_runner.temporal.worker import build_worker
 
     document = arazzo_runner.load(FLAGSHIP)
-    inputs = json.loads(
-        (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-    )
+    inputs = flagship_inputs()
     # Short polls with jitter: the histories hold timers whose lengths come from the seeded RNG.
     options = RunOptions(pacing=PollPacing(interval=0.05, backoff=1.5, jitter=0.1))
     client = await connect(TemporalTarget(address))

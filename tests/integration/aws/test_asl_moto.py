@@ -25,12 +25,13 @@ import arazzo_runner
 from arazzo_runner import export_asl
 from arazzo_runner.aws.asl_schema import asl_schema_problems
 from arazzo_runner.engine import PollPacing, RunOptions
+from tests.conftest import flagship_inputs
 from tests.moto_servers import moto_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
-INPUTS = json.loads((ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text())
+INPUTS = flagship_inputs()
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "AKIAEXAMPLE000000000", "aws_secret_access_key": "not-checked-here"}
 

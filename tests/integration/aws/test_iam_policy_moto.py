@@ -18,12 +18,13 @@ import pytest
 import arazzo_runner
 from arazzo_runner import iam_policy
 from arazzo_runner.engine import PollPacing, RunOptions
+from tests.conftest import flagship_inputs
 from tests.moto_servers import admin_access_key, iam_client, moto_server
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
-INPUTS = json.loads((ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text())
+INPUTS = flagship_inputs()
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 

@@ -8,12 +8,11 @@ import pytest
 
 import arazzo_runner
 from arazzo_runner.engine import PollPacing, RunOptions
+from tests.conftest import flagship_inputs
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[3]
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
-INPUTS = json.loads(
-    (ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text()
-)
+INPUTS = flagship_inputs()
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import arazzo_runner
 from arazzo_runner import iam_policy, state_machine_policy
+from tests.conftest import flagship_inputs
 
 ROOT = Path(__file__).resolve().parents[3]
 FLAGSHIP = ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.yml"
-INPUTS = json.loads((ROOT / "workflows" / "amazon-sagemaker-train-and-poll-job-workflow.inputs.json").read_text())
+INPUTS = flagship_inputs()
 SEED = ROOT / "tests" / "data" / "aws" / "stepfunctions-sagemaker-training-sync-policy.json"
 REGION, ACCOUNT = "us-east-1", "123456789012"
 JOB_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{INPUTS['trainingJobName']}"
