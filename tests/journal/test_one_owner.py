@@ -152,26 +152,19 @@ def resume_argv(run_id: str, folder: Path) -> list[str]:
     return [*COMMAND, "resume", run_id, "--journal", str(folder / "runs.db"), "--output", "json"]
 
 
+def start_resume(run_id: str, folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """``arazzo resume`` as its own process, its output piped."""
+    return subprocess.Popen(
+        resume_argv(run_id, folder), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def test_two_concurrent_resumes_one_owner_one_create(tmp_path, env) -> None:
     with racing() as server:
         run_id = crash_at_create(server, tmp_path, env, "lease-race")
-        first = subprocess.Popen(
-            resume_argv(run_id, tmp_path),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        first = start_resume(run_id, tmp_path, env)
         assert server.lookup_arrived.wait(60), "the first resume never looked the create up"
-        second = subprocess.Popen(
-            resume_argv(run_id, tmp_path),
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        second = start_resume(run_id, tmp_path, env)
         _, second_err = second.communicate(timeout=60)
         server.release.set()  # the second one is done (refused, or blocked in its own look-up: released)
         first_out, first_err = first.communicate(timeout=60)
