@@ -104,9 +104,13 @@ class CompressionCodec(PayloadCodec):
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         encoded = []
         for payload in payloads:
-            raw = payload.SerializeToString()
-            packed = zlib.compress(raw) if len(raw) >= COMPRESS_ABOVE else raw
-            if len(packed) < len(raw):
+            # ByteSize() measures without serialising: every activity's payload passes here, and
+            # nearly all of them are small.
+            if payload.ByteSize() < COMPRESS_ABOVE:
+                encoded.append(payload)
+                continue
+            packed = zlib.compress(payload.SerializeToString())
+            if len(packed) < payload.ByteSize():
                 encoded.append(Payload(metadata={"encoding": COMPRESSED}, data=packed))
             else:
                 encoded.append(payload)
