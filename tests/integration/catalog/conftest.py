@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from arazzo_runner.sources import fetch
 from tests.moto_servers import admin_access_key, moto_server
+from tests.parsed_once import reading_once
 
 from .aws_state import MotoState
 from .corpus import CorpusRunner
@@ -31,23 +30,12 @@ def _signed_moto(source_map: dict[str, str] | None = None) -> Iterator[CorpusRun
 
 @pytest.fixture(scope="module", autouse=True)
 def parsed_once() -> Iterator[None]:
-    """Each file parsed once for the module's runs, not once per run: the 37 workflows name a dozen
-    OpenAPI files, each read by several workflows in both corpora (parsing was a third of the module's
-    time). Keyed by the file's path, size, times and inode, as the journal's remembered digests are;
-    a file that changed is parsed again. The parsed files are only read (one load already shares a
-    parsed file among the sources that name it)."""
-    parsed: dict[tuple[str, int, int, int, int], Any] = {}
-    original: Callable[..., Any] = fetch.read_file
-
-    def read_file(path: str, verify: Callable[[int], None] | None = None) -> Any:
-        st = os.stat(path)
-        key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        if key not in parsed:
-            parsed[key] = original(path, verify=verify)
-        return parsed[key]
-
+    """Each file parsed once for the module's runs (tests/parsed_once.py), the generated descriptions
+    too although they were written just now: they are written once, before any run, and never again.
+    The 37 workflows name a dozen OpenAPI files, each read by several workflows in both corpora
+    (parsing was a third of the module's time)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fetch, "read_file", read_file)
+        patch.setattr(fetch, "read_file", reading_once(fetch.read_file, settled_only=False))
         yield
 
 
