@@ -3,20 +3,17 @@
 Importing this module imports everything a run and a resume use and parses the two flagships once, so
 that each forked ``arazzo`` starts in milliseconds instead of the second or so a cold interpreter
 needs (more when bytecode is not cached). The journal's checks of the document (fingerprint,
-source file hashes) still run in every child; the content digests of the unchanged source files and
-the default TLS context are made here once too, not in each child.
+source file hashes) still run in every child; the content digests of the unchanged source files are
+computed here once too, not in each child.
 """
 
 from __future__ import annotations
 
 import os
-import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import certifi
 
 from arazzo_runner.aws.sagemaker_emulator import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from arazzo_runner.cli import main as cli_main
@@ -131,18 +128,13 @@ def _digests() -> dict[str, tuple[str | None, str]]:
 
 
 _DIGESTS = _digests()
-#: The TLS context httpx makes for a client by default (certifi's CA bundle read and parsed: tens of
-#: ms), made once here for the first client of each child (the batteries' traffic is plain HTTP to
-#: 127.0.0.1 anyway).
-_TLS = ssl.create_default_context(cafile=certifi.where())
 
 
-def _with_digests_and_tls_made() -> None:
+def _with_digests_computed() -> None:
     """A child's journal takes the digests computed above for files whose size, times and inode
     are unchanged (the rule of the journal's own remembered digests; any other file is read and
-    hashed as usual), and its first default TLS context is the one made above."""
-    original_digest, original_context = recorder._content_digest, ssl.create_default_context
-    spare = [_TLS]
+    hashed as usual)."""
+    original_digest = recorder._content_digest
 
     def content_digest(path: Path) -> str:
         stat, digest = _DIGESTS.get(str(path), (None, ""))
@@ -150,13 +142,7 @@ def _with_digests_and_tls_made() -> None:
             return digest
         return original_digest(path)
 
-    def create_default_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-        if spare and not args and kwargs == {"cafile": certifi.where()}:
-            return spare.pop()
-        return original_context(*args, **kwargs)
-
     recorder._content_digest = content_digest
-    ssl.create_default_context = create_default_context
 
 
 def cli_child(
@@ -172,7 +158,7 @@ def cli_child(
     first (a battery's kill hooks).
     """
     _with_documents_loaded()
-    _with_digests_and_tls_made()
+    _with_digests_computed()
     for name in DROP_ENV:
         os.environ.pop(name, None)
     os.environ.update(ENV if env is None else env)
