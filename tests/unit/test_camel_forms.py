@@ -8,8 +8,12 @@ kept) is pinned here; comparing ``list(d.items())`` makes the key order part of 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
+from arazzo_runner.camel_forms import CamelForm, camel_case
 from arazzo_runner.engine.needs import Delivery
 from arazzo_runner.engine.result import RunError, StepRecord
 from arazzo_runner.engine.state import (
@@ -237,3 +241,66 @@ def test_step_span_rounds_times_to_microseconds_and_keeps_an_open_end() -> None:
         ("statusCode", None),
         ("reason", None),
     ]
+
+
+# -- the rule itself ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sample:
+    run_id: str
+    x_security: list[str]
+    started_at: float | None
+    note: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def test_a_form_names_each_field_in_camel_case_in_declaration_order() -> None:
+    assert [camel_case(n) for n in ("id", "step_id", "x_security", "in_flight")] == [
+        "id",
+        "stepId",
+        "xSecurity",
+        "inFlight",
+    ]
+    form = CamelForm(_Sample, rounded={"started_at": 2})
+    sample = _Sample("r", ["k"], 1.23456)
+    assert items(form.dump(sample)) == [
+        ("runId", "r"),
+        ("xSecurity", ["k"]),
+        ("startedAt", 1.23),
+        ("note", None),
+        ("tags", []),
+    ]
+    assert form.dump(sample)["xSecurity"] is sample.x_security  # values as they are, not copies
+    assert form.dump(_Sample("r", [], None))["startedAt"] is None  # null is never converted
+
+
+def test_a_form_can_choose_order_hide_and_rename() -> None:
+    form = CamelForm(_Sample, ("note", "run_id", "tags"), hidden=("tags",), keys={"run_id": "id"})
+    assert items(form.dump(_Sample("r", [], 0.0, "n", ["t"]))) == [("note", "n"), ("id", "r")]
+    one = CamelForm(_Sample, ("note",))
+    assert items(one.dump(_Sample("r", [], 0.0, "n"))) == [("note", "n")]
+
+
+def test_a_form_that_names_a_field_the_class_lacks_is_refused_when_made() -> None:
+    for wrong in (
+        {"fields": ("run_id", "nope")},
+        {"hidden": ("nope",)},
+        {"keys": {"nope": "x"}},
+        {"rounded": {"nope": 1}},
+        {"fields": ("run_id",), "read": {"note": str}},
+    ):
+        with pytest.raises(ValueError, match=r"nope|note"):
+            CamelForm(_Sample, **wrong)
+
+
+def test_loading_reads_missing_or_null_keys_as_defaults_and_keeps_a_required_null() -> None:
+    form = CamelForm(_Sample, read={"tags": tuple})
+    assert form.load({"runId": "r", "xSecurity": [], "startedAt": None}) == _Sample("r", [], None)
+    assert form.load(
+        {"runId": "r", "xSecurity": [], "startedAt": 1.0, "note": None, "tags": None}
+    ) == _Sample("r", [], 1.0)
+    loaded = form.load({"runId": "r", "xSecurity": [], "startedAt": 1.0, "tags": ["a"]})
+    assert loaded.tags == ("a",)  # ``read`` converts a value that is there
+    with pytest.raises(KeyError, match="startedAt"):
+        form.load({"runId": "r", "xSecurity": []})  # a required key missing is damage, not a default
