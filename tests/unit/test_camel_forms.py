@@ -304,3 +304,27 @@ def test_loading_reads_missing_or_null_keys_as_defaults_and_keeps_a_required_nul
     assert loaded.tags == ("a",)  # ``read`` converts a value that is there
     with pytest.raises(KeyError, match="startedAt"):
         form.load({"runId": "r", "xSecurity": []})  # a required key missing is damage, not a default
+
+
+def test_a_delivery_crosses_temporals_boundary_without_its_ack_and_note() -> None:
+    from arazzo_runner.temporal.messages import delivery_from_json, delivery_to_json
+
+    delivery = Delivery({"headers": {}, "payload": 2}, "m-3", None, 7.25, {"p": 2}, {"receipt": "r"}, "late")
+    data = delivery_to_json(delivery)
+    assert items(data) == [
+        ("message", {"headers": {}, "payload": 2}),
+        ("messageId", "m-3"),
+        ("error", None),
+        ("durationMs", 7.25),
+        ("payload", {"p": 2}),
+    ]
+    assert delivery_from_json(json.loads(json.dumps(data))) == Delivery(
+        {"headers": {}, "payload": 2}, "m-3", None, 7.25, {"p": 2}
+    )
+    assert items(delivery_to_json(Delivery(error="down"))) == [
+        ("message", None),
+        ("messageId", None),
+        ("error", "down"),
+        ("durationMs", 0.0),
+        ("payload", None),
+    ]
