@@ -8,7 +8,7 @@ kept) is pinned here; comparing ``list(d.items())`` makes the key order part of 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -309,22 +309,10 @@ def test_loading_reads_missing_or_null_keys_as_defaults_and_keeps_a_required_nul
 def test_a_delivery_crosses_temporals_boundary_without_its_ack_and_note() -> None:
     from arazzo_runner.temporal.messages import delivery_from_json, delivery_to_json
 
-    delivery = Delivery({"headers": {}, "payload": 2}, "m-3", None, 7.25, {"p": 2}, {"receipt": "r"}, "late")
+    delivery = Delivery({"m": 2}, "m-3", None, 7.25, {"p": 2}, {"receipt": "r"}, "late")
     data = delivery_to_json(delivery)
-    assert items(data) == [
-        ("message", {"headers": {}, "payload": 2}),
-        ("messageId", "m-3"),
-        ("error", None),
-        ("durationMs", 7.25),
-        ("payload", {"p": 2}),
-    ]
-    assert delivery_from_json(json.loads(json.dumps(data))) == Delivery(
-        {"headers": {}, "payload": 2}, "m-3", None, 7.25, {"p": 2}
-    )
-    assert items(delivery_to_json(Delivery(error="down"))) == [
-        ("message", None),
-        ("messageId", None),
-        ("error", "down"),
-        ("durationMs", 0.0),
-        ("payload", None),
-    ]
+    assert list(data) == ["message", "messageId", "error", "durationMs", "payload"]
+    assert items(data) == items(delivery.to_json())[:-2]  # the form pinned above, less ack and note
+    assert delivery_from_json(json.loads(json.dumps(data))) == replace(delivery, ack=None, note=None)
+    failed = Delivery(error="down")
+    assert items(delivery_to_json(failed)) == items(failed.to_json())[:-2]
