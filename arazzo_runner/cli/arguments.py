@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -98,6 +99,20 @@ def add_journal_options(parser: Any) -> None:
         metavar="PATH",
         help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A run as ``arazzo run`` settled it from its arguments: the loaded document, the workflow
+    picked, the inputs collected and checked, the run's options and settings. What each way of
+    running it (locally, replayed, on Temporal) starts from."""
+
+    args: argparse.Namespace
+    document: Any
+    workflow_id: str
+    inputs: dict[str, Any]
+    options: Any
+    settings: Any
 
 
 RUNS_COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")
