@@ -14,6 +14,7 @@ from .arguments import (
     add_aws_options,
     add_command,
     add_journal_options,
+    add_recording_options,
     add_server_option,
     add_workflow_option,
     source_map,
@@ -129,24 +130,16 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
 
     add_run_options(run)
     add_telemetry_options(run)
-    recording = run.add_argument_group("record and replay")
-    recording.add_argument(
-        "--record",
+    add_recording_options(
+        run,
         metavar="FILE.har",
-        help="write every request and response (secrets redacted) and the run's inputs and outputs to a HAR file",
-    )
-    recording.add_argument(
-        "--replay",
-        metavar="FILE.har",
-        help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
+        record_help="write every request and response (secrets redacted) and the run's inputs and outputs to a"
+        " HAR file",
+        replay_help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
         " the recording's, --inputs and -i override single inputs; poll loops do not wait unless"
         " --poll-interval is given)",
-    )
-    recording.add_argument(
-        "--replay-match",
-        metavar="KEYS",
-        help="what a request must share with the recorded one: comma-separated method, path, target"
-        " (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
+        replay_match_help="what a request must share with the recorded one: comma-separated method, path,"
+        " target (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
     )
 
 
