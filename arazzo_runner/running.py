@@ -30,6 +30,7 @@ from .engine.events import Event
 from .engine.options import RunOptions
 from .engine.result import RunResult
 from .http import AwsEnvironment
+from .journal.wiring import telemetry_wiring
 
 P = ParamSpec("P")
 
@@ -78,21 +79,6 @@ def _telling_journal(hook: Any) -> Iterator[None]:
         if hook is not None:
             hook.interrupted(exc)
         raise
-
-
-@contextmanager
-def _wiring(
-    telemetry: Any, execution: Execution, hook: Any, on_event: Any, client: Any, clock: Any
-) -> Iterator[tuple[Any, Any]]:
-    """The driver's listener and journal hook for this run: as given, or wrapped by the run's
-    telemetry (:class:`arazzo_runner.telemetry.setup.RunWiring`)."""
-    if telemetry is None:  # only otherwise is arazzo_runner.telemetry (and opentelemetry) imported
-        yield on_event, hook
-        return
-    from .telemetry.setup import RunWiring
-
-    with RunWiring(telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock) as wiring:
-        yield wiring.on_event, wiring.journal
 
 
 class RunArguments(TypedDict, total=False):
@@ -183,7 +169,9 @@ def run(
     with (
         _telling_journal(hook),
         environment.sync_client(arguments.get("client")) as client,  # before the wiring: telemetry may hook it
-        _wiring(arguments.get("telemetry"), execution, hook, on_event, client, clock) as (listener, journaled),
+        telemetry_wiring(
+            arguments.get("telemetry"), execution, journal=hook, on_event=on_event, client=client, clock=clock
+        ) as (listener, journaled),
     ):
         return drivers.run_sync(
             execution,
@@ -217,7 +205,12 @@ async def run_async(
     on_event, client, clock = arguments.get("on_event"), arguments.get("client"), arguments.get("clock", time.time)
     hook = _journal_for(arguments.get("journal"), execution, environment, on_event, clock)
     telemetry = arguments.get("telemetry")
-    with _telling_journal(hook), _wiring(telemetry, execution, hook, on_event, client, clock) as (listener, journaled):
+    with (
+        _telling_journal(hook),
+        telemetry_wiring(
+            telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock
+        ) as (listener, journaled),
+    ):
         return await drivers.run_async(
             execution,
             client=client,
