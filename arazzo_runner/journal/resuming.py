@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import httpx
 
@@ -78,6 +78,17 @@ def _in_doubt_message(need: SendRequest, why: str) -> str:
         " (the step's onFailure actions apply); mark an operation that is safe to repeat with"
         " `x-arazzo-idempotent: true` in its OpenAPI description"
     )
+
+
+class _Driver(TypedDict):
+    """What a resumed run is driven with, settled once: its environment, the client (the caller's or
+    the run's own), the sleeper and the clock. The look-up that settles a request in doubt sends
+    with the same, then the driver runs the rest of the run."""
+
+    environment: Any
+    client: httpx.Client
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
 
 
 def _settle_in_doubt(
@@ -270,6 +281,7 @@ def _resume(
             telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock, resumed=True
         ) as (on_event, hook),
     ):
+        driver: _Driver = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
         try:
             if execution.state.pending is not None:
                 need = execution.next(clock())
@@ -280,11 +292,8 @@ def _resume(
                             execution,
                             need,
                             in_doubt,
-                            environment=environment,
-                            client=client,
-                            sleep=sleep,
-                            clock=clock,
                             note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
+                            **driver,
                         )
                         if exchange is not None:
                             execution.feed(exchange, clock())
@@ -299,15 +308,7 @@ def _resume(
                     )  # fmt: skip
                     raise
                 _drained(execution, on_event)
-            return loops.run_sync(
-                execution,
-                client=client,
-                environment=environment,
-                on_event=on_event,
-                sleep=sleep,
-                clock=clock,
-                journal=hook,
-            )
+            return loops.run_sync(execution, on_event=on_event, journal=hook, **driver)
         except RequestInDoubt:
             raise
         except BaseException as exc:
