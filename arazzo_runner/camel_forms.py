@@ -85,7 +85,8 @@ class CamelForm(Generic[Record]):
         unknown.update(set(keys or {}).union(conversions, read or {}).difference(names))
         if unknown:
             raise ValueError(f"{cls.__name__}'s form shows no field {', '.join(sorted(unknown))}")
-        self._cls = cls
+        #: The dataclass this is the form of.
+        self.record_class = cls
         self._keys = tuple((keys or {}).get(name) or camel_case(name) for name in names)
         getter = attrgetter(*names)
         self._values: Callable[[Record], tuple[Any, ...]] = (
@@ -123,7 +124,7 @@ class CamelForm(Generic[Record]):
                     values[field.name] = None
             else:
                 values[field.name] = value if field.convert is None else field.convert(value)
-        return self._cls(**values)
+        return self.record_class(**values)
 
 
 class CamelDict:

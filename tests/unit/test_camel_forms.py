@@ -8,6 +8,7 @@ kept) is pinned here; comparing ``list(d.items())`` makes the key order part of 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -316,3 +317,25 @@ def test_a_delivery_crosses_temporals_boundary_without_its_ack_and_note() -> Non
     assert delivery_from_json(json.loads(json.dumps(data))) == replace(delivery, ack=None, note=None)
     failed = Delivery(error="down")
     assert items(delivery_to_json(failed)) == items(failed.to_json())[:-2]
+
+
+def test_every_record_on_a_camel_base_has_a_form_of_its_own_class() -> None:
+    """``camel_form`` is set after each class: one forgotten (or inherited from a base record)
+    would show another class's fields."""
+    from arazzo_runner.camel_forms import CamelDict, CamelJson
+
+    # ``slots=True`` makes a new class; the one it replaced is a subclass too until collected.
+    subclasses = [cls for base in (CamelDict, CamelJson) for cls in base.__subclasses__()]
+    classes = [c for c in subclasses if getattr(sys.modules[c.__module__], c.__qualname__, None) is c]
+    assert {c.__name__ for c in classes} >= {
+        "RunError",
+        "Violation",
+        "RunRecord",
+        "StepSpan",
+        "Delivery",
+        "Wait",
+        "CompletedDependency",
+        "Outcome",
+    }
+    for cls in classes:
+        assert cls.camel_form.record_class is cls, cls
