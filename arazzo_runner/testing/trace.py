@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..camel_forms import CamelDict, CamelForm
 from ..engine import events as ev
 
 #: Bodies kept per exchange in a report (characters of their JSON); longer ones are cut and say so.
@@ -20,7 +21,7 @@ MAX_EXCHANGES = 200
 
 
 @dataclass
-class StepSpan:
+class StepSpan(CamelDict):
     step_id: str
     execution: int
     start: float
@@ -31,18 +32,13 @@ class StepSpan:
     attempt: int = 1
     workflow_id: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "stepId": self.step_id,
-            "workflowId": self.workflow_id,
-            "execution": self.execution,
-            "attempt": self.attempt,
-            "start": round(self.start, 6),
-            "end": round(self.end, 6) if self.end is not None else None,
-            "status": self.status,
-            "statusCode": self.status_code,
-            "reason": self.reason,
-        }
+
+#: ``to_dict``: a report's step span, times in seconds rounded to microseconds.
+StepSpan.camel_form = CamelForm(
+    StepSpan,
+    ("step_id", "workflow_id", "execution", "attempt", "start", "end", "status", "status_code", "reason"),
+    rounded={"start": 6, "end": 6},
+)
 
 
 @dataclass
