@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -145,6 +145,20 @@ def pointer_tokens(pointer: str) -> list[str]:
     if not pointer.startswith("/"):
         raise ValueError(f"{pointer!r} is not a JSON pointer (it must start with '/')")
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def follow_tokens(data: Any, tokens: Iterable[str], missing: Any = None) -> Any:
+    """The node of plain data (mappings and lists) that unescaped reference ``tokens`` lead to, or
+    ``missing`` when one of them names nothing there (a key absent, an index out of range, a scalar)."""
+    node = data
+    for token in tokens:
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return missing
+    return node
 
 
 def _scalar_text_offset(node: yaml.ScalarNode) -> int | None:
