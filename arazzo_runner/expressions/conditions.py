@@ -18,7 +18,7 @@ singular query evaluated against the criterion's context value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -126,24 +126,18 @@ class Compare(Node):
         return loose_order(left, self.op, right)
 
 
-class AllOf(Node):
-    __slots__ = ("items",)
+class Junction(Node):
+    """``a && b && …`` (``op`` ``&&``: every item holds) or ``a || b || …`` (``||``: one does); items
+    are read in order and only as far as the answer needs, as the operators short-circuit."""
 
-    def __init__(self, items: list[Node], text: str) -> None:
-        self.items, self.text = items, text
+    __slots__ = ("items", "op")
 
-    def value(self, scope: _Scope) -> bool:
-        return all(truthy(item.value(scope)) for item in self.items)
-
-
-class AnyOf(Node):
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[Node], text: str) -> None:
-        self.items, self.text = items, text
+    def __init__(self, op: str, items: list[Node], text: str) -> None:
+        self.op, self.items, self.text = op, items, text
 
     def value(self, scope: _Scope) -> bool:
-        return any(truthy(item.value(scope)) for item in self.items)
+        holds = (truthy(item.value(scope)) for item in self.items)
+        return all(holds) if self.op == "&&" else any(holds)
 
 
 def navigate(value: Any, step: str | int) -> Any:
@@ -243,20 +237,19 @@ class _Parser:
         return self.text[start : self.tokens[self.pos - 1].end].strip()
 
     def _or(self) -> Node:
-        start = self._peek().start
-        items = [self._and()]
-        while self._peek().kind == "||":
-            self._next()
-            items.append(self._and())
-        return items[0] if len(items) == 1 else AnyOf(items, self._span(start))
+        return self._junction("||", self._and)
 
     def _and(self) -> Node:
+        return self._junction("&&", self._comparison)
+
+    def _junction(self, op: str, operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*``: a lone operand as it is, more joined in one :class:`Junction`."""
         start = self._peek().start
-        items = [self._comparison()]
-        while self._peek().kind == "&&":
+        items = [operand()]
+        while self._peek().kind == op:
             self._next()
-            items.append(self._comparison())
-        return items[0] if len(items) == 1 else AllOf(items, self._span(start))
+            items.append(operand())
+        return items[0] if len(items) == 1 else Junction(op, items, self._span(start))
 
     def _comparison(self) -> Node:
         start = self._peek().start

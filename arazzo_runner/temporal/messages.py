@@ -143,7 +143,8 @@ def _event_classes() -> dict[str, type[_events.Event]]:
     pending = list(_events.Event.__subclasses__())
     while pending:
         cls = pending.pop()
-        found[cls.kind] = cls
+        if "kind" in vars(cls):  # not a base such as StepEvent, which names no kind of its own
+            found[cls.kind] = cls
         pending.extend(cls.__subclasses__())
     return found
 

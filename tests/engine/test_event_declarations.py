@@ -1,0 +1,51 @@
+"""Events declared with ``@event("<kind>")`` (and the step's own on ``StepEvent``) are what the
+hand-written ``@dataclass(frozen=True, slots=True)`` classes were: frozen, slotted, picklable, with
+the same kinds, the same positional order and the same key order in ``to_dict()`` (JSON lines,
+journals and Temporal histories read them back by kind and field name)."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from arazzo_runner.engine import events as ev
+
+
+def _declared() -> list[type[ev.Event]]:
+    found, pending = [], list(ev.Event.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        # (a slotted dataclass is a new class: the one it replaced lingers among the subclasses until
+        # collected, so only the class the module names counts)
+        if getattr(ev, cls.__name__, None) is cls and "kind" in vars(cls):
+            found.append(cls)
+    return found
+
+
+def test_every_event_has_its_own_kind_and_the_base_has_none() -> None:
+    kinds = [cls.kind for cls in _declared()]
+    assert len(kinds) == len(set(kinds)) == 17
+    assert "kind" not in vars(ev.StepEvent)
+
+
+@pytest.mark.parametrize("cls", _declared(), ids=lambda cls: cls.__name__)
+def test_an_event_is_frozen_slotted_and_survives_pickling(cls: type[ev.Event]) -> None:
+    values = [f"v{i}" for i in range(len(cls.__match_args__))]
+    event = cls(*values, at=1.5)
+    assert not hasattr(event, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.at = 2.0  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(event)) == event
+    assert list(event.to_dict()) == ["at", *cls.__match_args__, "kind"][: len(event.to_dict())]
+
+
+def test_step_events_keep_step_id_first_positionally_and_in_json() -> None:
+    built = ev.RequestBuilt("s1", "GET", "http://127.0.0.1/x", [("a", "b")], None, at=2.0)
+    assert built.step_id == "s1" and built.method == "GET"
+    assert list(built.to_dict()) == ["at", "step_id", "method", "url", "headers", "body", "kind"]
+    finished = ev.StepFinished("w", "s", 1, "succeeded", 200, {}, 3.0)
+    assert list(finished.to_dict())[:3] == ["at", "workflow_id", "step_id"]
+    assert isinstance(built, ev.StepEvent) and not isinstance(finished, ev.StepEvent)
