@@ -99,21 +99,9 @@ class ResponseReceived(StepEvent):
     error_code: str | None = None
 
 
-@event("message_sent")
-class MessageSent(StepEvent):
-    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
-
-    protocol: str
-    address: str
-    headers: dict[str, Any]
-    payload: Any
-    message_id: str | None
-    duration_ms: float
-
-
-@event("message_received")
-class MessageReceived(StepEvent):
-    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
+@dataclass(frozen=True, slots=True)
+class MessageEvent(StepEvent):
+    """A message a step sent or received on a channel (Arazzo 1.1 AsyncAPI steps)."""
 
     protocol: str
     address: str
@@ -121,6 +109,19 @@ class MessageReceived(StepEvent):
     payload: Any
     message_id: str | None
     duration_ms: float
+
+
+@event("message_sent")
+class MessageSent(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
+
+    #: A sent message always has headers (``{}`` when none).
+    headers: dict[str, Any]
+
+
+@event("message_received")
+class MessageReceived(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
 
 
 @event("transport_retried")
