@@ -33,12 +33,18 @@ def event(kind: str) -> Callable[[type[_E]], type[_E]]:
     """Declare an event class: a frozen, slotted dataclass that ``kind`` names (in JSON, journals, Temporal).
 
     One line instead of ``@dataclass(frozen=True, slots=True)`` plus a ``kind`` line on every class.
-    The kind is set before the dataclass is made, so the slotted class it returns carries it.
+    The kind is set before the dataclass is made, so the slotted class it returns carries it; it is
+    then taken off the class that one replaced, which lingers among ``Event``'s subclasses until
+    collected: a lookup by kind over the subclasses (Temporal's ``event_from_dict``) finds only the
+    declared class.
     """
 
     def declare(cls: type[_E]) -> type[_E]:
         cls.kind = kind
-        return dataclass(frozen=True, slots=True)(cls)
+        declared = dataclass(frozen=True, slots=True)(cls)
+        if declared is not cls:
+            del cls.kind
+        return declared
 
     return declare
 

@@ -75,3 +75,25 @@ def test_mcp_events_are_declared_as_the_engine_s_and_say_the_same() -> None:
         assert not hasattr(made, "__dict__") and pickle.loads(pickle.dumps(made)) == made
         with pytest.raises(dataclasses.FrozenInstanceError):
             made.at = 1.0  # type: ignore[misc]
+
+
+def test_only_the_declared_classes_name_a_kind_so_lookups_by_kind_find_them() -> None:
+    """``@event`` returns a new (slotted) class; the class it replaced lingers among ``Event``'s
+    subclasses until collected. A lookup by kind over the subclasses (Temporal's ``event_from_dict``)
+    must find the declared class: an event read back is equal to, and an instance of, the one sent."""
+    import importlib
+
+    from arazzo_runner.temporal.messages import event_from_dict
+
+    pending, named = list(ev.Event.__subclasses__()), 0
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "kind" in vars(cls):
+            assert getattr(importlib.import_module(cls.__module__), cls.__name__) is cls, cls
+            named += 1
+    assert named >= 17 + 3  # the engine's events and the MCP server's
+    for cls in _declared():
+        sent = cls(*[f"v{i}" for i in range(len(cls.__match_args__))], at=1.5)
+        back = event_from_dict(sent.to_dict())
+        assert type(back) is cls and back == sent
