@@ -33,12 +33,18 @@ def event(kind: str) -> Callable[[type[_E]], type[_E]]:
     """Declare an event class: a frozen, slotted dataclass that ``kind`` names (in JSON, journals, Temporal).
 
     One line instead of ``@dataclass(frozen=True, slots=True)`` plus a ``kind`` line on every class.
-    The kind is set before the dataclass is made, so the slotted class it returns carries it.
+    The kind is set before the dataclass is made, so the slotted class it returns carries it; it is
+    then taken off the class that one replaced, which lingers among ``Event``'s subclasses until
+    collected: a lookup by kind over the subclasses (Temporal's ``event_from_dict``) finds only the
+    declared class.
     """
 
     def declare(cls: type[_E]) -> type[_E]:
         cls.kind = kind
-        return dataclass(frozen=True, slots=True)(cls)
+        declared = dataclass(frozen=True, slots=True)(cls)
+        if declared is not cls:
+            del cls.kind
+        return declared
 
     return declare
 
@@ -99,21 +105,9 @@ class ResponseReceived(StepEvent):
     error_code: str | None = None
 
 
-@event("message_sent")
-class MessageSent(StepEvent):
-    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
-
-    protocol: str
-    address: str
-    headers: dict[str, Any]
-    payload: Any
-    message_id: str | None
-    duration_ms: float
-
-
-@event("message_received")
-class MessageReceived(StepEvent):
-    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
+@dataclass(frozen=True, slots=True)
+class MessageEvent(StepEvent):
+    """A message a step sent or received on a channel (Arazzo 1.1 AsyncAPI steps)."""
 
     protocol: str
     address: str
@@ -121,6 +115,19 @@ class MessageReceived(StepEvent):
     payload: Any
     message_id: str | None
     duration_ms: float
+
+
+@event("message_sent")
+class MessageSent(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
+
+    #: A sent message always has headers (``{}`` when none).
+    headers: dict[str, Any]
+
+
+@event("message_received")
+class MessageReceived(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
 
 
 @event("transport_retried")

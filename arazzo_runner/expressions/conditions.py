@@ -19,7 +19,7 @@ singular query evaluated against the criterion's context value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from .context import EvaluationContext
@@ -50,72 +50,76 @@ class _Scope:
         self.seen = seen
 
 
+@dataclass(slots=True, eq=False)
 class Node:
-    """An AST node; ``value`` computes it in a scope."""
+    """An AST node; ``value`` computes it in a scope. ``text`` is the node's source, for explanations
+    (keyword-only, so that each node's own fields come first)."""
 
-    __slots__ = ("text",)
-    text: str
+    text: str = field(kw_only=True)
 
     def value(self, scope: _Scope) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
+@dataclass(slots=True, eq=False)
 class Literal(Node):
-    __slots__ = ("literal",)
-
-    def __init__(self, literal: Any, text: str) -> None:
-        self.literal, self.text = literal, text
+    literal: Any
 
     def value(self, scope: _Scope) -> Any:
         return self.literal
 
 
-class Operand(Node):
-    """A runtime expression followed by ``.member`` / ``[index]`` navigation."""
-
-    __slots__ = ("expr", "navigation")
-
-    def __init__(self, expr: RuntimeExpression, navigation: tuple[str | int, ...], text: str) -> None:
-        self.expr, self.navigation, self.text = expr, navigation, text
+@dataclass(slots=True, eq=False)
+class Reading(Node):
+    """An operand: what it reads is recorded in the scope, for the explanation of a failed criterion."""
 
     def value(self, scope: _Scope) -> Any:
+        result = self.read(scope)
+        scope.seen.append((self.text, result))
+        return result
+
+    def read(self, scope: _Scope) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(slots=True, eq=False)
+class Operand(Reading):
+    """A runtime expression followed by ``.member`` / ``[index]`` navigation."""
+
+    expr: RuntimeExpression
+    navigation: tuple[str | int, ...]
+
+    def read(self, scope: _Scope) -> Any:
         result = self.expr.evaluate(scope.ctx)
         for step in self.navigation:
             result = navigate(result, step)
-        scope.seen.append((self.text, result))
         return result
 
 
-class PathOperand(Node):
+@dataclass(slots=True, eq=False)
+class PathOperand(Reading):
     """A JSONPath singular query read from the criterion's context value."""
 
-    __slots__ = ("query",)
+    query: JsonPathQuery
 
-    def __init__(self, query: JsonPathQuery, text: str) -> None:
-        self.query, self.text = query, text
-
-    def value(self, scope: _Scope) -> Any:
+    def read(self, scope: _Scope) -> Any:
         context_value = scope.context_value
-        result = MISSING if context_value is MISSING else self.query.resolve_singular(context_value)
-        scope.seen.append((self.text, result))
-        return result
+        return MISSING if context_value is MISSING else self.query.resolve_singular(context_value)
 
 
+@dataclass(slots=True, eq=False)
 class Not(Node):
-    __slots__ = ("operand",)
-
-    def __init__(self, operand: Node, text: str) -> None:
-        self.operand, self.text = operand, text
+    operand: Node
 
     def value(self, scope: _Scope) -> bool:
         return not truthy(self.operand.value(scope))
 
 
+@dataclass(slots=True, eq=False)
 class Compare(Node):
-    __slots__ = ("left", "op", "right")
-
-    def __init__(self, op: str, left: Node, right: Node, text: str) -> None:
-        self.op, self.left, self.right, self.text = op, left, right, text
+    op: str
+    left: Node
+    right: Node
 
     def value(self, scope: _Scope) -> bool:
         left, right = self.left.value(scope), self.right.value(scope)
@@ -126,14 +130,13 @@ class Compare(Node):
         return loose_order(left, self.op, right)
 
 
+@dataclass(slots=True, eq=False)
 class Junction(Node):
     """``a && b && …`` (``op`` ``&&``: every item holds) or ``a || b || …`` (``||``: one does); items
     are read in order and only as far as the answer needs, as the operators short-circuit."""
 
-    __slots__ = ("items", "op")
-
-    def __init__(self, op: str, items: list[Node], text: str) -> None:
-        self.op, self.items, self.text = op, items, text
+    op: str
+    items: list[Node]
 
     def value(self, scope: _Scope) -> bool:
         holds = (truthy(item.value(scope)) for item in self.items)
@@ -249,7 +252,7 @@ class _Parser:
         while self._peek().kind == op:
             self._next()
             items.append(operand())
-        return items[0] if len(items) == 1 else Junction(op, items, self._span(start))
+        return items[0] if len(items) == 1 else Junction(op, items, text=self._span(start))
 
     def _comparison(self) -> Node:
         start = self._peek().start
@@ -265,7 +268,7 @@ class _Parser:
                 self.text,
                 following.start,
             )
-        return Compare(op, left, right, self._span(start))
+        return Compare(op, left, right, text=self._span(start))
 
     def _unary(self) -> Node:
         token = self._peek()
@@ -275,7 +278,7 @@ class _Parser:
         self._next()
         operand = self._unary()
         self.depth -= 1
-        return Not(operand, self._span(token.start))
+        return Not(operand, text=self._span(token.start))
 
     def _enter(self, token: Token) -> None:
         self.depth += 1
@@ -298,10 +301,10 @@ class _Parser:
             self.depth -= 1
             return inner
         if kind in ("number", "string", "true", "false", "null"):
-            return Literal(token.value, self.text[token.start : token.end])
+            return Literal(token.value, text=self.text[token.start : token.end])
         if kind == "dstring":
             self.double_quoted = True
-            return Literal(token.value, self.text[token.start : token.end])
+            return Literal(token.value, text=self.text[token.start : token.end])
         if kind == "operand":
             start, end = cast(tuple[int, int], token.value)
             return self._path(start, end) if self.jsonpath_operands else self._operand(start, end, token)
@@ -336,7 +339,7 @@ class _Parser:
             else:
                 raise ExpressionSyntaxError(f"unexpected {ch!r} after {expr.text}", self.text, pos)
         self.expressions.append(expr)
-        return Operand(expr, tuple(navigation), self.text[token.start : token.end])
+        return Operand(expr, tuple(navigation), text=self.text[token.start : token.end])
 
     def _path(self, start: int, end: int) -> PathOperand:
         query_text = self.text[start:end]
@@ -348,4 +351,4 @@ class _Parser:
                 start,
             )
         self.paths.append(query)
-        return PathOperand(query, query_text)
+        return PathOperand(query, text=query_text)
