@@ -218,7 +218,17 @@ def test_run_record_shows_a_received_message_by_its_id() -> None:
 
 
 def test_step_span_rounds_times_to_microseconds_and_keeps_an_open_end() -> None:
-    done = StepSpan("s1", 2, 0.123456789, 1.000000449, "succeeded", 200, None, 3, "wf")
+    done = StepSpan(
+        step_id="s1",
+        workflow_id="wf",
+        execution=2,
+        attempt=3,
+        start=0.123456789,
+        end=1.000000449,
+        status="succeeded",
+        status_code=200,
+        reason=None,
+    )
     assert items(done.to_dict()) == [
         ("stepId", "s1"),
         ("workflowId", "wf"),
@@ -230,7 +240,7 @@ def test_step_span_rounds_times_to_microseconds_and_keeps_an_open_end() -> None:
         ("statusCode", 200),
         ("reason", None),
     ]
-    running = StepSpan("s2", 1, 2.5)
+    running = StepSpan(step_id="s2", execution=1, start=2.5)
     assert items(running.to_dict()) == [
         ("stepId", "s2"),
         ("workflowId", ""),
