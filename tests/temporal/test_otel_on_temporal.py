@@ -22,7 +22,7 @@ from tests.conftest import FLAGSHIP
 from tests.telemetry.conftest import Captured
 from tests.telemetry.test_otlp_export import Receiver
 from tests.temporal.conftest import FLAGSHIP_INPUTS
-from tests.temporal.test_worker_failover import PACED
+from tests.temporal.test_worker_failover import PACED, STICKY
 from tests.temporal.worker_process import WorkerProcess
 
 
@@ -53,7 +53,7 @@ def test_two_workers_one_trace_after_a_kill(temporal_server, task_queue, receive
     document = arazzo_runner.load(FLAGSHIP)
     with EmulatorServer(SageMakerEmulator(in_progress=3, stopping=0)) as emulator:
         monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=first")
-        first = WorkerProcess(temporal_server.address, task_queue, "--otel").wait_ready()
+        first = WorkerProcess(temporal_server.address, task_queue, "--otel", *STICKY).wait_ready()
         second = None
         try:
 

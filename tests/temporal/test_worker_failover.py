@@ -16,6 +16,9 @@ from tests.temporal.worker_process import WorkerProcess
 
 #: Polls 1.5 s apart, no backoff or jitter: the worker is killed while the run waits on a timer.
 PACED = RunOptions(pacing=PollPacing(interval=1.5, backoff=1.0, jitter=0.0))
+#: For a worker the test kills: its runs' next workflow tasks wait 1 s for it on its sticky queue (not
+#: the default 10 s) before Temporal hands them to the next worker.
+STICKY = ("--sticky-timeout", "1")
 
 
 def wait_until(predicate, timeout: float = 60) -> None:
@@ -51,21 +54,28 @@ class Handover:
     worker started once the first is killed. Emulator and workers are stopped on exit."""
 
     def __init__(
-        self, address: str, task_queue: str, name: str, options: RunOptions, in_progress: int
+        self,
+        address: str,
+        task_queue: str,
+        name: str,
+        options: RunOptions,
+        in_progress: int,
+        task_timeout: float | None = None,
     ) -> None:
+        """``task_timeout``: the run's workflow task timeout (``submit``'s; None: Temporal's 10 s)."""
         self.address, self.task_queue = address, task_queue
         self._emulator = EmulatorServer(SageMakerEmulator(in_progress=in_progress, stopping=0))
         self.emulator = self._emulator.__enter__().emulator
-        self.first = WorkerProcess(address, task_queue)
+        self.first = WorkerProcess(address, task_queue, *STICKY)
         self.second: WorkerProcess | None = None
         try:
             self.first.wait_ready()
-            self.run_id = asyncio.run(self._start(name, options, self._emulator.url))
+            self.run_id = asyncio.run(self._start(name, options, self._emulator.url, task_timeout))
         except BaseException:
             self.__exit__()
             raise
 
-    async def _start(self, name: str, options: RunOptions, url: str) -> str:
+    async def _start(self, name: str, options: RunOptions, url: str, task_timeout: float | None) -> str:
         client = await connect(TemporalTarget(self.address))
         request = new_request(
             arazzo_runner.load(FLAGSHIP),
@@ -74,7 +84,7 @@ class Handover:
             options=options,
             servers={"sagemakerApi": url},
         )
-        return (await submit(client, request, task_queue=self.task_queue)).id
+        return (await submit(client, request, task_queue=self.task_queue, task_timeout=task_timeout)).id
 
     def __enter__(self) -> Handover:
         return self
@@ -122,9 +132,11 @@ FOLDED = RunOptions(pacing=PollPacing(interval=0.5, backoff=1.0, jitter=0.0))
 def test_sigkilled_worker_mid_local_reads_loses_only_reads(temporal_server, task_queue) -> None:
     """Killed while its polls are local activities (their markers not yet written: the workflow task
     is still open), the worker loses those reads; the next worker sends them again — reads only:
-    the create was a regular activity, recorded before the first poll, and is never sent twice."""
+    the create was a regular activity, recorded before the first poll, and is never sent twice.
+    The task times out after 4 s, not 10 (the SDK would heartbeat it, writing its markers, at 3.2 s:
+    the kill comes after three polls 0.5 s apart)."""
     address = temporal_server.address
-    with Handover(address, task_queue, "tmp-failover-local", FOLDED, in_progress=8) as run:
+    with Handover(address, task_queue, "tmp-failover-local", FOLDED, in_progress=8, task_timeout=4) as run:
         wait_until(lambda: run.emulator.count("DescribeTrainingJob") >= 3)
         run.first.kill()
         lost = run.emulator.count("DescribeTrainingJob")  # sent by the first worker, lost with it
