@@ -101,10 +101,12 @@ async def run_on_temporal(
     options=None,
     encryption_key: bytes | None = None,
     timeout: float = 60,
+    task_timeout: float | None = None,
     **request_options,
 ):
     """Submit one run, serve it with an in-process worker, follow it: (result, events, handle).
-    ``request_options``: more of ``new_request``'s (``local_wait``, ``history_budget``...)."""
+    ``task_timeout``: ``submit``'s (the run's workflow task timeout); ``request_options``: more of
+    ``new_request``'s (``local_wait``, ``history_budget``, ``reads_per_task``...)."""
     import asyncio
 
     from arazzo_runner.temporal.connection import TemporalTarget, connect
@@ -119,7 +121,7 @@ async def run_on_temporal(
             request = new_request(
                 document, workflow_id, inputs, options=options, servers=servers, **request_options
             )
-            handle = await submit(client, request, task_queue=task_queue)
+            handle = await submit(client, request, task_queue=task_queue, task_timeout=task_timeout)
             result = await asyncio.wait_for(follow(handle, events.append, every=0.05), timeout)
     finally:
         await sender.aclose()
