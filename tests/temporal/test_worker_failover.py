@@ -41,6 +41,22 @@ async def identities(address: str, run_id: str) -> list[str]:
     return found
 
 
+async def sticky_waits(address: str, run_id: str) -> list[float]:
+    """Seconds each workflow task that timed out on a sticky queue (its worker gone) waited there."""
+    from temporalio.api.enums.v1 import TimeoutType
+
+    client = await connect(TemporalTarget(address))
+    history = await client.get_workflow_handle(run_id).fetch_history()
+    times = {event.event_id: event.event_time.ToDatetime() for event in history.events}
+    waits = []
+    for event in history.events:
+        if event.HasField("workflow_task_timed_out_event_attributes"):
+            timed_out = event.workflow_task_timed_out_event_attributes
+            if timed_out.timeout_type == TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START:
+                waits.append((times[event.event_id] - times[timed_out.scheduled_event_id]).total_seconds())
+    return waits
+
+
 def outcome_of(address: str, run_id: str, timeout: float = 90) -> dict:
     async def result() -> dict:
         client = await connect(TemporalTarget(address))
@@ -123,6 +139,9 @@ def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_ser
         assert run.emulator.count("DescribeTrainingJob") == 4
         run.check_who()
         assert second.stop() == 3  # the three polls after the kill, nothing else
+        # The task after the timer went to the dead worker's sticky queue: handed on after 1 s, not 10.
+        (waited,) = asyncio.run(sticky_waits(address, run.run_id))
+        assert 1 <= waited < 5, waited
 
 
 #: Polls 0.5 s apart: under the local-wait limit, so each wait is taken inside its local read.
