@@ -27,6 +27,11 @@ FLAGSHIP_INPUTS = flagship_inputs()
 
 #: SQLite pragmas of the suite's dev servers: no fsync per write (the database is deleted at the end).
 THROWAWAY = ("synchronous=OFF",)
+#: Dynamic configuration of the suite's dev servers: a run that continues as new less than a second
+#: after it started is not held back to a second apart (the server's guard against tight loops of
+#: restarts, ``history.workflowIdReuseMinimalInterval``, 1 s by default). The continue-as-new tests'
+#: executions last a poll or two; no test is about that guard.
+QUICK_CONTINUE = ("history.workflowIdReuseMinimalInterval=0",)
 
 
 def flagship_outputs(name: str) -> dict:
@@ -40,7 +45,7 @@ def flagship_outputs(name: str) -> dict:
 
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
-    with DevServer(pragmas=THROWAWAY) as server:
+    with DevServer(pragmas=THROWAWAY, dynamic_config=QUICK_CONTINUE) as server:
         yield server
 
 
