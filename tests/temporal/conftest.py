@@ -27,11 +27,12 @@ FLAGSHIP_INPUTS = flagship_inputs()
 
 #: SQLite pragmas of the suite's dev servers: no fsync per write (the database is deleted at the end).
 THROWAWAY = ("synchronous=OFF",)
-#: Dynamic configuration of the suite's dev servers: a run that continues as new less than a second
-#: after it started is not held back to a second apart (the server's guard against tight loops of
-#: restarts, ``history.workflowIdReuseMinimalInterval``, 1 s by default). The continue-as-new tests'
-#: executions last a poll or two; no test is about that guard.
-QUICK_CONTINUE = ("history.workflowIdReuseMinimalInterval=0",)
+#: Dynamic configuration of the suite's dev servers, so that they keep time as the tests ask: a timer
+#: fires on time (by default the server's timer queue may fire it up to a second late,
+#: ``history.timerProcessorMaxTimeShift``: a 1 ms timer took ~0.75 s), and a run that continues as
+#: new less than a second after it started is not held back to a second apart (the guard against
+#: tight restart loops, ``history.workflowIdReuseMinimalInterval``). No test is about either.
+PROMPT = ('history.timerProcessorMaxTimeShift="10ms"', "history.workflowIdReuseMinimalInterval=0")
 
 
 def flagship_outputs(name: str) -> dict:
@@ -45,7 +46,7 @@ def flagship_outputs(name: str) -> dict:
 
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
-    with DevServer(pragmas=THROWAWAY, dynamic_config=QUICK_CONTINUE) as server:
+    with DevServer(pragmas=THROWAWAY, dynamic_config=PROMPT) as server:
         yield server
 
 

@@ -11,7 +11,7 @@ from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulat
 from arazzo_runner.engine import PollPacing, RunOptions
 from arazzo_runner.temporal.devserver import DevServer
 from tests.conftest import FLAGSHIP
-from tests.temporal.conftest import FLAGSHIP_INPUTS, QUICK_CONTINUE, THROWAWAY, run_on_temporal
+from tests.temporal.conftest import FLAGSHIP_INPUTS, PROMPT, THROWAWAY, run_on_temporal
 
 
 def test_long_run_continues_as_new_and_finishes_the_same() -> None:
@@ -21,7 +21,7 @@ def test_long_run_continues_as_new_and_finishes_the_same() -> None:
     # Temporal suggests continue-as-new past 25 history events (a poll on this path costs ~6-11).
     with (
         DevServer(
-            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *QUICK_CONTINUE), pragmas=THROWAWAY
+            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *PROMPT), pragmas=THROWAWAY
         ) as server,
         EmulatorServer(SageMakerEmulator(in_progress=6, stopping=0)) as emulator,
     ):

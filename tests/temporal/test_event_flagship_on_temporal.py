@@ -23,7 +23,7 @@ from arazzo_runner.temporal.connection import TemporalTarget, connect
 from arazzo_runner.temporal.runs import new_request, submit
 from tests.conftest import ROOT
 from tests.moto_servers import admin_access_key, moto_server
-from tests.temporal.conftest import QUICK_CONTINUE, THROWAWAY, run_on_temporal
+from tests.temporal.conftest import PROMPT, THROWAWAY, run_on_temporal
 from tests.temporal.test_worker_failover import STICKY, identities, wait_until
 from tests.temporal.worker_process import WorkerProcess
 
@@ -223,7 +223,7 @@ def test_a_long_event_run_continues_as_new_and_receives_every_event_once(stack) 
     # Temporal suggests continue-as-new past 25 history events (a received event costs ~12).
     with (
         DevServer(
-            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *QUICK_CONTINUE), pragmas=THROWAWAY
+            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *PROMPT), pragmas=THROWAWAY
         ) as temporal,
         EmulatorServer(emulator) as server,
         EventPump(emulator, stack.publisher, interval=0.02),
