@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -147,6 +147,20 @@ def pointer_tokens(pointer: str) -> list[str]:
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
+def follow_tokens(data: Any, tokens: Iterable[str], missing: Any = None) -> Any:
+    """The node of plain data (mappings and lists) that unescaped reference ``tokens`` lead to, or
+    ``missing`` when one of them names nothing there (a key absent, an index out of range, a scalar)."""
+    node = data
+    for token in tokens:
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return missing
+    return node
+
+
 def _scalar_text_offset(node: yaml.ScalarNode) -> int | None:
     style = node.style
     if style in (None, ""):
@@ -174,38 +188,30 @@ class _Converter:
     def _pos(self, node: yaml.Node, text_offset: int | None = 0) -> Position:
         return Position(node.start_mark.line + 1, node.start_mark.column + 1, text_offset)
 
+    def _refusal(self, node: yaml.Node, message: str, code: str) -> YamlReadError:
+        """The error that refuses the whole document because of ``node`` (located at it)."""
+        location = Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+        return YamlReadError([Problem(message, location, code=code)])
+
+    def _not_json(self, node: yaml.Node) -> YamlReadError:
+        return self._refusal(
+            node, f"tag {node.tag!r} is not allowed: Arazzo documents use JSON types only", "yaml"
+        )
+
     def convert(self, node: yaml.Node, pointer: str, depth: int) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise YamlReadError(
-                [
-                    Problem(
-                        f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refusing to load it",
-                        Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1),
-                        code="too-large",
-                    )
-                ]
+            raise self._refusal(
+                node,
+                f"document expands to more than {MAX_NODES:,} nodes (YAML alias bomb?); refusing to load it",
+                "too-large",
             )
         if depth > MAX_DEPTH:
-            raise YamlReadError(
-                [
-                    Problem(
-                        f"document nests deeper than {MAX_DEPTH} levels; refusing to load it",
-                        Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1),
-                        code="too-deep",
-                    )
-                ]
+            raise self._refusal(
+                node, f"document nests deeper than {MAX_DEPTH} levels; refusing to load it", "too-deep"
             )
         if node.tag not in _ALLOWED_TAGS:
-            raise YamlReadError(
-                [
-                    Problem(
-                        f"tag {node.tag!r} is not allowed: Arazzo documents use JSON types only",
-                        Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1),
-                        code="yaml",
-                    )
-                ]
-            )
+            raise self._not_json(node)
         if pointer not in self.positions:
             offset = _scalar_text_offset(node) if isinstance(node, yaml.ScalarNode) else 0
             self.positions[pointer] = self._pos(node, offset)
@@ -227,15 +233,7 @@ class _Converter:
                 value = int(text[2:], 8) * (-1 if node.value.startswith("-") else 1)
         if isinstance(value, bytes | set) or not isinstance(value, str | int | float | bool | type(None)):
             # Binary, timestamps, sets... only reachable through explicit tags: keep JSON types.
-            raise YamlReadError(
-                [
-                    Problem(
-                        f"tag {node.tag!r} is not allowed: Arazzo documents use JSON types only",
-                        Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1),
-                        code="yaml",
-                    )
-                ]
-            )
+            raise self._not_json(node)
         return value
 
     def _mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..document.describe import pick_workflow
 from ..document.resolved import Document
@@ -82,20 +82,26 @@ class IamPolicy:
         return replace(self, statements=kept)
 
 
+class ArnScope(TypedDict, total=False):
+    """Where a policy's resource ARNs point: ``region`` and ``account_id`` fill those ARN parts
+    (``*`` when not given). Both policies take it, and both hand it on unchanged."""
+
+    region: str | None
+    account_id: str | None
+
+
 def iam_policy(
     document: Document,
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
-    *,
-    region: str | None = None,
-    account_id: str | None = None,
+    **scope: Unpack[ArnScope],
 ) -> IamPolicy:
     """The least-privilege policy for running ``workflow_id`` of ``document`` with this runner.
 
     ``inputs`` narrow resource names (job names, role ARNs) to the values given; ``region`` and
-    ``account_id`` fill those ARN parts (``*`` when not given).
+    ``account_id`` (:class:`ArnScope`) fill those ARN parts (``*`` when not given).
     """
-    return _policy(document, workflow_id, inputs, region=region, account_id=account_id, sync={})
+    return _policy(document, workflow_id, inputs, sync={}, **scope)
 
 
 def state_machine_policy(
@@ -103,11 +109,11 @@ def state_machine_policy(
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     *,
-    region: str | None = None,
-    account_id: str | None = None,
     optimise: bool = True,
+    **scope: Unpack[ArnScope],
 ) -> IamPolicy:
-    """The policy the execution role of ``export_asl``'s state machine needs.
+    """The policy the execution role of ``export_asl``'s state machine needs (``scope``: as for
+    :func:`iam_policy`).
 
     ``aws-sdk`` tasks need what the runner needs. A ``.sync`` task (a create-and-poll pair) needs
     what Step Functions' own generated policy for that integration grants: create, describe and
@@ -118,9 +124,7 @@ def state_machine_policy(
     from .asl_export import export_asl
 
     exported = export_asl(document, workflow_id, optimise=optimise)
-    policy = _policy(
-        document, workflow_id, inputs, region=region, account_id=account_id, sync=dict(exported.sync_tasks)
-    )
+    policy = _policy(document, workflow_id, inputs, sync=dict(exported.sync_tasks), **scope)
     notes = [
         f"steps {create} and {poll}: one .sync task in the state machine; its statements are what Step"
         " Functions' own policy for that integration grants (create, describe and stop on the job,"
@@ -138,9 +142,9 @@ def _policy(
     workflow_id: str | None,
     inputs: Mapping[str, Any] | None,
     *,
-    region: str | None,
-    account_id: str | None,
     sync: Mapping[str, str],
+    region: str | None = None,
+    account_id: str | None = None,
 ) -> IamPolicy:
     workflow = pick_workflow(document, workflow_id)
     region = region or "*"

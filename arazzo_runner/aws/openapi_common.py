@@ -66,6 +66,24 @@ def operation_header(model: ServiceModel, name: str) -> dict[str, Any]:
     return operation
 
 
+def error_body(
+    description: str,
+    properties: dict[str, Any],
+    *,
+    xml_root: str | None = None,
+    required: list[str] | None = None,
+) -> dict[str, Any]:
+    """The schema of a protocol's error body: an object that ``description`` explains, with
+    ``properties``; ``xml_root`` is the element an XML protocol's body is (``ErrorResponse``)."""
+    schema: dict[str, Any] = {"description": description, "type": "object"}
+    if required:
+        schema["required"] = required
+    if xml_root:
+        schema["xml"] = {"name": xml_root}
+    schema["properties"] = properties
+    return schema
+
+
 def error_code(model: ServiceModel, shape_name: str) -> str:
     """The code an error shape is answered with (``error.code``, else the shape's name)."""
     error = model.shapes.get(shape_name, {}).get("error") or {}

@@ -37,7 +37,7 @@ from typing import Any
 
 from .doc_text import description
 from .errors import AwsModelError
-from .openapi_common import modeled_errors, operation_header
+from .openapi_common import error_body, modeled_errors, operation_header
 from .openapi_query import XML as QUERY_MEDIA
 from .openapi_query import error_schema_name as query_error_name
 from .openapi_query import query_error_schema, query_operation
@@ -273,19 +273,18 @@ def _operation(model: ServiceModel, builder: SchemaBuilder, name: str, target: s
 
 
 def _error_schema() -> dict[str, Any]:
-    return {
-        "description": "An AWS JSON-protocol error body. Besides its modeled errors, any operation may"
+    return error_body(
+        "An AWS JSON-protocol error body. Besides its modeled errors, any operation may"
         " answer " + ", ".join(COMMON_CLIENT_ERRORS) + ".",
-        "type": "object",
-        "required": ["__type"],
-        "properties": {
+        {
             "__type": {
                 "type": "string",
                 "description": "The error code, sometimes prefixed with a namespace (ns#Code).",
             },
             "message": {"type": "string", "description": "What went wrong (some services write Message)."},
         },
-    }
+        required=["__type"],
+    )
 
 
 def _shared_responses(model: ServiceModel) -> dict[str, Any]:

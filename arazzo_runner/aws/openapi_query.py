@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .openapi_common import modeled_errors, operation_header
+from .openapi_common import error_body, modeled_errors, operation_header
 from .service_models import ServiceModel
 from .shape_schemas import SchemaBuilder
 
@@ -100,12 +100,10 @@ def query_error_schema(model: ServiceModel) -> dict[str, Any]:
         },
     }
     if model.protocol == "ec2":
-        return {
-            "description": "An EC2 error: <Response><Errors><Error><Code/><Message/></Error></Errors>"
+        return error_body(
+            "An EC2 error: <Response><Errors><Error><Code/><Message/></Error></Errors>"
             "<RequestID/></Response>.",
-            "type": "object",
-            "xml": {"name": "Response"},
-            "properties": {
+            {
                 "Errors": {
                     "type": "array",
                     "xml": {"wrapped": True},
@@ -113,11 +111,11 @@ def query_error_schema(model: ServiceModel) -> dict[str, Any]:
                 },
                 "RequestID": {"type": "string"},
             },
-        }
-    return {
-        "description": "An AWS Query error: <ErrorResponse><Error><Type/><Code/><Message/></Error>"
+            xml_root="Response",
+        )
+    return error_body(
+        "An AWS Query error: <ErrorResponse><Error><Type/><Code/><Message/></Error>"
         "<RequestId/></ErrorResponse>.",
-        "type": "object",
-        "xml": {"name": "ErrorResponse"},
-        "properties": {"Error": error, "RequestId": {"type": "string"}},
-    }
+        {"Error": error, "RequestId": {"type": "string"}},
+        xml_root="ErrorResponse",
+    )

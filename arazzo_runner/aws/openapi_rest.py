@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .doc_text import description
-from .openapi_common import modeled_errors, operation_header
+from .openapi_common import error_body, modeled_errors, operation_header
 from .service_models import ServiceModel
 from .shape_schemas import MEMBER_DESCRIPTION_LIMIT, SchemaBuilder
 
@@ -258,25 +258,23 @@ def _responses(model: ServiceModel, builder: SchemaBuilder, name: str) -> dict[s
 def rest_error_schema(model: ServiceModel) -> dict[str, Any]:
     """The error body of a REST service: S3-style ``<Error>`` or a JSON object with a message."""
     if model.protocol == "rest-xml":
-        return {
-            "description": "An AWS REST-XML error: <Error><Code>…</Code><Message>…</Message></Error>"
+        return error_body(
+            "An AWS REST-XML error: <Error><Code>…</Code><Message>…</Message></Error>"
             " (some services wrap it in <ErrorResponse>).",
-            "type": "object",
-            "xml": {"name": "Error"},
-            "properties": {
+            {
                 "Code": {"type": "string", "description": "The error code (NoSuchBucket, AccessDenied...)."},
                 "Message": {"type": "string"},
                 "RequestId": {"type": "string"},
             },
-        }
-    return {
-        "description": "An AWS REST-JSON error. The code is in the x-amzn-ErrorType header, or in the"
+            xml_root="Error",
+        )
+    return error_body(
+        "An AWS REST-JSON error. The code is in the x-amzn-ErrorType header, or in the"
         " body's __type or code.",
-        "type": "object",
-        "properties": {
+        {
             "__type": {"type": "string"},
             "code": {"type": "string"},
             "message": {"type": "string"},
             "Message": {"type": "string"},
         },
-    }
+    )

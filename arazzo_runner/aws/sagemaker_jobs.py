@@ -407,9 +407,7 @@ class SageMakerJobs:
             answer["TrainingTimeInSeconds"] = seconds
             spot = answer["EnableManagedSpotTraining"]
             answer["BillableTimeInSeconds"] = max(1, round(seconds * 0.3)) if spot else seconds
-        if phase.status == "Failed":
-            answer["FailureReason"] = job.failure_reason
-        return answer
+        return self._why_failed(answer, job, phase)
 
     def stop_training_job(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._stop("training", body["TrainingJobName"])
@@ -427,9 +425,7 @@ class SageMakerJobs:
     def describe_transform_job(self, body: dict[str, Any]) -> dict[str, Any]:
         job, phase, answer = self._job_answer("transform", "Transform", body)
         self._times(answer, job, "Transform")
-        if phase.status == "Failed":
-            answer["FailureReason"] = job.failure_reason
-        return answer
+        return self._why_failed(answer, job, phase)
 
     def stop_transform_job(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._stop("transform", body["TransformJobName"])
@@ -443,11 +439,7 @@ class SageMakerJobs:
         job, phase, answer = self._job_answer("processing", "Processing", body)
         answer["LastModifiedTime"] = job.times["modified"]
         self._times(answer, job, "Processing")
-        if phase.status == "Failed":
-            reason = job.failure_reason
-            answer["FailureReason"] = reason
-            answer["ExitMessage"] = reason
-        return answer
+        return self._why_failed(answer, job, phase, "ExitMessage")
 
     def stop_processing_job(self, body: dict[str, Any]) -> dict[str, Any]:
         return self._stop("processing", body["ProcessingJobName"])
@@ -474,6 +466,16 @@ class SageMakerJobs:
                     "ValidationException", f'Could not find model "{self._arn("model", name)}".'
                 )
             return copy.deepcopy(model)
+
+    @staticmethod
+    def _why_failed(answer: dict[str, Any], job: Job, phase: Phase, *also: str) -> dict[str, Any]:
+        """The end of a Describe*Job answer: a failed job says why in ``FailureReason`` (and in the
+        ``also`` members, as processing's ``ExitMessage``), after its times."""
+        if phase.status == "Failed":
+            reason = job.failure_reason
+            for key in ("FailureReason", *also):
+                answer[key] = reason
+        return answer
 
     @staticmethod
     def _times(answer: dict[str, Any], job: Job, prefix: str) -> None:

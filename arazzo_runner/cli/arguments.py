@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -92,12 +93,57 @@ def add_aws_options(
     parser.add_argument("--profile", help=profile_help)
 
 
+def add_source_options(parser: Any, *, several: bool = False) -> None:
+    """``--allow-remote``, ``--allow-outside`` and ``--source-map``: where the command's document
+    (``several``: documents) may read its sources from, as the loader's ``LoadOptions`` says."""
+    document, its = ("the documents", "their") if several else ("the document", "its")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
+    )
+    parser.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help=f"let {document} read local files outside {its} folder tree (off by default)",
+    )
+    parser.add_argument(
+        "--source-map",
+        action="append",
+        metavar="URL=FILE",
+        help="read the source description at URL from a local FILE (repeatable; a URL ending in / maps a folder)",
+    )
+
+
+def add_recording_options(
+    parser: Any, *, metavar: str, record_help: str, replay_help: str, replay_match_help: str
+) -> None:
+    """The ``record and replay`` group: ``--record`` and ``--replay`` (to or from ``metavar``) and
+    ``--replay-match``."""
+    group = parser.add_argument_group("record and replay")
+    group.add_argument("--record", metavar=metavar, help=record_help)
+    group.add_argument("--replay", metavar=metavar, help=replay_help)
+    group.add_argument("--replay-match", metavar="KEYS", help=replay_match_help)
+
+
 def add_journal_options(parser: Any) -> None:
     parser.add_argument(
         "--journal",
         metavar="PATH",
         help="the run journal (default: $ARAZZO_JOURNAL, else $XDG_STATE_HOME/arazzo/runs.db)",
     )
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A run as ``arazzo run`` settled it from its arguments: the loaded document, the workflow
+    picked, the inputs collected and checked, the run's options and settings. What each way of
+    running it (locally, replayed, on Temporal) starts from."""
+
+    args: argparse.Namespace
+    document: Any
+    workflow_id: str
+    inputs: dict[str, Any]
+    options: Any
+    settings: Any
 
 
 RUNS_COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")

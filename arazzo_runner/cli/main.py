@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .arguments import add_command, add_output_option, add_workflow_option, source_map
+from .arguments import add_command, add_output_option, add_source_options, add_workflow_option, source_map
 from .exit_codes import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -30,20 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_document_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("document", metavar="DOC", help="Arazzo document (YAML or JSON)")
     add_output_option(parser)
-    parser.add_argument(
-        "--allow-remote", action="store_true", help="fetch http(s) source descriptions (off by default)"
-    )
-    parser.add_argument(
-        "--allow-outside",
-        action="store_true",
-        help="let the document read local files outside its folder tree (off by default)",
-    )
-    parser.add_argument(
-        "--source-map",
-        action="append",
-        metavar="URL=FILE",
-        help="read the source description at URL from a local FILE (repeatable; a URL ending in / maps a folder)",
-    )
+    add_source_options(parser)
     from .settings import add_network_options
 
     add_network_options(parser)

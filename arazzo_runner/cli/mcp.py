@@ -20,7 +20,13 @@ Every tool call is logged to stderr (or --log FILE) as a JSON line, secrets mask
 
 
 def add_mcp_parser(commands: Any) -> None:
-    from .arguments import add_aws_options, add_command, add_journal_options, add_server_option
+    from .arguments import (
+        add_aws_options,
+        add_command,
+        add_journal_options,
+        add_server_option,
+        add_source_options,
+    )
 
     mcp = add_command(
         commands,
@@ -50,13 +56,7 @@ def add_mcp_parser(commands: Any) -> None:
         "--secrets", metavar="FILE", help="JSON/YAML object of secret input values (server-side)"
     )
     mcp.add_argument("--log", metavar="FILE", help="append the call log (JSON lines) here instead of stderr")
-    mcp.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
-    mcp.add_argument(
-        "--allow-outside", action="store_true", help="let documents read files outside their folder"
-    )
-    mcp.add_argument(
-        "--source-map", action="append", metavar="URL=FILE", help="read a source from a local file"
-    )
+    add_source_options(mcp, several=True)
     runs = mcp.add_argument_group("run options (applied to every run the server starts)")
     add_server_option(runs, help="send a source's requests to URL")
     runs.add_argument(

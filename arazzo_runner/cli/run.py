@@ -10,9 +10,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .arguments import (
+    ResolvedRun,
     add_aws_options,
     add_command,
     add_journal_options,
+    add_recording_options,
     add_server_option,
     add_workflow_option,
     source_map,
@@ -128,24 +130,16 @@ def add_run_parser(commands: Any, add_document_options: Any) -> None:
 
     add_run_options(run)
     add_telemetry_options(run)
-    recording = run.add_argument_group("record and replay")
-    recording.add_argument(
-        "--record",
+    add_recording_options(
+        run,
         metavar="FILE.har",
-        help="write every request and response (secrets redacted) and the run's inputs and outputs to a HAR file",
-    )
-    recording.add_argument(
-        "--replay",
-        metavar="FILE.har",
-        help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
+        record_help="write every request and response (secrets redacted) and the run's inputs and outputs to a"
+        " HAR file",
+        replay_help="answer requests from a HAR recording instead of the network (inputs and workflow default to"
         " the recording's, --inputs and -i override single inputs; poll loops do not wait unless"
         " --poll-interval is given)",
-    )
-    recording.add_argument(
-        "--replay-match",
-        metavar="KEYS",
-        help="what a request must share with the recorded one: comma-separated method, path, target"
-        " (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
+        replay_match_help="what a request must share with the recorded one: comma-separated method, path,"
+        " target (X-Amz-Target), body, header:NAME (default: method,path,target,body)",
     )
 
 
@@ -183,8 +177,9 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     environment = settings.environment(aws=_aws(args, recording is not None))
     if args.dry_run:
         return _dry_run(args, document, workflow.workflow_id, inputs, environment)
+    resolved = ResolvedRun(args, document, workflow.workflow_id, inputs, options, settings)
     if args.temporal:
-        return _run_command_on_temporal(args, document, workflow.workflow_id, inputs, options, settings)
+        return _run_command_on_temporal(resolved)
     cleanup = _cleanup_workflow(args, document)
     from ..telemetry.cli import telemetry_from
 
@@ -207,9 +202,7 @@ def run_workflow_command(args: argparse.Namespace, document: RunnableDocument) -
     notices: JournalNotices | None = None
     try:
         if recording is not None:
-            outcome = _replay(
-                args, document, recording, workflow.workflow_id, inputs, options, environment, tracker
-            )
+            outcome = _replay(resolved, recording, environment, tracker)
             result, problems = outcome.result, outcome.problems
         elif args.record:
             from ..recording import record
@@ -504,14 +497,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _run_command_on_temporal(
-    args: argparse.Namespace,
-    document: Any,
-    workflow_id: str,
-    inputs: dict[str, Any],
-    options: Any,
-    settings: Any,
-) -> int:
+def _run_command_on_temporal(run: ResolvedRun) -> int:
     """Submit to Temporal and follow with the same progress and result as a local run (or --detach).
 
     The run's settings go in the workflow's input and every worker applies them; one a worker
@@ -522,6 +508,7 @@ def _run_command_on_temporal(
     from .progress import ProgressRenderer
     from .temporal import run_on_temporal
 
+    args = run.args
     local_only = [name for name in ("record", "replay", "on_interrupt") if getattr(args, name)]
     if local_only:
         raise UsageError(
@@ -531,7 +518,7 @@ def _run_command_on_temporal(
         raise UsageError(
             "--region and --profile are the workers' settings with --temporal (pass them to arazzo worker)"
         )
-    refused = temporal_refusals(settings)
+    refused = temporal_refusals(run.settings)
     if refused:
         raise UsageError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
     show_progress = not args.detach and not args.quiet and (args.output == "text" or use_live(sys.stderr))
@@ -541,16 +528,7 @@ def _run_command_on_temporal(
         else None
     )
     try:
-        data, run_id = run_on_temporal(
-            args,
-            document,
-            workflow_id,
-            inputs,
-            options,
-            settings,
-            source_map(args.source_map),
-            renderer,
-        )
+        data, run_id = run_on_temporal(run, source_map(args.source_map), renderer)
     except KeyboardInterrupt:
         print(
             "arazzo: stopped following; the run goes on on Temporal (arazzo runs show ID).", file=sys.stderr
@@ -612,27 +590,18 @@ def _aws(args: argparse.Namespace, replaying: bool) -> Any:
     return AwsEnvironment(region=args.region, profile=args.profile)
 
 
-def _replay(
-    args: argparse.Namespace,
-    document: Any,
-    recording: Any,
-    workflow_id: str,
-    inputs: dict[str, Any],
-    options: Any,
-    environment: Any,
-    renderer: Any,
-) -> Any:
+def _replay(run: ResolvedRun, recording: Any, environment: Any, renderer: Any) -> Any:
     """Replay at full speed unless ``--poll-interval`` asks for pacing."""
     from ..recording import replay
 
     return replay(
-        document,
+        run.document,
         recording,
-        workflow_id=workflow_id,
-        inputs=inputs,
-        match=args.replay_match,
-        pace=args.poll_interval is not None,
-        options=options,
+        workflow_id=run.workflow_id,
+        inputs=run.inputs,
+        match=run.args.replay_match,
+        pace=run.args.poll_interval is not None,
+        options=run.options,
         environment=environment,
         on_event=renderer,
     )

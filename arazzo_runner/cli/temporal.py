@@ -12,7 +12,10 @@ import asyncio
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .arguments import ResolvedRun
 
 WORKER_EXAMPLES = """examples:
   temporal server start-dev                         # a local Temporal (UI on http://localhost:8233)
@@ -328,26 +331,15 @@ def _render_run(data: dict[str, Any]) -> None:
 
 
 def run_on_temporal(
-    args: argparse.Namespace,
-    document: Any,
-    workflow_id: str,
-    inputs: dict[str, Any],
-    options: Any,
-    settings: Any,
-    source_map: dict[str, str],
-    renderer: Any,
+    run: ResolvedRun, source_map: dict[str, str], renderer: Any
 ) -> tuple[dict[str, Any] | None, str]:
     """Submit the run; follow it (result) or, with ``--detach``, return (None, its id)."""
     from ..temporal.connection import connect
     from ..temporal.runs import follow, new_request, submit
 
+    args, document, workflow_id, inputs = run.args, run.document, run.workflow_id, run.inputs
     request = new_request(
-        document,
-        workflow_id,
-        inputs,
-        options=options,
-        settings=settings,
-        source_map=source_map,
+        document, workflow_id, inputs, options=run.options, settings=run.settings, source_map=source_map
     )
     target = target_from(args)
     from ..telemetry.cli import telemetry_from

@@ -20,7 +20,9 @@ from .arguments import (
     add_command,
     add_journal_options,
     add_output_option,
+    add_recording_options,
     add_server_option,
+    add_source_options,
 )
 from .settings import add_limit_options, add_network_options
 
@@ -83,16 +85,7 @@ def add_test_parser(commands: Any) -> None:
     add_output_option(test, help="stdout: lines (text) or the JSON array")
     test.add_argument("-q", "--quiet", action="store_true", help="print only failures and the summary")
     documents = test.add_argument_group("documents")
-    documents.add_argument("--allow-remote", action="store_true", help="fetch http(s) source descriptions")
-    documents.add_argument(
-        "--allow-outside", action="store_true", help="let documents read files outside their folder tree"
-    )
-    documents.add_argument(
-        "--source-map",
-        action="append",
-        metavar="URL=FILE",
-        help="read a source description from a local file",
-    )
+    add_source_options(documents, several=True)
     run = test.add_argument_group("run options (as for arazzo run)")
     add_server_option(run)
     run.add_argument(
@@ -127,17 +120,12 @@ def add_test_parser(commands: Any) -> None:
     )
     add_journal_options(run)
     run.add_argument("--no-journal", action="store_true", help="do not journal the live runs")
-    recording = test.add_argument_group("record and replay")
-    recording.add_argument(
-        "--replay",
+    add_recording_options(
+        test,
         metavar="DIR",
-        help="answer each workflow from DIR/<document>.<workflowId>.har; no network",
-    )
-    recording.add_argument(
-        "--replay-match", metavar="KEYS", help="what a request must share with the recorded one (as for run)"
-    )
-    recording.add_argument(
-        "--record", metavar="DIR", help="run for real and write DIR/<document>.<workflowId>.har per workflow"
+        record_help="run for real and write DIR/<document>.<workflowId>.har per workflow",
+        replay_help="answer each workflow from DIR/<document>.<workflowId>.har; no network",
+        replay_match_help="what a request must share with the recorded one (as for run)",
     )
 
 

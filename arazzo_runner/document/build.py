@@ -66,7 +66,7 @@ def _selector(value: Any, pointer: str) -> SelectorObject | None:
             return None
     if not (isinstance(context, str) and isinstance(selector, str) and kind in _SELECTOR_KINDS):
         return None
-    return SelectorObject(context, selector, kind, version, pointer)
+    return SelectorObject(context, selector, kind, version, pointer=pointer)
 
 
 def _value(value: Any, pointer: str, v11: bool) -> Any:

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ..errors import Location
-from ..yaml12 import ParsedFile, pointer_tokens
+from ..yaml12 import ParsedFile, follow_tokens, pointer_tokens
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -52,43 +52,51 @@ def step_dependency(entry: str, workflow_id: str) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Info:
+class Located:
+    """An object of the document that knows where it stands: its JSON ``pointer`` (keyword-only, as
+    every object has one), so an error about it is located through :meth:`ArazzoDocument.locate`."""
+
+    pointer: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Extensible(Located):
+    """An object the specification lets carry ``x-`` extensions, kept in ``extensions``."""
+
+    extensions: Mapping[str, Any] = field(default_factory=_empty, kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Info(Extensible):
     title: str
     version: str
     summary: str | None = None
     description: str | None = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = "/info"
+    pointer: str = field(default="/info", kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
-class SourceDescription:
+class SourceDescription(Extensible):
     name: str
     url: str
     #: As written; ``None`` when omitted (the loader sniffs the document then, see A8).
     type: SourceType | None = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class CriterionExpressionType:
+class CriterionExpressionType(Extensible):
     type: Literal["jsonpath", "xpath"]
     version: str
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(Extensible):
     condition: str
     context: str | None = None
     #: ``simple`` when omitted, as the spec says.
     type: CriterionKind = "simple"
     #: Set when ``type`` was given as a Criterion Expression Type Object.
     expression_type: CriterionExpressionType | None = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
     @property
     def version(self) -> str | None:
@@ -96,7 +104,7 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
-class SelectorObject:
+class SelectorObject(Located):
     """An Arazzo 1.1 Selector Object: ``selector`` applied to the value of ``context``.
 
     It stands where 1.1 allows one (parameter, payload, replacement and output values) in
@@ -108,7 +116,6 @@ class SelectorObject:
     selector: str
     type: SelectorKind
     version: str | None = None
-    pointer: str = ""
 
     def to_data(self) -> dict[str, Any]:
         """The object as written (for ``show`` and dry runs)."""
@@ -117,13 +124,12 @@ class SelectorObject:
 
 
 @dataclass(frozen=True, slots=True)
-class Reusable:
+class Reusable(Located):
     """A Reusable Object: ``reference`` to a component, and for parameters a value override."""
 
     reference: str
     value: Any = None
     has_value: bool = False
-    pointer: str = ""
 
     @property
     def component_kind(self) -> str | None:
@@ -138,13 +144,11 @@ class Reusable:
 
 
 @dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(Extensible):
     name: str
     value: Any
     #: ``None`` for parameters of a step that calls a workflow (they are its inputs).
     in_: ParameterIn | None = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -153,56 +157,52 @@ class Parameter:
 
 
 @dataclass(frozen=True, slots=True)
-class PayloadReplacement:
+class PayloadReplacement(Extensible):
     target: str
     value: Any
     #: 1.1 ``targetSelectorType`` (``None``: JSON Pointer for JSON, XPath for XML payloads).
     target_type: SelectorKind | None = None
     target_version: str | None = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class RequestBody:
+class RequestBody(Extensible):
     content_type: str | None = None
     payload: Any = None
     has_payload: bool = False
     replacements: tuple[PayloadReplacement, ...] = ()
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class SuccessAction:
-    name: str
-    type: Literal["end", "goto"]
-    workflow_id: str | None = None
-    step_id: str | None = None
-    criteria: tuple[Criterion, ...] = ()
-    #: 1.1: inputs for the workflow a ``goto`` names.
-    parameters: tuple[Parameter | Reusable, ...] = ()
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
+class Action(Extensible):
+    """What a Success and a Failure Action Object share: a name, a type and the step or workflow a
+    ``goto`` names. Each kind declares its own fields after these, in the specification's order."""
 
-
-@dataclass(frozen=True, slots=True)
-class FailureAction:
     name: str
     type: ActionType
     workflow_id: str | None = None
     step_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessAction(Action):
+    type: Literal["end", "goto"]
+    criteria: tuple[Criterion, ...] = ()
+    #: 1.1: inputs for the workflow a ``goto`` names.
+    parameters: tuple[Parameter | Reusable, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FailureAction(Action):
     retry_after: float | None = None
     retry_limit: int | None = None
     criteria: tuple[Criterion, ...] = ()
     #: 1.1: inputs for the workflow a ``goto``/``retry`` names.
     parameters: tuple[Parameter | Reusable, ...] = ()
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class Step:
+class Step(Extensible):
     step_id: str
     description: str | None = None
     operation_id: str | None = None
@@ -224,8 +224,6 @@ class Step:
     channel_path: str | None = None
     action: str | None = None
     correlation_id: Any = None
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
     @property
     def target_kind(self) -> Literal["operationId", "operationPath", "workflowId"] | None:
@@ -239,7 +237,7 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class Workflow:
+class Workflow(Extensible):
     workflow_id: str
     steps: tuple[Step, ...]
     summary: str | None = None
@@ -250,8 +248,6 @@ class Workflow:
     failure_actions: tuple[FailureAction | Reusable, ...] = ()
     outputs: Mapping[str, str | SelectorObject] = field(default_factory=_empty)
     parameters: tuple[Parameter | Reusable, ...] = ()
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = ""
 
     def step(self, step_id: str) -> Step | None:
         for step in self.steps:
@@ -261,13 +257,12 @@ class Workflow:
 
 
 @dataclass(frozen=True, slots=True)
-class Components:
+class Components(Extensible):
     inputs: Mapping[str, Any] = field(default_factory=_empty)
     parameters: Mapping[str, Parameter] = field(default_factory=_empty)
     success_actions: Mapping[str, SuccessAction] = field(default_factory=_empty)
     failure_actions: Mapping[str, FailureAction] = field(default_factory=_empty)
-    extensions: Mapping[str, Any] = field(default_factory=_empty)
-    pointer: str = "/components"
+    pointer: str = field(default="/components", kw_only=True)
 
     def lookup(self, kind: str, name: str) -> Any:
         table: Mapping[str, Any] = {
@@ -323,16 +318,7 @@ class ArazzoDocument:
             tokens = pointer_tokens(ref[1:]) if ref.startswith("#") else None
         except ValueError:
             tokens = None
-        if tokens is None:
-            return MISSING_REF
-        for token in tokens:
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return MISSING_REF
-        return node
+        return MISSING_REF if tokens is None else follow_tokens(node, tokens, MISSING_REF)
 
     def inputs_schema(self, workflow: Workflow) -> Any:
         """The workflow's inputs schema with a top-level local ``$ref`` followed (None if absent)."""

@@ -20,7 +20,7 @@ Rules (spec § Success/Failure Action Object):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..document.model import Criterion, FailureAction, Reusable, Step, SuccessAction, Workflow
@@ -54,62 +54,61 @@ class Chosen:
 
 
 @dataclass(frozen=True, slots=True)
-class Continue:
-    """Go on with the next step (none matched)."""
+class Decided:
+    """What every decision carries besides its own fields: the action it follows (``None`` when
+    none matched) and the criteria evaluated on the way (the core reports them as events).
 
-    checks: tuple[Check, ...] = ()
+    Keyword-only, so that each decision's own fields come first and stay positional."""
+
+    chosen: Chosen | None = field(default=None, kw_only=True)
+    checks: tuple[Check, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
-class End:
+class Continue(Decided):
+    """Go on with the next step (none matched)."""
+
+
+@dataclass(frozen=True, slots=True)
+class End(Decided):
     """``end``: the workflow ends; after a failure it fails with ``message``."""
 
     succeeded: bool
-    chosen: Chosen
-    checks: tuple[Check, ...] = ()
     message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Goto:
+class Goto(Decided):
     step_id: str
-    chosen: Chosen
-    checks: tuple[Check, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class CallWorkflow:
+class CallWorkflow(Decided):
     """``goto`` a workflow: run it, then end this one with its status."""
 
     workflow_id: str
-    chosen: Chosen
-    checks: tuple[Check, ...] = ()
     #: Arazzo 1.1 action ``parameters``: inputs for the workflow (unevaluated, as written).
     parameters: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Retry:
+class Retry(Decided):
     """Run the step again after ``delay`` s, first running ``step_id`` or ``workflow_id`` if named."""
 
     action_name: str
     delay: float
     step_id: str | None
     workflow_id: str | None
-    chosen: Chosen
-    checks: tuple[Check, ...] = ()
     #: Arazzo 1.1 action ``parameters`` for ``workflow_id`` (unevaluated, as written).
     parameters: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class Fail:
+class Fail(Decided):
     """The workflow fails: ``type`` and ``message`` become its :class:`~.result.RunError`."""
 
     type: str
     message: str
-    chosen: Chosen | None = None
-    checks: tuple[Check, ...] = ()
 
 
 Decision = Continue | End | Goto | CallWorkflow | Retry | Fail
@@ -242,25 +241,31 @@ def decide(
                 continue  # retryLimit used up: the next matching failure action applies
             delay = retry_delay(action, ctx.response_headers, received_at)
             return Retry(
-                action.name, delay, action.step_id, action.workflow_id, chosen, done, action.parameters
+                action.name,
+                delay,
+                action.step_id,
+                action.workflow_id,
+                action.parameters,
+                chosen=chosen,
+                checks=done,
             )
         if action.type == "end" and succeeded:
-            return End(True, chosen, done)
+            return End(True, chosen=chosen, checks=done)
         if action.type == "end":
             message = f"step {step.step_id!r} failed and failure action {action.name!r} ended the workflow: {reason}"
-            return End(False, chosen, done, message)
+            return End(False, message, chosen=chosen, checks=done)
         if action.type == "goto" and action.workflow_id is not None:
-            return CallWorkflow(action.workflow_id, chosen, done, action.parameters)
+            return CallWorkflow(action.workflow_id, action.parameters, chosen=chosen, checks=done)
         if action.type == "goto" and action.step_id is not None:
-            return Goto(action.step_id, chosen, done)
+            return Goto(action.step_id, chosen=chosen, checks=done)
         return Fail(
             "invalid_action",
             f"step {step.step_id!r}: action {action.name!r} has type {action.type!r} without what it needs"
             " (end, goto with stepId or workflowId, or retry after a failure)",
-            chosen,
-            done,
+            chosen=chosen,
+            checks=done,
         )
     done = tuple(checks or ())
     if succeeded:
-        return Continue(done)
-    return Fail("step_failed", f"step {step.step_id!r} failed: {reason}", None, done)
+        return Continue(checks=done)
+    return Fail("step_failed", f"step {step.step_id!r} failed: {reason}", checks=done)

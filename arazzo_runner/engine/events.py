@@ -1,15 +1,17 @@
 """Typed events: everything a run does, for the CLI, recorders, JSON lines and tests.
 
 The engine never prints; it reports. Each event is a small frozen dataclass with a ``kind``
-and ``to_dict()`` (JSON-ready, secrets already masked by the engine before the event is made).
+and ``to_dict()`` (JSON-ready, secrets already masked by the engine before the event is made),
+declared with ``@event("<kind>")``; the events about one step derive from :class:`StepEvent`.
 ``at`` is the driver's monotonic clock in seconds when the event happened, so renderers can
 show durations without the core owning a clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,34 +25,62 @@ class Event:
         return data
 
 
+_E = TypeVar("_E", bound=Event)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def event(kind: str) -> Callable[[type[_E]], type[_E]]:
+    """Declare an event class: a frozen, slotted dataclass that ``kind`` names (in JSON, journals, Temporal).
+
+    One line instead of ``@dataclass(frozen=True, slots=True)`` plus a ``kind`` line on every class.
+    The kind is set before the dataclass is made, so the slotted class it returns carries it; it is
+    then taken off the class that one replaced, which lingers among ``Event``'s subclasses until
+    collected: a lookup by kind over the subclasses (Temporal's ``event_from_dict``) finds only the
+    declared class.
+    """
+
+    def declare(cls: type[_E]) -> type[_E]:
+        cls.kind = kind
+        declared = dataclass(frozen=True, slots=True)(cls)
+        if declared is not cls:
+            del cls.kind
+        return declared
+
+    return declare
+
+
 @dataclass(frozen=True, slots=True)
+class StepEvent(Event):
+    """An event about one step. ``step_id`` is its first field, as it was when each subclass spelled it
+    out: positional construction, ``repr`` and the key order of ``to_dict()`` are unchanged."""
+
+    step_id: str
+
+
+@event("run_started")
 class RunStarted(Event):
-    kind: ClassVar[str] = "run_started"
     workflow_id: str
     inputs: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@event("workflow_started")
 class WorkflowStarted(Event):
-    kind: ClassVar[str] = "workflow_started"
     workflow_id: str
     #: Why it runs: "run", "dependency", "step", "goto", "retry".
     reason: str
     depth: int
 
 
-@dataclass(frozen=True, slots=True)
+@event("workflow_finished")
 class WorkflowFinished(Event):
-    kind: ClassVar[str] = "workflow_finished"
     workflow_id: str
     status: str
     outputs: dict[str, Any]
     depth: int
 
 
-@dataclass(frozen=True, slots=True)
+@event("step_started")
 class StepStarted(Event):
-    kind: ClassVar[str] = "step_started"
     workflow_id: str
     step_id: str
     attempt: int
@@ -58,20 +88,16 @@ class StepStarted(Event):
     execution: int
 
 
-@dataclass(frozen=True, slots=True)
-class RequestBuilt(Event):
-    kind: ClassVar[str] = "request_built"
-    step_id: str
+@event("request_built")
+class RequestBuilt(StepEvent):
     method: str
     url: str
     headers: list[tuple[str, str]]
     body: Any
 
 
-@dataclass(frozen=True, slots=True)
-class ResponseReceived(Event):
-    kind: ClassVar[str] = "response_received"
-    step_id: str
+@event("response_received")
+class ResponseReceived(StepEvent):
     status_code: int
     headers: list[tuple[str, str]]
     body: Any
@@ -80,25 +106,9 @@ class ResponseReceived(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class MessageSent(Event):
-    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
+class MessageEvent(StepEvent):
+    """A message a step sent or received on a channel (Arazzo 1.1 AsyncAPI steps)."""
 
-    kind: ClassVar[str] = "message_sent"
-    step_id: str
-    protocol: str
-    address: str
-    headers: dict[str, Any]
-    payload: Any
-    message_id: str | None
-    duration_ms: float
-
-
-@dataclass(frozen=True, slots=True)
-class MessageReceived(Event):
-    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
-
-    kind: ClassVar[str] = "message_received"
-    step_id: str
     protocol: str
     address: str
     headers: dict[str, Any] | None
@@ -107,26 +117,33 @@ class MessageReceived(Event):
     duration_ms: float
 
 
-@dataclass(frozen=True, slots=True)
-class TransportRetried(Event):
-    kind: ClassVar[str] = "transport_retried"
-    step_id: str
+@event("message_sent")
+class MessageSent(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
+
+    #: A sent message always has headers (``{}`` when none).
+    headers: dict[str, Any]
+
+
+@event("message_received")
+class MessageReceived(MessageEvent):
+    """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
+
+
+@event("transport_retried")
+class TransportRetried(StepEvent):
     attempt: int
     reason: str
     delay: float
 
 
-@dataclass(frozen=True, slots=True)
-class TransportFailed(Event):
-    kind: ClassVar[str] = "transport_failed"
-    step_id: str
+@event("transport_failed")
+class TransportFailed(StepEvent):
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionEvaluated(Event):
-    kind: ClassVar[str] = "criterion_evaluated"
-    step_id: str
+@event("criterion_evaluated")
+class CriterionEvaluated(StepEvent):
     #: "successCriteria" or "<onSuccess|onFailure|successActions|failureActions>:<action name>"
     purpose: str
     condition: str
@@ -136,10 +153,8 @@ class CriterionEvaluated(Event):
     explanation: str
 
 
-@dataclass(frozen=True, slots=True)
-class ActionChosen(Event):
-    kind: ClassVar[str] = "action_chosen"
-    step_id: str
+@event("action_chosen")
+class ActionChosen(StepEvent):
     name: str
     type: str
     target: str | None
@@ -147,18 +162,15 @@ class ActionChosen(Event):
     level: str
 
 
-@dataclass(frozen=True, slots=True)
-class Sleeping(Event):
-    kind: ClassVar[str] = "sleeping"
-    step_id: str
+@event("sleeping")
+class Sleeping(StepEvent):
     seconds: float
     #: "poll" (a goto back to a step that already ran), "retry" (a retry action).
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@event("step_finished")
 class StepFinished(Event):
-    kind: ClassVar[str] = "step_finished"
     workflow_id: str
     step_id: str
     attempt: int
@@ -169,29 +181,27 @@ class StepFinished(Event):
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@event("warning")
 class Warning(Event):
-    kind: ClassVar[str] = "warning"
     message: str
     step_id: str | None = None
     #: For an OpenAPI violation (``--validate``): subject, location, name, pointer, message.
     violation: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@event("limit_hit")
 class LimitHit(Event):
-    kind: ClassVar[str] = "limit_hit"
     limit: str
     message: str
     step_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@event("run_finished")
 class RunFinished(Event):
-    kind: ClassVar[str] = "run_finished"
     workflow_id: str
     status: str
     outputs: dict[str, Any]
     error: dict[str, Any] | None
     requests: int
     duration_ms: float
+

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..camel_forms import CamelForm, CamelJson
 from ..retry_after import TransportRetry
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def message_need_from_json(data: dict[str, Any]) -> SendMessage | Receive:
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(CamelJson):
     """What happened to a :class:`SendMessage` or :class:`Receive`, as plain data.
 
     ``message`` is ``{"headers": {...}, "payload": ..., "messageId": ...}`` for a received message,
@@ -221,28 +222,9 @@ class Delivery:
     #: What the driver learned that the step should warn about (an ack that failed, a resend).
     note: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "messageId": self.message_id,
-            "error": self.error,
-            "durationMs": self.duration_ms,
-            "payload": self.payload,
-            "ack": self.ack,
-            "note": self.note,
-        }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Delivery:
-        return cls(
-            data.get("message"),
-            data.get("messageId"),
-            data.get("error"),
-            float(data.get("durationMs") or 0.0),
-            data.get("payload"),
-            data.get("ack"),
-            data.get("note"),
-        )
+# Keys missing or null (a journal from before them) read as the defaults.
+Delivery.camel_form = CamelForm(Delivery, read={"duration_ms": float})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from ..camel_forms import CamelDict, CamelForm
+
 if TYPE_CHECKING:
     from .events import StepFinished
 
@@ -64,7 +66,7 @@ class StepRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class RunError:
+class RunError(CamelDict):
     """Why a run failed. ``type``: step_failed, failure_end, limit, transport, input, dependency, ..."""
 
     type: str
@@ -72,13 +74,9 @@ class RunError:
     step_id: str | None = None
     workflow_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "message": self.message,
-            "stepId": self.step_id,
-            "workflowId": self.workflow_id,
-        }
+
+#: ``to_dict``: ``{"type", "message", "stepId", "workflowId"}``, in the JSON result and a snapshot's outcome.
+RunError.camel_form = CamelForm(RunError)
 
 
 @dataclass(frozen=True)

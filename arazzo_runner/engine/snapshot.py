@@ -20,7 +20,7 @@ from typing import Any
 
 from ..document.resolved import Document
 from ..errors import ArazzoError
-from ..yaml12 import pointer_tokens
+from ..yaml12 import follow_tokens, pointer_tokens
 from .options import PollPacing, RunOptions
 
 #: Format 2 (issue 27): step records, finished dependencies and the wait as JSON objects.
@@ -49,15 +49,8 @@ def _digest(value: Any) -> str:
 
 def _written(doc: Document, pointer: str) -> Any:
     """The document's own data at ``pointer`` (what its author wrote), or None."""
-    node: Any = doc.spec.file.data if doc.spec.file is not None else None
-    for token in pointer_tokens(pointer):
-        if isinstance(node, dict):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
+    data = doc.spec.file.data if doc.spec.file is not None else None
+    return follow_tokens(data, pointer_tokens(pointer))
 
 
 #: A loaded document never changes: its fingerprint is worked out once.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from ..camel_forms import CamelForm, CamelJson
 from .needs import Receive, SendMessage, SendRequest, message_need_from_json
 from .result import RunError, RunStatus, StepRecord
 
@@ -111,7 +112,7 @@ class FrameState:
 
 
 @dataclass(frozen=True, slots=True)
-class CompletedDependency:
+class CompletedDependency(CamelJson):
     """A ``dependsOn`` workflow that has finished in this run (it runs once per run)."""
 
     #: The location of the document that holds it (with ``workflow_id``, its key).
@@ -119,16 +120,12 @@ class CompletedDependency:
     workflow_id: str
     status: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"location": self.location, "workflowId": self.workflow_id, "status": self.status}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CompletedDependency:
-        return cls(data["location"], data["workflowId"], data["status"])
+CompletedDependency.camel_form = CamelForm(CompletedDependency)
 
 
 @dataclass(slots=True)
-class Wait:
+class Wait(CamelJson):
     """A wait the core asked for (a poll's pacing, a retry's delay), until the driver has slept it."""
 
     #: Driver time (UTC epoch seconds) the wait ends: absolute, so it survives a restart.
@@ -142,30 +139,13 @@ class Wait:
     #: Restored from a snapshot: only what is left of it until ``until`` is slept again.
     resumed: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "until": self.until,
-            "seconds": self.seconds,
-            "reason": self.reason,
-            "stepId": self.step_id,
-            "handedOut": self.handed_out,
-            "resumed": self.resumed,
-        }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Wait:
-        return cls(
-            data["until"],
-            data["seconds"],
-            data["reason"],
-            data["stepId"],
-            bool(data.get("handedOut")),
-            bool(data.get("resumed")),
-        )
+# ``handedOut`` and ``resumed`` are missing from snapshots made before them: False.
+Wait.camel_form = CamelForm(Wait, read={"handed_out": bool, "resumed": bool})
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(CamelJson):
     """How the run ended: kept in the state, so a restored finished run returns the same result."""
 
     status: RunStatus
@@ -173,23 +153,16 @@ class Outcome:
     error: RunError | None
     duration_ms: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "outputs": self.outputs,
-            "error": self.error.to_dict() if self.error is not None else None,
-            "durationMs": self.duration_ms,
-        }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Outcome:
-        error = data["error"]
-        return cls(
-            "succeeded" if data["status"] == "succeeded" else "failed",
-            data["outputs"],
-            RunError(error["type"], error["message"], error["stepId"], error["workflowId"]) if error else None,
-            data["durationMs"],
-        )
+def _run_status(status: str) -> RunStatus:
+    return "succeeded" if status == "succeeded" else "failed"
+
+
+Outcome.camel_form = CamelForm(
+    Outcome,
+    shown={"error": RunError.to_dict},
+    read={"status": _run_status, "error": RunError.camel_form.load},
+)
 
 
 def record_to_json(record: StepRecord) -> dict[str, Any]:

@@ -523,7 +523,7 @@ class Machine:
         """The one place a decision changes the run."""
         if self.listening:
             self._report_checks(step.step_id, decision.checks)
-            chosen = decision.chosen if not isinstance(decision, d.Continue) else None
+            chosen = decision.chosen
             if chosen is not None:
                 self.emit(
                     ActionChosen(

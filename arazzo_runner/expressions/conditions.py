@@ -18,8 +18,8 @@ singular query evaluated against the criterion's context value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from .context import EvaluationContext
@@ -50,72 +50,76 @@ class _Scope:
         self.seen = seen
 
 
+@dataclass(slots=True, eq=False)
 class Node:
-    """An AST node; ``value`` computes it in a scope."""
+    """An AST node; ``value`` computes it in a scope. ``text`` is the node's source, for explanations
+    (keyword-only, so that each node's own fields come first)."""
 
-    __slots__ = ("text",)
-    text: str
+    text: str = field(kw_only=True)
 
     def value(self, scope: _Scope) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
+@dataclass(slots=True, eq=False)
 class Literal(Node):
-    __slots__ = ("literal",)
-
-    def __init__(self, literal: Any, text: str) -> None:
-        self.literal, self.text = literal, text
+    literal: Any
 
     def value(self, scope: _Scope) -> Any:
         return self.literal
 
 
-class Operand(Node):
-    """A runtime expression followed by ``.member`` / ``[index]`` navigation."""
-
-    __slots__ = ("expr", "navigation")
-
-    def __init__(self, expr: RuntimeExpression, navigation: tuple[str | int, ...], text: str) -> None:
-        self.expr, self.navigation, self.text = expr, navigation, text
+@dataclass(slots=True, eq=False)
+class Reading(Node):
+    """An operand: what it reads is recorded in the scope, for the explanation of a failed criterion."""
 
     def value(self, scope: _Scope) -> Any:
+        result = self.read(scope)
+        scope.seen.append((self.text, result))
+        return result
+
+    def read(self, scope: _Scope) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(slots=True, eq=False)
+class Operand(Reading):
+    """A runtime expression followed by ``.member`` / ``[index]`` navigation."""
+
+    expr: RuntimeExpression
+    navigation: tuple[str | int, ...]
+
+    def read(self, scope: _Scope) -> Any:
         result = self.expr.evaluate(scope.ctx)
         for step in self.navigation:
             result = navigate(result, step)
-        scope.seen.append((self.text, result))
         return result
 
 
-class PathOperand(Node):
+@dataclass(slots=True, eq=False)
+class PathOperand(Reading):
     """A JSONPath singular query read from the criterion's context value."""
 
-    __slots__ = ("query",)
+    query: JsonPathQuery
 
-    def __init__(self, query: JsonPathQuery, text: str) -> None:
-        self.query, self.text = query, text
-
-    def value(self, scope: _Scope) -> Any:
+    def read(self, scope: _Scope) -> Any:
         context_value = scope.context_value
-        result = MISSING if context_value is MISSING else self.query.resolve_singular(context_value)
-        scope.seen.append((self.text, result))
-        return result
+        return MISSING if context_value is MISSING else self.query.resolve_singular(context_value)
 
 
+@dataclass(slots=True, eq=False)
 class Not(Node):
-    __slots__ = ("operand",)
-
-    def __init__(self, operand: Node, text: str) -> None:
-        self.operand, self.text = operand, text
+    operand: Node
 
     def value(self, scope: _Scope) -> bool:
         return not truthy(self.operand.value(scope))
 
 
+@dataclass(slots=True, eq=False)
 class Compare(Node):
-    __slots__ = ("left", "op", "right")
-
-    def __init__(self, op: str, left: Node, right: Node, text: str) -> None:
-        self.op, self.left, self.right, self.text = op, left, right, text
+    op: str
+    left: Node
+    right: Node
 
     def value(self, scope: _Scope) -> bool:
         left, right = self.left.value(scope), self.right.value(scope)
@@ -126,24 +130,17 @@ class Compare(Node):
         return loose_order(left, self.op, right)
 
 
-class AllOf(Node):
-    __slots__ = ("items",)
+@dataclass(slots=True, eq=False)
+class Junction(Node):
+    """``a && b && …`` (``op`` ``&&``: every item holds) or ``a || b || …`` (``||``: one does); items
+    are read in order and only as far as the answer needs, as the operators short-circuit."""
 
-    def __init__(self, items: list[Node], text: str) -> None:
-        self.items, self.text = items, text
-
-    def value(self, scope: _Scope) -> bool:
-        return all(truthy(item.value(scope)) for item in self.items)
-
-
-class AnyOf(Node):
-    __slots__ = ("items",)
-
-    def __init__(self, items: list[Node], text: str) -> None:
-        self.items, self.text = items, text
+    op: str
+    items: list[Node]
 
     def value(self, scope: _Scope) -> bool:
-        return any(truthy(item.value(scope)) for item in self.items)
+        holds = (truthy(item.value(scope)) for item in self.items)
+        return all(holds) if self.op == "&&" else any(holds)
 
 
 def navigate(value: Any, step: str | int) -> Any:
@@ -243,20 +240,19 @@ class _Parser:
         return self.text[start : self.tokens[self.pos - 1].end].strip()
 
     def _or(self) -> Node:
-        start = self._peek().start
-        items = [self._and()]
-        while self._peek().kind == "||":
-            self._next()
-            items.append(self._and())
-        return items[0] if len(items) == 1 else AnyOf(items, self._span(start))
+        return self._junction("||", self._and)
 
     def _and(self) -> Node:
+        return self._junction("&&", self._comparison)
+
+    def _junction(self, op: str, operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*``: a lone operand as it is, more joined in one :class:`Junction`."""
         start = self._peek().start
-        items = [self._comparison()]
-        while self._peek().kind == "&&":
+        items = [operand()]
+        while self._peek().kind == op:
             self._next()
-            items.append(self._comparison())
-        return items[0] if len(items) == 1 else AllOf(items, self._span(start))
+            items.append(operand())
+        return items[0] if len(items) == 1 else Junction(op, items, text=self._span(start))
 
     def _comparison(self) -> Node:
         start = self._peek().start
@@ -272,7 +268,7 @@ class _Parser:
                 self.text,
                 following.start,
             )
-        return Compare(op, left, right, self._span(start))
+        return Compare(op, left, right, text=self._span(start))
 
     def _unary(self) -> Node:
         token = self._peek()
@@ -282,7 +278,7 @@ class _Parser:
         self._next()
         operand = self._unary()
         self.depth -= 1
-        return Not(operand, self._span(token.start))
+        return Not(operand, text=self._span(token.start))
 
     def _enter(self, token: Token) -> None:
         self.depth += 1
@@ -305,10 +301,10 @@ class _Parser:
             self.depth -= 1
             return inner
         if kind in ("number", "string", "true", "false", "null"):
-            return Literal(token.value, self.text[token.start : token.end])
+            return Literal(token.value, text=self.text[token.start : token.end])
         if kind == "dstring":
             self.double_quoted = True
-            return Literal(token.value, self.text[token.start : token.end])
+            return Literal(token.value, text=self.text[token.start : token.end])
         if kind == "operand":
             start, end = cast(tuple[int, int], token.value)
             return self._path(start, end) if self.jsonpath_operands else self._operand(start, end, token)
@@ -343,7 +339,7 @@ class _Parser:
             else:
                 raise ExpressionSyntaxError(f"unexpected {ch!r} after {expr.text}", self.text, pos)
         self.expressions.append(expr)
-        return Operand(expr, tuple(navigation), self.text[token.start : token.end])
+        return Operand(expr, tuple(navigation), text=self.text[token.start : token.end])
 
     def _path(self, start: int, end: int) -> PathOperand:
         query_text = self.text[start:end]
@@ -355,4 +351,4 @@ class _Parser:
                 start,
             )
         self.paths.append(query)
-        return PathOperand(query, query_text)
+        return PathOperand(query, text=query_text)

@@ -38,6 +38,7 @@ from urllib.parse import parse_qs, unquote
 
 import httpx
 
+from ..camel_forms import CamelDict, CamelForm
 from ..sources.openapi import OpenApiSource, Operation
 from .bodies import is_json, media_type
 from .redact import SECRET_HEADERS, SECRET_QUERY_PARAMS
@@ -45,7 +46,7 @@ from .security import secret_names
 
 
 @dataclass(frozen=True, slots=True)
-class Violation:
+class Violation(CamelDict):
     """One way a request or response differs from the description."""
 
     message: str
@@ -58,16 +59,6 @@ class Violation:
     #: RFC 6901 pointer into the body, when the violation is about a body value (``""``: the whole body).
     pointer: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for events and the JSON result."""
-        return {
-            "subject": self.subject,
-            "location": self.location,
-            "name": self.name,
-            "pointer": self.pointer,
-            "message": self.message,
-        }
-
     def __str__(self) -> str:
         where = self.location
         if self.name:
@@ -75,6 +66,10 @@ class Violation:
         if self.pointer is not None:
             where += f" at {self.pointer or '/'}"
         return f"{self.subject} {where}: {self.message}"
+
+
+#: ``to_dict``: plain data for events and the JSON result, the message last.
+Violation.camel_form = CamelForm(Violation, ("subject", "location", "name", "pointer", "message"))
 
 
 # -- adapters: httpx objects as openapi-core's Request / Response protocols ----------------------

@@ -15,11 +15,10 @@ in flight when the process died is decided by :mod:`.in_doubt`; an Arazzo 1.1 me
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import httpx
 
@@ -79,6 +78,17 @@ def _in_doubt_message(need: SendRequest, why: str) -> str:
         " (the step's onFailure actions apply); mark an operation that is safe to repeat with"
         " `x-arazzo-idempotent: true` in its OpenAPI description"
     )
+
+
+class _Driver(TypedDict):
+    """What a resumed run is driven with, settled once: its environment, the client (the caller's or
+    the run's own), the sleeper and the clock. The look-up that settles a request in doubt sends
+    with the same, then the driver runs the rest of the run."""
+
+    environment: Any
+    client: httpx.Client
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
 
 
 def _settle_in_doubt(
@@ -201,7 +211,6 @@ def _resume(
     telemetry: Any = None,
 ) -> RunResult:
     from ..drivers import loops
-    from ..http.retry_loop import bounded_client
 
     record = store.get(run_id)
     if record.snapshot is None:
@@ -263,64 +272,48 @@ def _resume(
                 warnings=tuple(store.warnings),
             )
         )  # fmt: skip
-    own = client is None
-    client = client or bounded_client(**environment.client_options())  # the client a run makes
-    wiring = None
-    if telemetry is not None:  # the same trace as the run's first process, the resume a linked span
-        from ..telemetry.setup import RunWiring
+    from .wiring import telemetry_wiring
 
-        wiring = RunWiring(
+    with (
+        environment.sync_client(client) as client,  # the caller's, or the run's own, closed at the end
+        # The same trace as the run's first process, the resume a linked span.
+        telemetry_wiring(
             telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock, resumed=True
-        )
-        on_event, hook = wiring.on_event, wiring.journal
-    try:
-        if execution.state.pending is not None:
-            need = execution.next(clock())
-            assert isinstance(need, SendRequest | SendMessage | Receive)
-            try:
-                if isinstance(need, SendRequest):
-                    exchange = _settle_in_doubt(
-                        execution,
-                        need,
-                        in_doubt,
-                        environment=environment,
-                        client=client,
-                        sleep=sleep,
-                        clock=clock,
-                        note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
-                    )
-                    if exchange is not None:
-                        execution.feed(exchange, clock())
-                else:
-                    delivery = _settle_message(store, record, need, in_doubt, environment, clock, inputs)
-                    if delivery is not None:
-                        execution.feed_message(delivery, clock())
-            except RequestInDoubt:
-                store.transition(
-                    record.id, hook.snapshot_json(_drained(execution, on_event)), now=clock(),
-                    last_step=need.step_id, next_poll=None, in_flight=record.in_flight, status="interrupted",
-                )  # fmt: skip
-                raise
-            _drained(execution, on_event)
-        return loops.run_sync(
-            execution,
-            client=client,
-            environment=environment,
-            on_event=on_event,
-            sleep=sleep,
-            clock=clock,
-            journal=hook,
-        )
-    except RequestInDoubt:
-        raise
-    except BaseException as exc:
-        hook.interrupted(exc)
-        raise
-    finally:
-        if wiring is not None:
-            wiring.__exit__(*sys.exc_info())
-        if own:
-            client.close()
+        ) as (on_event, hook),
+    ):
+        driver: _Driver = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
+        try:
+            if execution.state.pending is not None:
+                need = execution.next(clock())
+                assert isinstance(need, SendRequest | SendMessage | Receive)
+                try:
+                    if isinstance(need, SendRequest):
+                        exchange = _settle_in_doubt(
+                            execution,
+                            need,
+                            in_doubt,
+                            note=lambda text: store.note(record.id, "in_doubt", text, now=clock()),
+                            **driver,
+                        )
+                        if exchange is not None:
+                            execution.feed(exchange, clock())
+                    else:
+                        delivery = _settle_message(store, record, need, in_doubt, environment, clock, inputs)
+                        if delivery is not None:
+                            execution.feed_message(delivery, clock())
+                except RequestInDoubt:
+                    store.transition(
+                        record.id, hook.snapshot_json(_drained(execution, on_event)), now=clock(),
+                        last_step=need.step_id, next_poll=None, in_flight=record.in_flight, status="interrupted",
+                    )  # fmt: skip
+                    raise
+                _drained(execution, on_event)
+            return loops.run_sync(execution, on_event=on_event, journal=hook, **driver)
+        except RequestInDoubt:
+            raise
+        except BaseException as exc:
+            hook.interrupted(exc)
+            raise
 
 
 def _settled_environment(environment: Any, settings: RunSettings, aws: Any, run_id: str) -> Any:

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, Unpack
 
+from ..camel_forms import CamelDict, CamelForm
 from ..engine.snapshot import migrate, migrate_state
 from ..errors import UsageError
 
@@ -235,7 +236,7 @@ def _process_start(pid: int) -> float | None:
 
 
 @dataclass(frozen=True)
-class RunRecord:
+class RunRecord(CamelDict):
     """One run as the journal knows it (``inputs`` with secret values masked)."""
 
     id: str
@@ -264,34 +265,25 @@ class RunRecord:
     def unfinished(self) -> bool:
         return self.status in UNFINISHED
 
-    def to_dict(self) -> dict[str, Any]:
-        """What ``arazzo runs --output json`` shows (no snapshot)."""
-        return {
-            "runId": self.id,
-            "workflowId": self.workflow_id,
-            "document": self.document,
-            "status": self.status,
-            "started": self.started,
-            "updated": self.updated,
-            "lastStep": self.last_step,
-            "nextPoll": self.next_poll,
-            "inFlight": _shown_in_flight(self.in_flight),
-            "pid": self.pid,
-            "inputs": self.inputs,
-            "secretInputs": self.secret_inputs,
-            "outputs": self.outputs,
-            "error": self.error,
-        }
 
 
-def _shown_in_flight(flight: dict[str, Any] | None) -> dict[str, Any] | None:
+def _shown_in_flight(flight: dict[str, Any]) -> dict[str, Any]:
     """``in_flight`` as listed: a received message's id, not the message and its receipt handle."""
-    if not flight or "delivery" not in flight:
+    if "delivery" not in flight:
         return flight
     shown = {k: v for k, v in flight.items() if k != "delivery"}
     delivery = flight["delivery"]
     shown["received"] = delivery.get("messageId") if isinstance(delivery, dict) else None
     return shown
+
+
+#: ``to_dict``: what ``arazzo runs --output json`` shows.
+RunRecord.camel_form = CamelForm(
+    RunRecord,
+    hidden=("identity", "host", "sources", "settings", "snapshot", "claimed"),
+    keys={"id": "runId"},
+    shown={"in_flight": _shown_in_flight},
+)
 
 
 def pack_rng(state: dict[str, Any]) -> None:

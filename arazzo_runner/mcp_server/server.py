@@ -44,6 +44,31 @@ _RUN_ID_AND_WAIT = {
     "required": ["runId"],
 }
 
+#: The server's own tools, beside one per workflow: (name, description, input schema, read-only).
+_SERVER_TOOLS: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
+    (
+        "arazzo_runs",
+        "List the runs in the server's journal, newest first: id, workflow, status,"
+        " last step, next poll, outputs (secrets masked).",
+        {"type": "object", "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 500}}},
+        True,
+    ),
+    (
+        "arazzo_run_status",
+        "A run's state: status, outputs so far, current step and next poll time;"
+        " the full result once it ended. 'wait' waits up to that many seconds for it to end.",
+        _RUN_ID_AND_WAIT,
+        True,
+    ),
+    (
+        "arazzo_resume",
+        "Carry an interrupted run on from where it stopped (its journal), with the"
+        " server's secrets; answers like a workflow tool.",
+        _RUN_ID_AND_WAIT,
+        False,
+    ),
+)
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -103,28 +128,12 @@ class _Handlers:
         ]
         tools += [
             types.Tool(
-                name="arazzo_runs",
-                description="List the runs in the server's journal, newest first: id, workflow, status,"
-                " last step, next poll, outputs (secrets masked).",
-                input_schema={
-                    "type": "object",
-                    "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 500}},
-                },
-                annotations=types.ToolAnnotations(read_only_hint=True),
-            ),
-            types.Tool(
-                name="arazzo_run_status",
-                description="A run's state: status, outputs so far, current step and next poll time;"
-                " the full result once it ended. 'wait' waits up to that many seconds for it to end.",
-                input_schema=_RUN_ID_AND_WAIT,
-                annotations=types.ToolAnnotations(read_only_hint=True),
-            ),
-            types.Tool(
-                name="arazzo_resume",
-                description="Carry an interrupted run on from where it stopped (its journal), with the"
-                " server's secrets; answers like a workflow tool.",
-                input_schema=_RUN_ID_AND_WAIT,
-            ),
+                name=name,
+                description=description,
+                input_schema=schema,
+                annotations=types.ToolAnnotations(read_only_hint=True) if read_only else None,
+            )
+            for name, description, schema, read_only in _SERVER_TOOLS
         ]
         return types.ListToolsResult(tools=tools)
 

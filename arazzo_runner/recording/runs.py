@@ -12,11 +12,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -38,6 +39,9 @@ from .replay import ReplayMismatch, ReplayTransport
 #: Signs replayed requests when no credentials are configured (never valid anywhere).
 THROWAWAY_ACCESS_KEY_ID = "AKIAREPLAYEXAMPLE000"
 THROWAWAY_SECRET_ACCESS_KEY = "replay/secret/access/key/not-a-real-one"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def replay_aws_environment(
@@ -145,25 +149,44 @@ class ReplayOutcome:
 
 @dataclass(frozen=True)
 class _Prepared:
+    document: Any
     transport: ReplayTransport
     recording: Recording | None
     workflow_id: str | None
     inputs: dict[str, Any]
     run_options: dict[str, Any]
     on_event: Callable[[Event], None]
+    pace: bool
+
+    def run_with(self, run: Callable[..., _R], client: httpx.Client | httpx.AsyncClient) -> _R:
+        """``run`` (``api.run``, or ``api.run_async`` whose coroutine the caller awaits) over ``client``."""
+        return run(
+            self.document,
+            self.workflow_id,
+            self.inputs,
+            client=client,
+            on_event=self.on_event,
+            **self.run_options,
+        )
+
+    def outcome(self, result: RunResult) -> ReplayOutcome:
+        return ReplayOutcome(result, tuple(self.transport.report()), self.transport, self.recording)
 
 
 def _prepare(
     document: Any,
-    recording: str | Path | Recording | None,
-    responses: Iterable[Canned] | None,
-    workflow_id: str | None,
-    inputs: Mapping[str, Any] | None,
-    match: str | Iterable[str] | None,
-    pace: bool,
-    on_event: Callable[[Event], None] | None,
-    run_options: dict[str, Any],
+    recording: str | Path | Recording | None = None,
+    *,
+    responses: Iterable[Canned] | None = None,
+    workflow_id: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    match: str | Iterable[str] | None = None,
+    pace: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    **run_options: Any,
 ) -> _Prepared:
+    """The one spelling of the arguments :func:`replay` and :func:`replay_async` take, and what both
+    make of them before they run."""
     if (recording is None) == (responses is None):
         raise ValueError("replay needs exactly one of a recording or canned responses")
     loaded = read_har(recording) if isinstance(recording, str | Path) else recording
@@ -180,71 +203,52 @@ def _prepare(
     if run_options.get("environment") is None and run_options.get("aws") is None:
         run_options["aws"] = replay_aws_environment()
     return _Prepared(
-        transport, loaded, workflow_id, inputs, run_options, chain_listeners(transport.on_event, on_event)
+        document,
+        transport,
+        loaded,
+        workflow_id,
+        inputs,
+        run_options,
+        chain_listeners(transport.on_event, on_event),
+        pace,
     )
 
 
-def replay(
-    document: Any,
-    recording: str | Path | Recording | None = None,
-    *,
-    responses: Iterable[Canned] | None = None,
-    workflow_id: str | None = None,
-    inputs: Mapping[str, Any] | None = None,
-    match: str | Iterable[str] | None = None,
-    pace: bool = False,
-    on_event: Callable[[Event], None] | None = None,
-    **run_options: Any,
-) -> ReplayOutcome:
+def _arguments_of(model: Callable[_P, object]) -> Callable[[Callable[..., _R]], Callable[_P, _R]]:
+    """Give the decorated function ``model``'s parameters, for mypy (through ``ParamSpec``) and for
+    ``help()``/``inspect`` (``__signature__``), so a sync and an async twin spell them once."""
+
+    def adopt(function: Callable[..., _R]) -> Callable[_P, _R]:
+        returns = inspect.signature(function).return_annotation
+        function.__signature__ = inspect.signature(model).replace(return_annotation=returns)  # type: ignore[attr-defined]
+        return function
+
+    return adopt
+
+
+@_arguments_of(_prepare)
+def replay(*args: Any, **kwargs: Any) -> ReplayOutcome:
     """Run ``document`` against a recording (a HAR path or :class:`Recording`) or canned ``responses``."""
-    prepared = _prepare(
-        document, recording, responses, workflow_id, inputs, match, pace, on_event, dict(run_options)
-    )
+    prepared = _prepare(*args, **kwargs)
     options = prepared.run_options
-    if not pace:
+    if not prepared.pace:
         options.setdefault("sleep", lambda seconds: None)
     with httpx.Client(transport=prepared.transport) as client:
-        result = api.run(
-            document,
-            prepared.workflow_id,
-            prepared.inputs,
-            client=client,
-            on_event=prepared.on_event,
-            **options,
-        )
-    return ReplayOutcome(result, tuple(prepared.transport.report()), prepared.transport, prepared.recording)
+        result = prepared.run_with(api.run, client)
+    return prepared.outcome(result)
 
 
-async def replay_async(
-    document: Any,
-    recording: str | Path | Recording | None = None,
-    *,
-    responses: Iterable[Canned] | None = None,
-    workflow_id: str | None = None,
-    inputs: Mapping[str, Any] | None = None,
-    match: str | Iterable[str] | None = None,
-    pace: bool = False,
-    on_event: Callable[[Event], None] | None = None,
-    **run_options: Any,
-) -> ReplayOutcome:
+@_arguments_of(_prepare)
+async def replay_async(*args: Any, **kwargs: Any) -> ReplayOutcome:
     """The asyncio twin of :func:`replay` (``httpx.AsyncClient`` over the same transport)."""
-    prepared = _prepare(
-        document, recording, responses, workflow_id, inputs, match, pace, on_event, dict(run_options)
-    )
+    prepared = _prepare(*args, **kwargs)
     options = prepared.run_options
-    if not pace:
+    if not prepared.pace:
 
         async def no_sleep(seconds: float) -> None:
             return None
 
         options.setdefault("sleep", no_sleep)
     async with httpx.AsyncClient(transport=prepared.transport) as client:
-        result = await api.run_async(
-            document,
-            prepared.workflow_id,
-            prepared.inputs,
-            client=client,
-            on_event=prepared.on_event,
-            **options,
-        )
-    return ReplayOutcome(result, tuple(prepared.transport.report()), prepared.transport, prepared.recording)
+        result = await prepared.run_with(api.run_async, client)
+    return prepared.outcome(result)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Problem, Severity
-from ..yaml12 import ParsedFile, YamlReadError, escape_token
+from ..yaml12 import ParsedFile, YamlReadError, escape_token, follow_tokens
 from .fetch import SourceFetcher, resolve_reference
 
 #: Most ``$ref``s followed per source (a generated description has a few thousand).
@@ -87,12 +87,6 @@ def _references(data: Any) -> Iterator[tuple[str, str]]:
 def _resolves(data: Any, fragment: str) -> bool:
     from urllib.parse import unquote
 
-    for raw in fragment.split("/")[1:]:
-        token = unquote(raw).replace("~1", "/").replace("~0", "~")
-        if isinstance(data, dict) and token in data:
-            data = data[token]
-        elif isinstance(data, list) and token.isdigit() and int(token) < len(data):
-            data = data[int(token)]
-        else:
-            return False
-    return True
+    tokens = (unquote(raw).replace("~1", "/").replace("~0", "~") for raw in fragment.split("/")[1:])
+    absent = object()
+    return follow_tokens(data, tokens, absent) is not absent

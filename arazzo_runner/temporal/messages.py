@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from ..camel_forms import CamelForm
 from ..engine import events as _events
 from ..engine.needs import Delivery, Exchange, Response, Retried, SentRequest
 
@@ -129,25 +130,18 @@ def exchange_from_json(data: Mapping[str, Any]) -> Exchange:
     )
 
 
+#: A message step's outcome as it crosses the boundary: the delivery's own form (the received message
+#: is plain data already) without ``ack`` and ``note`` (the receive activity returns the receipt to
+#: acknowledge beside it, as ``receipt``).
+_BOUNDARY_DELIVERY = CamelForm(Delivery, hidden=("ack", "note"))
+
+
 def delivery_to_json(delivery: Delivery) -> dict[str, Any]:
-    """A message step's outcome as it crosses the boundary (the received message is plain data already)."""
-    return {
-        "message": delivery.message,
-        "messageId": delivery.message_id,
-        "error": delivery.error,
-        "durationMs": delivery.duration_ms,
-        "payload": delivery.payload,
-    }
+    return _BOUNDARY_DELIVERY.dump(delivery)
 
 
 def delivery_from_json(data: Mapping[str, Any]) -> Delivery:
-    return Delivery(
-        message=data["message"],
-        message_id=data["messageId"],
-        error=data["error"],
-        duration_ms=data["durationMs"],
-        payload=data["payload"],
-    )
+    return _BOUNDARY_DELIVERY.load(data)
 
 
 def _event_classes() -> dict[str, type[_events.Event]]:
@@ -155,7 +149,8 @@ def _event_classes() -> dict[str, type[_events.Event]]:
     pending = list(_events.Event.__subclasses__())
     while pending:
         cls = pending.pop()
-        found[cls.kind] = cls
+        if "kind" in vars(cls):  # not a base such as StepEvent, which names no kind of its own
+            found[cls.kind] = cls
         pending.extend(cls.__subclasses__())
     return found
 

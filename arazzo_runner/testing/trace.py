@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..camel_forms import CamelDict, CamelForm
 from ..engine import events as ev
 
 #: Bodies kept per exchange in a report (characters of their JSON); longer ones are cut and say so.
@@ -19,30 +20,23 @@ MAX_BODY_CHARS = 8000
 MAX_EXCHANGES = 200
 
 
-@dataclass
-class StepSpan:
+@dataclass(kw_only=True)
+class StepSpan(CamelDict):
+    """One execution of a step on the case's time axis; fields in the order a report's JSON shows them."""
+
     step_id: str
+    workflow_id: str = ""
     execution: int
+    attempt: int = 1
     start: float
     end: float | None = None
     status: str | None = None
     status_code: int | None = None
     reason: str | None = None
-    attempt: int = 1
-    workflow_id: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "stepId": self.step_id,
-            "workflowId": self.workflow_id,
-            "execution": self.execution,
-            "attempt": self.attempt,
-            "start": round(self.start, 6),
-            "end": round(self.end, 6) if self.end is not None else None,
-            "status": self.status,
-            "statusCode": self.status_code,
-            "reason": self.reason,
-        }
+
+#: ``to_dict``: a report's step span, times in seconds rounded to microseconds.
+StepSpan.camel_form = CamelForm(StepSpan, rounded={"start": 6, "end": 6})
 
 
 @dataclass
@@ -88,13 +82,17 @@ class Trace:
         self.end = max(self.end, t)
         if isinstance(event, ev.StepStarted):
             span = StepSpan(
-                event.step_id, event.execution, t, attempt=event.attempt, workflow_id=event.workflow_id
+                step_id=event.step_id,
+                workflow_id=event.workflow_id,
+                execution=event.execution,
+                attempt=event.attempt,
+                start=t,
             )
             self.spans.append(span)
             self._open[event.step_id] = span
         elif isinstance(event, ev.StepFinished):
             found = self._open.pop(event.step_id, None)
-            span = found if found is not None else StepSpan(event.step_id, 0, t)
+            span = found if found is not None else StepSpan(step_id=event.step_id, execution=0, start=t)
             span.end, span.status, span.status_code = t, event.status, event.status_code
             span.reason = event.reason
             if span.start >= t and event.duration_ms:  # same tick: the step's own measure

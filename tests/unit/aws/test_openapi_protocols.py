@@ -213,3 +213,25 @@ def test_requests_built_from_a_generated_file(tmp_path: Path) -> None:
         base_url="http://h",
     )
     assert str(given.url) == "http://h/b?list-type=2"  # given by the step: sent once
+
+
+def test_every_protocol_s_error_schema_keeps_its_members_in_order() -> None:
+    """The error bodies share one builder (``openapi_common.error_body``); the documents are unchanged."""
+    from types import SimpleNamespace
+
+    from arazzo_runner.aws.openapi_gen import _error_schema
+    from arazzo_runner.aws.openapi_query import query_error_schema
+    from arazzo_runner.aws.openapi_rest import rest_error_schema
+
+    def model(protocol: str) -> Any:
+        return SimpleNamespace(protocol=protocol)
+
+    xml = ["description", "type", "xml", "properties"]
+    assert list(query_error_schema(model("ec2"))) == xml
+    assert list(query_error_schema(model("ec2"))["properties"]) == ["Errors", "RequestID"]
+    assert query_error_schema(model("query"))["xml"] == {"name": "ErrorResponse"}
+    assert list(query_error_schema(model("query"))["properties"]) == ["Error", "RequestId"]
+    assert list(rest_error_schema(model("rest-xml"))) == xml
+    assert list(rest_error_schema(model("rest-json"))) == ["description", "type", "properties"]
+    assert list(_error_schema()) == ["description", "type", "required", "properties"]
+    assert _error_schema()["required"] == ["__type"]

@@ -242,3 +242,24 @@ def test_time_mode_jobs_record_every_state_change_for_the_events_without_a_descr
     put = entry(changes[-1])
     assert put["Source"] == "aws.sagemaker" and put["DetailType"] == DETAIL_TYPE
     assert put["Resources"] == [changes[-1]["TrainingJobArn"]]
+
+
+def test_a_failed_job_s_answer_ends_with_its_times_then_why_in_aws_key_order(jobs, clock) -> None:
+    jobs.create_training_job(training("t--fail-polls0"))
+    trained = jobs.describe_training_job({"TrainingJobName": "t--fail-polls0"})
+    assert list(trained)[-5:] == [
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingTimeInSeconds",
+        "BillableTimeInSeconds",
+        "FailureReason",
+    ]
+    jobs.create_model({"ModelName": "m"})
+    jobs.create_transform_job({"TransformJobName": "x--fail-polls0", "ModelName": "m"})
+    transformed = jobs.describe_transform_job({"TransformJobName": "x--fail-polls0"})
+    assert list(transformed)[-3:] == ["TransformStartTime", "TransformEndTime", "FailureReason"]
+    jobs.create_processing_job({"ProcessingJobName": "p--fail-polls0"})
+    processed = jobs.describe_processing_job({"ProcessingJobName": "p--fail-polls0"})
+    assert list(processed)[-4:] == ["ProcessingStartTime", "ProcessingEndTime", "FailureReason", "ExitMessage"]
+    reasons = {trained["FailureReason"], transformed["FailureReason"], processed["ExitMessage"]}
+    assert all(reason.startswith(("AlgorithmError", "ClientError")) for reason in reasons)

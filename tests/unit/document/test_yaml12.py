@@ -150,3 +150,17 @@ def test_libyaml_and_pure_python_parsers_agree(monkeypatch: pytest.MonkeyPatch) 
     assert {p: (v.line, v.column) for p, v in fast.positions.items()} == {
         p: (v.line, v.column) for p, v in slow.positions.items()
     }
+
+
+def test_follow_tokens_walks_mappings_and_lists_and_says_missing_otherwise() -> None:
+    from arazzo_runner.yaml12 import follow_tokens, pointer_tokens
+
+    data = {"a": [{"b/c": 1}, None], "200": "text", 200: "int key"}
+    absent = object()
+    assert follow_tokens(data, pointer_tokens("/a/0/b~1c"), absent) == 1
+    assert follow_tokens(data, pointer_tokens("/a/1"), absent) is None  # present, and null
+    assert follow_tokens(data, pointer_tokens(""), absent) is data
+    for pointer in ("/x", "/a/2", "/a/-1", "/a/0/b~1c/deeper", "/200/0"):
+        assert follow_tokens(data, pointer_tokens(pointer), absent) is absent, pointer
+    assert follow_tokens(data, ["200"]) == "text"  # a token is a string: an int key is another key
+    assert follow_tokens(None, ["a"]) is None  # the default for missing
