@@ -41,6 +41,12 @@ async def identities(address: str, run_id: str) -> list[str]:
     return found
 
 
+async def on_a_timer(handle) -> bool:
+    """Whether the run has started a durable timer (a wait between polls, written to history)."""
+    history = await handle.fetch_history()
+    return any(event.HasField("timer_started_event_attributes") for event in history.events)
+
+
 async def sticky_waits(address: str, run_id: str) -> list[float]:
     """Seconds each workflow task that timed out on a sticky queue (its worker gone) waited there."""
     from temporalio.api.enums.v1 import TimeoutType
@@ -102,6 +108,10 @@ class Handover:
         )
         return (await submit(client, request, task_queue=self.task_queue, task_timeout=task_timeout)).id
 
+    async def on_a_timer(self) -> bool:
+        client = await connect(TemporalTarget(self.address))
+        return await on_a_timer(client.get_workflow_handle(self.run_id))
+
     def __enter__(self) -> Handover:
         return self
 
@@ -128,7 +138,7 @@ def test_sigkilled_worker_mid_poll_another_finishes_with_one_create(temporal_ser
     with Handover(address, task_queue, "tmp-failover", PACED, in_progress=3) as run:
         # The create is done and the first poll answered InProgress: the run now sleeps on a timer.
         wait_until(lambda: run.emulator.count("DescribeTrainingJob") >= 1)
-        time.sleep(0.5)
+        wait_until(lambda: asyncio.run(run.on_a_timer()))
         run.first.kill()
         assert run.emulator.count("DescribeTrainingJob") == 1
         second = run.start_second()
