@@ -57,6 +57,16 @@ def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -
     )
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return seconds
+
+
 def add_worker_parser(commands: Any) -> None:
     from .arguments import add_aws_options, add_command, add_server_option
 
@@ -75,6 +85,14 @@ def add_worker_parser(commands: Any) -> None:
         default=100,
         metavar="N",
         help="workflow and request tasks at once (default 100)",
+    )
+    worker.add_argument(
+        "--sticky-timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a run's next workflow task waits for this worker (which has the run cached) before"
+        " any worker takes it: after a crash, the delay before another worker carries on (default 10)",
     )
     add_server_option(worker)
     add_aws_options(
@@ -241,6 +259,7 @@ async def _worker(args: argparse.Namespace) -> int:
             make_environment=make_environment,
             on_ready=ready,
             observe=_observer(telemetry),
+            sticky_timeout=args.sticky_timeout,
         )
     finally:
         if telemetry is not None:

@@ -16,13 +16,14 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from ..document.resolved import Document
 from ..engine.core import Execution
 from ..engine.events import Event
+from ..engine.events import event as declare_event  # `event` names a loop variable below
 from ..engine.inputs import secret_input_names, secret_input_paths
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import StepRecord
@@ -57,7 +58,7 @@ def _content_digest(path: Path) -> str:
     return CONTENT_DIGEST + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
+@declare_event("run_journaled")
 class RunJournaled(Event):
     """Event: the run is journaled as ``run_id`` in ``path`` (the first event of a journaled run).
 
@@ -65,7 +66,6 @@ class RunJournaled(Event):
     only), so that a user who meant ``arazzo resume`` can say so.
     """
 
-    kind: ClassVar[str] = "run_journaled"
     run_id: str
     path: str
     resumed: bool = False

@@ -32,6 +32,7 @@ def run_request(
     settings: Mapping[str, Any] | None = None,
     local_wait: float | None = None,
     history_budget: int | None = None,
+    reads_per_task: int | None = None,
 ) -> dict[str, Any]:
     """The workflow's input. ``document`` is a path every worker can read (same checkout or image);
     ``fingerprint`` makes a worker with another version of it refuse the run. ``heartbeat_timeout``
@@ -42,7 +43,10 @@ def run_request(
     ``local_wait``: safe reads after a wait up to this many seconds are local activities
     (:mod:`.reads`; ``None``: every request an activity, every wait a timer, as runs submitted
     before local reads); ``history_budget``: the events after which such a run continues as new
-    (default :data:`.reads.HISTORY_BUDGET`)."""
+    (default :data:`.reads.HISTORY_BUDGET`); ``reads_per_task``: the local reads in a row after which
+    it ends its workflow task (default :data:`.reads.MAX_READS_PER_TASK`). Each is left out of the
+    input when ``None``, so the workflow reads its default (as it does for runs submitted before
+    the option existed, which replay as they ran)."""
     extra: dict[str, Any] = {} if heartbeat_timeout is None else {"heartbeatTimeout": heartbeat_timeout}
     if settings is not None:
         extra["settings"] = dict(settings)
@@ -50,6 +54,8 @@ def run_request(
         extra["localWait"] = float(local_wait)
     if history_budget is not None:
         extra["historyBudget"] = int(history_budget)
+    if reads_per_task is not None:
+        extra["readsPerTask"] = int(reads_per_task)
     return {
         **extra,
         "document": document,

@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError, WorkflowHandle
@@ -65,6 +66,7 @@ def new_request(
     settings: RunSettings | None = None,
     local_wait: float | None = LOCAL_WAIT,
     history_budget: int | None = None,
+    reads_per_task: int | None = None,
 ) -> dict[str, Any]:
     """The workflow input for a run; inputs are checked here so a bad one fails before submitting.
 
@@ -72,8 +74,9 @@ def new_request(
     validation...), applied by every worker to this run's requests; ``servers`` and ``allow_remote``
     are taken from them when given. A setting a worker cannot apply raises
     :class:`~arazzo_runner.run_settings.SettingsError` here, before anything is submitted.
-    ``local_wait`` / ``history_budget``: how the run polls and when it continues as new
-    (:func:`.messages.run_request`, :mod:`.reads`)."""
+    ``local_wait`` / ``history_budget`` / ``reads_per_task``: how the run polls, when it continues
+    as new and when it ends a workflow task of local reads (:func:`.messages.run_request`,
+    :mod:`.reads`)."""
     if settings is not None:
         refused = temporal_refusals(settings)
         if refused:
@@ -98,13 +101,25 @@ def new_request(
         settings=None if settings is None else settings.to_json(),
         local_wait=local_wait,
         history_budget=history_budget,
+        reads_per_task=reads_per_task,
     )
 
 
 async def submit(
-    client: Client, request: Mapping[str, Any], *, task_queue: str = TASK_QUEUE, run_id: str | None = None
+    client: Client,
+    request: Mapping[str, Any],
+    *,
+    task_queue: str = TASK_QUEUE,
+    run_id: str | None = None,
+    task_timeout: float | None = None,
 ) -> WorkflowHandle[Any, Any]:
-    """Start the run; the handle names the run by id only, so it follows it across continue-as-new."""
+    """Start the run; the handle names the run by id only, so it follows it across continue-as-new.
+
+    ``task_timeout`` (seconds; ``None``: Temporal's default, 10 s): the run's workflow task timeout,
+    kept by its continued executions. A worker that dies amid a workflow task (e.g. amid local reads)
+    is replaced after it; a task of local reads that lasts longer is heartbeated by the SDK at 80%
+    of it (3 history events each: a short timeout costs history). It is an option of the execution,
+    not of the workflow's input: replays do not see it."""
     run_id = run_id or f"arazzo-{request['workflowId']}-{uuid.uuid4().hex[:12]}"
     started = await client.start_workflow(
         WORKFLOW_NAME,
@@ -112,6 +127,7 @@ async def submit(
         id=run_id,
         task_queue=task_queue,
         memo={"workflowId": request["workflowId"]},  # what `arazzo runs --temporal` lists, as local runs do
+        task_timeout=None if task_timeout is None else timedelta(seconds=task_timeout),
     )
     return client.get_workflow_handle(started.id)
 

@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -24,6 +25,11 @@ from .activities import SendActivity
 from .message_activities import MessageActivities
 from .workflow import ArazzoRun
 
+#: Seconds a workflow task waits on this worker's sticky queue (its cached runs' next tasks) before
+#: Temporal hands it to any worker of the task queue: the SDK's default. A worker that dies without
+#: shutting down keeps its runs waiting this long (once each) before another worker replays them.
+STICKY_TIMEOUT = 10.0
+
 
 def build_worker(
     client: Client,
@@ -32,9 +38,11 @@ def build_worker(
     max_concurrent: int = 100,
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     identity: str | None = None,
+    sticky_timeout: float = STICKY_TIMEOUT,
 ) -> tuple[Worker, SendActivity]:
     """A worker for ``client`` (not started) and its send activity (closed by the caller, which
-    closes the message activities too: ``sender.messages``)."""
+    closes the message activities too: ``sender.messages``). ``sticky_timeout``: see
+    :data:`STICKY_TIMEOUT`."""
     from .preload import preload
 
     preload()  # before the sandbox: a first workflow task imports nothing (no TMPRL1101 under load)
@@ -49,6 +57,7 @@ def build_worker(
         max_concurrent_local_activities=max_concurrent,  # a run's safe reads (see .reads)
         max_concurrent_workflow_tasks=max_concurrent,
         identity=identity or f"arazzo-worker-{os.getpid()}@{os.uname().nodename}",
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_timeout),
     )
     return worker, sender
 
@@ -61,12 +70,18 @@ async def serve(
     make_environment: Callable[[dict[str, str]], Any] | None = None,
     on_ready: Callable[[str], None] | None = None,
     observe: Callable[[Any], None] | None = None,
+    sticky_timeout: float = STICKY_TIMEOUT,
 ) -> int:
     """Run a worker until SIGINT/SIGTERM, then shut down gracefully; returns the requests it sent.
 
-    ``observe``: called with each exchange the send activity made (credentials redacted)."""
+    ``observe``: called with each exchange the send activity made (credentials redacted);
+    ``sticky_timeout``: see :data:`STICKY_TIMEOUT`."""
     worker, sender = build_worker(
-        client, task_queue=task_queue, max_concurrent=max_concurrent, make_environment=make_environment
+        client,
+        task_queue=task_queue,
+        max_concurrent=max_concurrent,
+        make_environment=make_environment,
+        sticky_timeout=sticky_timeout,
     )
     sender.observe = observe
     stop = asyncio.Event()

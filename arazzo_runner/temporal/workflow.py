@@ -74,9 +74,11 @@ RECEIVE_MARGIN = 120.0
 RECEIVE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 ACKNOWLEDGE_TIMEOUT = timedelta(seconds=30)
 #: Events the history may hold beyond the workflow's count: the workflow-task heartbeats (3 events
-#: every 8 s) among up to :data:`.reads.MAX_READS_PER_TASK` local reads, and the next step's.
+#: every 8 s with the default task timeout) among up to :data:`.reads.MAX_READS_PER_TASK` (the run's
+#: ``readsPerTask``) local reads, and the next step's.
 HISTORY_MARGIN = 200
-#: The durable timer that ends a workflow task holding :data:`.reads.MAX_READS_PER_TASK` local reads.
+#: The durable timer that ends a workflow task holding :data:`.reads.MAX_READS_PER_TASK` (the run's
+#: ``readsPerTask``) local reads.
 TASK_BREAK = timedelta(milliseconds=1)
 #: Ids of received messages the run remembers (its next receives delete them if they come back).
 MAX_CONSUMED = 100
@@ -130,6 +132,7 @@ class ArazzoRun:
         # they started on (every request an activity, every wait a timer), so they replay.
         local_wait = request.get("localWait")
         budget = int(request.get("historyBudget") or HISTORY_BUDGET)
+        reads_per_task = int(request.get("readsPerTask") or MAX_READS_PER_TASK)
         wait = 0.0  # a short wait not taken yet: folded into the next request if it is a safe read
         self._measure()
         while True:
@@ -175,7 +178,7 @@ class ArazzoRun:
                         "warnings": self._warnings.entries(),
                     }
                 )
-            if local and self._reads >= MAX_READS_PER_TASK:
+            if local and self._reads >= reads_per_task:
                 await self._sleep(TASK_BREAK)  # ends the workflow task: its markers are written
 
     def _now(self) -> float:

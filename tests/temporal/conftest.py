@@ -27,6 +27,12 @@ FLAGSHIP_INPUTS = flagship_inputs()
 
 #: SQLite pragmas of the suite's dev servers: no fsync per write (the database is deleted at the end).
 THROWAWAY = ("synchronous=OFF",)
+#: Dynamic configuration of the suite's dev servers, so that they keep time as the tests ask: a timer
+#: fires on time (by default the server's timer queue may fire it up to a second late,
+#: ``history.timerProcessorMaxTimeShift``: a 1 ms timer took ~0.75 s), and a run that continues as
+#: new less than a second after it started is not held back to a second apart (the guard against
+#: tight restart loops, ``history.workflowIdReuseMinimalInterval``). No test is about either.
+PROMPT = ('history.timerProcessorMaxTimeShift="10ms"', "history.workflowIdReuseMinimalInterval=0")
 
 
 def flagship_outputs(name: str) -> dict:
@@ -40,7 +46,7 @@ def flagship_outputs(name: str) -> dict:
 
 @pytest.fixture(scope="session")
 def temporal_server() -> Iterator[DevServer]:
-    with DevServer(pragmas=THROWAWAY) as server:
+    with DevServer(pragmas=THROWAWAY, dynamic_config=PROMPT) as server:
         yield server
 
 
@@ -101,10 +107,12 @@ async def run_on_temporal(
     options=None,
     encryption_key: bytes | None = None,
     timeout: float = 60,
+    task_timeout: float | None = None,
     **request_options,
 ):
     """Submit one run, serve it with an in-process worker, follow it: (result, events, handle).
-    ``request_options``: more of ``new_request``'s (``local_wait``, ``history_budget``...)."""
+    ``task_timeout``: ``submit``'s (the run's workflow task timeout); ``request_options``: more of
+    ``new_request``'s (``local_wait``, ``history_budget``, ``reads_per_task``...)."""
     import asyncio
 
     from arazzo_runner.temporal.connection import TemporalTarget, connect
@@ -119,7 +127,7 @@ async def run_on_temporal(
             request = new_request(
                 document, workflow_id, inputs, options=options, servers=servers, **request_options
             )
-            handle = await submit(client, request, task_queue=task_queue)
+            handle = await submit(client, request, task_queue=task_queue, task_timeout=task_timeout)
             result = await asyncio.wait_for(follow(handle, events.append, every=0.05), timeout)
     finally:
         await sender.aclose()

@@ -162,6 +162,10 @@ def test_clear_errors_without_a_traceback(temporal_server) -> None:
         "run", DOC, "--inputs", INPUTS, "--temporal", temporal_server.address, "--record", "x.har"
     )
     assert local_only.returncode == 2 and "--record is for local runs" in local_only.stderr
+    for bad in ("0", "-1", "nan", "soon"):  # before anything connects
+        sticky = cli("worker", "--temporal", "127.0.0.1:1", "--sticky-timeout", bad)
+        assert sticky.returncode == 2 and "Traceback" not in sticky.stderr
+        assert f"--sticky-timeout: not a positive number of seconds: '{bad}'" in sticky.stderr
 
 
 def test_importing_the_library_does_not_import_temporalio() -> None:

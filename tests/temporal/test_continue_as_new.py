@@ -1,5 +1,5 @@
 """A long run continues as new from a snapshot of the core: same result, no request repeated, and
-every execution's history bounded (thousands of fast polls as local reads included)."""
+every execution's history bounded (hundreds of fast polls as local reads included)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from arazzo_runner.aws.sagemaker_emulator import EmulatorServer, SageMakerEmulat
 from arazzo_runner.engine import PollPacing, RunOptions
 from arazzo_runner.temporal.devserver import DevServer
 from tests.conftest import FLAGSHIP
-from tests.temporal.conftest import FLAGSHIP_INPUTS, run_on_temporal
+from tests.temporal.conftest import FLAGSHIP_INPUTS, PROMPT, THROWAWAY, run_on_temporal
 
 
 def test_long_run_continues_as_new_and_finishes_the_same() -> None:
@@ -20,7 +20,9 @@ def test_long_run_continues_as_new_and_finishes_the_same() -> None:
     document = arazzo_runner.load(FLAGSHIP)
     # Temporal suggests continue-as-new past 25 history events (a poll on this path costs ~6-11).
     with (
-        DevServer(dynamic_config=("limit.historyCount.suggestContinueAsNew=25",)) as server,
+        DevServer(
+            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *PROMPT), pragmas=THROWAWAY
+        ) as server,
         EmulatorServer(SageMakerEmulator(in_progress=6, stopping=0)) as emulator,
     ):
         result, _, handle = asyncio.run(
@@ -52,14 +54,20 @@ def test_long_run_continues_as_new_and_finishes_the_same() -> None:
         assert [s["stepId"] for s in result["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * 7
 
 
-#: Fast polls (pacing off, local reads): thousands of them, in executions of at most this many events.
-POLLS = 2000
-BUDGET = 600
+#: Fast polls (pacing off, local reads): hundreds of them, in executions of at most this many events
+#: (the default is 8,000: the same code), with a workflow task break after every READS_PER_TASK reads
+#: in a row (the default is 100). A chain of several executions, as 2,000 polls made of 600-event ones.
+POLLS = 400
+BUDGET = 300
+READS_PER_TASK = 25
+#: Every stored event under 256 KiB for this many polls: the bound scales to this run's POLLS.
+LARGEST_PER = (256 * 1024, 2000)
 
 
 def polled_run(address: str, polls: int, name: str, interval: float, **request_options):
     """A flagship run whose job answers InProgress ``polls - 1`` times, polls ``interval`` s apart:
-    (result, the emulator, every execution's history, oldest first), each history replayed first."""
+    (result, the emulator, every execution's history, oldest first), each history replayed first.
+    ``request_options``: ``run_on_temporal``'s (``history_budget``, ``task_timeout``...)."""
     from temporalio.worker import Replayer
 
     from arazzo_runner.temporal.connection import TemporalTarget, connect, data_converter
@@ -95,13 +103,25 @@ def polled_run(address: str, polls: int, name: str, interval: float, **request_o
     return result, emulator.emulator, chain
 
 
-def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> None:
+def test_hundreds_of_fast_polls_keep_every_history_bounded(temporal_server, monkeypatch) -> None:
     """The workflow counts its own history: the server's suggestion only changes when a workflow
-    task starts, and one task holds up to a hundred local reads (``.reads.MAX_READS_PER_TASK``).
-    With the budget lowered to 600 events (the default is 8,000: the same code), 2,000 polls make
-    a chain of executions, each under the budget, each replaying deterministically, and the result is
-    the whole run's."""
-    result, _, chain = polled_run(temporal_server.address, POLLS, "tmp-thousands", 0, history_budget=BUDGET)
+    task starts, and one task holds up to ``readsPerTask`` local reads (``.reads.MAX_READS_PER_TASK``
+    by default). With the budget lowered to 300 events and a break every 25 reads (the same code as
+    8,000 and 100), 400 polls make a chain of executions, each under the budget, each replaying
+    deterministically, and the result is the whole run's."""
+    from arazzo_runner.temporal import codec
+
+    # Payloads from 16 KiB on are compressed here (128 KiB by default: the codec's own tests), so
+    # that this run's continue-as-new inputs take the path 2,000 polls' did.
+    monkeypatch.setattr(codec, "COMPRESS_ABOVE", 16 * 1024)
+    result, _, chain = polled_run(
+        temporal_server.address,
+        POLLS,
+        "tmp-hundreds",
+        0,
+        history_budget=BUDGET,
+        reads_per_task=READS_PER_TASK,
+    )
     assert [s["stepId"] for s in result["steps"]] == ["createTrainingJob"] + ["pollTrainingJob"] * POLLS
     lengths = [len(history.events) for history in chain]
     assert len(chain) >= POLLS // BUDGET + 1, lengths  # it continued as new, more than once
@@ -111,31 +131,41 @@ def test_thousands_of_fast_polls_keep_every_history_bounded(temporal_server) -> 
     assert markers == POLLS
     assert sum(lengths) / POLLS < 1.5, lengths
     # The step records the chain carries (continue-as-new inputs, the result) grow with every poll:
-    # compressed, the largest stored event stays far below Temporal's 512 KiB warning and 2 MB limit.
+    # stored compressed, the largest event stays as far below Temporal's 512 KiB warning and 2 MB
+    # limit as 2,000 polls' stayed under 256 KiB (uncompressed, these would not: ~300 bytes a poll).
+    inputs = [h.events[0].workflow_execution_started_event_attributes.input.payloads[0] for h in chain]
+    assert sum(1 for payload in inputs if payload.metadata.get("encoding") == codec.COMPRESSED) >= 2
     largest = max(len(event.SerializeToString()) for history in chain for event in history.events)
-    assert largest < 256 * 1024, largest
+    bound, per_polls = LARGEST_PER
+    assert largest < bound * POLLS // per_polls, largest
 
 
 def test_local_reads_across_workflow_task_heartbeats_replay(temporal_server) -> None:
-    """Polls 0.1 s apart, folded into their local reads: 150 of them hold workflow tasks past 8 s,
-    so the SDK heartbeats them (a task completed and a new one started amid the reads, at a point that
-    depends on timing). The workflow's own break still comes after exactly 100 reads in a row, and
-    the history replays: nothing the workflow decides depends on where the heartbeats fall (an
-    earlier version counted reads per workflow task and failed here)."""
-    _, _, (found,) = polled_run(temporal_server.address, 150, "tmp-heartbeats", 0.1)
+    """Polls 0.1 s apart, folded into their local reads, in a run whose workflow task timeout is 4 s
+    (Temporal's default is 10) and whose workflow task ends after 40 reads in a row: 40 of them hold
+    a task past 3.2 s (80% of the timeout), so the SDK heartbeats it (a task completed and a new
+    one started amid the reads, at a point that depends on timing). The workflow's own break still
+    comes after exactly 40 reads in a row, and the history replays: nothing the workflow decides
+    depends on where the heartbeats fall (an earlier version counted reads per workflow task and
+    failed here)."""
+    reads = 40
+    _, _, (found,) = polled_run(
+        temporal_server.address, 50, "tmp-heartbeats", 0.1, reads_per_task=reads, task_timeout=4
+    )
     kinds = [e.WhichOneof("attributes") for e in found.events]
-    assert kinds.count("marker_recorded_event_attributes") == 150
+    assert kinds.count("marker_recorded_event_attributes") == 50
     timers = [
         e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
         for e in found.events
         if e.HasField("timer_started_event_attributes")
     ]
-    assert timers == [0.001]  # every wait inside its read; one break after 100 reads in a row
+    assert timers == [0.001]  # every wait inside its read; one break after 40 reads in a row
     assert (
-        kinds.index("timer_started_event_attributes") > kinds.index("marker_recorded_event_attributes") + 99
+        kinds.index("timer_started_event_attributes")
+        > kinds.index("marker_recorded_event_attributes") + reads - 1
     )
     first_marker = kinds.index("marker_recorded_event_attributes")
     # After the first marker, one task completes after the break's timer; any more are heartbeats
-    # (100 reads 0.1 s apart outlast the 8 s after which the SDK heartbeats a task).
+    # (40 reads 0.1 s apart outlast the 3.2 s after which the SDK heartbeats a task).
     heartbeats = kinds[first_marker:].count("workflow_task_completed_event_attributes") - 1
     assert heartbeats >= 1, kinds

@@ -23,8 +23,8 @@ from arazzo_runner.temporal.connection import TemporalTarget, connect
 from arazzo_runner.temporal.runs import new_request, submit
 from tests.conftest import ROOT
 from tests.moto_servers import admin_access_key, moto_server
-from tests.temporal.conftest import THROWAWAY, run_on_temporal
-from tests.temporal.test_worker_failover import identities, wait_until
+from tests.temporal.conftest import PROMPT, THROWAWAY, run_on_temporal
+from tests.temporal.test_worker_failover import STICKY, identities, wait_until
 from tests.temporal.worker_process import WorkerProcess
 
 WORKFLOW = ROOT / "workflows" / "amazon-sagemaker-train-and-wait-for-event-workflow.yml"
@@ -152,7 +152,7 @@ def test_sigkilled_worker_mid_receive_another_takes_over_event_consumed_once(
     name = f"evt-failover-{uuid.uuid4().hex[:6]}"
     document = arazzo_runner.load(WORKFLOW)
     with EmulatorServer(emulator) as server:
-        first = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+        first = WorkerProcess(temporal_server.address, task_queue, *STICKY).wait_ready()
         second = None
         try:
 
@@ -163,7 +163,7 @@ def test_sigkilled_worker_mid_receive_another_takes_over_event_consumed_once(
                     None,
                     _inputs(stack, name),
                     servers={"sagemakerApi": server.url},
-                    heartbeat_timeout=3,  # a dead worker's receive goes to another after 3 s
+                    heartbeat_timeout=2,  # a dead worker's receive goes to another after 2 s
                 )
                 return (await submit(client, request, task_queue=task_queue)).id
 
@@ -175,9 +175,12 @@ def test_sigkilled_worker_mid_receive_another_takes_over_event_consumed_once(
             wait_until(lambda: progress() == (1, first.identity, "PENDING_ACTIVITY_STATE_STARTED"))
             first.kill()
             second = WorkerProcess(temporal_server.address, task_queue).wait_ready()
+            # The receive is retried on the second worker once the first's heartbeat is missed.
+            wait_until(lambda: progress() == (1, second.identity, "PENDING_ACTIVITY_STATE_STARTED"))
             # The job moves on one state at a time; each change is published once the run has
             # received the one before (SQS does not keep order). The dead worker's last long poll
-            # may still take the first of them: hidden until that poll's visibility ends, not lost.
+            # (a round no longer than the heartbeat timeout) has most likely ended by then; were it
+            # still open, it would take the first of them: hidden for the hold (30 s), not lost.
             published = stack.publisher.published
             while True:
                 clock[0] += 10
@@ -219,7 +222,9 @@ def test_a_long_event_run_continues_as_new_and_receives_every_event_once(stack) 
     name = f"evt-long-{uuid.uuid4().hex[:6]}"
     # Temporal suggests continue-as-new past 25 history events (a received event costs ~12).
     with (
-        DevServer(dynamic_config=("limit.historyCount.suggestContinueAsNew=25",), pragmas=THROWAWAY) as temporal,
+        DevServer(
+            dynamic_config=("limit.historyCount.suggestContinueAsNew=25", *PROMPT), pragmas=THROWAWAY
+        ) as temporal,
         EmulatorServer(emulator) as server,
         EventPump(emulator, stack.publisher, interval=0.02),
     ):

@@ -22,7 +22,7 @@ from tests.conftest import FLAGSHIP
 from tests.telemetry.conftest import Captured
 from tests.telemetry.test_otlp_export import Receiver
 from tests.temporal.conftest import FLAGSHIP_INPUTS
-from tests.temporal.test_worker_failover import PACED
+from tests.temporal.test_worker_failover import PACED, STICKY, on_a_timer
 from tests.temporal.worker_process import WorkerProcess
 
 
@@ -53,7 +53,7 @@ def test_two_workers_one_trace_after_a_kill(temporal_server, task_queue, receive
     document = arazzo_runner.load(FLAGSHIP)
     with EmulatorServer(SageMakerEmulator(in_progress=3, stopping=0)) as emulator:
         monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=first")
-        first = WorkerProcess(temporal_server.address, task_queue, "--otel").wait_ready()
+        first = WorkerProcess(temporal_server.address, task_queue, "--otel", *STICKY).wait_ready()
         second = None
         try:
 
@@ -72,9 +72,8 @@ def test_two_workers_one_trace_after_a_kill(temporal_server, task_queue, receive
                 with submission(captured.telemetry, "train-and-poll-job", None) as listener:
                     handle = await submit(client, request, task_queue=task_queue)
                     # the create is done and the first poll answered: the run sleeps on a timer
-                    while emulator.emulator.count("DescribeTrainingJob") < 1:
+                    while emulator.emulator.count("DescribeTrainingJob") < 1 or not await on_a_timer(handle):
                         await asyncio.sleep(0.02)
-                    await asyncio.sleep(0.5)
                     first.kill()
                     monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.instance.id=second")
                     second = WorkerProcess(temporal_server.address, task_queue, "--otel").wait_ready()

@@ -87,3 +87,19 @@ def test_rfc9535_match_function_is_guarded() -> None:
     criterion = compile_criterion(f"$[?search(@.v, '{EVIL}')]", "jsonpath")
     outcome = criterion.evaluate([{"v": VICTIM * 4}], CTX)
     assert not outcome.passed  # either the guarded engine gave up or the filter read it as no match
+
+
+def test_the_budget_counts_the_threads_work_not_its_waits() -> None:
+    """A criterion of a few milliseconds on a loaded machine (its thread waiting for a core, or for
+    the GIL) is not failed for the wait: the budget is the evaluating thread's CPU time. A clean-clone
+    CI run failed an S3 XPath criterion with "ran out of its 1 s budget" when it was wall time."""
+    import threading
+
+    with budget.budget():  # 0.05 s (the fixture)
+        threading.Event().wait(0.08)  # longer than the budget, but no CPU
+        assert budget.remaining() > 0
+        spin_until = budget._clock() + 0.06
+        while budget._clock() < spin_until:  # CPU spent: the budget runs out
+            pass
+        with pytest.raises(budget.BudgetExceeded, match="budget"):
+            budget.remaining()
