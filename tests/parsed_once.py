@@ -25,15 +25,14 @@ from typing import Any
 import pytest
 
 ReadFile = Callable[..., Any]
-#: As ``arazzo_runner.journal.recorder.RACY_SECONDS`` (not imported from there: importing the journal this
-#: early, in a session fixture, kept a replaced event class alive for tests/engine/test_event_declarations.py).
-RACY_SECONDS = 2.0
 
 
 def reading_once(original: ReadFile, *, settled_only: bool = True) -> ReadFile:
     """``original`` (``fetch.read_file``) answering each unchanged file from the first parse of it;
     ``settled_only=False`` also keeps files changed just now (a module's own generated files,
     written once before its tests)."""
+    from arazzo_runner.journal.recorder import RACY_SECONDS
+
     parsed: dict[tuple[Any, ...], Any] = {}
 
     def read_file(path: str, verify: Callable[[int], None] | None = None) -> Any:
