@@ -20,8 +20,10 @@ def flagship_inputs() -> dict[str, Any]:
     return json.loads(FLAGSHIP_INPUTS_FILE.read_text())
 
 # Loaded before any test module is imported: the journal and state live in a folder of the session, children
-# get default signal dispositions, leftovers are killed (see tests/process_hygiene.py).
-pytest_plugins = ["tests.process_hygiene"]
+# get default signal dispositions, leftovers are killed (see tests/process_hygiene.py); an unchanged file a
+# document names is parsed once per process (tests/parsed_once.py); TLS contexts trust one CA, quickly
+# made (tests/session_trust.py).
+pytest_plugins = ["tests.process_hygiene", "tests.parsed_once", "tests.session_trust"]
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ error mypy reports, because no class of the core stands on an ``Any`` base any m
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -41,10 +42,15 @@ TYPOS = [
 @pytest.fixture(scope="module")
 def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One incremental cache for this module's two mypy runs: the second reads what the core imports
-    from it instead of analysing the whole package again. It stays sound either way round: a module
-    whose source (or shadow copy) differs from what the cache saw is checked again, and mypy keeps no
-    cache for a module with errors."""
-    return tmp_path_factory.mktemp("mypy-cache")
+    from it instead of analysing the whole package again. It starts as a copy of the project's own
+    cache when there is one (``make test`` runs ``make typecheck`` first, so the unchanged modules
+    are read, not analysed again); a copy, so that nothing written here reaches the project's. It
+    stays sound either way round: a module whose source (or shadow copy), options or mypy version
+    differ from what the cache saw is checked again, and mypy keeps no cache for a module with errors."""
+    cache = tmp_path_factory.mktemp("mypy") / "cache"
+    if (ROOT / ".mypy_cache").is_dir():
+        shutil.copytree(ROOT / ".mypy_cache", cache)
+    return cache
 
 
 def test_mypy_catches_typos_in_copies_of_the_core_modules(tmp_path: Path, mypy_cache: Path) -> None:

@@ -15,7 +15,7 @@ from arazzo_runner.journal import Journal
 from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import ROOT
 from tests.engine.scripted_server import ScriptedServer
-from tests.journal.test_journal import SCRIPT, TOKEN, Crash, crash_on, crashing_sleep, start
+from tests.journal.test_journal import DUE_AT_ONCE, SCRIPT, TOKEN, Crash, crash_on, crashing_sleep, start
 
 
 def arazzo(*args: str) -> CliResult:
@@ -31,7 +31,8 @@ def run_args(workdir: Path, server: ScriptedServer, *extra: str) -> list[str]:
 
 
 def test_another_process_reads_the_journal_while_the_run_runs(workdir, server) -> None:
-    server.reset({**SCRIPT, ("GET", "/orders/o-1"): [(200, {"status": "pending"})] * 6 + [(200, {"status": "done"})]})
+    # Four waits (0.25 s, then x1.5 each: about 2 s in all) in which the journal shows a next poll.
+    server.reset({**SCRIPT, ("GET", "/orders/o-1"): [(200, {"status": "pending"})] * 4 + [(200, {"status": "done"})]})
     command = [sys.executable, "-m", "arazzo_runner", *run_args(workdir, server, "--poll-interval", "0.25")]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -58,8 +59,8 @@ def test_another_process_reads_the_journal_while_the_run_runs(workdir, server) -
 
 
 def test_run_warns_of_an_unfinished_identical_run_and_resume_asks_for_secrets(workdir, server) -> None:
-    with pytest.raises(Crash):
-        start(workdir, server, sleep=crashing_sleep)
+    with pytest.raises(Crash):  # crashed in its poll wait; the resume below polls at once
+        start(workdir, server, sleep=crashing_sleep, options=DUE_AT_ONCE)
     with Journal(workdir / "runs.db") as journal:
         (first,) = journal.runs()
     again = arazzo(*run_args(workdir, server, "--poll-interval", "0", "--output", "json"))

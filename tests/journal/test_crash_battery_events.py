@@ -221,6 +221,7 @@ def test_real_cli_killed_while_waiting_for_an_event_then_arazzo_resume(stack, tm
             [*command, "runs", "--journal", str(journal)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )  # fmt: skip
         assert f"message on {queue_url}" in listed.stdout, listed.stdout
+        soaked = soak_up_a_dead_receive(stack["sqs"], queue_url)
         with pump:  # the job's state changes reach EventBridge, then the queue, only now
             resumed = subprocess.run(
                 [*command, "resume", record.id, "--journal", str(journal), "--output", "json"],
@@ -243,4 +244,31 @@ def test_real_cli_killed_while_waiting_for_an_event_then_arazzo_resume(stack, tm
     still_queued = int(attributes["ApproximateNumberOfMessages"]) + int(
         attributes["ApproximateNumberOfMessagesNotVisible"]
     )
-    assert len(consumed) + still_queued == publisher.per_job[job], (consumed, still_queued)
+    assert len(consumed) + still_queued - soaked == publisher.per_job[job], (consumed, still_queued, soaked)
+
+
+def soak_up_a_dead_receive(sqs: Any, queue_url: str) -> int:
+    """A message that the killed process's receive takes, if that long poll (up to 20 s) is still being
+    served on moto; 1 if it took it (hidden for sqs.HOLD_SECONDS), 0 if none was (it is deleted).
+
+    Killed in its receive, the run may have left its ReceiveMessage waiting on the server. Whatever is
+    published next goes to that dead receive and stays hidden for 30 s: as SQS does, and as the
+    product says (a resumed receive finds it again within HOLD_SECONDS), but then the resume waited
+    30 s (the test took 31 s about one time in three). This message goes there instead of an event.
+    """
+    import time
+
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"soak": "the killed receive"}')
+    deadline = time.monotonic() + 0.5  # moto hands a new message to a waiting receive at once
+    while True:
+        counts = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        if int(counts["ApproximateNumberOfMessagesNotVisible"]) == 1:
+            return 1
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    (message,) = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0)["Messages"]
+    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return 0

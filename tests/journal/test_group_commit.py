@@ -162,10 +162,19 @@ def forkserver() -> Any:
     return context
 
 
+@pytest.fixture(scope="module")
+def flagship() -> Any:
+    """The flagship parsed once for the module's resumes (each still checks the document's fingerprint and
+    source hashes against the journal; loading it is the loader's tests' business)."""
+    return arazzo_runner.load(FLAGSHIP)
+
+
 @pytest.mark.parametrize(
     "moment", [("arrive", 3), ("answered", RUNS + 2), ("arrive", 2 * RUNS + 5), ("answered", 4 * RUNS - 1)]
 )
-def test_a_fleet_killed_mid_flight_resumes_every_run(forkserver: Any, tmp_path: Path, moment: tuple[str, int]) -> None:
+def test_a_fleet_killed_mid_flight_resumes_every_run(
+    forkserver: Any, flagship: Any, tmp_path: Path, moment: tuple[str, int]
+) -> None:
     names = [f"kill-{moment[0]}-{moment[1]}-{i}" for i in range(RUNS)]
     path = tmp_path / "runs.db"
     with EmulatorServer(FleetKillingEmulator(in_progress=IN_PROGRESS, stopping=0)) as server:
@@ -181,7 +190,9 @@ def test_a_fleet_killed_mid_flight_resumes_every_run(forkserver: Any, tmp_path: 
             unfinished = journal.runs()
             assert len(unfinished) == RUNS
             assert {r.status for r in unfinished} == {"interrupted"}
-            results = [resume(r.id, journal=journal, aws=aws(), sleep=lambda s: None) for r in unfinished]
+            results = [
+                resume(r.id, journal=journal, document=flagship, aws=aws(), sleep=lambda s: None) for r in unfinished
+            ]
             after = {r.id: r.status for r in journal.runs()}
         for record, result in zip(unfinished, results, strict=True):
             assert result.status == "succeeded", result.error

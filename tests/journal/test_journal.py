@@ -34,6 +34,9 @@ DATA = Path(__file__).parent / "data"
 TOKEN = "tok-very-secret-4242"
 INPUTS = {"item": "book", "apiToken": TOKEN}
 OPTIONS = RunOptions(pacing=PollPacing(interval=10, backoff=1, jitter=0))
+#: A pacing whose next poll is due almost at once: a run crashed in its first poll wait, then resumed,
+#: polls without waiting out OPTIONS' 10 s (for tests of what a resume does, not of when it polls).
+DUE_AT_ONCE = RunOptions(pacing=PollPacing(interval=0.001, backoff=1, jitter=0))
 SCRIPT = {
     ("POST", "/orders"): [(201, {"id": "o-1"})],
     ("GET", "/orders/o-1"): [(200, {"status": "pending"}), (200, {"status": "pending"}), (200, {"status": "done"})],

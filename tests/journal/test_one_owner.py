@@ -30,6 +30,7 @@ from arazzo_runner.aws.emulator_http import HttpRequest, HttpResponse
 from arazzo_runner.aws.sagemaker_emulator import SageMakerEmulator
 from arazzo_runner.journal import Journal
 from arazzo_runner.journal.in_doubt import not_found
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import FLAGSHIP, ROOT
 from tests.journal.crash_child import DROP_ENV, ENV
 
@@ -152,6 +153,11 @@ def resume_argv(run_id: str, folder: Path) -> list[str]:
     return [*COMMAND, "resume", run_id, "--journal", str(folder / "runs.db"), "--output", "json"]
 
 
+def resume_here(run_id: str, folder: Path, env: dict[str, str]) -> CliResult:
+    """``arazzo resume`` in this process (the run it takes over was a real process, killed)."""
+    return run_cli(resume_argv(run_id, folder)[len(COMMAND) :], env=env, cwd=ROOT)
+
+
 def start_resume(run_id: str, folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     """``arazzo resume`` as its own process, its output piped."""
     return subprocess.Popen(
@@ -186,9 +192,7 @@ def test_a_dead_holders_lease_is_taken_over_and_logged(tmp_path, env) -> None:
         # The killed run's row still says "running" in a process that is gone.
         with Journal(tmp_path / "runs.db") as journal:
             dead_pid = journal.get(run_id).pid
-        done = subprocess.run(
-            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )
+        done = resume_here(run_id, tmp_path, env)
         assert done.returncode == 0, done.stderr
         assert f"took run {run_id} over from process {dead_pid} on {os.uname().nodename}" in done.stderr
         with Journal(tmp_path / "runs.db") as journal:
@@ -211,9 +215,7 @@ def test_the_in_doubt_lookup_knows_aws_not_found_codes(tmp_path, env, answer: tu
     with racing(answer) as server:
         server.release.set()
         run_id = crash_at_create(server, tmp_path, env, name)
-        done = subprocess.run(
-            resume_argv(run_id, tmp_path), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )
+        done = resume_here(run_id, tmp_path, env)
         assert done.returncode == 0, done.stderr
         assert [(c.status, c.code) for c in server.creates(name)] == [(200, None)]
 

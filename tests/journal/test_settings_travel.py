@@ -23,8 +23,18 @@ import pytest
 import arazzo_runner
 from arazzo_runner.journal import Journal, JournalError, resume
 from arazzo_runner.run_settings import RunSettings
+from tests.cli.in_process import CliResult, run_cli
 from tests.conftest import ROOT
-from tests.journal.test_journal import INPUTS, OPTIONS, SCRIPT, TOKEN, Crash, crashing_sleep, only_run
+from tests.journal.test_journal import (
+    DUE_AT_ONCE,
+    INPUTS,
+    OPTIONS,
+    SCRIPT,
+    TOKEN,
+    Crash,
+    crashing_sleep,
+    only_run,
+)
 
 #: The orders workflow with its confirm step on a second source (the same description), so that
 #: a run's steps go to two hosts: the orders server by address, the "audit" one by name.
@@ -69,18 +79,16 @@ workflows:
 """
 
 
-def arazzo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
+def arazzo(*args: str) -> CliResult:
+    """The CLI in this process (the run killed with SIGKILL below is a real one)."""
+    return run_cli(args, env=os.environ, cwd=ROOT)
 
 
 def start(workdir: Path, server, settings: RunSettings, **kwargs):
     doc = arazzo_runner.load(workdir / "orders.arazzo.yaml")
     environment = settings.environment()
-    return doc.run(
-        "order", INPUTS, options=OPTIONS, environment=environment, journal=workdir / "runs.db", **kwargs
-    )
+    kwargs.setdefault("options", OPTIONS)
+    return doc.run("order", INPUTS, environment=environment, journal=workdir / "runs.db", **kwargs)
 
 
 def test_deny_host_holds_after_kill_9_and_resume(workdir, server) -> None:
@@ -135,8 +143,8 @@ def test_resume_may_tighten_but_not_loosen_without_force(workdir, server) -> Non
     settings = RunSettings(
         servers=(("orders", server.url),), deny_hosts=("*.internal",), max_response_size=100_000
     )
-    with pytest.raises(Crash):
-        start(workdir, server, settings, sleep=crashing_sleep)
+    with pytest.raises(Crash):  # crashed in its poll wait; the tightened resume below polls at once
+        start(workdir, server, settings, sleep=crashing_sleep, options=DUE_AT_ONCE)
     record = only_run(workdir)
     journal = str(workdir / "runs.db")
     sent = len(server.requests)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from arazzo_runner.sources import fetch
 from tests.moto_servers import admin_access_key, moto_server
+from tests.parsed_once import reading_once
 
 from .aws_state import MotoState
 from .corpus import CorpusRunner
@@ -24,6 +26,17 @@ def _signed_moto(source_map: dict[str, str] | None = None) -> Iterator[CorpusRun
     with moto_server(MOTO_LAUNCHER, "3") as url:
         key, secret = admin_access_key(url, "catalog")
         yield CorpusRunner(url, MotoState(url, key, secret), source_map)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def parsed_once() -> Iterator[None]:
+    """Each file parsed once for the module's runs (tests/parsed_once.py), the generated descriptions
+    too although they were written just now: they are written once, before any run, and never again.
+    The 37 workflows name a dozen OpenAPI files, each read by several workflows in both corpora
+    (parsing was a third of the module's time)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fetch, "read_file", reading_once(fetch.read_file, settled_only=False))
+        yield
 
 
 @pytest.fixture(scope="module")
