@@ -30,7 +30,7 @@ from .engine.events import Event
 from .engine.options import RunOptions
 from .engine.result import RunResult
 from .http import AwsEnvironment
-from .journal.wiring import telemetry_wiring
+from .drivers.telemetry_wiring import telemetry_wiring
 
 P = ParamSpec("P")
 
