@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypedDict, Unpack
+from typing import Any, ParamSpec
 
 import httpx
 
@@ -81,77 +81,29 @@ def _telling_journal(hook: Any) -> Iterator[None]:
         raise
 
 
-class RunArguments(TypedDict, total=False):
-    """The keyword arguments :func:`run`, :func:`run_async` and :func:`iter_run` all take: what the
-    run is (``options``: :class:`~arazzo_runner.engine.options.RunOptions`; ``rng``: the
-    randomness of retry jitter), where it sends (``servers``: {source name: URL}; ``aws``:
-    credentials and regions; or a whole ``environment``, :class:`RunEnvironment`, shared by runs)
-    and ``clock`` (default ``time.time``)."""
-
-    options: RunOptions | None
-    servers: Mapping[str, str] | None
-    aws: AwsEnvironment | None
-    environment: RunEnvironment | None
-    clock: Callable[[], float]
-    rng: random.Random | None
-
-
-class Observers(TypedDict, total=False):
-    """The keyword arguments of :func:`run` and :func:`run_async` that watch a run: ``on_event``
-    (every :class:`~arazzo_runner.engine.events.Event`), ``journal`` and ``telemetry`` (see :func:`run`)."""
-
-    on_event: Callable[[Event], None] | None
-    journal: Any
-    telemetry: Any
-
-
-class IterRunArguments(RunArguments, total=False):
-    """:func:`iter_run`'s keyword arguments: :class:`RunArguments`, and the run's blocking ``client``
-    (the caller's, left open; default: one of the run's own) and ``sleep`` (default ``time.sleep``)."""
-
-    client: httpx.Client | None
-    sleep: Callable[[float], None]
-
-
-class SyncRunArguments(IterRunArguments, Observers, total=False):
-    """:func:`run`'s keyword arguments: :class:`IterRunArguments` and :class:`Observers`."""
-
-
-class AsyncRunArguments(RunArguments, Observers, total=False):
-    """:func:`run_async`'s keyword arguments: :class:`RunArguments`, :class:`Observers`, and the
-    run's ``client`` (an ``httpx.AsyncClient``; default: the event loop's shared one) and ``sleep``
-    (awaited; default ``asyncio.sleep``)."""
-
-    client: httpx.AsyncClient | None
-    sleep: Callable[[float], Awaitable[None]] | None
-
-
-def _checked(function: str, arguments: Mapping[str, Any], accepted: Any) -> None:
-    """Whether ``function`` takes all of ``arguments`` (``accepted``: its TypedDict): a keyword it
-    does not take is a ``TypeError`` at the call, as it was when each was spelled in the signature
-    (mypy checks callers against the TypedDict)."""
-    unknown = sorted(set(arguments) - accepted.__optional_keys__)
-    if unknown:
-        raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
-
-
-def _execution(
-    document: Document, workflow_id: str | None, inputs: Mapping[str, Any] | None, arguments: RunArguments
-) -> Execution:
-    return Execution(document, workflow_id, inputs, options=arguments.get("options"), rng=arguments.get("rng"))
-
-
 def run(
     document: Document,
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
-    **arguments: Unpack[SyncRunArguments],
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.Client | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+    journal: Any = None,
+    telemetry: Any = None,
 ) -> RunResult:
     """Run a workflow to the end and return its result (never raises for a failed workflow).
 
-    Keyword arguments: :class:`SyncRunArguments` (``options``, ``servers``, ``aws``,
-    ``environment``, ``client``, ``on_event``, ``sleep``, ``clock``, ``rng``, ``journal``,
-    ``telemetry``).
+    ``options``: :class:`~arazzo_runner.engine.options.RunOptions`; ``servers`` ({source name:
+    URL}), ``aws`` (credentials and regions) or a whole ``environment`` (:class:`RunEnvironment`,
+    shared by runs): where it sends; ``client``: the caller's, left open (default: one of the
+    run's own); ``rng``: the randomness of retry jitter.
 
     ``journal``: a :class:`arazzo_runner.journal.Journal`, a path, or ``True`` (the default
     journal, ``ARAZZO_JOURNAL`` or ``$XDG_STATE_HOME/arazzo/runs.db``) to record every transition
@@ -160,51 +112,52 @@ def run(
 
     ``telemetry``: an :class:`arazzo_runner.telemetry.Telemetry` (the ``[otel]`` extra): the run
     becomes one OpenTelemetry trace with its metrics. ``None``: no telemetry, nothing imported.
+
+    The keywords are spelled out here, in :func:`run_async` and in :func:`iter_run` (the public
+    signatures, as ``help()`` and editors show them); what the three do is one plan in ``drivers/``.
     """
-    _checked("run", arguments, SyncRunArguments)
-    execution = _execution(document, workflow_id, inputs, arguments)
-    environment = environment_for(arguments.get("environment"), arguments.get("servers"), arguments.get("aws"))
-    on_event, clock = arguments.get("on_event"), arguments.get("clock", time.time)
-    hook = _journal_for(arguments.get("journal"), execution, environment, on_event, clock)
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    environment = environment_for(environment, servers, aws)
+    hook = _journal_for(journal, execution, environment, on_event, clock)
     with (
         _telling_journal(hook),
-        environment.sync_client(arguments.get("client")) as client,  # before the wiring: telemetry may hook it
+        environment.sync_client(client) as client,  # before the wiring: telemetry may hook it
         telemetry_wiring(
-            arguments.get("telemetry"), execution, journal=hook, on_event=on_event, client=client, clock=clock
+            telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock
         ) as (listener, journaled),
     ):
-        return drivers.run_sync(
-            execution,
-            client=client,
-            environment=environment,
-            on_event=listener,
-            sleep=arguments.get("sleep", time.sleep),
-            clock=clock,
-            journal=journaled,
-        )
+        tools: drivers.SyncTools = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
+        return drivers.run_sync(execution, on_event=listener, journal=journaled, **tools)
 
 
 async def run_async(
     document: Document,
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
-    **arguments: Unpack[AsyncRunArguments],
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.AsyncClient | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+    journal: Any = None,
+    telemetry: Any = None,
 ) -> RunResult:
-    """:func:`run` on asyncio. Keyword arguments: :class:`AsyncRunArguments` (as :func:`run`'s, with
-    an ``httpx.AsyncClient`` and an awaited ``sleep``)."""
+    """:func:`run` on asyncio: the same keywords, with an ``httpx.AsyncClient`` (default: the event
+    loop's shared one) and an awaited ``sleep`` (default ``asyncio.sleep``)."""
     import asyncio
 
-    _checked("run_async", arguments, AsyncRunArguments)
-    execution = _execution(document, workflow_id, inputs, arguments)
-    servers, aws, environment = arguments.get("servers"), arguments.get("aws"), arguments.get("environment")
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
     # Defaults are shared per event loop (environment, and through it the client): thousands of
     # concurrent runs with default arguments then cost what one shared client and environment do.
     environment = (
         environment_for(environment, servers, aws) if environment is not None else RunEnvironment.shared(servers, aws)
     )
-    on_event, client, clock = arguments.get("on_event"), arguments.get("client"), arguments.get("clock", time.time)
-    hook = _journal_for(arguments.get("journal"), execution, environment, on_event, clock)
-    telemetry = arguments.get("telemetry")
+    hook = _journal_for(journal, execution, environment, on_event, clock)
     with (
         _telling_journal(hook),
         telemetry_wiring(
@@ -216,7 +169,7 @@ async def run_async(
             client=client,
             environment=environment,
             on_event=listener,
-            sleep=arguments.get("sleep") or asyncio.sleep,
+            sleep=sleep or asyncio.sleep,
             clock=clock,
             journal=journaled,
         )
@@ -226,24 +179,25 @@ def iter_run(
     document: Document,
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
-    **arguments: Unpack[IterRunArguments],
+    *,
+    options: RunOptions | None = None,
+    servers: Mapping[str, str] | None = None,
+    aws: AwsEnvironment | None = None,
+    environment: RunEnvironment | None = None,
+    client: httpx.Client | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
 ) -> Generator[Event, None, RunResult]:
     """Yield the run's events as they happen; the generator's return value is the RunResult.
 
-    Keyword arguments: :class:`IterRunArguments` (``options``, ``servers``, ``aws``,
-    ``environment``, ``client``, ``sleep``, ``clock``, ``rng``)."""
-    _checked("iter_run", arguments, IterRunArguments)  # at the call, not at the first event
-    return _events(document, workflow_id, inputs, arguments)
-
-
-def _events(
-    document: Document, workflow_id: str | None, inputs: Mapping[str, Any] | None, arguments: IterRunArguments
-) -> Generator[Event, None, RunResult]:
-    execution = _execution(document, workflow_id, inputs, arguments)
-    environment = environment_for(arguments.get("environment"), arguments.get("servers"), arguments.get("aws"))
-    sleep, clock = arguments.get("sleep", time.sleep), arguments.get("clock", time.time)
-    with environment.sync_client(arguments.get("client")) as client:
-        return (yield from drivers.drive(execution, client=client, environment=environment, sleep=sleep, clock=clock))
+    The keywords are :func:`run`'s, without ``on_event``, ``journal`` and ``telemetry`` (the caller
+    gets every event itself; such a run is never journaled)."""
+    execution = Execution(document, workflow_id, inputs, options=options, rng=rng)
+    environment = environment_for(environment, servers, aws)
+    with environment.sync_client(client) as client:
+        tools: drivers.SyncTools = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
+        return (yield from drivers.drive(execution, **tools))
 
 
 class RunnableDocument(Document):

@@ -30,6 +30,7 @@ from typing import Any, TypedDict, Unpack
 
 from ..document.describe import pick_workflow
 from ..document.resolved import Document
+from ..keywords import check_keywords
 from .aws_calls import AwsCall, aws_call, input_reference, reachable_steps, request_payload
 
 POLICY_VERSION = "2012-10-17"
@@ -101,6 +102,7 @@ def iam_policy(
     ``inputs`` narrow resource names (job names, role ARNs) to the values given; ``region`` and
     ``account_id`` (:class:`ArnScope`) fill those ARN parts (``*`` when not given).
     """
+    check_keywords("iam_policy", scope, ArnScope)
     return _policy(document, workflow_id, inputs, sync={}, **scope)
 
 
@@ -123,6 +125,7 @@ def state_machine_policy(
     """
     from .asl_export import export_asl
 
+    check_keywords("state_machine_policy", scope, ArnScope)  # before the export runs
     exported = export_asl(document, workflow_id, optimise=optimise)
     policy = _policy(document, workflow_id, inputs, sync=dict(exported.sync_tasks), **scope)
     notes = [

@@ -57,6 +57,11 @@ def add_connection_options(parser: argparse.ArgumentParser, *, required: bool) -
     )
 
 
+#: What a worker timeout may be: a millisecond (Temporal counts in them; less would read as 0,
+#: "the server's default") to a day (``inf`` or ``1e400`` would overflow after connecting).
+TIMEOUT_RANGE = (0.001, 86_400.0)
+
+
 def _positive_seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -64,6 +69,9 @@ def _positive_seconds(text: str) -> float:
         seconds = 0.0
     if not seconds > 0:  # NaN too
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    low, high = TIMEOUT_RANGE
+    if not low <= seconds <= high:  # inf too
+        raise argparse.ArgumentTypeError(f"{text!r} seconds is outside {low:g} to {high:g}")
     return seconds
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
 from ..errors import DocumentError, Location, Problem, Severity, did_you_mean
+from ..keywords import check_keywords
 from ..sources.asyncapi import AsyncApiSource, check_asyncapi
 from ..sources.fetch import SourceFetcher, is_remote, resolve_reference
 from ..sources.openapi import OpenApiSource
@@ -130,6 +131,7 @@ def load(path: str | os.PathLike[str], **options: Unpack[LoadOptions]) -> Docume
     Raises :class:`~arazzo_runner.errors.DocumentError` carrying every problem found. Warnings
     (things that are legal but probably not meant) are on the returned document's ``warnings``.
     """
+    check_keywords("load", options, LoadOptions)
     document, problems = load_with_problems(path, **options)
     if document is None or any(p.severity is Severity.ERROR for p in problems):
         raise DocumentError(problems)
@@ -145,6 +147,7 @@ def load_with_problems(
     ``unused_source_map=True`` (the CLI's ``--source-map``) also reports every map key that no
     source description used: a typo there would otherwise read the real URL, or fail far away.
     """
+    check_keywords("load_with_problems", options, LoadOptions)
     report = load_report(path, unused_source_map=unused_source_map, **options)
     return report.document, report.problems
 
@@ -153,6 +156,7 @@ def load_report(
     path: str | os.PathLike[str], *, unused_source_map: bool = False, **options: Unpack[LoadOptions]
 ) -> LoadReport:
     """Like :func:`load_with_problems`, and also say which version's rules were applied."""
+    check_keywords("load_report", options, LoadOptions)
     location = os.fspath(path)
     root = options.get("root")
     if is_remote(location):

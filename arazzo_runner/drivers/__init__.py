@@ -8,6 +8,6 @@ import the core. ``Document.run`` and friends are :mod:`arazzo_runner.running` (
 """
 
 from .environment import RunEnvironment
-from .loops import drive, run_async, run_sync
+from .loops import SyncTools, drive, run_async, run_sync
 
-__all__ = ["RunEnvironment", "drive", "run_async", "run_sync"]
+__all__ = ["RunEnvironment", "SyncTools", "drive", "run_async", "run_sync"]

@@ -16,7 +16,7 @@ import functools
 import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import httpx
 
@@ -465,6 +465,18 @@ class _Blocking:
             ended, step = _resumed(plan, answer, error)
         result: RunResult = step
         return result
+
+
+class SyncTools(TypedDict):
+    """What a run on this thread is driven with, settled once by whoever starts it (``run``,
+    ``iter_run``, ``resume``) and handed to :func:`drive` / :func:`run_sync` as keywords: its
+    environment, the client (the caller's or the run's own), the sleeper and the clock. A resume's
+    look-up of a request in doubt sends with the same."""
+
+    environment: RunEnvironment
+    client: httpx.Client
+    sleep: Callable[[float], None]
+    clock: Callable[[], float]
 
 
 def drive(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..document.model import Criterion, FailureAction, Reusable, Step, SuccessAction, Workflow
 from ..document.resolved import Document
@@ -55,22 +55,30 @@ class Chosen:
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """What every decision carries besides its own fields: the action it follows (``None`` when
-    none matched) and the criteria evaluated on the way (the core reports them as events).
+    """What every decision carries besides its own fields: the criteria evaluated on the way (the
+    core reports them as events). Keyword-only, so that each decision's own fields come first and
+    stay positional."""
 
-    Keyword-only, so that each decision's own fields come first and stay positional."""
-
-    chosen: Chosen | None = field(default=None, kw_only=True)
     checks: tuple[Check, ...] = field(default=(), kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Followed(Decided):
+    """A decision that follows an action (``end``, ``goto``, ``retry``): which one is required."""
+
+    chosen: Chosen = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
 class Continue(Decided):
     """Go on with the next step (none matched)."""
 
+    #: No action is followed.
+    chosen: ClassVar[None] = None
+
 
 @dataclass(frozen=True, slots=True)
-class End(Decided):
+class End(Followed):
     """``end``: the workflow ends; after a failure it fails with ``message``."""
 
     succeeded: bool
@@ -78,12 +86,12 @@ class End(Decided):
 
 
 @dataclass(frozen=True, slots=True)
-class Goto(Decided):
+class Goto(Followed):
     step_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallWorkflow(Decided):
+class CallWorkflow(Followed):
     """``goto`` a workflow: run it, then end this one with its status."""
 
     workflow_id: str
@@ -92,7 +100,7 @@ class CallWorkflow(Decided):
 
 
 @dataclass(frozen=True, slots=True)
-class Retry(Decided):
+class Retry(Followed):
     """Run the step again after ``delay`` s, first running ``step_id`` or ``workflow_id`` if named."""
 
     action_name: str
@@ -105,10 +113,12 @@ class Retry(Decided):
 
 @dataclass(frozen=True, slots=True)
 class Fail(Decided):
-    """The workflow fails: ``type`` and ``message`` become its :class:`~.result.RunError`."""
+    """The workflow fails: ``type`` and ``message`` become its :class:`~.result.RunError`; ``chosen``:
+    the action that failed it, if one did."""
 
     type: str
     message: str
+    chosen: Chosen | None = field(default=None, kw_only=True)
 
 
 Decision = Continue | End | Goto | CallWorkflow | Retry | Fail

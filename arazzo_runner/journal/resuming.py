@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 import httpx
 
@@ -78,17 +78,6 @@ def _in_doubt_message(need: SendRequest, why: str) -> str:
         " (the step's onFailure actions apply); mark an operation that is safe to repeat with"
         " `x-arazzo-idempotent: true` in its OpenAPI description"
     )
-
-
-class _Driver(TypedDict):
-    """What a resumed run is driven with, settled once: its environment, the client (the caller's or
-    the run's own), the sleeper and the clock. The look-up that settles a request in doubt sends
-    with the same, then the driver runs the rest of the run."""
-
-    environment: Any
-    client: httpx.Client
-    sleep: Callable[[float], None]
-    clock: Callable[[], float]
 
 
 def _settle_in_doubt(
@@ -281,7 +270,7 @@ def _resume(
             telemetry, execution, journal=hook, on_event=on_event, client=client, clock=clock, resumed=True
         ) as (on_event, hook),
     ):
-        driver: _Driver = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
+        driver: loops.SyncTools = {"environment": environment, "client": client, "sleep": sleep, "clock": clock}
         try:
             if execution.state.pending is not None:
                 need = execution.next(clock())

@@ -36,6 +36,13 @@ TYPOS = [
         "executin=frame.executions[step.step_id],",
         'Unexpected keyword argument "executin" for "StepStarted"',
     ),
+    # A decision that follows an action must say which (the ActionChosen event is built from it).
+    (
+        "engine/decisions.py",
+        "return Goto(action.step_id, chosen=chosen, checks=done)",
+        "return Goto(action.step_id, checks=done)",
+        'Missing named argument "chosen" for "Goto"',
+    ),
 ]
 
 

@@ -166,6 +166,10 @@ def test_clear_errors_without_a_traceback(temporal_server) -> None:
         sticky = cli("worker", "--temporal", "127.0.0.1:1", "--sticky-timeout", bad)
         assert sticky.returncode == 2 and "Traceback" not in sticky.stderr
         assert f"--sticky-timeout: not a positive number of seconds: '{bad}'" in sticky.stderr
+    for bad in ("inf", "1e400", "1e-9", "86401"):  # would overflow, or read as 0, after connecting
+        sticky = cli("worker", "--temporal", "127.0.0.1:1", "--sticky-timeout", bad)
+        assert sticky.returncode == 2 and "Traceback" not in sticky.stderr
+        assert f"--sticky-timeout: '{bad}' seconds is outside 0.001 to 86400" in sticky.stderr
 
 
 def test_importing_the_library_does_not_import_temporalio() -> None:
