@@ -114,11 +114,15 @@ class CamelForm(Generic[Record]):
                 data[key] = convert(value)
         return data
 
-    def load(self, data: Mapping[str, Any]) -> Record:
-        """The record :meth:`dump` wrote ``data`` from (a field not shown takes its default)."""
+    def load(self, data: Mapping[str, Any], *, strict: bool = False) -> Record:
+        """The record :meth:`dump` wrote ``data`` from (a field not shown takes its default).
+
+        ``strict``: every shown key must be there (``KeyError`` otherwise), for data that crosses a
+        boundary within one version (a Temporal activity's answer), where a missing key is a fault to
+        surface, not an older journal to read with defaults."""
         values: dict[str, Any] = {}
         for field in self._readings:
-            value = data[field.key] if field.required else data.get(field.key)
+            value = data[field.key] if field.required or strict else data.get(field.key)
             if value is None:
                 if field.required:
                     values[field.name] = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -155,8 +156,16 @@ class Outcome(CamelJson):
     error: RunError | None
     duration_ms: float
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Outcome:
+        """As the form reads it, except that a status other than ``succeeded`` (null too) reads as
+        ``failed`` and an empty error as none, as snapshots have always been read."""
+        plain = {**data, "status": _run_status(data.get("status")), "error": data.get("error") or None}
+        outcome: Outcome = cls.camel_form.load(plain)
+        return outcome
 
-def _run_status(status: str) -> RunStatus:
+
+def _run_status(status: str | None) -> RunStatus:
     return "succeeded" if status == "succeeded" else "failed"
 
 
@@ -326,7 +335,9 @@ def _frame_json(frame: FrameState) -> dict[str, Any]:
 
 def _frame_from_json(data: dict[str, Any]) -> FrameState:
     waiting = data["waiting_for"]
-    return FrameState(**{**data, "phase": Phase(data["phase"]), "waiting_for": Waiting(waiting) if waiting else None})
+    return FrameState(
+        **{**data, "phase": Phase(data["phase"]), "waiting_for": Waiting(waiting) if waiting else None}
+    )
 
 
 def rng_to_json(state: tuple[Any, ...]) -> list[Any]:

@@ -141,7 +141,9 @@ def delivery_to_json(delivery: Delivery) -> dict[str, Any]:
 
 
 def delivery_from_json(data: Mapping[str, Any]) -> Delivery:
-    return _BOUNDARY_DELIVERY.load(data)
+    """Strict: a delivery missing a key is a fault in the activity's answer (a workflow task failure
+    Temporal shows), not a message that never came (``message`` null reads as a receive timeout)."""
+    return _BOUNDARY_DELIVERY.load(data, strict=True)
 
 
 def _event_classes() -> dict[str, type[_events.Event]]:

@@ -160,6 +160,10 @@ def test_outcome_json_both_ways() -> None:
         ("durationMs", 1.0),
     ]
     assert Outcome.from_json(ok.to_json()) == ok
+    # As snapshots have always been read: any status but "succeeded" (null too) is "failed", and
+    # an empty error is none.
+    odd = Outcome.from_json({"status": None, "outputs": {}, "error": {}, "durationMs": 1.0})
+    assert (odd.status, odd.error) == ("failed", None)
 
 
 def _run_record(**changes: Any) -> RunRecord:
@@ -327,6 +331,9 @@ def test_a_delivery_crosses_temporals_boundary_without_its_ack_and_note() -> Non
     assert delivery_from_json(json.loads(json.dumps(data))) == replace(delivery, ack=None, note=None)
     failed = Delivery(error="down")
     assert items(delivery_to_json(failed)) == items(failed.to_json())[:-2]
+    # A key missing at the boundary is a fault to surface, not a receive that timed out.
+    with pytest.raises(KeyError, match="messageId"):
+        delivery_from_json({"message": None, "error": None, "durationMs": 0.0, "payload": None})
 
 
 def test_every_record_on_a_camel_base_has_a_form_of_its_own_class() -> None:
