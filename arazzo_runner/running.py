@@ -25,12 +25,12 @@ from .document import loader
 from .document.resolved import Document
 from .drivers import loops as drivers
 from .drivers.environment import RunEnvironment, environment_for
+from .drivers.telemetry_wiring import telemetry_wiring
 from .engine.core import Execution
 from .engine.events import Event
 from .engine.options import RunOptions
 from .engine.result import RunResult
 from .http import AwsEnvironment
-from .journal.wiring import telemetry_wiring
 
 P = ParamSpec("P")
 

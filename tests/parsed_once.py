@@ -4,7 +4,8 @@ Hundreds of tests load the flagship (and its 150 KB OpenAPI description) in this
 ``arazzo_runner.load``, ``Document.run`` and the in-process CLI. Parsing the same unchanged bytes again
 was about a tenth of those tests' time (issue 27, point 7). The loader still does everything else on
 every load (confinement, references, schema validation, the model); only
-``sources.fetch.read_file``'s answer for an unchanged file is reused, and a ``ParsedFile`` is only ever
+``sources.fetch.read_file``'s answer for an unchanged file is reused (after opening it and checking
+the opened descriptor with the confinement's ``verify``, as the real read does), and a ``ParsedFile`` is only ever
 read (one load already shares a parsed file among the sources that name it).
 
 A file is "unchanged" by the rule of the journal's remembered digests (``journal.recorder``): the
@@ -41,7 +42,7 @@ def reading_once(original: ReadFile, *, settled_only: bool = True) -> ReadFile:
         except OSError:
             return original(path, verify=verify)
         key = (path, os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-        if key in parsed:
+        if key in parsed and _opened_same(path, st, verify):
             return parsed[key]
         result = original(path, verify=verify)
         settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9
@@ -50,6 +51,23 @@ def reading_once(original: ReadFile, *, settled_only: bool = True) -> ReadFile:
         return result
 
     return read_file
+
+
+def _opened_same(path: str, st: os.stat_result, verify: Callable[[int], None] | None) -> bool:
+    """Open ``path`` as ``fetch.read_file`` does and run its ``verify`` (the folder confinement's check
+    of the file actually opened, which raises for a file outside) on that descriptor, so a cached
+    answer never skips it; False (read it afresh) when the opened file is not the one ``st`` describes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        if verify is not None:
+            verify(fd)
+        opened = os.fstat(fd)
+        return (opened.st_ino, opened.st_dev) == (st.st_ino, st.st_dev)
+    finally:
+        os.close(fd)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -31,10 +31,17 @@ def pytest_configure(config: pytest.Config) -> None:
     bundle = folder / "one-root.pem"
     bundle.write_text(found.group(0), encoding="ascii")
     config.stash[_FOLDER_KEY] = folder
+    config.stash[_DEVELOPERS_KEY] = os.environ.get("SSL_CERT_FILE")
     os.environ["SSL_CERT_FILE"] = str(bundle)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    if _DEVELOPERS_KEY in config.stash:  # the developer's SSL_CERT_FILE back, or its absence
+        developers = config.stash[_DEVELOPERS_KEY]
+        if developers is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = developers
     folder = config.stash.get(_FOLDER_KEY, None)
     if folder is not None:
         for path in folder.iterdir():
@@ -43,3 +50,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _FOLDER_KEY = pytest.StashKey[Path]()
+_DEVELOPERS_KEY = pytest.StashKey[str | None]()

@@ -9,7 +9,12 @@ import argparse
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the CLI imports the library lazily (cold start)
+    from ..engine.options import RunOptions
+    from ..run_settings import RunSettings
+    from ..running import RunnableDocument
 
 
 def source_map(values: list[str] | None) -> dict[str, str]:
@@ -139,11 +144,11 @@ class ResolvedRun:
     running it (locally, replayed, on Temporal) starts from."""
 
     args: argparse.Namespace
-    document: Any
+    document: RunnableDocument
     workflow_id: str
     inputs: dict[str, Any]
-    options: Any
-    settings: Any
+    options: RunOptions
+    settings: RunSettings
 
 
 RUNS_COLUMNS = ("ID", "WORKFLOW", "STATUS", "STARTED", "LAST STEP", "NEXT POLL")

@@ -497,7 +497,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _run_command_on_temporal(run: ResolvedRun) -> int:
+def _run_command_on_temporal(resolved: ResolvedRun) -> int:
     """Submit to Temporal and follow with the same progress and result as a local run (or --detach).
 
     The run's settings go in the workflow's input and every worker applies them; one a worker
@@ -508,7 +508,7 @@ def _run_command_on_temporal(run: ResolvedRun) -> int:
     from .progress import ProgressRenderer
     from .temporal import run_on_temporal
 
-    args = run.args
+    args = resolved.args
     local_only = [name for name in ("record", "replay", "on_interrupt") if getattr(args, name)]
     if local_only:
         raise UsageError(
@@ -518,7 +518,7 @@ def _run_command_on_temporal(run: ResolvedRun) -> int:
         raise UsageError(
             "--region and --profile are the workers' settings with --temporal (pass them to arazzo worker)"
         )
-    refused = temporal_refusals(run.settings)
+    refused = temporal_refusals(resolved.settings)
     if refused:
         raise UsageError(f"a Temporal worker cannot apply {'; '.join(refused)}: nothing was submitted")
     show_progress = not args.detach and not args.quiet and (args.output == "text" or use_live(sys.stderr))
@@ -528,7 +528,7 @@ def _run_command_on_temporal(run: ResolvedRun) -> int:
         else None
     )
     try:
-        data, run_id = run_on_temporal(run, source_map(args.source_map), renderer)
+        data, run_id = run_on_temporal(resolved, source_map(args.source_map), renderer)
     except KeyboardInterrupt:
         print(
             "arazzo: stopped following; the run goes on on Temporal (arazzo runs show ID).", file=sys.stderr
@@ -590,18 +590,18 @@ def _aws(args: argparse.Namespace, replaying: bool) -> Any:
     return AwsEnvironment(region=args.region, profile=args.profile)
 
 
-def _replay(run: ResolvedRun, recording: Any, environment: Any, renderer: Any) -> Any:
+def _replay(resolved: ResolvedRun, recording: Any, environment: Any, renderer: Any) -> Any:
     """Replay at full speed unless ``--poll-interval`` asks for pacing."""
     from ..recording import replay
 
     return replay(
-        run.document,
+        resolved.document,
         recording,
-        workflow_id=run.workflow_id,
-        inputs=run.inputs,
-        match=run.args.replay_match,
-        pace=run.args.poll_interval is not None,
-        options=run.options,
+        workflow_id=resolved.workflow_id,
+        inputs=resolved.inputs,
+        match=resolved.args.replay_match,
+        pace=resolved.args.poll_interval is not None,
+        options=resolved.options,
         environment=environment,
         on_event=renderer,
     )

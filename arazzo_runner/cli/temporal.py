@@ -339,15 +339,16 @@ def _render_run(data: dict[str, Any]) -> None:
 
 
 def run_on_temporal(
-    run: ResolvedRun, source_map: dict[str, str], renderer: Any
+    resolved: ResolvedRun, source_map: dict[str, str], renderer: Any
 ) -> tuple[dict[str, Any] | None, str]:
     """Submit the run; follow it (result) or, with ``--detach``, return (None, its id)."""
     from ..temporal.connection import connect
     from ..temporal.runs import follow, new_request, submit
 
-    args, document, workflow_id, inputs = run.args, run.document, run.workflow_id, run.inputs
+    args, document, workflow_id = resolved.args, resolved.document, resolved.workflow_id
+    inputs, options, settings = resolved.inputs, resolved.options, resolved.settings
     request = new_request(
-        document, workflow_id, inputs, options=run.options, settings=run.settings, source_map=source_map
+        document, workflow_id, inputs, options=options, settings=settings, source_map=source_map
     )
     target = target_from(args)
     from ..telemetry.cli import telemetry_from

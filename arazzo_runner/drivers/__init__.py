@@ -2,7 +2,8 @@
 
 :mod:`.loops` (sync and asyncio loops), :mod:`.adapter` (the core's plain requests ⇄ httpx),
 :mod:`.environment` (credentials, endpoints, servers shared by runs), :mod:`.dry_run`
-(``--dry-run``: the same requests, signed, not sent). The core imports none of these; they
+(``--dry-run``: the same requests, signed, not sent), :mod:`.telemetry_wiring` (a run's telemetry
+around the driver, for a new run and a resumed one). The core imports none of these; they
 import the core. ``Document.run`` and friends are :mod:`arazzo_runner.running` (above the journal).
 """
 

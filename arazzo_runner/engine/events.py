@@ -2,7 +2,7 @@
 
 The engine never prints; it reports. Each event is a small frozen dataclass with a ``kind``
 and ``to_dict()`` (JSON-ready, secrets already masked by the engine before the event is made),
-declared with ``@event("<kind>")``; the events about one step derive from :class:`StepEvent`.
+declared with ``@declare_event("<kind>")``; the events about one step derive from :class:`StepEvent`.
 ``at`` is the driver's monotonic clock in seconds when the event happened, so renderers can
 show durations without the core owning a clock.
 """
@@ -29,7 +29,7 @@ _E = TypeVar("_E", bound=Event)
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def event(kind: str) -> Callable[[type[_E]], type[_E]]:
+def declare_event(kind: str) -> Callable[[type[_E]], type[_E]]:
     """Declare an event class: a frozen, slotted dataclass that ``kind`` names (in JSON, journals, Temporal).
 
     One line instead of ``@dataclass(frozen=True, slots=True)`` plus a ``kind`` line on every class.
@@ -57,13 +57,13 @@ class StepEvent(Event):
     step_id: str
 
 
-@event("run_started")
+@declare_event("run_started")
 class RunStarted(Event):
     workflow_id: str
     inputs: dict[str, Any]
 
 
-@event("workflow_started")
+@declare_event("workflow_started")
 class WorkflowStarted(Event):
     workflow_id: str
     #: Why it runs: "run", "dependency", "step", "goto", "retry".
@@ -71,7 +71,7 @@ class WorkflowStarted(Event):
     depth: int
 
 
-@event("workflow_finished")
+@declare_event("workflow_finished")
 class WorkflowFinished(Event):
     workflow_id: str
     status: str
@@ -79,7 +79,7 @@ class WorkflowFinished(Event):
     depth: int
 
 
-@event("step_started")
+@declare_event("step_started")
 class StepStarted(Event):
     workflow_id: str
     step_id: str
@@ -88,7 +88,7 @@ class StepStarted(Event):
     execution: int
 
 
-@event("request_built")
+@declare_event("request_built")
 class RequestBuilt(StepEvent):
     method: str
     url: str
@@ -96,7 +96,7 @@ class RequestBuilt(StepEvent):
     body: Any
 
 
-@event("response_received")
+@declare_event("response_received")
 class ResponseReceived(StepEvent):
     status_code: int
     headers: list[tuple[str, str]]
@@ -117,7 +117,7 @@ class MessageEvent(StepEvent):
     duration_ms: float
 
 
-@event("message_sent")
+@declare_event("message_sent")
 class MessageSent(MessageEvent):
     """Arazzo 1.1 AsyncAPI ``send``: a message was put on a channel."""
 
@@ -125,24 +125,24 @@ class MessageSent(MessageEvent):
     headers: dict[str, Any]
 
 
-@event("message_received")
+@declare_event("message_received")
 class MessageReceived(MessageEvent):
     """Arazzo 1.1 AsyncAPI ``receive``: the message the step matched (None when none came in time)."""
 
 
-@event("transport_retried")
+@declare_event("transport_retried")
 class TransportRetried(StepEvent):
     attempt: int
     reason: str
     delay: float
 
 
-@event("transport_failed")
+@declare_event("transport_failed")
 class TransportFailed(StepEvent):
     message: str
 
 
-@event("criterion_evaluated")
+@declare_event("criterion_evaluated")
 class CriterionEvaluated(StepEvent):
     #: "successCriteria" or "<onSuccess|onFailure|successActions|failureActions>:<action name>"
     purpose: str
@@ -153,7 +153,7 @@ class CriterionEvaluated(StepEvent):
     explanation: str
 
 
-@event("action_chosen")
+@declare_event("action_chosen")
 class ActionChosen(StepEvent):
     name: str
     type: str
@@ -162,14 +162,14 @@ class ActionChosen(StepEvent):
     level: str
 
 
-@event("sleeping")
+@declare_event("sleeping")
 class Sleeping(StepEvent):
     seconds: float
     #: "poll" (a goto back to a step that already ran), "retry" (a retry action).
     reason: str
 
 
-@event("step_finished")
+@declare_event("step_finished")
 class StepFinished(Event):
     workflow_id: str
     step_id: str
@@ -181,7 +181,7 @@ class StepFinished(Event):
     reason: str | None = None
 
 
-@event("warning")
+@declare_event("warning")
 class Warning(Event):
     message: str
     step_id: str | None = None
@@ -189,14 +189,14 @@ class Warning(Event):
     violation: dict[str, Any] | None = None
 
 
-@event("limit_hit")
+@declare_event("limit_hit")
 class LimitHit(Event):
     limit: str
     message: str
     step_id: str | None = None
 
 
-@event("run_finished")
+@declare_event("run_finished")
 class RunFinished(Event):
     workflow_id: str
     status: str
@@ -204,4 +204,3 @@ class RunFinished(Event):
     error: dict[str, Any] | None
     requests: int
     duration_ms: float
-

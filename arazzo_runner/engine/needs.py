@@ -210,6 +210,7 @@ class Delivery(CamelJson):
     None when a receive timed out or for a send; ``error`` is set when the broker could not be used.
     """
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     message: dict[str, Any] | None = None
     message_id: str | None = None
     error: str | None = None

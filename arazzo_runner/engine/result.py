@@ -69,6 +69,7 @@ class StepRecord:
 class RunError(CamelDict):
     """Why a run failed. ``type``: step_failed, failure_end, limit, transport, input, dependency, ..."""
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     type: str
     message: str
     step_id: str | None = None

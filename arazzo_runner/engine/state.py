@@ -116,6 +116,7 @@ class FrameState:
 class CompletedDependency(CamelJson):
     """A ``dependsOn`` workflow that has finished in this run (it runs once per run)."""
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     #: The location of the document that holds it (with ``workflow_id``, its key).
     location: str
     workflow_id: str
@@ -129,6 +130,7 @@ CompletedDependency.camel_form = CamelForm(CompletedDependency)
 class Wait(CamelJson):
     """A wait the core asked for (a poll's pacing, a retry's delay), until the driver has slept it."""
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     #: Driver time (UTC epoch seconds) the wait ends: absolute, so it survives a restart.
     until: float
     seconds: float

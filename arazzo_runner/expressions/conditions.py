@@ -18,6 +18,7 @@ singular query evaluated against the criterion's context value.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -130,12 +131,16 @@ class Compare(Node):
         return loose_order(left, self.op, right)
 
 
+#: The two operators a :class:`Junction` joins its items with.
+JunctionOp = typing.Literal["&&", "||"]  # typing's: ``Literal`` here is the node class
+
+
 @dataclass(slots=True, eq=False)
 class Junction(Node):
     """``a && b && …`` (``op`` ``&&``: every item holds) or ``a || b || …`` (``||``: one does); items
     are read in order and only as far as the answer needs, as the operators short-circuit."""
 
-    op: str
+    op: JunctionOp
     items: list[Node]
 
     def value(self, scope: _Scope) -> bool:
@@ -245,7 +250,7 @@ class _Parser:
     def _and(self) -> Node:
         return self._junction("&&", self._comparison)
 
-    def _junction(self, op: str, operand: Callable[[], Node]) -> Node:
+    def _junction(self, op: JunctionOp, operand: Callable[[], Node]) -> Node:
         """``operand (op operand)*``: a lone operand as it is, more joined in one :class:`Junction`."""
         start = self._peek().start
         items = [operand()]

@@ -2,8 +2,7 @@
 
 :mod:`.store` (the SQLite file, WAL, the fsync policy), :mod:`.sealing` (secret inputs never
 written), :mod:`.recorder` (the drivers' hook, one per run), :mod:`.in_doubt` (what to do with a
-request in flight when the process died), :mod:`.resuming` and :mod:`.wiring` (a run's telemetry
-around the driver, new or resumed). The engine core knows nothing of
+request in flight when the process died) and :mod:`.resuming`. The engine core knows nothing of
 this: it hands out snapshots; the drivers call the hook at each transition. Imports are lazy so
 that ``arazzo runs`` reads the journal without loading the engine.
 """

@@ -22,8 +22,7 @@ from typing import Any
 
 from ..document.resolved import Document
 from ..engine.core import Execution
-from ..engine.events import Event
-from ..engine.events import event as declare_event  # `event` names a loop variable below
+from ..engine.events import Event, declare_event
 from ..engine.inputs import secret_input_names, secret_input_paths
 from ..engine.needs import Delivery, Done, Need, Receive, SendMessage, SendRequest, Sleep
 from ..engine.result import StepRecord

@@ -261,7 +261,7 @@ def _resume(
                 warnings=tuple(store.warnings),
             )
         )  # fmt: skip
-    from .wiring import telemetry_wiring
+    from ..drivers.telemetry_wiring import telemetry_wiring
 
     with (
         environment.sync_client(client) as client,  # the caller's, or the run's own, closed at the end

@@ -239,6 +239,7 @@ def _process_start(pid: int) -> float | None:
 class RunRecord(CamelDict):
     """One run as the journal knows it (``inputs`` with secret values masked)."""
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     id: str
     workflow_id: str
     document: str

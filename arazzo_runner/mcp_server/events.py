@@ -1,16 +1,16 @@
 """What the MCP server reports about its callers, as events (the library never prints; the CLI logs them).
 
-Declared as the engine's events are, with ``@event("<kind>")``."""
+Declared as the engine's events are, with ``@declare_event("<kind>")``."""
 
 from __future__ import annotations
 
 from dataclasses import field
 from typing import Any
 
-from ..engine.events import Event, event
+from ..engine.events import Event, declare_event
 
 
-@event("mcp_tool_called")
+@declare_event("mcp_tool_called")
 class ToolCalled(Event):
     """A caller called ``tool`` with ``arguments`` (secret values already masked)."""
 
@@ -18,7 +18,7 @@ class ToolCalled(Event):
     arguments: dict[str, Any] = field(default_factory=dict)
 
 
-@event("mcp_tool_answered")
+@declare_event("mcp_tool_answered")
 class ToolAnswered(Event):
     """The call to ``tool`` answered: ``status`` (succeeded, failed, running, interrupted, error)."""
 
@@ -28,7 +28,7 @@ class ToolAnswered(Event):
     detail: str | None = None
 
 
-@event("mcp_run_cancelled")
+@declare_event("mcp_run_cancelled")
 class RunCancelled(Event):
     """The client cancelled the call following run ``run_id``: the run was interrupted, as Ctrl-C does."""
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
@@ -44,28 +44,38 @@ _RUN_ID_AND_WAIT = {
     "required": ["runId"],
 }
 
-#: The server's own tools, beside one per workflow: (name, description, input schema, read-only).
-_SERVER_TOOLS: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
-    (
+
+class _ServerTool(NamedTuple):
+    """One of the server's own tools, beside one per workflow."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    #: Listed with ``readOnlyHint`` (it only reads the journal); False: no annotations.
+    read_only: bool
+
+
+_SERVER_TOOLS: tuple[_ServerTool, ...] = (
+    _ServerTool(
         "arazzo_runs",
         "List the runs in the server's journal, newest first: id, workflow, status,"
         " last step, next poll, outputs (secrets masked).",
         {"type": "object", "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 500}}},
-        True,
+        read_only=True,
     ),
-    (
+    _ServerTool(
         "arazzo_run_status",
         "A run's state: status, outputs so far, current step and next poll time;"
         " the full result once it ended. 'wait' waits up to that many seconds for it to end.",
         _RUN_ID_AND_WAIT,
-        True,
+        read_only=True,
     ),
-    (
+    _ServerTool(
         "arazzo_resume",
         "Carry an interrupted run on from where it stopped (its journal), with the"
         " server's secrets; answers like a workflow tool.",
         _RUN_ID_AND_WAIT,
-        False,
+        read_only=False,
     ),
 )
 
@@ -128,12 +138,12 @@ class _Handlers:
         ]
         tools += [
             types.Tool(
-                name=name,
-                description=description,
-                input_schema=schema,
-                annotations=types.ToolAnnotations(read_only_hint=True) if read_only else None,
+                name=tool.name,
+                description=tool.description,
+                input_schema=tool.input_schema,
+                annotations=types.ToolAnnotations(read_only_hint=True) if tool.read_only else None,
             )
-            for name, description, schema, read_only in _SERVER_TOOLS
+            for tool in _SERVER_TOOLS
         ]
         return types.ListToolsResult(tools=tools)
 

@@ -24,6 +24,7 @@ MAX_EXCHANGES = 200
 class StepSpan(CamelDict):
     """One execution of a step on the case's time axis; fields in the order a report's JSON shows them."""
 
+    # Field order is this record's JSON key order (its camel_form): a format, do not reorder.
     step_id: str
     workflow_id: str = ""
     execution: int

@@ -1,4 +1,4 @@
-"""Events declared with ``@event("<kind>")`` (and the step's own on ``StepEvent``) are what the
+"""Events declared with ``@declare_event("<kind>")`` (and the step's own on ``StepEvent``) are what the
 hand-written ``@dataclass(frozen=True, slots=True)`` classes were: frozen, slotted, picklable, with
 the same kinds, the same positional order and the same key order in ``to_dict()`` (JSON lines,
 journals and Temporal histories read them back by kind and field name)."""
@@ -78,7 +78,7 @@ def test_mcp_events_are_declared_as_the_engine_s_and_say_the_same() -> None:
 
 
 def test_only_the_declared_classes_name_a_kind_so_lookups_by_kind_find_them() -> None:
-    """``@event`` returns a new (slotted) class; the class it replaced lingers among ``Event``'s
+    """``@declare_event`` returns a new (slotted) class; the class it replaced lingers among ``Event``'s
     subclasses until collected. A lookup by kind over the subclasses (Temporal's ``event_from_dict``)
     must find the declared class: an event read back is equal to, and an instance of, the one sent."""
     import importlib

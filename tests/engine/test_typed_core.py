@@ -29,7 +29,7 @@ TYPOS = [
     ("engine/transitions.py", "self.state.records.append(", "self.state.recordz.append(", '"RunState" has no attribute "recordz"'),
     ("engine/core.py", "return self.machine.next(now)", "return self.machine.nxt(now)", '"Machine" has no attribute "nxt"'),
     ("engine/lookups.py", "found = self._documents.get(key)", "found = self._document.get(key)", '"DocumentIndex" has no attribute "_document"'),
-    # Events are declared with @event (a PEP 681 dataclass_transform): their fields stay checked.
+    # Events are declared with @declare_event (a PEP 681 dataclass_transform): their fields stay checked.
     (
         "engine/transitions.py",
         "execution=frame.executions[step.step_id],",

@@ -162,10 +162,10 @@ def test_sigkilled_worker_mid_local_reads_loses_only_reads(temporal_server, task
     """Killed while its polls are local activities (their markers not yet written: the workflow task
     is still open), the worker loses those reads; the next worker sends them again — reads only:
     the create was a regular activity, recorded before the first poll, and is never sent twice.
-    The task times out after 4 s, not 10 (the SDK would heartbeat it, writing its markers, at 3.2 s:
-    the kill comes after three polls 0.5 s apart)."""
+    The task times out after 6 s, not 10 (the SDK would heartbeat it, writing its markers, at 4.8 s:
+    the kill comes after three polls 0.5 s apart, about 1-1.5 s in, leaving margin on a loaded machine)."""
     address = temporal_server.address
-    with Handover(address, task_queue, "tmp-failover-local", FOLDED, in_progress=8, task_timeout=4) as run:
+    with Handover(address, task_queue, "tmp-failover-local", FOLDED, in_progress=8, task_timeout=6) as run:
         wait_until(lambda: run.emulator.count("DescribeTrainingJob") >= 3)
         run.first.kill()
         lost = run.emulator.count("DescribeTrainingJob")  # sent by the first worker, lost with it

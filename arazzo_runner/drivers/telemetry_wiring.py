@@ -2,8 +2,9 @@
 caller gave them or wrapped by the run's telemetry (:class:`arazzo_runner.telemetry.setup.RunWiring`).
 
 One rule for a new run (``arazzo_runner.running``: ``run`` and ``run_async``) and a resumed one
-(:mod:`.resuming`, which continues the run's trace). Here, in ``journal/``, because that is the
-highest layer both can import; nothing of OpenTelemetry is imported without telemetry.
+(:mod:`arazzo_runner.journal.resuming`, which continues the run's trace). Here, in ``drivers/``,
+because it wraps what the driver is given, and ``drivers/`` sits above ``telemetry/`` and below both
+of its users; nothing of OpenTelemetry is imported without telemetry.
 """
 
 from __future__ import annotations
