@@ -168,17 +168,11 @@ class LeanAsyncTransport(httpx.AsyncBaseTransport):
 
     def _context(self) -> ssl.SSLContext:
         if self._ssl_context is None:
-            if isinstance(self._verify, ssl.SSLContext):
-                context = self._verify
-            else:
-                import certifi
-
-                context = ssl.create_default_context(cafile=certifi.where())
-                if not self._verify:
-                    context.check_hostname = False
-                    context.verify_mode = ssl.CERT_NONE
-                if self._cert is not None:
-                    context.load_cert_chain(self._cert[0], self._cert[1])
+            # httpx's own rule, as its default transport applies it: a given context as it is, else
+            # SSL_CERT_FILE / SSL_CERT_DIR when set (a company's CA), else certifi's bundle.
+            context = httpx.create_ssl_context(verify=self._verify, trust_env=True)
+            if self._cert is not None and not isinstance(self._verify, ssl.SSLContext):
+                context.load_cert_chain(self._cert[0], self._cert[1])
             context.set_alpn_protocols(["http/1.1"])
             self._ssl_context = context
         return self._ssl_context
